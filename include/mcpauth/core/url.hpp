@@ -1,0 +1,36 @@
+// URL handling on top of libcurl's URL API (RFC 3986 parsing and reference
+// resolution are curl's job, not ours). Only http and https URLs exist here.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace mcpauth::core {
+
+struct Url {
+  std::string scheme;  // "http" or "https", lower case
+  std::string host;    // lower case; IPv6 literals keep their brackets
+  int port = 0;        // the effective port (80/443 when the URL gives none)
+  std::string path;    // as written, never with a '/' added or removed
+  std::string query;   // without the '?'; empty when absent
+  std::string text;    // the URL as given (trimmed), for messages and requests
+};
+
+// Parses an absolute http(s) URL. Throws mcpauth::Error(usage) naming the
+// problem. User info ("user:pass@") is refused: credentials go in headers.
+Url parse_url(std::string_view text);
+
+// "scheme://host[:port]", the port only when it is not the scheme's default.
+std::string origin_of(const Url& url);
+
+// RFC 6454 same origin: scheme, host and effective port.
+bool same_origin(const Url& a, const Url& b);
+
+// Resolves `reference` (absolute, or relative as in an SSE `endpoint` event)
+// against `base`. Throws Error(protocol) when the result is not an http(s) URL.
+std::string resolve_reference(const Url& base, std::string_view reference);
+
+// localhost, 127.0.0.0/8 and ::1: the hosts for which plain http is acceptable.
+bool is_loopback_host(std::string_view host);
+
+}  // namespace mcpauth::core

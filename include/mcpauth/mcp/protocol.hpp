@@ -1,0 +1,58 @@
+// MCP protocol facts the client needs: the revisions it speaks, and the
+// shapes of the few results it interprets (initialize, tools).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace mcpauth::mcp {
+
+using Json = nlohmann::json;
+
+// Every revision this client speaks, oldest first.
+inline constexpr std::string_view kProtocolVersions[] = {"2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25",
+                                                         "2026-07-28"};
+// The newest revision that still opens with the initialize handshake.
+inline constexpr std::string_view kLatestLegacyVersion = "2025-11-25";
+// The first revision without the handshake (per-request `_meta`, server/discover).
+inline constexpr std::string_view kFirstModernVersion = "2026-07-28";
+inline constexpr std::string_view kLatestVersion = "2026-07-28";
+
+bool is_supported_version(std::string_view version) noexcept;
+// Revisions are dates, so ordering them is ordering strings.
+bool is_modern_version(std::string_view version) noexcept;
+
+// The newest version both sides support, or nullopt.
+std::optional<std::string> choose_version(const std::vector<std::string>& server_versions);
+
+struct Implementation {
+  std::string name;
+  std::string version;
+  std::optional<std::string> title;
+};
+
+struct ServerInfo {
+  std::string protocol_version;
+  Implementation implementation;
+  Json capabilities = Json::object();
+  std::optional<std::string> instructions;
+};
+
+struct Tool {
+  std::string name;
+  std::optional<std::string> title;
+  std::optional<std::string> description;
+  Json input_schema = Json::object();
+  Json raw;  // the whole definition as the server sent it
+};
+
+// Parses an initialize result. Throws Error(protocol) when required fields are missing.
+ServerInfo parse_initialize_result(const Json& result);
+// Parses one entry of tools/list. Throws Error(protocol).
+Tool parse_tool(const Json& value);
+
+}  // namespace mcpauth::mcp

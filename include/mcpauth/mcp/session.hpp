@@ -1,0 +1,126 @@
+// A client session with one remote MCP server: picks the transport, agrees
+// on a protocol version, and offers requests, tools and notifications.
+//
+//   auto session = mcpauth::mcp::Session::connect({.url = "https://example.com/mcp"});
+//   for (const auto& tool : session->list_tools()) std::cout << tool.name << "\n";
+//   auto result = session->call_tool("echo", {{"text", "hi"}});
+//
+// Era detection: a server of the 2026-07-28 ("modern") revision is found by a
+// server/discover request; any other server gets the initialize handshake of
+// the newest revision it accepts. In `automatic` mode a Streamable HTTP POST
+// answered 400, 404 or 405 (never 401 or 403) falls back to the legacy
+// HTTP+SSE transport.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "mcpauth/mcp/protocol.hpp"
+#include "mcpauth/mcp/transport.hpp"
+
+namespace mcpauth::mcp {
+
+enum class TransportKind {
+  automatic,        // Streamable HTTP, then legacy SSE on 400/404/405
+  streamable_http,  // Streamable HTTP only
+  sse,              // legacy HTTP+SSE only
+};
+
+// Parses "auto", "http" (or "streamable-http") and "sse". Throws Error(usage).
+TransportKind parse_transport_kind(std::string_view text);
+
+struct SessionOptions {
+  std::string url;
+  TransportKind transport = TransportKind::automatic;
+  std::shared_ptr<net::HttpClient> http;          // null: a CurlHttpClient from the environment
+  std::shared_ptr<RequestAuthorizer> authorizer;  // null: no credentials
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds request_timeout{60'000};
+  std::size_t max_message_bytes = 64u << 20;
+  Implementation client_info{"mcpauth", "", std::nullopt};  // empty version: the library version
+  Json capabilities = Json::object();
+  // The newest revision to offer; older ones are negotiated down to.
+  std::string protocol_version{kLatestVersion};
+
+  // Server notifications (progress, log messages, list_changed, ...).
+  std::function<void(const std::string& method, const Json& params)> on_notification;
+  // Server requests other than ping; return the result or throw
+  // mcpauth::Error(rpc_error). Unset: answered with "method not found".
+  std::function<Json(const std::string& method, const Json& params)> on_request;
+};
+
+struct ToolCallResult {
+  Json result;  // the whole result: content, structuredContent, isError, ...
+  bool is_error() const { return result.value("isError", false); }
+};
+
+// Thrown for a JSON-RPC error answer; keeps the code and data for callers.
+class RpcError : public Error {
+ public:
+  RpcError(const std::string& message, std::string url, int rpc_code, Json data)
+      : Error(ErrorCode::rpc_error, message, std::move(url)), rpc_code_(rpc_code), data_(std::move(data)) {}
+  int rpc_code() const noexcept { return rpc_code_; }
+  const Json& data() const noexcept { return data_; }
+
+ private:
+  int rpc_code_;
+  Json data_;
+};
+
+class Session {
+ public:
+  // Connects and completes the handshake. Throws mcpauth::Error.
+  static std::unique_ptr<Session> connect(SessionOptions options);
+
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  const ServerInfo& server() const noexcept { return server_; }
+  std::string_view transport_kind() const noexcept { return transport_->kind(); }
+  bool modern() const noexcept { return is_modern_version(server_.protocol_version); }
+
+  // All tools, following nextCursor across pages (bounded, see kMaxPages).
+  std::vector<Tool> list_tools();
+  ToolCallResult call_tool(const std::string& name, const Json& arguments);
+
+  // Any request; returns its result or throws (RpcError for JSON-RPC errors).
+  Json request(const std::string& method, Json params = Json::object());
+  void notify(const std::string& method, Json params = Json::object());
+
+  // Ends the session (DELETE for Streamable HTTP sessions). Idempotent.
+  void close();
+
+  static constexpr int kMaxPages = 1000;
+
+ private:
+  struct Pending;
+
+  explicit Session(SessionOptions options);
+  void open(TransportKind kind);
+  void handshake();
+  bool try_discover();
+  void initialize(const std::string& version);
+  Json with_modern_meta(Json params) const;
+  Json send_request(const std::string& method, Json params);
+  void on_message(core::jsonrpc::Message&& message);
+  void on_server_request(const core::jsonrpc::Request& request);
+  void on_transport_error(const Error& error);
+
+  SessionOptions options_;
+  std::unique_ptr<Transport> transport_;
+  ServerInfo server_;
+  std::string modern_version_;  // set when the server is modern
+
+  std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<Pending>> pending_;  // by serialized request id
+  std::atomic<long long> next_id_{1};
+};
+
+}  // namespace mcpauth::mcp

@@ -1,0 +1,94 @@
+#include "cli_options.hpp"
+
+#include <cmath>
+#include <cstdlib>
+
+#include "mcpauth/core/url.hpp"
+#include "mcpauth/error.hpp"
+
+namespace mcpauth::app {
+namespace {
+
+bool is_token_char(unsigned char c) {
+  // RFC 9110 tchar
+  return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+std::chrono::milliseconds to_ms(double seconds, const char* option) {
+  if (!(seconds > 0) || seconds > 86400) {
+    throw Error(ErrorCode::usage, std::string(option) + " must be between 0 and 86400 seconds");
+  }
+  return std::chrono::milliseconds(static_cast<long long>(std::llround(seconds * 1000)));
+}
+
+}  // namespace
+
+EnvLookup process_environment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (!value) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+std::string expand_env(const std::string& text, const EnvLookup& env) {
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const auto start = text.find("${", pos);
+    if (start == std::string::npos) {
+      out.append(text, pos, std::string::npos);
+      break;
+    }
+    out.append(text, pos, start - pos);
+    const auto end = text.find('}', start + 2);
+    if (end == std::string::npos)
+      throw Error(ErrorCode::usage, "unterminated ${ in \"" + text.substr(0, start + 2) + "...\"");
+    const std::string name = text.substr(start + 2, end - start - 2);
+    if (name.empty()) throw Error(ErrorCode::usage, "empty ${} in a --header value");
+    const auto value = env(name);
+    if (!value) {
+      throw Error(ErrorCode::usage,
+                  "environment variable " + name + " is not set (used as ${" + name + "} in --header)");
+    }
+    out += *value;
+    pos = end + 1;
+  }
+  return out;
+}
+
+net::HttpHeaders parse_headers(const std::vector<std::string>& args, const EnvLookup& env) {
+  net::HttpHeaders headers;
+  for (const auto& arg : args) {
+    const auto colon = arg.find(':');
+    const std::string name = arg.substr(0, colon);
+    if (colon == std::string::npos || name.empty() ||
+        !std::all_of(name.begin(), name.end(), [](unsigned char c) { return is_token_char(c); })) {
+      // Show only the name part: the value may be a secret.
+      throw Error(ErrorCode::usage, "--header \"" + name.substr(0, 40) + (colon == std::string::npos ? "" : ": ...") +
+                                        "\" is not of the form \"Name: value\"");
+    }
+    std::string value = expand_env(arg.substr(colon + 1), env);
+    const auto first = value.find_first_not_of(" \t");
+    value = first == std::string::npos ? std::string() : value.substr(first);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+    if (value.find_first_of("\r\n") != std::string::npos || value.find('\0') != std::string::npos) {
+      throw Error(ErrorCode::usage, "the value of --header " + name + " contains a line break");
+    }
+    headers.add(name, value);
+  }
+  return headers;
+}
+
+mcp::SessionOptions session_options(const ServerArgs& args, const EnvLookup& env) {
+  mcp::SessionOptions options;
+  options.url = core::parse_url(args.url).text;  // validates early, with a clear message
+  options.transport = mcp::parse_transport_kind(args.transport);
+  options.request_timeout = to_ms(args.timeout_seconds, "--timeout");
+  options.connect_timeout = to_ms(args.connect_timeout_seconds, "--connect-timeout");
+  net::HttpHeaders headers = parse_headers(args.headers, env);
+  if (!headers.empty()) options.authorizer = std::make_shared<mcp::StaticHeaders>(std::move(headers));
+  return options;
+}
+
+}  // namespace mcpauth::app

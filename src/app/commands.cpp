@@ -1,0 +1,40 @@
+#include "commands.hpp"
+
+#include <iostream>
+
+#include "exit_codes.hpp"
+#include "output.hpp"
+
+namespace mcpauth::app {
+namespace {
+
+mcp::Json parse_arguments(const std::string& text) {
+  if (text.empty()) return mcp::Json::object();
+  mcp::Json value = mcp::Json::parse(text, nullptr, false);
+  if (value.is_discarded()) {
+    throw Error(ErrorCode::usage, "the tool arguments are not valid JSON; pass an object such as '{\"text\":\"hi\"}'");
+  }
+  if (!value.is_object()) throw Error(ErrorCode::usage, "the tool arguments must be a JSON object");
+  return value;
+}
+
+}  // namespace
+
+int run_tools(const ServerArgs& args) {
+  auto session = mcp::Session::connect(session_options(args, process_environment()));
+  const auto tools = session->list_tools();
+  print_tools(std::cout, tools, args.json);
+  session->close();
+  return kExitOk;
+}
+
+int run_call(const ServerArgs& args, const std::string& tool, const std::string& json_arguments) {
+  const mcp::Json arguments = parse_arguments(json_arguments);  // before connecting: fail fast
+  auto session = mcp::Session::connect(session_options(args, process_environment()));
+  const auto result = session->call_tool(tool, arguments);
+  print_tool_result(std::cout, result, args.json);
+  session->close();
+  return result.is_error() ? kExitToolError : kExitOk;
+}
+
+}  // namespace mcpauth::app

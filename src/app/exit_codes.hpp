@@ -1,0 +1,42 @@
+// The command's exit codes: scripts branch on these, so they never change.
+#pragma once
+
+#include "mcpauth/error.hpp"
+
+namespace mcpauth::app {
+
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitToolError = 1,      // `call`: the tool ran and reported isError
+  kExitUsage = 2,          // bad arguments or options
+  kExitConnection = 3,     // could not reach the server (DNS, TCP, TLS, timeout)
+  kExitProtocol = 4,       // the server answered, but not as MCP allows
+  kExitServerError = 5,    // the server answered a request with a JSON-RPC error
+  kExitAuthorization = 6,  // 401/403: credentials missing or insufficient
+  kExitInterrupted = 130,  // cancelled
+};
+
+inline int exit_code_for(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::usage:
+      return kExitUsage;
+    case ErrorCode::connection:
+    case ErrorCode::timeout:
+      return kExitConnection;
+    case ErrorCode::response_too_large:
+    case ErrorCode::http_status:
+    case ErrorCode::protocol:
+    case ErrorCode::session_expired:
+      return kExitProtocol;
+    case ErrorCode::rpc_error:
+      return kExitServerError;
+    case ErrorCode::unauthorized:
+    case ErrorCode::forbidden:
+      return kExitAuthorization;
+    case ErrorCode::cancelled:
+      return kExitInterrupted;
+  }
+  return kExitProtocol;
+}
+
+}  // namespace mcpauth::app

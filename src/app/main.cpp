@@ -1,0 +1,66 @@
+// mcpauth: connect to remote MCP servers from the shell.
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <iostream>
+
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "mcpauth/version.hpp"
+
+namespace {
+
+void add_server_options(CLI::App& command, mcpauth::app::ServerArgs& args) {
+  command.add_option("url", args.url, "URL of the remote MCP server (Streamable HTTP endpoint or legacy SSE URL)")
+      ->required();
+  command.add_option("-t,--transport", args.transport, "auto (Streamable HTTP, then legacy SSE), http, or sse")
+      ->check(CLI::IsMember({"auto", "http", "streamable-http", "sse"}))
+      ->capture_default_str();
+  command.add_option("-H,--header", args.headers,
+                     "Extra HTTP header \"Name: value\" sent with every request; ${VAR} expands from the environment "
+                     "(repeatable)");
+  command.add_option("--timeout", args.timeout_seconds, "Seconds to wait for each answer")->capture_default_str();
+  command.add_option("--connect-timeout", args.connect_timeout_seconds, "Seconds to wait for a connection")
+      ->capture_default_str();
+  command.add_flag("--json", args.json, "Print machine-readable JSON");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a closed stdout is an error to report, not a crash
+  CLI::App app{"mcpauth: use OAuth-protected remote MCP servers from anywhere", "mcpauth"};
+  app.set_version_flag("--version", std::string("mcpauth ") + mcpauth::version());
+  app.require_subcommand(1);
+
+  mcpauth::app::ServerArgs tools_args;
+  auto* tools = app.add_subcommand("tools", "List the tools of a remote MCP server");
+  add_server_options(*tools, tools_args);
+
+  mcpauth::app::ServerArgs call_args;
+  std::string tool_name;
+  std::string tool_arguments;
+  auto* call = app.add_subcommand("call", "Call one tool of a remote MCP server and print its result");
+  add_server_options(*call, call_args);
+  call->add_option("tool", tool_name, "Name of the tool")->required();
+  call->add_option("arguments", tool_arguments, "Tool arguments as a JSON object, e.g. '{\"text\":\"hi\"}'");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? mcpauth::app::kExitOk : mcpauth::app::kExitUsage;
+  }
+
+  try {
+    if (tools->parsed()) return mcpauth::app::run_tools(tools_args);
+    if (call->parsed()) return mcpauth::app::run_call(call_args, tool_name, tool_arguments);
+  } catch (const mcpauth::Error& e) {
+    std::cerr << "mcpauth: " << e.what() << '\n';
+    return mcpauth::app::exit_code_for(e.code());
+  } catch (const std::exception& e) {
+    std::cerr << "mcpauth: internal error: " << e.what() << '\n';
+    return mcpauth::app::kExitProtocol;
+  }
+  return mcpauth::app::kExitUsage;
+}

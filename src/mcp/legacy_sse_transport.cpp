@@ -1,0 +1,187 @@
+#include "mcpauth/mcp/legacy_sse_transport.hpp"
+
+#include "mcpauth/core/url.hpp"
+#include "response_reader.hpp"
+
+namespace mcpauth::mcp {
+namespace {
+
+using core::jsonrpc::Message;
+
+std::string excerpt(const std::string& body) {
+  std::string text = body.substr(0, 300);
+  for (auto& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  }
+  return text;
+}
+
+Error status_error(const std::string& method, const std::string& url, int status, const std::string& body) {
+  const std::string where = method + " " + url;
+  if (status == 401) {
+    return Error(ErrorCode::unauthorized,
+                 where +
+                     " was refused with HTTP 401 Unauthorized: the server requires authorization; "
+                     "pass credentials with --header \"Authorization: Bearer ...\"",
+                 url, status);
+  }
+  if (status == 403) {
+    return Error(ErrorCode::forbidden,
+                 where + " was refused with HTTP 403 Forbidden: the credentials are not sufficient", url, status);
+  }
+  return Error(ErrorCode::http_status,
+               where + " answered HTTP " + std::to_string(status) + (body.empty() ? "" : ": " + excerpt(body)), url,
+               status);
+}
+
+}  // namespace
+
+LegacySseTransport::LegacySseTransport(TransportOptions options) : options_(std::move(options)) {
+  if (!options_.http) throw Error(ErrorCode::usage, "LegacySseTransport needs an HttpClient");
+}
+
+LegacySseTransport::~LegacySseTransport() {
+  close();
+}
+
+std::string LegacySseTransport::endpoint() const {
+  std::lock_guard lock(mutex_);
+  return endpoint_;
+}
+
+void LegacySseTransport::start(MessageHandler on_message, ErrorHandler on_error) {
+  on_message_ = std::move(on_message);
+  on_error_ = std::move(on_error);
+  reader_ = std::thread([this] { read_stream(); });
+
+  std::unique_lock lock(mutex_);
+  const auto deadline = options_.connect_timeout + options_.request_timeout;
+  const bool ready = cv_.wait_for(lock, deadline, [this] { return !endpoint_.empty() || failure_ || closed_; });
+  if (failure_) throw *failure_;
+  if (closed_) throw Error(ErrorCode::cancelled, "the connection to " + options_.url + " was closed", options_.url);
+  if (!ready) {
+    lock.unlock();
+    close();
+    throw Error(ErrorCode::timeout,
+                "GET " + options_.url + " opened no `endpoint` event within " + std::to_string(deadline.count()) +
+                    " ms; is this the SSE URL of an MCP server?",
+                options_.url);
+  }
+}
+
+void LegacySseTransport::fail(const Error& error) {
+  bool had_endpoint = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (!failure_) failure_ = error;
+    had_endpoint = !endpoint_.empty();
+  }
+  cv_.notify_all();
+  if (had_endpoint && on_error_) on_error_(error);
+}
+
+void LegacySseTransport::on_event(core::SseEvent&& event) {
+  if (event.type != "endpoint") return;  // unknown event types are ignored, as SSE says
+  const core::Url stream_url = core::parse_url(options_.url);
+  const std::string resolved = core::resolve_reference(stream_url, event.data);
+  const core::Url endpoint_url = core::parse_url(resolved);
+  if (!core::same_origin(stream_url, endpoint_url)) {
+    throw Error(ErrorCode::protocol,
+                "the server at " + options_.url + " named the message endpoint " + resolved +
+                    ", which is on another origin; refusing to send messages (and credentials) there",
+                options_.url);
+  }
+  {
+    std::lock_guard lock(mutex_);
+    endpoint_ = resolved;
+  }
+  cv_.notify_all();
+}
+
+void LegacySseTransport::read_stream() {
+  for (int attempt = 0;; ++attempt) {
+    net::HttpRequest request;
+    request.method = "GET";
+    request.url = options_.url;
+    request.connect_timeout = options_.connect_timeout;
+    request.total_timeout = std::chrono::milliseconds(0);  // the stream lives as long as the session
+    request.headers.set("Accept", "text/event-stream");
+    if (options_.authorizer) options_.authorizer->apply(request);
+
+    detail::ResponseReader reader(
+        options_.url, options_.max_message_bytes, [this](Message&& m) { on_message_(std::move(m)); },
+        [this](core::SseEvent&& e) { on_event(std::move(e)); });
+    try {
+      options_.http->stream(request, reader, &reader_cancel_);
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::cancelled || closed_) return;
+      fail(e);
+      return;
+    }
+    const int status = reader.status();
+    if ((status == 401 || status == 403) && attempt == 0 && options_.authorizer &&
+        options_.authorizer->on_rejected(request, Rejection{status, &reader.headers()})) {
+      continue;
+    }
+    if (closed_) return;
+    if (!reader.ok()) {
+      fail(status_error("GET", options_.url, status, reader.error_body()));
+    } else if (reader.body_kind() != detail::BodyKind::event_stream) {
+      fail(Error(ErrorCode::protocol,
+                 "GET " + options_.url + " answered with Content-Type \"" + reader.content_type() +
+                     "\" instead of text/event-stream; is this the SSE URL of an MCP server?",
+                 options_.url));
+    } else {
+      fail(Error(ErrorCode::connection, "the server at " + options_.url + " closed the event stream", options_.url));
+    }
+    return;
+  }
+}
+
+void LegacySseTransport::send(const Message& message) {
+  std::string endpoint;
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) throw Error(ErrorCode::cancelled, "the connection to " + options_.url + " is closed", options_.url);
+    if (failure_) throw *failure_;
+    endpoint = endpoint_;
+  }
+  for (int attempt = 0;; ++attempt) {
+    net::HttpRequest request;
+    request.method = "POST";
+    request.url = endpoint;
+    request.connect_timeout = options_.connect_timeout;
+    request.total_timeout = options_.request_timeout;
+    request.max_response_bytes = 1u << 20;  // the answer comes on the stream; the body is a formality
+    request.headers.set("Content-Type", "application/json");
+    {
+      std::lock_guard lock(mutex_);
+      if (!protocol_version_.empty()) request.headers.set("MCP-Protocol-Version", protocol_version_);
+    }
+    request.body = core::jsonrpc::serialize(message);
+    if (options_.authorizer) options_.authorizer->apply(request);
+    const net::HttpResponse response = options_.http->send(request);
+    if ((response.status == 401 || response.status == 403) && attempt == 0 && options_.authorizer &&
+        options_.authorizer->on_rejected(request, Rejection{response.status, &response.headers})) {
+      continue;
+    }
+    if (response.status < 200 || response.status >= 300) {
+      throw status_error("POST", endpoint, response.status, response.body);
+    }
+    return;
+  }
+}
+
+void LegacySseTransport::on_initialized(const std::string& protocol_version) {
+  std::lock_guard lock(mutex_);
+  protocol_version_ = protocol_version;
+}
+
+void LegacySseTransport::close() {
+  if (closed_.exchange(true)) return;
+  cv_.notify_all();
+  reader_cancel_.cancel();
+  if (reader_.joinable()) reader_.join();
+}
+
+}  // namespace mcpauth::mcp

@@ -1,0 +1,105 @@
+#include "response_reader.hpp"
+
+#include <algorithm>
+
+#include "mcpauth/error.hpp"
+
+namespace mcpauth::mcp::detail {
+namespace {
+
+// Enough of an error body to explain a failure; the rest is not kept.
+constexpr std::size_t kMaxErrorBody = 16 * 1024;
+
+}  // namespace
+
+std::string media_type(std::string_view content_type) {
+  std::string type(content_type.substr(0, content_type.find(';')));
+  type.erase(std::remove_if(type.begin(), type.end(), [](unsigned char c) { return std::isspace(c); }), type.end());
+  std::transform(type.begin(), type.end(), type.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return type;
+}
+
+ResponseReader::ResponseReader(std::string url, std::size_t max_message_bytes, MessageCallback on_message,
+                               EventCallback on_other_event)
+    : url_(std::move(url)),
+      max_bytes_(max_message_bytes),
+      on_message_(std::move(on_message)),
+      on_other_event_(std::move(on_other_event)),
+      sse_(core::SseLimits{max_message_bytes, max_message_bytes}) {}
+
+std::string ResponseReader::content_type() const {
+  return headers_.get("Content-Type").value_or("");
+}
+
+bool ResponseReader::on_response_start(int status, const net::HttpHeaders& headers) {
+  status_ = status;
+  headers_ = headers;
+  const std::string type = media_type(content_type());
+  if (!ok()) {
+    kind_ = BodyKind::other;
+  } else if (type == "application/json") {
+    kind_ = BodyKind::json;
+  } else if (type == "text/event-stream") {
+    kind_ = BodyKind::event_stream;
+  } else {
+    kind_ = type.empty() ? BodyKind::none : BodyKind::other;
+  }
+  return true;
+}
+
+bool ResponseReader::on_body(std::string_view chunk) {
+  switch (kind_) {
+    case BodyKind::event_stream:
+      sse_.feed(chunk, [this](core::SseEvent&& event) {
+        ++events_;
+        if (event.type == "message") {
+          // An event without data only moves the event id (a "priming" event).
+          if (!event.data.empty()) deliver(event.data);
+        } else if (on_other_event_) {
+          on_other_event_(std::move(event));
+        }
+      });
+      return !answered_ || !awaited_;
+    case BodyKind::json:
+      if (buffered_.size() + chunk.size() > max_bytes_) {
+        throw Error(
+            ErrorCode::response_too_large,
+            "the response from " + url_ + " is larger than the limit of " + std::to_string(max_bytes_) + " bytes",
+            url_);
+      }
+      buffered_.append(chunk);
+      return true;
+    case BodyKind::none:
+    case BodyKind::other:
+      // Keep the start for the error message, drop the rest.
+      if (buffered_.size() < kMaxErrorBody) buffered_.append(chunk.substr(0, kMaxErrorBody - buffered_.size()));
+      return buffered_.size() < kMaxErrorBody;
+  }
+  return true;
+}
+
+void ResponseReader::finish() {
+  if (kind_ != BodyKind::json) return;
+  if (buffered_.empty()) {
+    throw Error(ErrorCode::protocol, "the server at " + url_ + " sent an empty application/json body", url_);
+  }
+  deliver(buffered_);
+}
+
+void ResponseReader::deliver(std::string_view json_text) {
+  std::vector<core::jsonrpc::Message> messages;
+  try {
+    messages = core::jsonrpc::parse(json_text, core::jsonrpc::ParseLimits{max_bytes_, 128});
+  } catch (const Error& e) {
+    throw Error(e.code(), std::string(e.what()) + " from " + url_, url_);
+  }
+  for (auto& message : messages) {
+    if (awaited_ && core::jsonrpc::is_response(message) && core::jsonrpc::id_of(message) == *awaited_) {
+      answered_ = true;
+    }
+    on_message_(std::move(message));
+  }
+}
+
+}  // namespace mcpauth::mcp::detail

@@ -1,0 +1,343 @@
+#include "mcpauth/mcp/session.hpp"
+
+#include <future>
+
+#include "mcpauth/mcp/legacy_sse_transport.hpp"
+#include "mcpauth/mcp/streamable_http_transport.hpp"
+#include "mcpauth/net/curl_http_client.hpp"
+#include "mcpauth/version.hpp"
+
+namespace mcpauth::mcp {
+namespace {
+
+using core::jsonrpc::ErrorResponse;
+using core::jsonrpc::Message;
+using core::jsonrpc::Notification;
+using core::jsonrpc::Request;
+using core::jsonrpc::Response;
+
+// UnsupportedProtocolVersionError (2026-07-28).
+constexpr int kUnsupportedProtocolVersion = -32022;
+constexpr const char* kMetaPrefix = "io.modelcontextprotocol/";
+
+bool is_legacy_fallback_status(const Error& e) {
+  return e.code() == ErrorCode::http_status &&
+         (e.http_status() == 400 || e.http_status() == 404 || e.http_status() == 405);
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+std::string supported_list() {
+  std::vector<std::string> versions(std::begin(kProtocolVersions), std::end(kProtocolVersions));
+  return join(versions);
+}
+
+std::vector<std::string> string_list(const Json& value) {
+  std::vector<std::string> out;
+  if (!value.is_array()) return out;
+  for (const auto& v : value) {
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace
+
+struct Session::Pending {
+  std::promise<Message> promise;
+  std::atomic<bool> settled{false};
+
+  void resolve(Message&& message) {
+    if (!settled.exchange(true)) promise.set_value(std::move(message));
+  }
+  void reject(std::exception_ptr error) {
+    if (!settled.exchange(true)) promise.set_exception(std::move(error));
+  }
+};
+
+TransportKind parse_transport_kind(std::string_view text) {
+  if (text == "auto") return TransportKind::automatic;
+  if (text == "http" || text == "streamable-http") return TransportKind::streamable_http;
+  if (text == "sse") return TransportKind::sse;
+  throw Error(ErrorCode::usage, "unknown transport \"" + std::string(text) + "\" (use auto, http or sse)");
+}
+
+Session::Session(SessionOptions options) : options_(std::move(options)) {
+  if (!options_.http) options_.http = std::make_shared<net::CurlHttpClient>();
+  if (options_.client_info.version.empty()) options_.client_info.version = version();
+  if (!is_supported_version(options_.protocol_version)) {
+    throw Error(ErrorCode::usage, "unknown MCP protocol version \"" + options_.protocol_version +
+                                      "\" (supported: " + supported_list() + ")");
+  }
+}
+
+Session::~Session() {
+  close();
+}
+
+std::unique_ptr<Session> Session::connect(SessionOptions options) {
+  std::unique_ptr<Session> session(new Session(std::move(options)));
+  const TransportKind kind = session->options_.transport;
+  if (kind == TransportKind::sse) {
+    session->open(TransportKind::sse);
+    session->initialize(std::min(session->options_.protocol_version, std::string(kLatestLegacyVersion)));
+    return session;
+  }
+  session->open(TransportKind::streamable_http);
+  try {
+    session->handshake();
+  } catch (const Error& e) {
+    if (kind != TransportKind::automatic || !is_legacy_fallback_status(e)) throw;
+    // Not a Streamable HTTP endpoint: try the 2024-11-05 HTTP+SSE transport.
+    session->transport_->close();
+    session->open(TransportKind::sse);
+    session->initialize(std::min(session->options_.protocol_version, std::string(kLatestLegacyVersion)));
+  }
+  return session;
+}
+
+void Session::open(TransportKind kind) {
+  TransportOptions t;
+  t.url = options_.url;
+  t.http = options_.http;
+  t.authorizer = options_.authorizer;
+  t.connect_timeout = options_.connect_timeout;
+  t.request_timeout = options_.request_timeout;
+  t.max_message_bytes = options_.max_message_bytes;
+  if (kind == TransportKind::sse) {
+    transport_ = std::make_unique<LegacySseTransport>(std::move(t));
+  } else {
+    transport_ = std::make_unique<StreamableHttpTransport>(std::move(t));
+  }
+  transport_->start([this](Message&& m) { on_message(std::move(m)); },
+                    [this](const Error& e) { on_transport_error(e); });
+}
+
+void Session::handshake() {
+  if (is_modern_version(options_.protocol_version) && try_discover()) return;
+  initialize(std::min(options_.protocol_version, std::string(kLatestLegacyVersion)));
+}
+
+Json Session::with_modern_meta(Json params) const {
+  if (!params.is_object()) params = Json::object();
+  Json& meta = params["_meta"];
+  if (!meta.is_object()) meta = Json::object();
+  Json client_info = {{"name", options_.client_info.name}, {"version", options_.client_info.version}};
+  if (options_.client_info.title) client_info["title"] = *options_.client_info.title;
+  meta[std::string(kMetaPrefix) + "protocolVersion"] = modern_version_;
+  meta[std::string(kMetaPrefix) + "clientInfo"] = std::move(client_info);
+  meta[std::string(kMetaPrefix) + "clientCapabilities"] = options_.capabilities;
+  return params;
+}
+
+bool Session::try_discover() {
+  modern_version_ = options_.protocol_version;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    try {
+      const Json result = send_request("server/discover", with_modern_meta(Json::object()));
+      if (!result.is_object()) throw Error(ErrorCode::protocol, "the server/discover result is not an object");
+      server_.protocol_version = modern_version_;
+      if (const auto it = result.find("capabilities"); it != result.end() && it->is_object()) {
+        server_.capabilities = *it;
+      }
+      if (const auto it = result.find("serverInfo"); it != result.end() && it->is_object()) {
+        server_.implementation.name = it->value("name", "");
+        server_.implementation.version = it->value("version", "");
+        if (it->contains("title") && (*it)["title"].is_string()) server_.implementation.title = (*it)["title"];
+      }
+      if (const auto it = result.find("instructions"); it != result.end() && it->is_string()) {
+        server_.instructions = it->get<std::string>();
+      }
+      transport_->on_initialized(modern_version_);
+      return true;
+    } catch (const RpcError& e) {
+      if (e.rpc_code() != kUnsupportedProtocolVersion) break;  // a legacy server's answer
+      const auto offered = string_list(e.data().value("supported", Json::array()));
+      const auto chosen = choose_version(offered);
+      if (!chosen) {
+        throw Error(ErrorCode::protocol,
+                    "the server at " + options_.url + " speaks MCP " + join(offered) +
+                        ", none of which mcpauth supports (" + supported_list() + ")",
+                    options_.url);
+      }
+      if (!is_modern_version(*chosen)) {
+        modern_version_.clear();
+        initialize(*chosen);
+        return true;
+      }
+      modern_version_ = *chosen;
+    } catch (const Error& e) {
+      // A legacy server refuses the unknown request with a 4xx; anything
+      // else (authorization, network) is the caller's problem.
+      if (e.code() != ErrorCode::http_status || e.http_status() < 400 || e.http_status() >= 500) throw;
+      break;
+    }
+  }
+  modern_version_.clear();
+  return false;
+}
+
+void Session::initialize(const std::string& version) {
+  Json params = {{"protocolVersion", version},
+                 {"capabilities", options_.capabilities},
+                 {"clientInfo", {{"name", options_.client_info.name}, {"version", options_.client_info.version}}}};
+  if (options_.client_info.title) params["clientInfo"]["title"] = *options_.client_info.title;
+  const Json result = send_request("initialize", std::move(params));
+  ServerInfo info = parse_initialize_result(result);
+  if (!is_supported_version(info.protocol_version) || is_modern_version(info.protocol_version)) {
+    throw Error(ErrorCode::protocol,
+                "the server at " + options_.url + " wants MCP protocol " + info.protocol_version +
+                    ", which mcpauth does not support over the initialize handshake (supported: " + supported_list() +
+                    ")",
+                options_.url);
+  }
+  server_ = std::move(info);
+  transport_->on_initialized(server_.protocol_version);
+  transport_->send(Notification{"notifications/initialized", nullptr});
+}
+
+Json Session::request(const std::string& method, Json params) {
+  if (!modern_version_.empty()) params = with_modern_meta(std::move(params));
+  return send_request(method, std::move(params));
+}
+
+void Session::notify(const std::string& method, Json params) {
+  transport_->send(Notification{method, std::move(params)});
+}
+
+Json Session::send_request(const std::string& method, Json params) {
+  const long long id = next_id_++;
+  const std::string key = Json(id).dump();
+  auto pending = std::make_shared<Pending>();
+  auto answer = pending->promise.get_future();
+  {
+    std::lock_guard lock(mutex_);
+    pending_[key] = pending;
+  }
+  auto forget = [&] {
+    std::lock_guard lock(mutex_);
+    pending_.erase(key);
+  };
+  try {
+    transport_->send(Request{id, method, std::move(params)});
+  } catch (...) {
+    forget();
+    throw;
+  }
+  if (answer.wait_for(options_.request_timeout) != std::future_status::ready) {
+    forget();
+    if (modern_version_.empty()) {
+      try {
+        notify("notifications/cancelled", {{"requestId", id}, {"reason", "timed out"}});
+      } catch (const Error&) {
+        // best effort
+      }
+    }
+    throw Error(ErrorCode::timeout,
+                "the server at " + options_.url + " did not answer " + method + " within " +
+                    std::to_string(options_.request_timeout.count()) + " ms",
+                options_.url);
+  }
+  Message message = answer.get();  // rethrows a transport failure
+  if (auto* error = std::get_if<ErrorResponse>(&message)) {
+    throw RpcError("the server at " + options_.url + " answered " + method + " with error " +
+                       std::to_string(error->code) + ": " + error->message,
+                   options_.url, error->code, error->data);
+  }
+  return std::move(std::get<Response>(message).result);
+}
+
+void Session::on_message(Message&& message) {
+  if (core::jsonrpc::is_response(message)) {
+    std::shared_ptr<Pending> pending;
+    {
+      std::lock_guard lock(mutex_);
+      const auto it = pending_.find(core::jsonrpc::id_of(message).dump());
+      if (it == pending_.end()) return;  // late or unknown: nobody waits for it
+      pending = it->second;
+      pending_.erase(it);
+    }
+    pending->resolve(std::move(message));
+  } else if (auto* notification = std::get_if<Notification>(&message)) {
+    if (options_.on_notification) options_.on_notification(notification->method, notification->params);
+  } else if (auto* request = std::get_if<Request>(&message)) {
+    on_server_request(*request);
+  }
+}
+
+void Session::on_server_request(const Request& request) {
+  Message reply;
+  try {
+    if (request.method == "ping") {
+      reply = Response{request.id, Json::object()};
+    } else if (options_.on_request) {
+      reply = Response{request.id, options_.on_request(request.method, request.params)};
+    } else {
+      reply = ErrorResponse{request.id, core::jsonrpc::kMethodNotFound, "Method not found: " + request.method, nullptr};
+    }
+  } catch (const RpcError& e) {
+    reply = ErrorResponse{request.id, e.rpc_code(), e.what(), e.data()};
+  } catch (const std::exception& e) {
+    reply = ErrorResponse{request.id, core::jsonrpc::kInternalError, e.what(), nullptr};
+  }
+  try {
+    transport_->send(reply);
+  } catch (const Error&) {
+    // The server will time the request out; nothing else to do here.
+  }
+}
+
+void Session::on_transport_error(const Error& error) {
+  std::map<std::string, std::shared_ptr<Pending>> failed;
+  {
+    std::lock_guard lock(mutex_);
+    failed.swap(pending_);
+  }
+  for (auto& [key, pending] : failed) pending->reject(std::make_exception_ptr(error));
+}
+
+std::vector<Tool> Session::list_tools() {
+  std::vector<Tool> tools;
+  std::string cursor;
+  for (int page = 0; page < kMaxPages; ++page) {
+    Json params = Json::object();
+    if (!cursor.empty()) params["cursor"] = cursor;
+    const Json result = request("tools/list", std::move(params));
+    const auto list = result.find("tools");
+    if (list == result.end() || !list->is_array()) {
+      throw Error(ErrorCode::protocol, "the tools/list result from " + options_.url + " has no \"tools\" array",
+                  options_.url);
+    }
+    for (const auto& entry : *list) tools.push_back(parse_tool(entry));
+    const auto next = result.find("nextCursor");
+    if (next == result.end() || !next->is_string() || next->get<std::string>().empty()) return tools;
+    if (next->get<std::string>() == cursor) {
+      throw Error(ErrorCode::protocol, "the server at " + options_.url + " returned the same tools/list cursor twice",
+                  options_.url);
+    }
+    cursor = next->get<std::string>();
+  }
+  throw Error(ErrorCode::protocol,
+              "the server at " + options_.url + " returned more than " + std::to_string(kMaxPages) + " pages of tools",
+              options_.url);
+}
+
+ToolCallResult Session::call_tool(const std::string& name, const Json& arguments) {
+  Json params = {{"name", name}, {"arguments", arguments.is_null() ? Json::object() : arguments}};
+  Json result = request("tools/call", std::move(params));
+  if (!result.is_object()) {
+    throw Error(ErrorCode::protocol, "the tools/call result from " + options_.url + " is not an object", options_.url);
+  }
+  return ToolCallResult{std::move(result)};
+}
+
+void Session::close() {
+  if (transport_) transport_->close();
+  on_transport_error(Error(ErrorCode::cancelled, "the session with " + options_.url + " was closed", options_.url));
+}
+
+}  // namespace mcpauth::mcp

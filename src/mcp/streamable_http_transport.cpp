@@ -1,0 +1,379 @@
+#include "mcpauth/mcp/streamable_http_transport.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+
+#include "mcpauth/mcp/protocol.hpp"
+#include "response_reader.hpp"
+
+namespace mcpauth::mcp {
+namespace {
+
+using core::jsonrpc::Message;
+using core::jsonrpc::Request;
+
+constexpr const char* kAccept = "application/json, text/event-stream";
+constexpr std::chrono::milliseconds kDefaultRetry{1000};
+constexpr std::chrono::milliseconds kMaxBackoff{30'000};
+constexpr const char* kMetaVersionKey = "io.modelcontextprotocol/protocolVersion";
+
+std::string method_of(const Message& message) {
+  if (const auto* r = std::get_if<Request>(&message)) return r->method;
+  if (const auto* n = std::get_if<core::jsonrpc::Notification>(&message)) return n->method;
+  return "response";
+}
+
+const core::jsonrpc::Json* params_of(const Message& message) {
+  if (const auto* r = std::get_if<Request>(&message)) return &r->params;
+  if (const auto* n = std::get_if<core::jsonrpc::Notification>(&message)) return &n->params;
+  return nullptr;
+}
+
+// A header value is sent as is when it is visible ASCII without edge spaces;
+// otherwise as =?base64?...?= (2026-07-28 "Value Encoding").
+std::string header_safe(const std::string& value) {
+  const bool plain =
+      !value.empty() && value.front() != ' ' && value.back() != ' ' &&
+      std::all_of(value.begin(), value.end(), [](unsigned char c) { return c >= 0x20 && c <= 0x7e; }) &&
+      !(value.rfind("=?base64?", 0) == 0 && value.size() >= 11 && value.compare(value.size() - 2, 2, "?=") == 0);
+  if (plain) return value;
+  std::string out(4 * ((value.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(value.data()), static_cast<int>(value.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return "=?base64?" + out + "?=";
+}
+
+std::string excerpt(const std::string& body) {
+  std::string text = body.substr(0, 300);
+  std::replace_if(
+      text.begin(), text.end(), [](unsigned char c) { return c < 0x20; }, ' ');
+  return text;
+}
+
+}  // namespace
+
+class StreamableHttpTransport::InFlight {
+ public:
+  InFlight(StreamableHttpTransport& t) : t_(t) {
+    std::lock_guard lock(t_.mutex_);
+    if (t_.closed_)
+      throw Error(ErrorCode::cancelled, "the connection to " + t_.options_.url + " is closed", t_.options_.url);
+    t_.in_flight_.insert(&token);
+  }
+  ~InFlight() {
+    std::lock_guard lock(t_.mutex_);
+    t_.in_flight_.erase(&token);
+  }
+  net::CancelToken token;
+
+ private:
+  StreamableHttpTransport& t_;
+};
+
+StreamableHttpTransport::StreamableHttpTransport(TransportOptions options) : options_(std::move(options)) {
+  if (!options_.http) throw Error(ErrorCode::usage, "StreamableHttpTransport needs an HttpClient");
+}
+
+StreamableHttpTransport::~StreamableHttpTransport() {
+  close();
+}
+
+void StreamableHttpTransport::start(MessageHandler on_message, ErrorHandler on_error) {
+  on_message_ = std::move(on_message);
+  on_error_ = std::move(on_error);
+}
+
+std::string StreamableHttpTransport::session_id() const {
+  std::lock_guard lock(mutex_);
+  return session_id_;
+}
+
+net::HttpRequest StreamableHttpTransport::make_request(std::string method) const {
+  net::HttpRequest request;
+  request.method = std::move(method);
+  request.url = options_.url;
+  request.connect_timeout = options_.connect_timeout;
+  request.total_timeout = options_.request_timeout;
+  std::lock_guard lock(mutex_);
+  if (!session_id_.empty()) request.headers.add("Mcp-Session-Id", session_id_);
+  if (!protocol_version_.empty()) request.headers.add("MCP-Protocol-Version", protocol_version_);
+  return request;
+}
+
+void StreamableHttpTransport::send(const Message& message) {
+  post(message);
+}
+
+void StreamableHttpTransport::post(const Message& message) {
+  const std::string method = method_of(message);
+  const auto* request_message = std::get_if<Request>(&message);
+  const bool is_initialize = request_message && request_message->method == "initialize";
+
+  for (int attempt = 0;; ++attempt) {
+    net::HttpRequest request = make_request("POST");
+    request.headers.set("Content-Type", "application/json");
+    request.headers.set("Accept", kAccept);
+    if (const auto* params = params_of(message); params && params->is_object()) {
+      // Modern-era requests declare their version in _meta; mirror it and the
+      // routing fields into headers, as 2026-07-28 requires.
+      const auto meta = params->find("_meta");
+      if (meta != params->end() && meta->is_object() && meta->contains(kMetaVersionKey) &&
+          (*meta)[kMetaVersionKey].is_string()) {
+        request.headers.set("MCP-Protocol-Version", (*meta)[kMetaVersionKey].get<std::string>());
+        request.headers.set("Mcp-Method", method);
+        for (const char* key : {"name", "uri"}) {
+          if (const auto it = params->find(key); it != params->end() && it->is_string()) {
+            request.headers.set("Mcp-Name", header_safe(it->get<std::string>()));
+            break;
+          }
+        }
+      }
+    }
+    request.body = core::jsonrpc::serialize(message);
+    if (options_.authorizer) options_.authorizer->apply(request);
+    const bool sent_session = request.headers.contains("Mcp-Session-Id");
+
+    detail::ResponseReader reader(options_.url, options_.max_message_bytes,
+                                  [this](Message&& m) { on_message_(std::move(m)); });
+    if (request_message) reader.stop_after_response(request_message->id);
+    {
+      InFlight guard(*this);
+      options_.http->stream(request, reader, &guard.token);
+    }
+
+    const int status = reader.status();
+    if ((status == 401 || status == 403) && attempt == 0 && options_.authorizer &&
+        options_.authorizer->on_rejected(request, Rejection{status, &reader.headers()})) {
+      continue;  // new credentials: one more try, never more
+    }
+    if (!reader.ok()) {
+      // A JSON-RPC error answering this very request is the server's answer
+      // (modern servers send 400 + UnsupportedProtocolVersion this way).
+      if (request_message && detail::media_type(reader.content_type()) == "application/json") {
+        try {
+          auto messages = core::jsonrpc::parse(reader.error_body());
+          if (messages.size() == 1 && std::holds_alternative<core::jsonrpc::ErrorResponse>(messages[0]) &&
+              core::jsonrpc::id_of(messages[0]) == request_message->id) {
+            on_message_(std::move(messages[0]));
+            return;
+          }
+        } catch (const Error&) {
+          // not a JSON-RPC error body: fall through to the HTTP error
+        }
+      }
+      throw_for_status(request, status, reader.headers(), reader.error_body(), sent_session);
+    }
+
+    if (is_initialize) {
+      if (auto id = reader.headers().get("Mcp-Session-Id"); id && !id->empty()) {
+        std::lock_guard lock(mutex_);
+        session_id_ = *id;
+      }
+    }
+
+    if (!request_message) return;  // notifications and responses: 202 (or any 2xx) is all
+    if (reader.body_kind() == detail::BodyKind::json) {
+      reader.finish();
+      if (!reader.answered()) {
+        throw Error(ErrorCode::protocol,
+                    "the server at " + options_.url + " answered " + method + " with JSON that is not its response",
+                    options_.url);
+      }
+      return;
+    }
+    if (reader.body_kind() == detail::BodyKind::event_stream) {
+      if (reader.answered()) return;
+      if (!reader.last_event_id().empty()) {
+        resume(request_message->id, reader.last_event_id(), reader.retry(), method);
+        return;
+      }
+      throw Error(ErrorCode::protocol,
+                  "the server at " + options_.url + " closed the event stream " +
+                      (reader.cut_mid_event() ? std::string("in the middle of an event ") : std::string()) +
+                      "before answering " + method + ", and gave no event id to resume from",
+                  options_.url);
+    }
+    const std::string type = reader.content_type();
+    throw Error(ErrorCode::protocol,
+                "the server at " + options_.url + " answered " + method + " with " +
+                    (type.empty() ? std::string("no body") : "Content-Type " + type) +
+                    " instead of application/json or text/event-stream; is this the URL of an MCP endpoint?",
+                options_.url);
+  }
+}
+
+void StreamableHttpTransport::resume(const core::jsonrpc::Id& awaited, std::string last_event_id,
+                                     std::optional<std::chrono::milliseconds> retry, const std::string& method) {
+  // The POST stream ended before the response: re-open it with GET and
+  // Last-Event-ID, waiting as long as the server's `retry:` asks.
+  for (int attempt = 0; attempt < options_.max_stream_reconnects; ++attempt) {
+    if (!wait_unless_closed(retry.value_or(kDefaultRetry))) {
+      throw Error(ErrorCode::cancelled, "the connection to " + options_.url + " was closed", options_.url);
+    }
+    net::HttpRequest request = make_request("GET");
+    request.headers.set("Accept", "text/event-stream");
+    request.headers.set("Last-Event-ID", last_event_id);
+    if (options_.authorizer) options_.authorizer->apply(request);
+    const bool sent_session = request.headers.contains("Mcp-Session-Id");
+
+    detail::ResponseReader reader(options_.url, options_.max_message_bytes,
+                                  [this](Message&& m) { on_message_(std::move(m)); });
+    reader.stop_after_response(awaited);
+    try {
+      InFlight guard(*this);
+      options_.http->stream(request, reader, &guard.token);
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::cancelled || e.code() == ErrorCode::response_too_large ||
+          e.code() == ErrorCode::protocol) {
+        throw;
+      }
+      continue;  // a transient drop: try again
+    }
+    if (!reader.ok()) throw_for_status(request, reader.status(), reader.headers(), reader.error_body(), sent_session);
+    if (reader.body_kind() != detail::BodyKind::event_stream) {
+      throw Error(ErrorCode::protocol,
+                  "the server at " + options_.url + " did not answer the resumption GET with an event stream",
+                  options_.url);
+    }
+    if (reader.answered()) return;
+    if (!reader.last_event_id().empty()) last_event_id = reader.last_event_id();
+    if (reader.retry()) retry = reader.retry();
+  }
+  throw Error(ErrorCode::connection,
+              "the server at " + options_.url + " did not answer " + method + " after " +
+                  std::to_string(options_.max_stream_reconnects) + " attempts to resume its event stream",
+              options_.url);
+}
+
+void StreamableHttpTransport::throw_for_status(const net::HttpRequest& request, int status,
+                                               const net::HttpHeaders& headers, const std::string& body,
+                                               bool sent_session) const {
+  const std::string where = request.method + " " + request.url;
+  if (status == 401) {
+    std::string challenge = headers.get("WWW-Authenticate").value_or("");
+    throw Error(ErrorCode::unauthorized,
+                where + " was refused with HTTP 401 Unauthorized: the server requires authorization" +
+                    (challenge.empty() ? std::string() : " (WWW-Authenticate: " + excerpt(challenge) + ")") +
+                    "; pass credentials with --header \"Authorization: Bearer ...\"",
+                request.url, status);
+  }
+  if (status == 403) {
+    throw Error(ErrorCode::forbidden,
+                where + " was refused with HTTP 403 Forbidden: the credentials are not sufficient" +
+                    (body.empty() ? std::string() : " (" + excerpt(body) + ")"),
+                request.url, status);
+  }
+  if (status == 404 && sent_session) {
+    throw Error(ErrorCode::session_expired,
+                where + " answered HTTP 404: the server no longer knows this session; reconnect to start a new one",
+                request.url, status);
+  }
+  throw Error(
+      ErrorCode::http_status,
+      where + " answered HTTP " + std::to_string(status) + (body.empty() ? std::string() : ": " + excerpt(body)),
+      request.url, status);
+}
+
+bool StreamableHttpTransport::wait_unless_closed(std::chrono::milliseconds delay) {
+  std::unique_lock lock(mutex_);
+  return !closed_cv_.wait_for(lock, delay, [this] { return closed_.load(); });
+}
+
+void StreamableHttpTransport::on_initialized(const std::string& protocol_version) {
+  {
+    std::lock_guard lock(mutex_);
+    protocol_version_ = protocol_version;
+  }
+  // Sessions of the handshake era may receive server-initiated messages on a
+  // GET stream; the modern era has no such stream.
+  if (!is_modern_version(protocol_version) && !listener_.joinable() && !closed_) {
+    listener_ = std::thread([this] { listen(); });
+  }
+}
+
+void StreamableHttpTransport::listen() {
+  std::string last_event_id;
+  std::chrono::milliseconds delay = kDefaultRetry;
+  int failures = 0;
+  bool auth_retried = false;
+  while (!closed_) {
+    net::HttpRequest request = make_request("GET");
+    request.headers.set("Accept", "text/event-stream");
+    request.total_timeout = std::chrono::milliseconds(0);  // lives as long as the session
+    if (!last_event_id.empty()) request.headers.set("Last-Event-ID", last_event_id);
+    if (options_.authorizer) options_.authorizer->apply(request);
+    const bool sent_session = request.headers.contains("Mcp-Session-Id");
+
+    detail::ResponseReader reader(options_.url, options_.max_message_bytes,
+                                  [this](Message&& m) { on_message_(std::move(m)); });
+    std::optional<Error> failure;
+    try {
+      options_.http->stream(request, reader, &listener_cancel_);
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::cancelled || closed_) return;
+      failure = e;
+    }
+    if (!failure) {
+      const int status = reader.status();
+      if (status == 405 || (status == 404 && !sent_session)) return;  // the server offers no GET stream
+      if ((status == 401 || status == 403) && !auth_retried && options_.authorizer &&
+          options_.authorizer->on_rejected(request, Rejection{status, &reader.headers()})) {
+        auth_retried = true;
+        continue;
+      }
+      if (!reader.ok()) {
+        try {
+          throw_for_status(request, status, reader.headers(), reader.error_body(), sent_session);
+        } catch (const Error& e) {
+          if (on_error_) on_error_(e);
+        }
+        return;
+      }
+      if (reader.body_kind() != detail::BodyKind::event_stream) return;  // not a stream: nothing to listen to
+      auth_retried = false;
+      if (!reader.last_event_id().empty()) last_event_id = reader.last_event_id();
+      if (reader.retry()) delay = *reader.retry();
+      if (reader.events_seen() > 0) failures = 0;
+    }
+    // The stream ended or dropped: reconnect, backing off while it keeps failing.
+    if (++failures > options_.max_stream_reconnects) {
+      if (on_error_) {
+        on_error_(Error(ErrorCode::connection,
+                        "the event stream from " + options_.url + " dropped and could not be re-opened" +
+                            (failure ? std::string(": ") + failure->what() : std::string()),
+                        options_.url));
+      }
+      return;
+    }
+    const auto backoff = std::min(kMaxBackoff, delay * (1 << std::min(failures - 1, 5)));
+    if (!wait_unless_closed(backoff)) return;
+  }
+}
+
+void StreamableHttpTransport::close() {
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_.exchange(true)) return;
+    for (auto* token : in_flight_) token->cancel();
+  }
+  closed_cv_.notify_all();
+  listener_cancel_.cancel();
+  if (listener_.joinable()) listener_.join();
+
+  // Tell the server the session is over; a server that does not allow
+  // clients to end sessions answers 405, which is fine.
+  const std::string session = session_id();
+  if (session.empty()) return;
+  net::HttpRequest request = make_request("DELETE");
+  request.total_timeout = std::min(options_.request_timeout, std::chrono::milliseconds(5000));
+  if (options_.authorizer) options_.authorizer->apply(request);
+  try {
+    options_.http->send(request);
+  } catch (const Error&) {
+    // Best effort: the server expires the session on its own.
+  }
+}
+
+}  // namespace mcpauth::mcp

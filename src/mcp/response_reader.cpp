@@ -51,15 +51,20 @@ bool ResponseReader::on_response_start(int status, const net::HttpHeaders& heade
 bool ResponseReader::on_body(std::string_view chunk) {
   switch (kind_) {
     case BodyKind::event_stream:
-      sse_.feed(chunk, [this](core::SseEvent&& event) {
-        ++events_;
-        if (event.type == "message") {
-          // An event without data only moves the event id (a "priming" event).
-          if (!event.data.empty()) deliver(event.data);
-        } else if (on_other_event_) {
-          on_other_event_(std::move(event));
-        }
-      });
+      try {
+        sse_.feed(chunk, [this](core::SseEvent&& event) {
+          ++events_;
+          if (event.type == "message") {
+            // An event without data only moves the event id (a "priming" event).
+            if (!event.data.empty()) deliver(event.data);
+          } else if (on_other_event_) {
+            on_other_event_(std::move(event));
+          }
+        });
+      } catch (const Error& e) {
+        if (!e.url().empty()) throw;
+        throw Error(e.code(), std::string(e.what()) + " from " + url_, url_);  // the parser knows no URL
+      }
       return !answered_ || !awaited_;
     case BodyKind::json:
       if (buffered_.size() + chunk.size() > max_bytes_) {

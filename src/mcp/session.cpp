@@ -144,7 +144,13 @@ bool Session::try_discover() {
       if (const auto it = result.find("capabilities"); it != result.end() && it->is_object()) {
         server_.capabilities = *it;
       }
-      if (const auto it = result.find("serverInfo"); it != result.end() && it->is_object()) {
+      // 2026-07-28 puts serverInfo in the result's _meta; accept it beside the result too.
+      const Json* server_info = nullptr;
+      if (const auto meta = result.find("_meta"); meta != result.end() && meta->is_object()) {
+        if (const auto it = meta->find(std::string(kMetaPrefix) + "serverInfo"); it != meta->end()) server_info = &*it;
+      }
+      if (const auto it = result.find("serverInfo"); !server_info && it != result.end()) server_info = &*it;
+      if (const auto it = server_info; it && it->is_object()) {
         server_.implementation.name = it->value("name", "");
         server_.implementation.version = it->value("version", "");
         if (it->contains("title") && (*it)["title"].is_string()) server_.implementation.title = (*it)["title"];

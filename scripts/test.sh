@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The second command: runs every test. Installs what is missing first, then
+#  1. checks formatting (clang-format),
+#  2. builds with AddressSanitizer + UndefinedBehaviorSanitizer and runs the
+#     unit and integration tests (real MCP servers on 127.0.0.1) with ctest,
+#  3. runs each libFuzzer target for a short while (FUZZ_SECONDS, default 20).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+
+echo "== clang-format check"
+mapfile -t sources < <(git ls-files '*.cpp' '*.hpp' '*.cpp.in')
+clang-format-14 --dry-run -Werror "${sources[@]}"
+
+echo "== build (ASan + UBSan) and ctest"
+BUILD_TYPE=Debug scripts/build.sh build-asan -DMCPAUTH_SANITIZE=ON -DMCPAUTH_WERROR=ON
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+ctest --test-dir build-asan --output-on-failure -j 2 --timeout 300
+
+echo "== fuzz smoke run"
+scripts/fuzz.sh "${FUZZ_SECONDS:-20}"

@@ -1,0 +1,124 @@
+// The mcpauth command, run as a user runs it, against real test servers.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "peer_process.hpp"
+
+namespace mcpauth {
+namespace {
+
+using testing::PeerProcess;
+using testing::run_command;
+
+std::vector<std::string> cli(std::initializer_list<std::string> args) {
+  std::vector<std::string> argv = {MCPAUTH_CLI_PATH};
+  argv.insert(argv.end(), args);
+  return argv;
+}
+
+TEST(Cli, ToolsListsTheToolsOfAStreamableServer) {
+  PeerProcess peer("streamable-server.mjs");
+  const auto r = run_command(cli({"tools", peer.url()}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("echo"), std::string::npos);
+  EXPECT_NE(r.out.find("progress"), std::string::npos);
+  EXPECT_TRUE(r.err.empty()) << r.err;
+}
+
+TEST(Cli, ToolsListsTheToolsOfALegacySseServer) {
+  PeerProcess peer("sse-server.mjs");
+  const auto r = run_command(cli({"tools", peer.url("/sse")}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("echo"), std::string::npos);
+}
+
+TEST(Cli, ToolsJsonIsMachineReadable) {
+  PeerProcess peer("streamable-server.mjs", {"--stateless"});
+  const auto r = run_command(cli({"tools", "--json", peer.url()}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto tools = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(tools.is_array());
+  EXPECT_EQ(tools.at(0).at("name"), "echo");
+  EXPECT_TRUE(tools.at(0).contains("inputSchema"));
+}
+
+TEST(Cli, CallPrintsTheTextResult) {
+  PeerProcess peer("streamable-server.mjs");
+  const auto r = run_command(cli({"call", peer.url(), "echo", R"({"text":"hello there"})"}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "hello there\n");
+}
+
+TEST(Cli, CallOfAFailingToolExitsOne) {
+  PeerProcess peer("streamable-server.mjs");
+  const auto r = run_command(cli({"call", peer.url(), "fail"}));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("always fails"), std::string::npos);
+}
+
+TEST(Cli, CallJsonPrintsTheWholeResult) {
+  PeerProcess peer("streamable-server.mjs");
+  const auto r = run_command(cli({"call", "--json", peer.url(), "add", R"({"a":1,"b":2})"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out).at("content").at(0).at("text"), "3");
+}
+
+TEST(Cli, BadArgumentsAreAUsageErrorBeforeAnyConnection) {
+  const auto r = run_command(cli({"call", "http://127.0.0.1:1/mcp", "echo", "{not json"}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("not valid JSON"), std::string::npos) << r.err;
+}
+
+TEST(Cli, UnsupportedSchemeIsAUsageError) {
+  const auto r = run_command(cli({"tools", "file:///etc/passwd"}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unsupported URL scheme"), std::string::npos) << r.err;
+}
+
+TEST(Cli, HeaderValuesExpandFromTheEnvironment) {
+  PeerProcess peer("streamable-server.mjs", {"--require-header", "Authorization: Bearer t0ken-42"});
+  const auto denied = run_command(cli({"tools", peer.url()}));
+  EXPECT_EQ(denied.exit_code, 6);
+  EXPECT_NE(denied.err.find("401"), std::string::npos) << denied.err;
+  EXPECT_EQ(std::count(denied.err.begin(), denied.err.end(), '\n'), 1) << "one line: " << denied.err;
+
+  const auto allowed =
+      run_command(cli({"tools", "--header", "Authorization: Bearer ${MY_TOKEN}", peer.url()}), {"MY_TOKEN=t0ken-42"});
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.err;
+  EXPECT_NE(allowed.out.find("echo"), std::string::npos);
+}
+
+TEST(Cli, AnUnsetHeaderVariableIsAUsageErrorThatNamesIt) {
+  const auto r =
+      run_command(cli({"tools", "-H", "Authorization: Bearer ${MCPAUTH_TEST_UNSET_VAR}", "http://127.0.0.1:1/mcp"}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("MCPAUTH_TEST_UNSET_VAR"), std::string::npos) << r.err;
+}
+
+TEST(Cli, NobodyListeningIsAConnectionError) {
+  std::string url;
+  {
+    PeerProcess peer("streamable-server.mjs");
+    url = peer.url();
+  }
+  const auto r = run_command(cli({"tools", url}));
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find(url), std::string::npos) << r.err;
+}
+
+TEST(Cli, AProtocolViolationExitsFour) {
+  PeerProcess peer("bad-server.mjs", {"--mode", "wrong-content-type"});
+  const auto r = run_command(cli({"tools", peer.url()}));
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+}
+
+TEST(Cli, TransportSseIsHonoured) {
+  PeerProcess peer("sse-server.mjs");
+  const auto r = run_command(cli({"call", "--transport", "sse", peer.url("/sse"), "echo", R"({"text":"x"})"}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "x\n");
+}
+
+}  // namespace
+}  // namespace mcpauth

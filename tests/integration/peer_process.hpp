@@ -1,0 +1,45 @@
+// Starts a test peer (a Node.js MCP server from tests/peers) on 127.0.0.1
+// and stops it again. The peer prints "LISTENING <port>" when it is ready;
+// we wait for that line, never for a fixed time. The peer's stdin is a pipe
+// we hold: if this test process dies, the pipe closes and the peer exits.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace mcpauth::testing {
+
+class PeerProcess {
+ public:
+  // `script` is relative to tests/peers, e.g. "streamable-server.mjs" or "modern/modern-server.mjs".
+  explicit PeerProcess(const std::string& script, const std::vector<std::string>& args = {},
+                       std::chrono::seconds ready_timeout = std::chrono::seconds(30));
+  ~PeerProcess();
+  PeerProcess(const PeerProcess&) = delete;
+  PeerProcess& operator=(const PeerProcess&) = delete;
+
+  int port() const noexcept { return port_; }
+  std::string url(const std::string& path = "/mcp") const;
+  // Stops the peer now (e.g. to test a server that goes away).
+  void stop();
+
+ private:
+  pid_t pid_ = -1;
+  int stdin_fd_ = -1;
+  int stdout_fd_ = -1;
+  int port_ = 0;
+};
+
+// Runs a program to completion and captures its output (for CLI tests).
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+CommandResult run_command(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {},
+                          std::chrono::seconds timeout = std::chrono::seconds(60));
+
+}  // namespace mcpauth::testing

@@ -42,8 +42,7 @@ std::string expand_env(const std::string& text, const EnvLookup& env) {
     }
     out.append(text, pos, start - pos);
     const auto end = text.find('}', start + 2);
-    if (end == std::string::npos)
-      throw Error(ErrorCode::usage, "unterminated ${ in \"" + text.substr(0, start + 2) + "...\"");
+    if (end == std::string::npos) throw Error(ErrorCode::usage, "unterminated ${ in a --header value");
     const std::string name = text.substr(start + 2, end - start - 2);
     if (name.empty()) throw Error(ErrorCode::usage, "empty ${} in a --header value");
     const auto value = env(name);
@@ -59,14 +58,15 @@ std::string expand_env(const std::string& text, const EnvLookup& env) {
 
 net::HttpHeaders parse_headers(const std::vector<std::string>& args, const EnvLookup& env) {
   net::HttpHeaders headers;
-  for (const auto& arg : args) {
+  for (std::size_t index = 0; index < args.size(); ++index) {
+    const std::string& arg = args[index];
     const auto colon = arg.find(':');
     const std::string name = arg.substr(0, colon);
     if (colon == std::string::npos || name.empty() ||
         !std::all_of(name.begin(), name.end(), [](unsigned char c) { return is_token_char(c); })) {
-      // Show only the name part: the value may be a secret.
-      throw Error(ErrorCode::usage, "--header \"" + name.substr(0, 40) + (colon == std::string::npos ? "" : ": ...") +
-                                        "\" is not of the form \"Name: value\"");
+      // Never echo the argument: with the colon missing, the value may be in it.
+      throw Error(ErrorCode::usage, "--header argument " + std::to_string(index + 1) +
+                                        " is not of the form \"Name: value\" (a token name, a colon, the value)");
     }
     std::string value = expand_env(arg.substr(colon + 1), env);
     const auto first = value.find_first_not_of(" \t");

@@ -1,5 +1,7 @@
 #include "mcpauth/core/jsonrpc.hpp"
 
+#include <cstdint>
+
 #include "mcpauth/error.hpp"
 
 namespace mcpauth::core::jsonrpc {
@@ -38,7 +40,7 @@ Json parse_bounded(std::string_view text, const ParseLimits& limits) {
   };
   try {
     return Json::parse(text.begin(), text.end(), depth_guard);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, and out_of_range for 1e400
     // nlohmann's message names the byte offset and what it expected there.
     std::string detail = e.what();
     if (const auto pos = detail.find("parse error"); pos != std::string::npos) detail = detail.substr(pos);
@@ -75,7 +77,10 @@ Message from_json(const Json& value) {
   if (!error->is_object()) invalid("\"error\" must be an object");
   const auto code = error->find("code");
   const auto message = error->find("message");
-  if (code == error->end() || !code->is_number_integer()) invalid("\"error.code\" must be an integer");
+  if (code == error->end() || !code->is_number_integer() || code->get<long long>() < INT32_MIN ||
+      code->get<long long>() > INT32_MAX) {
+    invalid("\"error.code\" must be a 32-bit integer");
+  }
   if (message == error->end() || !message->is_string()) invalid("\"error.message\" must be a string");
   ErrorResponse response{*id, code->get<int>(), message->get<std::string>(), nullptr};
   if (const auto data = error->find("data"); data != error->end()) response.data = *data;

@@ -88,7 +88,7 @@ void SseParser::process_line(std::string_view line, const EventHandler& on_event
   }
 
   if (field == "data") {
-    if (data_.size() + value.size() + 1 > limits_.max_event_bytes) {
+    if (data_.size() + value.size() > limits_.max_event_bytes) {  // data_ ends in the joining '\n'
       throw Error(ErrorCode::response_too_large, "a Server-Sent Event is larger than the limit of " +
                                                      std::to_string(limits_.max_event_bytes) + " bytes");
     }

@@ -40,17 +40,30 @@ std::string get_part(CURLU* h, CURLUPart part, unsigned flags = 0) {
   return out.str();
 }
 
+// The URL for an error message, with any user:password@ replaced: a
+// credential typed into a URL must not reach a log.
+std::string redact(const std::string& text) {
+  const auto scheme_end = text.find("://");
+  const std::size_t authority = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+  const auto authority_end = text.find_first_of("/?#", authority);
+  const auto at = text.rfind('@', authority_end == std::string::npos ? std::string::npos : authority_end);
+  if (at == std::string::npos || at < authority) return text;
+  return text.substr(0, authority) + "***@" + text.substr(at + 1);
+}
+
 Url from_handle(CURLU* h, std::string text) {
   Url url;
   url.scheme = lower(get_part(h, CURLUPART_SCHEME));
   if (url.scheme != "http" && url.scheme != "https") {
-    throw Error(ErrorCode::usage, "unsupported URL scheme \"" + url.scheme + "\" in " + text + " (use http or https)");
+    throw Error(ErrorCode::usage,
+                "unsupported URL scheme \"" + url.scheme + "\" in " + redact(text) + " (use http or https)");
   }
-  if (!get_part(h, CURLUPART_USER).empty()) {
-    throw Error(ErrorCode::usage, "the URL " + text + " contains user credentials; pass them with --header instead");
+  if (!get_part(h, CURLUPART_USER).empty() || !get_part(h, CURLUPART_PASSWORD).empty()) {
+    throw Error(ErrorCode::usage,
+                "the URL contains user credentials (user:password@); pass them with --header instead");
   }
   url.host = lower(get_part(h, CURLUPART_HOST));
-  if (url.host.empty()) throw Error(ErrorCode::usage, "the URL " + text + " has no host");
+  if (url.host.empty()) throw Error(ErrorCode::usage, "the URL " + redact(text) + " has no host");
   url.port = std::stoi(get_part(h, CURLUPART_PORT, CURLU_DEFAULT_PORT));
   url.path = get_part(h, CURLUPART_PATH);
   url.query = get_part(h, CURLUPART_QUERY);
@@ -66,7 +79,7 @@ Url parse_url(std::string_view input) {
   if (!h) throw std::bad_alloc();
   const CURLUcode rc = curl_url_set(h.get(), CURLUPART_URL, text.c_str(), 0);
   if (rc != CURLUE_OK) {
-    throw Error(ErrorCode::usage, "\"" + text + "\" is not a valid absolute URL (" + curl_url_strerror(rc) +
+    throw Error(ErrorCode::usage, "\"" + redact(text) + "\" is not a valid absolute URL (" + curl_url_strerror(rc) +
                                       "); expected something like https://example.com/mcp");
   }
   Url url = from_handle(h.get(), text);

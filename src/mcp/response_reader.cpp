@@ -26,7 +26,8 @@ ResponseReader::ResponseReader(std::string url, std::size_t max_message_bytes, M
       max_bytes_(max_message_bytes),
       on_message_(std::move(on_message)),
       on_other_event_(std::move(on_other_event)),
-      sse_(core::SseLimits{max_message_bytes, max_message_bytes}) {}
+      // A line holds the "data: " prefix as well as the message.
+      sse_(core::SseLimits{max_message_bytes + 64, max_message_bytes}) {}
 
 std::string ResponseReader::content_type() const {
   return headers_.get("Content-Type").value_or("");

@@ -1,0 +1,180 @@
+// ${ENV} expansion and --header parsing for the command line (app/cli_options).
+#include "cli_options.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "mcpauth/error.hpp"
+
+namespace {
+
+using mcpauth::Error;
+using mcpauth::ErrorCode;
+using mcpauth::app::EnvLookup;
+using mcpauth::app::expand_env;
+using mcpauth::app::parse_headers;
+
+EnvLookup fake_env(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
+    const auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+// Runs f, which must throw mcpauth::Error; returns it.
+template <typename F>
+Error error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "did not throw";
+  return Error(ErrorCode::protocol, "");
+}
+
+// ---- expand_env ------------------------------------------------------------
+
+TEST(ExpandEnv, TextWithoutReferencesIsUnchanged) {
+  EXPECT_EQ(expand_env("plain $text {x} $", fake_env({})), "plain $text {x} $");
+  EXPECT_EQ(expand_env("", fake_env({})), "");
+}
+
+TEST(ExpandEnv, ReplacesOneVariable) {
+  EXPECT_EQ(expand_env("${A}", fake_env({{"A", "alpha"}})), "alpha");
+}
+
+TEST(ExpandEnv, ReplacesSeveralVariablesAndKeepsAdjacentText) {
+  const auto env = fake_env({{"A", "1"}, {"B", "two"}});
+  EXPECT_EQ(expand_env("x${A}y${B}z", env), "x1ytwoz");
+  EXPECT_EQ(expand_env("${A}${B}${A}", env), "1two1");
+  EXPECT_EQ(expand_env("Bearer ${B}", env), "Bearer two");
+}
+
+TEST(ExpandEnv, ValuesAreNotExpandedAgain) {
+  EXPECT_EQ(expand_env("${A}", fake_env({{"A", "${B}"}, {"B", "no"}})), "${B}");
+}
+
+TEST(ExpandEnv, EmptyValueIsAllowed) {
+  EXPECT_EQ(expand_env("[${E}]", fake_env({{"E", ""}})), "[]");
+}
+
+TEST(ExpandEnv, UnsetVariableThrowsUsageNamingIt) {
+  const Error e = error_of([] { expand_env("Bearer ${MISSING_TOKEN}", fake_env({{"OTHER", "x"}})); });
+  EXPECT_EQ(e.code(), ErrorCode::usage);
+  EXPECT_NE(std::string(e.what()).find("MISSING_TOKEN"), std::string::npos) << e.what();
+}
+
+TEST(ExpandEnv, UnterminatedReferenceThrowsUsage) {
+  EXPECT_EQ(error_of([] { expand_env("Bearer ${TOKEN", fake_env({{"TOKEN", "t"}})); }).code(), ErrorCode::usage);
+  EXPECT_EQ(error_of([] { expand_env("${", fake_env({})); }).code(), ErrorCode::usage);
+}
+
+TEST(ExpandEnv, EmptyNameThrowsUsage) {
+  EXPECT_EQ(error_of([] { expand_env("${}", fake_env({})); }).code(), ErrorCode::usage);
+}
+
+// ---- parse_headers ---------------------------------------------------------
+
+TEST(ParseHeaders, ExpandsEnvironmentInValue) {
+  const auto headers = parse_headers({"Authorization: Bearer ${TOKEN}"}, fake_env({{"TOKEN", "abc123"}}));
+  EXPECT_EQ(headers.get("Authorization"), "Bearer abc123");
+}
+
+TEST(ParseHeaders, TrimsSpacesAndTabsAroundValue) {
+  const auto headers = parse_headers({"X-A:   spaced value \t", "X-B:\tv", "X-C:nospace"}, fake_env({}));
+  EXPECT_EQ(headers.get("X-A"), "spaced value");
+  EXPECT_EQ(headers.get("X-B"), "v");
+  EXPECT_EQ(headers.get("X-C"), "nospace");
+}
+
+TEST(ParseHeaders, KeepsOrderAndDuplicates) {
+  const auto headers = parse_headers({"X-A: 1", "X-B: 2", "X-A: 3"}, fake_env({}));
+  EXPECT_EQ(headers.get_all("x-a"), (std::vector<std::string>{"1", "3"}));
+  std::vector<std::string> names;
+  for (const auto& h : headers) names.push_back(h.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"X-A", "X-B", "X-A"}));
+}
+
+TEST(ParseHeaders, ValueMayContainColons) {
+  const auto headers = parse_headers({"X-Url: https://example.com:8443/x"}, fake_env({}));
+  EXPECT_EQ(headers.get("X-Url"), "https://example.com:8443/x");
+}
+
+TEST(ParseHeaders, EmptyValueIsAllowed) {
+  const auto headers = parse_headers({"X-Empty:"}, fake_env({}));
+  EXPECT_EQ(headers.get("X-Empty"), "");
+}
+
+TEST(ParseHeaders, RejectsMissingColon) {
+  EXPECT_EQ(error_of([] { parse_headers({"X-NoColon"}, fake_env({})); }).code(), ErrorCode::usage);
+}
+
+TEST(ParseHeaders, RejectsEmptyName) {
+  EXPECT_EQ(error_of([] { parse_headers({": value"}, fake_env({})); }).code(), ErrorCode::usage);
+}
+
+TEST(ParseHeaders, RejectsNameWithSpaceOrSeparator) {
+  EXPECT_EQ(error_of([] { parse_headers({"Bad Name: value"}, fake_env({})); }).code(), ErrorCode::usage);
+  EXPECT_EQ(error_of([] { parse_headers({"Authorization : value"}, fake_env({})); }).code(), ErrorCode::usage);
+  EXPECT_EQ(error_of([] { parse_headers({"X(y): value"}, fake_env({})); }).code(), ErrorCode::usage);
+}
+
+TEST(ParseHeaders, RejectsLineBreakInValueAfterExpansion) {
+  EXPECT_EQ(error_of([] { parse_headers({"X-A: ${V}"}, fake_env({{"V", "a\r\nX-Injected: 1"}})); }).code(),
+            ErrorCode::usage);
+  EXPECT_EQ(error_of([] { parse_headers({"X-A: ${V}"}, fake_env({{"V", "a\nb"}})); }).code(), ErrorCode::usage);
+  EXPECT_EQ(error_of([] { parse_headers({"X-A: ${V}"}, fake_env({{"V", "a\rb"}})); }).code(), ErrorCode::usage);
+  EXPECT_EQ(error_of([] { parse_headers({std::string("X-A: a\0b", 8)}, fake_env({})); }).code(), ErrorCode::usage);
+}
+
+TEST(ParseHeaders, UnsetVariableInValueThrowsUsage) {
+  EXPECT_EQ(error_of([] { parse_headers({"Authorization: Bearer ${NOPE}"}, fake_env({})); }).code(),
+            ErrorCode::usage);
+}
+
+// ---- secrets never appear in error messages ---------------------------------
+
+constexpr const char* kSecret = "sk-live-5ecret-DO-NOT-PRINT";
+
+void expect_secret_not_in_error(const std::vector<std::string>& args, const EnvLookup& env) {
+  const Error e = error_of([&] { parse_headers(args, env); });
+  EXPECT_EQ(e.code(), ErrorCode::usage);
+  const std::string what = e.what();
+  EXPECT_EQ(what.find("5ecret"), std::string::npos) << "secret leaked into: " << what;
+}
+
+TEST(ParseHeadersSecrets, BadNameDoesNotShowValue) {
+  expect_secret_not_in_error({std::string("Bad Name: Bearer ") + kSecret}, fake_env({}));
+  expect_secret_not_in_error({std::string(": Bearer ") + kSecret}, fake_env({}));
+}
+
+TEST(ParseHeadersSecrets, LineBreakFromEnvironmentDoesNotShowValue) {
+  expect_secret_not_in_error({"Authorization: Bearer ${T}"}, fake_env({{"T", std::string(kSecret) + "\r\n"}}));
+  expect_secret_not_in_error({"Authorization: Bearer ${T}"}, fake_env({{"T", std::string(kSecret) + "\nx"}}));
+}
+
+TEST(ParseHeadersSecrets, UnsetVariableDoesNotShowLiteralPartOfValue) {
+  expect_secret_not_in_error({std::string("Authorization: Bearer ") + kSecret + " ${UNSET}"}, fake_env({}));
+}
+
+// Known bugs (src/app/cli_options.cpp), disabled until fixed; see the report.
+// A missing colon makes the whole argument the "name", and the first 40
+// characters of it are put into the message.
+TEST(ParseHeadersSecrets, MissingColonDoesNotShowValue) {
+  expect_secret_not_in_error({std::string("Authorization Bearer ") + kSecret}, fake_env({}));
+  expect_secret_not_in_error({std::string("Authorization=Bearer ") + kSecret}, fake_env({}));
+}
+
+// expand_env quotes the text before an unterminated "${", which is the
+// literal part of the header value.
+TEST(ParseHeadersSecrets, UnterminatedReferenceDoesNotShowValue) {
+  expect_secret_not_in_error({std::string("Authorization: Bearer ") + kSecret + " ${TOKEN"},
+                             fake_env({{"TOKEN", "t"}}));
+}
+
+}  // namespace

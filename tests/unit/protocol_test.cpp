@@ -1,0 +1,136 @@
+// MCP protocol revisions and result shapes (mcp/protocol).
+#include "mcpauth/mcp/protocol.hpp"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "mcpauth/error.hpp"
+
+namespace {
+
+using mcpauth::Error;
+using mcpauth::ErrorCode;
+using namespace mcpauth::mcp;
+
+ErrorCode error_code_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.code();
+  }
+  ADD_FAILURE() << "did not throw";
+  return ErrorCode::usage;
+}
+
+TEST(ProtocolVersions, SupportedVersions) {
+  for (auto v : kProtocolVersions) EXPECT_TRUE(is_supported_version(v)) << v;
+  EXPECT_TRUE(is_supported_version("2025-06-18"));
+  EXPECT_FALSE(is_supported_version("2024-10-07"));
+  EXPECT_FALSE(is_supported_version("2025-06-18 "));
+  EXPECT_FALSE(is_supported_version(""));
+  EXPECT_FALSE(is_supported_version("2099-01-01"));
+}
+
+TEST(ProtocolVersions, ListIsOrderedOldestFirst) {
+  for (std::size_t i = 1; i < std::size(kProtocolVersions); ++i) {
+    EXPECT_LT(kProtocolVersions[i - 1], kProtocolVersions[i]);
+  }
+  EXPECT_EQ(kProtocolVersions[std::size(kProtocolVersions) - 1], kLatestVersion);
+}
+
+TEST(ProtocolVersions, ModernVersions) {
+  EXPECT_FALSE(is_modern_version("2024-11-05"));
+  EXPECT_FALSE(is_modern_version("2025-06-18"));
+  EXPECT_FALSE(is_modern_version(kLatestLegacyVersion));
+  EXPECT_TRUE(is_modern_version(kFirstModernVersion));
+  EXPECT_TRUE(is_modern_version("2026-07-28"));
+  EXPECT_TRUE(is_modern_version("2027-01-01"));
+}
+
+TEST(ChooseVersion, PicksNewestCommonVersion) {
+  EXPECT_EQ(choose_version({"2024-11-05", "2025-03-26"}), "2025-03-26");
+  EXPECT_EQ(choose_version({"2025-06-18", "2024-11-05"}), "2025-06-18") << "server order must not matter";
+  EXPECT_EQ(choose_version({"2099-01-01", "2025-11-25", "2024-11-05"}), "2025-11-25");
+  EXPECT_EQ(choose_version({std::string(kProtocolVersions[0]), std::string(kLatestVersion)}),
+            std::string(kLatestVersion));
+}
+
+TEST(ChooseVersion, NoCommonVersionIsNullopt) {
+  EXPECT_EQ(choose_version({}), std::nullopt);
+  EXPECT_EQ(choose_version({"2023-01-01", "2099-01-01", ""}), std::nullopt);
+}
+
+TEST(ParseInitializeResult, Valid) {
+  const Json result = {
+      {"protocolVersion", "2025-06-18"},
+      {"capabilities", {{"tools", {{"listChanged", true}}}}},
+      {"serverInfo", {{"name", "demo"}, {"version", "1.2.3"}, {"title", "Demo Server"}}},
+      {"instructions", "be nice"},
+  };
+  const ServerInfo info = parse_initialize_result(result);
+  EXPECT_EQ(info.protocol_version, "2025-06-18");
+  EXPECT_EQ(info.implementation.name, "demo");
+  EXPECT_EQ(info.implementation.version, "1.2.3");
+  EXPECT_EQ(info.implementation.title, "Demo Server");
+  EXPECT_EQ(info.capabilities["tools"]["listChanged"], true);
+  EXPECT_EQ(info.instructions, "be nice");
+}
+
+TEST(ParseInitializeResult, OptionalPartsAbsent) {
+  const ServerInfo info = parse_initialize_result(Json{{"protocolVersion", "2024-11-05"}});
+  EXPECT_EQ(info.protocol_version, "2024-11-05");
+  EXPECT_TRUE(info.capabilities.is_object());
+  EXPECT_TRUE(info.capabilities.empty());
+  EXPECT_EQ(info.implementation.name, "");
+  EXPECT_FALSE(info.implementation.title.has_value());
+  EXPECT_FALSE(info.instructions.has_value());
+}
+
+TEST(ParseInitializeResult, MissingProtocolVersionThrowsProtocol) {
+  EXPECT_EQ(error_code_of([] { parse_initialize_result(Json{{"capabilities", Json::object()}}); }),
+            ErrorCode::protocol);
+}
+
+TEST(ParseInitializeResult, NonStringProtocolVersionThrowsProtocol) {
+  EXPECT_EQ(error_code_of([] { parse_initialize_result(Json{{"protocolVersion", 20250618}}); }), ErrorCode::protocol);
+}
+
+TEST(ParseInitializeResult, NonObjectThrowsProtocol) {
+  EXPECT_EQ(error_code_of([] { parse_initialize_result(Json::array()); }), ErrorCode::protocol);
+  EXPECT_EQ(error_code_of([] { parse_initialize_result(Json(nullptr)); }), ErrorCode::protocol);
+}
+
+TEST(ParseTool, Valid) {
+  const Json value = {
+      {"name", "echo"},
+      {"title", "Echo"},
+      {"description", "Echoes its input"},
+      {"inputSchema", {{"type", "object"}, {"properties", {{"text", {{"type", "string"}}}}}}},
+      {"annotations", {{"readOnlyHint", true}}},
+  };
+  const Tool tool = parse_tool(value);
+  EXPECT_EQ(tool.name, "echo");
+  EXPECT_EQ(tool.title, "Echo");
+  EXPECT_EQ(tool.description, "Echoes its input");
+  EXPECT_EQ(tool.input_schema["type"], "object");
+  EXPECT_EQ(tool.raw, value) << "raw keeps every field, including unknown ones";
+  EXPECT_EQ(tool.raw["annotations"]["readOnlyHint"], true);
+}
+
+TEST(ParseTool, MinimalTool) {
+  const Tool tool = parse_tool(Json{{"name", "t"}});
+  EXPECT_EQ(tool.name, "t");
+  EXPECT_FALSE(tool.title.has_value());
+  EXPECT_FALSE(tool.description.has_value());
+  EXPECT_TRUE(tool.input_schema.is_object());
+}
+
+TEST(ParseTool, MissingOrEmptyNameThrowsProtocol) {
+  EXPECT_EQ(error_code_of([] { parse_tool(Json{{"description", "no name"}}); }), ErrorCode::protocol);
+  EXPECT_EQ(error_code_of([] { parse_tool(Json{{"name", ""}}); }), ErrorCode::protocol);
+  EXPECT_EQ(error_code_of([] { parse_tool(Json{{"name", 5}}); }), ErrorCode::protocol);
+  EXPECT_EQ(error_code_of([] { parse_tool(Json("echo")); }), ErrorCode::protocol);
+}
+
+}  // namespace

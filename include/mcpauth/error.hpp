@@ -22,6 +22,22 @@ enum class ErrorCode {
   session_expired,     // the server no longer knows our Mcp-Session-Id (404)
   rpc_error,           // the server answered a request with a JSON-RPC error
   cancelled,           // the operation was cancelled by the caller or by close()
+
+  // The authorization catalogue: what went wrong while obtaining a token.
+  // A UI can act on each (ask the user, show a button, point at a setting).
+  authorization_required,   // the server needs OAuth and no interactive consent is possible here
+  consent_timeout,          // the user did not finish consent in time
+  authorization_denied,     // the user or the authorization server refused (access_denied, ...)
+  registration_rejected,    // no client id: DCR refused or unavailable, nothing pre-registered
+  invalid_metadata,         // protected-resource or authorization-server metadata is unusable
+  resource_mismatch,        // the metadata is for another resource than the server we talk to
+  issuer_mismatch,          // the issuer in metadata or in the `iss` parameter is not the expected one
+  state_mismatch,           // the callback's `state` is missing, wrong or already used
+  pkce_unsupported,         // the authorization server does not advertise PKCE S256
+  insecure_url,             // http off loopback, or a scheme that is never allowed
+  token_rejected,           // the token endpoint refused (invalid_grant, invalid_client, ...)
+  insufficient_scope,       // step-up did not obtain the scopes the server asks for
+  auth_server_unreachable,  // the authorization server cannot be reached
 };
 
 // Short stable name of a code ("connection", "timeout", ...), for logs and --json.

@@ -18,23 +18,30 @@ enum ExitCode : int {
 
 inline int exit_code_for(ErrorCode code) {
   switch (code) {
-    case ErrorCode::usage:
-      return kExitUsage;
+    case ErrorCode::usage: return kExitUsage;
     case ErrorCode::connection:
-    case ErrorCode::timeout:
-      return kExitConnection;
+    case ErrorCode::timeout: return kExitConnection;
     case ErrorCode::response_too_large:
     case ErrorCode::http_status:
     case ErrorCode::protocol:
-    case ErrorCode::session_expired:
-      return kExitProtocol;
-    case ErrorCode::rpc_error:
-      return kExitServerError;
+    case ErrorCode::session_expired: return kExitProtocol;
+    case ErrorCode::rpc_error: return kExitServerError;
     case ErrorCode::unauthorized:
     case ErrorCode::forbidden:
-      return kExitAuthorization;
-    case ErrorCode::cancelled:
-      return kExitInterrupted;
+    case ErrorCode::authorization_required:
+    case ErrorCode::consent_timeout:
+    case ErrorCode::authorization_denied:
+    case ErrorCode::registration_rejected:
+    case ErrorCode::invalid_metadata:
+    case ErrorCode::resource_mismatch:
+    case ErrorCode::issuer_mismatch:
+    case ErrorCode::state_mismatch:
+    case ErrorCode::pkce_unsupported:
+    case ErrorCode::insecure_url:
+    case ErrorCode::token_rejected:
+    case ErrorCode::insufficient_scope:
+    case ErrorCode::auth_server_unreachable: return kExitAuthorization;
+    case ErrorCode::cancelled: return kExitInterrupted;
   }
   return kExitProtocol;
 }

@@ -1,0 +1,131 @@
+// The MCP authorization client: plugs into the transports' credential seam
+// (mcp::RequestAuthorizer) and makes a server that answers 401 usable.
+//
+// On 401 it discovers (Protected Resource Metadata, then authorization
+// server metadata), obtains a client id (pre-registered, Client ID Metadata
+// Document, or Dynamic Client Registration, bound to the issuer), runs the
+// authorization code flow with PKCE S256, state and RFC 9207 iss checks
+// through a ConsentHandler, and stores the tokens. It refreshes before
+// expiry, refreshes first on invalid_token, steps up on 403
+// insufficient_scope with the union of scopes, and bounds every retry.
+// A token is only ever attached to requests for the server's own origin.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "mcpauth/auth/consent.hpp"
+#include "mcpauth/auth/credential_store.hpp"
+#include "mcpauth/core/oauth/flow.hpp"
+#include "mcpauth/core/url.hpp"
+#include "mcpauth/mcp/request_authorizer.hpp"
+#include "mcpauth/net/http.hpp"
+
+namespace mcpauth::auth {
+
+// What the user configured about the client identity (all optional).
+struct ClientConfig {
+  std::optional<std::string> client_id;      // a pre-registered client
+  std::optional<std::string> client_secret;  // its secret, if confidential
+  std::optional<std::string> token_endpoint_auth_method;
+  std::optional<std::string> private_key_pem;      // for private_key_jwt
+  std::optional<std::string> issuer;               // the AS the pre-registered client belongs to
+  std::optional<std::string> client_metadata_url;  // a Client ID Metadata Document URL (https)
+};
+
+struct AuthorizerOptions {
+  std::string server_url;
+  std::shared_ptr<net::HttpClient> http;    // required
+  std::shared_ptr<CredentialStore> store;   // null: kept in memory
+  std::shared_ptr<ConsentHandler> consent;  // null: Error(authorization_required) instead of asking
+  ClientConfig client;
+  std::optional<std::string> scope;     // replaces the specification's scope selection
+  std::optional<std::string> resource;  // replaces the RFC 8707 resource value
+  bool send_resource = true;            // false for servers that reject it (Entra)
+  bool client_credentials = false;      // a machine client: the client_credentials grant
+  std::string client_name = "mcpauth";
+  std::string account;  // a name for several grants at one server
+  std::chrono::milliseconds consent_timeout{300'000};
+  std::chrono::milliseconds http_timeout{30'000};
+  std::chrono::seconds refresh_margin{60};         // refresh this long before expiry
+  int max_authorizations = 3;                      // per Authorizer, step-ups included
+  std::function<void(const std::string&)> notify;  // progress lines for the user; default: none
+};
+
+// What an authorization produced, for display. Never a token.
+struct AuthorizationInfo {
+  std::string issuer;
+  std::string client_id;
+  core::oauth::ClientKind client_kind = core::oauth::ClientKind::dynamic;
+  std::optional<std::string> resource;
+  std::optional<std::string> scope;
+  std::optional<core::oauth::Clock::time_point> expires_at;
+  bool has_refresh_token = false;
+};
+
+class Authorizer final : public mcp::RequestAuthorizer {
+ public:
+  explicit Authorizer(AuthorizerOptions options);
+
+  void apply(net::HttpRequest& request) override;
+  bool on_rejected(const net::HttpRequest& request, const mcp::Rejection& rejection) override;
+
+  // The current authorization, if one was obtained.
+  std::optional<AuthorizationInfo> info() const;
+  int authorizations() const;
+
+ private:
+  struct Discovery {
+    std::optional<core::oauth::ProtectedResourceMetadata> prm;
+    core::oauth::AuthorizationServerMetadata as;
+    std::optional<std::string> resource;
+  };
+
+  void authorize_locked(const core::oauth::AuthChallenge& challenge, const std::optional<std::string>& scope_hint);
+  Discovery discover(const core::oauth::AuthChallenge& challenge);
+  std::optional<net::HttpResponse> fetch_metadata(const std::string& url, bool required);
+  core::oauth::ClientRegistration obtain_client(const Discovery& discovery, const std::string& redirect_uri,
+                                                const std::optional<std::string>& scope);
+  core::oauth::TokenSet authorization_code_flow(const Discovery& discovery, const std::optional<std::string>& scope);
+  core::oauth::TokenSet client_credentials_flow(const Discovery& discovery, const std::optional<std::string>& scope);
+  bool refresh_locked();
+  core::oauth::TokenSet exchange(const core::oauth::TokenRequest& request, const std::optional<std::string>& scope,
+                                 const std::optional<std::string>& previous_refresh);
+  void notify(const std::string& line) const;
+
+  AuthorizerOptions options_;
+  core::Url server_;
+  mutable std::mutex mutex_;  // one authorization or refresh at a time (single-flight)
+  std::optional<Discovery> discovery_;
+  std::optional<core::oauth::ClientRegistration> client_;
+  std::optional<TokenKey> key_;
+  std::optional<core::oauth::TokenSet> tokens_;
+  std::optional<std::string> requested_scope_;
+  std::string refreshed_for_;  // the access token a refresh already replaced once
+  int authorizations_ = 0;
+};
+
+// Composes credential sources: each apply() in order; the first
+// on_rejected() that wants a retry wins.
+class CompositeAuthorizer final : public mcp::RequestAuthorizer {
+ public:
+  explicit CompositeAuthorizer(std::vector<std::shared_ptr<mcp::RequestAuthorizer>> parts) : parts_(std::move(parts)) {}
+  void apply(net::HttpRequest& request) override {
+    for (auto& p : parts_) p->apply(request);
+  }
+  bool on_rejected(const net::HttpRequest& request, const mcp::Rejection& rejection) override {
+    for (auto& p : parts_) {
+      if (p->on_rejected(request, rejection)) return true;
+    }
+    return false;
+  }
+
+ private:
+  std::vector<std::shared_ptr<mcp::RequestAuthorizer>> parts_;
+};
+
+}  // namespace mcpauth::auth

@@ -1,0 +1,43 @@
+// How the user says yes. The Authorizer never knows which handler it has:
+// the CLI's loopback browser flow, a paste flow, the gateway's web callback,
+// or a test's headless agent all implement ConsentHandler.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "mcpauth/core/oauth/encoding.hpp"
+
+namespace mcpauth::auth {
+
+// What the user is asked to approve; shown before the browser opens.
+struct ConsentPrompt {
+  std::string authorization_url;  // validated: https, or http on loopback
+  std::string issuer;             // the authorization server
+  std::string server_url;         // the MCP server the token is for
+  std::string state;              // only a redirect carrying this state ends the consent
+  std::chrono::milliseconds timeout{300'000};
+};
+
+// One consent in progress. It owns whatever receives the redirect (a
+// loopback listener, ...) and releases it when destroyed.
+class ConsentSession {
+ public:
+  virtual ~ConsentSession() = default;
+  // The redirect URI the authorization request must carry.
+  virtual std::string redirect_uri() const = 0;
+  // Shows the prompt, waits for the redirect, and returns its parameters
+  // (code, state, iss, or error). Throws Error(consent_timeout | cancelled).
+  virtual core::oauth::FormFields await(const ConsentPrompt& prompt) = 0;
+};
+
+class ConsentHandler {
+ public:
+  virtual ~ConsentHandler() = default;
+  // Prepares a consent for an authorization server; `issuer` lets a handler
+  // give each server its own callback path (RFC 8252 §8.10 mix-up defence).
+  virtual std::unique_ptr<ConsentSession> begin(const std::string& issuer) = 0;
+};
+
+}  // namespace mcpauth::auth

@@ -1,0 +1,421 @@
+#include "mcpauth/auth/authorizer.hpp"
+
+#include <openssl/rand.h>
+
+#include <array>
+
+#include "mcpauth/core/oauth/pkce.hpp"
+#include "mcpauth/mcp/protocol.hpp"
+#include "mcpauth/version.hpp"
+
+namespace mcpauth::auth {
+namespace {
+
+using core::oauth::AuthChallenge;
+using core::oauth::ClientKind;
+using core::oauth::ClientRegistration;
+using core::oauth::Clock;
+using core::oauth::TokenSet;
+
+std::array<std::uint8_t, 32> random_bytes() {
+  std::array<std::uint8_t, 32> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+    throw std::runtime_error("the system's random number generator failed");
+  }
+  return bytes;
+}
+
+std::string random_token() {
+  const auto bytes = random_bytes();
+  return core::oauth::base64url(std::span<const std::uint8_t>(bytes));
+}
+
+std::string bearer_of(const net::HttpRequest& request) {
+  const auto value = request.headers.get("Authorization").value_or("");
+  return value.rfind("Bearer ", 0) == 0 ? value.substr(7) : std::string();
+}
+
+bool contains(const std::vector<std::string>& list, const std::string& value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+}  // namespace
+
+Authorizer::Authorizer(AuthorizerOptions options)
+    : options_(std::move(options)), server_(core::parse_url(options_.server_url)) {
+  if (!options_.http) throw Error(ErrorCode::usage, "Authorizer needs an HttpClient");
+  if (!options_.store) options_.store = std::make_shared<MemoryCredentialStore>();
+  if (options_.client.client_metadata_url) {
+    const core::Url url = core::parse_url(*options_.client.client_metadata_url);
+    if (url.scheme != "https" || url.path.empty() || url.path == "/") {
+      throw Error(ErrorCode::usage,
+                  "a client metadata document URL must be https with a path, e.g. "
+                  "https://example.com/mcpauth.json");
+    }
+  }
+}
+
+void Authorizer::notify(const std::string& line) const {
+  if (options_.notify) options_.notify(line);
+}
+
+int Authorizer::authorizations() const {
+  std::lock_guard lock(mutex_);
+  return authorizations_;
+}
+
+std::optional<AuthorizationInfo> Authorizer::info() const {
+  std::lock_guard lock(mutex_);
+  if (!tokens_ || !client_) return std::nullopt;
+  AuthorizationInfo info;
+  info.issuer = client_->issuer;
+  info.client_id = client_->client_id;
+  info.client_kind = client_->kind;
+  if (discovery_) info.resource = discovery_->resource;
+  info.scope = tokens_->scope;
+  info.expires_at = tokens_->expires_at;
+  info.has_refresh_token = tokens_->refresh_token.has_value();
+  return info;
+}
+
+void Authorizer::apply(net::HttpRequest& request) {
+  std::lock_guard lock(mutex_);
+  if (!tokens_) return;
+  // Tokens belong to this server's origin only (MCP: never to another resource).
+  try {
+    if (!core::same_origin(core::parse_url(request.url), server_)) return;
+  } catch (const Error&) {
+    return;
+  }
+  const auto now = Clock::now();
+  if (tokens_->expires_at && tokens_->refresh_token && now + options_.refresh_margin >= *tokens_->expires_at) {
+    try {
+      refresh_locked();
+    } catch (const Error&) {
+      // The server will answer 401 if the old token is no good; that path re-authorizes.
+    }
+    if (!tokens_) return;
+  }
+  request.headers.set("Authorization", "Bearer " + tokens_->access_token);
+}
+
+bool Authorizer::on_rejected(const net::HttpRequest& request, const mcp::Rejection& rejection) {
+  const AuthChallenge challenge =
+      core::oauth::summarize(core::oauth::parse_www_authenticate(rejection.headers->get_all("WWW-Authenticate")));
+  std::lock_guard lock(mutex_);
+  const std::string sent = bearer_of(request);
+  // Another thread already replaced the token this request carried: just retry.
+  if (tokens_ && sent != tokens_->access_token) return true;
+
+  if (rejection.status == 403) {
+    if (challenge.error != "insufficient_scope") return false;  // e.g. a bad Origin: not ours to fix
+    const std::string had = requested_scope_.value_or(tokens_ && tokens_->scope ? *tokens_->scope : "");
+    const std::string needed = core::oauth::scope_union(had, challenge.scope.value_or(""));
+    if (authorizations_ >= options_.max_authorizations) {
+      throw Error(ErrorCode::insufficient_scope,
+                  "the server at " + options_.server_url + " still refuses with insufficient_scope (needs \"" + needed +
+                      "\") after " + std::to_string(authorizations_) +
+                      " authorizations; ask the server's administrator for these permissions",
+                  options_.server_url, 403);
+    }
+    notify("The server needs more permissions (" + needed + "); authorizing again.");
+    authorize_locked(challenge, needed);
+    return true;
+  }
+
+  if (rejection.status != 401) return false;
+  // invalid_token on a token we hold: a refresh first (RFC 6750 §3.1), once per token.
+  if (tokens_ && tokens_->refresh_token && refreshed_for_ != tokens_->access_token) {
+    refreshed_for_ = tokens_->access_token;
+    try {
+      if (refresh_locked()) return true;
+    } catch (const Error&) {
+      // fall through to a new authorization
+    }
+  }
+  if (authorizations_ >= options_.max_authorizations) {
+    throw Error(ErrorCode::unauthorized,
+                "the server at " + options_.server_url + " still answers 401 after " + std::to_string(authorizations_) +
+                    " authorizations; its authorization server issues tokens it does not accept",
+                options_.server_url, 401);
+  }
+  authorize_locked(challenge, std::nullopt);
+  return true;
+}
+
+void Authorizer::authorize_locked(const AuthChallenge& challenge, const std::optional<std::string>& scope_hint) {
+  ++authorizations_;
+  Discovery discovery = discover(challenge);
+  std::optional<std::string> scope = scope_hint;
+  if (!scope)
+    scope = options_.scope
+                ? options_.scope
+                : core::oauth::initial_scope(challenge, discovery.prm ? &*discovery.prm : nullptr, discovery.as);
+  TokenSet tokens = options_.client_credentials ? client_credentials_flow(discovery, scope)
+                                                : authorization_code_flow(discovery, scope);
+  key_ = TokenKey{discovery.resource.value_or(options_.server_url), discovery.as.issuer, client_->client_id,
+                  options_.account};
+  options_.store->save_tokens(*key_, tokens);
+  tokens_ = std::move(tokens);
+  requested_scope_ = scope;
+  discovery_ = std::move(discovery);
+  notify("Authorized by " + client_->issuer + (tokens_->scope ? " (scope: " + *tokens_->scope + ")" : "") + ".");
+}
+
+std::optional<net::HttpResponse> Authorizer::fetch_metadata(const std::string& url, bool required) {
+  net::HttpRequest request;
+  request.url = url;
+  request.headers.set("Accept", "application/json");
+  request.headers.set("MCP-Protocol-Version", std::string(mcp::kLatestLegacyVersion));
+  request.total_timeout = options_.http_timeout;
+  request.max_response_bytes = core::oauth::kMaxMetadataBytes;
+  request.follow_redirects = false;  // every hop would need the same checks; none are followed
+  net::HttpResponse response;
+  try {
+    response = options_.http->send(request);
+  } catch (const Error& e) {
+    if (required)
+      throw Error(ErrorCode::auth_server_unreachable, std::string("cannot fetch metadata: ") + e.what(), url);
+    return std::nullopt;
+  }
+  if (response.status == 200) return response;
+  if (required) {
+    throw Error(ErrorCode::invalid_metadata,
+                "GET " + url + " answered HTTP " + std::to_string(response.status) + " instead of the metadata", url,
+                response.status);
+  }
+  return std::nullopt;
+}
+
+Authorizer::Discovery Authorizer::discover(const AuthChallenge& challenge) {
+  Discovery d;
+  // 1. Protected Resource Metadata: the URL the server named, or else the
+  //    well-known locations in order. A named URL that fails is not replaced by guesses.
+  if (challenge.resource_metadata) {
+    core::oauth::require_secure_url(*challenge.resource_metadata, "protected resource metadata URL");
+    const auto response = fetch_metadata(*challenge.resource_metadata, true);
+    d.prm = core::oauth::parse_protected_resource_metadata(response->body, *challenge.resource_metadata);
+  } else {
+    for (const auto& url : core::oauth::protected_resource_metadata_urls(options_.server_url)) {
+      if (const auto response = fetch_metadata(url, false)) {
+        d.prm = core::oauth::parse_protected_resource_metadata(response->body, url);
+        break;
+      }
+    }
+  }
+
+  if (d.prm) {
+    if (!core::oauth::resource_matches(d.prm->resource, options_.server_url)) {
+      throw Error(ErrorCode::resource_mismatch,
+                  "the protected resource metadata of " + options_.server_url + " describes \"" + d.prm->resource +
+                      "\", another resource; refusing to authorize (the server may be misconfigured or hostile)",
+                  options_.server_url);
+    }
+    d.resource = options_.resource ? *options_.resource : d.prm->resource;
+    std::string issuer = d.prm->authorization_servers.front();
+    if (options_.client.issuer && contains(d.prm->authorization_servers, *options_.client.issuer)) {
+      issuer = *options_.client.issuer;
+    }
+    core::oauth::require_secure_url(issuer, "authorization server");
+    std::vector<std::string> tried;
+    for (const auto& url : core::oauth::authorization_server_metadata_urls(issuer)) {
+      tried.push_back(url);
+      if (const auto response = fetch_metadata(url, false)) {
+        d.as = core::oauth::parse_authorization_server_metadata(response->body, url, issuer);
+        break;
+      }
+    }
+    if (d.as.issuer.empty()) {
+      std::string list;
+      for (const auto& t : tried) list += (list.empty() ? "" : ", ") + t;
+      throw Error(ErrorCode::invalid_metadata,
+                  "no authorization server metadata found for " + issuer + " (tried " + list + ")", issuer);
+    }
+  } else {
+    // 2025-03-26: no PRM; the server's origin is the authorization server,
+    // its metadata optional, its issuer not checked, endpoints defaulted.
+    d.resource = options_.resource ? *options_.resource : options_.server_url;
+    const std::string origin = core::origin_of(server_);
+    for (const auto& url : core::oauth::authorization_server_metadata_urls(origin)) {
+      if (const auto response = fetch_metadata(url, false)) {
+        d.as = core::oauth::parse_authorization_server_metadata(response->body, url, std::nullopt);
+        break;
+      }
+    }
+    if (d.as.issuer.empty()) d.as = core::oauth::default_authorization_server_metadata(options_.server_url);
+  }
+  if (!options_.client_credentials) core::oauth::require_pkce_s256(d.as);
+  if (!options_.send_resource) d.resource.reset();
+  return d;
+}
+
+ClientRegistration Authorizer::obtain_client(const Discovery& d, const std::string& redirect_uri,
+                                             const std::optional<std::string>& scope) {
+  const std::string& issuer = d.as.issuer;
+  if (auto stored = options_.store->load_client(issuer)) {
+    // A dynamic registration made for another redirect URI no longer fits: register anew.
+    if (stored->kind != ClientKind::dynamic || redirect_uri.empty() || contains(stored->redirect_uris, redirect_uri)) {
+      return *stored;
+    }
+  }
+  ClientRegistration client;
+  client.issuer = issuer;
+  if (!redirect_uri.empty()) client.redirect_uris = {redirect_uri};
+  const ClientConfig& config = options_.client;
+  if (config.client_id) {
+    if (config.issuer && *config.issuer != issuer) {
+      throw Error(ErrorCode::registration_rejected,
+                  "the configured client id belongs to " + *config.issuer + ", but " + options_.server_url +
+                      " now uses the authorization server " + issuer + "; update the client configuration",
+                  issuer);
+    }
+    client.kind = ClientKind::pre_registered;
+    client.client_id = *config.client_id;
+    client.client_secret = config.client_secret;
+    client.private_key_pem = config.private_key_pem;
+    if (config.token_endpoint_auth_method) {
+      client.token_endpoint_auth_method = *config.token_endpoint_auth_method;
+    } else if (config.private_key_pem) {
+      client.token_endpoint_auth_method = "private_key_jwt";
+    } else if (config.client_secret) {
+      const auto& methods = d.as.token_endpoint_auth_methods_supported;
+      client.token_endpoint_auth_method =
+          (!methods || contains(*methods, "client_secret_basic")) ? "client_secret_basic" : "client_secret_post";
+    } else {
+      client.token_endpoint_auth_method = "none";
+    }
+  } else if (d.as.client_id_metadata_document_supported && config.client_metadata_url) {
+    client.kind = ClientKind::metadata_document;
+    client.client_id = *config.client_metadata_url;
+    client.token_endpoint_auth_method = "none";
+  } else if (d.as.registration_endpoint) {
+    core::oauth::RegistrationRequest registration;
+    registration.client_name = options_.client_name;
+    registration.redirect_uris = client.redirect_uris;
+    registration.scope = scope;
+    registration.token_endpoint_auth_method = core::oauth::preferred_auth_method(d.as);
+    registration.software_version = version();
+    if (options_.client_credentials) registration.grant_types = {"client_credentials"};
+    net::HttpRequest request;
+    request.method = "POST";
+    request.url = *d.as.registration_endpoint;
+    request.headers.set("Content-Type", "application/json");
+    request.headers.set("Accept", "application/json");
+    request.body = core::oauth::registration_body(registration);
+    request.total_timeout = options_.http_timeout;
+    request.max_response_bytes = core::oauth::kMaxMetadataBytes;
+    net::HttpResponse response;
+    try {
+      response = options_.http->send(request);
+    } catch (const Error& e) {
+      throw Error(ErrorCode::auth_server_unreachable, std::string("cannot register a client: ") + e.what(),
+                  request.url);
+    }
+    client = core::oauth::parse_registration_response(response.status, response.body, request.url, issuer, registration,
+                                                      d.as);
+    notify("Registered mcpauth as a client of " + issuer + ".");
+  } else {
+    throw Error(ErrorCode::registration_rejected,
+                "the authorization server " + issuer +
+                    " offers neither dynamic client registration nor client metadata documents; register a client "
+                    "there and pass its id with --client-id",
+                issuer);
+  }
+  options_.store->save_client(client);
+  return client;
+}
+
+TokenSet Authorizer::authorization_code_flow(const Discovery& d, const std::optional<std::string>& scope) {
+  if (!options_.consent) {
+    throw Error(ErrorCode::authorization_required,
+                "the server at " + options_.server_url + " requires authorization by " + d.as.issuer +
+                    "; run `mcpauth login " + options_.server_url + "` first",
+                options_.server_url);
+  }
+  auto consent = options_.consent->begin(d.as.issuer);
+  client_ = obtain_client(d, consent->redirect_uri(), scope);
+
+  const auto verifier_bytes = random_bytes();
+  const auto pkce = core::oauth::make_pkce(verifier_bytes);
+  core::oauth::FlowRecord flow;
+  flow.issuer = d.as.issuer;
+  flow.authorization_endpoint = d.as.authorization_endpoint;
+  flow.token_endpoint = d.as.token_endpoint;
+  flow.client_id = client_->client_id;
+  flow.redirect_uri = consent->redirect_uri();
+  flow.state = random_token();
+  flow.code_verifier = pkce.verifier;
+  flow.code_challenge = pkce.challenge;
+  flow.scope = scope;
+  flow.resource = d.resource;
+  flow.iss_parameter_supported = d.as.authorization_response_iss_parameter_supported;
+
+  core::oauth::FormFields extra;
+  if (scope && core::oauth::scope_covers(*scope, "offline_access")) extra.emplace_back("prompt", "consent");
+  const std::string url = core::oauth::authorization_url(flow, extra);
+  core::oauth::require_secure_url(url, "authorization URL");
+
+  const auto params = consent->await({url, d.as.issuer, options_.server_url, flow.state, options_.consent_timeout});
+  const std::string code = core::oauth::code_from_callback(params, flow);
+  try {
+    return exchange(core::oauth::authorization_code_request(flow, code, *client_, Clock::now(), random_token()), scope,
+                    std::nullopt);
+  } catch (const core::oauth::OAuthError& e) {
+    if (e.oauth_error() == "invalid_client" || e.oauth_error() == "unauthorized_client") {
+      options_.store->remove_client(d.as.issuer);  // a stale registration: the next attempt registers anew
+    }
+    throw;
+  }
+}
+
+TokenSet Authorizer::client_credentials_flow(const Discovery& d, const std::optional<std::string>& scope) {
+  client_ = obtain_client(d, "", scope);
+  return exchange(core::oauth::client_credentials_request(d.as.token_endpoint, scope, d.resource, *client_,
+                                                          Clock::now(), random_token()),
+                  scope, std::nullopt);
+}
+
+bool Authorizer::refresh_locked() {
+  if (!tokens_ || !tokens_->refresh_token || !client_ || !discovery_) return false;
+  try {
+    TokenSet fresh =
+        exchange(core::oauth::refresh_token_request(discovery_->as.token_endpoint, *tokens_->refresh_token,
+                                                    discovery_->resource, *client_, Clock::now(), random_token()),
+                 tokens_->scope, tokens_->refresh_token);
+    // Persist the rotated refresh token before the new access token is used.
+    options_.store->save_tokens(*key_, fresh);
+    tokens_ = std::move(fresh);
+    return true;
+  } catch (const core::oauth::OAuthError& e) {
+    if (e.oauth_error() == "invalid_grant") {
+      options_.store->remove_tokens(*key_);
+      tokens_.reset();
+    }
+    throw;
+  }
+}
+
+TokenSet Authorizer::exchange(const core::oauth::TokenRequest& token_request, const std::optional<std::string>& scope,
+                              const std::optional<std::string>& previous_refresh) {
+  net::HttpRequest request;
+  request.method = "POST";
+  request.url = token_request.url;
+  request.headers.set("Content-Type", "application/x-www-form-urlencoded");
+  request.headers.set("Accept", "application/json");
+  if (token_request.authorization) request.headers.set("Authorization", *token_request.authorization);
+  request.body = token_request.body;
+  request.total_timeout = options_.http_timeout;
+  request.max_response_bytes = core::oauth::kMaxMetadataBytes;
+  request.follow_redirects = false;  // a token request never follows a redirect
+  net::HttpResponse response;
+  try {
+    response = options_.http->send(request);
+  } catch (const Error& e) {
+    throw Error(ErrorCode::auth_server_unreachable, std::string("cannot reach the token endpoint: ") + e.what(),
+                request.url);
+  }
+  return core::oauth::parse_token_response(response.status, response.body, request.url, Clock::now(), scope,
+                                           previous_refresh);
+}
+
+}  // namespace mcpauth::auth

@@ -1,0 +1,17 @@
+// private_key_jwt client assertions (RFC 7523 §2.2): a JWT signed with the
+// client's key, iss = sub = client_id, aud = the authorization server.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace mcpauth::core::oauth::detail {
+
+// Signs with ES256 (P-256 keys) or RS256 (RSA keys), from a PEM private key.
+// Throws Error(usage) for a key it cannot use.
+std::string make_client_assertion(std::string_view private_key_pem, std::string_view client_id,
+                                  std::string_view audience, std::chrono::system_clock::time_point now,
+                                  std::string_view jti);
+
+}  // namespace mcpauth::core::oauth::detail

@@ -1,0 +1,316 @@
+#include "mcpauth/core/oauth/flow.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include "client_assertion.hpp"
+
+namespace mcpauth::core::oauth {
+namespace {
+
+constexpr std::size_t kMaxTokenResponseBytes = 256 * 1024;
+
+std::vector<std::string> split_scope(std::string_view scope) {
+  std::vector<std::string> out;
+  std::istringstream in{std::string(scope)};
+  for (std::string item; in >> item;) out.push_back(item);
+  return out;
+}
+
+std::string join_scope(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : " ") + item;
+  return out;
+}
+
+bool contains(const std::vector<std::string>& list, std::string_view value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+// An error description from a server is shown, but never at any length.
+std::string describe(const std::string& error, const std::string& description) {
+  std::string text = error;
+  if (!description.empty()) text += " (" + description.substr(0, 300) + ")";
+  return text;
+}
+
+}  // namespace
+
+std::string_view to_string(ClientKind kind) noexcept {
+  switch (kind) {
+    case ClientKind::pre_registered: return "pre-registered";
+    case ClientKind::metadata_document: return "client-id-metadata-document";
+    case ClientKind::dynamic: return "dynamic";
+  }
+  return "unknown";
+}
+
+std::string authorization_url(const FlowRecord& flow, const FormFields& extra) {
+  FormFields fields = {{"response_type", "code"},           {"client_id", flow.client_id},
+                       {"redirect_uri", flow.redirect_uri}, {"code_challenge", flow.code_challenge},
+                       {"code_challenge_method", "S256"},   {"state", flow.state}};
+  if (flow.scope && !flow.scope->empty()) fields.emplace_back("scope", *flow.scope);
+  if (flow.resource) fields.emplace_back("resource", *flow.resource);
+  fields.insert(fields.end(), extra.begin(), extra.end());
+  const char separator = flow.authorization_endpoint.find('?') == std::string::npos ? '?' : '&';
+  return flow.authorization_endpoint + separator + form_encode(fields);
+}
+
+std::string code_from_callback(const FormFields& params, const FlowRecord& flow) {
+  const std::string* state = find_field(params, "state");
+  if (!state || *state != flow.state) {
+    throw Error(ErrorCode::state_mismatch,
+                state ? "the authorization response carries a state that does not belong to this flow; ignoring it"
+                      : "the authorization response carries no state; ignoring it");
+  }
+  // RFC 9207 §2.4 as MCP 2026-07-28 tabulates it: a present `iss` is always
+  // compared (exactly, after form decoding); an absent one is an error only
+  // when the server said it sends one. Nothing else is read on mismatch.
+  const std::string* iss = find_field(params, "iss");
+  if (iss && *iss != flow.issuer) {
+    throw Error(ErrorCode::issuer_mismatch, "the authorization response came from issuer \"" + *iss + "\", not from " +
+                                                flow.issuer + "; ignoring it (possible mix-up attack)");
+  }
+  if (!iss && flow.iss_parameter_supported) {
+    throw Error(ErrorCode::issuer_mismatch, "the authorization response has no iss parameter although " + flow.issuer +
+                                                " promises one (RFC 9207); ignoring it");
+  }
+  if (const std::string* error = find_field(params, "error")) {
+    const std::string* description = find_field(params, "error_description");
+    throw Error(ErrorCode::authorization_denied, "authorization was not granted by " + flow.issuer + ": " +
+                                                     describe(*error, description ? *description : ""));
+  }
+  const std::string* code = find_field(params, "code");
+  if (!code || code->empty()) {
+    throw Error(ErrorCode::protocol, "the authorization response from " + flow.issuer + " has no code");
+  }
+  return *code;
+}
+
+void authenticate_client(TokenRequest& request, FormFields& fields, const ClientRegistration& client,
+                         Clock::time_point now, std::string_view jti) {
+  const std::string& method = client.token_endpoint_auth_method;
+  if (method == "client_secret_basic" && client.client_secret) {
+    request.authorization = "Basic " + basic_credentials(client.client_id, *client.client_secret);
+  } else if (method == "client_secret_post" && client.client_secret) {
+    fields.emplace_back("client_id", client.client_id);
+    fields.emplace_back("client_secret", *client.client_secret);
+  } else if (method == "private_key_jwt" && client.private_key_pem) {
+    fields.emplace_back("client_id", client.client_id);
+    fields.emplace_back("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+    fields.emplace_back("client_assertion", detail::make_client_assertion(*client.private_key_pem, client.client_id,
+                                                                          client.issuer, now, jti));
+  } else {
+    fields.emplace_back("client_id", client.client_id);  // a public client ("none")
+  }
+}
+
+namespace {
+
+TokenRequest token_request(const std::string& endpoint, FormFields fields, const ClientRegistration& client,
+                           Clock::time_point now, std::string_view jti) {
+  TokenRequest request;
+  request.url = endpoint;
+  authenticate_client(request, fields, client, now, jti);
+  request.body = form_encode(fields);
+  return request;
+}
+
+}  // namespace
+
+TokenRequest authorization_code_request(const FlowRecord& flow, std::string_view code, const ClientRegistration& client,
+                                        Clock::time_point now, std::string_view jti) {
+  FormFields fields = {{"grant_type", "authorization_code"},
+                       {"code", std::string(code)},
+                       {"redirect_uri", flow.redirect_uri},
+                       {"code_verifier", flow.code_verifier}};
+  if (flow.resource) fields.emplace_back("resource", *flow.resource);
+  return token_request(flow.token_endpoint, std::move(fields), client, now, jti);
+}
+
+TokenRequest refresh_token_request(const std::string& token_endpoint, std::string_view refresh_token,
+                                   const std::optional<std::string>& resource, const ClientRegistration& client,
+                                   Clock::time_point now, std::string_view jti) {
+  FormFields fields = {{"grant_type", "refresh_token"}, {"refresh_token", std::string(refresh_token)}};
+  if (resource) fields.emplace_back("resource", *resource);
+  return token_request(token_endpoint, std::move(fields), client, now, jti);
+}
+
+TokenRequest client_credentials_request(const std::string& token_endpoint, const std::optional<std::string>& scope,
+                                        const std::optional<std::string>& resource, const ClientRegistration& client,
+                                        Clock::time_point now, std::string_view jti) {
+  FormFields fields = {{"grant_type", "client_credentials"}};
+  if (scope && !scope->empty()) fields.emplace_back("scope", *scope);
+  if (resource) fields.emplace_back("resource", *resource);
+  return token_request(token_endpoint, std::move(fields), client, now, jti);
+}
+
+TokenSet parse_token_response(int status, std::string_view body, const std::string& endpoint, Clock::time_point now,
+                              const std::optional<std::string>& requested_scope,
+                              const std::optional<std::string>& previous_refresh_token) {
+  if (body.size() > kMaxTokenResponseBytes) {
+    throw Error(ErrorCode::protocol, "the token response from " + endpoint + " is too large", endpoint, status);
+  }
+  const Json doc = Json::parse(body.begin(), body.end(), nullptr, false);
+  const bool is_object = !doc.is_discarded() && doc.is_object();
+  // RFC 6749 §5.2 errors; some servers (GitHub) send them with 200.
+  if (is_object && doc.contains("error") && doc["error"].is_string()) {
+    const std::string error = doc["error"];
+    const std::string description = doc.value("error_description", "");
+    throw OAuthError(ErrorCode::token_rejected,
+                     "the token endpoint " + endpoint + " refused the request: " + describe(error, description),
+                     endpoint, status, error);
+  }
+  if (status != 200) {
+    throw OAuthError(ErrorCode::token_rejected,
+                     "the token endpoint " + endpoint + " answered HTTP " + std::to_string(status), endpoint, status,
+                     "");
+  }
+  if (!is_object)
+    throw Error(ErrorCode::protocol, "the token endpoint " + endpoint + " did not answer with JSON", endpoint);
+  TokenSet tokens;
+  if (!doc.contains("access_token") || !doc["access_token"].is_string() ||
+      doc["access_token"].get<std::string>().empty()) {
+    throw Error(ErrorCode::protocol, "the token response from " + endpoint + " has no access_token", endpoint);
+  }
+  tokens.access_token = doc["access_token"];
+  const std::string type = doc.value("token_type", "");
+  std::string lower_type = type;
+  std::transform(lower_type.begin(), lower_type.end(), lower_type.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower_type != "bearer") {
+    throw Error(ErrorCode::protocol,
+                "the token endpoint " + endpoint + " issued a token of type \"" + type.substr(0, 40) +
+                    "\"; mcpauth only uses Bearer tokens",
+                endpoint);
+  }
+  if (const auto it = doc.find("expires_in"); it != doc.end()) {
+    long long seconds = -1;
+    if (it->is_number_integer() || it->is_number_unsigned()) {
+      seconds = it->get<long long>();
+    } else if (it->is_number_float()) {
+      seconds = static_cast<long long>(it->get<double>());
+    } else if (it->is_string()) {
+      try {
+        seconds = std::stoll(it->get<std::string>());
+      } catch (const std::exception&) {
+        seconds = -1;
+      }
+    }
+    if (seconds >= 0) tokens.expires_at = now + std::chrono::seconds(std::min(seconds, 10LL * 365 * 86400));
+  }
+  if (const auto it = doc.find("refresh_token");
+      it != doc.end() && it->is_string() && !it->get<std::string>().empty()) {
+    tokens.refresh_token = it->get<std::string>();
+  } else {
+    tokens.refresh_token = previous_refresh_token;  // no rotation: the old one stays valid
+  }
+  if (const auto it = doc.find("scope"); it != doc.end() && it->is_string()) {
+    tokens.scope = it->get<std::string>();
+  } else {
+    tokens.scope = requested_scope;  // RFC 6749 §5.1: absent means as requested
+  }
+  return tokens;
+}
+
+std::string registration_body(const RegistrationRequest& request) {
+  Json body = {{"client_name", request.client_name},
+               {"redirect_uris", request.redirect_uris},
+               {"grant_types", request.grant_types},
+               {"response_types", {"code"}},
+               {"token_endpoint_auth_method", request.token_endpoint_auth_method},
+               {"application_type", request.application_type},
+               {"software_id", request.software_id}};
+  if (!request.software_version.empty()) body["software_version"] = request.software_version;
+  if (request.scope && !request.scope->empty()) body["scope"] = *request.scope;
+  return body.dump();
+}
+
+std::string preferred_auth_method(const AuthorizationServerMetadata& metadata) {
+  const auto& methods = metadata.token_endpoint_auth_methods_supported;
+  if (!methods || contains(*methods, "none")) return "none";
+  for (const char* method : {"client_secret_basic", "client_secret_post"}) {
+    if (contains(*methods, method)) return method;
+  }
+  return "none";
+}
+
+ClientRegistration parse_registration_response(int status, std::string_view body, const std::string& endpoint,
+                                               const std::string& issuer, const RegistrationRequest& request,
+                                               const AuthorizationServerMetadata& metadata) {
+  const Json doc = Json::parse(body.begin(), body.end(), nullptr, false);
+  const bool is_object = !doc.is_discarded() && doc.is_object();
+  if (status < 200 || status >= 300 || (is_object && doc.contains("error"))) {
+    std::string detail = "HTTP " + std::to_string(status);
+    if (is_object && doc.contains("error") && doc["error"].is_string()) {
+      detail = describe(doc["error"], doc.value("error_description", ""));
+    }
+    throw Error(ErrorCode::registration_rejected,
+                "the authorization server " + issuer + " refused to register mcpauth as a client at " + endpoint +
+                    ": " + detail + "; configure a pre-registered client id for this server instead",
+                endpoint, status);
+  }
+  if (!is_object || !doc.contains("client_id") || !doc["client_id"].is_string() ||
+      doc["client_id"].get<std::string>().empty()) {
+    throw Error(ErrorCode::registration_rejected, "the registration response from " + endpoint + " has no client_id",
+                endpoint, status);
+  }
+  ClientRegistration client;
+  client.issuer = issuer;
+  client.kind = ClientKind::dynamic;
+  client.client_id = doc["client_id"];
+  if (const auto it = doc.find("client_secret");
+      it != doc.end() && it->is_string() && !it->get<std::string>().empty()) {
+    client.client_secret = it->get<std::string>();
+  }
+  client.redirect_uris = request.redirect_uris;
+  if (const auto it = doc.find("redirect_uris"); it != doc.end() && it->is_array()) {
+    client.redirect_uris.clear();
+    for (const auto& uri : *it) {
+      if (uri.is_string()) client.redirect_uris.push_back(uri);
+    }
+  }
+  // The server may change what we asked for; its answer wins.
+  if (const auto it = doc.find("token_endpoint_auth_method"); it != doc.end() && it->is_string()) {
+    client.token_endpoint_auth_method = it->get<std::string>();
+  } else if (client.client_secret) {
+    const auto& methods = metadata.token_endpoint_auth_methods_supported;
+    client.token_endpoint_auth_method =
+        (!methods || contains(*methods, "client_secret_basic")) ? "client_secret_basic" : "client_secret_post";
+  } else {
+    client.token_endpoint_auth_method = "none";
+  }
+  return client;
+}
+
+std::optional<std::string> initial_scope(const AuthChallenge& challenge, const ProtectedResourceMetadata* prm,
+                                         const AuthorizationServerMetadata& metadata) {
+  std::optional<std::string> scope;
+  if (challenge.scope && !challenge.scope->empty()) {
+    scope = challenge.scope;
+  } else if (prm && prm->scopes_supported && !prm->scopes_supported->empty()) {
+    scope = join_scope(*prm->scopes_supported);
+  }
+  if (metadata.scopes_supported && contains(*metadata.scopes_supported, "offline_access")) {
+    scope = scope_union(scope.value_or(""), "offline_access");
+  }
+  return scope;
+}
+
+std::string scope_union(std::string_view a, std::string_view b) {
+  std::vector<std::string> items = split_scope(a);
+  for (auto& item : split_scope(b)) {
+    if (!contains(items, item)) items.push_back(std::move(item));
+  }
+  return join_scope(items);
+}
+
+bool scope_covers(std::string_view granted, std::string_view required) {
+  const auto have = split_scope(granted);
+  for (const auto& item : split_scope(required)) {
+    if (!contains(have, item)) return false;
+  }
+  return true;
+}
+
+}  // namespace mcpauth::core::oauth

@@ -1,0 +1,152 @@
+#!/usr/bin/env node
+// MCP 2026-07-28 ("modern", stateless) peer for mcpauth's integration tests,
+// built on @modelcontextprotocol/server 2.4.0's createMcpHandler at /mcp.
+//
+//   node modern-server.mjs [--port N] [--modern-only] [--response-mode auto|sse|json] [--ignore-stdin]
+//
+// Default: dual-era. Requests carrying the `_meta` envelope are served as
+// 2026-07-28; envelope-less (2025-era) POSTs, including `initialize`, are served
+// by the SDK's stateless legacy fallback (fresh server per POST, no session id;
+// GET/DELETE answer 405). --modern-only passes `legacy: 'reject'`: legacy
+// requests get HTTP 400 / -32022 with data.supported = ["2026-07-28"].
+// Prints `LISTENING <port>` on stdout once listening; exits on SIGTERM/SIGINT
+// and when stdin closes (unless --ignore-stdin). Bad flags exit 2.
+// Diagnostics go to stderr only.
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
+import * as z from 'zod/v4';
+
+// stdout carries exactly one line, `LISTENING <port>`.
+console.log = console.error;
+console.info = console.error;
+const log = msg => process.stderr.write(`[modern-server] ${msg}\n`);
+
+let values;
+try {
+    ({ values } = parseArgs({
+        strict: true,
+        allowPositionals: false,
+        options: {
+            port: { type: 'string', default: '0' },
+            'modern-only': { type: 'boolean', default: false },
+            'response-mode': { type: 'string', default: 'auto' },
+            'ignore-stdin': { type: 'boolean', default: false }
+        }
+    }));
+    if (!['auto', 'sse', 'json'].includes(values['response-mode'])) throw new Error('--response-mode must be auto|sse|json');
+    if (!/^\d+$/.test(values.port)) throw new Error('--port must be a number');
+} catch (err) {
+    log(`bad arguments: ${err.message}`);
+    process.exit(2);
+}
+
+function createServer() {
+    const server = new McpServer(
+        { name: 'mcpauth-modern-peer', version: '1.0.0' },
+        { capabilities: { tools: {} }, instructions: 'mcpauth modern test peer' }
+    );
+    const text = t => ({ content: [{ type: 'text', text: t }] });
+    server.registerTool('echo', { description: 'Echo text', inputSchema: { text: z.string() } }, ({ text: t }) => text(t));
+    server.registerTool('add', { description: 'Add two numbers', inputSchema: { a: z.number(), b: z.number() } }, ({ a, b }) =>
+        text(String(a + b))
+    );
+    server.registerTool('big', { description: 'Text of exactly `bytes` x characters', inputSchema: { bytes: z.number().int().min(0) } }, ({ bytes }) =>
+        text('x'.repeat(bytes))
+    );
+    server.registerTool(
+        'progress',
+        { description: 'Send `steps` progress notifications, then "done <steps>"', inputSchema: { steps: z.number().int().min(0) } },
+        async ({ steps }, ctx) => {
+            const token = ctx.mcpReq._meta?.progressToken;
+            for (let i = 1; i <= steps; i++) {
+                if (token !== undefined) {
+                    await ctx.mcpReq.notify({
+                        method: 'notifications/progress',
+                        params: { progressToken: token, progress: i, total: steps, message: `step ${i}` }
+                    });
+                }
+                await new Promise(r => setTimeout(r, 10));
+            }
+            return text(`done ${steps}`);
+        }
+    );
+    return server;
+}
+
+const handler = createMcpHandler(() => createServer(), {
+    legacy: values['modern-only'] ? 'reject' : 'stateless',
+    responseMode: values['response-mode'],
+    onerror: e => log(`onerror: ${e.message}`)
+});
+
+// Minimal node:http <-> fetch Request/Response bridge.
+async function serve(req, res) {
+    const url = new URL(req.url, `http://${req.headers.host ?? '127.0.0.1'}`);
+    if (url.pathname !== '/mcp') {
+        res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
+        return;
+    }
+    const abort = new AbortController();
+    res.on('close', () => {
+        if (!res.writableFinished) abort.abort();
+    });
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) {
+        if (Array.isArray(v)) for (const x of v) headers.append(k, x);
+        else if (v !== undefined) headers.set(k, v);
+    }
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+    const request = new Request(url, {
+        method: req.method,
+        headers,
+        body: hasBody ? Buffer.concat(chunks) : undefined,
+        signal: abort.signal
+    });
+    const response = await handler.fetch(request);
+    log(`${req.method} ${req.headers['mcp-method'] ?? '-'} -> ${response.status} ${response.headers.get('content-type') ?? ''}`);
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    if (response.body === null) {
+        res.end();
+        return;
+    }
+    res.flushHeaders();
+    try {
+        for await (const chunk of response.body) res.write(chunk);
+    } catch (e) {
+        log(`stream error: ${e.message}`);
+    }
+    res.end();
+}
+
+const httpServer = http.createServer((req, res) => {
+    serve(req, res).catch(e => {
+        log(`internal: ${e.stack ?? e}`);
+        if (!res.headersSent) res.writeHead(500).end();
+        else res.destroy();
+    });
+});
+
+let stopping = false;
+function shutdown(why) {
+    if (stopping) return;
+    stopping = true;
+    log(`shutting down (${why})`);
+    handler.close().catch(() => {});
+    httpServer.close(() => process.exit(0));
+    httpServer.closeAllConnections?.();
+    setTimeout(() => process.exit(0), 1000).unref();
+}
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));
+if (!values['ignore-stdin']) {
+    process.stdin.on('end', () => shutdown('stdin closed'));
+    process.stdin.on('close', () => shutdown('stdin closed'));
+    process.stdin.resume();
+}
+
+httpServer.listen(Number(values.port), '127.0.0.1', () => {
+    process.stdout.write(`LISTENING ${httpServer.address().port}\n`);
+});

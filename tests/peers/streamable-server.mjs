@@ -1,0 +1,166 @@
+#!/usr/bin/env node
+// A real MCP server on the SDK's StreamableHTTPServerTransport at /mcp.
+// See README.md for flags; prints `LISTENING <port>` on stdout once ready.
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import {
+    headerRequirement,
+    intFlag,
+    jsonRpcError,
+    listenAndServe,
+    log,
+    parseFlags,
+    readBody,
+    rejectUnlessHeader
+} from './common.mjs';
+import { createMcpServer } from './tools.mjs';
+import { InMemoryEventStore } from './event-store.mjs';
+
+const values = parseFlags('streamable-server', {
+    stateless: { type: 'boolean', default: false },
+    'json-response': { type: 'boolean', default: false },
+    'page-size': { type: 'string' },
+    'extra-tools': { type: 'string' },
+    'require-header': { type: 'string' },
+    'keepalive-ms': { type: 'string' },
+    'retry-ms': { type: 'string' }
+});
+
+const stateless = values.stateless;
+const serverOptions = {
+    pageSize: intFlag(values, 'page-size', 0),
+    extraTools: intFlag(values, 'extra-tools', 0)
+};
+const transportOptions = {
+    enableJsonResponse: values['json-response'],
+    keepAliveMs: intFlag(values, 'keepalive-ms', 15000), // 0 disables ': keepalive' comments
+    retryInterval: intFlag(values, 'retry-ms', undefined)
+};
+const required = headerRequirement(values['require-header']);
+
+const sessions = new Map(); // session id -> { transport, server }
+const live = new Set(); // every open { transport, server }, for shutdown
+
+function isInitialize(body) {
+    return Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body);
+}
+
+async function startSession(req, res, body) {
+    const entry = {};
+    const transport = new StreamableHTTPServerTransport({
+        ...transportOptions,
+        sessionIdGenerator: () => randomUUID(),
+        eventStore: new InMemoryEventStore(),
+        onsessioninitialized: sid => {
+            sessions.set(sid, entry);
+            log(`session ${sid} initialized`);
+        },
+        onsessionclosed: sid => log(`session ${sid} deleted by client`)
+    });
+    const server = createMcpServer(serverOptions);
+    entry.transport = transport;
+    entry.server = server;
+    live.add(entry);
+    transport.onclose = () => {
+        if (transport.sessionId) sessions.delete(transport.sessionId);
+        live.delete(entry);
+    };
+    await server.connect(transport);
+    await transport.handleRequest(req, res, body);
+    if (!transport.sessionId) {
+        // initialize was refused (bad headers, batch...): no session was made
+        live.delete(entry);
+        await server.close();
+    }
+}
+
+async function statelessPost(req, res, body) {
+    const transport = new StreamableHTTPServerTransport({ ...transportOptions, sessionIdGenerator: undefined });
+    const server = createMcpServer(serverOptions);
+    const entry = { transport, server };
+    live.add(entry);
+    res.on('close', () => {
+        live.delete(entry);
+        transport.close().catch(() => {});
+        server.close().catch(() => {});
+    });
+    await server.connect(transport);
+    await transport.handleRequest(req, res, body);
+}
+
+async function handle(req, res) {
+    if (rejectUnlessHeader(required, req, res)) return;
+    const url = new URL(req.url, 'http://localhost');
+    if (url.pathname !== '/mcp') {
+        jsonRpcError(res, 404, -32000, `Not Found: ${url.pathname}`);
+        return;
+    }
+    const sid = req.headers['mcp-session-id'];
+
+    if (req.method === 'POST') {
+        const read = await readBody(req);
+        if (read.tooLarge) {
+            jsonRpcError(res, 413, -32000, 'Payload Too Large');
+            return;
+        }
+        let body;
+        try {
+            body = JSON.parse(read.text);
+        } catch {
+            jsonRpcError(res, 400, -32700, 'Parse error: Invalid JSON');
+            return;
+        }
+        if (stateless) return statelessPost(req, res, body);
+        if (sid !== undefined) {
+            const entry = sessions.get(sid);
+            if (!entry) {
+                jsonRpcError(res, 404, -32001, 'Session not found');
+                return;
+            }
+            return entry.transport.handleRequest(req, res, body);
+        }
+        if (isInitialize(body)) return startSession(req, res, body);
+        jsonRpcError(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
+        return;
+    }
+
+    if (req.method === 'GET' || req.method === 'DELETE') {
+        if (stateless) {
+            // Stateless: no standalone stream and no session to delete.
+            jsonRpcError(res, 405, -32000, 'Method Not Allowed', null, { Allow: 'POST' });
+            return;
+        }
+        if (sid === undefined) {
+            jsonRpcError(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
+            return;
+        }
+        const entry = sessions.get(sid);
+        if (!entry) {
+            jsonRpcError(res, 404, -32001, 'Session not found');
+            return;
+        }
+        return entry.transport.handleRequest(req, res);
+    }
+
+    jsonRpcError(res, 405, -32000, 'Method Not Allowed', null, {
+        Allow: stateless ? 'POST' : 'GET, POST, DELETE'
+    });
+}
+
+const httpServer = http.createServer((req, res) => {
+    handle(req, res).catch(err => {
+        log('error handling request:', err);
+        if (!res.headersSent) jsonRpcError(res, 500, -32603, 'Internal server error');
+        else res.destroy();
+    });
+});
+
+log(
+    `mode: ${stateless ? 'stateless' : 'stateful'}, ${values['json-response'] ? 'JSON' : 'SSE'} responses, ` +
+        `page size ${serverOptions.pageSize || 'unlimited'}`
+);
+listenAndServe(httpServer, values, async () => {
+    await Promise.allSettled([...live].map(({ transport }) => transport.close()));
+});

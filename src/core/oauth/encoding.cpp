@@ -50,6 +50,7 @@ std::string sha256(std::string_view bytes) {
 }
 
 std::string form_escape(std::string_view value) {
+  if (value.empty()) return {};  // curl would strlen() a length of 0
   std::unique_ptr<char, CurlFree> escaped(curl_easy_escape(nullptr, value.data(), static_cast<int>(value.size())));
   if (!escaped) throw std::bad_alloc();
   return escaped.get();

@@ -34,6 +34,12 @@ std::string describe(const std::string& error, const std::string& description) {
   return text;
 }
 
+// A member that should be a string; anything else counts as absent.
+std::string string_or_empty(const Json& doc, const char* key) {
+  const auto it = doc.find(key);
+  return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 }  // namespace
 
 std::string_view to_string(ClientKind kind) noexcept {
@@ -156,7 +162,7 @@ TokenSet parse_token_response(int status, std::string_view body, const std::stri
   // RFC 6749 §5.2 errors; some servers (GitHub) send them with 200.
   if (is_object && doc.contains("error") && doc["error"].is_string()) {
     const std::string error = doc["error"];
-    const std::string description = doc.value("error_description", "");
+    const std::string description = string_or_empty(doc, "error_description");
     throw OAuthError(ErrorCode::token_rejected,
                      "the token endpoint " + endpoint + " refused the request: " + describe(error, description),
                      endpoint, status, error);
@@ -174,7 +180,7 @@ TokenSet parse_token_response(int status, std::string_view body, const std::stri
     throw Error(ErrorCode::protocol, "the token response from " + endpoint + " has no access_token", endpoint);
   }
   tokens.access_token = doc["access_token"];
-  const std::string type = doc.value("token_type", "");
+  const std::string type = string_or_empty(doc, "token_type");
   std::string lower_type = type;
   std::transform(lower_type.begin(), lower_type.end(), lower_type.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -189,7 +195,7 @@ TokenSet parse_token_response(int status, std::string_view body, const std::stri
     if (it->is_number_integer() || it->is_number_unsigned()) {
       seconds = it->get<long long>();
     } else if (it->is_number_float()) {
-      seconds = static_cast<long long>(it->get<double>());
+      seconds = static_cast<long long>(std::clamp(it->get<double>(), -1.0, 1e12));  // no UB on 1e300
     } else if (it->is_string()) {
       try {
         seconds = std::stoll(it->get<std::string>());
@@ -243,7 +249,7 @@ ClientRegistration parse_registration_response(int status, std::string_view body
   if (status < 200 || status >= 300 || (is_object && doc.contains("error"))) {
     std::string detail = "HTTP " + std::to_string(status);
     if (is_object && doc.contains("error") && doc["error"].is_string()) {
-      detail = describe(doc["error"], doc.value("error_description", ""));
+      detail = describe(doc["error"], string_or_empty(doc, "error_description"));
     }
     throw Error(ErrorCode::registration_rejected,
                 "the authorization server " + issuer + " refused to register mcpauth as a client at " + endpoint +
@@ -298,9 +304,11 @@ std::optional<std::string> initial_scope(const AuthChallenge& challenge, const P
 }
 
 std::string scope_union(std::string_view a, std::string_view b) {
-  std::vector<std::string> items = split_scope(a);
-  for (auto& item : split_scope(b)) {
-    if (!contains(items, item)) items.push_back(std::move(item));
+  std::vector<std::string> items;
+  for (const std::string_view part : {a, b}) {
+    for (auto& item : split_scope(part)) {
+      if (!contains(items, item)) items.push_back(std::move(item));
+    }
   }
   return join_scope(items);
 }

@@ -170,9 +170,9 @@ AuthorizationServerMetadata parse_authorization_server_metadata(std::string_view
   m.token_endpoint_auth_methods_supported = get_strings(doc, "token_endpoint_auth_methods_supported");
   m.grant_types_supported = get_strings(doc, "grant_types_supported");
   m.scopes_supported = get_strings(doc, "scopes_supported");
-  m.client_id_metadata_document_supported = doc.value("client_id_metadata_document_supported", false) == true;
+  m.client_id_metadata_document_supported = doc.value("client_id_metadata_document_supported", Json(false)) == true;
   m.authorization_response_iss_parameter_supported =
-      doc.value("authorization_response_iss_parameter_supported", false) == true;
+      doc.value("authorization_response_iss_parameter_supported", Json(false)) == true;
   m.raw = doc;
   return m;
 }

@@ -46,6 +46,7 @@ bool ResponseReader::on_response_start(int status, const net::HttpHeaders& heade
   } else {
     kind_ = type.empty() ? BodyKind::none : BodyKind::other;
   }
+  if (on_start_) on_start_();
   return true;
 }
 

@@ -26,6 +26,8 @@ class ResponseReader final : public net::HttpStreamHandler {
 
   // Stop reading once a response with this id has been delivered.
   void stop_after_response(core::jsonrpc::Id id) { awaited_ = std::move(id); }
+  // Called once the status and headers are in, before any body.
+  void on_start(std::function<void()> callback) { on_start_ = std::move(callback); }
 
   bool on_response_start(int status, const net::HttpHeaders& headers) override;
   bool on_body(std::string_view chunk) override;
@@ -54,6 +56,7 @@ class ResponseReader final : public net::HttpStreamHandler {
   MessageCallback on_message_;
   EventCallback on_other_event_;
   std::optional<core::jsonrpc::Id> awaited_;
+  std::function<void()> on_start_;
   bool answered_ = false;
   int status_ = 0;
   net::HttpHeaders headers_;

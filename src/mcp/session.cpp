@@ -139,7 +139,16 @@ bool Session::try_discover() {
   for (int attempt = 0; attempt < 2; ++attempt) {
     try {
       const Json result = send_request("server/discover", with_modern_meta(Json::object()));
-      if (!result.is_object()) throw Error(ErrorCode::protocol, "the server/discover result is not an object");
+      // Only a DiscoverResult naming a version we share proves a modern
+      // server; some legacy servers answer unknown methods with an empty result.
+      const auto offered = result.is_object() ? string_list(result.value("supportedVersions", Json::array()))
+                                              : std::vector<std::string>{};
+      const auto chosen = choose_version(offered);
+      if (!chosen || !is_modern_version(*chosen)) break;
+      if (*chosen != modern_version_) {
+        modern_version_ = *chosen;
+        continue;  // ask again in the version the server speaks
+      }
       server_.protocol_version = modern_version_;
       if (const auto it = result.find("capabilities"); it != result.end() && it->is_object()) {
         server_.capabilities = *it;
@@ -162,7 +171,8 @@ bool Session::try_discover() {
       return true;
     } catch (const RpcError& e) {
       if (e.rpc_code() != kUnsupportedProtocolVersion) break;  // a legacy server's answer
-      const auto offered = string_list(e.data().value("supported", Json::array()));
+      const auto offered =
+          e.data().is_object() ? string_list(e.data().value("supported", Json::array())) : std::vector<std::string>{};
       const auto chosen = choose_version(offered);
       if (!chosen) {
         throw Error(ErrorCode::protocol,

@@ -290,10 +290,26 @@ void StreamableHttpTransport::on_initialized(const std::string& protocol_version
   // GET stream; the modern era has no such stream.
   if (!is_modern_version(protocol_version) && !listener_.joinable() && !closed_) {
     listener_ = std::thread([this] { listen(); });
+    // Wait until the server has answered the GET (or refused it): messages it
+    // sends right after the next request must find the stream open.
+    std::unique_lock lock(mutex_);
+    closed_cv_.wait_for(lock, options_.connect_timeout, [this] { return listener_answered_ || closed_.load(); });
   }
 }
 
+void StreamableHttpTransport::mark_listener_answered() {
+  {
+    std::lock_guard lock(mutex_);
+    listener_answered_ = true;
+  }
+  closed_cv_.notify_all();
+}
+
 void StreamableHttpTransport::listen() {
+  struct AnsweredOnExit {
+    StreamableHttpTransport* t;
+    ~AnsweredOnExit() { t->mark_listener_answered(); }
+  } answered_on_exit{this};
   std::string last_event_id;
   std::chrono::milliseconds delay = kDefaultRetry;
   int failures = 0;
@@ -308,6 +324,7 @@ void StreamableHttpTransport::listen() {
 
     detail::ResponseReader reader(options_.url, options_.max_message_bytes,
                                   [this](Message&& m) { on_message_(std::move(m)); });
+    reader.on_start([this] { mark_listener_answered(); });
     std::optional<Error> failure;
     try {
       options_.http->stream(request, reader, &listener_cancel_);
@@ -315,6 +332,7 @@ void StreamableHttpTransport::listen() {
       if (e.code() == ErrorCode::cancelled || closed_) return;
       failure = e;
     }
+    mark_listener_answered();
     if (!failure) {
       const int status = reader.status();
       if (status == 405 || (status == 404 && !sent_session)) return;  // the server offers no GET stream

@@ -38,6 +38,7 @@ struct Transfer {
   HttpStreamHandler* handler = nullptr;
   HttpHeaders headers;
   bool started = false;
+  bool following_redirects = false;
   bool stopped_by_handler = false;
   std::exception_ptr failure;
   CURL* easy = nullptr;
@@ -55,7 +56,24 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const std::string_view line(data, size * count);
   t->last_activity = std::chrono::steady_clock::now();
-  if (line.rfind("HTTP/", 0) == 0) {
+  if (line == "\r\n" || line == "\n") {
+    // End of a header block: the final one starts the response now, so a
+    // stream that sends headers and then waits is seen as open at once.
+    long status = 0;
+    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+    const bool interim = status < 200 || (t->following_redirects && status >= 300 && status < 400);
+    if (!interim && !t->started) {
+      try {
+        if (!t->start()) {
+          t->stopped_by_handler = true;
+          return 0;
+        }
+      } catch (...) {
+        t->failure = std::current_exception();
+        return 0;
+      }
+    }
+  } else if (line.rfind("HTTP/", 0) == 0) {
     t->headers = HttpHeaders{};  // a new response (after 1xx or a redirect) starts
   } else if (const auto colon = line.find(':'); colon != std::string_view::npos) {
     t->headers.add(std::string(line.substr(0, colon)), trim_header_value(line.substr(colon + 1)));
@@ -107,13 +125,11 @@ size_t on_write(char* data, size_t size, size_t count, void* user) {
                   where + " failed: TLS error (" + what +
                       "); if the server uses a private CA, set MCPAUTH_CA_BUNDLE to its PEM file",
                   request.url);
-    case CURLE_TOO_MANY_REDIRECTS:
-      throw Error(ErrorCode::protocol, where + " failed: too many redirects", request.url);
+    case CURLE_TOO_MANY_REDIRECTS: throw Error(ErrorCode::protocol, where + " failed: too many redirects", request.url);
     case CURLE_UNSUPPORTED_PROTOCOL:
       throw Error(ErrorCode::protocol, where + " failed: redirected to an unsupported scheme (" + what + ")",
                   request.url);
-    default:
-      throw Error(ErrorCode::connection, where + " failed: " + what, request.url);
+    default: throw Error(ErrorCode::connection, where + " failed: " + what, request.url);
   }
 }
 
@@ -210,6 +226,7 @@ std::string CurlHttpClient::perform(const HttpRequest& request, HttpStreamHandle
   Transfer transfer;
   transfer.handler = &handler;
   transfer.easy = easy;
+  transfer.following_redirects = request.follow_redirects;
   char error_buffer[CURL_ERROR_SIZE] = {0};
 
   std::unique_ptr<curl_slist, SlistDeleter> header_list;

@@ -40,6 +40,7 @@ class StreamableHttpTransport final : public Transport {
   void resume(const core::jsonrpc::Id& awaited, std::string last_event_id,
               std::optional<std::chrono::milliseconds> retry, const std::string& method);
   void listen();
+  void mark_listener_answered();
   bool wait_unless_closed(std::chrono::milliseconds delay);
   [[noreturn]] void throw_for_status(const net::HttpRequest& request, int status, const net::HttpHeaders& headers,
                                      const std::string& body, bool sent_session) const;
@@ -58,6 +59,7 @@ class StreamableHttpTransport final : public Transport {
   std::atomic<bool> closed_{false};
   std::condition_variable closed_cv_;
 
+  bool listener_answered_ = false;  // the GET stream got its first answer (or gave up)
   std::thread listener_;
   net::CancelToken listener_cancel_;
 };

@@ -64,7 +64,7 @@ std::string authorization_url(const FlowRecord& flow, const FormFields& extra) {
 
 std::string code_from_callback(const FormFields& params, const FlowRecord& flow) {
   const std::string* state = find_field(params, "state");
-  if (!state || *state != flow.state) {
+  if (!state || flow.state.empty() || *state != flow.state) {
     throw Error(ErrorCode::state_mismatch,
                 state ? "the authorization response carries a state that does not belong to this flow; ignoring it"
                       : "the authorization response carries no state; ignoring it");
@@ -297,7 +297,9 @@ std::optional<std::string> initial_scope(const AuthChallenge& challenge, const P
   } else if (prm && prm->scopes_supported && !prm->scopes_supported->empty()) {
     scope = join_scope(*prm->scopes_supported);
   }
-  if (metadata.scopes_supported && contains(*metadata.scopes_supported, "offline_access")) {
+  // offline_access asks for a refresh token; it is added to a scope, never
+  // made the whole scope (where none is defined, none is sent).
+  if (scope && metadata.scopes_supported && contains(*metadata.scopes_supported, "offline_access")) {
     scope = scope_union(scope.value_or(""), "offline_access");
   }
   return scope;

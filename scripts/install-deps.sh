@@ -31,7 +31,7 @@ if ((${#missing[@]})); then
 fi
 
 # npm peers: reinstall only when the lock file changed since the last install.
-for dir in tests/peers tests/peers/modern; do
+for dir in tests/peers tests/peers/modern tests/conformance; do
   if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
     echo "install-deps: npm ci in $dir"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)

@@ -33,9 +33,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       std::fprintf(stderr, "re-parse failed: %s\nserialized: %s\n", e.what(), serialized.c_str());
       std::abort();
     }
-    if (again.size() != 1 || again[0].index() != message.index() ||
-        rpc::to_json(again[0]) != rpc::to_json(message) || rpc::serialize(again[0]) != serialized ||
-        rpc::id_of(again[0]) != rpc::id_of(message) || rpc::is_response(again[0]) != rpc::is_response(message)) {
+    if (again.size() != 1 || again[0].index() != message.index() || rpc::to_json(again[0]) != rpc::to_json(message) ||
+        rpc::serialize(again[0]) != serialized || rpc::id_of(again[0]) != rpc::id_of(message) ||
+        rpc::is_response(again[0]) != rpc::is_response(message)) {
       std::fprintf(stderr, "round trip changed the message\nserialized: %s\n", serialized.c_str());
       std::abort();
     }

@@ -85,7 +85,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       },
       {ErrorCode::invalid_metadata});
 
-  for (const std::optional<std::string>& expected : {std::optional<std::string>(), std::optional<std::string>(kIssuer)}) {
+  for (const std::optional<std::string>& expected :
+       {std::optional<std::string>(), std::optional<std::string>(kIssuer)}) {
     only_mcpauth_errors(
         [&] { check_as(oauth::parse_authorization_server_metadata(body, kFetchedFrom, expected), expected); },
         {ErrorCode::invalid_metadata, ErrorCode::issuer_mismatch, ErrorCode::insecure_url});

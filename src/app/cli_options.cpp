@@ -3,7 +3,11 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "mcpauth/auth/loopback_consent.hpp"
 #include "mcpauth/core/url.hpp"
+#include "mcpauth/net/curl_http_client.hpp"
+
+#include <iostream>
 #include "mcpauth/error.hpp"
 
 namespace mcpauth::app {
@@ -80,15 +84,44 @@ net::HttpHeaders parse_headers(const std::vector<std::string>& args, const EnvLo
   return headers;
 }
 
-mcp::SessionOptions session_options(const ServerArgs& args, const EnvLookup& env) {
-  mcp::SessionOptions options;
+Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
+  Connection c;
+  mcp::SessionOptions& options = c.options;
   options.url = core::parse_url(args.url).text;  // validates early, with a clear message
   options.transport = mcp::parse_transport_kind(args.transport);
   options.request_timeout = to_ms(args.timeout_seconds, "--timeout");
   options.connect_timeout = to_ms(args.connect_timeout_seconds, "--connect-timeout");
+  options.http = std::make_shared<net::CurlHttpClient>();
   net::HttpHeaders headers = parse_headers(args.headers, env);
-  if (!headers.empty()) options.authorizer = std::make_shared<mcp::StaticHeaders>(std::move(headers));
-  return options;
+  const bool static_authorization = headers.contains("Authorization");
+  std::vector<std::shared_ptr<mcp::RequestAuthorizer>> parts;
+  // A static Authorization header means the user chose the credentials: no OAuth then.
+  if (!args.no_auth && !static_authorization) {
+    auth::AuthorizerOptions a;
+    a.server_url = options.url;
+    a.http = options.http;
+    auth::LoopbackConsentOptions consent;
+    consent.port = args.callback_port;
+    consent.open_browser = !args.no_browser;
+    a.consent = std::make_shared<auth::LoopbackConsent>(consent);
+    if (!args.client_id.empty()) a.client.client_id = args.client_id;
+    if (!args.client_secret.empty()) a.client.client_secret = expand_env(args.client_secret, env);
+    if (!args.client_metadata_url.empty()) a.client.client_metadata_url = args.client_metadata_url;
+    if (!args.scope.empty()) a.scope = args.scope;
+    if (!args.resource.empty()) a.resource = args.resource;
+    a.send_resource = !args.no_resource;
+    a.consent_timeout = to_ms(args.consent_timeout_seconds, "--consent-timeout");
+    a.notify = [](const std::string& line) { std::cerr << line << std::endl; };
+    c.authorizer = std::make_shared<auth::Authorizer>(std::move(a));
+    parts.push_back(c.authorizer);
+  }
+  if (!headers.empty()) parts.push_back(std::make_shared<mcp::StaticHeaders>(std::move(headers)));
+  if (parts.size() == 1) {
+    options.authorizer = parts.front();
+  } else if (!parts.empty()) {
+    options.authorizer = std::make_shared<auth::CompositeAuthorizer>(std::move(parts));
+  }
+  return c;
 }
 
 }  // namespace mcpauth::app

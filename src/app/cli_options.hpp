@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "mcpauth/auth/authorizer.hpp"
 #include "mcpauth/mcp/session.hpp"
 #include "mcpauth/net/http.hpp"
 
@@ -20,6 +21,25 @@ struct ServerArgs {
   double timeout_seconds = 60;
   double connect_timeout_seconds = 10;
   bool json = false;
+
+  // OAuth (used when the server answers 401 and no static Authorization header is given).
+  std::string client_id;
+  std::string client_secret;  // ${VAR} expands, so the secret need not be in argv
+  std::string client_metadata_url;
+  std::string scope;
+  std::string resource;
+  bool no_resource = false;
+  int callback_port = 0;
+  bool no_browser = false;
+  bool no_auth = false;
+  double consent_timeout_seconds = 300;
+};
+
+// What the commands connect with: the session options and, when OAuth is
+// on, the Authorizer (to report what it obtained).
+struct Connection {
+  mcp::SessionOptions options;
+  std::shared_ptr<auth::Authorizer> authorizer;
 };
 
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
@@ -32,6 +52,6 @@ std::string expand_env(const std::string& text, const EnvLookup& env);
 // Parses "Name: value" arguments. Throws Error(usage) naming the bad one.
 net::HttpHeaders parse_headers(const std::vector<std::string>& args, const EnvLookup& env);
 
-mcp::SessionOptions session_options(const ServerArgs& args, const EnvLookup& env);
+Connection connection_for(const ServerArgs& args, const EnvLookup& env);
 
 }  // namespace mcpauth::app

@@ -21,7 +21,7 @@ mcp::Json parse_arguments(const std::string& text) {
 }  // namespace
 
 int run_tools(const ServerArgs& args) {
-  auto session = mcp::Session::connect(session_options(args, process_environment()));
+  auto session = mcp::Session::connect(connection_for(args, process_environment()).options);
   const auto tools = session->list_tools();
   print_tools(std::cout, tools, args.json);
   session->close();
@@ -30,11 +30,24 @@ int run_tools(const ServerArgs& args) {
 
 int run_call(const ServerArgs& args, const std::string& tool, const std::string& json_arguments) {
   const mcp::Json arguments = parse_arguments(json_arguments);  // before connecting: fail fast
-  auto session = mcp::Session::connect(session_options(args, process_environment()));
+  auto session = mcp::Session::connect(connection_for(args, process_environment()).options);
   const auto result = session->call_tool(tool, arguments);
   print_tool_result(std::cout, result, args.json);
   session->close();
   return result.is_error() ? kExitToolError : kExitOk;
+}
+
+int run_login(const ServerArgs& args) {
+  Connection connection = connection_for(args, process_environment());
+  if (!connection.authorizer) {
+    throw Error(ErrorCode::usage, "login needs OAuth: drop --no-auth and any static Authorization header");
+  }
+  auto session = mcp::Session::connect(connection.options);
+  // Some servers only ask for authorization on the first real request.
+  const auto tools = session->list_tools();
+  session->close();
+  print_login(std::cout, args.url, connection.authorizer->info(), tools.size(), args.json);
+  return kExitOk;
 }
 
 }  // namespace mcpauth::app

@@ -23,6 +23,34 @@ void add_server_options(CLI::App& command, mcpauth::app::ServerArgs& args) {
   command.add_option("--connect-timeout", args.connect_timeout_seconds, "Seconds to wait for a connection")
       ->capture_default_str();
   command.add_flag("--json", args.json, "Print machine-readable JSON");
+
+  // OAuth: used when the server answers 401 (and no static Authorization header is given).
+  command.add_option("--client-id", args.client_id, "OAuth: a pre-registered client id")->group("OAuth");
+  command
+      .add_option("--client-secret", args.client_secret,
+                  "OAuth: its secret; ${VAR} expands from the environment (keep secrets out of argv)")
+      ->group("OAuth");
+  command
+      .add_option("--client-metadata-url", args.client_metadata_url,
+                  "OAuth: an https URL of a Client ID Metadata Document to use as client id")
+      ->group("OAuth");
+  command.add_option("--scope", args.scope, "OAuth: request this scope instead of the one the server suggests")
+      ->group("OAuth");
+  command.add_option("--resource", args.resource, "OAuth: the RFC 8707 resource value to send instead of the server's")
+      ->group("OAuth");
+  command
+      .add_flag("--no-resource", args.no_resource,
+                "OAuth: send no resource parameter (for authorization servers that reject it)")
+      ->group("OAuth");
+  command.add_option("--callback-port", args.callback_port, "OAuth: loopback port for the redirect (default: any)")
+      ->check(CLI::Range(0, 65535))
+      ->group("OAuth");
+  command.add_flag("--no-browser", args.no_browser, "OAuth: print the authorization URL instead of opening a browser")
+      ->group("OAuth");
+  command.add_option("--consent-timeout", args.consent_timeout_seconds, "OAuth: seconds to wait for your consent")
+      ->capture_default_str()
+      ->group("OAuth");
+  command.add_flag("--no-auth", args.no_auth, "Never start an OAuth authorization")->group("OAuth");
 }
 
 }  // namespace
@@ -36,6 +64,10 @@ int main(int argc, char** argv) {
   mcpauth::app::ServerArgs tools_args;
   auto* tools = app.add_subcommand("tools", "List the tools of a remote MCP server");
   add_server_options(*tools, tools_args);
+
+  mcpauth::app::ServerArgs login_args;
+  auto* login = app.add_subcommand("login", "Authorize with a remote MCP server now and show what was granted");
+  add_server_options(*login, login_args);
 
   mcpauth::app::ServerArgs call_args;
   std::string tool_name;
@@ -54,6 +86,7 @@ int main(int argc, char** argv) {
 
   try {
     if (tools->parsed()) return mcpauth::app::run_tools(tools_args);
+    if (login->parsed()) return mcpauth::app::run_login(login_args);
     if (call->parsed()) return mcpauth::app::run_call(call_args, tool_name, tool_arguments);
   } catch (const mcpauth::Error& e) {
     std::cerr << "mcpauth: " << e.what() << '\n';

@@ -30,6 +30,40 @@ void print_tools(std::ostream& out, const std::vector<mcp::Tool>& tools, bool js
   }
 }
 
+void print_login(std::ostream& out, const std::string& url, const std::optional<auth::AuthorizationInfo>& info,
+                 std::size_t tool_count, bool json) {
+  using Clock = core::oauth::Clock;
+  std::optional<long long> expires_in;
+  if (info && info->expires_at) {
+    expires_in = std::chrono::duration_cast<std::chrono::seconds>(*info->expires_at - Clock::now()).count();
+  }
+  if (json) {
+    mcp::Json doc = {{"server", url}, {"authorized", info.has_value()}, {"tools", tool_count}};
+    if (info) {
+      doc["issuer"] = info->issuer;
+      doc["client_type"] = std::string(core::oauth::to_string(info->client_kind));
+      doc["client_id"] = info->client_id;
+      doc["scope"] = info->scope ? mcp::Json(*info->scope) : mcp::Json(nullptr);
+      doc["resource"] = info->resource ? mcp::Json(*info->resource) : mcp::Json(nullptr);
+      doc["expires_in"] = expires_in ? mcp::Json(*expires_in) : mcp::Json(nullptr);
+      doc["refresh_token"] = info->has_refresh_token;
+    }
+    out << doc.dump(2) << '\n';
+    return;
+  }
+  if (!info) {
+    out << url << " did not ask for authorization (" << tool_count << " tools available).\n";
+    return;
+  }
+  out << "Authorized " << url << '\n'
+      << "  issuer:      " << info->issuer << '\n'
+      << "  scope:       " << info->scope.value_or("(none requested)") << '\n'
+      << "  expires in:  " << (expires_in ? std::to_string(*expires_in) + " s" : std::string("(not stated)")) << '\n'
+      << "  refreshable: " << (info->has_refresh_token ? "yes" : "no") << '\n'
+      << "  client:      " << core::oauth::to_string(info->client_kind) << " (" << info->client_id << ")\n"
+      << "  tools:       " << tool_count << '\n';
+}
+
 void print_tool_result(std::ostream& out, const mcp::ToolCallResult& result, bool json) {
   if (json) {
     out << result.result.dump(2, ' ', false, mcp::Json::error_handler_t::replace) << '\n';

@@ -125,7 +125,9 @@ TEST(ParseHeaders, RejectsNameWithSpaceOrSeparator) {
 }
 
 TEST(ParseHeaders, RejectsLineBreakInValueAfterExpansion) {
-  EXPECT_EQ(error_of([] { parse_headers({"X-A: ${V}"}, fake_env({{"V", "a\r\nX-Injected: 1"}})); }).code(),
+  EXPECT_EQ(error_of([] {
+              parse_headers({"X-A: ${V}"}, fake_env({{"V", "a\r\nX-Injected: 1"}}));
+            }).code(),
             ErrorCode::usage);
   EXPECT_EQ(error_of([] { parse_headers({"X-A: ${V}"}, fake_env({{"V", "a\nb"}})); }).code(), ErrorCode::usage);
   EXPECT_EQ(error_of([] { parse_headers({"X-A: ${V}"}, fake_env({{"V", "a\rb"}})); }).code(), ErrorCode::usage);
@@ -133,8 +135,7 @@ TEST(ParseHeaders, RejectsLineBreakInValueAfterExpansion) {
 }
 
 TEST(ParseHeaders, UnsetVariableInValueThrowsUsage) {
-  EXPECT_EQ(error_of([] { parse_headers({"Authorization: Bearer ${NOPE}"}, fake_env({})); }).code(),
-            ErrorCode::usage);
+  EXPECT_EQ(error_of([] { parse_headers({"Authorization: Bearer ${NOPE}"}, fake_env({})); }).code(), ErrorCode::usage);
 }
 
 // ---- secrets never appear in error messages ---------------------------------

@@ -137,25 +137,25 @@ TEST_P(JsonRpcInvalid, IsAProtocolError) {
 
 INSTANTIATE_TEST_SUITE_P(
     Vectors, JsonRpcInvalid,
-    ::testing::Values(R"({"id":1,"result":{}})",                                         // missing jsonrpc
-                      R"({"jsonrpc":"1.0","id":1,"result":{}})",                         // wrong version
-                      R"({"jsonrpc":2.0,"id":1,"result":{}})",                           // version not a string
+    ::testing::Values(R"({"id":1,"result":{}})",                  // missing jsonrpc
+                      R"({"jsonrpc":"1.0","id":1,"result":{}})",  // wrong version
+                      R"({"jsonrpc":2.0,"id":1,"result":{}})",    // version not a string
                       R"({"jsonrpc":"2.0","id":1,"result":{},"error":{"code":1,"message":"m"}})",  // both
-                      R"({"jsonrpc":"2.0","id":1})",                                     // neither
-                      R"({"jsonrpc":"2.0","id":1,"error":{"code":1.5,"message":"m"}})",  // non-integer code
-                      R"({"jsonrpc":"2.0","id":1,"error":{"code":"1","message":"m"}})",  // string code
-                      R"({"jsonrpc":"2.0","id":1,"error":{"message":"m"}})",             // no code
-                      R"({"jsonrpc":"2.0","id":1,"error":{"code":1}})",                  // no message
-                      R"({"jsonrpc":"2.0","id":1,"error":"boom"})",                      // error not an object
-                      R"({"jsonrpc":"2.0","id":1.5,"result":{}})",                       // float id (response)
-                      R"({"jsonrpc":"2.0","id":1.5,"method":"m"})",                      // float id (request)
-                      R"({"jsonrpc":"2.0","id":true,"method":"m"})",                     // bool id
-                      R"({"jsonrpc":"2.0","id":null,"result":{}})",                      // null id on a result
-                      R"({"jsonrpc":"2.0","id":{},"error":{"code":1,"message":"m"}})",   // object id
-                      R"({"jsonrpc":"2.0","id":1,"method":"m","params":"str"})",         // string params
-                      R"({"jsonrpc":"2.0","method":"m","params":42})",                   // number params
-                      R"({"jsonrpc":"2.0","method":7})",                                 // method not a string
-                      R"({"jsonrpc":"2.0"})",                                            // nothing
+                      R"({"jsonrpc":"2.0","id":1})",                                               // neither
+                      R"({"jsonrpc":"2.0","id":1,"error":{"code":1.5,"message":"m"}})",            // non-integer code
+                      R"({"jsonrpc":"2.0","id":1,"error":{"code":"1","message":"m"}})",            // string code
+                      R"({"jsonrpc":"2.0","id":1,"error":{"message":"m"}})",                       // no code
+                      R"({"jsonrpc":"2.0","id":1,"error":{"code":1}})",                            // no message
+                      R"({"jsonrpc":"2.0","id":1,"error":"boom"})",                     // error not an object
+                      R"({"jsonrpc":"2.0","id":1.5,"result":{}})",                      // float id (response)
+                      R"({"jsonrpc":"2.0","id":1.5,"method":"m"})",                     // float id (request)
+                      R"({"jsonrpc":"2.0","id":true,"method":"m"})",                    // bool id
+                      R"({"jsonrpc":"2.0","id":null,"result":{}})",                     // null id on a result
+                      R"({"jsonrpc":"2.0","id":{},"error":{"code":1,"message":"m"}})",  // object id
+                      R"({"jsonrpc":"2.0","id":1,"method":"m","params":"str"})",        // string params
+                      R"({"jsonrpc":"2.0","method":"m","params":42})",                  // number params
+                      R"({"jsonrpc":"2.0","method":7})",                                // method not a string
+                      R"({"jsonrpc":"2.0"})",                                           // nothing
                       R"("just a string")", R"(42)", R"(null)", R"([[]])"));
 
 TEST(JsonRpcParse, MalformedJsonIsAProtocolErrorMentioningMalformedJson) {

@@ -202,8 +202,7 @@ TEST(OAuthCallback, MissingOrWrongStateIsStateMismatch) {
 TEST(OAuthCallback, WrongStateIsCheckedBeforeErrorAndIss) {
   const FlowRecord flow = make_flow();
   Caught c = catch_error([&] {
-    code_from_callback({{"error", "access_denied"}, {"error_description", "ATTACKER TEXT"}, {"state", "forged"}},
-                       flow);
+    code_from_callback({{"error", "access_denied"}, {"error_description", "ATTACKER TEXT"}, {"state", "forged"}}, flow);
   });
   EXPECT_EQ(c.code, ErrorCode::state_mismatch);
   EXPECT_EQ(c.what.find("ATTACKER TEXT"), std::string::npos) << c.what;
@@ -220,7 +219,9 @@ TEST(OAuthCallback, Rfc9207Table) {
   flow.iss_parameter_supported = true;
   EXPECT_EQ(code_from_callback({{"code", kCode}, {"state", flow.state}, {"iss", kIssuer}}, flow), kCode);
   // supported + absent: reject
-  EXPECT_EQ(catch_error([&] { code_from_callback({{"code", kCode}, {"state", flow.state}}, flow); }).code,
+  EXPECT_EQ(catch_error([&] {
+              code_from_callback({{"code", kCode}, {"state", flow.state}}, flow);
+            }).code,
             ErrorCode::issuer_mismatch);
   // supported + present and different: reject
   EXPECT_EQ(catch_error([&] {
@@ -247,8 +248,9 @@ TEST(OAuthCallback, IssIsComparedExactly) {
          {"https://auth.example.com/tenant1/", "https://AUTH.example.com/tenant1", "https://auth.example.com/Tenant1",
           "HTTPS://auth.example.com/tenant1", "https://auth.example.com:443/tenant1", "https://auth.example.com",
           "https://auth.example.com/tenant%31", ""}) {
-      const Caught c =
-          catch_error([&] { code_from_callback({{"code", kCode}, {"state", flow.state}, {"iss", variant}}, flow); });
+      const Caught c = catch_error([&] {
+        code_from_callback({{"code", kCode}, {"state", flow.state}, {"iss", variant}}, flow);
+      });
       EXPECT_EQ(c.code, ErrorCode::issuer_mismatch) << variant;
       expect_no_secrets(c.what);
     }
@@ -285,8 +287,9 @@ TEST(OAuthCallback, ErrorIsAuthorizationDenied) {
   EXPECT_EQ(c.code, ErrorCode::authorization_denied);
   EXPECT_NE(c.what.find("access_denied"), std::string::npos) << c.what;
   // With a code too, the error wins and the code is not returned or shown.
-  c = catch_error(
-      [&] { code_from_callback({{"error", "access_denied"}, {"code", kCode}, {"state", flow.state}}, flow); });
+  c = catch_error([&] {
+    code_from_callback({{"error", "access_denied"}, {"code", kCode}, {"state", flow.state}}, flow);
+  });
   EXPECT_EQ(c.code, ErrorCode::authorization_denied);
   expect_no_secrets(c.what);
 }
@@ -294,8 +297,8 @@ TEST(OAuthCallback, ErrorIsAuthorizationDenied) {
 TEST(OAuthCallback, LongErrorDescriptionIsTruncated) {
   const FlowRecord flow = make_flow();
   const Caught c = catch_error([&] {
-    code_from_callback({{"error", "server_error"}, {"error_description", std::string(10000, 'd')}, {"state", flow.state}},
-                       flow);
+    code_from_callback(
+        {{"error", "server_error"}, {"error_description", std::string(10000, 'd')}, {"state", flow.state}}, flow);
   });
   EXPECT_EQ(c.code, ErrorCode::authorization_denied);
   EXPECT_LT(c.what.size(), 1000u);
@@ -304,7 +307,9 @@ TEST(OAuthCallback, LongErrorDescriptionIsTruncated) {
 TEST(OAuthCallback, MissingOrEmptyCodeIsProtocol) {
   const FlowRecord flow = make_flow();
   EXPECT_EQ(catch_error([&] { code_from_callback({{"state", flow.state}}, flow); }).code, ErrorCode::protocol);
-  EXPECT_EQ(catch_error([&] { code_from_callback({{"state", flow.state}, {"code", ""}}, flow); }).code,
+  EXPECT_EQ(catch_error([&] {
+              code_from_callback({{"state", flow.state}, {"code", ""}}, flow);
+            }).code,
             ErrorCode::protocol);
 }
 
@@ -331,8 +336,7 @@ TEST(OAuthTokenRequest, AuthorizationCodeRequestBody) {
 TEST(OAuthTokenRequest, AuthorizationCodeRequestWithoutResource) {
   FlowRecord flow = make_flow();
   flow.resource.reset();
-  const FormFields body =
-      parse_form(authorization_code_request(flow, kCode, make_client("none"), kNow, "jti-1").body);
+  const FormFields body = parse_form(authorization_code_request(flow, kCode, make_client("none"), kNow, "jti-1").body);
   EXPECT_EQ(find_field(body, "resource"), nullptr);
   EXPECT_EQ(field(body, "code"), kCode);
 }
@@ -487,9 +491,8 @@ TEST(OAuthClientAuth, PrivateKeyJwtRejectsUnusableKeysWithoutEchoingThem) {
 }
 
 TEST(OAuthTokenRequest, RefreshTokenRequestIncludesResource) {
-  const TokenRequest request = refresh_token_request("https://as/token", kRefreshToken,
-                                                     std::string("https://mcp.example.com/mcp"), make_client("none"),
-                                                     kNow, "j");
+  const TokenRequest request = refresh_token_request(
+      "https://as/token", kRefreshToken, std::string("https://mcp.example.com/mcp"), make_client("none"), kNow, "j");
   EXPECT_EQ(request.url, "https://as/token");
   const FormFields body = parse_form(request.body);
   EXPECT_EQ(field(body, "grant_type"), "refresh_token");
@@ -508,9 +511,9 @@ TEST(OAuthTokenRequest, RefreshWithSecretPost) {
 }
 
 TEST(OAuthTokenRequest, ClientCredentialsRequest) {
-  const TokenRequest request = client_credentials_request("https://as/token", std::string("a b"),
-                                                          std::string("https://mcp.example.com"),
-                                                          make_client("client_secret_basic"), kNow, "j");
+  const TokenRequest request =
+      client_credentials_request("https://as/token", std::string("a b"), std::string("https://mcp.example.com"),
+                                 make_client("client_secret_basic"), kNow, "j");
   const FormFields body = parse_form(request.body);
   EXPECT_EQ(field(body, "grant_type"), "client_credentials");
   EXPECT_EQ(field(body, "scope"), "a b");
@@ -557,8 +560,8 @@ TEST(OAuthTokenResponse, HugeExpiresInIsCapped) {
   const auto ten_years = std::chrono::seconds(10LL * 365 * 86400);
   for (const char* value : {"1000000000000000", "\"99999999999999999999\"", "1e300", "1.5e18"}) {
     TokenSet t;
-    ASSERT_NO_THROW(t = parse_ok(std::string(R"({"access_token":"x","token_type":"Bearer","expires_in":)") + value +
-                                 "}"))
+    ASSERT_NO_THROW(
+        t = parse_ok(std::string(R"({"access_token":"x","token_type":"Bearer","expires_in":)") + value + "}"))
         << value;
     if (t.expires_at) {
       EXPECT_LE(*t.expires_at, kNow + ten_years) << value;
@@ -628,7 +631,8 @@ TEST(OAuthTokenResponse, Non200WithoutJsonIsTokenRejected) {
   }
   // A 4xx carrying what looks like a token is still not a success.
   EXPECT_EQ(catch_error([&] {
-              parse_token_response(401, std::string(R"({"access_token":")") + kAccessToken + R"(","token_type":"Bearer"})",
+              parse_token_response(401,
+                                   std::string(R"({"access_token":")") + kAccessToken + R"(","token_type":"Bearer"})",
                                    kTokenUrl, kNow, std::nullopt, std::nullopt);
             }).code,
             ErrorCode::token_rejected);
@@ -654,8 +658,7 @@ TEST(OAuthTokenResponse, NonStringErrorDescriptionDoesNotEscapeAsJsonError) {
 TEST(OAuthTokenResponse, RefreshTokenKeptWhenAbsentReplacedWhenPresent) {
   TokenSet t = parse_ok(R"({"access_token":"x","token_type":"Bearer"})", std::nullopt, std::string("old-rt"));
   EXPECT_EQ(t.refresh_token, "old-rt");
-  t = parse_ok(R"({"access_token":"x","token_type":"Bearer","refresh_token":""})", std::nullopt,
-               std::string("old-rt"));
+  t = parse_ok(R"({"access_token":"x","token_type":"Bearer","refresh_token":""})", std::nullopt, std::string("old-rt"));
   EXPECT_EQ(t.refresh_token, "old-rt");
   t = parse_ok(R"({"access_token":"x","token_type":"Bearer","refresh_token":"new-rt"})", std::nullopt,
                std::string("old-rt"));
@@ -674,7 +677,8 @@ TEST(OAuthTokenResponse, ScopeDefaultsToRequested) {
 }
 
 TEST(OAuthTokenResponse, TooLargeIsProtocol) {
-  const std::string body = R"({"access_token":"x","token_type":"Bearer","pad":")" + std::string(300 * 1024, 'p') + "\"}";
+  const std::string body =
+      R"({"access_token":"x","token_type":"Bearer","pad":")" + std::string(300 * 1024, 'p') + "\"}";
   EXPECT_EQ(catch_error([&] { parse_ok(body); }).code, ErrorCode::protocol);
 }
 
@@ -705,10 +709,9 @@ TEST(OAuthSecrets, NoTokenOrSecretInExceptionMessages) {
   EXPECT_EQ(thrown, static_cast<int>(token_failures.size()));
 
   const FlowRecord flow = make_flow();
-  for (const FormFields& params :
-       {FormFields{{"code", kCode}, {"state", "wrong"}}, FormFields{{"code", kCode}},
-        FormFields{{"code", kCode}, {"state", flow.state}, {"iss", "https://evil"}},
-        FormFields{{"code", kCode}, {"state", flow.state}, {"error", "access_denied"}}}) {
+  for (const FormFields& params : {FormFields{{"code", kCode}, {"state", "wrong"}}, FormFields{{"code", kCode}},
+                                   FormFields{{"code", kCode}, {"state", flow.state}, {"iss", "https://evil"}},
+                                   FormFields{{"code", kCode}, {"state", flow.state}, {"error", "access_denied"}}}) {
     const Caught c = catch_error([&] { code_from_callback(params, flow); });
     expect_no_secrets(c.what);
   }
@@ -803,17 +806,17 @@ TEST(OAuthRegistration, ResponseRedirectUrisWin) {
 TEST(OAuthRegistration, SecretWithoutMethodUsesBasicIfSupportedElsePost) {
   const std::string body = R"({"client_id":"abc","client_secret":"s"})";
   AuthorizationServerMetadata m;  // absent list: the RFC 8414 default is client_secret_basic
-  EXPECT_EQ(parse_registration_response(201, body, "u", kIssuer, make_registration_request(), m)
-                .token_endpoint_auth_method,
-            "client_secret_basic");
+  EXPECT_EQ(
+      parse_registration_response(201, body, "u", kIssuer, make_registration_request(), m).token_endpoint_auth_method,
+      "client_secret_basic");
   m.token_endpoint_auth_methods_supported = Strings{"client_secret_post", "client_secret_basic"};
-  EXPECT_EQ(parse_registration_response(201, body, "u", kIssuer, make_registration_request(), m)
-                .token_endpoint_auth_method,
-            "client_secret_basic");
+  EXPECT_EQ(
+      parse_registration_response(201, body, "u", kIssuer, make_registration_request(), m).token_endpoint_auth_method,
+      "client_secret_basic");
   m.token_endpoint_auth_methods_supported = Strings{"client_secret_post"};
-  EXPECT_EQ(parse_registration_response(201, body, "u", kIssuer, make_registration_request(), m)
-                .token_endpoint_auth_method,
-            "client_secret_post");
+  EXPECT_EQ(
+      parse_registration_response(201, body, "u", kIssuer, make_registration_request(), m).token_endpoint_auth_method,
+      "client_secret_post");
 }
 
 TEST(OAuthRegistration, ErrorJsonIsRejected) {

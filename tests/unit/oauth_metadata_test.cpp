@@ -128,10 +128,9 @@ TEST(OAuthProtectedResourceMetadata, ScopesSupportedAbsentIsNullopt) {
 }
 
 TEST(OAuthProtectedResourceMetadata, MissingResourceIsInvalid) {
-  EXPECT_EQ(error_code([] {
-              parse_protected_resource_metadata(R"({"authorization_servers":["https://a"]})", kPrmUrl);
-            }),
-            ErrorCode::invalid_metadata);
+  EXPECT_EQ(
+      error_code([] { parse_protected_resource_metadata(R"({"authorization_servers":["https://a"]})", kPrmUrl); }),
+      ErrorCode::invalid_metadata);
   EXPECT_EQ(error_code([] {
               parse_protected_resource_metadata(R"({"resource":"","authorization_servers":["https://a"]})", kPrmUrl);
             }),
@@ -283,9 +282,9 @@ TEST(OAuthAuthorizationServerMetadata, NonBooleanFlagsAreFalseNotAThrow) {
 
 TEST(OAuthAuthorizationServerMetadata, IssuerMustMatchExactly) {
   const std::string expected = "https://auth.example.com/tenant1";
-  for (const std::string claimed : {"https://auth.example.com/tenant1/", "https://AUTH.example.com/tenant1",
-                                    "https://auth.example.com/Tenant1", "https://auth.example.com:443/tenant1",
-                                    "https://auth.example.com", "http://auth.example.com/tenant1"}) {
+  for (const std::string claimed :
+       {"https://auth.example.com/tenant1/", "https://AUTH.example.com/tenant1", "https://auth.example.com/Tenant1",
+        "https://auth.example.com:443/tenant1", "https://auth.example.com", "http://auth.example.com/tenant1"}) {
     EXPECT_EQ(error_code([&] { parse_authorization_server_metadata(as_doc(claimed), kAsUrl, expected); }),
               ErrorCode::issuer_mismatch)
         << claimed;
@@ -303,10 +302,12 @@ TEST(OAuthAuthorizationServerMetadata, IssuerMustMatchExactly) {
 
 TEST(OAuthAuthorizationServerMetadata, AttackerClaimingHonestIssuerIsRejected) {
   // spec-checklist §3.3: fetched from the attacker, claims the honest issuer.
-  const std::string body = R"({"issuer":"https://honest.example","authorization_endpoint":"https://honest.example/a",)"
-                           R"("token_endpoint":"https://honest.example/t","code_challenge_methods_supported":["S256"]})";
+  const std::string body =
+      R"({"issuer":"https://honest.example","authorization_endpoint":"https://honest.example/a",)"
+      R"("token_endpoint":"https://honest.example/t","code_challenge_methods_supported":["S256"]})";
   EXPECT_EQ(error_code([&] {
-              parse_authorization_server_metadata(body, "https://attacker.example/.well-known/oauth-authorization-server",
+              parse_authorization_server_metadata(body,
+                                                  "https://attacker.example/.well-known/oauth-authorization-server",
                                                   std::string("https://attacker.example"));
             }),
             ErrorCode::issuer_mismatch);
@@ -349,7 +350,8 @@ TEST(OAuthAuthorizationServerMetadata, NotJsonOrTooLargeIsInvalid) {
             ErrorCode::invalid_metadata);
   EXPECT_EQ(error_code([&] { parse_authorization_server_metadata("[]", kAsUrl, std::nullopt); }),
             ErrorCode::invalid_metadata);
-  const std::string big = as_doc("https://auth.example.com", R"(,"pad":")" + std::string(kMaxMetadataBytes, 'x') + "\"");
+  const std::string big =
+      as_doc("https://auth.example.com", R"(,"pad":")" + std::string(kMaxMetadataBytes, 'x') + "\"");
   EXPECT_EQ(error_code([&] { parse_authorization_server_metadata(big, kAsUrl, std::nullopt); }),
             ErrorCode::invalid_metadata);
 }
@@ -371,12 +373,11 @@ TEST(OAuthAuthorizationServerMetadata, HttpOnLoopbackIsAccepted) {
   for (const std::string host : {"127.0.0.1:9000", "localhost:9000", "[::1]:9000"}) {
     const std::string issuer = "http://" + host;
     const std::string body = R"({"issuer":")" + issuer + R"(","authorization_endpoint":")" + issuer +
-                             R"(/authorize","token_endpoint":")" + issuer +
-                             R"(/token","registration_endpoint":")" + issuer +
-                             R"(/register","code_challenge_methods_supported":["S256"]})";
+                             R"(/authorize","token_endpoint":")" + issuer + R"(/token","registration_endpoint":")" +
+                             issuer + R"(/register","code_challenge_methods_supported":["S256"]})";
     AuthorizationServerMetadata m;
-    ASSERT_NO_THROW(m = parse_authorization_server_metadata(body, issuer + "/.well-known/oauth-authorization-server",
-                                                            issuer))
+    ASSERT_NO_THROW(
+        m = parse_authorization_server_metadata(body, issuer + "/.well-known/oauth-authorization-server", issuer))
         << host;
     EXPECT_EQ(m.token_endpoint, issuer + "/token");
     EXPECT_EQ(m.registration_endpoint, issuer + "/register");
@@ -485,8 +486,7 @@ TEST(OAuthDefaultMetadata, PlainHttpOffLoopbackIsInsecure) {
 TEST(OAuthRequireSecureUrl, RejectsNonHttpSchemes) {
   for (const std::string url : {"javascript:alert(1)", "JAVASCRIPT:alert(1)", "data:text/html;base64,PGgxPg==",
                                 "file:///etc/passwd", "ftp://example.com/x", "vbscript:msgbox", "", "example.com"}) {
-    EXPECT_EQ(error_code([&] { require_secure_url(url, "authorization endpoint"); }), ErrorCode::insecure_url)
-        << url;
+    EXPECT_EQ(error_code([&] { require_secure_url(url, "authorization endpoint"); }), ErrorCode::insecure_url) << url;
   }
 }
 

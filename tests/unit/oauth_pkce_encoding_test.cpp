@@ -66,7 +66,8 @@ TEST(OAuthPkce, Rfc7636AppendixBVector) {
 TEST(OAuthPkce, VerifierIs43CharactersOfTheAllowedCharset) {
   std::array<std::uint8_t, 32> bytes{};
   for (int round = 0; round < 8; ++round) {
-    for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i * 37 + round * 101 + 255 * (i % 2));
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+      bytes[i] = static_cast<std::uint8_t>(i * 37 + round * 101 + 255 * (i % 2));
     const Pkce pkce = make_pkce(bytes);
     ASSERT_EQ(pkce.verifier.size(), 43u);
     for (char c : pkce.verifier) EXPECT_TRUE(is_unreserved(c)) << pkce.verifier;
@@ -101,7 +102,7 @@ TEST(OAuthEncoding, Base64UrlHasNoPaddingPlusOrSlash) {
   EXPECT_EQ(base64url(std::string_view("fo")), "Zm8");
   EXPECT_EQ(base64url(std::string_view("foo")), "Zm9v");
   EXPECT_EQ(base64url(std::string_view("\xfb\xff\xbf", 3)), "-_-_");  // standard: +/+/
-  EXPECT_EQ(base64url(std::string_view("\xfb\xff", 2)), "-_8");        // standard: +/8=
+  EXPECT_EQ(base64url(std::string_view("\xfb\xff", 2)), "-_8");       // standard: +/8=
   const std::array<std::uint8_t, 3> bytes = {0xfb, 0xff, 0xbf};
   EXPECT_EQ(base64url(std::span<const std::uint8_t>(bytes)), "-_-_");
 }

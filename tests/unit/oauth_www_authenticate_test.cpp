@@ -14,18 +14,19 @@ using mcpauth::core::oauth::Challenge;
 using mcpauth::core::oauth::parse_www_authenticate;
 using mcpauth::core::oauth::summarize;
 
-std::vector<Challenge> parse1(const std::string& field) { return parse_www_authenticate({field}); }
+std::vector<Challenge> parse1(const std::string& field) {
+  return parse_www_authenticate({field});
+}
 
 TEST(OAuthWwwAuthenticate, SingleBearerWithResourceMetadataScopeAndError) {
-  const auto challenges = parse1(
-      R"(Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource", )"
-      R"(scope="files:read files:write", error="insufficient_scope")");
+  const auto challenges =
+      parse1(R"(Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource", )"
+             R"(scope="files:read files:write", error="insufficient_scope")");
   ASSERT_EQ(challenges.size(), 1u);
   EXPECT_EQ(challenges[0].scheme, "Bearer");
   EXPECT_TRUE(challenges[0].is("bearer"));
   EXPECT_FALSE(challenges[0].token68.has_value());
-  EXPECT_EQ(challenges[0].param("resource_metadata"),
-            "https://mcp.example.com/.well-known/oauth-protected-resource");
+  EXPECT_EQ(challenges[0].param("resource_metadata"), "https://mcp.example.com/.well-known/oauth-protected-resource");
   EXPECT_EQ(challenges[0].param("scope"), "files:read files:write");
   EXPECT_EQ(challenges[0].param("error"), "insufficient_scope");
   EXPECT_EQ(challenges[0].param("realm"), std::nullopt);
@@ -152,7 +153,8 @@ TEST(OAuthWwwAuthenticate, Token68Challenges) {
 }
 
 TEST(OAuthWwwAuthenticate, ResourceMetadataUnderNonBearerSchemeIsPickedUp) {
-  const auto challenges = parse1(R"(DPoP algs="ES256", resource_metadata="https://rs/.well-known/oauth-protected-resource")");
+  const auto challenges =
+      parse1(R"(DPoP algs="ES256", resource_metadata="https://rs/.well-known/oauth-protected-resource")");
   ASSERT_EQ(challenges.size(), 1u);
   EXPECT_TRUE(challenges[0].is("DPoP"));
   const auto s = summarize(challenges);
@@ -162,7 +164,8 @@ TEST(OAuthWwwAuthenticate, ResourceMetadataUnderNonBearerSchemeIsPickedUp) {
 }
 
 TEST(OAuthWwwAuthenticate, BearerResourceMetadataWinsOverOtherSchemes) {
-  const auto s = summarize(parse1(R"(DPoP resource_metadata="https://dpop/prm", Bearer resource_metadata="https://bearer/prm")"));
+  const auto s =
+      summarize(parse1(R"(DPoP resource_metadata="https://dpop/prm", Bearer resource_metadata="https://bearer/prm")"));
   EXPECT_TRUE(s.bearer);
   EXPECT_EQ(s.resource_metadata, "https://bearer/prm");
 }
@@ -275,9 +278,9 @@ TEST(OAuthWwwAuthenticate, ManyParametersAreBounded) {
 }
 
 TEST(OAuthWwwAuthenticate, ExactHeaderOfTheMcpTypeScriptSdk) {
-  const auto challenges = parse1(
-      R"(Bearer error="invalid_token", error_description="Missing Authorization header", )"
-      R"(resource_metadata="http://localhost:3000/.well-known/oauth-protected-resource/mcp")");
+  const auto challenges =
+      parse1(R"(Bearer error="invalid_token", error_description="Missing Authorization header", )"
+             R"(resource_metadata="http://localhost:3000/.well-known/oauth-protected-resource/mcp")");
   ASSERT_EQ(challenges.size(), 1u);
   EXPECT_EQ(challenges[0].params.size(), 3u);
   const auto s = summarize(challenges);

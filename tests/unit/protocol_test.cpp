@@ -88,7 +88,9 @@ TEST(ParseInitializeResult, OptionalPartsAbsent) {
 }
 
 TEST(ParseInitializeResult, MissingProtocolVersionThrowsProtocol) {
-  EXPECT_EQ(error_code_of([] { parse_initialize_result(Json{{"capabilities", Json::object()}}); }),
+  EXPECT_EQ(error_code_of([] {
+              parse_initialize_result(Json{{"capabilities", Json::object()}});
+            }),
             ErrorCode::protocol);
 }
 

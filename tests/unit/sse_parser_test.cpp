@@ -183,27 +183,36 @@ TEST(SseParser, CrAtEndOfChunkFollowedByOtherTextStillEndsTheLine) {
 }
 
 TEST(SseParser, Utf8BomAtStartIsSkipped) {
-  const auto events = parse_whole("\xEF\xBB\xBF" "data: x\n\n");
+  const auto events = parse_whole(
+      "\xEF\xBB\xBF"
+      "data: x\n\n");
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].data, "x");
 }
 
 TEST(SseParser, Utf8BomSplitAcrossChunksIsSkipped) {
   SseParser parser;
-  const auto events = feed_chunks(parser, {"\xEF", "\xBB", "\xBF" "da", "ta: x\n\n"});
+  const auto events = feed_chunks(parser, {"\xEF", "\xBB",
+                                           "\xBF"
+                                           "da",
+                                           "ta: x\n\n"});
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].data, "x");
 }
 
 TEST(SseParser, OnlyOneBomIsSkipped) {
   // The second BOM is part of the first line's field name, so "data" is not recognised.
-  const auto events = parse_whole("\xEF\xBB\xBF\xEF\xBB\xBF" "data: x\n\ndata: y\n\n");
+  const auto events = parse_whole(
+      "\xEF\xBB\xBF\xEF\xBB\xBF"
+      "data: x\n\ndata: y\n\n");
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].data, "y");
 }
 
 TEST(SseParser, BomInTheMiddleIsNotSkipped) {
-  const auto events = parse_whole("data: a\n\ndata: \xEF\xBB\xBFz\n\n\xEF\xBB\xBF" "data: lost\n\n");
+  const auto events = parse_whole(
+      "data: a\n\ndata: \xEF\xBB\xBFz\n\n\xEF\xBB\xBF"
+      "data: lost\n\n");
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[1].data, "\xEF\xBB\xBFz");
 }
@@ -248,11 +257,13 @@ TEST(SseParser, NoPartialEventAfterACompleteStream) {
 TEST(SseParser, ByteByByteFeedingGivesTheSameEventsAsWholeFeeding) {
   const std::vector<std::string> streams = {
       "data: hello\n\n",
-      "\xEF\xBB\xBF" "id: 1\r\nevent: e\r\ndata: a\r\ndata: b\r\n\r\n:comment\r\ndata: c\r\n\r\n",
+      "\xEF\xBB\xBF"
+      "id: 1\r\nevent: e\r\ndata: a\r\ndata: b\r\n\r\n:comment\r\ndata: c\r\n\r\n",
       "data: a\rdata: b\r\rid: 9\rdata\r\r",
       std::string("retry: 10\nid: x\n\nid: y\0z\ndata: after\n\ndata: a\n\r\n\ndata: unterminated", 67),
       "data:  spaced\n\n\n\n\ndata:\n\nevent:\ndata: typed-empty\n\n",
-      "\xEF\xBB" "data: not a bom\n\ndata: ok\n\n",
+      "\xEF\xBB"
+      "data: not a bom\n\ndata: ok\n\n",
       "data: \xEF\xBB\xBF\r\n\r\n\r\r\n\n",
   };
   for (const auto& s : streams) {

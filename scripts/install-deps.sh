@@ -6,9 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git curl
   clang-14 libclang-rt-14-dev clang-format-14
-  libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcli11-dev
+  libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev
   nodejs npm
 )

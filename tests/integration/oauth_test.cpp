@@ -1,0 +1,100 @@
+// Full headless authorizations against a real OAuth-protected MCP server
+// built from the TypeScript SDK's authorization router
+// (tests/peers/oauth-server.mjs). $BROWSER is a script that follows the
+// authorization server's redirects to mcpauth's loopback callback, as a
+// user's browser would after consent.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "mcpauth/auth/authorizer.hpp"
+#include "mcpauth/auth/loopback_consent.hpp"
+#include "mcpauth/mcp/session.hpp"
+#include "mcpauth/net/curl_http_client.hpp"
+#include "peer_process.hpp"
+
+namespace mcpauth {
+namespace {
+
+using testing::PeerProcess;
+using testing::run_command;
+
+const std::string kBrowser = std::string(MCPAUTH_PEERS_DIR) + "/browser-follow.sh";
+
+std::vector<std::string> cli(std::initializer_list<std::string> args) {
+  std::vector<std::string> argv = {MCPAUTH_CLI_PATH};
+  argv.insert(argv.end(), args);
+  return argv;
+}
+
+TEST(OAuth, LoginRunsTheWholeFlowAndReportsTheGrant) {
+  PeerProcess peer("oauth-server.mjs");
+  const auto r = run_command(cli({"login", peer.url()}), {"BROWSER=" + kBrowser});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Authorized " + peer.url()), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("issuer:      http://localhost:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("mcp:tools"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("client:      dynamic"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("code_challenge_method=S256"), std::string::npos) << "the URL is printed for the user";
+  EXPECT_EQ(r.err.find("code_verifier"), std::string::npos);
+}
+
+TEST(OAuth, CallAuthorizesOnDemand) {
+  PeerProcess peer("oauth-server.mjs");
+  const auto r = run_command(cli({"call", peer.url(), "echo", R"({"text":"behind oauth"})"}), {"BROWSER=" + kBrowser});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "behind oauth\n");
+}
+
+TEST(OAuth, NoAuthGivesTheAuthorizationExitCode) {
+  PeerProcess peer("oauth-server.mjs");
+  const auto r = run_command(cli({"tools", "--no-auth", peer.url()}));
+  EXPECT_EQ(r.exit_code, 6);
+  EXPECT_NE(r.err.find("401"), std::string::npos) << r.err;
+}
+
+TEST(OAuth, AbandonedConsentTimesOutWithAClearError) {
+  PeerProcess peer("oauth-server.mjs");
+  const auto r = run_command(cli({"tools", "--no-browser", "--consent-timeout", "1", peer.url()}));
+  EXPECT_EQ(r.exit_code, 6);
+  EXPECT_NE(r.err.find("nobody completed the authorization"), std::string::npos) << r.err;
+}
+
+TEST(OAuth, TheLibraryAuthorizesOnceAndReusesTheToken) {
+  PeerProcess peer("oauth-server.mjs");
+  ASSERT_EQ(setenv("BROWSER", kBrowser.c_str(), 1), 0);
+  auto http = std::make_shared<net::CurlHttpClient>();
+  auth::AuthorizerOptions options;
+  options.server_url = peer.url();
+  options.http = http;
+  options.consent = std::make_shared<auth::LoopbackConsent>(auth::LoopbackConsentOptions{.notify = [](auto&) {}});
+  auto authorizer = std::make_shared<auth::Authorizer>(options);
+  auto session = mcp::Session::connect({.url = peer.url(), .http = http, .authorizer = authorizer});
+  EXPECT_EQ(session->list_tools().size(), 6u);
+  EXPECT_EQ(session->call_tool("add", {{"a", 1}, {"b", 2}}).result.at("content").at(0).at("text"), "3");
+  EXPECT_EQ(authorizer->authorizations(), 1);
+  const auto info = authorizer->info();
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->resource, peer.url()) << "RFC 8707 resource is the PRM resource, verbatim";
+  EXPECT_EQ(info->scope, "mcp:tools");
+  EXPECT_TRUE(info->expires_at.has_value());
+  unsetenv("BROWSER");
+}
+
+TEST(OAuth, AServerWithoutAnAuthorizerIsRefusedNotLooped) {
+  PeerProcess peer("oauth-server.mjs");
+  auth::AuthorizerOptions options;
+  options.server_url = peer.url();
+  options.http = std::make_shared<net::CurlHttpClient>();  // no consent handler: cannot ask the user
+  auto authorizer = std::make_shared<auth::Authorizer>(options);
+  try {
+    mcp::Session::connect({.url = peer.url(), .authorizer = authorizer});
+    FAIL() << "expected authorization_required";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::authorization_required) << e.what();
+    EXPECT_NE(std::string(e.what()).find("mcpauth login"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace mcpauth

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// An OAuth-protected MCP server built from the MCP TypeScript SDK's own
+// authorization pieces: an authorization server (mcpAuthRouter with the
+// SDK's DemoInMemoryAuthProvider: DCR, PKCE, auto-approving /authorize) on
+// one port, and a resource server on another that publishes Protected
+// Resource Metadata and guards /mcp (stateless Streamable HTTP) with
+// requireBearerAuth. Prints `LISTENING <resource-server-port>`.
+//
+// Flags: --scope S   scope the resource server requires (default mcp:tools)
+import http from 'node:http';
+import express from 'express';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { mcpAuthRouter, mcpAuthMetadataRouter } from '@modelcontextprotocol/sdk/server/auth/router.js';
+import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
+import { getOAuthProtectedResourceMetadataUrl } from '@modelcontextprotocol/sdk/server/auth/router.js';
+import { DemoInMemoryAuthProvider } from '@modelcontextprotocol/sdk/examples/server/demoInMemoryOAuthProvider.js';
+import { listenAndServe, log, parseFlags } from './common.mjs';
+import { createMcpServer } from './tools.mjs';
+
+const values = parseFlags('oauth-server', { scope: { type: 'string', default: 'mcp:tools' } });
+const scope = values.scope;
+
+// Both servers listen first, so each knows the other's URL.
+const asHttp = http.createServer();
+const rsHttp = http.createServer();
+await new Promise(resolve => asHttp.listen(0, '127.0.0.1', resolve));
+const asUrl = new URL(`http://localhost:${asHttp.address().port}`);
+
+const provider = new DemoInMemoryAuthProvider();
+const asApp = express();
+asApp.use(mcpAuthRouter({ provider, issuerUrl: asUrl, scopesSupported: [scope] }));
+asHttp.on('request', asApp);
+
+rsHttp.on('listening', () => {
+    const rsUrl = new URL(`http://127.0.0.1:${rsHttp.address().port}/mcp`);
+    const oauthMetadata = {
+        issuer: asUrl.href,
+        authorization_endpoint: new URL('/authorize', asUrl).href,
+        token_endpoint: new URL('/token', asUrl).href,
+        registration_endpoint: new URL('/register', asUrl).href,
+        response_types_supported: ['code'],
+        code_challenge_methods_supported: ['S256'],
+        token_endpoint_auth_methods_supported: ['client_secret_post', 'none'],
+        grant_types_supported: ['authorization_code', 'refresh_token'],
+        scopes_supported: [scope]
+    };
+    const rsApp = express();
+    rsApp.use(mcpAuthMetadataRouter({ oauthMetadata, resourceServerUrl: rsUrl, scopesSupported: [scope] }));
+    const guard = requireBearerAuth({
+        verifier: provider,
+        requiredScopes: [scope],
+        resourceMetadataUrl: getOAuthProtectedResourceMetadataUrl(rsUrl)
+    });
+    rsApp.post('/mcp', guard, express.json(), async (req, res) => {
+        const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+        const server = createMcpServer();
+        res.on('close', () => {
+            transport.close().catch(() => {});
+            server.close().catch(() => {});
+        });
+        await server.connect(transport);
+        await transport.handleRequest(req, res, req.body);
+    });
+    rsApp.all('/mcp', guard, (req, res) => res.status(405).set('Allow', 'POST').end());
+    rsHttp.on('request', rsApp);
+    log(`authorization server ${asUrl.href}, resource ${rsUrl.href}`);
+});
+
+listenAndServe(rsHttp, values, async () => asHttp.close());

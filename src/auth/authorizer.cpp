@@ -311,6 +311,17 @@ ClientRegistration Authorizer::obtain_client(const Discovery& d, const std::stri
       throw Error(ErrorCode::auth_server_unreachable, std::string("cannot register a client: ") + e.what(),
                   request.url);
     }
+    if (d.as.from_defaults && (response.status < 200 || response.status >= 300)) {
+      // Nothing was published and the guessed /register is not there either:
+      // most likely a server that takes a static token, not an OAuth one.
+      throw Error(ErrorCode::unauthorized,
+                  "the server at " + options_.server_url +
+                      " answered HTTP 401 but publishes no OAuth metadata (no protected resource metadata, no "
+                      "authorization server metadata, and " +
+                      request.url + " answered HTTP " + std::to_string(response.status) +
+                      "); if it takes a static token, pass it with --header \"Authorization: Bearer ...\"",
+                  options_.server_url, 401);
+    }
     client = core::oauth::parse_registration_response(response.status, response.body, request.url, issuer, registration,
                                                       d.as);
     notify("Registered mcpauth as a client of " + issuer + ".");

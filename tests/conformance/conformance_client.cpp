@@ -104,7 +104,18 @@ int run(const std::string& url) {
   auth.client.client_secret = context_string(context, "client_secret");
   auth.client.private_key_pem = context_string(context, "private_key_pem");
   auth.client.issuer = context_string(context, "issuer");
-  auth.client_credentials = scenario.rfind("auth/client-credentials", 0) == 0;
+  if (scenario.rfind("auth/client-credentials", 0) == 0) auth.grant = mcpauth::auth::Grant::client_credentials;
+  if (const auto assertion = context_string(context, "valid_jwt")) {
+    auth.grant = mcpauth::auth::Grant::jwt_bearer;  // workload identity federation
+    auth.assertion = assertion;
+  }
+  if (const auto id_token = context_string(context, "idp_id_token")) {
+    // Enterprise-managed authorization (SEP-990): IdP token exchange, then jwt-bearer.
+    auth.grant = mcpauth::auth::Grant::identity_assertion;
+    auth.identity_provider = mcpauth::auth::IdentityProviderConfig{
+        context_string(context, "idp_token_endpoint").value_or(""),
+        context_string(context, "idp_client_id").value_or(""), std::nullopt, *id_token};
+  }
   auth.notify = [](const std::string& line) { std::cerr << line << '\n'; };
   auto authorizer = std::make_shared<mcpauth::auth::Authorizer>(auth);
 

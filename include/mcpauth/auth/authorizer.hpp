@@ -37,6 +37,22 @@ struct ClientConfig {
   std::optional<std::string> client_metadata_url;  // a Client ID Metadata Document URL (https)
 };
 
+// How tokens are obtained.
+enum class Grant {
+  authorization_code,  // a user consents in a browser (the default)
+  client_credentials,  // a machine client with its own credentials
+  jwt_bearer,          // RFC 7523: a given assertion (e.g. a workload identity token)
+  identity_assertion,  // SEP-990: RFC 8693 exchange of an ID token at an IdP, then jwt_bearer
+};
+
+// The identity provider of an enterprise-managed authorization (SEP-990).
+struct IdentityProviderConfig {
+  std::string token_endpoint;
+  std::string client_id;
+  std::optional<std::string> client_secret;
+  std::string id_token;  // the user's ID token issued by that IdP
+};
+
 struct AuthorizerOptions {
   std::string server_url;
   std::shared_ptr<net::HttpClient> http;    // required
@@ -46,7 +62,9 @@ struct AuthorizerOptions {
   std::optional<std::string> scope;     // replaces the specification's scope selection
   std::optional<std::string> resource;  // replaces the RFC 8707 resource value
   bool send_resource = true;            // false for servers that reject it (Entra)
-  bool client_credentials = false;      // a machine client: the client_credentials grant
+  Grant grant = Grant::authorization_code;
+  std::optional<std::string> assertion;                     // for Grant::jwt_bearer
+  std::optional<IdentityProviderConfig> identity_provider;  // for Grant::identity_assertion
   std::string client_name = "mcpauth";
   std::string account;  // a name for several grants at one server
   std::chrono::milliseconds consent_timeout{300'000};
@@ -92,9 +110,11 @@ class Authorizer final : public mcp::RequestAuthorizer {
                                                 const std::optional<std::string>& scope);
   core::oauth::TokenSet authorization_code_flow(const Discovery& discovery, const std::optional<std::string>& scope);
   core::oauth::TokenSet client_credentials_flow(const Discovery& discovery, const std::optional<std::string>& scope);
+  core::oauth::TokenSet assertion_flow(const Discovery& discovery, const std::optional<std::string>& scope);
   bool refresh_locked();
   core::oauth::TokenSet exchange(const core::oauth::TokenRequest& request, const std::optional<std::string>& scope,
                                  const std::optional<std::string>& previous_refresh);
+  net::HttpResponse post_form(const core::oauth::TokenRequest& request);
   void notify(const std::string& line) const;
 
   AuthorizerOptions options_;

@@ -151,6 +151,53 @@ TokenRequest client_credentials_request(const std::string& token_endpoint, const
   return token_request(token_endpoint, std::move(fields), client, now, jti);
 }
 
+TokenRequest jwt_bearer_request(const std::string& token_endpoint, std::string_view assertion,
+                                const std::optional<std::string>& scope, const std::optional<std::string>& resource,
+                                const ClientRegistration& client, Clock::time_point now, std::string_view jti) {
+  FormFields fields = {{"grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"},
+                       {"assertion", std::string(assertion)}};
+  if (scope && !scope->empty()) fields.emplace_back("scope", *scope);
+  if (resource) fields.emplace_back("resource", *resource);
+  return token_request(token_endpoint, std::move(fields), client, now, jti);
+}
+
+TokenRequest identity_assertion_request(const IdentityAssertionRequest& request, const ClientRegistration& idp_client,
+                                        Clock::time_point now, std::string_view jti) {
+  FormFields fields = {{"grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"},
+                       {"requested_token_type", "urn:ietf:params:oauth:token-type:id-jag"},
+                       {"audience", request.audience},
+                       {"subject_token", request.subject_token},
+                       {"subject_token_type", "urn:ietf:params:oauth:token-type:id_token"}};
+  if (request.resource) fields.emplace_back("resource", *request.resource);
+  if (request.scope && !request.scope->empty()) fields.emplace_back("scope", *request.scope);
+  return token_request(request.idp_token_endpoint, std::move(fields), idp_client, now, jti);
+}
+
+std::string parse_identity_assertion_response(int status, std::string_view body, const std::string& endpoint) {
+  const Json doc = Json::parse(body.begin(), body.end(), nullptr, false);
+  const bool is_object = !doc.is_discarded() && doc.is_object();
+  if (is_object && doc.contains("error")) {
+    const std::string error = string_or_empty(doc, "error");
+    throw OAuthError(ErrorCode::token_rejected,
+                     "the identity provider " + endpoint +
+                         " refused the token exchange: " + describe(error, string_or_empty(doc, "error_description")),
+                     endpoint, status, error);
+  }
+  if (status != 200 || !is_object) {
+    throw OAuthError(
+        ErrorCode::token_rejected,
+        "the identity provider " + endpoint + " answered the token exchange with HTTP " + std::to_string(status),
+        endpoint, status, "");
+  }
+  const std::string type = string_or_empty(doc, "issued_token_type");
+  const std::string assertion = string_or_empty(doc, "access_token");
+  if (type != "urn:ietf:params:oauth:token-type:id-jag" || assertion.empty()) {
+    throw Error(ErrorCode::protocol,
+                "the identity provider " + endpoint + " did not issue an identity assertion (ID-JAG)", endpoint);
+  }
+  return assertion;
+}
+
 TokenSet parse_token_response(int status, std::string_view body, const std::string& endpoint, Clock::time_point now,
                               const std::optional<std::string>& requested_scope,
                               const std::optional<std::string>& previous_refresh_token) {

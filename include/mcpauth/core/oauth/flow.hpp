@@ -79,6 +79,26 @@ TokenRequest client_credentials_request(const std::string& token_endpoint, const
                                         const std::optional<std::string>& resource, const ClientRegistration& client,
                                         Clock::time_point now, std::string_view jti);
 
+// RFC 7523 §2.1: an assertion (a workload identity token, or an identity
+// assertion from RFC 8693 token exchange) traded for an access token.
+TokenRequest jwt_bearer_request(const std::string& token_endpoint, std::string_view assertion,
+                                const std::optional<std::string>& scope, const std::optional<std::string>& resource,
+                                const ClientRegistration& client, Clock::time_point now, std::string_view jti);
+
+// RFC 8693 token exchange at an identity provider for an Identity Assertion
+// JWT Authorization Grant (ID-JAG) aimed at an authorization server (SEP-990).
+struct IdentityAssertionRequest {
+  std::string idp_token_endpoint;
+  std::string subject_token;  // the user's ID token at the IdP
+  std::string audience;       // the authorization server's issuer
+  std::optional<std::string> resource;
+  std::optional<std::string> scope;
+};
+TokenRequest identity_assertion_request(const IdentityAssertionRequest& request, const ClientRegistration& idp_client,
+                                        Clock::time_point now, std::string_view jti);
+// The ID-JAG from a token exchange answer. Throws OAuthError(token_rejected) or Error(protocol).
+std::string parse_identity_assertion_response(int status, std::string_view body, const std::string& endpoint);
+
 struct TokenSet {
   std::string access_token;
   std::string token_type = "Bearer";

@@ -119,7 +119,7 @@ void LegacySseTransport::read_stream() {
       return;
     }
     const int status = reader.status();
-    if ((status == 401 || status == 403) && attempt == 0 && options_.authorizer &&
+    if ((status == 401 || status == 403) && attempt < kMaxCredentialRetries && options_.authorizer &&
         options_.authorizer->on_rejected(request, Rejection{status, &reader.headers()})) {
       continue;
     }
@@ -161,7 +161,7 @@ void LegacySseTransport::send(const Message& message) {
     request.body = core::jsonrpc::serialize(message);
     if (options_.authorizer) options_.authorizer->apply(request);
     const net::HttpResponse response = options_.http->send(request);
-    if ((response.status == 401 || response.status == 403) && attempt == 0 && options_.authorizer &&
+    if ((response.status == 401 || response.status == 403) && attempt < kMaxCredentialRetries && options_.authorizer &&
         options_.authorizer->on_rejected(request, Rejection{response.status, &response.headers})) {
       continue;
     }

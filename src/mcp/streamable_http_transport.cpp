@@ -144,9 +144,9 @@ void StreamableHttpTransport::post(const Message& message) {
     }
 
     const int status = reader.status();
-    if ((status == 401 || status == 403) && attempt == 0 && options_.authorizer &&
+    if ((status == 401 || status == 403) && attempt < kMaxCredentialRetries && options_.authorizer &&
         options_.authorizer->on_rejected(request, Rejection{status, &reader.headers()})) {
-      continue;  // new credentials: one more try, never more
+      continue;  // new credentials: try again, a bounded number of times
     }
     if (!reader.ok()) {
       // A JSON-RPC error answering this very request is the server's answer

@@ -20,6 +20,7 @@
 
 #include "mcpauth/auth/consent.hpp"
 #include "mcpauth/auth/credential_store.hpp"
+#include "mcpauth/auth/dpop.hpp"
 #include "mcpauth/core/oauth/flow.hpp"
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/mcp/request_authorizer.hpp"
@@ -61,6 +62,7 @@ struct AuthorizerOptions {
   ClientConfig client;
   std::optional<std::string> scope;     // replaces the specification's scope selection
   std::optional<std::string> resource;  // replaces the RFC 8707 resource value
+  bool use_dpop = true;                 // sender-constrained DPoP tokens when the authorization server offers ES256
   bool send_resource = true;            // false for servers that reject it (Entra)
   Grant grant = Grant::authorization_code;
   std::optional<std::string> assertion;                     // for Grant::jwt_bearer
@@ -127,6 +129,9 @@ class Authorizer final : public mcp::RequestAuthorizer {
   std::optional<std::string> requested_scope_;
   std::string refreshed_for_;  // the access token a refresh already replaced once
   int authorizations_ = 0;
+  std::unique_ptr<DpopKey> dpop_;        // set once an authorization server offers DPoP
+  std::optional<std::string> as_nonce_;  // DPoP-Nonce of the authorization server
+  std::optional<std::string> rs_nonce_;  // DPoP-Nonce of the MCP server
 };
 
 // Composes credential sources: each apply() in order; the first

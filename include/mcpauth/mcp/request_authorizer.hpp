@@ -17,6 +17,11 @@ struct Rejection {
   const net::HttpHeaders* headers = nullptr;  // the response headers (WWW-Authenticate, ...)
 };
 
+// How often a transport re-sends one request after on_rejected() asked for
+// it: a new authorization, then e.g. a DPoP nonce. Bounded, so a broken
+// authorizer cannot loop.
+inline constexpr int kMaxCredentialRetries = 2;
+
 class RequestAuthorizer {
  public:
   virtual ~RequestAuthorizer() = default;
@@ -25,8 +30,8 @@ class RequestAuthorizer {
   virtual void apply(net::HttpRequest& request) = 0;
 
   // The server answered 401 or 403. Return true when new credentials were
-  // obtained and the request should be sent once more (a transport retries
-  // at most once per request, so a broken authorizer cannot loop).
+  // obtained and the request should be sent again (at most
+  // kMaxCredentialRetries times per request).
   virtual bool on_rejected(const net::HttpRequest& request, const Rejection& rejection) = 0;
 };
 

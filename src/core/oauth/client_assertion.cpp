@@ -27,32 +27,12 @@ struct Free {
 
 }  // namespace
 
-std::string make_client_assertion(std::string_view private_key_pem, std::string_view client_id,
-                                  std::string_view audience, std::chrono::system_clock::time_point now,
-                                  std::string_view jti) {
-  std::unique_ptr<BIO, Free> bio(BIO_new_mem_buf(private_key_pem.data(), static_cast<int>(private_key_pem.size())));
-  std::unique_ptr<EVP_PKEY, Free> key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  if (!key) bad_key("the private key is not a PEM private key");
-  const int type = EVP_PKEY_base_id(key.get());
-  std::string alg;
-  if (type == EVP_PKEY_EC) {
-    if (EVP_PKEY_get_bits(key.get()) != 256) bad_key("only P-256 EC keys (ES256) are supported");
-    alg = "ES256";
-  } else if (type == EVP_PKEY_RSA) {
-    alg = "RS256";
-  } else {
-    bad_key("only EC P-256 and RSA keys are supported");
-  }
-
-  const auto iat = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  const nlohmann::json header = {{"alg", alg}, {"typ", "JWT"}};
-  const nlohmann::json claims = {{"iss", client_id}, {"sub", client_id}, {"aud", audience},
-                                 {"iat", iat},       {"exp", iat + 300}, {"jti", jti}};
+std::string sign_jws(EVP_PKEY* key, const nlohmann::json& header, const nlohmann::json& claims) {
+  const std::string alg = header.value("alg", "");
   const std::string signing_input = base64url(header.dump()) + "." + base64url(claims.dump());
-
   std::unique_ptr<EVP_MD_CTX, Free> ctx(EVP_MD_CTX_new());
   std::size_t length = 0;
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1 ||
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1 ||
       EVP_DigestSign(ctx.get(), nullptr, &length, reinterpret_cast<const unsigned char*>(signing_input.data()),
                      signing_input.size()) != 1) {
     bad_key("signing failed");
@@ -75,6 +55,30 @@ std::string make_client_assertion(std::string_view private_key_pem, std::string_
     signature = std::move(raw);
   }
   return signing_input + "." + base64url(signature);
+}
+
+std::string make_client_assertion(std::string_view private_key_pem, std::string_view client_id,
+                                  std::string_view audience, std::chrono::system_clock::time_point now,
+                                  std::string_view jti) {
+  std::unique_ptr<BIO, Free> bio(BIO_new_mem_buf(private_key_pem.data(), static_cast<int>(private_key_pem.size())));
+  std::unique_ptr<EVP_PKEY, Free> key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  if (!key) bad_key("the private key is not a PEM private key");
+  const int type = EVP_PKEY_base_id(key.get());
+  std::string alg;
+  if (type == EVP_PKEY_EC) {
+    if (EVP_PKEY_get_bits(key.get()) != 256) bad_key("only P-256 EC keys (ES256) are supported");
+    alg = "ES256";
+  } else if (type == EVP_PKEY_RSA) {
+    alg = "RS256";
+  } else {
+    bad_key("only EC P-256 and RSA keys are supported");
+  }
+
+  const auto iat = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  const nlohmann::json header = {{"alg", alg}, {"typ", "JWT"}};
+  const nlohmann::json claims = {{"iss", client_id}, {"sub", client_id}, {"aud", audience},
+                                 {"iat", iat},       {"exp", iat + 300}, {"jti", jti}};
+  return sign_jws(key.get(), header, claims);
 }
 
 }  // namespace mcpauth::core::oauth::detail

@@ -2,11 +2,18 @@
 // client's key, iss = sub = client_id, aud = the authorization server.
 #pragma once
 
+#include <openssl/evp.h>
+
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
 namespace mcpauth::core::oauth::detail {
+
+// A compact JWS of header.claims signed with `key` (ES256 or RS256 as the
+// header's alg says; ECDSA signatures in JOSE's raw r||s form).
+std::string sign_jws(EVP_PKEY* key, const nlohmann::json& header, const nlohmann::json& claims);
 
 // Signs with ES256 (P-256 keys) or RS256 (RSA keys), from a PEM private key.
 // Throws Error(usage) for a key it cannot use.

@@ -1,0 +1,69 @@
+#include "mcpauth/auth/dpop.hpp"
+
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <array>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "../core/oauth/client_assertion.hpp"
+#include "mcpauth/core/oauth/encoding.hpp"
+
+namespace mcpauth::auth {
+namespace {
+
+std::string coordinate(EVP_PKEY* key, const char* name) {
+  BIGNUM* bn = nullptr;
+  if (EVP_PKEY_get_bn_param(key, name, &bn) != 1) throw std::runtime_error("cannot read the DPoP public key");
+  std::string bytes(32, '\0');
+  BN_bn2binpad(bn, reinterpret_cast<unsigned char*>(bytes.data()), 32);
+  BN_free(bn);
+  return core::oauth::base64url(bytes);
+}
+
+// htu is the request URL without query and fragment (RFC 9449 §4.2).
+std::string htu_of(std::string_view url) {
+  return std::string(url.substr(0, url.find_first_of("?#")));
+}
+
+}  // namespace
+
+struct DpopKey::Impl {
+  EVP_PKEY* key = nullptr;
+  nlohmann::json jwk;
+  ~Impl() { EVP_PKEY_free(key); }
+};
+
+DpopKey::DpopKey() : impl_(std::make_unique<Impl>()) {
+  impl_->key = EVP_EC_gen("P-256");
+  if (!impl_->key) throw std::runtime_error("cannot generate a DPoP key");
+  impl_->jwk = {{"kty", "EC"},
+                {"crv", "P-256"},
+                {"x", coordinate(impl_->key, OSSL_PKEY_PARAM_EC_PUB_X)},
+                {"y", coordinate(impl_->key, OSSL_PKEY_PARAM_EC_PUB_Y)}};
+}
+
+DpopKey::~DpopKey() = default;
+
+std::string DpopKey::proof(std::string_view method, std::string_view url,
+                           const std::optional<std::string>& access_token,
+                           const std::optional<std::string>& nonce) const {
+  std::array<unsigned char, 16> jti{};
+  if (RAND_bytes(jti.data(), static_cast<int>(jti.size())) != 1) throw std::runtime_error("RAND_bytes failed");
+  const auto iat =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const nlohmann::json header = {{"typ", "dpop+jwt"}, {"alg", "ES256"}, {"jwk", impl_->jwk}};
+  nlohmann::json claims = {{"jti", core::oauth::base64url(std::span<const std::uint8_t>(jti.data(), jti.size()))},
+                           {"htm", method},
+                           {"htu", htu_of(url)},
+                           {"iat", iat}};
+  if (access_token) claims["ath"] = core::oauth::base64url(core::oauth::sha256(*access_token));
+  if (nonce) claims["nonce"] = *nonce;
+  return core::oauth::detail::sign_jws(impl_->key, header, claims);
+}
+
+}  // namespace mcpauth::auth

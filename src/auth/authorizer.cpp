@@ -32,7 +32,9 @@ std::string random_token() {
 
 std::string bearer_of(const net::HttpRequest& request) {
   const auto value = request.headers.get("Authorization").value_or("");
-  return value.rfind("Bearer ", 0) == 0 ? value.substr(7) : std::string();
+  if (value.rfind("Bearer ", 0) == 0) return value.substr(7);
+  if (value.rfind("DPoP ", 0) == 0) return value.substr(5);
+  return {};
 }
 
 bool contains(const std::vector<std::string>& list, const std::string& value) {
@@ -96,13 +98,28 @@ void Authorizer::apply(net::HttpRequest& request) {
     }
     if (!tokens_) return;
   }
-  request.headers.set("Authorization", "Bearer " + tokens_->access_token);
+  if (dpop_ && net::iequals(tokens_->token_type, "DPoP")) {
+    request.headers.set("Authorization", "DPoP " + tokens_->access_token);
+    request.headers.set("DPoP", dpop_->proof(request.method, request.url, tokens_->access_token, rs_nonce_));
+  } else {
+    request.headers.set("Authorization", "Bearer " + tokens_->access_token);
+  }
 }
 
 bool Authorizer::on_rejected(const net::HttpRequest& request, const mcp::Rejection& rejection) {
   const AuthChallenge challenge =
       core::oauth::summarize(core::oauth::parse_www_authenticate(rejection.headers->get_all("WWW-Authenticate")));
   std::lock_guard lock(mutex_);
+  // RFC 9449 §9: the server wants a nonce in the proof; retry with it, no new authorization.
+  if (rejection.status == 401 && dpop_) {
+    for (const auto& c : core::oauth::parse_www_authenticate(rejection.headers->get_all("WWW-Authenticate"))) {
+      const auto nonce = rejection.headers->get("DPoP-Nonce");
+      if (c.is("DPoP") && c.param("error") == "use_dpop_nonce" && nonce && nonce != rs_nonce_) {
+        rs_nonce_ = nonce;
+        return true;
+      }
+    }
+  }
   const std::string sent = bearer_of(request);
   // Another thread already replaced the token this request carried: just retry.
   if (tokens_ && sent != tokens_->access_token) return true;
@@ -247,6 +264,11 @@ Authorizer::Discovery Authorizer::discover(const AuthChallenge& challenge) {
   }
   if (options_.grant == Grant::authorization_code) core::oauth::require_pkce_s256(d.as);
   if (!options_.send_resource) d.resource.reset();
+  const auto algs = d.as.raw.find("dpop_signing_alg_values_supported");
+  const bool dpop_offered =
+      algs != d.as.raw.end() && algs->is_array() && std::find(algs->begin(), algs->end(), "ES256") != algs->end();
+  if (options_.use_dpop && dpop_offered && !dpop_) dpop_ = std::make_unique<DpopKey>();
+  if (!dpop_offered) dpop_.reset();
   return d;
 }
 
@@ -293,7 +315,16 @@ ClientRegistration Authorizer::obtain_client(const Discovery& d, const std::stri
     core::oauth::RegistrationRequest registration;
     registration.client_name = options_.client_name;
     registration.redirect_uris = client.redirect_uris;
-    registration.scope = scope;
+    // Only scopes the authorization server itself lists go into the
+    // registration: strict servers (oidc-provider) refuse resource-only scopes
+    // there, while granting them on the authorization request.
+    if (scope && d.as.scopes_supported) {
+      std::string listed;
+      for (const auto& item : core::oauth::scope_list(*scope)) {
+        if (contains(*d.as.scopes_supported, item)) listed = core::oauth::scope_union(listed, item);
+      }
+      if (!listed.empty()) registration.scope = listed;
+    }
     registration.token_endpoint_auth_method = core::oauth::preferred_auth_method(d.as);
     registration.software_version = version();
     if (options_.grant == Grant::client_credentials) registration.grant_types = {"client_credentials"};
@@ -444,11 +475,23 @@ net::HttpResponse Authorizer::post_form(const core::oauth::TokenRequest& token_r
   request.total_timeout = options_.http_timeout;
   request.max_response_bytes = core::oauth::kMaxMetadataBytes;
   request.follow_redirects = false;  // a token request never follows a redirect
-  try {
-    return options_.http->send(request);
-  } catch (const Error& e) {
-    throw Error(ErrorCode::auth_server_unreachable, std::string("cannot reach ") + request.url + ": " + e.what(),
-                request.url);
+  for (int attempt = 0;; ++attempt) {
+    if (dpop_) request.headers.set("DPoP", dpop_->proof("POST", request.url, std::nullopt, as_nonce_));
+    net::HttpResponse response;
+    try {
+      response = options_.http->send(request);
+    } catch (const Error& e) {
+      throw Error(ErrorCode::auth_server_unreachable, std::string("cannot reach ") + request.url + ": " + e.what(),
+                  request.url);
+    }
+    // RFC 9449 §8: the authorization server asks for a nonce in the proof; once.
+    const auto nonce = response.headers.get("DPoP-Nonce");
+    if (dpop_ && attempt == 0 && response.status == 400 && nonce &&
+        response.body.find("use_dpop_nonce") != std::string::npos) {
+      as_nonce_ = nonce;
+      continue;
+    }
+    return response;
   }
 }
 
@@ -456,7 +499,7 @@ TokenSet Authorizer::exchange(const core::oauth::TokenRequest& token_request, co
                               const std::optional<std::string>& previous_refresh) {
   const net::HttpResponse response = post_form(token_request);
   return core::oauth::parse_token_response(response.status, response.body, token_request.url, Clock::now(), scope,
-                                           previous_refresh);
+                                           previous_refresh, dpop_ != nullptr);
 }
 
 }  // namespace mcpauth::auth

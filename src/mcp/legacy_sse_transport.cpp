@@ -8,32 +8,6 @@ namespace {
 
 using core::jsonrpc::Message;
 
-std::string excerpt(const std::string& body) {
-  std::string text = body.substr(0, 300);
-  for (auto& c : text) {
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-  }
-  return text;
-}
-
-Error status_error(const std::string& method, const std::string& url, int status, const std::string& body) {
-  const std::string where = method + " " + url;
-  if (status == 401) {
-    return Error(ErrorCode::unauthorized,
-                 where +
-                     " was refused with HTTP 401 Unauthorized: the server requires authorization; "
-                     "pass credentials with --header \"Authorization: Bearer ...\"",
-                 url, status);
-  }
-  if (status == 403) {
-    return Error(ErrorCode::forbidden,
-                 where + " was refused with HTTP 403 Forbidden: the credentials are not sufficient", url, status);
-  }
-  return Error(ErrorCode::http_status,
-               where + " answered HTTP " + std::to_string(status) + (body.empty() ? "" : ": " + excerpt(body)), url,
-               status);
-}
-
 }  // namespace
 
 LegacySseTransport::LegacySseTransport(TransportOptions options) : options_(std::move(options)) {
@@ -125,7 +99,7 @@ void LegacySseTransport::read_stream() {
     }
     if (closed_) return;
     if (!reader.ok()) {
-      fail(status_error("GET", options_.url, status, reader.error_body()));
+      fail(detail::status_error("GET", options_.url, status, reader.headers(), reader.error_body(), false));
     } else if (reader.body_kind() != detail::BodyKind::event_stream) {
       fail(Error(ErrorCode::protocol,
                  "GET " + options_.url + " answered with Content-Type \"" + reader.content_type() +
@@ -166,7 +140,7 @@ void LegacySseTransport::send(const Message& message) {
       continue;
     }
     if (response.status < 200 || response.status >= 300) {
-      throw status_error("POST", endpoint, response.status, response.body);
+      throw detail::status_error("POST", endpoint, response.status, response.headers, response.body, false);
     }
     return;
   }

@@ -20,6 +20,41 @@ std::string media_type(std::string_view content_type) {
   return type;
 }
 
+std::string excerpt(const std::string& text) {
+  std::string out = text.substr(0, 300);
+  std::replace_if(
+      out.begin(), out.end(), [](unsigned char c) { return c < 0x20; }, ' ');
+  return out;
+}
+
+Error status_error(const std::string& method, const std::string& url, int status, const net::HttpHeaders& headers,
+                   const std::string& body, bool sent_session) {
+  const std::string where = method + " " + url;
+  if (status == 401) {
+    const std::string challenge = headers.get("WWW-Authenticate").value_or("");
+    return Error(ErrorCode::unauthorized,
+                 where + " was refused with HTTP 401 Unauthorized: the server requires authorization" +
+                     (challenge.empty() ? std::string() : " (WWW-Authenticate: " + excerpt(challenge) + ")") +
+                     "; pass credentials with --header \"Authorization: Bearer ...\"",
+                 url, status);
+  }
+  if (status == 403) {
+    return Error(ErrorCode::forbidden,
+                 where + " was refused with HTTP 403 Forbidden: the credentials are not sufficient" +
+                     (body.empty() ? std::string() : " (" + excerpt(body) + ")"),
+                 url, status);
+  }
+  if (status == 404 && sent_session) {
+    return Error(ErrorCode::session_expired,
+                 where + " answered HTTP 404: the server no longer knows this session; reconnect to start a new one",
+                 url, status);
+  }
+  return Error(
+      ErrorCode::http_status,
+      where + " answered HTTP " + std::to_string(status) + (body.empty() ? std::string() : ": " + excerpt(body)), url,
+      status);
+}
+
 ResponseReader::ResponseReader(std::string url, std::size_t max_message_bytes, MessageCallback on_message,
                                EventCallback on_other_event)
     : url_(std::move(url)),

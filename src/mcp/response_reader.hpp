@@ -9,6 +9,7 @@
 
 #include "mcpauth/core/jsonrpc.hpp"
 #include "mcpauth/core/sse_parser.hpp"
+#include "mcpauth/error.hpp"
 #include "mcpauth/net/http.hpp"
 
 namespace mcpauth::mcp::detail {
@@ -68,5 +69,14 @@ class ResponseReader final : public net::HttpStreamHandler {
 
 // The media type of a Content-Type value, lower case, without parameters.
 std::string media_type(std::string_view content_type);
+
+// The start of a body or header value, control characters blanked, for a message.
+std::string excerpt(const std::string& text);
+
+// The error for an HTTP status a transport cannot use: 401/403 (with the
+// challenge or body excerpt), 404 on a known session (session_expired), or
+// any other status (http_status). Both transports report statuses alike.
+Error status_error(const std::string& method, const std::string& url, int status, const net::HttpHeaders& headers,
+                   const std::string& body, bool sent_session);
 
 }  // namespace mcpauth::mcp::detail

@@ -45,13 +45,6 @@ std::string header_safe(const std::string& value) {
   return "=?base64?" + out + "?=";
 }
 
-std::string excerpt(const std::string& body) {
-  std::string text = body.substr(0, 300);
-  std::replace_if(
-      text.begin(), text.end(), [](unsigned char c) { return c < 0x20; }, ' ');
-  return text;
-}
-
 }  // namespace
 
 class StreamableHttpTransport::InFlight {
@@ -163,7 +156,8 @@ void StreamableHttpTransport::post(const Message& message) {
           // not a JSON-RPC error body: fall through to the HTTP error
         }
       }
-      throw_for_status(request, status, reader.headers(), reader.error_body(), sent_session);
+      throw detail::status_error(request.method, request.url, status, reader.headers(), reader.error_body(),
+                                 sent_session);
     }
 
     if (is_initialize) {
@@ -231,7 +225,10 @@ void StreamableHttpTransport::resume(const core::jsonrpc::Id& awaited, std::stri
       }
       continue;  // a transient drop: try again
     }
-    if (!reader.ok()) throw_for_status(request, reader.status(), reader.headers(), reader.error_body(), sent_session);
+    if (!reader.ok()) {
+      throw detail::status_error(request.method, request.url, reader.status(), reader.headers(), reader.error_body(),
+                                 sent_session);
+    }
     if (reader.body_kind() != detail::BodyKind::event_stream) {
       throw Error(ErrorCode::protocol,
                   "the server at " + options_.url + " did not answer the resumption GET with an event stream",
@@ -245,35 +242,6 @@ void StreamableHttpTransport::resume(const core::jsonrpc::Id& awaited, std::stri
               "the server at " + options_.url + " did not answer " + method + " after " +
                   std::to_string(options_.max_stream_reconnects) + " attempts to resume its event stream",
               options_.url);
-}
-
-void StreamableHttpTransport::throw_for_status(const net::HttpRequest& request, int status,
-                                               const net::HttpHeaders& headers, const std::string& body,
-                                               bool sent_session) const {
-  const std::string where = request.method + " " + request.url;
-  if (status == 401) {
-    std::string challenge = headers.get("WWW-Authenticate").value_or("");
-    throw Error(ErrorCode::unauthorized,
-                where + " was refused with HTTP 401 Unauthorized: the server requires authorization" +
-                    (challenge.empty() ? std::string() : " (WWW-Authenticate: " + excerpt(challenge) + ")") +
-                    "; pass credentials with --header \"Authorization: Bearer ...\"",
-                request.url, status);
-  }
-  if (status == 403) {
-    throw Error(ErrorCode::forbidden,
-                where + " was refused with HTTP 403 Forbidden: the credentials are not sufficient" +
-                    (body.empty() ? std::string() : " (" + excerpt(body) + ")"),
-                request.url, status);
-  }
-  if (status == 404 && sent_session) {
-    throw Error(ErrorCode::session_expired,
-                where + " answered HTTP 404: the server no longer knows this session; reconnect to start a new one",
-                request.url, status);
-  }
-  throw Error(
-      ErrorCode::http_status,
-      where + " answered HTTP " + std::to_string(status) + (body.empty() ? std::string() : ": " + excerpt(body)),
-      request.url, status);
 }
 
 bool StreamableHttpTransport::wait_unless_closed(std::chrono::milliseconds delay) {
@@ -342,10 +310,9 @@ void StreamableHttpTransport::listen() {
         continue;
       }
       if (!reader.ok()) {
-        try {
-          throw_for_status(request, status, reader.headers(), reader.error_body(), sent_session);
-        } catch (const Error& e) {
-          if (on_error_) on_error_(e);
+        if (on_error_) {
+          on_error_(detail::status_error(request.method, request.url, status, reader.headers(), reader.error_body(),
+                                         sent_session));
         }
         return;
       }

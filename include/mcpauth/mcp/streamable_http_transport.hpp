@@ -42,8 +42,6 @@ class StreamableHttpTransport final : public Transport {
   void listen();
   void mark_listener_answered();
   bool wait_unless_closed(std::chrono::milliseconds delay);
-  [[noreturn]] void throw_for_status(const net::HttpRequest& request, int status, const net::HttpHeaders& headers,
-                                     const std::string& body, bool sent_session) const;
 
   // Registers a cancel token so close() can abort transfers in flight.
   class InFlight;

@@ -8,14 +8,9 @@
 namespace mcpauth {
 namespace {
 
+using testing::cli;
 using testing::PeerProcess;
 using testing::run_command;
-
-std::vector<std::string> cli(std::initializer_list<std::string> args) {
-  std::vector<std::string> argv = {MCPAUTH_CLI_PATH};
-  argv.insert(argv.end(), args);
-  return argv;
-}
 
 TEST(Cli, ToolsListsTheToolsOfAStreamableServer) {
   PeerProcess peer("streamable-server.mjs");

@@ -22,18 +22,13 @@
 namespace mcpauth {
 namespace {
 
+using testing::cli;
 using testing::PeerProcess;
 using testing::run_command;
 
 const std::string kBrowser = std::string(MCPAUTH_PEERS_DIR) + "/browser-follow.sh";
 // Never contacted: the test consent reads the redirect's Location instead.
 const std::string kRedirectUri = "http://127.0.0.1:9/callback/evil";
-
-std::vector<std::string> cli(std::initializer_list<std::string> args) {
-  std::vector<std::string> argv = {MCPAUTH_CLI_PATH};
-  argv.insert(argv.end(), args);
-  return argv;
-}
 
 // ---------------------------------------------------------------- the peer's log
 

@@ -22,6 +22,7 @@ namespace mcpauth {
 namespace {
 
 using mcp::Json;
+using testing::cli;
 using testing::PeerProcess;
 using testing::run_command;
 
@@ -36,12 +37,6 @@ std::string browser(const std::string& flags = "") {
   std::string value = node_path() + " " + MCPAUTH_PEERS_DIR + "/oidc-browser.mjs";
   if (!flags.empty()) value += " " + flags;
   return value;
-}
-
-std::vector<std::string> cli(std::initializer_list<std::string> args) {
-  std::vector<std::string> argv = {MCPAUTH_CLI_PATH};
-  argv.insert(argv.end(), args);
-  return argv;
 }
 
 Json get_json(const std::string& url) {

@@ -17,16 +17,11 @@
 namespace mcpauth {
 namespace {
 
+using testing::cli;
 using testing::PeerProcess;
 using testing::run_command;
 
 const std::string kBrowser = std::string(MCPAUTH_PEERS_DIR) + "/browser-follow.sh";
-
-std::vector<std::string> cli(std::initializer_list<std::string> args) {
-  std::vector<std::string> argv = {MCPAUTH_CLI_PATH};
-  argv.insert(argv.end(), args);
-  return argv;
-}
 
 std::size_t count(const std::string& text, const std::string& needle) {
   std::size_t n = 0;

@@ -16,16 +16,11 @@
 namespace mcpauth {
 namespace {
 
+using testing::cli;
 using testing::PeerProcess;
 using testing::run_command;
 
 const std::string kBrowser = std::string(MCPAUTH_PEERS_DIR) + "/browser-follow.sh";
-
-std::vector<std::string> cli(std::initializer_list<std::string> args) {
-  std::vector<std::string> argv = {MCPAUTH_CLI_PATH};
-  argv.insert(argv.end(), args);
-  return argv;
-}
 
 TEST(OAuth, LoginRunsTheWholeFlowAndReportsTheGrant) {
   PeerProcess peer("oauth-server.mjs");

@@ -112,6 +112,12 @@ void PeerProcess::stop() {
   stdout_fd_ = -1;
 }
 
+std::vector<std::string> cli(std::initializer_list<std::string> args) {
+  std::vector<std::string> argv = {MCPAUTH_CLI_PATH};
+  argv.insert(argv.end(), args);
+  return argv;
+}
+
 CommandResult run_command(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
                           std::chrono::seconds timeout) {
   int out[2];

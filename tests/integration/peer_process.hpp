@@ -39,6 +39,9 @@ struct CommandResult {
   std::string out;
   std::string err;
 };
+// argv for the mcpauth binary under test: {path, args...}.
+std::vector<std::string> cli(std::initializer_list<std::string> args);
+
 CommandResult run_command(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {},
                           std::chrono::seconds timeout = std::chrono::seconds(60));
 

@@ -29,10 +29,52 @@
 //                     do not declare the scope as a provider scope, so a DCR
 //                     request carrying `scope` is refused the way oidc-provider
 //                     refuses unknown client scopes (invalid_client_metadata)
+//   --access-ttl SECONDS
+//                     access token lifetime (default 3600): the token
+//                     response's expires_in and the JWT's exp; the resource
+//                     server refuses an expired token with 401 invalid_token
+//   --device-interval SECONDS
+//                     put `interval` in the device authorization response
+//                     (oidc-provider itself sends none, so RFC 8628's default
+//                     of 5 s applies; tests use 1)
+//   --device-code-ttl SECONDS
+//                     device code lifetime (default 600): the device
+//                     authorization response's expires_in; a later poll gets
+//                     expired_token
+//   --slow-down N     answer slow_down instead of authorization_pending to the
+//                     first N device-code polls that would get
+//                     authorization_pending (oidc-provider never sends
+//                     slow_down itself, however fast a client polls)
 //
-// Test endpoints on the resource-server port (no auth):
+// A refresh token comes only with offline_access (at the authorization
+// endpoint also only with prompt=consent; the device flow has no prompt).
+// Refresh tokens rotate on every use; presenting a rotated (consumed) one
+// again is reuse: oidc-provider answers invalid_grant and revokes the whole
+// grant, so the refresh token that replaced it stops working too. Token
+// revocation (RFC 7009) is on for refresh tokens; the access tokens are JWTs,
+// which oidc-provider refuses to revoke (400 unsupported_token_type). The
+// device authorization grant (RFC 8628) is on: DCR clients may register
+// urn:ietf:params:oauth:grant-type:device_code; oidc-device.mjs is the user.
+//
+// Test endpoints on the resource-server port (no auth). None ever holds a
+// token, code or secret value.
 //   GET /test/as-requests  the requests the authorization server saw, in
-//                          order: [{method, path, status}]
+//                          order: [{method, path, status}]; requests to the
+//                          token, revocation and device authorization
+//                          endpoints also have `error` (the JSON answer's, or
+//                          null) and `ms` (arrival, milliseconds since the
+//                          peer started), token requests `grant_type` and
+//                          revocation requests `token_type_hint` (the form's
+//                          values, or null)
+//   GET /test/as-events    notable provider events, in order:
+//                          [{event, ms, route, grant_type, error, error_detail}]
+//                          (route: oidc-provider's name for the endpoint, e.g.
+//                          "token", "revocation"; grant_type: on the token
+//                          route; error, error_detail: of *.error events;
+//                          null otherwise). The events are listed at
+//                          makeEventLog; the peer adds revocation.success
+//                          (plus token_type_hint, token_kind, grant_revoked)
+//                          and slow_down.
 //   GET /test/rs-requests  the MCP requests the resource server saw:
 //                          [{method, scheme ("Bearer", "DPoP" or ""), status}]
 import http from 'node:http';
@@ -41,17 +83,26 @@ import express from 'express';
 import Provider, { errors as oidcErrors } from 'oidc-provider';
 import { EmbeddedJWK, calculateJwkThumbprint, createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { listenAndServe, log, parseFlags, sendJson } from './common.mjs';
+import { intFlag, listenAndServe, log, parseFlags, sendJson } from './common.mjs';
 import { createMcpServer } from './tools.mjs';
 
 const values = parseFlags('oidc-server', {
     scope: { type: 'string', default: 'mcp:tools' },
     rfc8414: { type: 'boolean', default: false },
     dpop: { type: 'boolean', default: false },
-    'no-client-scope-check': { type: 'boolean', default: false }
+    'no-client-scope-check': { type: 'boolean', default: false },
+    'access-ttl': { type: 'string' },
+    'device-interval': { type: 'string' },
+    'device-code-ttl': { type: 'string' },
+    'slow-down': { type: 'string' }
 });
 const scope = values.scope;
+const accessTtl = intFlag(values, 'access-ttl', 3600);
+const deviceInterval = intFlag(values, 'device-interval', undefined);
+const deviceCodeTtl = intFlag(values, 'device-code-ttl', 600);
+let slowDownsLeft = intFlag(values, 'slow-down', 0);
 const MOUNT = '/oidc';
+const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 // Signing keys made before anything listens (RS256: oidc-provider's default
 // for ID tokens and clients; the JWT access tokens use it too).
@@ -67,8 +118,11 @@ asHttp.headersTimeout = 0;
 const asOrigin = `http://localhost:${asHttp.address().port}`;
 const issuer = `${asOrigin}${MOUNT}`;
 
-const asRequests = []; // {method, path, status}, in order of arrival
+const asRequests = []; // {method, path, status[, grant_type, token_type_hint, error, ms]}, in order of arrival
+const asEvents = []; // {event, ms, ...}: see makeEventLog
 const rsRequests = []; // {method, scheme, status}
+
+const sinceStart = () => Math.round(performance.now());
 
 function makeProvider(resource) {
     return new Provider(issuer, {
@@ -86,11 +140,25 @@ function makeProvider(resource) {
             token_endpoint_auth_method: 'none'
         },
         pkce: { required: () => true },
-        ttl: { AccessToken: 3600, AuthorizationCode: 60, Grant: 3600, Interaction: 600, RefreshToken: 86400, Session: 3600 },
+        // Every refresh rotates, also for DPoP-bound refresh tokens (the
+        // default rotates only those of public clients that are not
+        // sender-constrained), so reuse detection always applies.
+        rotateRefreshToken: () => true,
+        ttl: {
+            AccessToken: accessTtl,
+            AuthorizationCode: 60,
+            DeviceCode: deviceCodeTtl,
+            Grant: 3600,
+            Interaction: 600,
+            RefreshToken: 86400,
+            Session: 3600
+        },
         features: {
             devInteractions: { enabled: true },
+            deviceFlow: { enabled: true },
             dPoP: { enabled: values.dpop },
             registration: { enabled: true, initialAccessToken: false },
+            revocation: { enabled: true },
             resourceIndicators: {
                 enabled: true,
                 // A request without `resource` still gets a token for the MCP resource.
@@ -98,10 +166,127 @@ function makeProvider(resource) {
                 useGrantedResource: async () => true,
                 getResourceServerInfo: async (_ctx, indicator) => {
                     if (indicator !== resource) throw new oidcErrors.InvalidTarget(`unknown resource ${indicator}`);
-                    return { scope, audience: resource, accessTokenFormat: 'jwt', accessTokenTTL: 3600 };
+                    return { scope, audience: resource, accessTokenFormat: 'jwt', accessTokenTTL: accessTtl };
                 }
             }
         }
+    });
+}
+
+// A form field's value as parsed by oidc-provider, or null (absent or repeated).
+function formValue(value) {
+    return typeof value === 'string' ? value : null;
+}
+
+// One /test/as-events entry. `ctx` is the provider's request context (model
+// events get none: the request's comes from Provider.ctx). Only names, routes,
+// grant types and error codes: never a token, code or secret.
+function eventEntry(event, ctx, err) {
+    const oidc = (ctx ?? Provider.ctx)?.oidc;
+    return {
+        event,
+        ms: sinceStart(),
+        route: oidc?.route ?? null,
+        grant_type: oidc?.route === 'token' ? formValue(oidc.body?.grant_type) : null,
+        error: err ? (err.error ?? 'server_error') : null,
+        error_detail: err ? (err.error_detail ?? null) : null
+    };
+}
+
+// The provider events a test asserts on ("the reuse was refused and the grant
+// revoked", "no grant was revoked", "a revocation happened"), in asEvents.
+// Handlers with an error get (ctx, err); the others (ctx, ...) or, for model
+// events, the model instance, which is not looked at.
+const CONTEXT_EVENTS = [
+    'registration_create.success', 'authorization.success', 'device_authorization.success',
+    'grant.success', 'grant.revoked', 'end_session.success'
+];
+const ERROR_EVENTS = [
+    'registration_create.error', 'authorization.error', 'device_authorization.error', 'code_verification.error',
+    'device_resume.error', 'grant.error', 'revocation.error', 'server_error'
+];
+const MODEL_EVENTS = ['refresh_token.consumed', 'refresh_token.destroyed', 'device_code.consumed'];
+
+// Request contexts in which the provider revoked a grant (for recordRevocation).
+const revokingRequests = new WeakSet();
+
+function makeEventLog(provider) {
+    for (const event of [...CONTEXT_EVENTS, ...MODEL_EVENTS]) {
+        provider.on(event, ctx => asEvents.push(eventEntry(event, MODEL_EVENTS.includes(event) ? undefined : ctx)));
+    }
+    provider.on('grant.revoked', ctx => revokingRequests.add(ctx));
+    for (const event of ERROR_EVENTS) {
+        provider.on(event, (ctx, err) => {
+            asEvents.push(eventEntry(event, ctx, err));
+            if (event === 'server_error') log('provider server_error:', err);
+            else log(`provider ${event}: ${err.message} ${err.error_detail ?? ''}`);
+        });
+    }
+}
+
+// oidc-provider emits nothing for a successful revocation, and RFC 7009
+// answers 200 also when nothing was revoked, so the peer records what
+// happened: token_kind is the kind of token the provider found
+// ("RefreshToken"; null: an unknown token), grant_revoked whether it revoked
+// it with its grant (false also for another client's token, which a public
+// client may not revoke: oidc-provider then quietly does nothing).
+function recordRevocation(ctx) {
+    const entities = ctx.oidc.entities;
+    asEvents.push({
+        ...eventEntry('revocation.success', ctx),
+        token_type_hint: formValue(ctx.oidc.body?.token_type_hint),
+        token_kind: ['RefreshToken', 'AccessToken', 'ClientCredentials'].find(kind => entities[kind]) ?? null,
+        grant_revoked: revokingRequests.has(ctx)
+    });
+}
+
+// RFC 8628 §3.2: oidc-provider sends no `interval` (clients then wait 5 s).
+function addInterval(ctx) {
+    if (deviceInterval !== undefined && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
+        ctx.body.interval = deviceInterval;
+    }
+}
+
+// RFC 8628 §3.5: oidc-provider never answers slow_down, so --slow-down turns
+// the first N authorization_pending answers into slow_down. Pending polls
+// change nothing at the provider, so the swap is invisible to it.
+function maybeSlowDown(ctx) {
+    if (slowDownsLeft <= 0 || ctx.status !== 400 || ctx.body?.error !== 'authorization_pending') return;
+    slowDownsLeft--;
+    ctx.body = { error: 'slow_down', error_description: 'you are polling too quickly and should back off at a reasonable rate' };
+    asEvents.push(eventEntry('slow_down', ctx));
+}
+
+// The /test/as-requests entries of the client's back-channel requests get
+// what a test asserts on: the form's grant_type (token endpoint) or
+// token_type_hint (revocation endpoint), the JSON answer's `error`, and when
+// the request arrived. Other entries keep exactly {method, path, status}
+// (tests compare those whole).
+function describeBackChannelRequest(ctx, route, form) {
+    const { entry, ms } = ctx.req.asLog ?? {};
+    if (!entry) return;
+    if (route === 'token') entry.grant_type = formValue(form.grant_type);
+    if (route === 'revocation') entry.token_type_hint = formValue(form.token_type_hint);
+    entry.error = ctx.status >= 400 && ctx.body && typeof ctx.body === 'object' ? formValue(ctx.body.error) : null;
+    entry.ms = ms;
+}
+
+const BACK_CHANNEL_ROUTES = new Set(['token', 'revocation', 'device_authorization']);
+
+// Koa middleware around every provider request, run after the provider
+// answered: oidc-provider has parsed the form by then (ctx.oidc.body), so the
+// peer reads no body itself. Adds the device-flow answers the provider has
+// no option for and completes the request log.
+function makeProviderHooks(provider) {
+    provider.use(async (ctx, next) => {
+        await next();
+        const route = ctx.oidc?.route; // ctx.oidc exists only when a provider route matched
+        if (!BACK_CHANNEL_ROUTES.has(route)) return;
+        const form = ctx.oidc.body ?? {};
+        if (route === 'device_authorization') addInterval(ctx);
+        if (route === 'token' && form.grant_type === DEVICE_CODE_GRANT) maybeSlowDown(ctx);
+        if (route === 'revocation' && ctx.status === 200) recordRevocation(ctx);
+        describeBackChannelRequest(ctx, route, form);
     });
 }
 
@@ -112,14 +297,13 @@ rsHttp.on('listening', () => {
 
     // --- authorization server ---
     const provider = makeProvider(resource);
-    provider.on('server_error', (_ctx, err) => log('provider server_error:', err));
-    for (const event of ['registration_create.error', 'authorization.error', 'grant.error']) {
-        provider.on(event, (_ctx, err) => log(`provider ${event}: ${err.message} ${err.error_description ?? ''}`));
-    }
+    makeEventLog(provider);
+    makeProviderHooks(provider);
     const callback = provider.callback();
     const asApp = express();
     asApp.use((req, res, next) => {
         const entry = { method: req.method, path: req.originalUrl.split('?')[0], status: 0 };
+        req.asLog = { entry, ms: sinceStart() }; // for describeBackChannelRequest
         asRequests.push(entry);
         res.on('finish', () => {
             entry.status = res.statusCode;
@@ -225,6 +409,7 @@ rsHttp.on('listening', () => {
         });
     });
     rsApp.get('/test/as-requests', (_req, res) => sendJson(res, 200, asRequests));
+    rsApp.get('/test/as-events', (_req, res) => sendJson(res, 200, asEvents));
     rsApp.get('/test/rs-requests', (_req, res) => sendJson(res, 200, rsRequests));
     rsApp.post('/mcp', async (req, res, next) => {
         try {

@@ -38,6 +38,8 @@ enum class ErrorCode {
   token_rejected,           // the token endpoint refused (invalid_grant, invalid_client, ...)
   insufficient_scope,       // step-up did not obtain the scopes the server asks for
   auth_server_unreachable,  // the authorization server cannot be reached
+
+  store,  // the local token store is unusable: corrupted, another program's, newer, or the wrong key
 };
 
 // Short stable name of a code ("connection", "timeout", ...), for logs and --json.

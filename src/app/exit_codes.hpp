@@ -13,6 +13,7 @@ enum ExitCode : int {
   kExitProtocol = 4,       // the server answered, but not as MCP allows
   kExitServerError = 5,    // the server answered a request with a JSON-RPC error
   kExitAuthorization = 6,  // 401/403: credentials missing or insufficient
+  kExitStore = 7,          // the local token store cannot be used (corrupted, foreign, wrong key)
   kExitInterrupted = 130,  // cancelled
 };
 
@@ -41,6 +42,7 @@ inline int exit_code_for(ErrorCode code) {
     case ErrorCode::token_rejected:
     case ErrorCode::insufficient_scope:
     case ErrorCode::auth_server_unreachable: return kExitAuthorization;
+    case ErrorCode::store: return kExitStore;
     case ErrorCode::cancelled: return kExitInterrupted;
   }
   return kExitProtocol;

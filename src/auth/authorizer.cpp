@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <thread>
 
 #include "mcpauth/core/oauth/pkce.hpp"
 #include "mcpauth/mcp/protocol.hpp"
@@ -46,7 +47,7 @@ bool contains(const std::vector<std::string>& list, const std::string& value) {
 Authorizer::Authorizer(AuthorizerOptions options)
     : options_(std::move(options)), server_(core::parse_url(options_.server_url)) {
   if (!options_.http) throw Error(ErrorCode::usage, "Authorizer needs an HttpClient");
-  if (!options_.store) options_.store = std::make_shared<MemoryCredentialStore>();
+  if (!options_.store) options_.store = store::make_memory_token_store();
   if (options_.client.client_metadata_url) {
     const core::Url url = core::parse_url(*options_.client.client_metadata_url);
     if (url.scheme != "https" || url.path.empty() || url.path == "/") {
@@ -80,8 +81,62 @@ std::optional<AuthorizationInfo> Authorizer::info() const {
   return info;
 }
 
+DiscoveryOptions Authorizer::discovery_options() const {
+  DiscoveryOptions d;
+  d.server_url = options_.server_url;
+  d.http = options_.http;
+  d.http_timeout = options_.http_timeout;
+  d.resource = options_.resource;
+  d.preferred_issuer = options_.client.issuer;
+  d.send_resource = options_.send_resource;
+  return d;
+}
+
+// Takes `tokens` as the current ones, with the DPoP key they are bound to.
+void Authorizer::adopt(TokenSet tokens) {
+  if (tokens.dpop_key_pem && (!dpop_ || dpop_->private_key_pem() != *tokens.dpop_key_pem)) {
+    dpop_ = std::make_unique<DpopKey>(*tokens.dpop_key_pem);
+  }
+  tokens_ = std::move(tokens);
+}
+
+// What an earlier run (or another process) left in the store for this
+// server: discovery, client and tokens. Nothing is fetched; anything stale
+// or unusable is simply not taken, and the server's 401 starts afresh.
+void Authorizer::restore_locked() {
+  restored_ = true;
+  const auto record = options_.store->load_discovery(options_.server_url);
+  if (!record) return;
+  try {
+    Discovery discovery = from_record(*record, discovery_options());
+    adopt_stored_locked(discovery, "");
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::store) throw;  // a store that cannot be read is the user's to know
+  }
+}
+
+// Takes the tokens another Authorizer or process stored for this grant,
+// unless they are the ones the server just rejected.
+bool Authorizer::adopt_stored_locked(const Discovery& discovery, const std::string& rejected) {
+  const auto client = options_.store->load_client(discovery.as.issuer);
+  if (!client) return false;
+  if (options_.client.client_id && client->client_id != *options_.client.client_id) return false;
+  store::TokenKey key{resource_key(discovery, options_.server_url), discovery.as.issuer, client->client_id,
+                      options_.account};
+  auto tokens = options_.store->load_tokens(key);
+  if (!tokens || (!rejected.empty() && tokens->access_token == rejected)) return false;
+  const bool expired = tokens->expires_at && *tokens->expires_at <= Clock::now();
+  if (expired && !tokens->refresh_token) return false;
+  discovery_ = discovery;
+  client_ = client;
+  key_ = key;
+  adopt(std::move(*tokens));
+  return true;
+}
+
 void Authorizer::apply(net::HttpRequest& request) {
   std::lock_guard lock(mutex_);
+  if (!restored_) restore_locked();
   if (!tokens_) return;
   // Tokens belong to this server's origin only (MCP: never to another resource).
   try {
@@ -110,6 +165,7 @@ bool Authorizer::on_rejected(const net::HttpRequest& request, const mcp::Rejecti
   const AuthChallenge challenge =
       core::oauth::summarize(core::oauth::parse_www_authenticate(rejection.headers->get_all("WWW-Authenticate")));
   std::lock_guard lock(mutex_);
+  if (!restored_) restore_locked();
   // RFC 9449 §9: the server wants a nonce in the proof; retry with it, no new authorization.
   if (rejection.status == 401 && dpop_) {
     for (const auto& c : core::oauth::parse_www_authenticate(rejection.headers->get_all("WWW-Authenticate"))) {
@@ -136,11 +192,13 @@ bool Authorizer::on_rejected(const net::HttpRequest& request, const mcp::Rejecti
                   options_.server_url, 403);
     }
     notify("The server needs more permissions (" + needed + "); authorizing again.");
-    authorize_locked(challenge, needed);
+    authorize_locked(challenge, needed, sent);
     return true;
   }
 
   if (rejection.status != 401) return false;
+  // Another process may have refreshed or authorized since we read the store.
+  if (discovery_ && adopt_stored_locked(*discovery_, sent)) return true;
   // invalid_token on a token we hold: a refresh first (RFC 6750 §3.1), once per token.
   if (tokens_ && tokens_->refresh_token && refreshed_for_ != tokens_->access_token) {
     refreshed_for_ = tokens_->access_token;
@@ -156,23 +214,83 @@ bool Authorizer::on_rejected(const net::HttpRequest& request, const mcp::Rejecti
                     " authorizations; its authorization server issues tokens it does not accept",
                 options_.server_url, 401);
   }
-  authorize_locked(challenge, std::nullopt);
+  authorize_locked(challenge, std::nullopt, sent);
   return true;
 }
 
-void Authorizer::authorize_locked(const AuthChallenge& challenge, const std::optional<std::string>& scope_hint) {
+// A claim on the interactive flow for one grant, released when it ends.
+class Authorizer::FlowClaim {
+ public:
+  FlowClaim(store::TokenStore& store, std::string key) : store_(store), key_(std::move(key)) {}
+  ~FlowClaim() {
+    try {
+      store_.release_flow(key_);
+    } catch (const Error&) {
+      // An unreleased claim expires with its TTL or with this process.
+    }
+  }
+  FlowClaim(const FlowClaim&) = delete;
+  FlowClaim& operator=(const FlowClaim&) = delete;
+
+ private:
+  store::TokenStore& store_;
+  std::string key_;
+};
+
+void Authorizer::authorize_locked(const AuthChallenge& challenge, const std::optional<std::string>& scope_hint,
+                                  const std::string& rejected) {
   ++authorizations_;
-  Discovery discovery = discover(challenge);
+  Discovery discovery = discover(discovery_options(), challenge);
+  if (options_.grant == Grant::authorization_code) core::oauth::require_pkce_s256(discovery.as);
+  options_.store->save_discovery(to_record(discovery, options_.server_url));
+  prepare_dpop(discovery);
   std::optional<std::string> scope = scope_hint;
   if (!scope)
     scope = options_.scope
                 ? options_.scope
                 : core::oauth::initial_scope(challenge, discovery.prm ? &*discovery.prm : nullptr, discovery.as);
-  TokenSet tokens = options_.grant == Grant::authorization_code   ? authorization_code_flow(discovery, scope)
-                    : options_.grant == Grant::client_credentials ? client_credentials_flow(discovery, scope)
-                                                                  : assertion_flow(discovery, scope);
-  key_ = TokenKey{discovery.resource.value_or(options_.server_url), discovery.as.issuer, client_->client_id,
-                  options_.account};
+
+  // Of several processes needing the user's consent for this grant at once,
+  // one asks; the others wait for its tokens (or for its claim to end).
+  std::unique_ptr<FlowClaim> claim;
+  const bool interactive = options_.grant == Grant::authorization_code;
+  if (interactive) {
+    const std::string flow_key =
+        resource_key(discovery, options_.server_url) + "\n" + discovery.as.issuer + "\n" + options_.account;
+    const auto ttl =
+        std::chrono::duration_cast<std::chrono::seconds>(options_.consent_timeout) + std::chrono::seconds(60);
+    const auto deadline = std::chrono::steady_clock::now() + options_.consent_timeout;
+    bool told = false;
+    // A step-up needs this process's own consent: other processes' tokens lack the scope.
+    const bool may_adopt = !scope_hint;
+    while (true) {
+      if (may_adopt && adopt_stored_locked(discovery, rejected)) {
+        notify("Authorized by " + client_->issuer + " in another mcpauth process.");
+        return;
+      }
+      if (options_.store->claim_flow(flow_key, ttl)) break;
+      if (!told) {
+        notify("Another mcpauth process is asking you to authorize " + options_.server_url + " at " +
+               discovery.as.issuer + "; waiting for it.");
+        told = true;
+      }
+      if (std::chrono::steady_clock::now() >= deadline) {
+        throw Error(ErrorCode::consent_timeout,
+                    "another mcpauth process asked for consent to " + options_.server_url +
+                        " and did not finish in time; run `mcpauth login " + options_.server_url + "` and try again",
+                    options_.server_url);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // polling another process's progress
+    }
+    claim = std::make_unique<FlowClaim>(*options_.store, flow_key);
+    // The claim's previous holder may have finished just before we took it.
+    if (may_adopt && adopt_stored_locked(discovery, rejected)) return;
+  }
+
+  TokenSet tokens = obtain_tokens(discovery, scope);
+  if (dpop_ && net::iequals(tokens.token_type, "DPoP")) tokens.dpop_key_pem = dpop_->private_key_pem();
+  key_ = store::TokenKey{resource_key(discovery, options_.server_url), discovery.as.issuer, client_->client_id,
+                         options_.account};
   options_.store->save_tokens(*key_, tokens);
   tokens_ = std::move(tokens);
   requested_scope_ = scope;
@@ -180,96 +298,32 @@ void Authorizer::authorize_locked(const AuthChallenge& challenge, const std::opt
   notify("Authorized by " + client_->issuer + (tokens_->scope ? " (scope: " + *tokens_->scope + ")" : "") + ".");
 }
 
-std::optional<net::HttpResponse> Authorizer::fetch_metadata(const std::string& url, bool required) {
-  net::HttpRequest request;
-  request.url = url;
-  request.headers.set("Accept", "application/json");
-  request.headers.set("MCP-Protocol-Version", std::string(mcp::kLatestLegacyVersion));
-  request.total_timeout = options_.http_timeout;
-  request.max_response_bytes = core::oauth::kMaxMetadataBytes;
-  request.follow_redirects = false;  // every hop would need the same checks; none are followed
-  net::HttpResponse response;
-  try {
-    response = options_.http->send(request);
-  } catch (const Error& e) {
-    if (required)
-      throw Error(ErrorCode::auth_server_unreachable, std::string("cannot fetch metadata: ") + e.what(), url);
-    return std::nullopt;
+// Runs the configured grant. A dynamic registration the authorization
+// server no longer knows (invalid_client) is replaced once, without the user
+// deleting anything.
+TokenSet Authorizer::obtain_tokens(const Discovery& discovery, const std::optional<std::string>& scope) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      switch (options_.grant) {
+        case Grant::authorization_code: return authorization_code_flow(discovery, scope);
+        case Grant::client_credentials: return client_credentials_flow(discovery, scope);
+        default: return assertion_flow(discovery, scope);
+      }
+    } catch (const core::oauth::OAuthError& e) {
+      const bool stale_client = e.oauth_error() == "invalid_client" || e.oauth_error() == "unauthorized_client";
+      if (!stale_client || !client_ || client_->kind != ClientKind::dynamic || attempt > 0) throw;
+      options_.store->remove_client(discovery.as.issuer);
+      notify("The authorization server no longer accepts the stored registration; registering mcpauth again.");
+    }
   }
-  if (response.status == 200) return response;
-  if (required) {
-    throw Error(ErrorCode::invalid_metadata,
-                "GET " + url + " answered HTTP " + std::to_string(response.status) + " instead of the metadata", url,
-                response.status);
-  }
-  return std::nullopt;
 }
 
-Authorizer::Discovery Authorizer::discover(const AuthChallenge& challenge) {
-  Discovery d;
-  // 1. Protected Resource Metadata: the URL the server named, or else the
-  //    well-known locations in order. A named URL that fails is not replaced by guesses.
-  if (challenge.resource_metadata) {
-    core::oauth::require_secure_url(*challenge.resource_metadata, "protected resource metadata URL");
-    const auto response = fetch_metadata(*challenge.resource_metadata, true);
-    d.prm = core::oauth::parse_protected_resource_metadata(response->body, *challenge.resource_metadata);
-  } else {
-    for (const auto& url : core::oauth::protected_resource_metadata_urls(options_.server_url)) {
-      if (const auto response = fetch_metadata(url, false)) {
-        d.prm = core::oauth::parse_protected_resource_metadata(response->body, url);
-        break;
-      }
-    }
-  }
-
-  if (d.prm) {
-    if (!core::oauth::resource_matches(d.prm->resource, options_.server_url)) {
-      throw Error(ErrorCode::resource_mismatch,
-                  "the protected resource metadata of " + options_.server_url + " describes \"" + d.prm->resource +
-                      "\", another resource; refusing to authorize (the server may be misconfigured or hostile)",
-                  options_.server_url);
-    }
-    d.resource = options_.resource ? *options_.resource : d.prm->resource;
-    std::string issuer = d.prm->authorization_servers.front();
-    if (options_.client.issuer && contains(d.prm->authorization_servers, *options_.client.issuer)) {
-      issuer = *options_.client.issuer;
-    }
-    core::oauth::require_secure_url(issuer, "authorization server");
-    std::vector<std::string> tried;
-    for (const auto& url : core::oauth::authorization_server_metadata_urls(issuer)) {
-      tried.push_back(url);
-      if (const auto response = fetch_metadata(url, false)) {
-        d.as = core::oauth::parse_authorization_server_metadata(response->body, url, issuer);
-        break;
-      }
-    }
-    if (d.as.issuer.empty()) {
-      std::string list;
-      for (const auto& t : tried) list += (list.empty() ? "" : ", ") + t;
-      throw Error(ErrorCode::invalid_metadata,
-                  "no authorization server metadata found for " + issuer + " (tried " + list + ")", issuer);
-    }
-  } else {
-    // 2025-03-26: no PRM; the server's origin is the authorization server,
-    // its metadata optional, its issuer not checked, endpoints defaulted.
-    d.resource = options_.resource ? *options_.resource : options_.server_url;
-    const std::string origin = core::origin_of(server_);
-    for (const auto& url : core::oauth::authorization_server_metadata_urls(origin)) {
-      if (const auto response = fetch_metadata(url, false)) {
-        d.as = core::oauth::parse_authorization_server_metadata(response->body, url, std::nullopt);
-        break;
-      }
-    }
-    if (d.as.issuer.empty()) d.as = core::oauth::default_authorization_server_metadata(options_.server_url);
-  }
-  if (options_.grant == Grant::authorization_code) core::oauth::require_pkce_s256(d.as);
-  if (!options_.send_resource) d.resource.reset();
+void Authorizer::prepare_dpop(const Discovery& d) {
   const auto algs = d.as.raw.find("dpop_signing_alg_values_supported");
   const bool dpop_offered =
       algs != d.as.raw.end() && algs->is_array() && std::find(algs->begin(), algs->end(), "ES256") != algs->end();
   if (options_.use_dpop && dpop_offered && !dpop_) dpop_ = std::make_unique<DpopKey>();
   if (!dpop_offered) dpop_.reset();
-  return d;
 }
 
 ClientRegistration Authorizer::obtain_client(const Discovery& d, const std::string& redirect_uri,
@@ -400,15 +454,8 @@ TokenSet Authorizer::authorization_code_flow(const Discovery& d, const std::opti
 
   const auto params = consent->await({url, d.as.issuer, options_.server_url, flow.state, options_.consent_timeout});
   const std::string code = core::oauth::code_from_callback(params, flow);
-  try {
-    return exchange(core::oauth::authorization_code_request(flow, code, *client_, Clock::now(), random_token()), scope,
-                    std::nullopt);
-  } catch (const core::oauth::OAuthError& e) {
-    if (e.oauth_error() == "invalid_client" || e.oauth_error() == "unauthorized_client") {
-      options_.store->remove_client(d.as.issuer);  // a stale registration: the next attempt registers anew
-    }
-    throw;
-  }
+  return exchange(core::oauth::authorization_code_request(flow, code, *client_, Clock::now(), random_token()), scope,
+                  std::nullopt);
 }
 
 TokenSet Authorizer::client_credentials_flow(const Discovery& d, const std::optional<std::string>& scope) {
@@ -444,24 +491,45 @@ TokenSet Authorizer::assertion_flow(const Discovery& d, const std::optional<std:
                   scope, std::nullopt);
 }
 
+// Single flight across threads and processes: the store's per-grant lock is
+// held from re-reading the grant to persisting the rotated refresh token.
+// Returns whether a usable new token is now held.
 bool Authorizer::refresh_locked() {
-  if (!tokens_ || !tokens_->refresh_token || !client_ || !discovery_) return false;
-  try {
-    TokenSet fresh =
-        exchange(core::oauth::refresh_token_request(discovery_->as.token_endpoint, *tokens_->refresh_token,
-                                                    discovery_->resource, *client_, Clock::now(), random_token()),
-                 tokens_->scope, tokens_->refresh_token);
-    // Persist the rotated refresh token before the new access token is used.
-    options_.store->save_tokens(*key_, fresh);
-    tokens_ = std::move(fresh);
-    return true;
-  } catch (const core::oauth::OAuthError& e) {
-    if (e.oauth_error() == "invalid_grant") {
-      options_.store->remove_tokens(*key_);
-      tokens_.reset();
+  if (!tokens_ || !client_ || !discovery_ || !key_) return false;
+  const std::string held = tokens_->access_token;
+  std::optional<core::oauth::OAuthError> refused;
+  auto current = options_.store->update_tokens(*key_, [&](const std::optional<TokenSet>& stored) {
+    // Logged out meanwhile, or another thread or process refreshed already: take what is there.
+    if (!stored || stored->access_token != held || !stored->refresh_token) return store::TokenDecision::keep();
+    try {
+      TokenSet fresh =
+          exchange(core::oauth::refresh_token_request(discovery_->as.token_endpoint, *stored->refresh_token,
+                                                      discovery_->resource, *client_, Clock::now(), random_token()),
+                   stored->scope, stored->refresh_token);
+      if (dpop_ && net::iequals(fresh.token_type, "DPoP")) fresh.dpop_key_pem = dpop_->private_key_pem();
+      return store::TokenDecision::replace(std::move(fresh));
+    } catch (const core::oauth::OAuthError& e) {
+      // The grant is gone. The row was re-read under the lock, so what is
+      // deleted is exactly the refresh token just refused, never a sibling's newer one.
+      if (e.oauth_error() != "invalid_grant" && e.oauth_error() != "invalid_client") throw;
+      refused = e;
+      return store::TokenDecision::remove();
     }
-    throw;
+  });
+  if (refused) {
+    tokens_.reset();
+    if (refused->oauth_error() == "invalid_client" && client_->kind == ClientKind::dynamic) {
+      options_.store->remove_client(client_->issuer);  // stale registration: the next authorization registers anew
+    }
+    throw *refused;
   }
+  if (!current) {
+    tokens_.reset();
+    return false;
+  }
+  const bool changed = current->access_token != held;
+  adopt(std::move(*current));
+  return changed;
 }
 
 net::HttpResponse Authorizer::post_form(const core::oauth::TokenRequest& token_request) {

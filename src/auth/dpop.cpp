@@ -3,6 +3,7 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 
 #include <array>
@@ -12,6 +13,7 @@
 
 #include "../core/oauth/client_assertion.hpp"
 #include "mcpauth/core/oauth/encoding.hpp"
+#include "mcpauth/error.hpp"
 
 namespace mcpauth::auth {
 namespace {
@@ -41,6 +43,33 @@ struct DpopKey::Impl {
 DpopKey::DpopKey() : impl_(std::make_unique<Impl>()) {
   impl_->key = EVP_EC_gen("P-256");
   if (!impl_->key) throw std::runtime_error("cannot generate a DPoP key");
+  init_jwk();
+}
+
+DpopKey::DpopKey(const std::string& private_key_pem) : impl_(std::make_unique<Impl>()) {
+  BIO* bio = BIO_new_mem_buf(private_key_pem.data(), static_cast<int>(private_key_pem.size()));
+  if (bio) impl_->key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  if (!impl_->key || !EVP_PKEY_is_a(impl_->key, "EC") || EVP_PKEY_get_bits(impl_->key) != 256) {
+    throw Error(ErrorCode::store, "a stored DPoP key is not a P-256 private key; log in again");
+  }
+  init_jwk();
+}
+
+std::string DpopKey::private_key_pem() const {
+  BIO* bio = BIO_new(BIO_s_mem());
+  if (!bio || PEM_write_bio_PrivateKey(bio, impl_->key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    BIO_free(bio);
+    throw std::runtime_error("cannot export the DPoP key");
+  }
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<std::size_t>(size));
+  BIO_free(bio);
+  return pem;
+}
+
+void DpopKey::init_jwk() {
   impl_->jwk = {{"kty", "EC"},
                 {"crv", "P-256"},
                 {"x", coordinate(impl_->key, OSSL_PKEY_PARAM_EC_PUB_X)},

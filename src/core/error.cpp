@@ -28,6 +28,7 @@ std::string_view to_string(ErrorCode code) noexcept {
     case ErrorCode::token_rejected: return "token_rejected";
     case ErrorCode::insufficient_scope: return "insufficient_scope";
     case ErrorCode::auth_server_unreachable: return "auth_server_unreachable";
+    case ErrorCode::store: return "store";
   }
   return "unknown";
 }

@@ -19,12 +19,13 @@
 #include <string>
 
 #include "mcpauth/auth/consent.hpp"
-#include "mcpauth/auth/credential_store.hpp"
+#include "mcpauth/auth/discovery.hpp"
 #include "mcpauth/auth/dpop.hpp"
 #include "mcpauth/core/oauth/flow.hpp"
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/mcp/request_authorizer.hpp"
 #include "mcpauth/net/http.hpp"
+#include "mcpauth/store/token_store.hpp"
 
 namespace mcpauth::auth {
 
@@ -56,9 +57,9 @@ struct IdentityProviderConfig {
 
 struct AuthorizerOptions {
   std::string server_url;
-  std::shared_ptr<net::HttpClient> http;    // required
-  std::shared_ptr<CredentialStore> store;   // null: kept in memory
-  std::shared_ptr<ConsentHandler> consent;  // null: Error(authorization_required) instead of asking
+  std::shared_ptr<net::HttpClient> http;     // required
+  std::shared_ptr<store::TokenStore> store;  // null: kept in memory
+  std::shared_ptr<ConsentHandler> consent;   // null: Error(authorization_required) instead of asking
   ClientConfig client;
   std::optional<std::string> scope;     // replaces the specification's scope selection
   std::optional<std::string> resource;  // replaces the RFC 8707 resource value
@@ -68,8 +69,8 @@ struct AuthorizerOptions {
   std::optional<std::string> assertion;                     // for Grant::jwt_bearer
   std::optional<IdentityProviderConfig> identity_provider;  // for Grant::identity_assertion
   std::string client_name = "mcpauth";
-  std::string account;  // a name for several grants at one server
-  std::chrono::milliseconds consent_timeout{300'000};
+  std::string account;                                 // a name for several grants at one server
+  std::chrono::milliseconds consent_timeout{300'000};  // also how long to wait for another process's consent
   std::chrono::milliseconds http_timeout{30'000};
   std::chrono::seconds refresh_margin{60};         // refresh this long before expiry
   int max_authorizations = 3;                      // per Authorizer, step-ups included
@@ -99,21 +100,22 @@ class Authorizer final : public mcp::RequestAuthorizer {
   int authorizations() const;
 
  private:
-  struct Discovery {
-    std::optional<core::oauth::ProtectedResourceMetadata> prm;
-    core::oauth::AuthorizationServerMetadata as;
-    std::optional<std::string> resource;
-  };
+  class FlowClaim;
 
-  void authorize_locked(const core::oauth::AuthChallenge& challenge, const std::optional<std::string>& scope_hint);
-  Discovery discover(const core::oauth::AuthChallenge& challenge);
-  std::optional<net::HttpResponse> fetch_metadata(const std::string& url, bool required);
+  DiscoveryOptions discovery_options() const;
+  void restore_locked();
+  bool adopt_stored_locked(const Discovery& discovery, const std::string& rejected);
+  void authorize_locked(const core::oauth::AuthChallenge& challenge, const std::optional<std::string>& scope_hint,
+                        const std::string& rejected);
+  core::oauth::TokenSet obtain_tokens(const Discovery& discovery, const std::optional<std::string>& scope);
+  void prepare_dpop(const Discovery& discovery);
   core::oauth::ClientRegistration obtain_client(const Discovery& discovery, const std::string& redirect_uri,
                                                 const std::optional<std::string>& scope);
   core::oauth::TokenSet authorization_code_flow(const Discovery& discovery, const std::optional<std::string>& scope);
   core::oauth::TokenSet client_credentials_flow(const Discovery& discovery, const std::optional<std::string>& scope);
   core::oauth::TokenSet assertion_flow(const Discovery& discovery, const std::optional<std::string>& scope);
   bool refresh_locked();
+  void adopt(core::oauth::TokenSet tokens);
   core::oauth::TokenSet exchange(const core::oauth::TokenRequest& request, const std::optional<std::string>& scope,
                                  const std::optional<std::string>& previous_refresh);
   net::HttpResponse post_form(const core::oauth::TokenRequest& request);
@@ -124,7 +126,8 @@ class Authorizer final : public mcp::RequestAuthorizer {
   mutable std::mutex mutex_;  // one authorization or refresh at a time (single-flight)
   std::optional<Discovery> discovery_;
   std::optional<core::oauth::ClientRegistration> client_;
-  std::optional<TokenKey> key_;
+  std::optional<store::TokenKey> key_;
+  bool restored_ = false;  // the store was consulted for an earlier authorization
   std::optional<core::oauth::TokenSet> tokens_;
   std::optional<std::string> requested_scope_;
   std::string refreshed_for_;  // the access token a refresh already replaced once

@@ -269,13 +269,15 @@ TokenSet parse_token_response(int status, std::string_view body, const std::stri
 }
 
 std::string registration_body(const RegistrationRequest& request) {
-  Json body = {{"client_name", request.client_name},
-               {"redirect_uris", request.redirect_uris},
-               {"grant_types", request.grant_types},
-               {"response_types", {"code"}},
-               {"token_endpoint_auth_method", request.token_endpoint_auth_method},
-               {"application_type", request.application_type},
-               {"software_id", request.software_id}};
+  Json body = {
+      {"client_name", request.client_name},
+      {"redirect_uris", request.redirect_uris},
+      {"grant_types", request.grant_types},
+      // A client registered only for the device grant receives no authorization responses.
+      {"response_types", contains(request.grant_types, "authorization_code") ? Json::array({"code"}) : Json::array()},
+      {"token_endpoint_auth_method", request.token_endpoint_auth_method},
+      {"application_type", request.application_type},
+      {"software_id", request.software_id}};
   if (!request.software_version.empty()) body["software_version"] = request.software_version;
   if (request.scope && !request.scope->empty()) body["scope"] = *request.scope;
   return body.dump();

@@ -105,6 +105,9 @@ struct TokenSet {
   std::optional<std::string> refresh_token;
   std::optional<Clock::time_point> expires_at;
   std::optional<std::string> scope;  // granted (or, when the AS is silent, requested) scope
+  // DPoP-bound tokens (token_type DPoP) are useless without the key they are
+  // bound to: its private key (PKCS#8 PEM) travels and is stored with them.
+  std::optional<std::string> dpop_key_pem;
 };
 
 // An error answer of an OAuth endpoint (RFC 6749 §5.2), with its code.

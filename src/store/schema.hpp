@@ -1,0 +1,29 @@
+// The store's schema and its migrations. The schema version is the store's
+// own, independent of the program's: a new mcpauth migrates an old store
+// forward in one transaction and refuses (never rewrites) a newer one.
+//
+//   1  meta, clients (by issuer), tokens (by resource, issuer, client id, account)
+//   2  tokens.updated_at; discovery (per server URL); flows (interactive-flow claims)
+#pragma once
+
+#include <string>
+
+#include "sqlite.hpp"
+
+namespace mcpauth::store::detail {
+
+inline constexpr int kSchemaVersion = 2;
+inline constexpr const char* kApplicationName = "mcpauth";
+
+// Runs the migrations after `from` up to `to` (0: an empty database), in
+// the caller's transaction, and records `to` in meta.
+void migrate(Database& db, int from, int to);
+
+// The version recorded in an mcpauth store; 0 for an empty database.
+// Throws Error(store) for a database that is not an mcpauth store.
+int schema_version(Database& db);
+
+std::optional<std::string> read_meta(Database& db, const char* name);
+void write_meta(Database& db, const char* name, const std::string& value);
+
+}  // namespace mcpauth::store::detail

@@ -1,0 +1,477 @@
+#include "mcpauth/store/sqlite_token_store.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "cipher.hpp"
+#include "key_source.hpp"
+#include "mcpauth/error.hpp"
+#include "schema.hpp"
+#include "sqlite.hpp"
+
+namespace mcpauth::store {
+namespace {
+
+using core::oauth::ClientKind;
+using core::oauth::ClientRegistration;
+using core::oauth::TokenSet;
+using detail::Database;
+using detail::Statement;
+using detail::Transaction;
+using Json = nlohmann::json;
+
+constexpr const char* kKeyCheckText = "mcpauth store key check";
+constexpr const char* kKeyCheckContext = "meta\nkey_check";
+
+long long to_millis(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+Clock::time_point from_millis(long long ms) {
+  return Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(ms)));
+}
+
+// The associated data binding a sealed value to its row.
+std::string token_context(const TokenKey& key) {
+  return "tokens\n" + key.resource + "\n" + key.issuer + "\n" + key.client_id + "\n" + key.account;
+}
+std::string client_context(const std::string& issuer) {
+  return "clients\n" + issuer;
+}
+
+ClientKind kind_from(const std::string& text) {
+  if (text == "pre_registered") return ClientKind::pre_registered;
+  if (text == "metadata_document") return ClientKind::metadata_document;
+  return ClientKind::dynamic;
+}
+
+std::string kind_name(ClientKind kind) {
+  switch (kind) {
+    case ClientKind::pre_registered: return "pre_registered";
+    case ClientKind::metadata_document: return "metadata_document";
+    case ClientKind::dynamic: return "dynamic";
+  }
+  return "dynamic";
+}
+
+std::string this_host() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "?";
+  return name;
+}
+
+bool process_alive(long long pid) {
+  return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+}
+
+void prepare_directory(const std::filesystem::path& dir) {
+  if (dir.empty()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw Error(ErrorCode::store, "cannot create the store directory " + dir.string() + ": " + ec.message());
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) == 0 && (st.st_mode & 077) != 0 && st.st_uid == ::getuid()) {
+    ::chmod(dir.c_str(), 0700);  // ours, and nobody else has a reason to look in
+  }
+}
+
+// The database file is created 0600 before SQLite sees it (SQLite would use
+// the umask); its -wal and -shm files then inherit that mode.
+void prepare_file(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw Error(ErrorCode::store, "cannot open the token store " + path.string() + ": " + std::strerror(errno));
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && (st.st_mode & 077) != 0) ::fchmod(fd, 0600);
+  ::close(fd);
+}
+
+class SqliteTokenStore final : public TokenStore {
+ public:
+  explicit SqliteTokenStore(SqliteStoreOptions options) : options_(std::move(options)), host_(this_host()) {}
+
+  void refuse_newer(int version) const {
+    if (version > detail::kSchemaVersion) {
+      throw Error(ErrorCode::store, "the token store " + options_.path.string() + " was written by a newer mcpauth " +
+                                        "(schema " + std::to_string(version) + ", this one knows up to " +
+                                        std::to_string(detail::kSchemaVersion) +
+                                        "); it was left as it is: use the newer mcpauth");
+    }
+  }
+
+  void initialize() {
+    auto db = std::make_unique<Database>(options_.path, options_.busy_timeout);
+    // Read-only checks first: a foreign or newer file must not even get its header touched by WAL mode.
+    refuse_newer(detail::schema_version(*db));
+    db->exec("PRAGMA journal_mode = WAL", "opening");
+    Transaction transaction(*db);
+    const int version = detail::schema_version(*db);  // again under the lock: another process may have created it
+    refuse_newer(version);
+    detail::KeyOptions key_options{options_.key, options_.key_file, options_.use_keyring, options_.path.string()};
+    const auto key = detail::obtain_key(key_options, version == 0);
+    key_ = key.key;
+    if (version == 0) {
+      detail::migrate(*db, 0, detail::kSchemaVersion);
+      detail::write_meta(*db, "key_check", encode_blob(detail::seal(key_, kKeyCheckText, kKeyCheckContext)));
+    } else {
+      const auto check = detail::read_meta(*db, "key_check");
+      const auto opened = check ? detail::unseal(key_, decode_blob(*check), kKeyCheckContext) : std::nullopt;
+      if (opened != std::string(kKeyCheckText)) {
+        throw Error(ErrorCode::store, "the token store " + options_.path.string() +
+                                          " cannot be opened with the key from " + key.source +
+                                          " (another key encrypted it: was MCPAUTH_KEY changed or the key file "
+                                          "replaced?); it was left as it is");
+      }
+      if (version < detail::kSchemaVersion) detail::migrate(*db, version, detail::kSchemaVersion);
+    }
+    transaction.commit();
+    idle_.push_back(std::move(db));
+  }
+
+  std::optional<ClientRegistration> load_client(const std::string& issuer) override {
+    auto db = acquire();
+    Statement s(*db, "SELECT client_id, kind, auth_method, redirect_uris, secrets FROM clients WHERE issuer = ?");
+    s.bind(1, issuer);
+    if (!s.step()) return std::nullopt;
+    return read_client(s, issuer);
+  }
+
+  void save_client(const ClientRegistration& client) override {
+    auto db = acquire();
+    write_client(*db, client);
+  }
+
+  void remove_client(const std::string& issuer) override {
+    auto db = acquire();
+    Statement(*db, "DELETE FROM clients WHERE issuer = ?").bind(1, issuer).run();
+  }
+
+  std::vector<ClientRegistration> list_clients() override {
+    auto db = acquire();
+    Statement s(*db,
+                "SELECT client_id, kind, auth_method, redirect_uris, secrets, issuer FROM clients ORDER BY issuer");
+    std::vector<ClientRegistration> out;
+    while (s.step()) out.push_back(read_client(s, s.text(5)));
+    return out;
+  }
+
+  std::optional<TokenSet> load_tokens(const TokenKey& key) override {
+    auto db = acquire();
+    return read_tokens(*db, key);
+  }
+
+  void save_tokens(const TokenKey& key, const TokenSet& tokens) override {
+    auto db = acquire();
+    Transaction transaction(*db);
+    write_tokens(*db, key, tokens);
+    transaction.commit();
+  }
+
+  void remove_tokens(const TokenKey& key) override {
+    auto db = acquire();
+    delete_tokens(*db, key);
+  }
+
+  std::vector<GrantRecord> list_grants() override {
+    auto db = acquire();
+    Statement s(*db,
+                "SELECT resource, issuer, client_id, account, token_type, expires_at, scope, secrets, updated_at "
+                "FROM tokens ORDER BY resource, account, issuer");
+    std::vector<GrantRecord> out;
+    while (s.step()) {
+      GrantRecord grant;
+      grant.key = TokenKey{s.text(0), s.text(1), s.text(2), s.text(3)};
+      grant.tokens = tokens_from_row(s, grant.key, 4);
+      grant.updated_at = from_millis(s.integer(8));
+      out.push_back(std::move(grant));
+    }
+    return out;
+  }
+
+  std::optional<TokenSet> update_tokens(const TokenKey& key, const TokenUpdate& update) override {
+    auto db = acquire();
+    Transaction transaction(*db);  // the grant's lock, across processes
+    std::optional<TokenSet> current = read_tokens(*db, key);
+    TokenDecision decision = update(current);
+    switch (decision.action) {
+      case TokenDecision::Action::keep: break;
+      case TokenDecision::Action::replace:
+        write_tokens(*db, key, decision.tokens);
+        current = decision.tokens;
+        break;
+      case TokenDecision::Action::remove:
+        delete_tokens(*db, key);
+        current.reset();
+        break;
+    }
+    transaction.commit();
+    return current;
+  }
+
+  std::optional<DiscoveryRecord> load_discovery(const std::string& server_url) override {
+    auto db = acquire();
+    Statement s(*db,
+                "SELECT resource, issuer, prm_url, prm_body, as_url, as_body, fetched_at FROM discovery "
+                "WHERE server_url = ?");
+    s.bind(1, server_url);
+    if (!s.step()) return std::nullopt;
+    DiscoveryRecord record;
+    record.server_url = server_url;
+    record.resource = s.optional_text(0);
+    record.issuer = s.text(1);
+    record.prm_url = s.text(2);
+    record.prm_body = s.text(3);
+    record.as_url = s.text(4);
+    record.as_body = s.text(5);
+    record.fetched_at = from_millis(s.integer(6));
+    return record;
+  }
+
+  void save_discovery(const DiscoveryRecord& r) override {
+    auto db = acquire();
+    Statement s(*db,
+                "INSERT OR REPLACE INTO discovery (server_url, resource, issuer, prm_url, prm_body, as_url, as_body, "
+                "fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    s.bind(1, r.server_url).bind(2, r.resource).bind(3, r.issuer).bind(4, r.prm_url).bind(5, r.prm_body);
+    s.bind(6, r.as_url).bind(7, r.as_body).bind(8, to_millis(r.fetched_at)).run();
+  }
+
+  void remove_discovery(const std::string& server_url) override {
+    auto db = acquire();
+    Statement(*db, "DELETE FROM discovery WHERE server_url = ?").bind(1, server_url).run();
+  }
+
+  bool claim_flow(const std::string& flow_key, std::chrono::seconds ttl) override {
+    auto db = acquire();
+    Transaction transaction(*db);
+    if (live_claim(*db, flow_key)) return false;
+    Statement s(*db, "INSERT OR REPLACE INTO flows (flow_key, host, pid, expires_at) VALUES (?, ?, ?, ?)");
+    s.bind(1, flow_key).bind(2, host_).bind(3, static_cast<long long>(::getpid()));
+    s.bind(4, to_millis(Clock::now() + ttl)).run();
+    transaction.commit();
+    return true;
+  }
+
+  void release_flow(const std::string& flow_key) override {
+    auto db = acquire();
+    Statement s(*db, "DELETE FROM flows WHERE flow_key = ? AND host = ? AND pid = ?");
+    s.bind(1, flow_key).bind(2, host_).bind(3, static_cast<long long>(::getpid())).run();
+  }
+
+  bool flow_claimed(const std::string& flow_key) override {
+    auto db = acquire();
+    return live_claim(*db, flow_key);
+  }
+
+ private:
+  // A pooled connection, returned when the lease ends. One connection per
+  // concurrent caller: SQLite transactions belong to a connection, not a thread.
+  class Lease {
+   public:
+    Lease(SqliteTokenStore& store, std::unique_ptr<Database> db) : store_(store), db_(std::move(db)) {}
+    ~Lease() { store_.release(std::move(db_)); }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Database& operator*() { return *db_; }
+    Database* operator->() { return db_.get(); }
+
+   private:
+    SqliteTokenStore& store_;
+    std::unique_ptr<Database> db_;
+  };
+
+  Lease acquire() {
+    {
+      std::lock_guard lock(pool_mutex_);
+      if (!idle_.empty()) {
+        auto db = std::move(idle_.back());
+        idle_.pop_back();
+        return Lease(*this, std::move(db));
+      }
+    }
+    return Lease(*this, std::make_unique<Database>(options_.path, options_.busy_timeout));
+  }
+
+  void release(std::unique_ptr<Database> db) {
+    constexpr std::size_t kMaxIdle = 8;
+    std::lock_guard lock(pool_mutex_);
+    if (idle_.size() < kMaxIdle) idle_.push_back(std::move(db));
+  }
+
+  // meta values are text: binary ones are kept as hex.
+  static std::string encode_blob(const std::string& bytes) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : bytes) {
+      out += kDigits[c >> 4];
+      out += kDigits[c & 15];
+    }
+    return out;
+  }
+  static std::string decode_blob(const std::string& text) {
+    std::string out;
+    for (std::size_t i = 0; i + 1 < text.size(); i += 2) {
+      out += static_cast<char>(std::stoi(text.substr(i, 2), nullptr, 16));
+    }
+    return out;
+  }
+
+  std::string seal_json(const Json& value, const std::string& context) const {
+    return detail::seal(key_, value.dump(), context);
+  }
+
+  Json unseal_json(const std::string& sealed, const std::string& context, const std::string& what) const {
+    const auto plain = detail::unseal(key_, sealed, context);
+    Json value = plain ? Json::parse(*plain, nullptr, false) : Json();
+    if (!value.is_object()) {
+      throw Error(ErrorCode::store, "the stored " + what + " in " + options_.path.string() +
+                                        " cannot be decrypted (damaged, or moved from another row); log in again "
+                                        "to replace it");
+    }
+    return value;
+  }
+
+  static std::optional<std::string> optional_string(const Json& object, const char* name) {
+    const auto it = object.find(name);
+    if (it == object.end() || !it->is_string()) return std::nullopt;
+    return it->get<std::string>();
+  }
+
+  ClientRegistration read_client(Statement& s, const std::string& issuer) const {
+    ClientRegistration client;
+    client.issuer = issuer;
+    client.client_id = s.text(0);
+    client.kind = kind_from(s.text(1));
+    client.token_endpoint_auth_method = s.text(2);
+    const Json uris = Json::parse(s.text(3), nullptr, false);
+    if (uris.is_array()) {
+      for (const auto& uri : uris)
+        if (uri.is_string()) client.redirect_uris.push_back(uri.get<std::string>());
+    }
+    if (!s.is_null(4)) {
+      const Json secrets = unseal_json(s.blob(4), client_context(issuer), "client registration for " + issuer);
+      client.client_secret = optional_string(secrets, "client_secret");
+      client.private_key_pem = optional_string(secrets, "private_key_pem");
+    }
+    return client;
+  }
+
+  void write_client(Database& db, const ClientRegistration& client) const {
+    Statement s(db,
+                "INSERT OR REPLACE INTO clients (issuer, client_id, kind, auth_method, redirect_uris, secrets) "
+                "VALUES (?, ?, ?, ?, ?, ?)");
+    s.bind(1, client.issuer).bind(2, client.client_id).bind(3, kind_name(client.kind));
+    s.bind(4, client.token_endpoint_auth_method).bind(5, Json(client.redirect_uris).dump());
+    if (client.client_secret || client.private_key_pem) {
+      Json secrets = Json::object();
+      if (client.client_secret) secrets["client_secret"] = *client.client_secret;
+      if (client.private_key_pem) secrets["private_key_pem"] = *client.private_key_pem;
+      s.bind_blob(6, seal_json(secrets, client_context(client.issuer)));
+    } else {
+      s.bind(6, std::optional<std::string>());
+    }
+    s.run();
+  }
+
+  TokenSet tokens_from_row(Statement& s, const TokenKey& key, int first) const {
+    TokenSet tokens;
+    tokens.token_type = s.text(first);
+    if (!s.is_null(first + 1)) tokens.expires_at = from_millis(s.integer(first + 1));
+    tokens.scope = s.optional_text(first + 2);
+    const Json secrets = unseal_json(s.blob(first + 3), token_context(key), "tokens for " + key.resource);
+    tokens.access_token = optional_string(secrets, "access_token").value_or("");
+    tokens.refresh_token = optional_string(secrets, "refresh_token");
+    tokens.dpop_key_pem = optional_string(secrets, "dpop_key");
+    return tokens;
+  }
+
+  std::optional<TokenSet> read_tokens(Database& db, const TokenKey& key) const {
+    Statement s(db,
+                "SELECT token_type, expires_at, scope, secrets FROM tokens "
+                "WHERE resource = ? AND issuer = ? AND client_id = ? AND account = ?");
+    s.bind(1, key.resource).bind(2, key.issuer).bind(3, key.client_id).bind(4, key.account);
+    if (!s.step()) return std::nullopt;
+    return tokens_from_row(s, key, 0);
+  }
+
+  void write_tokens(Database& db, const TokenKey& key, const TokenSet& tokens) const {
+    Json secrets = {{"access_token", tokens.access_token}};
+    if (tokens.refresh_token) secrets["refresh_token"] = *tokens.refresh_token;
+    if (tokens.dpop_key_pem) secrets["dpop_key"] = *tokens.dpop_key_pem;
+    Statement s(db,
+                "INSERT OR REPLACE INTO tokens (resource, issuer, client_id, account, token_type, expires_at, scope, "
+                "secrets, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    s.bind(1, key.resource).bind(2, key.issuer).bind(3, key.client_id).bind(4, key.account);
+    s.bind(5, tokens.token_type);
+    if (tokens.expires_at) {
+      s.bind(6, to_millis(*tokens.expires_at));
+    } else {
+      s.bind(6, std::optional<std::string>());
+    }
+    s.bind(7, tokens.scope).bind_blob(8, seal_json(secrets, token_context(key))).bind(9, to_millis(Clock::now()));
+    s.run();
+  }
+
+  static void delete_tokens(Database& db, const TokenKey& key) {
+    Statement s(db, "DELETE FROM tokens WHERE resource = ? AND issuer = ? AND client_id = ? AND account = ?");
+    s.bind(1, key.resource).bind(2, key.issuer).bind(3, key.client_id).bind(4, key.account).run();
+  }
+
+  // A claim by a process that still runs (or on another host: trusted until it expires).
+  bool live_claim(Database& db, const std::string& flow_key) const {
+    Statement s(db, "SELECT host, pid, expires_at FROM flows WHERE flow_key = ?");
+    s.bind(1, flow_key);
+    if (!s.step()) return false;
+    if (from_millis(s.integer(2)) <= Clock::now()) return false;
+    return s.text(0) != host_ || process_alive(s.integer(1));
+  }
+
+  SqliteStoreOptions options_;
+  std::string host_;
+  detail::Key key_{};
+  std::mutex pool_mutex_;
+  std::vector<std::unique_ptr<Database>> idle_;
+};
+
+}  // namespace
+
+SqliteStoreOptions default_sqlite_store_options(
+    const std::function<std::optional<std::string>(const std::string&)>& env) {
+  SqliteStoreOptions options;
+  if (auto path = env("MCPAUTH_STORE"); path && !path->empty()) {
+    options.path = *path;
+  } else if (auto data = env("XDG_DATA_HOME"); data && !data->empty() && data->front() == '/') {
+    options.path = std::filesystem::path(*data) / "mcpauth" / "tokens.db";
+  } else if (auto home = env("HOME"); home && !home->empty()) {
+    options.path = std::filesystem::path(*home) / ".local" / "share" / "mcpauth" / "tokens.db";
+  } else {
+    throw Error(ErrorCode::store,
+                "cannot place the token store: neither XDG_DATA_HOME nor HOME is set (set MCPAUTH_STORE)");
+  }
+  if (auto key = env("MCPAUTH_KEY"); key && !key->empty()) options.key = *key;
+  return options;
+}
+
+std::shared_ptr<TokenStore> open_sqlite_token_store(const SqliteStoreOptions& given) {
+  SqliteStoreOptions options = given;
+  if (options.key_file.empty()) options.key_file = options.path.string() + ".key";
+  prepare_directory(options.path.parent_path());
+  prepare_file(options.path);
+  auto store = std::make_shared<SqliteTokenStore>(std::move(options));
+  store->initialize();
+  return store;
+}
+
+int sqlite_store_schema_version() {
+  return detail::kSchemaVersion;
+}
+
+}  // namespace mcpauth::store

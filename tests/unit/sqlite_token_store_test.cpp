@@ -1,0 +1,360 @@
+// The SQLite token store on real files in a temporary directory: modes,
+// encryption at rest, refusal of foreign/corrupt/newer/wrong-key stores
+// (left byte-for-byte as they were), migration from schema 1, the per-grant
+// lock across store instances, and flow claims.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "../../src/store/cipher.hpp"
+#include "../../src/store/schema.hpp"
+#include "mcpauth/error.hpp"
+#include "mcpauth/store/sqlite_token_store.hpp"
+
+namespace mcpauth::store {
+namespace {
+
+namespace fs = std::filesystem;
+using core::oauth::ClientKind;
+using core::oauth::ClientRegistration;
+using core::oauth::TokenSet;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "mcpauth-store-XXXXXX").string();
+    path_ = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string read_all(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+unsigned mode_of(const fs::path& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 0777;
+}
+
+const TokenKey kKey{"https://mcp.example.com/mcp", "https://as.example.com", "client-1", ""};
+
+TokenSet tokens(const std::string& access, const std::string& refresh) {
+  TokenSet t;
+  t.access_token = access;
+  t.refresh_token = refresh;
+  t.scope = "mcp:tools offline_access";
+  t.expires_at = Clock::time_point(std::chrono::milliseconds(1'900'000'000'123));
+  return t;
+}
+
+SqliteStoreOptions options_in(const TempDir& dir) {
+  SqliteStoreOptions options;
+  options.path = dir.path() / "data" / "mcpauth" / "tokens.db";
+  options.use_keyring = false;
+  return options;
+}
+
+TEST(SqliteTokenStore, KeepsEverythingAcrossReopeningWithTheSameKeyFile) {
+  TempDir dir;
+  const auto options = options_in(dir);
+  {
+    auto store = open_sqlite_token_store(options);
+    ClientRegistration client;
+    client.issuer = kKey.issuer;
+    client.client_id = "client-1";
+    client.client_secret = "client-secret-value-7";
+    client.token_endpoint_auth_method = "client_secret_basic";
+    client.redirect_uris = {"http://127.0.0.1:4321/callback/abc"};
+    client.kind = ClientKind::pre_registered;
+    store->save_client(client);
+    store->save_tokens(kKey, tokens("access-value-1", "refresh-value-1"));
+    DiscoveryRecord record;
+    record.server_url = "https://mcp.example.com/mcp";
+    record.resource = "https://mcp.example.com/mcp";
+    record.issuer = kKey.issuer;
+    record.as_url = "https://as.example.com/.well-known/oauth-authorization-server";
+    record.as_body = R"({"issuer":"https://as.example.com"})";
+    record.fetched_at = Clock::time_point(std::chrono::seconds(1'800'000'000));
+    store->save_discovery(record);
+  }
+  auto store = open_sqlite_token_store(options);
+  const auto client = store->load_client(kKey.issuer);
+  ASSERT_TRUE(client);
+  EXPECT_EQ(client->client_id, "client-1");
+  EXPECT_EQ(client->client_secret, "client-secret-value-7");
+  EXPECT_EQ(client->token_endpoint_auth_method, "client_secret_basic");
+  EXPECT_EQ(client->kind, ClientKind::pre_registered);
+  EXPECT_EQ(client->redirect_uris, std::vector<std::string>{"http://127.0.0.1:4321/callback/abc"});
+  const auto loaded = store->load_tokens(kKey);
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(loaded->access_token, "access-value-1");
+  EXPECT_EQ(loaded->refresh_token, "refresh-value-1");
+  EXPECT_EQ(loaded->scope, "mcp:tools offline_access");
+  EXPECT_EQ(loaded->expires_at, tokens("", "").expires_at) << "absolute expiry kept to the millisecond";
+  EXPECT_FALSE(store->load_tokens(TokenKey{kKey.resource, kKey.issuer, kKey.client_id, "work"}));
+  const auto record = store->load_discovery("https://mcp.example.com/mcp");
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->issuer, kKey.issuer);
+  EXPECT_EQ(record->as_body, R"({"issuer":"https://as.example.com"})");
+  EXPECT_EQ(record->fetched_at, Clock::time_point(std::chrono::seconds(1'800'000'000)));
+  ASSERT_EQ(store->list_grants().size(), 1u);
+  EXPECT_EQ(store->list_grants()[0].key, kKey);
+}
+
+TEST(SqliteTokenStore, FilesArePrivateAndHoldNoSecretInClear) {
+  TempDir dir;
+  const auto options = options_in(dir);
+  auto store = open_sqlite_token_store(options);
+  ClientRegistration client;
+  client.issuer = kKey.issuer;
+  client.client_id = "client-1";
+  client.client_secret = "client-secret-value-7";
+  store->save_client(client);
+  store->save_tokens(kKey, tokens("access-value-1", "refresh-value-1"));
+  EXPECT_EQ(mode_of(options.path.parent_path()), 0700u);
+  EXPECT_EQ(mode_of(options.path), 0600u);
+  EXPECT_EQ(mode_of(options.path.string() + ".key"), 0600u);
+  bool checked_wal = false;
+  for (const auto& entry : fs::directory_iterator(options.path.parent_path())) {
+    const std::string bytes = read_all(entry.path());
+    for (const char* secret : {"access-value-1", "refresh-value-1", "client-secret-value-7"}) {
+      EXPECT_EQ(bytes.find(secret), std::string::npos) << secret << " in clear in " << entry.path();
+    }
+    if (entry.path().string().ends_with("-wal")) {
+      checked_wal = true;
+      EXPECT_EQ(mode_of(entry.path()), 0600u);
+    }
+  }
+  EXPECT_TRUE(checked_wal) << "the write-ahead log is where fresh rows live: it must be checked too";
+}
+
+TEST(SqliteTokenStore, AKeyFileReadableByOthersIsRefused) {
+  TempDir dir;
+  const auto options = options_in(dir);
+  open_sqlite_token_store(options);
+  ::chmod((options.path.string() + ".key").c_str(), 0644);
+  try {
+    open_sqlite_token_store(options);
+    FAIL() << "opened with a world-readable key";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::store);
+    EXPECT_NE(std::string(e.what()).find("chmod 600"), std::string::npos) << e.what();
+  }
+}
+
+void expect_refused_and_untouched(const SqliteStoreOptions& options, const std::string& expected_words) {
+  const std::string before = read_all(options.path);
+  try {
+    open_sqlite_token_store(options);
+    FAIL() << "opened a store that should be refused";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::store);
+    EXPECT_NE(std::string(e.what()).find(expected_words), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(options.path.string()), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(read_all(options.path) == before) << "a refused store must be left byte for byte as it was";
+}
+
+TEST(SqliteTokenStore, AWrongKeyIsRefusedAndTheStoreKept) {
+  TempDir dir;
+  auto options = options_in(dir);
+  options.key = detail::encode_key(detail::random_key());
+  open_sqlite_token_store(options)->save_tokens(kKey, tokens("a", "r"));
+  options.key = detail::encode_key(detail::random_key());
+  expect_refused_and_untouched(options, "cannot be opened with the key from MCPAUTH_KEY");
+}
+
+TEST(SqliteTokenStore, AMissingKeyForAnExistingStoreIsNotReplacedByANewOne) {
+  TempDir dir;
+  const auto options = options_in(dir);
+  open_sqlite_token_store(options)->save_tokens(kKey, tokens("a", "r"));
+  fs::remove(options.path.string() + ".key");
+  expect_refused_and_untouched(options, "its key was not found");
+  EXPECT_FALSE(fs::exists(options.path.string() + ".key")) << "no new key may be made for an existing store";
+}
+
+TEST(SqliteTokenStore, AFileThatIsNotADatabaseIsRefusedAndKept) {
+  TempDir dir;
+  const auto options = options_in(dir);
+  fs::create_directories(options.path.parent_path());
+  std::ofstream(options.path) << std::string(4096, 'x');
+  expect_refused_and_untouched(options, "not a readable SQLite database");
+}
+
+TEST(SqliteTokenStore, AnotherProgramsDatabaseIsRefusedAndKept) {
+  TempDir dir;
+  const auto options = options_in(dir);
+  fs::create_directories(options.path.parent_path());
+  {
+    detail::Database db(options.path, std::chrono::milliseconds(1000));
+    db.exec("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine')", "test setup");
+  }
+  expect_refused_and_untouched(options, "another program");
+}
+
+TEST(SqliteTokenStore, AStoreFromANewerMcpauthIsRefusedAndKept) {
+  TempDir dir;
+  const auto options = options_in(dir);
+  open_sqlite_token_store(options);
+  {
+    detail::Database db(options.path, std::chrono::milliseconds(1000));
+    detail::write_meta(db, "schema_version", std::to_string(detail::kSchemaVersion + 1));
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)", "test setup");
+  }
+  expect_refused_and_untouched(options, "newer mcpauth");
+}
+
+// A store as schema 1 wrote it (no discovery, no flows, no updated_at),
+// with a token row sealed the way schema 1 sealed it.
+TEST(SqliteTokenStore, ASchemaOneStoreOpensAndMigratesKeepingItsTokens) {
+  TempDir dir;
+  auto options = options_in(dir);
+  const detail::Key key = detail::random_key();
+  options.key = detail::encode_key(key);
+  fs::create_directories(options.path.parent_path());
+  {
+    detail::Database db(options.path, std::chrono::milliseconds(1000));
+    detail::Transaction transaction(db);
+    detail::migrate(db, 0, 1);
+    const std::string check = detail::seal(key, "mcpauth store key check", "meta\nkey_check");
+    std::string hex;
+    for (unsigned char c : check) {
+      static constexpr char kDigits[] = "0123456789abcdef";
+      hex += kDigits[c >> 4];
+      hex += kDigits[c & 15];
+    }
+    detail::write_meta(db, "key_check", hex);
+    detail::Statement insert(db,
+                             "INSERT INTO tokens (resource, issuer, client_id, account, token_type, expires_at, scope, "
+                             "secrets) VALUES (?, ?, ?, ?, 'Bearer', NULL, 'mcp', ?)");
+    const std::string context = "tokens\n" + kKey.resource + "\n" + kKey.issuer + "\n" + kKey.client_id + "\n";
+    insert.bind(1, kKey.resource).bind(2, kKey.issuer).bind(3, kKey.client_id).bind(4, kKey.account);
+    insert.bind_blob(5, detail::seal(key, R"({"access_token":"old-access","refresh_token":"old-refresh"})", context));
+    insert.run();
+    transaction.commit();
+  }
+  auto store = open_sqlite_token_store(options);
+  const auto loaded = store->load_tokens(kKey);
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(loaded->access_token, "old-access");
+  EXPECT_EQ(loaded->refresh_token, "old-refresh");
+  EXPECT_EQ(loaded->scope, "mcp");
+  EXPECT_FALSE(loaded->expires_at);
+  DiscoveryRecord record;
+  record.server_url = "https://mcp.example.com/mcp";
+  record.issuer = kKey.issuer;
+  store->save_discovery(record);  // a schema 2 table
+  EXPECT_TRUE(store->load_discovery(record.server_url));
+  detail::Database db(options.path, std::chrono::milliseconds(1000));
+  EXPECT_EQ(detail::read_meta(db, "schema_version"), std::to_string(sqlite_store_schema_version()));
+}
+
+// Two store instances on one file behave like two processes: every
+// read-modify-write below runs under the per-grant lock, so no increment is lost.
+TEST(SqliteTokenStore, UpdatesOfOneGrantAreSerializedAcrossStoreInstances) {
+  TempDir dir;
+  const auto options = options_in(dir);
+  auto first = open_sqlite_token_store(options);
+  auto second = open_sqlite_token_store(options);
+  first->save_tokens(kKey, tokens("0", "r"));
+  constexpr int kThreads = 8;
+  constexpr int kUpdates = 25;
+  std::atomic<int> inside{0};
+  std::atomic<int> overlaps{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto& store = t % 2 == 0 ? first : second;
+      for (int i = 0; i < kUpdates; ++i) {
+        store->update_tokens(kKey, [&](const std::optional<TokenSet>& current) {
+          if (inside.fetch_add(1) != 0) overlaps.fetch_add(1);
+          TokenSet next = *current;
+          next.access_token = std::to_string(std::stoi(current->access_token) + 1);
+          inside.fetch_sub(1);
+          return TokenDecision::replace(next);
+        });
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(overlaps.load(), 0);
+  EXPECT_EQ(second->load_tokens(kKey)->access_token, std::to_string(kThreads * kUpdates));
+}
+
+TEST(SqliteTokenStore, AnUpdateThatThrowsLeavesTheGrantAsItWas) {
+  TempDir dir;
+  auto store = open_sqlite_token_store(options_in(dir));
+  store->save_tokens(kKey, tokens("a", "r"));
+  EXPECT_THROW(store->update_tokens(kKey,
+                                    [](const std::optional<TokenSet>&) -> TokenDecision {
+                                      throw Error(ErrorCode::timeout, "token endpoint timed out");
+                                    }),
+               Error);
+  EXPECT_EQ(store->load_tokens(kKey)->access_token, "a");
+  EXPECT_FALSE(store->update_tokens(kKey, [](const auto&) { return TokenDecision::remove(); }));
+  EXPECT_FALSE(store->load_tokens(kKey));
+}
+
+TEST(SqliteTokenStore, AFlowClaimExcludesOthersUntilReleasedOrItsProcessIsGone) {
+  TempDir dir;
+  const auto options = options_in(dir);
+  auto mine = open_sqlite_token_store(options);
+  auto other = open_sqlite_token_store(options);
+  EXPECT_TRUE(mine->claim_flow("grant", std::chrono::seconds(60)));
+  EXPECT_FALSE(other->claim_flow("grant", std::chrono::seconds(60)));
+  EXPECT_TRUE(other->flow_claimed("grant"));
+  EXPECT_TRUE(other->claim_flow("another grant", std::chrono::seconds(60)));
+  mine->release_flow("grant");
+  EXPECT_FALSE(other->flow_claimed("grant"));
+  EXPECT_TRUE(other->claim_flow("grant", std::chrono::seconds(60)));
+  other->release_flow("grant");
+
+  // A claim left by a process that has exited does not hold anyone up.
+  const pid_t child = ::fork();
+  if (child == 0) {
+    auto store = open_sqlite_token_store(options);
+    ::_exit(store->claim_flow("grant", std::chrono::seconds(600)) ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_FALSE(mine->flow_claimed("grant"));
+  EXPECT_TRUE(mine->claim_flow("grant", std::chrono::seconds(60)));
+}
+
+TEST(SqliteTokenStore, DefaultLocationFollowsXdgAndOverrides) {
+  const auto env = [](std::map<std::string, std::string> vars) {
+    return [vars](const std::string& name) -> std::optional<std::string> {
+      const auto it = vars.find(name);
+      if (it == vars.end()) return std::nullopt;
+      return it->second;
+    };
+  };
+  EXPECT_EQ(default_sqlite_store_options(env({{"HOME", "/home/u"}})).path, "/home/u/.local/share/mcpauth/tokens.db");
+  EXPECT_EQ(default_sqlite_store_options(env({{"HOME", "/home/u"}, {"XDG_DATA_HOME", "/data"}})).path,
+            "/data/mcpauth/tokens.db");
+  EXPECT_EQ(default_sqlite_store_options(env({{"HOME", "/home/u"}, {"XDG_DATA_HOME", "relative"}})).path,
+            "/home/u/.local/share/mcpauth/tokens.db")
+      << "XDG: a relative XDG_DATA_HOME is ignored";
+  const auto explicit_store = default_sqlite_store_options(env({{"MCPAUTH_STORE", "/x/t.db"}, {"MCPAUTH_KEY", "k"}}));
+  EXPECT_EQ(explicit_store.path, "/x/t.db");
+  EXPECT_EQ(explicit_store.key, "k");
+  EXPECT_THROW(default_sqlite_store_options(env({})), Error);
+}
+
+}  // namespace
+}  // namespace mcpauth::store

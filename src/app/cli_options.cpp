@@ -6,6 +6,8 @@
 #include "mcpauth/auth/loopback_consent.hpp"
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
+#include "mcpauth/store/sqlite_token_store.hpp"
+#include "server_config.hpp"
 
 #include <iostream>
 #include "mcpauth/error.hpp"
@@ -24,6 +26,19 @@ std::chrono::milliseconds to_ms(double seconds, const char* option) {
   }
   return std::chrono::milliseconds(static_cast<long long>(std::llround(seconds * 1000)));
 }
+
+// Where no browser can be opened: says what to do instead of waiting for a
+// consent that can never arrive.
+class UnavailableConsent final : public auth::ConsentHandler {
+ public:
+  explicit UnavailableConsent(std::string message) : message_(std::move(message)) {}
+  std::unique_ptr<auth::ConsentSession> begin(const std::string&) override {
+    throw Error(ErrorCode::authorization_required, message_);
+  }
+
+ private:
+  std::string message_;
+};
 
 }  // namespace
 
@@ -84,32 +99,77 @@ net::HttpHeaders parse_headers(const std::vector<std::string>& args, const EnvLo
   return headers;
 }
 
+std::shared_ptr<store::TokenStore> open_user_store(const EnvLookup& env) {
+  return store::open_sqlite_token_store(store::default_sqlite_store_options(env));
+}
+
+bool can_open_browser(const EnvLookup& env) {
+  const auto set = [&env](const char* name) {
+    const auto value = env(name);
+    return value && !value->empty();
+  };
+  if (set("BROWSER")) return true;
+  if (set("SSH_CONNECTION") || set("SSH_TTY")) return false;
+  return set("DISPLAY") || set("WAYLAND_DISPLAY");
+}
+
 Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
+  const std::optional<Config> config =
+      args.config_path.empty() ? load_default_config(env) : std::optional<Config>(load_config(args.config_path));
+  if (config) {
+    for (const auto& warning : config->warnings) std::cerr << "mcpauth: " << config->path << ": " << warning << '\n';
+  }
+  const ServerConfig server = resolve_server(args.target, config, env);
+
   Connection c;
+  c.name = server.name;
+  c.account = args.account.empty() ? server.account : args.account;
   mcp::SessionOptions& options = c.options;
-  options.url = core::parse_url(args.url).text;  // validates early, with a clear message
-  options.transport = mcp::parse_transport_kind(args.transport);
+  options.url = core::parse_url(server.url).text;  // validates early, with a clear message
+  // The command line wins over the config file.
+  options.transport = mcp::parse_transport_kind(args.transport != "auto" ? args.transport : server.transport);
   options.request_timeout = to_ms(args.timeout_seconds, "--timeout");
   options.connect_timeout = to_ms(args.connect_timeout_seconds, "--connect-timeout");
   options.http = std::make_shared<net::CurlHttpClient>();
-  net::HttpHeaders headers = parse_headers(args.headers, env);
+  net::HttpHeaders headers;
+  for (const auto& [name, value] : server.headers) headers.set(name, value);
+  const net::HttpHeaders given = parse_headers(args.headers, env);  // replace the config's of the same name
+  for (const auto& header : given) headers.remove(header.name);
+  for (const auto& header : given) headers.add(header.name, header.value);
   const bool static_authorization = headers.contains("Authorization");
+  const OAuthConfig& oauth = server.oauth;
   std::vector<std::shared_ptr<mcp::RequestAuthorizer>> parts;
   // A static Authorization header means the user chose the credentials: no OAuth then.
-  if (!args.no_auth && !static_authorization) {
+  if (!args.no_auth && oauth.enabled && !static_authorization) {
+    c.store = open_user_store(env);
     auth::AuthorizerOptions a;
     a.server_url = options.url;
     a.http = options.http;
+    a.store = c.store;
+    a.account = c.account;
     auth::LoopbackConsentOptions consent;
-    consent.port = args.callback_port;
+    consent.port = args.callback_port != 0 ? args.callback_port : oauth.callback_port.value_or(0);
     consent.open_browser = !args.no_browser;
-    a.consent = std::make_shared<auth::LoopbackConsent>(consent);
-    if (!args.client_id.empty()) a.client.client_id = args.client_id;
-    if (!args.client_secret.empty()) a.client.client_secret = expand_env(args.client_secret, env);
-    if (!args.client_metadata_url.empty()) a.client.client_metadata_url = args.client_metadata_url;
-    if (!args.scope.empty()) a.scope = args.scope;
-    if (!args.resource.empty()) a.resource = args.resource;
-    a.send_resource = !args.no_resource;
+    if (args.no_browser) consent.paste_fd = 0;  // the user may paste the redirect on stdin
+    if (args.no_browser || can_open_browser(env)) {
+      a.consent = std::make_shared<auth::LoopbackConsent>(consent);
+    } else {
+      const std::string target = args.target;
+      a.consent = std::make_shared<UnavailableConsent>(
+          "authorization is needed and no browser can be opened here (no display, or an SSH session); run `mcpauth "
+          "login --device " +
+          target + "` (approve with a code on any device) or `mcpauth login --no-browser " + target +
+          "` (paste the address the browser ends on), or set $BROWSER");
+    }
+    a.client.client_id = !args.client_id.empty() ? std::optional(args.client_id) : oauth.client_id;
+    a.client.client_secret =
+        !args.client_secret.empty() ? std::optional(expand_env(args.client_secret, env)) : oauth.client_secret;
+    a.client.client_metadata_url =
+        !args.client_metadata_url.empty() ? std::optional(args.client_metadata_url) : oauth.client_metadata_url;
+    a.scope = !args.scope.empty() ? std::optional(args.scope) : oauth.scope;
+    a.resource = !args.resource.empty() ? std::optional(args.resource) : oauth.resource;
+    a.send_resource = !args.no_resource && oauth.send_resource;
+    if (args.device) a.grant = auth::Grant::device_code;
     a.consent_timeout = to_ms(args.consent_timeout_seconds, "--consent-timeout");
     a.notify = [](const std::string& line) { std::cerr << line << std::endl; };
     c.authorizer = std::make_shared<auth::Authorizer>(std::move(a));

@@ -11,11 +11,13 @@
 #include "mcpauth/auth/authorizer.hpp"
 #include "mcpauth/mcp/session.hpp"
 #include "mcpauth/net/http.hpp"
+#include "mcpauth/store/token_store.hpp"
 
 namespace mcpauth::app {
 
 struct ServerArgs {
-  std::string url;
+  std::string target;       // a server name from the config file, or a URL
+  std::string config_path;  // --config; empty: the default location
   std::string transport = "auto";
   std::vector<std::string> headers;  // "Name: value", as typed
   double timeout_seconds = 60;
@@ -32,14 +34,19 @@ struct ServerArgs {
   int callback_port = 0;
   bool no_browser = false;
   bool no_auth = false;
+  bool device = false;  // login with the device authorization grant
+  std::string account;  // --account: a second grant at the same server
   double consent_timeout_seconds = 300;
 };
 
 // What the commands connect with: the session options and, when OAuth is
 // on, the Authorizer (to report what it obtained).
 struct Connection {
+  std::string name;  // the server's name in the config file, or ""
+  std::string account;
   mcp::SessionOptions options;
   std::shared_ptr<auth::Authorizer> authorizer;
+  std::shared_ptr<store::TokenStore> store;  // when OAuth is on
 };
 
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
@@ -53,5 +60,12 @@ std::string expand_env(const std::string& text, const EnvLookup& env);
 net::HttpHeaders parse_headers(const std::vector<std::string>& args, const EnvLookup& env);
 
 Connection connection_for(const ServerArgs& args, const EnvLookup& env);
+
+// The user's token store (MCPAUTH_STORE / XDG data directory, MCPAUTH_KEY).
+std::shared_ptr<store::TokenStore> open_user_store(const EnvLookup& env);
+
+// Whether a browser can be opened here: $BROWSER is set, or a display is
+// and this is not an SSH session.
+bool can_open_browser(const EnvLookup& env);
 
 }  // namespace mcpauth::app

@@ -1,5 +1,7 @@
 #include "commands.hpp"
 
+#include <unistd.h>
+
 #include <iostream>
 
 #include "exit_codes.hpp"
@@ -37,8 +39,17 @@ int run_call(const ServerArgs& args, const std::string& tool, const std::string&
   return result.is_error() ? kExitToolError : kExitOk;
 }
 
-int run_login(const ServerArgs& args) {
-  Connection connection = connection_for(args, process_environment());
+int run_login(const ServerArgs& given) {
+  ServerArgs args = given;
+  const EnvLookup env = process_environment();
+  // No browser here, but a terminal: the paste flow needs nothing more.
+  if (!args.device && !args.no_browser && !can_open_browser(env) && ::isatty(0)) {
+    std::cerr << "No browser can be opened here (no display, or an SSH session): open the address below on any "
+                 "machine, then paste back the address the browser ends on. (--device shows a code instead.)"
+              << std::endl;
+    args.no_browser = true;
+  }
+  Connection connection = connection_for(args, env);
   if (!connection.authorizer) {
     throw Error(ErrorCode::usage, "login needs OAuth: drop --no-auth and any static Authorization header");
   }
@@ -46,7 +57,7 @@ int run_login(const ServerArgs& args) {
   // Some servers only ask for authorization on the first real request.
   const auto tools = session->list_tools();
   session->close();
-  print_login(std::cout, args.url, connection.authorizer->info(), tools.size(), args.json);
+  print_login(std::cout, connection.options.url, connection.authorizer->info(), tools.size(), args.json);
   return kExitOk;
 }
 

@@ -14,4 +14,23 @@ int run_tools(const ServerArgs& args);
 int run_login(const ServerArgs& args);
 int run_call(const ServerArgs& args, const std::string& tool, const std::string& json_arguments);
 
+struct LogoutArgs {
+  std::string target;  // empty with `all`: every stored grant
+  std::string config_path;
+  std::string account;
+  bool all = false;
+};
+// Revokes at the authorization server (refresh token, then access token)
+// when it has a revocation endpoint, then deletes locally whatever happened
+// there, saying what the server may still honour.
+int run_logout(const LogoutArgs& args);
+
+struct StatusArgs {
+  std::string target;
+  std::string config_path;
+  bool json = false;
+};
+// One row per server and account; never a token, not even a prefix.
+int run_status(const StatusArgs& args);
+
 }  // namespace mcpauth::app

@@ -7,12 +7,20 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "mcpauth/version.hpp"
+#include "probe_command.hpp"
 
 namespace {
 
 void add_server_options(CLI::App& command, mcpauth::app::ServerArgs& args) {
-  command.add_option("url", args.url, "URL of the remote MCP server (Streamable HTTP endpoint or legacy SSE URL)")
+  command
+      .add_option("server", args.target,
+                  "A server name from the config file, or the URL of a remote MCP server (Streamable HTTP endpoint "
+                  "or legacy SSE URL)")
       ->required();
+  command.add_option("--config", args.config_path,
+                     "mcpServers JSON file (default: $MCPAUTH_CONFIG, else $XDG_CONFIG_HOME/mcpauth/config.json)");
+  command.add_option("--account", args.account, "OAuth: a name for a second grant at the same server (e.g. work)")
+      ->group("OAuth");
   command.add_option("-t,--transport", args.transport, "auto (Streamable HTTP, then legacy SSE), http, or sse")
       ->check(CLI::IsMember({"auto", "http", "streamable-http", "sse"}))
       ->capture_default_str();
@@ -45,7 +53,10 @@ void add_server_options(CLI::App& command, mcpauth::app::ServerArgs& args) {
   command.add_option("--callback-port", args.callback_port, "OAuth: loopback port for the redirect (default: any)")
       ->check(CLI::Range(0, 65535))
       ->group("OAuth");
-  command.add_flag("--no-browser", args.no_browser, "OAuth: print the authorization URL instead of opening a browser")
+  command
+      .add_flag("--no-browser", args.no_browser,
+                "OAuth: print the authorization URL instead of opening a browser; paste the address the browser ends "
+                "on (works over SSH)")
       ->group("OAuth");
   command.add_option("--consent-timeout", args.consent_timeout_seconds, "OAuth: seconds to wait for your consent")
       ->capture_default_str()
@@ -68,6 +79,33 @@ int main(int argc, char** argv) {
   mcpauth::app::ServerArgs login_args;
   auto* login = app.add_subcommand("login", "Authorize with a remote MCP server now and show what was granted");
   add_server_options(*login, login_args);
+  login
+      ->add_flag("--device", login_args.device,
+                 "Use the device authorization grant (RFC 8628): approve with a code on any device")
+      ->group("OAuth");
+
+  mcpauth::app::LogoutArgs logout_args;
+  auto* logout = app.add_subcommand(
+      "logout", "Revoke a server's tokens at its authorization server (RFC 7009) and delete them here");
+  logout->add_option("server", logout_args.target, "A server name from the config file, or a URL");
+  logout->add_option("--config", logout_args.config_path, "mcpServers JSON file");
+  logout->add_option("--account", logout_args.account, "The account to log out (default: the default account)");
+  logout->add_flag("--all", logout_args.all, "Every account of the server; without a server, every stored grant");
+
+  mcpauth::app::StatusArgs status_args;
+  auto* status = app.add_subcommand("status", "Show the authorization state of configured and stored servers");
+  status->add_option("server", status_args.target, "Only this server (a name from the config file, or a URL)");
+  status->add_option("--config", status_args.config_path, "mcpServers JSON file");
+  status->add_flag("--json", status_args.json, "Print machine-readable JSON");
+
+  std::string probe_url;
+  bool probe_json = false;
+  double probe_timeout = 30;
+  auto* probe =
+      app.add_subcommand("probe", "Tell what a server needs (no auth, a static token, OAuth) without storing anything");
+  probe->add_option("url", probe_url, "URL of the remote MCP server")->required();
+  probe->add_flag("--json", probe_json, "Print machine-readable JSON");
+  probe->add_option("--timeout", probe_timeout, "Seconds to wait for each answer")->capture_default_str();
 
   mcpauth::app::ServerArgs call_args;
   std::string tool_name;
@@ -87,6 +125,9 @@ int main(int argc, char** argv) {
   try {
     if (tools->parsed()) return mcpauth::app::run_tools(tools_args);
     if (login->parsed()) return mcpauth::app::run_login(login_args);
+    if (logout->parsed()) return mcpauth::app::run_logout(logout_args);
+    if (status->parsed()) return mcpauth::app::run_status(status_args);
+    if (probe->parsed()) return mcpauth::app::run_probe(probe_url, probe_json, probe_timeout);
     if (call->parsed()) return mcpauth::app::run_call(call_args, tool_name, tool_arguments);
   } catch (const mcpauth::Error& e) {
     std::cerr << "mcpauth: " << e.what() << '\n';

@@ -253,7 +253,7 @@ void Authorizer::authorize_locked(const AuthChallenge& challenge, const std::opt
   // Of several processes needing the user's consent for this grant at once,
   // one asks; the others wait for its tokens (or for its claim to end).
   std::unique_ptr<FlowClaim> claim;
-  const bool interactive = options_.grant == Grant::authorization_code;
+  const bool interactive = options_.grant == Grant::authorization_code || options_.grant == Grant::device_code;
   if (interactive) {
     const std::string flow_key =
         resource_key(discovery, options_.server_url) + "\n" + discovery.as.issuer + "\n" + options_.account;
@@ -292,6 +292,7 @@ void Authorizer::authorize_locked(const AuthChallenge& challenge, const std::opt
   key_ = store::TokenKey{resource_key(discovery, options_.server_url), discovery.as.issuer, client_->client_id,
                          options_.account};
   options_.store->save_tokens(*key_, tokens);
+  forget_other_clients_grants();
   tokens_ = std::move(tokens);
   requested_scope_ = scope;
   discovery_ = std::move(discovery);
@@ -307,6 +308,7 @@ TokenSet Authorizer::obtain_tokens(const Discovery& discovery, const std::option
       switch (options_.grant) {
         case Grant::authorization_code: return authorization_code_flow(discovery, scope);
         case Grant::client_credentials: return client_credentials_flow(discovery, scope);
+        case Grant::device_code: return device_flow(discovery, scope);
         default: return assertion_flow(discovery, scope);
       }
     } catch (const core::oauth::OAuthError& e) {
@@ -314,6 +316,18 @@ TokenSet Authorizer::obtain_tokens(const Discovery& discovery, const std::option
       if (!stale_client || !client_ || client_->kind != ClientKind::dynamic || attempt > 0) throw;
       options_.store->remove_client(discovery.as.issuer);
       notify("The authorization server no longer accepts the stored registration; registering mcpauth again.");
+    }
+  }
+}
+
+// One grant per server and account: a grant made with an earlier (replaced)
+// client registration is dropped when a new one is stored.
+void Authorizer::forget_other_clients_grants() {
+  for (const auto& grant : options_.store->list_grants()) {
+    const auto& k = grant.key;
+    if (k.resource == key_->resource && k.issuer == key_->issuer && k.account == key_->account &&
+        k.client_id != key_->client_id) {
+      options_.store->remove_tokens(k);
     }
   }
 }
@@ -331,9 +345,11 @@ ClientRegistration Authorizer::obtain_client(const Discovery& d, const std::stri
   const std::string& issuer = d.as.issuer;
   if (auto stored = options_.store->load_client(issuer)) {
     // A dynamic registration made for another redirect URI no longer fits: register anew.
-    if (stored->kind != ClientKind::dynamic || redirect_uri.empty() || contains(stored->redirect_uris, redirect_uri)) {
-      return *stored;
-    }
+    // A device-grant registration has no redirect URI; a browser one is not registered for the device grant.
+    const bool fits = options_.grant == Grant::device_code
+                          ? stored->redirect_uris.empty()
+                          : redirect_uri.empty() || contains(stored->redirect_uris, redirect_uri);
+    if (stored->kind != ClientKind::dynamic || fits) return *stored;
   }
   ClientRegistration client;
   client.issuer = issuer;
@@ -382,6 +398,9 @@ ClientRegistration Authorizer::obtain_client(const Discovery& d, const std::stri
     registration.token_endpoint_auth_method = core::oauth::preferred_auth_method(d.as);
     registration.software_version = version();
     if (options_.grant == Grant::client_credentials) registration.grant_types = {"client_credentials"};
+    if (options_.grant == Grant::device_code) {
+      registration.grant_types = {std::string(core::oauth::kDeviceCodeGrantType), "refresh_token"};
+    }
     net::HttpRequest request;
     request.method = "POST";
     request.url = *d.as.registration_endpoint;
@@ -429,7 +448,19 @@ TokenSet Authorizer::authorization_code_flow(const Discovery& d, const std::opti
                     "; run `mcpauth login " + options_.server_url + "` first",
                 options_.server_url);
   }
-  auto consent = options_.consent->begin(d.as.issuer);
+  std::unique_ptr<ConsentSession> consent;
+  try {
+    consent = options_.consent->begin(d.as.issuer);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::authorization_required || !d.as.from_defaults) throw;
+    // Nothing published and no way to ask the user: most likely a static-token server.
+    throw Error(ErrorCode::authorization_required,
+                "the server at " + options_.server_url +
+                    " answered HTTP 401 and publishes no OAuth metadata; if it takes a static token, pass it with "
+                    "--header \"Authorization: Bearer ...\" (else: " +
+                    e.what() + ")",
+                options_.server_url, 401);
+  }
   client_ = obtain_client(d, consent->redirect_uri(), scope);
 
   const auto verifier_bytes = random_bytes();
@@ -463,6 +494,50 @@ TokenSet Authorizer::client_credentials_flow(const Discovery& d, const std::opti
   return exchange(core::oauth::client_credentials_request(d.as.token_endpoint, scope, d.resource, *client_,
                                                           Clock::now(), random_token()),
                   scope, std::nullopt);
+}
+
+// RFC 8628: show the code, then poll at the server's pace until the user
+// approved on any device, declined, or the code expired.
+TokenSet Authorizer::device_flow(const Discovery& d, const std::optional<std::string>& scope) {
+  if (!core::oauth::supports_device_grant(d.as)) {
+    throw Error(ErrorCode::authorization_required,
+                "the authorization server " + d.as.issuer +
+                    " does not offer device login (RFC 8628); use `mcpauth login --no-browser` and paste the address "
+                    "the browser ends on",
+                d.as.issuer);
+  }
+  client_ = obtain_client(d, "", scope);
+  const auto request = core::oauth::device_authorization_request(*d.as.device_authorization_endpoint, scope, d.resource,
+                                                                 *client_, Clock::now(), random_token());
+  const auto answer = post_form(request);
+  const auto device =
+      core::oauth::parse_device_authorization_response(answer.status, answer.body, request.url, Clock::now());
+  if (options_.device_prompt) {
+    options_.device_prompt(device);
+  } else {
+    notify("To authorize mcpauth for " + options_.server_url + ", open " +
+           device.verification_uri_complete.value_or(device.verification_uri) + " and enter the code " +
+           device.user_code + ".");
+  }
+  const auto deadline = Clock::now() + options_.consent_timeout;
+  auto interval = device.interval;
+  while (true) {
+    core::oauth::check_device_code_expiry(device, Clock::now(), request.url);
+    if (Clock::now() + interval > deadline) {
+      throw Error(ErrorCode::consent_timeout,
+                  "the device code was not approved within " + std::to_string(options_.consent_timeout.count() / 1000) +
+                      " s; run the login again",
+                  request.url);
+    }
+    std::this_thread::sleep_for(interval);  // RFC 8628 §3.5: the server sets the pace
+    const auto poll = core::oauth::device_token_request(d.as.token_endpoint, device.device_code, d.resource, *client_,
+                                                        Clock::now(), random_token());
+    const auto response = post_form(poll);
+    auto result = core::oauth::parse_device_token_response(response.status, response.body, poll.url, Clock::now(),
+                                                           scope, dpop_ != nullptr);
+    if (result.tokens) return std::move(*result.tokens);
+    interval = core::oauth::next_interval(interval, result.kind);
+  }
 }
 
 TokenSet Authorizer::assertion_flow(const Discovery& d, const std::optional<std::string>& scope) {

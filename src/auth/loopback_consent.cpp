@@ -1,6 +1,9 @@
 #include "mcpauth/auth/loopback_consent.hpp"
 
+#include <fcntl.h>
 #include <httplib.h>
+#include <poll.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <iostream>
@@ -10,6 +13,7 @@
 
 #include "mcpauth/auth/browser.hpp"
 #include "mcpauth/core/oauth/encoding.hpp"
+#include "mcpauth/core/oauth/redirect.hpp"
 #include "mcpauth/error.hpp"
 
 namespace mcpauth::auth {
@@ -23,6 +27,50 @@ constexpr const char* kStrayPage =
     "<!doctype html><html><head><meta charset=\"utf-8\"><title>mcpauth</title></head>"
     "<body style=\"font-family:sans-serif;margin:3em\"><h1>Not expected</h1>"
     "<p>This response does not belong to the authorization mcpauth is waiting for.</p></body></html>";
+
+// Reads lines from a file descriptor on its own thread until destroyed;
+// a pipe wakes it at once, so ending a consent never waits on the terminal.
+class PasteReader {
+ public:
+  PasteReader(int fd, std::function<void(const std::string&)> on_line) : fd_(fd), on_line_(std::move(on_line)) {
+    if (::pipe2(wake_, O_CLOEXEC) != 0) throw Error(ErrorCode::usage, "cannot create a pipe for the paste prompt");
+    thread_ = std::thread([this] { run(); });
+  }
+  ~PasteReader() {
+    const char byte = 0;
+    [[maybe_unused]] const auto n = ::write(wake_[1], &byte, 1);
+    thread_.join();
+    ::close(wake_[0]);
+    ::close(wake_[1]);
+  }
+  PasteReader(const PasteReader&) = delete;
+  PasteReader& operator=(const PasteReader&) = delete;
+
+ private:
+  void run() {
+    std::string pending;
+    char buffer[4096];
+    while (true) {
+      pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
+      if (::poll(fds, 2, -1) < 0) return;
+      if (fds[1].revents) return;
+      const ssize_t n = ::read(fd_, buffer, sizeof buffer);
+      if (n <= 0) return;  // end of input: only the loopback callback can end the consent now
+      pending.append(buffer, static_cast<std::size_t>(n));
+      if (pending.size() > core::oauth::kMaxPastedRedirectBytes * 2) pending.clear();  // bounded
+      for (auto end = pending.find('\n'); end != std::string::npos; end = pending.find('\n')) {
+        const std::string line = pending.substr(0, end);
+        pending.erase(0, end + 1);
+        if (line.find_first_not_of(" \t\r") != std::string::npos) on_line_(line);
+      }
+    }
+  }
+
+  int fd_;
+  int wake_[2] = {-1, -1};
+  std::function<void(const std::string&)> on_line_;
+  std::thread thread_;
+};
 
 class LoopbackSession final : public ConsentSession {
  public:
@@ -61,6 +109,12 @@ class LoopbackSession final : public ConsentSession {
       }
     }
     notify("Waiting for the authorization (up to " + std::to_string(prompt.timeout.count() / 1000) + " s)...");
+    std::unique_ptr<PasteReader> paste;
+    if (options_.paste_fd >= 0) {
+      notify("If the browser runs on another machine, paste here the address it shows after you approve");
+      notify("(it starts with " + redirect_uri() + "?) and press Enter.");
+      paste = std::make_unique<PasteReader>(options_.paste_fd, [this](const std::string& line) { on_paste(line); });
+    }
     std::unique_lock lock(mutex_);
     if (!cv_.wait_for(lock, prompt.timeout, [this] { return result_.has_value(); })) {
       throw Error(ErrorCode::consent_timeout,
@@ -87,6 +141,25 @@ class LoopbackSession final : public ConsentSession {
     result_ = std::move(fields);
     res.set_header("Cache-Control", "no-store");
     res.set_content(kDonePage, "text/html; charset=utf-8");
+    cv_.notify_all();
+  }
+
+  void on_paste(const std::string& line) {
+    core::oauth::FormFields fields;
+    try {
+      fields = core::oauth::parse_pasted_redirect(line, redirect_uri());
+    } catch (const Error& e) {
+      notify(std::string(e.what()) + "; paste again.");  // never echoes the paste: it carries the code
+      return;
+    }
+    const std::string* state = core::oauth::find_field(fields, "state");
+    std::lock_guard lock(mutex_);
+    if (result_) return;
+    if (!state || *state != expected_state_) {
+      notify("That address belongs to another authorization (its state does not match); paste the newest one.");
+      return;
+    }
+    result_ = std::move(fields);
     cv_.notify_all();
   }
 

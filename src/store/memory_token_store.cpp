@@ -44,7 +44,7 @@ class MemoryTokenStore final : public TokenStore {
   }
   void save_tokens(const TokenKey& key, const TokenSet& tokens) override {
     std::lock_guard lock(mutex_);
-    tokens_[key] = GrantRecord{key, tokens, Clock::now()};
+    tokens_[key] = GrantRecord{key, tokens, Clock::now(), std::nullopt};
   }
   void remove_tokens(const TokenKey& key) override {
     std::lock_guard lock(mutex_);
@@ -65,7 +65,7 @@ class MemoryTokenStore final : public TokenStore {
     switch (decision.action) {
       case TokenDecision::Action::keep: return current;
       case TokenDecision::Action::replace:
-        tokens_[key] = GrantRecord{key, decision.tokens, Clock::now()};
+        tokens_[key] = GrantRecord{key, decision.tokens, Clock::now(), std::nullopt};
         return decision.tokens;
       case TokenDecision::Action::remove: tokens_.erase(key); return std::nullopt;
     }
@@ -85,6 +85,13 @@ class MemoryTokenStore final : public TokenStore {
   void remove_discovery(const std::string& server_url) override {
     std::lock_guard lock(mutex_);
     discovery_.erase(server_url);
+  }
+
+  std::vector<DiscoveryRecord> list_discovery() override {
+    std::lock_guard lock(mutex_);
+    std::vector<DiscoveryRecord> out;
+    for (const auto& [url, record] : discovery_) out.push_back(record);
+    return out;
   }
 
   bool claim_flow(const std::string& flow_key, std::chrono::seconds ttl) override {

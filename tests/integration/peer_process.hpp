@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,11 @@ class PeerProcess {
   int port_ = 0;
 };
 
+// This test process's own folder (removed at exit). Commands started here get
+// XDG_DATA_HOME=<it>/data and XDG_CONFIG_HOME=<it>/config, so their token
+// store and config are the test's, and MCPAUTH_* variables are not inherited.
+const std::string& test_home();
+
 // Runs a program to completion and captures its output (for CLI tests).
 struct CommandResult {
   int exit_code = -1;
@@ -44,5 +50,33 @@ std::vector<std::string> cli(std::initializer_list<std::string> args);
 
 CommandResult run_command(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {},
                           std::chrono::seconds timeout = std::chrono::seconds(60));
+
+// A command the test talks to while it runs (a login that prints a URL or
+// a code, then waits for a paste): stdin is a pipe, stdout and stderr are
+// collected as they arrive.
+class InteractiveCommand {
+ public:
+  InteractiveCommand(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {});
+  ~InteractiveCommand();
+  InteractiveCommand(const InteractiveCommand&) = delete;
+  InteractiveCommand& operator=(const InteractiveCommand&) = delete;
+
+  // Waits until stderr matches `pattern`; returns the first capture group
+  // (or the whole match). Throws std::runtime_error with what was printed on timeout.
+  std::string wait_for_stderr(const std::string& pattern, std::chrono::seconds timeout = std::chrono::seconds(30));
+  void write_stdin(const std::string& text);
+  void close_stdin();
+  // Waits for the exit (killing it after `timeout`) and returns everything it printed.
+  CommandResult finish(std::chrono::seconds timeout = std::chrono::seconds(60));
+
+ private:
+  bool pump(std::chrono::milliseconds wait);
+
+  pid_t pid_ = -1;
+  int stdin_fd_ = -1;
+  int stdout_fd_ = -1;
+  int stderr_fd_ = -1;
+  CommandResult result_;
+};
 
 }  // namespace mcpauth::testing

@@ -21,6 +21,7 @@
 #include "mcpauth/auth/consent.hpp"
 #include "mcpauth/auth/discovery.hpp"
 #include "mcpauth/auth/dpop.hpp"
+#include "mcpauth/core/oauth/device.hpp"
 #include "mcpauth/core/oauth/flow.hpp"
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/mcp/request_authorizer.hpp"
@@ -45,6 +46,7 @@ enum class Grant {
   client_credentials,  // a machine client with its own credentials
   jwt_bearer,          // RFC 7523: a given assertion (e.g. a workload identity token)
   identity_assertion,  // SEP-990: RFC 8693 exchange of an ID token at an IdP, then jwt_bearer
+  device_code,         // RFC 8628: the user approves on another device with a short code (headless)
 };
 
 // The identity provider of an enterprise-managed authorization (SEP-990).
@@ -75,6 +77,8 @@ struct AuthorizerOptions {
   std::chrono::seconds refresh_margin{60};         // refresh this long before expiry
   int max_authorizations = 3;                      // per Authorizer, step-ups included
   std::function<void(const std::string&)> notify;  // progress lines for the user; default: none
+  // Grant::device_code: shows the user the code and where to enter it. Default: through notify.
+  std::function<void(const core::oauth::DeviceAuthorization&)> device_prompt;
 };
 
 // What an authorization produced, for display. Never a token.
@@ -109,10 +113,12 @@ class Authorizer final : public mcp::RequestAuthorizer {
                         const std::string& rejected);
   core::oauth::TokenSet obtain_tokens(const Discovery& discovery, const std::optional<std::string>& scope);
   void prepare_dpop(const Discovery& discovery);
+  void forget_other_clients_grants();
   core::oauth::ClientRegistration obtain_client(const Discovery& discovery, const std::string& redirect_uri,
                                                 const std::optional<std::string>& scope);
   core::oauth::TokenSet authorization_code_flow(const Discovery& discovery, const std::optional<std::string>& scope);
   core::oauth::TokenSet client_credentials_flow(const Discovery& discovery, const std::optional<std::string>& scope);
+  core::oauth::TokenSet device_flow(const Discovery& discovery, const std::optional<std::string>& scope);
   core::oauth::TokenSet assertion_flow(const Discovery& discovery, const std::optional<std::string>& scope);
   bool refresh_locked();
   void adopt(core::oauth::TokenSet tokens);

@@ -17,6 +17,10 @@ struct LoopbackConsentOptions {
   bool open_browser = true;  // false: only print the URL (the user opens it)
   // Where progress for the user goes (the URL is always printed). Default: stderr.
   std::function<void(const std::string&)> notify;
+  // When >= 0 (a terminal, typically stdin), the user may also paste the
+  // address the browser ended on, one line: for a browser on another
+  // machine (SSH), whose redirect to 127.0.0.1 reaches nothing here.
+  int paste_fd = -1;
 };
 
 class LoopbackConsent final : public ConsentHandler {

@@ -53,6 +53,7 @@ struct GrantRecord {
   TokenKey key;
   core::oauth::TokenSet tokens;
   Clock::time_point updated_at{};
+  std::optional<std::string> error;  // set (and tokens empty) when the row cannot be decrypted
 };
 
 // What an update_tokens() callback decides for the grant it was shown.
@@ -93,6 +94,7 @@ class TokenStore {
   virtual std::optional<DiscoveryRecord> load_discovery(const std::string& server_url) = 0;
   virtual void save_discovery(const DiscoveryRecord& record) = 0;
   virtual void remove_discovery(const std::string& server_url) = 0;
+  virtual std::vector<DiscoveryRecord> list_discovery() = 0;
 
   // A claim on an interactive flow (a browser consent) for `flow_key`, so
   // that of several processes needing consent for the same server only one

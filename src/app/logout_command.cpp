@@ -1,0 +1,102 @@
+// `mcpauth logout`: revoke at the authorization server, then delete here.
+#include <iostream>
+
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "mcpauth/auth/discovery.hpp"
+#include "mcpauth/auth/revocation.hpp"
+#include "mcpauth/core/url.hpp"
+#include "mcpauth/net/curl_http_client.hpp"
+#include "server_config.hpp"
+#include "stored_grants.hpp"
+
+namespace mcpauth::app {
+namespace {
+
+struct Target {
+  std::string url;  // "" for a grant no discovery record explains
+  std::optional<store::DiscoveryRecord> discovery;
+  store::GrantRecord grant;
+};
+
+std::string describe(const Target& t) {
+  std::string text = t.url.empty() ? t.grant.key.resource : t.url;
+  if (!t.grant.key.account.empty()) text += " (account " + t.grant.key.account + ")";
+  return text;
+}
+
+std::vector<Target> every_grant(store::TokenStore& store) {
+  std::vector<Target> out;
+  for (const auto& record : store.list_discovery()) {
+    for (auto& grant : grants_for(store, record.server_url).grants) out.push_back({record.server_url, record, grant});
+  }
+  for (auto& grant : unattached_grants(store)) out.push_back({"", std::nullopt, grant});
+  return out;
+}
+
+std::vector<Target> grants_of_server(store::TokenStore& store, const LogoutArgs& args, const EnvLookup& env) {
+  const std::optional<Config> config =
+      args.config_path.empty() ? load_default_config(env) : std::optional<Config>(load_config(args.config_path));
+  const ServerConfig server = resolve_server(args.target, config, env);
+  const std::string account = args.account.empty() ? server.account : args.account;
+  ServerGrants found = grants_for(store, core::parse_url(server.url).text);
+  std::vector<Target> out;
+  for (auto& grant : found.grants) {
+    if (args.all || grant.key.account == account) out.push_back({found.url, found.discovery, grant});
+  }
+  return out;
+}
+
+// Revokes what can be revoked; returns the problems (empty: all revoked).
+std::vector<std::string> revoke(net::HttpClient& http, store::TokenStore& store, const Target& t) {
+  if (t.grant.error) return {"the stored tokens cannot be decrypted, so they cannot be revoked"};
+  if (!t.discovery) return {"nothing is known about the authorization server of these tokens"};
+  auth::DiscoveryOptions options;
+  options.server_url = t.discovery->server_url;
+  auth::Discovery discovery;
+  try {
+    discovery = auth::from_record(*t.discovery, options);
+  } catch (const Error& e) {
+    return {std::string("the stored authorization server metadata is unusable: ") + e.what()};
+  }
+  auto client = store.load_client(t.grant.key.issuer);
+  if (!client || client->client_id != t.grant.key.client_id) {
+    client = core::oauth::ClientRegistration{};  // a replaced registration: revoke as the public client it was
+    client->issuer = t.grant.key.issuer;
+    client->client_id = t.grant.key.client_id;
+  }
+  const auto outcome =
+      auth::revoke_tokens(http, discovery.as, *client, t.grant.tokens, std::chrono::milliseconds(30'000));
+  return outcome.problems;
+}
+
+}  // namespace
+
+int run_logout(const LogoutArgs& args) {
+  const EnvLookup env = process_environment();
+  if (args.target.empty() && !args.all) {
+    throw Error(ErrorCode::usage, "name a server to log out of, or pass --all to log out of every stored server");
+  }
+  auto store = open_user_store(env);
+  const auto targets = args.target.empty() ? every_grant(*store) : grants_of_server(*store, args, env);
+  if (targets.empty()) {
+    std::cout << "Nothing to log out of: no tokens are stored" << (args.target.empty() ? "" : " for " + args.target)
+              << ".\n";
+    return kExitOk;
+  }
+  net::CurlHttpClient http;
+  for (const auto& target : targets) {
+    const auto problems = revoke(http, *store, target);
+    store->remove_tokens(target.grant.key);  // whatever the authorization server said
+    if (problems.empty()) {
+      std::cout << "Logged out of " << describe(target) << ": revoked at " << target.grant.key.issuer
+                << " and deleted here.\n";
+    } else {
+      std::cout << "Logged out of " << describe(target) << ": deleted here.\n";
+      for (const auto& problem : problems) std::cerr << "mcpauth: warning: " << problem << '\n';
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace mcpauth::app

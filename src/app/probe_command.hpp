@@ -1,0 +1,24 @@
+// `mcpauth probe URL [--json]`: what a server needs before anything is
+// stored (no registration, no token store, no browser). See auth/probe.hpp.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+#include "mcpauth/auth/probe.hpp"
+
+namespace mcpauth::app {
+
+// Probes `url` and prints the answer: a short summary ending with the next
+// step for the user, or with `json` one object with the stable keys server,
+// needs ("none" | "static_token" | "oauth" | "forbidden"), transport, status,
+// issuer, resource, scope, registration ("dynamic" | "metadata_document" |
+// "client_id_required"), device_grant, pkce_s256, reason and metadata_error
+// (the failed check's error code name; null where not applicable). Returns 0 once the probe has an answer; errors are
+// thrown as mcpauth::Error. `timeout_seconds` bounds each request.
+int run_probe(const std::string& url, bool json, double timeout_seconds);
+
+// The output of run_probe for a result (exposed for tests).
+void print_probe(std::ostream& out, const std::string& url, const auth::ProbeResult& result, bool json);
+
+}  // namespace mcpauth::app

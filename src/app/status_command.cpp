@@ -1,0 +1,171 @@
+// `mcpauth status`: what is stored per server and account. Never a token.
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "mcpauth/core/url.hpp"
+#include "server_config.hpp"
+#include "stored_grants.hpp"
+
+namespace mcpauth::app {
+namespace {
+
+using Clock = store::Clock;
+
+struct Row {
+  std::string server;  // config name, or the URL
+  std::string url;
+  std::string account;
+  std::string state;  // authorized | refresh-only | needs authorization | error
+  std::optional<Clock::time_point> expires_at;
+  std::string issuer;
+  std::string scope;
+  std::string client;
+  std::string detail;  // the error, or what to do
+};
+
+std::string client_type(store::TokenStore& store, const store::TokenKey& key) {
+  const auto client = store.load_client(key.issuer);
+  if (!client || client->client_id != key.client_id) return "dynamic (replaced)";
+  switch (client->kind) {
+    case core::oauth::ClientKind::pre_registered: return "pre-registered";
+    case core::oauth::ClientKind::metadata_document: return "metadata document";
+    case core::oauth::ClientKind::dynamic: return "dynamic";
+  }
+  return "dynamic";
+}
+
+Row row_for(store::TokenStore& store, const std::string& server, const std::string& url,
+            const store::GrantRecord& grant) {
+  Row row{server,
+          url,
+          grant.key.account,
+          "authorized",
+          grant.tokens.expires_at,
+          grant.key.issuer,
+          grant.tokens.scope.value_or(""),
+          client_type(store, grant.key),
+          ""};
+  const auto now = Clock::now();
+  if (grant.error) {
+    row.state = "error";
+    row.detail = *grant.error;
+  } else if (grant.tokens.expires_at && *grant.tokens.expires_at <= now) {
+    row.state = grant.tokens.refresh_token ? "refresh-only" : "needs authorization";
+    if (!grant.tokens.refresh_token) row.detail = "the access token expired and there is no refresh token";
+  }
+  return row;
+}
+
+std::vector<Row> rows_for_server(store::TokenStore& store, const std::string& name, const std::string& url) {
+  const ServerGrants found = grants_for(store, url);
+  std::vector<Row> rows;
+  for (const auto& grant : found.grants) rows.push_back(row_for(store, name.empty() ? url : name, url, grant));
+  if (rows.empty()) {
+    Row row{name.empty() ? url : name, url, "", "needs authorization", std::nullopt, "", "", "", ""};
+    if (found.discovery) row.issuer = found.discovery->issuer;
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+std::string expires_text(const Row& row) {
+  if (!row.expires_at) return "-";
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(*row.expires_at - Clock::now()).count();
+  if (seconds <= 0) return "expired";
+  if (seconds < 120) return "in " + std::to_string(seconds) + " s";
+  if (seconds < 7200) return "in " + std::to_string(seconds / 60) + " min";
+  return "in " + std::to_string(seconds / 3600) + " h";
+}
+
+void print_table(const std::vector<Row>& rows) {
+  const std::vector<std::string> heads = {"SERVER", "ACCOUNT", "STATE", "EXPIRES", "ISSUER", "SCOPES", "CLIENT"};
+  std::vector<std::vector<std::string>> cells;
+  for (const auto& r : rows) {
+    cells.push_back({r.server, r.account.empty() ? "-" : r.account, r.state, expires_text(r),
+                     r.issuer.empty() ? "-" : r.issuer, r.scope.empty() ? "-" : r.scope,
+                     r.client.empty() ? "-" : r.client});
+  }
+  std::vector<std::size_t> widths(heads.size());
+  for (std::size_t i = 0; i < heads.size(); ++i) {
+    widths[i] = heads[i].size();
+    for (const auto& c : cells) widths[i] = std::max(widths[i], c[i].size());
+  }
+  const auto line = [&](const std::vector<std::string>& values) {
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      std::cout << (i ? "  " : "") << std::left << std::setw(static_cast<int>(i + 1 < values.size() ? widths[i] : 0))
+                << values[i];
+    }
+    std::cout << '\n';
+  };
+  line(heads);
+  for (const auto& c : cells) line(c);
+  for (const auto& r : rows) {
+    if (!r.detail.empty()) std::cout << r.server << ": " << r.detail << '\n';
+  }
+}
+
+void print_json(const std::vector<Row>& rows) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& r : rows) {
+    nlohmann::json row = {{"server", r.server}, {"url", r.url},     {"account", r.account}, {"state", r.state},
+                          {"issuer", r.issuer}, {"scope", r.scope}, {"client", r.client}};
+    if (r.expires_at) {
+      row["expires_at"] = std::chrono::duration_cast<std::chrono::seconds>(r.expires_at->time_since_epoch()).count();
+      row["expires_in"] = std::chrono::duration_cast<std::chrono::seconds>(*r.expires_at - Clock::now()).count();
+    } else {
+      row["expires_at"] = nullptr;
+      row["expires_in"] = nullptr;
+    }
+    if (!r.detail.empty()) row["detail"] = r.detail;
+    out.push_back(row);
+  }
+  std::cout << out.dump(2) << '\n';
+}
+
+}  // namespace
+
+int run_status(const StatusArgs& args) {
+  const EnvLookup env = process_environment();
+  const std::optional<Config> config =
+      args.config_path.empty() ? load_default_config(env) : std::optional<Config>(load_config(args.config_path));
+  auto store = open_user_store(env);
+  std::vector<Row> rows;
+  if (!args.target.empty()) {
+    const ServerConfig server = resolve_server(args.target, config, env);
+    rows = rows_for_server(*store, server.name, core::parse_url(server.url).text);
+  } else {
+    std::vector<std::string> shown;
+    if (config) {
+      for (const auto& server : config->servers) {
+        try {
+          const ServerConfig resolved = resolve_server(server.name, config, env);
+          const std::string url = core::parse_url(resolved.url).text;
+          for (auto& row : rows_for_server(*store, server.name, url)) rows.push_back(std::move(row));
+          shown.push_back(url);
+        } catch (const Error& e) {
+          rows.push_back({server.name, "", "", "error", std::nullopt, "", "", "", e.what()});
+        }
+      }
+    }
+    for (const auto& record : store->list_discovery()) {
+      if (std::find(shown.begin(), shown.end(), record.server_url) != shown.end()) continue;
+      for (const auto& grant : grants_for(*store, record.server_url).grants) {
+        rows.push_back(row_for(*store, record.server_url, record.server_url, grant));
+      }
+    }
+    for (const auto& grant : unattached_grants(*store)) rows.push_back(row_for(*store, grant.key.resource, "", grant));
+  }
+  if (args.json) {
+    print_json(rows);
+  } else if (rows.empty()) {
+    std::cout << "No servers configured and no tokens stored.\n";
+  } else {
+    print_table(rows);
+  }
+  return kExitOk;
+}
+
+}  // namespace mcpauth::app

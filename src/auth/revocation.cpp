@@ -1,0 +1,72 @@
+#include "mcpauth/auth/revocation.hpp"
+
+#include <openssl/rand.h>
+
+#include <array>
+
+#include "mcpauth/core/oauth/encoding.hpp"
+#include "mcpauth/core/oauth/revocation.hpp"
+
+namespace mcpauth::auth {
+namespace {
+
+std::string jti() {
+  std::array<std::uint8_t, 16> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+    throw std::runtime_error("the system's random number generator failed");
+  }
+  return core::oauth::base64url(std::span<const std::uint8_t>(bytes));
+}
+
+// One revocation request; true when the server confirmed it.
+bool revoke(net::HttpClient& http, const std::string& endpoint, const std::string& token, const char* hint,
+            const core::oauth::ClientRegistration& client, std::chrono::milliseconds timeout,
+            std::vector<std::string>& problems) {
+  const auto form = core::oauth::revocation_request(endpoint, token, hint, client, core::oauth::Clock::now(), jti());
+  net::HttpRequest request;
+  request.method = "POST";
+  request.url = form.url;
+  request.headers.set("Content-Type", "application/x-www-form-urlencoded");
+  request.headers.set("Accept", "application/json");
+  if (form.authorization) request.headers.set("Authorization", *form.authorization);
+  request.body = form.body;
+  request.total_timeout = timeout;
+  request.max_response_bytes = core::oauth::kMaxMetadataBytes;
+  request.follow_redirects = false;
+  try {
+    const auto response = http.send(request);
+    core::oauth::check_revocation_response(response.status, response.body, request.url,
+                                           response.headers.get("Retry-After").value_or(""));
+    return true;
+  } catch (const Error& e) {
+    problems.push_back(std::string(hint == std::string("refresh_token") ? "refresh" : "access") +
+                       " token not revoked: " + e.what());
+    return false;
+  }
+}
+
+}  // namespace
+
+RevocationOutcome revoke_tokens(net::HttpClient& http, const core::oauth::AuthorizationServerMetadata& metadata,
+                                const core::oauth::ClientRegistration& client, const core::oauth::TokenSet& tokens,
+                                std::chrono::milliseconds timeout) {
+  RevocationOutcome outcome;
+  if (!metadata.revocation_endpoint) {
+    outcome.problems.push_back(metadata.issuer +
+                               " publishes no revocation endpoint: its tokens stay valid there until they expire");
+    return outcome;
+  }
+  outcome.endpoint = true;
+  const std::string& endpoint = *metadata.revocation_endpoint;
+  if (tokens.refresh_token) {
+    outcome.refresh_token_revoked =
+        revoke(http, endpoint, *tokens.refresh_token, "refresh_token", client, timeout, outcome.problems);
+  }
+  if (!tokens.access_token.empty()) {
+    outcome.access_token_revoked =
+        revoke(http, endpoint, tokens.access_token, "access_token", client, timeout, outcome.problems);
+  }
+  return outcome;
+}
+
+}  // namespace mcpauth::auth

@@ -97,7 +97,8 @@ void print_text(std::ostream& out, const std::string& url, const ProbeResult& r)
       << "  resource:      " << r.resource.value_or("(none sent)") << '\n'
       << "  scope:         " << r.scope.value_or("(none named)") << '\n'
       << "  registration:  " << (r.registration ? registration_text(*r.registration) : std::string()) << '\n'
-      << "  device grant:  " << (r.device_grant ? "yes" : "no") << '\n'
+      << "  device grant:  "
+      << (r.device_grant ? "yes (without a browser: `mcpauth login " + word + " --device`)" : std::string("no")) << '\n'
       << "  PKCE S256:     " << (r.pkce_s256 ? "yes" : "no: mcpauth will refuse to authorize there") << '\n';
   if (!r.pkce_s256) {
     out << "Next: mcpauth will not log in there (MCP requires PKCE S256); if you have a token, pass it with --header "

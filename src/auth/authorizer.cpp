@@ -134,6 +134,14 @@ bool Authorizer::adopt_stored_locked(const Discovery& discovery, const std::stri
   return true;
 }
 
+// How long before expiry to refresh: the configured margin, but never more
+// than half the token's lifetime (a 3-minute token is not refreshed on every request).
+Clock::duration Authorizer::refresh_margin() const {
+  Clock::duration margin = options_.refresh_margin;
+  if (tokens_->issued_at && tokens_->expires_at) margin = std::min(margin, (*tokens_->expires_at - *tokens_->issued_at) / 2);
+  return margin;
+}
+
 void Authorizer::apply(net::HttpRequest& request) {
   std::lock_guard lock(mutex_);
   if (!restored_) restore_locked();
@@ -144,8 +152,7 @@ void Authorizer::apply(net::HttpRequest& request) {
   } catch (const Error&) {
     return;
   }
-  const auto now = Clock::now();
-  if (tokens_->expires_at && tokens_->refresh_token && now + options_.refresh_margin >= *tokens_->expires_at) {
+  if (tokens_->expires_at && tokens_->refresh_token && Clock::now() + refresh_margin() >= *tokens_->expires_at) {
     try {
       refresh_locked();
     } catch (const Error&) {
@@ -239,7 +246,6 @@ class Authorizer::FlowClaim {
 
 void Authorizer::authorize_locked(const AuthChallenge& challenge, const std::optional<std::string>& scope_hint,
                                   const std::string& rejected) {
-  ++authorizations_;
   Discovery discovery = discover(discovery_options(), challenge);
   if (options_.grant == Grant::authorization_code) core::oauth::require_pkce_s256(discovery.as);
   options_.store->save_discovery(to_record(discovery, options_.server_url));
@@ -284,9 +290,13 @@ void Authorizer::authorize_locked(const AuthChallenge& challenge, const std::opt
     }
     claim = std::make_unique<FlowClaim>(*options_.store, flow_key);
     // The claim's previous holder may have finished just before we took it.
-    if (may_adopt && adopt_stored_locked(discovery, rejected)) return;
+    if (may_adopt && adopt_stored_locked(discovery, rejected)) {
+      notify("Authorized by " + client_->issuer + " in another mcpauth process.");
+      return;
+    }
   }
 
+  ++authorizations_;  // only authorizations of our own count against the budget, not adopted ones
   TokenSet tokens = obtain_tokens(discovery, scope);
   if (dpop_ && net::iequals(tokens.token_type, "DPoP")) tokens.dpop_key_pem = dpop_->private_key_pem();
   key_ = store::TokenKey{resource_key(discovery, options_.server_url), discovery.as.issuer, client_->client_id,

@@ -408,6 +408,9 @@ class SqliteTokenStore final : public TokenStore {
     tokens.access_token = optional_string(secrets, "access_token").value_or("");
     tokens.refresh_token = optional_string(secrets, "refresh_token");
     tokens.dpop_key_pem = optional_string(secrets, "dpop_key");
+    if (const auto it = secrets.find("issued_at"); it != secrets.end() && it->is_number_integer()) {
+      tokens.issued_at = from_millis(it->get<long long>());
+    }
     return tokens;
   }
 
@@ -424,6 +427,7 @@ class SqliteTokenStore final : public TokenStore {
     Json secrets = {{"access_token", tokens.access_token}};
     if (tokens.refresh_token) secrets["refresh_token"] = *tokens.refresh_token;
     if (tokens.dpop_key_pem) secrets["dpop_key"] = *tokens.dpop_key_pem;
+    if (tokens.issued_at) secrets["issued_at"] = to_millis(*tokens.issued_at);  // in the sealed JSON: no migration
     Statement s(db,
                 "INSERT OR REPLACE INTO tokens (resource, issuer, client_id, account, token_type, expires_at, scope, "
                 "secrets, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");

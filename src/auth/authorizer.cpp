@@ -138,7 +138,8 @@ bool Authorizer::adopt_stored_locked(const Discovery& discovery, const std::stri
 // than half the token's lifetime (a 3-minute token is not refreshed on every request).
 Clock::duration Authorizer::refresh_margin() const {
   Clock::duration margin = options_.refresh_margin;
-  if (tokens_->issued_at && tokens_->expires_at) margin = std::min(margin, (*tokens_->expires_at - *tokens_->issued_at) / 2);
+  if (tokens_->issued_at && tokens_->expires_at)
+    margin = std::min(margin, (*tokens_->expires_at - *tokens_->issued_at) / 2);
   return margin;
 }
 

@@ -23,12 +23,12 @@ namespace mcpauth {
 namespace {
 
 using mcp::Json;
-using testing::cli;
-using testing::PeerProcess;
 using testing::as_requests;
 using testing::browser;
+using testing::cli;
 using testing::describe;
 using testing::get_json;
+using testing::PeerProcess;
 using testing::run_command;
 
 bool is_well_known(const Json& request) {

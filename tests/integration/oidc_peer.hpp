@@ -37,9 +37,13 @@ inline mcp::Json get_json(const std::string& url) {
 }
 
 // The requests the peer's authorization server saw, in order: [{method, path, status, grant_type?...}].
-inline mcp::Json as_requests(const PeerProcess& peer) { return get_json(peer.url("/test/as-requests")); }
+inline mcp::Json as_requests(const PeerProcess& peer) {
+  return get_json(peer.url("/test/as-requests"));
+}
 // Notable oidc-provider events in order: [{event, error, ...}].
-inline mcp::Json as_events(const PeerProcess& peer) { return get_json(peer.url("/test/as-events")); }
+inline mcp::Json as_events(const PeerProcess& peer) {
+  return get_json(peer.url("/test/as-events"));
+}
 
 inline std::string describe(const mcp::Json& requests) {
   std::string out;

@@ -37,7 +37,9 @@ using testing::test_home;
 // browser flow shows up as a failed command, never as a wait.
 const std::string kNoBrowser = "BROWSER=/bin/false";
 
-fs::path store_dir() { return fs::path(test_home()) / "data" / "mcpauth"; }
+fs::path store_dir() {
+  return fs::path(test_home()) / "data" / "mcpauth";
+}
 
 unsigned mode_of(const fs::path& path) {
   struct stat st {};
@@ -53,7 +55,8 @@ std::string read_all(const fs::path& path) {
 }
 
 Json status_json(const std::string& target = "") {
-  const auto r = target.empty() ? run_command(cli({"status", "--json"})) : run_command(cli({"status", target, "--json"}));
+  const auto r =
+      target.empty() ? run_command(cli({"status", "--json"})) : run_command(cli({"status", target, "--json"}));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return Json::parse(r.out);
 }
@@ -192,9 +195,9 @@ TEST(TokenLifecycle, StatusShowsEachStateForConfiguredServersAndAccounts) {
   EXPECT_EQ(rows[1]["server"], "later");
 
   ASSERT_EQ(run_command(cli({"login", "docs"}), {cfg, "BROWSER=" + browser()}).exit_code, 0);
-  ASSERT_EQ(run_command(cli({"login", "docs", "--account", "work"}), {cfg, "BROWSER=" + browser("--login worker")})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      run_command(cli({"login", "docs", "--account", "work"}), {cfg, "BROWSER=" + browser("--login worker")}).exit_code,
+      0);
   r = run_command(cli({"status", "docs", "--json"}), {cfg});
   rows = Json::parse(r.out);
   ASSERT_EQ(rows.size(), 2u) << rows.dump();
@@ -235,8 +238,7 @@ TEST(TokenLifecycle, DeviceLoginCompletesHeadless) {
   InteractiveCommand login_run(cli({"login", peer.url(), "--device"}), {"BROWSER="});
   const std::string code = login_run.wait_for_stderr("enter the code ([A-Z0-9-]+)");
   const std::string uri = login_run.wait_for_stderr("open (http://\\S+) and enter the code");
-  const auto approve =
-      run_command({node_path(), std::string(MCPAUTH_PEERS_DIR) + "/oidc-device.mjs", uri, code});
+  const auto approve = run_command({node_path(), std::string(MCPAUTH_PEERS_DIR) + "/oidc-device.mjs", uri, code});
   ASSERT_EQ(approve.exit_code, 0) << approve.err;
   const auto r = login_run.finish();
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -264,8 +266,8 @@ TEST(TokenLifecycle, PasteLoginCompletesHeadlessAndSurvivesABadPaste) {
   login_run.write_stdin("this is not an address\n");
   login_run.wait_for_stderr("paste again");
 
-  const auto redirect = run_command({node_path(), std::string(MCPAUTH_PEERS_DIR) + "/oidc-browser.mjs",
-                                     "--print-redirect", url});
+  const auto redirect =
+      run_command({node_path(), std::string(MCPAUTH_PEERS_DIR) + "/oidc-browser.mjs", "--print-redirect", url});
   ASSERT_EQ(redirect.exit_code, 0) << redirect.err;
   login_run.write_stdin(redirect.out);
   const auto r = login_run.finish();
@@ -276,8 +278,8 @@ TEST(TokenLifecycle, PasteLoginCompletesHeadlessAndSurvivesABadPaste) {
 
 TEST(TokenLifecycle, WithoutADisplayLoginSaysWhatToUseInsteadOfWaiting) {
   PeerProcess peer("oidc-server.mjs");
-  const auto r = run_command(cli({"login", peer.url()}), {"BROWSER=", "DISPLAY=", "WAYLAND_DISPLAY="},
-                             std::chrono::seconds(20));
+  const auto r =
+      run_command(cli({"login", peer.url()}), {"BROWSER=", "DISPLAY=", "WAYLAND_DISPLAY="}, std::chrono::seconds(20));
   EXPECT_EQ(r.exit_code, 6) << r.err;
   EXPECT_NE(r.err.find("--device"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("--no-browser"), std::string::npos) << r.err;

@@ -105,7 +105,7 @@ struct TokenSet {
   std::optional<std::string> refresh_token;
   std::optional<Clock::time_point> expires_at;
   std::optional<Clock::time_point> issued_at;  // when it was received: with expires_at, the lifetime
-  std::optional<std::string> scope;  // granted (or, when the AS is silent, requested) scope
+  std::optional<std::string> scope;            // granted (or, when the AS is silent, requested) scope
   // DPoP-bound tokens (token_type DPoP) are useless without the key they are
   // bound to: its private key (PKCS#8 PEM) travels and is stored with them.
   std::optional<std::string> dpop_key_pem;

@@ -69,6 +69,15 @@ class InteractiveCommand {
   // Waits for the exit (killing it after `timeout`) and returns everything it printed.
   CommandResult finish(std::chrono::seconds timeout = std::chrono::seconds(60));
 
+  // For several commands running at once (finish() reads only its own
+  // command's output): reads what this one printed, waiting up to `wait`
+  // for something, so it never blocks on a full pipe (64 KiB) while the test
+  // waits for another. False once both its outputs have ended.
+  bool read_output(std::chrono::milliseconds wait = std::chrono::milliseconds(0)) { return pump(wait); }
+  // What it printed so far (for failure messages while it runs).
+  const std::string& out() const noexcept { return result_.out; }
+  const std::string& err() const noexcept { return result_.err; }
+
  private:
   bool pump(std::chrono::milliseconds wait);
 

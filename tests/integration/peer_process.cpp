@@ -66,7 +66,9 @@ pid_t spawn(std::vector<std::string> argv, int in_fd, int out_fd, int err_fd,
     if (eq != std::string::npos) vars[entry.substr(0, eq)] = entry.substr(eq + 1);
   };
   for (char** e = environ; *e; ++e) {
-    if (std::string_view(*e).rfind("MCPAUTH_", 0) != 0) put(*e);
+    // Nor the user's desktop keyring (a test that wants one starts its own session bus).
+    const std::string_view entry(*e);
+    if (entry.rfind("MCPAUTH_", 0) != 0 && entry.rfind("DBUS_SESSION_BUS_ADDRESS=", 0) != 0) put(*e);
   }
   put("XDG_DATA_HOME=" + test_home() + "/data");
   put("XDG_CONFIG_HOME=" + test_home() + "/config");

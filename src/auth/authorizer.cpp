@@ -118,12 +118,32 @@ void Authorizer::restore_locked() {
 // Takes the tokens another Authorizer or process stored for this grant,
 // unless they are the ones the server just rejected.
 bool Authorizer::adopt_stored_locked(const Discovery& discovery, const std::string& rejected) {
-  const auto client = options_.store->load_client(discovery.as.issuer);
-  if (!client) return false;
-  if (options_.client.client_id && client->client_id != *options_.client.client_id) return false;
-  store::TokenKey key{resource_key(discovery, options_.server_url), discovery.as.issuer, client->client_id,
-                      options_.account};
-  auto tokens = options_.store->load_tokens(key);
+  const std::string resource = resource_key(discovery, options_.server_url);
+  const std::string& issuer = discovery.as.issuer;
+  const auto& configured = options_.client.client_id;
+  auto client = options_.store->load_client(issuer);
+  std::optional<store::TokenKey> key;
+  std::optional<TokenSet> tokens;
+  if (client && (!configured || client->client_id == *configured)) {
+    key = store::TokenKey{resource, issuer, client->client_id, options_.account};
+    tokens = options_.store->load_tokens(*key);
+  }
+  if (!tokens) {
+    // This account's grant may come from an earlier dynamic registration,
+    // replaced since (another account's login registered a new redirect
+    // port). A public client is its id alone, so it can go on refreshing.
+    for (auto& grant : options_.store->list_grants()) {
+      const auto& k = grant.key;
+      if (grant.error || k.resource != resource || k.issuer != issuer || k.account != options_.account) continue;
+      if (configured && k.client_id != *configured) continue;
+      client = ClientRegistration{};
+      client->issuer = issuer;
+      client->client_id = k.client_id;
+      key = k;
+      tokens = std::move(grant.tokens);
+      break;
+    }
+  }
   if (!tokens || (!rejected.empty() && tokens->access_token == rejected)) return false;
   const bool expired = tokens->expires_at && *tokens->expires_at <= Clock::now();
   if (expired && !tokens->refresh_token) return false;

@@ -206,6 +206,13 @@ TEST(TokenLifecycle, StatusShowsEachStateForConfiguredServersAndAccounts) {
   EXPECT_EQ(rows[0]["state"], "authorized");
   EXPECT_EQ(rows[1]["state"], "authorized");
 
+  // The second login registered anew (another loopback port): the first
+  // account's grant still works without a browser.
+  const auto before = testing::as_requests(peer);
+  r = run_command(cli({"call", "docs", "echo", R"({"text":"default account"})"}), {cfg, kNoBrowser});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(count_requests(as_requests(peer), "/oidc/auth"), count_requests(before, "/oidc/auth"));
+
   // The table, for people: a header and one line per account.
   r = run_command(cli({"status", "docs"}), {cfg});
   EXPECT_NE(r.out.find("SERVER"), std::string::npos) << r.out;

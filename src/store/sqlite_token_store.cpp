@@ -479,7 +479,8 @@ SqliteStoreOptions default_sqlite_store_options(
                 "cannot place the token store: neither XDG_DATA_HOME nor HOME is set (set MCPAUTH_STORE)");
   }
   if (auto key = env("MCPAUTH_KEY"); key && !key->empty()) options.key = *key;
-  if (auto keyring = env("MCPAUTH_KEYRING"); keyring && (*keyring == "off" || *keyring == "0")) options.use_keyring = false;
+  if (auto keyring = env("MCPAUTH_KEYRING"); keyring && (*keyring == "off" || *keyring == "0"))
+    options.use_keyring = false;
   return options;
 }
 

@@ -34,11 +34,10 @@ TEST(Keyring, TheStoreKeyLivesInTheDesktopKeyringWhenOneAnswers) {
                            "test -e \"$STORE.key\" && echo 'key file written' || echo 'no key file'\n"
                            "secret-tool lookup store \"$STORE\" >/dev/null && echo 'key in keyring'\n"
                            "\"$MCPAUTH\" status >/dev/null && echo 'reopened'\n";
-  const auto inside =
-      run_command({"dbus-run-session", "--", "sh", script.string()},
-                  {"HOME=" + home.string(), "XDG_DATA_HOME=" + data.string(), "MCPAUTH=" MCPAUTH_CLI_PATH,
-                   "STORE=" + store.string(), "BROWSER="},
-                  std::chrono::seconds(60));
+  const auto inside = run_command({"dbus-run-session", "--", "sh", script.string()},
+                                  {"HOME=" + home.string(), "XDG_DATA_HOME=" + data.string(),
+                                   "MCPAUTH=" MCPAUTH_CLI_PATH, "STORE=" + store.string(), "BROWSER="},
+                                  std::chrono::seconds(60));
   ASSERT_EQ(inside.exit_code, 0) << inside.out << inside.err;
   EXPECT_NE(inside.out.find("no key file"), std::string::npos) << inside.out << inside.err;
   EXPECT_NE(inside.out.find("key in keyring"), std::string::npos) << inside.out << inside.err;

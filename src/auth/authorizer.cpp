@@ -5,6 +5,7 @@
 #include <array>
 #include <thread>
 
+#include "form_post.hpp"
 #include "mcpauth/core/oauth/pkce.hpp"
 #include "mcpauth/mcp/protocol.hpp"
 #include "mcpauth/version.hpp"
@@ -639,16 +640,7 @@ bool Authorizer::refresh_locked() {
 }
 
 net::HttpResponse Authorizer::post_form(const core::oauth::TokenRequest& token_request) {
-  net::HttpRequest request;
-  request.method = "POST";
-  request.url = token_request.url;
-  request.headers.set("Content-Type", "application/x-www-form-urlencoded");
-  request.headers.set("Accept", "application/json");
-  if (token_request.authorization) request.headers.set("Authorization", *token_request.authorization);
-  request.body = token_request.body;
-  request.total_timeout = options_.http_timeout;
-  request.max_response_bytes = core::oauth::kMaxMetadataBytes;
-  request.follow_redirects = false;  // a token request never follows a redirect
+  net::HttpRequest request = detail::form_post(token_request, options_.http_timeout);
   for (int attempt = 0;; ++attempt) {
     if (dpop_) request.headers.set("DPoP", dpop_->proof("POST", request.url, std::nullopt, as_nonce_));
     net::HttpResponse response;

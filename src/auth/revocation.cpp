@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "form_post.hpp"
 #include "mcpauth/core/oauth/encoding.hpp"
 #include "mcpauth/core/oauth/revocation.hpp"
 
@@ -23,16 +24,7 @@ bool revoke(net::HttpClient& http, const std::string& endpoint, const std::strin
             const core::oauth::ClientRegistration& client, std::chrono::milliseconds timeout,
             std::vector<std::string>& problems) {
   const auto form = core::oauth::revocation_request(endpoint, token, hint, client, core::oauth::Clock::now(), jti());
-  net::HttpRequest request;
-  request.method = "POST";
-  request.url = form.url;
-  request.headers.set("Content-Type", "application/x-www-form-urlencoded");
-  request.headers.set("Accept", "application/json");
-  if (form.authorization) request.headers.set("Authorization", *form.authorization);
-  request.body = form.body;
-  request.total_timeout = timeout;
-  request.max_response_bytes = core::oauth::kMaxMetadataBytes;
-  request.follow_redirects = false;
+  const net::HttpRequest request = detail::form_post(form, timeout);
   try {
     const auto response = http.send(request);
     core::oauth::check_revocation_response(response.status, response.body, request.url,

@@ -131,11 +131,7 @@ TokenRequest device_authorization_request(const std::string& device_authorizatio
   FormFields fields;
   if (scope && !scope->empty()) fields.emplace_back("scope", *scope);
   if (resource) fields.emplace_back("resource", *resource);
-  TokenRequest request;
-  request.url = device_authorization_endpoint;
-  authenticate_client(request, fields, client, now, jti);
-  request.body = form_encode(fields);
-  return request;
+  return authenticated_form(device_authorization_endpoint, std::move(fields), client, now, jti);
 }
 
 DeviceAuthorization parse_device_authorization_response(int status, std::string_view body, const std::string& endpoint,
@@ -214,11 +210,7 @@ TokenRequest device_token_request(const std::string& token_endpoint, std::string
                                   Clock::time_point now, std::string_view jti) {
   FormFields fields = {{"grant_type", std::string(kDeviceCodeGrantType)}, {"device_code", std::string(device_code)}};
   if (resource) fields.emplace_back("resource", *resource);
-  TokenRequest request;
-  request.url = token_endpoint;
-  authenticate_client(request, fields, client, now, jti);
-  request.body = form_encode(fields);
-  return request;
+  return authenticated_form(token_endpoint, std::move(fields), client, now, jti);
 }
 
 DevicePollResult parse_device_token_response(int status, std::string_view body, const std::string& endpoint,

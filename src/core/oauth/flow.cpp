@@ -112,18 +112,14 @@ void authenticate_client(TokenRequest& request, FormFields& fields, const Client
   }
 }
 
-namespace {
-
-TokenRequest token_request(const std::string& endpoint, FormFields fields, const ClientRegistration& client,
-                           Clock::time_point now, std::string_view jti) {
+TokenRequest authenticated_form(const std::string& endpoint, FormFields fields, const ClientRegistration& client,
+                                Clock::time_point now, std::string_view jti) {
   TokenRequest request;
   request.url = endpoint;
   authenticate_client(request, fields, client, now, jti);
   request.body = form_encode(fields);
   return request;
 }
-
-}  // namespace
 
 TokenRequest authorization_code_request(const FlowRecord& flow, std::string_view code, const ClientRegistration& client,
                                         Clock::time_point now, std::string_view jti) {
@@ -132,7 +128,7 @@ TokenRequest authorization_code_request(const FlowRecord& flow, std::string_view
                        {"redirect_uri", flow.redirect_uri},
                        {"code_verifier", flow.code_verifier}};
   if (flow.resource) fields.emplace_back("resource", *flow.resource);
-  return token_request(flow.token_endpoint, std::move(fields), client, now, jti);
+  return authenticated_form(flow.token_endpoint, std::move(fields), client, now, jti);
 }
 
 TokenRequest refresh_token_request(const std::string& token_endpoint, std::string_view refresh_token,
@@ -140,7 +136,7 @@ TokenRequest refresh_token_request(const std::string& token_endpoint, std::strin
                                    Clock::time_point now, std::string_view jti) {
   FormFields fields = {{"grant_type", "refresh_token"}, {"refresh_token", std::string(refresh_token)}};
   if (resource) fields.emplace_back("resource", *resource);
-  return token_request(token_endpoint, std::move(fields), client, now, jti);
+  return authenticated_form(token_endpoint, std::move(fields), client, now, jti);
 }
 
 TokenRequest client_credentials_request(const std::string& token_endpoint, const std::optional<std::string>& scope,
@@ -149,7 +145,7 @@ TokenRequest client_credentials_request(const std::string& token_endpoint, const
   FormFields fields = {{"grant_type", "client_credentials"}};
   if (scope && !scope->empty()) fields.emplace_back("scope", *scope);
   if (resource) fields.emplace_back("resource", *resource);
-  return token_request(token_endpoint, std::move(fields), client, now, jti);
+  return authenticated_form(token_endpoint, std::move(fields), client, now, jti);
 }
 
 TokenRequest jwt_bearer_request(const std::string& token_endpoint, std::string_view assertion,
@@ -159,7 +155,7 @@ TokenRequest jwt_bearer_request(const std::string& token_endpoint, std::string_v
                        {"assertion", std::string(assertion)}};
   if (scope && !scope->empty()) fields.emplace_back("scope", *scope);
   if (resource) fields.emplace_back("resource", *resource);
-  return token_request(token_endpoint, std::move(fields), client, now, jti);
+  return authenticated_form(token_endpoint, std::move(fields), client, now, jti);
 }
 
 TokenRequest identity_assertion_request(const IdentityAssertionRequest& request, const ClientRegistration& idp_client,
@@ -171,7 +167,7 @@ TokenRequest identity_assertion_request(const IdentityAssertionRequest& request,
                        {"subject_token_type", "urn:ietf:params:oauth:token-type:id_token"}};
   if (request.resource) fields.emplace_back("resource", *request.resource);
   if (request.scope && !request.scope->empty()) fields.emplace_back("scope", *request.scope);
-  return token_request(request.idp_token_endpoint, std::move(fields), idp_client, now, jti);
+  return authenticated_form(request.idp_token_endpoint, std::move(fields), idp_client, now, jti);
 }
 
 std::string parse_identity_assertion_response(int status, std::string_view body, const std::string& endpoint) {

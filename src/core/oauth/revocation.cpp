@@ -45,11 +45,7 @@ TokenRequest revocation_request(const std::string& revocation_endpoint, std::str
                                 Clock::time_point now, std::string_view jti) {
   FormFields fields = {{"token", std::string(token)}};
   if (!token_type_hint.empty()) fields.emplace_back("token_type_hint", std::string(token_type_hint));
-  TokenRequest request;
-  request.url = revocation_endpoint;
-  authenticate_client(request, fields, client, now, jti);
-  request.body = form_encode(fields);
-  return request;
+  return authenticated_form(revocation_endpoint, std::move(fields), client, now, jti);
 }
 
 void check_revocation_response(int status, std::string_view body, const std::string& endpoint,

@@ -70,6 +70,11 @@ struct TokenRequest {
 void authenticate_client(TokenRequest& request, FormFields& fields, const ClientRegistration& client,
                          Clock::time_point now, std::string_view jti);
 
+// A form POST to `endpoint` with `fields` and the client's authentication:
+// every token, device and revocation request is one.
+TokenRequest authenticated_form(const std::string& endpoint, FormFields fields, const ClientRegistration& client,
+                                Clock::time_point now, std::string_view jti);
+
 TokenRequest authorization_code_request(const FlowRecord& flow, std::string_view code, const ClientRegistration& client,
                                         Clock::time_point now, std::string_view jti);
 TokenRequest refresh_token_request(const std::string& token_endpoint, std::string_view refresh_token,

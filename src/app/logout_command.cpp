@@ -47,17 +47,27 @@ std::vector<Target> grants_of_server(store::TokenStore& store, const LogoutArgs&
   return out;
 }
 
-// Revokes what can be revoked; returns the problems (empty: all revoked).
-std::vector<std::string> revoke(net::HttpClient& http, store::TokenStore& store, const Target& t) {
-  if (t.grant.error) return {"the stored tokens cannot be decrypted, so they cannot be revoked"};
-  if (!t.discovery) return {"nothing is known about the authorization server of these tokens"};
+// Revokes what can be revoked. The grant counts as revoked when its refresh
+// token is (that ends the grant at the authorization server), or, without
+// one, when the access token is; what else failed is reported.
+auth::RevocationOutcome revoke(net::HttpClient& http, store::TokenStore& store, const Target& t) {
+  auth::RevocationOutcome outcome;
+  if (t.grant.error) {
+    outcome.problems.push_back("the stored tokens cannot be decrypted, so they cannot be revoked");
+    return outcome;
+  }
+  if (!t.discovery) {
+    outcome.problems.push_back("nothing is known about the authorization server of these tokens");
+    return outcome;
+  }
   auth::DiscoveryOptions options;
   options.server_url = t.discovery->server_url;
   auth::Discovery discovery;
   try {
     discovery = auth::from_record(*t.discovery, options);
   } catch (const Error& e) {
-    return {std::string("the stored authorization server metadata is unusable: ") + e.what()};
+    outcome.problems.push_back(std::string("the stored authorization server metadata is unusable: ") + e.what());
+    return outcome;
   }
   auto client = store.load_client(t.grant.key.issuer);
   if (!client || client->client_id != t.grant.key.client_id) {
@@ -65,9 +75,11 @@ std::vector<std::string> revoke(net::HttpClient& http, store::TokenStore& store,
     client->issuer = t.grant.key.issuer;
     client->client_id = t.grant.key.client_id;
   }
-  const auto outcome =
-      auth::revoke_tokens(http, discovery.as, *client, t.grant.tokens, std::chrono::milliseconds(30'000));
-  return outcome.problems;
+  return auth::revoke_tokens(http, discovery.as, *client, t.grant.tokens, std::chrono::milliseconds(30'000));
+}
+
+bool grant_revoked(const Target& t, const auth::RevocationOutcome& outcome) {
+  return t.grant.tokens.refresh_token ? outcome.refresh_token_revoked : outcome.access_token_revoked;
 }
 
 }  // namespace
@@ -86,15 +98,16 @@ int run_logout(const LogoutArgs& args) {
   }
   net::CurlHttpClient http;
   for (const auto& target : targets) {
-    const auto problems = revoke(http, *store, target);
+    const auto outcome = revoke(http, *store, target);
     store->remove_tokens(target.grant.key);  // whatever the authorization server said
-    if (problems.empty()) {
+    if (grant_revoked(target, outcome)) {
       std::cout << "Logged out of " << describe(target) << ": revoked at " << target.grant.key.issuer
                 << " and deleted here.\n";
     } else {
-      std::cout << "Logged out of " << describe(target) << ": deleted here.\n";
-      for (const auto& problem : problems) std::cerr << "mcpauth: warning: " << problem << '\n';
+      std::cout << "Logged out of " << describe(target) << ": deleted here, NOT revoked at the authorization "
+                << "server.\n";
     }
+    for (const auto& problem : outcome.problems) std::cerr << "mcpauth: note: " << problem << '\n';
   }
   return kExitOk;
 }

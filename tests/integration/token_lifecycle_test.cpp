@@ -145,6 +145,14 @@ TEST(TokenLifecycle, LogoutRevokesAtTheAuthorizationServerAndTheNextCallNeedsAut
   const auto again = run_command(cli({"logout", peer.url()}));
   EXPECT_EQ(again.exit_code, 0);
   EXPECT_NE(again.out.find("Nothing to log out of"), std::string::npos) << again.out;
+
+  // --all without a server: every stored grant, each revoked.
+  login(peer);
+  const auto all = run_command(cli({"logout", "--all"}));
+  EXPECT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_NE(all.out.find("Logged out of " + peer.url() + ": revoked at"), std::string::npos) << all.out;
+  EXPECT_EQ(status_json(peer.url())[0]["state"], "needs authorization");
+  EXPECT_EQ(run_command(cli({"logout"})).exit_code, 2) << "no server and no --all is a usage error";
 }
 
 TEST(TokenLifecycle, NoTokenAppearsInClearInTheStoreOrTheOutput) {

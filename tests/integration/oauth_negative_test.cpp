@@ -299,6 +299,27 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
+// A dynamic registration the authorization server no longer knows heals by
+// itself: the stored client is dropped, mcpauth registers again and asks for
+// consent once more; nobody deletes anything.
+TEST(OAuthNegative, ARegistrationTheServerForgotIsReplacedWithoutTheUser) {
+  PeerProcess peer("evil-oauth-server.mjs", {"--mode", "forget-client-once"});
+  const auto r = run_command(cli({"call", peer.url(), "echo", R"({"text":"healed"})"}), {"BROWSER=" + kBrowser},
+                             std::chrono::seconds(30));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("healed"), std::string::npos);
+  EXPECT_NE(r.err.find("registering mcpauth again"), std::string::npos) << r.err;
+  const auto log = request_log(peer);
+  const auto count = [&log](const std::string& method, const std::string& path) {
+    return std::count_if(log.begin(), log.end(), [&](const LoggedRequest& q) {
+      return q.server == "as" && q.method == method && q.path == path;
+    });
+  };
+  EXPECT_EQ(count("POST", "/register"), 2) << describe(log);
+  EXPECT_EQ(count("GET", "/authorize"), 2) << describe(log);
+  EXPECT_EQ(count("POST", "/token"), 2) << describe(log);
+}
+
 TEST(OAuthNegative, HttpAuthorizationServerIsNeverContacted) {
   // Refused from the PRM alone: the authorization server's listener sees nothing
   // (and as.example.com would have given a connection or metadata error, not insecure_url).

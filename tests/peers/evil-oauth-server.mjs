@@ -31,6 +31,9 @@
 //   token-200-error      /token: 200 {"error":"access_denied"}
 //   fresh-token-401      tokens are issued, but the RS answers 401 to every one of them
 //   token-not-bearer     /token issues token_type "mac"
+//   forget-client-once   the first code exchange forgets the client that made it and
+//                        answers 401 invalid_client (a registration the AS dropped);
+//                        later ones behave
 import http from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import { listenAndServe, log, parseFlags, readBody, sendJson } from './common.mjs';
@@ -50,11 +53,13 @@ const MODES = [
     'token-error',
     'token-200-error',
     'fresh-token-401',
-    'token-not-bearer'
+    'token-not-bearer',
+    'forget-client-once'
 ];
 
 const values = parseFlags('evil-oauth-server', { mode: { type: 'string', default: 'good' } });
 const mode = values.mode;
+let forgotClient = false; // forget-client-once: whether the client was forgotten already
 if (!MODES.includes(mode)) {
     log(`unknown --mode ${mode}; one of ${MODES.join(', ')}`);
     process.exit(2);
@@ -173,6 +178,11 @@ async function handleAs(req, res, url) {
         if (mode === 'token-200-error') return sendJson(res, 200, { error: 'access_denied' });
         const grant = codes.get(form.get('code'));
         codes.delete(form.get('code')); // single use
+        if (mode === 'forget-client-once' && !forgotClient && grant) {
+            forgotClient = true;
+            clients.delete(grant.clientId);
+            return sendJson(res, 401, { error: 'invalid_client', error_description: 'unknown client' });
+        }
         const verifier = form.get('code_verifier') ?? '';
         if (
             form.get('grant_type') !== 'authorization_code' ||

@@ -6,6 +6,7 @@
 
 #include "exit_codes.hpp"
 #include "output.hpp"
+#include "stdio_proxy.hpp"
 
 namespace mcpauth::app {
 namespace {
@@ -37,6 +38,10 @@ int run_call(const ServerArgs& args, const std::string& tool, const std::string&
   print_tool_result(std::cout, result, args.json);
   session->close();
   return result.is_error() ? kExitToolError : kExitOk;
+}
+
+int run_proxy(const ServerArgs& args) {
+  return run_stdio_proxy(connection_for(args, process_environment()), std::cin, std::cout);
 }
 
 int run_login(const ServerArgs& given) {

@@ -14,6 +14,9 @@ int run_tools(const ServerArgs& args);
 int run_login(const ServerArgs& args);
 int run_call(const ServerArgs& args, const std::string& tool, const std::string& json_arguments);
 
+// stdin/stdout JSON-RPC <-> the remote server, until stdin ends.
+int run_proxy(const ServerArgs& args);
+
 struct LogoutArgs {
   std::string target;  // empty with `all`: every stored grant
   std::string config_path;

@@ -107,6 +107,11 @@ int main(int argc, char** argv) {
   probe->add_flag("--json", probe_json, "Print machine-readable JSON");
   probe->add_option("--timeout", probe_timeout, "Seconds to wait for each answer")->capture_default_str();
 
+  mcpauth::app::ServerArgs proxy_args;
+  auto* proxy = app.add_subcommand(
+      "proxy", "Bridge a stdio MCP host (JSON-RPC lines on stdin/stdout) to a remote server, authorizing as needed");
+  add_server_options(*proxy, proxy_args);
+
   mcpauth::app::ServerArgs call_args;
   std::string tool_name;
   std::string tool_arguments;
@@ -127,6 +132,7 @@ int main(int argc, char** argv) {
     if (login->parsed()) return mcpauth::app::run_login(login_args);
     if (logout->parsed()) return mcpauth::app::run_logout(logout_args);
     if (status->parsed()) return mcpauth::app::run_status(status_args);
+    if (proxy->parsed()) return mcpauth::app::run_proxy(proxy_args);
     if (probe->parsed()) return mcpauth::app::run_probe(probe_url, probe_json, probe_timeout);
     if (call->parsed()) return mcpauth::app::run_call(call_args, tool_name, tool_arguments);
   } catch (const mcpauth::Error& e) {

@@ -228,18 +228,29 @@ bool InteractiveCommand::pump(std::chrono::milliseconds wait) {
   return true;
 }
 
-std::string InteractiveCommand::wait_for_stderr(const std::string& pattern, std::chrono::seconds timeout) {
+std::string InteractiveCommand::wait_for(std::string CommandResult::*stream, const char* name,
+                                         const std::string& pattern, std::chrono::seconds timeout) {
   const std::regex re(pattern);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     std::smatch match;
-    if (std::regex_search(result_.err, match, re)) return match.size() > 1 ? match[1].str() : match[0].str();
+    const std::string& text = result_.*stream;
+    if (std::regex_search(text, match, re)) return match.size() > 1 ? match[1].str() : match[0].str();
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0 || !pump(left)) {
-      throw std::runtime_error("the command did not print /" + pattern + "/ on stderr; it printed:\n" + result_.err);
+      throw std::runtime_error(std::string("the command did not print /") + pattern + "/ on " + name + "; stdout:\n" +
+                               result_.out + "\nstderr:\n" + result_.err);
     }
   }
+}
+
+std::string InteractiveCommand::wait_for_stderr(const std::string& pattern, std::chrono::seconds timeout) {
+  return wait_for(&CommandResult::err, "stderr", pattern, timeout);
+}
+
+std::string InteractiveCommand::wait_for_stdout(const std::string& pattern, std::chrono::seconds timeout) {
+  return wait_for(&CommandResult::out, "stdout", pattern, timeout);
 }
 
 void InteractiveCommand::write_stdin(const std::string& text) {

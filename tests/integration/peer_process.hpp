@@ -64,6 +64,8 @@ class InteractiveCommand {
   // Waits until stderr matches `pattern`; returns the first capture group
   // (or the whole match). Throws std::runtime_error with what was printed on timeout.
   std::string wait_for_stderr(const std::string& pattern, std::chrono::seconds timeout = std::chrono::seconds(30));
+  // The same on stdout (e.g. a proxy's JSON-RPC answers).
+  std::string wait_for_stdout(const std::string& pattern, std::chrono::seconds timeout = std::chrono::seconds(30));
   void write_stdin(const std::string& text);
   void close_stdin();
   // Waits for the exit (killing it after `timeout`) and returns everything it printed.
@@ -80,6 +82,8 @@ class InteractiveCommand {
 
  private:
   bool pump(std::chrono::milliseconds wait);
+  std::string wait_for(std::string CommandResult::*stream, const char* name, const std::string& pattern,
+                       std::chrono::seconds timeout);
 
   pid_t pid_ = -1;
   int stdin_fd_ = -1;

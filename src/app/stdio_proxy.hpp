@@ -1,0 +1,22 @@
+// `mcpauth proxy`: JSON-RPC over stdin/stdout (one message per line, as MCP
+// stdio hosts speak it) bridged to a remote server over Streamable HTTP or
+// legacy HTTP+SSE, with authorization inside. Messages pass through
+// unchanged in both directions (ids are the host's); stdout carries nothing
+// but protocol messages, diagnostics go to stderr.
+//
+// This is the first slice of the proxy issue: forwarding, transport
+// fallback, authorization while the host's initialize waits, errors as
+// JSON-RPC answers, DELETE on end of input. Reconnection and session
+// re-initialization are not here yet (docs/architecture.md).
+#pragma once
+
+#include <iosfwd>
+
+#include "cli_options.hpp"
+
+namespace mcpauth::app {
+
+// Runs until `in` ends; returns the exit code (0 after a clean end).
+int run_stdio_proxy(Connection connection, std::istream& in, std::ostream& out);
+
+}  // namespace mcpauth::app

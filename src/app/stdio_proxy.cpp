@@ -1,6 +1,7 @@
 #include "stdio_proxy.hpp"
 
 #include <atomic>
+#include <condition_variable>
 #include <iostream>
 #include <list>
 #include <mutex>
@@ -15,8 +16,17 @@ namespace mcpauth::app {
 namespace {
 
 namespace rpc = core::jsonrpc;
+using TransportPtr = std::shared_ptr<mcp::Transport>;
 
 constexpr std::size_t kMaxLineBytes = 64u << 20;
+// The id of the proxy's own initialize when it re-creates a session the
+// server forgot; its answer is the proxy's, never the host's.
+constexpr const char* kReinitializeId = "mcpauth-proxy-reinitialize";
+
+bool is_legacy_fallback(const Error& e) {
+  return e.code() == ErrorCode::http_status &&
+         (e.http_status() == 400 || e.http_status() == 404 || e.http_status() == 405);
+}
 
 class StdioProxy {
  public:
@@ -39,14 +49,18 @@ class StdioProxy {
     }
     // End of input: let answers in flight arrive, then end the remote session.
     for (auto& worker : workers_) worker.thread.join();
-    if (transport_) transport_->close();
+    if (auto transport = current()) transport->close();
     return 0;
   }
 
  private:
   void dispatch(rpc::Message message) {
     if (const auto* request = std::get_if<rpc::Request>(&message)) {
-      if (!transport_ || request->method == "initialize") {
+      if (request->method == "initialize") {
+        std::lock_guard lock(state_mutex_);
+        host_initialize_ = *request;  // replayed if the server forgets the session
+      }
+      if (!current() || request->method == "initialize") {
         // The handshake runs before anything else (and while the user consents).
         forward(message);
         return;
@@ -63,25 +77,24 @@ class StdioProxy {
     }
     forward(message);  // notifications and the host's answers keep their order
     if (const auto* notification = std::get_if<rpc::Notification>(&message);
-        notification && notification->method == "notifications/initialized" && transport_) {
-      if (const std::string version = negotiated_version(); !version.empty()) transport_->on_initialized(version);
+        notification && notification->method == "notifications/initialized") {
+      std::lock_guard lock(state_mutex_);
+      if (transport_ && !version_.empty()) transport_->on_initialized(version_);
     }
   }
 
   void forward(const rpc::Message& message) {
     try {
-      if (!transport_) open(first_kind());
+      TransportPtr transport = current();
+      if (!transport) transport = open(first_kind());
       try {
-        transport_->send(message);
+        send_with_fallback(transport, message);
       } catch (const Error& e) {
-        if (!fallback_allowed_ || !is_legacy_fallback(e)) throw;
-        // Not a Streamable HTTP endpoint: the 2024-11-05 HTTP+SSE transport.
-        fallback_allowed_ = false;
-        transport_->close();
-        open(mcp::TransportKind::sse);
-        transport_->send(message);
+        if (e.code() != ErrorCode::session_expired || is_initialize(message)) throw;
+        // The server forgot the session (a restart, an expiry): a new one
+        // with the host's own initialize, then this message again.
+        send_with_fallback(reinitialize(transport), message);
       }
-      fallback_allowed_ = false;
     } catch (const Error& e) {
       std::cerr << "mcpauth proxy: " << e.what() << std::endl;
       if (const auto* request = std::get_if<rpc::Request>(&message)) {
@@ -91,17 +104,66 @@ class StdioProxy {
     }
   }
 
+  static bool is_initialize(const rpc::Message& message) {
+    const auto* request = std::get_if<rpc::Request>(&message);
+    return request && request->method == "initialize";
+  }
+
+  void send_with_fallback(const TransportPtr& transport, const rpc::Message& message) {
+    try {
+      transport->send(message);
+    } catch (const Error& e) {
+      if (!fallback_allowed_.exchange(false) || !is_legacy_fallback(e)) throw;
+      // Not a Streamable HTTP endpoint: the 2024-11-05 HTTP+SSE transport.
+      transport->close();
+      open(mcp::TransportKind::sse)->send(message);
+    }
+    fallback_allowed_ = false;
+  }
+
+  // One new session for all the requests that found the old one gone.
+  TransportPtr reinitialize(const TransportPtr& failed) {
+    std::lock_guard reinit(reinit_mutex_);
+    if (current() != failed) return current();  // another thread already did it
+    rpc::Request initialize;
+    {
+      std::lock_guard lock(state_mutex_);
+      if (!host_initialize_) throw Error(ErrorCode::session_expired, "the server forgot the session before initialize");
+      initialize = *host_initialize_;
+      initialize.id = kReinitializeId;
+      version_.clear();
+      reinit_answered_ = false;
+    }
+    std::cerr << "mcpauth proxy: the server forgot the session; starting a new one" << std::endl;
+    failed->close();
+    TransportPtr fresh = open(kind_of(*failed));
+    fresh->send(initialize);
+    std::string version;
+    {
+      std::lock_guard lock(state_mutex_);
+      if (!reinit_answered_) throw Error(ErrorCode::protocol, "the server did not answer the new initialize");
+      version = version_;
+    }
+    fresh->send(rpc::Notification{"notifications/initialized", nullptr});
+    if (!version.empty()) fresh->on_initialized(version);
+    return fresh;
+  }
+
+  static mcp::TransportKind kind_of(const mcp::Transport& transport) {
+    return transport.kind() == "sse" ? mcp::TransportKind::sse : mcp::TransportKind::streamable_http;
+  }
+
   mcp::TransportKind first_kind() const {
     return connection_.options.transport == mcp::TransportKind::sse ? mcp::TransportKind::sse
                                                                     : mcp::TransportKind::streamable_http;
   }
 
-  static bool is_legacy_fallback(const Error& e) {
-    return e.code() == ErrorCode::http_status &&
-           (e.http_status() == 400 || e.http_status() == 404 || e.http_status() == 405);
+  TransportPtr current() {
+    std::lock_guard lock(state_mutex_);
+    return transport_;
   }
 
-  void open(mcp::TransportKind kind) {
+  TransportPtr open(mcp::TransportKind kind) {
     const auto& options = connection_.options;
     mcp::TransportOptions t;
     t.url = options.url;
@@ -110,31 +172,37 @@ class StdioProxy {
     t.connect_timeout = options.connect_timeout;
     t.request_timeout = options.request_timeout;
     t.max_message_bytes = options.max_message_bytes;
+    TransportPtr transport;
     if (kind == mcp::TransportKind::sse) {
-      transport_ = std::make_unique<mcp::LegacySseTransport>(std::move(t));
+      transport = std::make_shared<mcp::LegacySseTransport>(std::move(t));
     } else {
-      transport_ = std::make_unique<mcp::StreamableHttpTransport>(std::move(t));
-      fallback_allowed_ = options.transport == mcp::TransportKind::automatic;
+      transport = std::make_shared<mcp::StreamableHttpTransport>(std::move(t));
+      if (!current()) fallback_allowed_ = options.transport == mcp::TransportKind::automatic;
     }
-    transport_->start([this](rpc::Message&& m) { from_server(std::move(m)); },
-                      [](const Error& e) { std::cerr << "mcpauth proxy: " << e.what() << std::endl; });
+    transport->start([this](rpc::Message&& m) { from_server(std::move(m)); },
+                     [](const Error& e) { std::cerr << "mcpauth proxy: " << e.what() << std::endl; });
+    std::lock_guard lock(state_mutex_);
+    transport_ = transport;
+    return transport;
   }
 
   void from_server(rpc::Message&& message) {
     if (const auto* response = std::get_if<rpc::Response>(&message)) {
       // The negotiated version, for the transport's later requests and GET stream.
       const auto it = response->result.find("protocolVersion");
+      std::lock_guard lock(state_mutex_);
       if (response->result.is_object() && it != response->result.end() && it->is_string()) {
-        std::lock_guard lock(version_mutex_);
-        if (version_.empty()) version_ = it->get<std::string>();
+        version_ = it->get<std::string>();
+      }
+      if (response->id == kReinitializeId) {
+        reinit_answered_ = true;
+        return;  // the proxy's own handshake
       }
     }
+    if (const auto* error = std::get_if<rpc::ErrorResponse>(&message); error && error->id == kReinitializeId) {
+      return;  // reported through send() failing or the missing answer
+    }
     write(message);
-  }
-
-  std::string negotiated_version() {
-    std::lock_guard lock(version_mutex_);
-    return version_;
   }
 
   void reap_workers() {
@@ -157,10 +225,13 @@ class StdioProxy {
   Connection connection_;
   std::ostream& out_;
   std::mutex out_mutex_;
-  std::unique_ptr<mcp::Transport> transport_;
-  bool fallback_allowed_ = false;
-  std::mutex version_mutex_;
+  std::mutex reinit_mutex_;
+  std::mutex state_mutex_;  // guards what follows
+  TransportPtr transport_;
+  std::optional<rpc::Request> host_initialize_;
   std::string version_;  // from the server's initialize result
+  bool reinit_answered_ = false;
+  std::atomic<bool> fallback_allowed_{false};
   struct Worker {
     std::thread thread;
     std::shared_ptr<std::atomic<bool>> done;

@@ -6,8 +6,9 @@
 //
 // This is the first slice of the proxy issue: forwarding, transport
 // fallback, authorization while the host's initialize waits, errors as
-// JSON-RPC answers, DELETE on end of input. Reconnection and session
-// re-initialization are not here yet (docs/architecture.md).
+// JSON-RPC answers, a new session (with the host's own initialize) when the
+// server forgets the old one, DELETE on end of input. Retry budgets and
+// backoff are not here yet (docs/architecture.md).
 #pragma once
 
 #include <iosfwd>

@@ -89,6 +89,35 @@ TEST(Proxy, AnswersWhatItCannotForwardWithJsonRpcErrors) {
   expect_only_protocol_lines(r.out);
 }
 
+// The server goes away and comes back (same port, no memory of the
+// session): meanwhile the host gets errors, afterwards the proxy opens a new
+// session with the host's own initialize and carries on.
+TEST(Proxy, RecoversWhenTheServerComesBackWithoutTheSession) {
+  auto peer = std::make_unique<PeerProcess>("streamable-server.mjs");
+  const int port = peer->port();
+  const std::string url = peer->url();
+  InteractiveCommand proxy(cli({"proxy", url}));
+  proxy.write_stdin(kInitialize);
+  proxy.wait_for_stdout(R"("id":1,)");
+  proxy.write_stdin(kInitialized);
+  proxy.write_stdin(call(2, "echo", R"({"text":"before"})"));
+  proxy.wait_for_stdout(R"("id":2,[^\n]*before)");
+
+  peer.reset();
+  proxy.write_stdin(call(3, "echo", R"({"text":"while away"})"));
+  proxy.wait_for_stdout(R"("mcpauth_error":"connection"\},[^\n]*"id":3)");
+
+  peer =
+      std::make_unique<PeerProcess>("streamable-server.mjs", std::vector<std::string>{"--port", std::to_string(port)});
+  proxy.write_stdin(call(4, "echo", R"({"text":"after"})"));
+  proxy.wait_for_stdout(R"("id":4,[^\n]*after)");
+  proxy.wait_for_stderr("starting a new one");
+  const auto r = proxy.finish();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find("mcpauth-proxy-reinitialize"), std::string::npos) << "the proxy's own handshake stays its own";
+  expect_only_protocol_lines(r.out);
+}
+
 TEST(Proxy, AuthorizesWhileTheHostsInitializeWaits) {
   PeerProcess peer("oidc-server.mjs");
   InteractiveCommand proxy(cli({"proxy", peer.url()}), {"BROWSER=" + browser()});

@@ -78,8 +78,15 @@ class StdioProxy {
     forward(message);  // notifications and the host's answers keep their order
     if (const auto* notification = std::get_if<rpc::Notification>(&message);
         notification && notification->method == "notifications/initialized") {
-      std::lock_guard lock(state_mutex_);
-      if (transport_ && !version_.empty()) transport_->on_initialized(version_);
+      TransportPtr transport;
+      std::string version;
+      {
+        std::lock_guard lock(state_mutex_);
+        transport = transport_;
+        version = version_;
+      }
+      // Outside the lock: the stream it opens delivers through from_server(), which takes it.
+      if (transport && !version.empty()) transport->on_initialized(version);
     }
   }
 

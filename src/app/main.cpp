@@ -21,8 +21,13 @@ void add_server_options(CLI::App& command, mcpauth::app::ServerArgs& args) {
                      "mcpServers JSON file (default: $MCPAUTH_CONFIG, else $XDG_CONFIG_HOME/mcpauth/config.json)");
   command.add_option("--account", args.account, "OAuth: a name for a second grant at the same server (e.g. work)")
       ->group("OAuth");
-  command.add_option("-t,--transport", args.transport, "auto (Streamable HTTP, then legacy SSE), http, or sse")
-      ->check(CLI::IsMember({"auto", "http", "streamable-http", "sse"}))
+  command
+      .add_option(
+          "-t,--transport", args.transport,
+          "auto (Streamable HTTP, then legacy SSE), http, or sse; mcp-remote's http-first, http-only, sse-first, "
+          "sse-only work too")
+      ->check(
+          CLI::IsMember({"auto", "http", "streamable-http", "sse", "http-first", "http-only", "sse-first", "sse-only"}))
       ->capture_default_str();
   command.add_option("-H,--header", args.headers,
                      "Extra HTTP header \"Name: value\" sent with every request; ${VAR} expands from the environment "

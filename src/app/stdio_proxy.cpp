@@ -93,7 +93,7 @@ class StdioProxy {
   void forward(const rpc::Message& message) {
     try {
       TransportPtr transport = current();
-      if (!transport) transport = open(first_kind());
+      if (!transport) transport = open_first();
       try {
         send_with_fallback(transport, message);
       } catch (const Error& e) {
@@ -160,9 +160,16 @@ class StdioProxy {
     return transport.kind() == "sse" ? mcp::TransportKind::sse : mcp::TransportKind::streamable_http;
   }
 
-  mcp::TransportKind first_kind() const {
-    return connection_.options.transport == mcp::TransportKind::sse ? mcp::TransportKind::sse
-                                                                    : mcp::TransportKind::streamable_http;
+  TransportPtr open_first() {
+    switch (connection_.options.transport) {
+      case mcp::TransportKind::sse: return open(mcp::TransportKind::sse);
+      case mcp::TransportKind::sse_first: try { return open(mcp::TransportKind::sse);
+        } catch (const Error& e) {
+          if (!is_legacy_fallback(e)) throw;
+          return open(mcp::TransportKind::streamable_http);  // no legacy event stream here
+        }
+      default: return open(mcp::TransportKind::streamable_http);
+    }
   }
 
   TransportPtr current() {

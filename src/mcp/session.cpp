@@ -60,10 +60,12 @@ struct Session::Pending {
 };
 
 TransportKind parse_transport_kind(std::string_view text) {
-  if (text == "auto") return TransportKind::automatic;
-  if (text == "http" || text == "streamable-http") return TransportKind::streamable_http;
-  if (text == "sse") return TransportKind::sse;
-  throw Error(ErrorCode::usage, "unknown transport \"" + std::string(text) + "\" (use auto, http or sse)");
+  if (text == "auto" || text == "http-first") return TransportKind::automatic;
+  if (text == "http" || text == "streamable-http" || text == "http-only") return TransportKind::streamable_http;
+  if (text == "sse" || text == "sse-only") return TransportKind::sse;
+  if (text == "sse-first") return TransportKind::sse_first;
+  throw Error(ErrorCode::usage, "unknown transport \"" + std::string(text) +
+                                    "\" (use auto, http or sse; or http-first, http-only, sse-first, sse-only)");
 }
 
 Session::Session(SessionOptions options) : options_(std::move(options)) {
@@ -86,6 +88,20 @@ std::unique_ptr<Session> Session::connect(SessionOptions options) {
     session->open(TransportKind::sse);
     session->initialize(std::min(session->options_.protocol_version, std::string(kLatestLegacyVersion)));
     return session;
+  }
+  if (kind == TransportKind::sse_first) {
+    try {
+      session->open(TransportKind::sse);
+      session->initialize(std::min(session->options_.protocol_version, std::string(kLatestLegacyVersion)));
+      return session;
+    } catch (const Error& e) {
+      if (!is_legacy_fallback_status(e)) throw;
+      // No legacy event stream here: a Streamable HTTP server, most likely.
+      if (session->transport_) session->transport_->close();
+      session->open(TransportKind::streamable_http);
+      session->handshake();
+      return session;
+    }
   }
   session->open(TransportKind::streamable_http);
   try {

@@ -84,6 +84,22 @@ TEST(Cli, HeaderValuesExpandFromTheEnvironment) {
   EXPECT_NE(allowed.out.find("echo"), std::string::npos);
 }
 
+TEST(Cli, McpRemoteTransportNamesWork) {
+  PeerProcess streamable("streamable-server.mjs");
+  PeerProcess sse("sse-server.mjs");
+  for (const auto& [name, url] : std::vector<std::pair<std::string, std::string>>{{"sse-first", streamable.url()},
+                                                                                  {"sse-first", sse.url("/sse")},
+                                                                                  {"sse-only", sse.url("/sse")},
+                                                                                  {"http-only", streamable.url()},
+                                                                                  {"http-first", sse.url("/sse")}}) {
+    const auto r = run_command(cli({"tools", "--transport", name, url}));
+    EXPECT_EQ(r.exit_code, 0) << name << " " << url << ": " << r.err;
+    EXPECT_NE(r.out.find("echo"), std::string::npos) << name << " " << url;
+  }
+  const auto wrong = run_command(cli({"tools", "--transport", "sse-only", streamable.url()}));
+  EXPECT_NE(wrong.exit_code, 0) << "sse-only never falls back";
+}
+
 TEST(Cli, AnUnsetHeaderVariableIsAUsageErrorThatNamesIt) {
   const auto r =
       run_command(cli({"tools", "-H", "Authorization: Bearer ${MCPAUTH_TEST_UNSET_VAR}", "http://127.0.0.1:1/mcp"}));

@@ -73,6 +73,17 @@ TEST(Proxy, FallsBackToLegacySse) {
   expect_only_protocol_lines(r.out);
 }
 
+// mcp-remote's --transport names: sse-first finds no event stream on a
+// Streamable HTTP server and uses Streamable HTTP.
+TEST(Proxy, SseFirstFallsForwardToStreamableHttp) {
+  PeerProcess peer("streamable-server.mjs");
+  InteractiveCommand proxy(cli({"proxy", "--transport", "sse-first", peer.url()}));
+  run_session(proxy);
+  const auto r = proxy.finish();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  expect_only_protocol_lines(r.out);
+}
+
 TEST(Proxy, AnswersWhatItCannotForwardWithJsonRpcErrors) {
   PeerProcess peer("streamable-server.mjs");
   InteractiveCommand proxy(cli({"proxy", peer.url()}));

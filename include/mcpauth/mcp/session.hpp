@@ -30,9 +30,11 @@ enum class TransportKind {
   automatic,        // Streamable HTTP, then legacy SSE on 400/404/405
   streamable_http,  // Streamable HTTP only
   sse,              // legacy HTTP+SSE only
+  sse_first,        // legacy HTTP+SSE, then Streamable HTTP when the stream is refused with 400/404/405
 };
 
-// Parses "auto", "http" (or "streamable-http") and "sse". Throws Error(usage).
+// Parses "auto", "http" (or "streamable-http") and "sse", and mcp-remote's
+// names: "http-first", "http-only", "sse-only", "sse-first". Throws Error(usage).
 TransportKind parse_transport_kind(std::string_view text);
 
 struct SessionOptions {

@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 #include "mcpauth/auth/loopback_consent.hpp"
 #include "mcpauth/core/url.hpp"
@@ -14,6 +16,8 @@
 
 namespace mcpauth::app {
 namespace {
+
+using Json = nlohmann::json;
 
 bool is_token_char(unsigned char c) {
   // RFC 9110 tchar
@@ -39,6 +43,29 @@ class UnavailableConsent final : public auth::ConsentHandler {
  private:
   std::string message_;
 };
+
+// A JSON object given inline or as @file (mcp-remote's convention).
+Json json_argument(const std::string& value, const char* option) {
+  std::string text = value;
+  if (!value.empty() && value.front() == '@') {
+    std::ifstream file(value.substr(1));
+    if (!file) throw Error(ErrorCode::usage, std::string(option) + ": cannot read " + value.substr(1));
+    std::ostringstream content;
+    content << file.rdbuf();
+    text = content.str();
+  }
+  Json parsed = Json::parse(text, nullptr, false);
+  // Never echoed: it may hold a client secret.
+  if (!parsed.is_object()) throw Error(ErrorCode::usage, std::string(option) + " must be a JSON object (or @file)");
+  return parsed;
+}
+
+std::optional<std::string> string_field(const Json& object, const char* name, const char* option) {
+  const auto it = object.find(name);
+  if (it == object.end()) return std::nullopt;
+  if (!it->is_string()) throw Error(ErrorCode::usage, std::string(option) + ": " + name + " must be a string");
+  return it->get<std::string>();
+}
 
 }  // namespace
 
@@ -167,6 +194,19 @@ Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
     a.client.client_metadata_url =
         !args.client_metadata_url.empty() ? std::optional(args.client_metadata_url) : oauth.client_metadata_url;
     a.scope = !args.scope.empty() ? std::optional(args.scope) : oauth.scope;
+    if (!args.static_client_info.empty()) {
+      const Json info = json_argument(args.static_client_info, "--static-oauth-client-info");
+      if (auto id = string_field(info, "client_id", "--static-oauth-client-info")) a.client.client_id = id;
+      if (auto secret = string_field(info, "client_secret", "--static-oauth-client-info"))
+        a.client.client_secret = secret;
+    }
+    if (!args.static_client_metadata.empty()) {
+      const Json metadata = json_argument(args.static_client_metadata, "--static-oauth-client-metadata");
+      if (auto name = string_field(metadata, "client_name", "--static-oauth-client-metadata")) a.client_name = *name;
+      if (auto scope = string_field(metadata, "scope", "--static-oauth-client-metadata"); scope && !a.scope) {
+        a.scope = scope;
+      }
+    }
     a.resource = !args.resource.empty() ? std::optional(args.resource) : oauth.resource;
     a.send_resource = !args.no_resource && oauth.send_resource;
     if (args.device) a.grant = auth::Grant::device_code;

@@ -36,6 +36,11 @@ struct ServerArgs {
   bool no_auth = false;
   bool device = false;  // login with the device authorization grant
   std::string account;  // --account: a second grant at the same server
+  // mcp-remote's spellings: {"client_id", "client_secret"} and DCR metadata
+  // ({"client_name", "scope"}), as JSON or @file.
+  std::string static_client_info;
+  std::string static_client_metadata;
+  std::vector<std::string> ignored_tools;  // proxy: globs of tools hidden from the host
   double consent_timeout_seconds = 300;
 };
 

@@ -41,7 +41,8 @@ int run_call(const ServerArgs& args, const std::string& tool, const std::string&
 }
 
 int run_proxy(const ServerArgs& args) {
-  return run_stdio_proxy(connection_for(args, process_environment()), std::cin, std::cout);
+  return run_stdio_proxy(connection_for(args, process_environment()), ProxyOptions{args.ignored_tools}, std::cin,
+                         std::cout);
 }
 
 int run_login(const ServerArgs& given) {

@@ -116,6 +116,21 @@ int main(int argc, char** argv) {
   auto* proxy = app.add_subcommand(
       "proxy", "Bridge a stdio MCP host (JSON-RPC lines on stdin/stdout) to a remote server, authorizing as needed");
   add_server_options(*proxy, proxy_args);
+  // mcp-remote's command line, so that switching is replacing the command.
+  proxy->add_option("callback-port", proxy_args.callback_port, "OAuth: loopback port for the redirect (as mcp-remote)")
+      ->check(CLI::Range(0, 65535));
+  proxy->add_flag("--disable-resource-parameter", proxy_args.no_resource, "Same as --no-resource (mcp-remote)")
+      ->group("OAuth");
+  proxy
+      ->add_option("--static-oauth-client-info", proxy_args.static_client_info,
+                   "OAuth: {\"client_id\": ..., \"client_secret\": ...} as JSON or @file (mcp-remote)")
+      ->group("OAuth");
+  proxy
+      ->add_option("--static-oauth-client-metadata", proxy_args.static_client_metadata,
+                   "OAuth: registration metadata {\"client_name\", \"scope\"} as JSON or @file (mcp-remote)")
+      ->group("OAuth");
+  proxy->add_option("--ignore-tool", proxy_args.ignored_tools,
+                    "Hide tools whose name matches this glob from the host (repeatable; mcp-remote)");
 
   mcpauth::app::ServerArgs call_args;
   std::string tool_name;

@@ -1,5 +1,8 @@
 #include "stdio_proxy.hpp"
 
+#include <fnmatch.h>
+
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <iostream>
@@ -30,7 +33,8 @@ bool is_legacy_fallback(const Error& e) {
 
 class StdioProxy {
  public:
-  StdioProxy(Connection connection, std::ostream& out) : connection_(std::move(connection)), out_(out) {}
+  StdioProxy(Connection connection, ProxyOptions options, std::ostream& out)
+      : connection_(std::move(connection)), options_(std::move(options)), out_(out) {}
 
   int run(std::istream& in) {
     std::string line;
@@ -56,6 +60,7 @@ class StdioProxy {
  private:
   void dispatch(rpc::Message message) {
     if (const auto* request = std::get_if<rpc::Request>(&message)) {
+      if (refuse_ignored_tool(*request)) return;
       if (request->method == "initialize") {
         std::lock_guard lock(state_mutex_);
         host_initialize_ = *request;  // replayed if the server forgets the session
@@ -109,6 +114,49 @@ class StdioProxy {
                                  rpc::Json{{"mcpauth_error", std::string(to_string(e.code()))}}});
       }
     }
+  }
+
+  bool ignored(const std::string& tool) const {
+    for (const auto& glob : options_.ignored_tools) {
+      if (::fnmatch(glob.c_str(), tool.c_str(), 0) == 0) return true;
+    }
+    return false;
+  }
+
+  // --ignore-tool: a call of a hidden tool is answered here; a tools/list
+  // is remembered so its answer can be filtered.
+  bool refuse_ignored_tool(const rpc::Request& request) {
+    if (options_.ignored_tools.empty()) return false;
+    if (request.method == "tools/list") {
+      std::lock_guard lock(state_mutex_);
+      tool_lists_.push_back(request.id);
+      return false;
+    }
+    if (request.method != "tools/call" || !request.params.is_object()) return false;
+    const auto name = request.params.find("name");
+    if (name == request.params.end() || !name->is_string() || !ignored(name->get<std::string>())) return false;
+    write(rpc::ErrorResponse{request.id, rpc::kInvalidParams,
+                             "mcpauth proxy: the tool " + name->get<std::string>() + " is hidden by --ignore-tool",
+                             nullptr});
+    return true;
+  }
+
+  void filter_tool_list(rpc::Response& response) {
+    {
+      std::lock_guard lock(state_mutex_);
+      const auto it = std::find(tool_lists_.begin(), tool_lists_.end(), response.id);
+      if (it == tool_lists_.end()) return;
+      tool_lists_.erase(it);
+    }
+    auto tools = response.result.find("tools");
+    if (!response.result.is_object() || tools == response.result.end() || !tools->is_array()) return;
+    rpc::Json kept = rpc::Json::array();
+    for (auto& tool : *tools) {
+      const auto name = tool.find("name");
+      if (name != tool.end() && name->is_string() && ignored(name->get<std::string>())) continue;
+      kept.push_back(std::move(tool));
+    }
+    *tools = std::move(kept);
   }
 
   static bool is_initialize(const rpc::Message& message) {
@@ -201,6 +249,9 @@ class StdioProxy {
   }
 
   void from_server(rpc::Message&& message) {
+    if (auto* response = std::get_if<rpc::Response>(&message); response && !options_.ignored_tools.empty()) {
+      filter_tool_list(*response);
+    }
     if (const auto* response = std::get_if<rpc::Response>(&message)) {
       // The negotiated version, for the transport's later requests and GET stream.
       const auto it = response->result.find("protocolVersion");
@@ -237,6 +288,7 @@ class StdioProxy {
   }
 
   Connection connection_;
+  ProxyOptions options_;
   std::ostream& out_;
   std::mutex out_mutex_;
   std::mutex reinit_mutex_;
@@ -245,6 +297,7 @@ class StdioProxy {
   std::optional<rpc::Request> host_initialize_;
   std::string version_;  // from the server's initialize result
   bool reinit_answered_ = false;
+  std::vector<rpc::Id> tool_lists_;  // ids of the host's tools/list requests in flight (--ignore-tool)
   std::atomic<bool> fallback_allowed_{false};
   struct Worker {
     std::thread thread;
@@ -255,8 +308,8 @@ class StdioProxy {
 
 }  // namespace
 
-int run_stdio_proxy(Connection connection, std::istream& in, std::ostream& out) {
-  StdioProxy proxy(std::move(connection), out);
+int run_stdio_proxy(Connection connection, const ProxyOptions& options, std::istream& in, std::ostream& out) {
+  StdioProxy proxy(std::move(connection), options, out);
   return proxy.run(in);
 }
 

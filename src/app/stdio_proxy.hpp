@@ -12,12 +12,18 @@
 #pragma once
 
 #include <iosfwd>
+#include <string>
+#include <vector>
 
 #include "cli_options.hpp"
 
 namespace mcpauth::app {
 
+struct ProxyOptions {
+  std::vector<std::string> ignored_tools;  // globs (fnmatch): hidden from tools/list, refused in tools/call
+};
+
 // Runs until `in` ends; returns the exit code (0 after a clean end).
-int run_stdio_proxy(Connection connection, std::istream& in, std::ostream& out);
+int run_stdio_proxy(Connection connection, const ProxyOptions& options, std::istream& in, std::ostream& out);
 
 }  // namespace mcpauth::app

@@ -84,6 +84,37 @@ TEST(Proxy, SseFirstFallsForwardToStreamableHttp) {
   expect_only_protocol_lines(r.out);
 }
 
+TEST(Proxy, IgnoredToolsAreHiddenAndRefused) {
+  PeerProcess peer("streamable-server.mjs");
+  InteractiveCommand proxy(cli({"proxy", peer.url(), "--ignore-tool", "ec*", "--ignore-tool", "fail"}));
+  proxy.write_stdin(kInitialize);
+  proxy.wait_for_stdout(R"("id":1,)");
+  proxy.write_stdin(kInitialized);
+  proxy.write_stdin(R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})"
+                    "\n");
+  const std::string list = proxy.wait_for_stdout(R"((\{[^\n]*"id":2,[^\n]*\}))");
+  EXPECT_EQ(list.find(R"("name":"echo")"), std::string::npos) << list;
+  EXPECT_EQ(list.find(R"("name":"fail")"), std::string::npos) << list;
+  EXPECT_NE(list.find(R"("name":"add")"), std::string::npos) << list;
+  proxy.write_stdin(call(3, "echo", R"({"text":"x"})"));
+  proxy.wait_for_stdout(
+      R"("code":-32602,"message":"mcpauth proxy: the tool echo is hidden by --ignore-tool"\},"id":3)");
+  const auto r = proxy.finish();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST(Proxy, StaticClientInfoMustBeAJsonObjectAndIsNeverEchoed) {
+  PeerProcess peer("oidc-server.mjs");
+  auto r = testing::run_command(
+      cli({"proxy", peer.url(), "--static-oauth-client-info", R"({"client_id":"c","client_secret": s3cr3t})"}),
+      {"BROWSER="});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.err.find("s3cr3t"), std::string::npos) << r.err;
+  r = testing::run_command(cli({"proxy", peer.url(), "--static-oauth-client-info", "@/nonexistent/client.json"}));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("cannot read /nonexistent/client.json"), std::string::npos) << r.err;
+}
+
 TEST(Proxy, AnswersWhatItCannotForwardWithJsonRpcErrors) {
   PeerProcess peer("streamable-server.mjs");
   InteractiveCommand proxy(cli({"proxy", peer.url()}));

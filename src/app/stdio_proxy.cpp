@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <iostream>
 #include <list>
 #include <mutex>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "mcpauth/mcp/legacy_sse_transport.hpp"
+#include "mcpauth/mcp/session.hpp"
 #include "mcpauth/mcp/streamable_http_transport.hpp"
 
 namespace mcpauth::app {
@@ -25,11 +25,6 @@ constexpr std::size_t kMaxLineBytes = 64u << 20;
 // The id of the proxy's own initialize when it re-creates a session the
 // server forgot; its answer is the proxy's, never the host's.
 constexpr const char* kReinitializeId = "mcpauth-proxy-reinitialize";
-
-bool is_legacy_fallback(const Error& e) {
-  return e.code() == ErrorCode::http_status &&
-         (e.http_status() == 400 || e.http_status() == 404 || e.http_status() == 405);
-}
 
 class StdioProxy {
  public:
@@ -168,7 +163,7 @@ class StdioProxy {
     try {
       transport->send(message);
     } catch (const Error& e) {
-      if (!fallback_allowed_.exchange(false) || !is_legacy_fallback(e)) throw;
+      if (!fallback_allowed_.exchange(false) || !mcp::is_legacy_fallback_status(e)) throw;
       // Not a Streamable HTTP endpoint: the 2024-11-05 HTTP+SSE transport.
       transport->close();
       open(mcp::TransportKind::sse)->send(message);
@@ -213,7 +208,7 @@ class StdioProxy {
       case mcp::TransportKind::sse: return open(mcp::TransportKind::sse);
       case mcp::TransportKind::sse_first: try { return open(mcp::TransportKind::sse);
         } catch (const Error& e) {
-          if (!is_legacy_fallback(e)) throw;
+          if (!mcp::is_legacy_fallback_status(e)) throw;
           return open(mcp::TransportKind::streamable_http);  // no legacy event stream here
         }
       default: return open(mcp::TransportKind::streamable_http);
@@ -227,13 +222,7 @@ class StdioProxy {
 
   TransportPtr open(mcp::TransportKind kind) {
     const auto& options = connection_.options;
-    mcp::TransportOptions t;
-    t.url = options.url;
-    t.http = options.http;
-    t.authorizer = options.authorizer;
-    t.connect_timeout = options.connect_timeout;
-    t.request_timeout = options.request_timeout;
-    t.max_message_bytes = options.max_message_bytes;
+    mcp::TransportOptions t = mcp::transport_options(options);
     TransportPtr transport;
     if (kind == mcp::TransportKind::sse) {
       transport = std::make_shared<mcp::LegacySseTransport>(std::move(t));

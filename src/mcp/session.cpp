@@ -20,11 +20,6 @@ using core::jsonrpc::Response;
 constexpr int kUnsupportedProtocolVersion = -32022;
 constexpr const char* kMetaPrefix = "io.modelcontextprotocol/";
 
-bool is_legacy_fallback_status(const Error& e) {
-  return e.code() == ErrorCode::http_status &&
-         (e.http_status() == 400 || e.http_status() == 404 || e.http_status() == 405);
-}
-
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
@@ -58,6 +53,22 @@ struct Session::Pending {
     if (!settled.exchange(true)) promise.set_exception(std::move(error));
   }
 };
+
+bool is_legacy_fallback_status(const Error& e) {
+  return e.code() == ErrorCode::http_status &&
+         (e.http_status() == 400 || e.http_status() == 404 || e.http_status() == 405);
+}
+
+TransportOptions transport_options(const SessionOptions& options) {
+  TransportOptions t;
+  t.url = options.url;
+  t.http = options.http;
+  t.authorizer = options.authorizer;
+  t.connect_timeout = options.connect_timeout;
+  t.request_timeout = options.request_timeout;
+  t.max_message_bytes = options.max_message_bytes;
+  return t;
+}
 
 TransportKind parse_transport_kind(std::string_view text) {
   if (text == "auto" || text == "http-first") return TransportKind::automatic;
@@ -117,13 +128,7 @@ std::unique_ptr<Session> Session::connect(SessionOptions options) {
 }
 
 void Session::open(TransportKind kind) {
-  TransportOptions t;
-  t.url = options_.url;
-  t.http = options_.http;
-  t.authorizer = options_.authorizer;
-  t.connect_timeout = options_.connect_timeout;
-  t.request_timeout = options_.request_timeout;
-  t.max_message_bytes = options_.max_message_bytes;
+  TransportOptions t = transport_options(options_);
   if (kind == TransportKind::sse) {
     transport_ = std::make_unique<LegacySseTransport>(std::move(t));
   } else {

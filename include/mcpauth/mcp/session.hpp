@@ -57,6 +57,13 @@ struct SessionOptions {
   std::function<Json(const std::string& method, const Json& params)> on_request;
 };
 
+// The options a session's transports are opened with (the proxy opens its own the same way).
+TransportOptions transport_options(const SessionOptions& options);
+
+// Whether an error answering the first POST means "not a Streamable HTTP
+// endpoint" (400, 404, 405): the cue to try the legacy HTTP+SSE transport.
+bool is_legacy_fallback_status(const Error& e);
+
 struct ToolCallResult {
   Json result;  // the whole result: content, structuredContent, isError, ...
   bool is_error() const { return result.value("isError", false); }

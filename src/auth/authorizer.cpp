@@ -1,7 +1,5 @@
 #include "mcpauth/auth/authorizer.hpp"
 
-#include <openssl/rand.h>
-
 #include <array>
 #include <thread>
 
@@ -9,6 +7,7 @@
 #include "mcpauth/core/oauth/pkce.hpp"
 #include "mcpauth/mcp/protocol.hpp"
 #include "mcpauth/version.hpp"
+#include "random.hpp"
 
 namespace mcpauth::auth {
 namespace {
@@ -19,18 +18,8 @@ using core::oauth::ClientRegistration;
 using core::oauth::Clock;
 using core::oauth::TokenSet;
 
-std::array<std::uint8_t, 32> random_bytes() {
-  std::array<std::uint8_t, 32> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-    throw std::runtime_error("the system's random number generator failed");
-  }
-  return bytes;
-}
-
-std::string random_token() {
-  const auto bytes = random_bytes();
-  return core::oauth::base64url(std::span<const std::uint8_t>(bytes));
-}
+using detail::random_bytes;
+using detail::random_token;
 
 std::string bearer_of(const net::HttpRequest& request) {
   const auto value = request.headers.get("Authorization").value_or("");

@@ -1,29 +1,18 @@
 #include "mcpauth/auth/revocation.hpp"
 
-#include <openssl/rand.h>
-
-#include <array>
-
 #include "form_post.hpp"
-#include "mcpauth/core/oauth/encoding.hpp"
 #include "mcpauth/core/oauth/revocation.hpp"
+#include "random.hpp"
 
 namespace mcpauth::auth {
 namespace {
-
-std::string jti() {
-  std::array<std::uint8_t, 16> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-    throw std::runtime_error("the system's random number generator failed");
-  }
-  return core::oauth::base64url(std::span<const std::uint8_t>(bytes));
-}
 
 // One revocation request; true when the server confirmed it.
 bool revoke(net::HttpClient& http, const std::string& endpoint, const std::string& token, const char* hint,
             const core::oauth::ClientRegistration& client, std::chrono::milliseconds timeout,
             std::vector<std::string>& problems) {
-  const auto form = core::oauth::revocation_request(endpoint, token, hint, client, core::oauth::Clock::now(), jti());
+  const auto form =
+      core::oauth::revocation_request(endpoint, token, hint, client, core::oauth::Clock::now(), detail::random_token());
   const net::HttpRequest request = detail::form_post(form, timeout);
   try {
     const auto response = http.send(request);

@@ -141,8 +141,7 @@ bool can_open_browser(const EnvLookup& env) {
 }
 
 Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
-  const std::optional<Config> config =
-      args.config_path.empty() ? load_default_config(env) : std::optional<Config>(load_config(args.config_path));
+  const std::optional<Config> config = load_config_option(args.config_path, env);
   if (config) {
     for (const auto& warning : config->warnings) std::cerr << "mcpauth: " << config->path << ": " << warning << '\n';
   }

@@ -25,21 +25,20 @@ std::string describe(const Target& t) {
   return text;
 }
 
-std::vector<Target> every_grant(store::TokenStore& store) {
+std::vector<Target> every_grant(const StoredGrants& stored) {
   std::vector<Target> out;
-  for (const auto& record : store.list_discovery()) {
-    for (auto& grant : grants_for(store, record.server_url).grants) out.push_back({record.server_url, record, grant});
+  for (const auto& record : stored.servers()) {
+    for (auto& grant : stored.for_server(record.server_url).grants) out.push_back({record.server_url, record, grant});
   }
-  for (auto& grant : unattached_grants(store)) out.push_back({"", std::nullopt, grant});
+  for (auto& grant : stored.unattached()) out.push_back({"", std::nullopt, grant});
   return out;
 }
 
-std::vector<Target> grants_of_server(store::TokenStore& store, const LogoutArgs& args, const EnvLookup& env) {
-  const std::optional<Config> config =
-      args.config_path.empty() ? load_default_config(env) : std::optional<Config>(load_config(args.config_path));
+std::vector<Target> grants_of_server(const StoredGrants& stored, const LogoutArgs& args, const EnvLookup& env) {
+  const std::optional<Config> config = load_config_option(args.config_path, env);
   const ServerConfig server = resolve_server(args.target, config, env);
   const std::string account = args.account.empty() ? server.account : args.account;
-  ServerGrants found = grants_for(store, core::parse_url(server.url).text);
+  ServerGrants found = stored.for_server(core::parse_url(server.url).text);
   std::vector<Target> out;
   for (auto& grant : found.grants) {
     if (args.all || grant.key.account == account) out.push_back({found.url, found.discovery, grant});
@@ -90,7 +89,8 @@ int run_logout(const LogoutArgs& args) {
     throw Error(ErrorCode::usage, "name a server to log out of, or pass --all to log out of every stored server");
   }
   auto store = open_user_store(env);
-  const auto targets = args.target.empty() ? every_grant(*store) : grants_of_server(*store, args, env);
+  const StoredGrants stored(*store);
+  const auto targets = args.target.empty() ? every_grant(stored) : grants_of_server(stored, args, env);
   if (targets.empty()) {
     std::cout << "Nothing to log out of: no tokens are stored" << (args.target.empty() ? "" : " for " + args.target)
               << ".\n";

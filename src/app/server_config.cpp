@@ -378,6 +378,11 @@ std::optional<std::string> default_config_path(const EnvLookup& env) {
   return std::nullopt;
 }
 
+std::optional<Config> load_config_option(const std::string& path, const EnvLookup& env) {
+  if (path.empty()) return load_default_config(env);
+  return load_config(path);
+}
+
 std::optional<Config> load_default_config(const EnvLookup& env) {
   const auto path = default_config_path(env);
   if (!path) return std::nullopt;

@@ -59,6 +59,9 @@ std::optional<std::string> default_config_path(const EnvLookup& env);
 // A path given in $MCPAUTH_CONFIG is an explicit choice: missing is an error.
 std::optional<Config> load_default_config(const EnvLookup& env);
 
+// --config FILE when given (it must exist), else the default file if there is one.
+std::optional<Config> load_config_option(const std::string& path, const EnvLookup& env);
+
 // A URL argument ("://") selects the configured server with the same URL, or
 // an ad-hoc one with that URL; anything else is a server name. The result has
 // its ${VAR} expanded. Throws Error(usage) for an unknown name, a stdio entry,

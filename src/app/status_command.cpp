@@ -1,4 +1,5 @@
 // `mcpauth status`: what is stored per server and account. Never a token.
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -59,8 +60,9 @@ Row row_for(store::TokenStore& store, const std::string& server, const std::stri
   return row;
 }
 
-std::vector<Row> rows_for_server(store::TokenStore& store, const std::string& name, const std::string& url) {
-  const ServerGrants found = grants_for(store, url);
+std::vector<Row> rows_for_server(store::TokenStore& store, const StoredGrants& stored, const std::string& name,
+                                 const std::string& url) {
+  const ServerGrants found = stored.for_server(url);
   std::vector<Row> rows;
   for (const auto& grant : found.grants) rows.push_back(row_for(store, name.empty() ? url : name, url, grant));
   if (rows.empty()) {
@@ -129,13 +131,13 @@ void print_json(const std::vector<Row>& rows) {
 
 int run_status(const StatusArgs& args) {
   const EnvLookup env = process_environment();
-  const std::optional<Config> config =
-      args.config_path.empty() ? load_default_config(env) : std::optional<Config>(load_config(args.config_path));
+  const std::optional<Config> config = load_config_option(args.config_path, env);
   auto store = open_user_store(env);
+  const StoredGrants stored(*store);
   std::vector<Row> rows;
   if (!args.target.empty()) {
     const ServerConfig server = resolve_server(args.target, config, env);
-    rows = rows_for_server(*store, server.name, core::parse_url(server.url).text);
+    rows = rows_for_server(*store, stored, server.name, core::parse_url(server.url).text);
   } else {
     std::vector<std::string> shown;
     if (config) {
@@ -143,20 +145,20 @@ int run_status(const StatusArgs& args) {
         try {
           const ServerConfig resolved = resolve_server(server.name, config, env);
           const std::string url = core::parse_url(resolved.url).text;
-          for (auto& row : rows_for_server(*store, server.name, url)) rows.push_back(std::move(row));
+          for (auto& row : rows_for_server(*store, stored, server.name, url)) rows.push_back(std::move(row));
           shown.push_back(url);
         } catch (const Error& e) {
           rows.push_back({server.name, "", "", "error", std::nullopt, "", "", "", e.what()});
         }
       }
     }
-    for (const auto& record : store->list_discovery()) {
+    for (const auto& record : stored.servers()) {
       if (std::find(shown.begin(), shown.end(), record.server_url) != shown.end()) continue;
-      for (const auto& grant : grants_for(*store, record.server_url).grants) {
+      for (const auto& grant : stored.for_server(record.server_url).grants) {
         rows.push_back(row_for(*store, record.server_url, record.server_url, grant));
       }
     }
-    for (const auto& grant : unattached_grants(*store)) rows.push_back(row_for(*store, grant.key.resource, "", grant));
+    for (const auto& grant : stored.unattached()) rows.push_back(row_for(*store, grant.key.resource, "", grant));
   }
   if (args.json) {
     print_json(rows);

@@ -1,5 +1,7 @@
 #include "stored_grants.hpp"
 
+#include <algorithm>
+
 namespace mcpauth::app {
 namespace {
 
@@ -9,24 +11,27 @@ bool belongs_to(const store::GrantRecord& grant, const store::DiscoveryRecord& r
 
 }  // namespace
 
-ServerGrants grants_for(store::TokenStore& store, const std::string& server_url) {
+StoredGrants::StoredGrants(store::TokenStore& store) : records_(store.list_discovery()), grants_(store.list_grants()) {}
+
+ServerGrants StoredGrants::for_server(const std::string& server_url) const {
   ServerGrants out;
   out.url = server_url;
-  out.discovery = store.load_discovery(server_url);
-  if (!out.discovery) return out;
-  for (auto& grant : store.list_grants()) {
-    if (belongs_to(grant, *out.discovery)) out.grants.push_back(std::move(grant));
+  const auto record = std::find_if(records_.begin(), records_.end(),
+                                   [&](const store::DiscoveryRecord& r) { return r.server_url == server_url; });
+  if (record == records_.end()) return out;
+  out.discovery = *record;
+  for (const auto& grant : grants_) {
+    if (belongs_to(grant, *record)) out.grants.push_back(grant);
   }
   return out;
 }
 
-std::vector<store::GrantRecord> unattached_grants(store::TokenStore& store) {
-  const auto records = store.list_discovery();
+std::vector<store::GrantRecord> StoredGrants::unattached() const {
   std::vector<store::GrantRecord> out;
-  for (auto& grant : store.list_grants()) {
-    bool attached = false;
-    for (const auto& record : records) attached = attached || belongs_to(grant, record);
-    if (!attached) out.push_back(std::move(grant));
+  for (const auto& grant : grants_) {
+    const bool attached = std::any_of(records_.begin(), records_.end(),
+                                      [&](const store::DiscoveryRecord& r) { return belongs_to(grant, r); });
+    if (!attached) out.push_back(grant);
   }
   return out;
 }

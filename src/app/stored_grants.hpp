@@ -1,5 +1,6 @@
-// What the store holds for a server: the discovery record found under its
-// URL and the grants (one per account) made for its resource at its issuer.
+// What the store holds, read once per command (every grant is decrypted
+// once, not once per server): the discovery records by server URL, and the
+// grants (one per account) each record explains by resource and issuer.
 #pragma once
 
 #include <optional>
@@ -16,10 +17,20 @@ struct ServerGrants {
   std::vector<store::GrantRecord> grants;
 };
 
-ServerGrants grants_for(store::TokenStore& store, const std::string& server_url);
+class StoredGrants {
+ public:
+  explicit StoredGrants(store::TokenStore& store);
 
-// Grants whose resource and issuer match no stored discovery record (a
-// server whose URL changed, or written by an embedder): listed by resource.
-std::vector<store::GrantRecord> unattached_grants(store::TokenStore& store);
+  ServerGrants for_server(const std::string& server_url) const;
+  // Every server the store has discovered, in URL order.
+  const std::vector<store::DiscoveryRecord>& servers() const { return records_; }
+  // Grants whose resource and issuer match no discovery record (a server
+  // whose URL changed, or written by an embedder): listed by resource.
+  std::vector<store::GrantRecord> unattached() const;
+
+ private:
+  std::vector<store::DiscoveryRecord> records_;
+  std::vector<store::GrantRecord> grants_;
+};
 
 }  // namespace mcpauth::app

@@ -26,7 +26,7 @@ using testing::cli;
 using testing::PeerProcess;
 using testing::run_command;
 
-const std::string kBrowser = std::string(MCPAUTH_PEERS_DIR) + "/browser-follow.sh";
+const std::string kBrowser = testing::follow_browser();
 // Never contacted: the test consent reads the redirect's Location instead.
 const std::string kRedirectUri = "http://127.0.0.1:9/callback/evil";
 

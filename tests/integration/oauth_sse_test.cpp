@@ -21,7 +21,7 @@ using testing::cli;
 using testing::PeerProcess;
 using testing::run_command;
 
-const std::string kBrowser = std::string(MCPAUTH_PEERS_DIR) + "/browser-follow.sh";
+const std::string kBrowser = testing::follow_browser();
 
 std::size_t count(const std::string& text, const std::string& needle) {
   std::size_t n = 0;

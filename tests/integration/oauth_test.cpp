@@ -20,7 +20,7 @@ using testing::cli;
 using testing::PeerProcess;
 using testing::run_command;
 
-const std::string kBrowser = std::string(MCPAUTH_PEERS_DIR) + "/browser-follow.sh";
+const std::string kBrowser = testing::follow_browser();
 
 TEST(OAuth, LoginRunsTheWholeFlowAndReportsTheGrant) {
   PeerProcess peer("oauth-server.mjs");

@@ -34,6 +34,12 @@ class PeerProcess {
   int port_ = 0;
 };
 
+// A $BROWSER for authorization servers that approve at once: it follows the
+// redirects to mcpauth's loopback callback (tests/peers/browser-follow.sh).
+inline std::string follow_browser() {
+  return std::string(MCPAUTH_PEERS_DIR) + "/browser-follow.sh";
+}
+
 // This test process's own folder (removed at exit). Commands started here get
 // XDG_DATA_HOME=<it>/data and XDG_CONFIG_HOME=<it>/config, so their token
 // store and config are the test's, and MCPAUTH_* variables are not inherited.

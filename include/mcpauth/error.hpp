@@ -55,11 +55,19 @@ class Error : public std::runtime_error {
   const std::string& url() const noexcept { return url_; }
   // The HTTP status that caused the error, or 0.
   int http_status() const noexcept { return http_status_; }
+  // True when the request certainly never reached the peer (no connection
+  // was made), so sending it again cannot make the peer act twice.
+  bool never_sent() const noexcept { return never_sent_; }
+  Error& mark_never_sent() noexcept {
+    never_sent_ = true;
+    return *this;
+  }
 
  private:
   ErrorCode code_;
   std::string url_;
   int http_status_;
+  bool never_sent_ = false;
 };
 
 }  // namespace mcpauth

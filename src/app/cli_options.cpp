@@ -151,7 +151,15 @@ Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
   c.name = server.name;
   c.account = args.account.empty() ? server.account : args.account;
   mcp::SessionOptions& options = c.options;
-  options.url = core::parse_url(server.url).text;  // validates early, with a clear message
+  const core::Url url = core::parse_url(server.url);  // validates early, with a clear message
+  options.url = url.text;
+  if (url.scheme == "http" && !core::is_loopback_host(url.host) && !args.allow_http) {
+    throw Error(ErrorCode::insecure_url,
+                "the server URL " + url.text +
+                    " uses plain http on a host that is not loopback: headers and tokens would travel in clear; use "
+                    "https, or --allow-http for a test server",
+                url.text);
+  }
   // The command line wins over the config file.
   options.transport = mcp::parse_transport_kind(args.transport != "auto" ? args.transport : server.transport);
   options.request_timeout = to_ms(args.timeout_seconds, "--timeout");

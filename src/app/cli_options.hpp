@@ -41,6 +41,9 @@ struct ServerArgs {
   std::string static_client_info;
   std::string static_client_metadata;
   std::vector<std::string> ignored_tools;  // proxy: globs of tools hidden from the host
+  double retry_budget_seconds = 30;        // proxy: how long a message waits for an unreachable server
+  std::string log_file;                    // proxy: --log, diagnostics also to this file
+  bool allow_http = false;                 // plain http to a host that is not loopback (test servers)
   double consent_timeout_seconds = 300;
 };
 

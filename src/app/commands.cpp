@@ -3,8 +3,10 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <optional>
 
 #include "exit_codes.hpp"
+#include "log_tee.hpp"
 #include "output.hpp"
 #include "stdio_proxy.hpp"
 
@@ -41,8 +43,12 @@ int run_call(const ServerArgs& args, const std::string& tool, const std::string&
 }
 
 int run_proxy(const ServerArgs& args) {
-  return run_stdio_proxy(connection_for(args, process_environment()), ProxyOptions{args.ignored_tools}, std::cin,
-                         std::cout);
+  std::optional<LogTee> log;
+  if (!args.log_file.empty()) log.emplace(args.log_file);
+  ProxyOptions options;
+  options.ignored_tools = args.ignored_tools;
+  options.retry_budget = std::chrono::milliseconds(static_cast<long long>(args.retry_budget_seconds * 1000));
+  return run_stdio_proxy(connection_for(args, process_environment()), options, std::cin, std::cout);
 }
 
 int run_login(const ServerArgs& given) {

@@ -36,6 +36,9 @@ void add_server_options(CLI::App& command, mcpauth::app::ServerArgs& args) {
   command.add_option("--connect-timeout", args.connect_timeout_seconds, "Seconds to wait for a connection")
       ->capture_default_str();
   command.add_flag("--json", args.json, "Print machine-readable JSON");
+  command.add_flag("--allow-http", args.allow_http,
+                   "Allow a plain http:// server URL on a host that is not loopback (test servers; headers travel "
+                   "in clear, and OAuth still requires https)");
 
   // OAuth: used when the server answers 401 (and no static Authorization header is given).
   command.add_option("--client-id", args.client_id, "OAuth: a pre-registered client id")->group("OAuth");
@@ -131,6 +134,14 @@ int main(int argc, char** argv) {
       ->group("OAuth");
   proxy->add_option("--ignore-tool", proxy_args.ignored_tools,
                     "Hide tools whose name matches this glob from the host (repeatable; mcp-remote)");
+  proxy
+      ->add_option("--retry-budget", proxy_args.retry_budget_seconds,
+                   "Seconds a message waits (retrying with backoff) for an unreachable server before the host gets "
+                   "an error")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->capture_default_str();
+  proxy->add_option("--log", proxy_args.log_file,
+                    "Also write diagnostics to this file (created 0600, appended; never holds a token)");
 
   mcpauth::app::ServerArgs call_args;
   std::string tool_name;

@@ -1,16 +1,13 @@
 // `mcpauth proxy`: JSON-RPC over stdin/stdout (one message per line, as MCP
 // stdio hosts speak it) bridged to a remote server over Streamable HTTP or
-// legacy HTTP+SSE, with authorization inside. Messages pass through
-// unchanged in both directions (ids are the host's); stdout carries nothing
-// but protocol messages, diagnostics go to stderr.
-//
-// This is the first slice of the proxy issue: forwarding, transport
-// fallback, authorization while the host's initialize waits, errors as
-// JSON-RPC answers, a new session (with the host's own initialize) when the
-// server forgets the old one, DELETE on end of input. Retry budgets and
-// backoff are not here yet (docs/architecture.md).
+// legacy HTTP+SSE, with authorization inside. The forwarding itself (fallback,
+// retries, new sessions, hidden tools) is mcp::Bridge; this file is the stdio
+// side: line framing, which messages may run concurrently, and the end of
+// input. stdout carries nothing but protocol messages; diagnostics go to
+// stderr (and the --log file).
 #pragma once
 
+#include <chrono>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -20,7 +17,8 @@
 namespace mcpauth::app {
 
 struct ProxyOptions {
-  std::vector<std::string> ignored_tools;  // globs (fnmatch): hidden from tools/list, refused in tools/call
+  std::vector<std::string> ignored_tools;          // globs (fnmatch): hidden from tools/list, refused in tools/call
+  std::chrono::milliseconds retry_budget{30'000};  // how long a message waits for an unreachable server
 };
 
 // Runs until `in` ends; returns the exit code (0 after a clean end).

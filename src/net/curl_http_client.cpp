@@ -112,11 +112,13 @@ size_t on_write(char* data, size_t size, size_t count, void* user) {
     case CURLE_COULDNT_RESOLVE_PROXY:
       throw Error(ErrorCode::connection,
                   where + " failed: cannot resolve the host name (" + what + "); check the URL and your network",
-                  request.url);
+                  request.url)
+          .mark_never_sent();
     case CURLE_COULDNT_CONNECT:
       throw Error(ErrorCode::connection,
                   where + " failed: cannot connect (" + what + "); is the server running and the port right?",
-                  request.url);
+                  request.url)
+          .mark_never_sent();
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_SSL_CERTPROBLEM:

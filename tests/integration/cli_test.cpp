@@ -131,5 +131,17 @@ TEST(Cli, TransportSseIsHonoured) {
   EXPECT_EQ(r.out, "x\n");
 }
 
+// Plain http off loopback would carry headers (and tokens) in clear: refused
+// unless the user says it is a test server.
+TEST(Cli, PlainHttpOffLoopbackNeedsAllowHttp) {
+  auto r = run_command(cli({"tools", "http://192.0.2.1:9/mcp", "--no-auth"}));
+  EXPECT_EQ(r.exit_code, 6) << r.err;
+  EXPECT_NE(r.err.find("--allow-http"), std::string::npos) << r.err;
+  // Allowed, it gets as far as connecting (TEST-NET-1: nothing answers).
+  r = run_command(cli({"tools", "http://192.0.2.1:9/mcp", "--no-auth", "--allow-http", "--connect-timeout", "1"}));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_EQ(r.err.find("--allow-http"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace mcpauth

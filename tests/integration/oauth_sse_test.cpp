@@ -91,7 +91,7 @@ TEST(OAuthSse, TheLibraryAuthorizesOnceForTheStreamAndTheMessages) {
   auto authorizer = std::make_shared<auth::Authorizer>(options);
   auto session = mcp::Session::connect(
       {.url = peer.url("/sse"), .transport = mcp::TransportKind::sse, .http = http, .authorizer = authorizer});
-  EXPECT_EQ(session->list_tools().size(), 6u);
+  EXPECT_EQ(session->list_tools().size(), 7u);
   EXPECT_EQ(session->call_tool("add", {{"a", 1}, {"b", 2}}).result.at("content").at(0).at("text"), "3");
   EXPECT_EQ(authorizer->authorizations(), 1);
   const auto info = authorizer->info();

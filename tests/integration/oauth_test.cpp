@@ -65,7 +65,7 @@ TEST(OAuth, TheLibraryAuthorizesOnceAndReusesTheToken) {
   options.consent = std::make_shared<auth::LoopbackConsent>(auth::LoopbackConsentOptions{.notify = [](auto&) {}});
   auto authorizer = std::make_shared<auth::Authorizer>(options);
   auto session = mcp::Session::connect({.url = peer.url(), .http = http, .authorizer = authorizer});
-  EXPECT_EQ(session->list_tools().size(), 6u);
+  EXPECT_EQ(session->list_tools().size(), 7u);
   EXPECT_EQ(session->call_tool("add", {{"a", 1}, {"b", 2}}).result.at("content").at(0).at("text"), "3");
   EXPECT_EQ(authorizer->authorizations(), 1);
   const auto info = authorizer->info();

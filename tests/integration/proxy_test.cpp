@@ -3,7 +3,16 @@
 // else there), against real servers over both transports and through OAuth.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <regex>
 #include <sstream>
+#include <thread>
 
 #include "mcpauth/core/jsonrpc.hpp"
 #include "oidc_peer.hpp"
@@ -12,8 +21,11 @@
 namespace mcpauth {
 namespace {
 
+using testing::as_requests;
 using testing::browser;
 using testing::cli;
+using testing::count_requests;
+using testing::describe;
 using testing::InteractiveCommand;
 using testing::PeerProcess;
 
@@ -97,8 +109,7 @@ TEST(Proxy, IgnoredToolsAreHiddenAndRefused) {
   EXPECT_EQ(list.find(R"("name":"fail")"), std::string::npos) << list;
   EXPECT_NE(list.find(R"("name":"add")"), std::string::npos) << list;
   proxy.write_stdin(call(3, "echo", R"({"text":"x"})"));
-  proxy.wait_for_stdout(
-      R"("code":-32602,"message":"mcpauth proxy: the tool echo is hidden by --ignore-tool"\},"id":3)");
+  proxy.wait_for_stdout(R"re("code":-32602,"message":"mcpauth: the tool echo is hidden \(--ignore-tool\)"\},"id":3)re");
   const auto r = proxy.finish();
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
@@ -117,7 +128,7 @@ TEST(Proxy, StaticClientInfoMustBeAJsonObjectAndIsNeverEchoed) {
 
 TEST(Proxy, AnswersWhatItCannotForwardWithJsonRpcErrors) {
   PeerProcess peer("streamable-server.mjs");
-  InteractiveCommand proxy(cli({"proxy", peer.url()}));
+  InteractiveCommand proxy(cli({"proxy", peer.url(), "--retry-budget", "0"}));
   proxy.write_stdin("this is not json\n");
   proxy.wait_for_stdout(R"("code":-32700)");
   proxy.write_stdin(kInitialize);
@@ -138,7 +149,7 @@ TEST(Proxy, RecoversWhenTheServerComesBackWithoutTheSession) {
   auto peer = std::make_unique<PeerProcess>("streamable-server.mjs");
   const int port = peer->port();
   const std::string url = peer->url();
-  InteractiveCommand proxy(cli({"proxy", url}));
+  InteractiveCommand proxy(cli({"proxy", url, "--retry-budget", "0"}));
   proxy.write_stdin(kInitialize);
   proxy.wait_for_stdout(R"("id":1,)");
   proxy.write_stdin(kInitialized);
@@ -156,7 +167,7 @@ TEST(Proxy, RecoversWhenTheServerComesBackWithoutTheSession) {
   proxy.wait_for_stderr("starting a new one");
   const auto r = proxy.finish();
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out.find("mcpauth-proxy-reinitialize"), std::string::npos) << "the proxy's own handshake stays its own";
+  EXPECT_EQ(r.out.find("mcpauth-bridge-reinitialize"), std::string::npos) << "the proxy's own handshake stays its own";
   expect_only_protocol_lines(r.out);
 }
 
@@ -167,6 +178,171 @@ TEST(Proxy, AuthorizesWhileTheHostsInitializeWaits) {
   const auto r = proxy.finish();
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("Authorized by"), std::string::npos) << r.err;  // progress on stderr, not stdout
+  expect_only_protocol_lines(r.out);
+}
+
+// Within the retry budget nothing is lost: a call the host sends while the
+// server is down waits, and is answered once the server is back (in a new
+// session, since the restarted server forgot the old one).
+TEST(Proxy, ACallSentWhileTheServerIsDownIsAnsweredWhenItReturns) {
+  auto peer = std::make_unique<PeerProcess>("streamable-server.mjs");
+  const int port = peer->port();
+  InteractiveCommand proxy(cli({"proxy", peer->url(), "--retry-budget", "120"}));
+  proxy.write_stdin(kInitialize);
+  proxy.wait_for_stdout(R"("id":1,)");
+  proxy.write_stdin(kInitialized);
+
+  peer.reset();
+  proxy.write_stdin(call(2, "echo", R"({"text":"sent while away"})"));
+  proxy.wait_for_stderr("trying again in");  // it found the server gone and keeps trying
+  peer =
+      std::make_unique<PeerProcess>("streamable-server.mjs", std::vector<std::string>{"--port", std::to_string(port)});
+  proxy.wait_for_stdout(R"("id":2,[^\n]*sent while away)", std::chrono::seconds(60));
+  proxy.write_stdin(call(3, "add", R"({"a":2,"b":3})"));
+  proxy.wait_for_stdout(R"("id":3,[^\n]*"text":"5")");
+  const auto r = proxy.finish();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find("mcpauth_error"), std::string::npos) << r.out;
+  expect_only_protocol_lines(r.out);
+}
+
+// The server closes a call's SSE stream in the middle; the transport resumes
+// it with Last-Event-ID and the host gets every message exactly once.
+TEST(Proxy, AStreamCutInTheMiddleIsResumedWithNothingLostOrTwice) {
+  PeerProcess peer("streamable-server.mjs", {"--retry-ms", "50"});
+  InteractiveCommand proxy(cli({"proxy", peer.url()}));
+  proxy.write_stdin(kInitialize);
+  proxy.wait_for_stdout(R"("id":1,)");
+  proxy.write_stdin(kInitialized);
+  proxy.write_stdin(call(2, "progress", R"({"steps":4,"cut_after":2})"));
+  proxy.wait_for_stdout(R"("id":2,[^\n]*done 4)");
+  const auto r = proxy.finish();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  for (int step = 1; step <= 4; ++step) {
+    const std::string data = "\"step " + std::to_string(step) + "/4\"";
+    const auto first = r.out.find(data);
+    EXPECT_NE(first, std::string::npos) << "step " << step << " lost:\n" << r.out;
+    EXPECT_EQ(r.out.find(data, first + 1), std::string::npos) << "step " << step << " twice:\n" << r.out;
+  }
+  const auto done = r.out.find("done 4");
+  EXPECT_EQ(r.out.find("done 4", done + 1), std::string::npos) << r.out;
+  expect_only_protocol_lines(r.out);
+}
+
+struct TransportCase {
+  const char* name;
+  const char* script;
+  const char* path;
+};
+
+class ProxyServerRequests : public ::testing::TestWithParam<TransportCase> {};
+
+// Sampling, elicitation and roots requests from the server reach the host
+// with the server's ids, and the host's answers go back to the server.
+TEST_P(ProxyServerRequests, ReachTheHostAndTheirAnswersGoBack) {
+  PeerProcess peer(GetParam().script);
+  InteractiveCommand proxy(cli({"proxy", peer.url(GetParam().path)}));
+  proxy.write_stdin(
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
+      R"("capabilities":{"sampling":{},"elicitation":{},"roots":{}},"clientInfo":{"name":"host","version":"1"}}})"
+      "\n");
+  proxy.wait_for_stdout(R"("id":1,)");
+  proxy.write_stdin(kInitialized);
+  struct Ask {
+    const char* method;
+    const char* result;
+    const char* expect;
+  };
+  const Ask asks[] = {
+      {"sampling/createMessage",
+       R"({"role":"assistant","content":{"type":"text","text":"hi from the host"},)"
+       R"("model":"host-model"})",
+       "hi from the host"},
+      {"elicitation/create", R"({"action":"accept","content":{"name":"Ada"}})", "Ada"},
+      {"roots/list", R"({"roots":[{"uri":"file:///work","name":"work"}]})", "file:///work"},
+  };
+  int id = 10;
+  for (const auto& ask : asks) {
+    proxy.write_stdin(call(id, "ask_client", std::string(R"({"method":")") + ask.method + "\"}"));
+    const std::string server_id =
+        proxy.wait_for_stdout(std::string(R"(\{"id":([^,]+),"jsonrpc":"2.0","method":")") + ask.method + "\"");
+    proxy.write_stdin(R"({"jsonrpc":"2.0","id":)" + server_id + R"(,"result":)" + ask.result + "}\n");
+    proxy.wait_for_stdout(R"("id":)" + std::to_string(id) + R"(,[^\n]*)" + ask.expect);
+    ++id;
+  }
+  const auto r = proxy.finish();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  expect_only_protocol_lines(r.out);
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, ProxyServerRequests,
+                         ::testing::Values(TransportCase{"streamable_http", "streamable-server.mjs", "/mcp"},
+                                           TransportCase{"legacy_sse", "sse-server.mjs", "/sse"}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+// Hosts restart their stdio servers often. With a stored grant whose access
+// token has expired, a burst of proxies refreshes once (single-flight across
+// processes) and never opens a browser.
+TEST(Proxy, ManyQuickReconnectsWithAnExpiredTokenRefreshOnceAndNeverOpenABrowser) {
+  // The refreshed token stays fresh for half its lifetime (3 s), long
+  // enough for every round below.
+  PeerProcess peer("oidc-server.mjs", {"--access-ttl", "6"});
+  const auto login = testing::run_command(cli({"login", peer.url()}), {"BROWSER=" + browser()});
+  ASSERT_EQ(login.exit_code, 0) << login.err;
+  // Wait (observably, with a deadline) until the stored access token has expired.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (testing::run_command(cli({"status", peer.url(), "--json"})).out.find("\"refresh-only\"") ==
+         std::string::npos) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the token never expired";
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  std::vector<std::unique_ptr<InteractiveCommand>> proxies;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 4; ++i) {
+      proxies.push_back(std::make_unique<InteractiveCommand>(cli({"proxy", peer.url()}),
+                                                             std::vector<std::string>{"BROWSER=/bin/false"}));
+      auto& proxy = *proxies.back();
+      proxy.write_stdin(kInitialize);
+      proxy.write_stdin(kInitialized);
+      proxy.write_stdin(R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})"
+                        "\n");
+    }
+    for (auto& proxy : proxies) proxy->wait_for_stdout(R"("id":2,"jsonrpc":"2.0","result":\{"tools")");
+    for (auto& proxy : proxies) {
+      const auto r = proxy->finish();
+      EXPECT_EQ(r.exit_code, 0) << r.err;
+    }
+    proxies.clear();
+  }
+  const auto requests = as_requests(peer);
+  EXPECT_EQ(count_requests(requests, "/oidc/token", "refresh_token"), 1) << describe(requests);
+  EXPECT_EQ(count_requests(requests, "/oidc/auth"), 1) << "only the login's browser flow:\n" << describe(requests);
+}
+
+// Hosts often swallow a stdio server's stderr: --log keeps the diagnostics
+// in a private file as well, stamped, and stdout stays protocol-only.
+TEST(Proxy, LogFileGetsTheDiagnosticsPrivately) {
+  PeerProcess peer("streamable-server.mjs");
+  const std::string log = testing::test_home() + "/proxy-" + std::to_string(::getpid()) + ".log";
+  std::remove(log.c_str());
+  InteractiveCommand proxy(cli({"proxy", peer.url(), "--retry-budget", "0", "--log", log}));
+  proxy.write_stdin(kInitialize);
+  proxy.wait_for_stdout(R"("id":1,)");
+  peer.stop();
+  proxy.write_stdin(call(2, "echo", R"({"text":"x"})"));
+  proxy.wait_for_stdout(R"("mcpauth_error":"connection")");
+  const auto r = proxy.finish();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(log);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find("cannot connect"), std::string::npos) << text.str();
+  EXPECT_NE(r.err.find("cannot connect"), std::string::npos) << "still on stderr too: " << r.err;
+  EXPECT_TRUE(std::regex_search(text.str(), std::regex(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \[\d+\] mcpauth proxy: )")))
+      << text.str();
+  struct stat st {};
+  ASSERT_EQ(::stat(log.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
   expect_only_protocol_lines(r.out);
 }
 

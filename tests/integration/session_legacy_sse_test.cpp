@@ -66,7 +66,7 @@ TEST(LegacySse, RefusesAnEndpointOnAnotherOrigin) {
 TEST(LegacySse, PaginatesToo) {
   PeerProcess peer("sse-server.mjs", {"--page-size", "2", "--extra-tools", "3"});
   auto session = mcp::Session::connect({.url = peer.url("/sse"), .transport = mcp::TransportKind::sse});
-  EXPECT_EQ(session->list_tools().size(), 9u);
+  EXPECT_EQ(session->list_tools().size(), 10u);
 }
 
 }  // namespace

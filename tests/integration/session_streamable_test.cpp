@@ -67,7 +67,7 @@ TEST(StreamableHttp, FollowsPaginationAcrossPages) {
   PeerProcess peer("streamable-server.mjs", {"--page-size", "2", "--extra-tools", "7"});
   auto session = mcp::Session::connect({.url = peer.url()});
   const auto tools = session->list_tools();
-  EXPECT_EQ(tools.size(), 6u + 7u);  // six regular tools and seven extra ones, over seven pages
+  EXPECT_EQ(tools.size(), 7u + 7u);  // seven regular tools and seven extra ones, over seven pages
   auto tool_names = names(tools);
   std::sort(tool_names.begin(), tool_names.end());
   EXPECT_EQ(std::adjacent_find(tool_names.begin(), tool_names.end()), tool_names.end()) << "no tool twice";

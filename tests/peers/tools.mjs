@@ -1,7 +1,15 @@
 // The tools every SDK-based peer offers, on the SDK's low-level Server class
 // (McpServer does not paginate tools/list; here --page-size does).
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import {
+    CallToolRequestSchema,
+    CreateMessageResultSchema,
+    ElicitResultSchema,
+    ErrorCode,
+    ListRootsResultSchema,
+    ListToolsRequestSchema,
+    McpError
+} from '@modelcontextprotocol/sdk/types.js';
 import { log } from './common.mjs';
 
 const MAX_BIG_BYTES = 256 * 1024 * 1024;
@@ -31,6 +39,22 @@ function numberArg(args, name, { integer = false, min, max, optional = false, fa
 const DELAY_MS = {
     type: 'number',
     description: 'milliseconds to wait (optional)'
+};
+
+// What ask_client sends for each method, and the schema of the answer.
+const CLIENT_REQUESTS = {
+    'sampling/createMessage': {
+        params: { messages: [{ role: 'user', content: { type: 'text', text: 'say hi' } }], maxTokens: 10 },
+        schema: CreateMessageResultSchema
+    },
+    'elicitation/create': {
+        params: {
+            message: 'your name?',
+            requestedSchema: { type: 'object', properties: { name: { type: 'string' } } }
+        },
+        schema: ElicitResultSchema
+    },
+    'roots/list': { params: {}, schema: ListRootsResultSchema }
 };
 
 // name -> { description, inputSchema, run(args, extra, server) }
@@ -74,13 +98,21 @@ const BASE_TOOLS = {
             type: 'object',
             properties: {
                 steps: { type: 'integer', minimum: 0, maximum: 10000 },
-                delay_ms: { ...DELAY_MS, description: 'pause before each step, default 10' }
+                delay_ms: { ...DELAY_MS, description: 'pause before each step, default 10' },
+                cut_after: {
+                    type: 'integer',
+                    description: "after this step, close the request's SSE stream (the client resumes it)"
+                }
             },
             required: ['steps']
         },
         async run(args, extra) {
             const steps = numberArg(args, 'steps', { integer: true, min: 0, max: 10000 });
             const delay = numberArg(args, 'delay_ms', { min: 0, max: 60000, optional: true, fallback: 10 });
+            const cutAfter = numberArg(args, 'cut_after', { integer: true, min: 1, max: steps, optional: true });
+            if (cutAfter !== undefined && !extra.closeSSEStream) {
+                throw badParams('cut_after needs a stateful Streamable HTTP session with an event store');
+            }
             const token = extra._meta?.progressToken;
             for (let i = 1; i <= steps; i++) {
                 if (delay > 0) await sleep(delay);
@@ -95,6 +127,10 @@ const BASE_TOOLS = {
                     method: 'notifications/message',
                     params: { level: 'info', logger: 'progress', data: `step ${i}/${steps}` }
                 });
+                if (i === cutAfter) {
+                    log(`closing the SSE stream of a progress call after step ${i}`);
+                    extra.closeSSEStream();
+                }
             }
             return text(`done ${steps}`);
         }
@@ -104,6 +140,22 @@ const BASE_TOOLS = {
         inputSchema: { type: 'object', properties: {} },
         async run() {
             return { ...text('this tool always fails'), isError: true };
+        }
+    },
+    ask_client: {
+        description:
+            'Sends the client a request on the tool call\'s stream (`method`: sampling/createMessage, ' +
+            'elicitation/create or roots/list) and returns its result as JSON text: server-initiated requests.',
+        inputSchema: {
+            type: 'object',
+            properties: { method: { type: 'string', enum: Object.keys(CLIENT_REQUESTS) } },
+            required: ['method']
+        },
+        async run(args, extra) {
+            const request = CLIENT_REQUESTS[args?.method];
+            if (!request) throw badParams(`argument 'method' must be one of ${Object.keys(CLIENT_REQUESTS)}`);
+            const result = await extra.sendRequest({ method: args.method, params: request.params }, request.schema);
+            return text(JSON.stringify(result));
         }
     },
     notify_later: {

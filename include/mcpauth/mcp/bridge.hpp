@@ -1,0 +1,86 @@
+// A Bridge carries the JSON-RPC messages of one downstream client (a stdio
+// host behind `mcpauth proxy`, a local session of `mcpauth gateway`) to one
+// remote MCP session and back, unchanged: ids are the client's, and so are
+// the initialize parameters. What it adds is what a client that cannot do
+// it itself needs:
+//
+// - the transport: Streamable HTTP or legacy HTTP+SSE as SessionOptions
+//   says, with the fallback of `automatic` / `sse_first` on the first message;
+// - authorization: whatever RequestAuthorizer the options carry (the OAuth
+//   Authorizer consents, refreshes and steps up inside forward());
+// - a new session with the client's own initialize when the server forgets
+//   the old one (404 on a known session id), then the message again;
+// - retries with exponential backoff, within a budget, while the server is
+//   unreachable. Only what certainly never reached the server is sent again
+//   (a refused connection, a 503) — plus requests that are safe to repeat
+//   (ping, initialize, */list, resources/read, ...). Nothing else is ever
+//   sent twice; it is answered with an error instead.
+//
+// A request the bridge cannot forward is answered through `deliver` with a
+// JSON-RPC error whose data.mcpauth_error names the ErrorCode, so a client
+// never waits for an answer that will not come.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mcpauth/core/jsonrpc.hpp"
+#include "mcpauth/mcp/session.hpp"
+
+namespace mcpauth::mcp {
+
+struct BridgeOptions {
+  SessionOptions session;  // url, transport choice, http client, authorizer, timeouts (callbacks unused)
+  // How long a message may wait for an unreachable server before it is answered with an error.
+  std::chrono::milliseconds retry_budget{30'000};
+  std::chrono::milliseconds first_backoff{200};
+  std::chrono::milliseconds max_backoff{5'000};
+  // Globs (fnmatch) of tools hidden from the client: filtered out of tools/list, refused in tools/call.
+  std::vector<std::string> ignored_tools;
+  // Diagnostics for people (never a token); empty: none.
+  std::function<void(const std::string&)> log;
+};
+
+// JSON-RPC error code of the answers the bridge writes itself.
+inline constexpr int kBridgeErrorCode = -32603;
+
+class Bridge {
+ public:
+  // Messages from the server (answers, notifications, server requests) and
+  // the bridge's own error answers. Called from several threads, one call at
+  // a time (the bridge serialises them).
+  using Deliver = std::function<void(core::jsonrpc::Message&&)>;
+
+  Bridge(BridgeOptions options, Deliver deliver);
+  ~Bridge();
+  Bridge(const Bridge&) = delete;
+  Bridge& operator=(const Bridge&) = delete;
+
+  // Sends one message of the client. Thread-safe. Blocks until the message
+  // is with the server (for a Streamable HTTP request: until its answer has
+  // been delivered), or until it was answered with an error. Never throws.
+  // `notifications/initialized` also opens the server's event stream.
+  void forward(const core::jsonrpc::Message& message);
+
+  // Whether a transport is open (the first message opened it).
+  bool connected() const;
+  // "streamable-http" or "sse" once connected, else "".
+  std::string transport_name() const;
+
+  // Ends the remote session (DELETE for Streamable HTTP) and stops its
+  // streams. Idempotent; forward() after close() answers with an error.
+  void close();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Whether a request may be sent again after a failure that may have reached
+// the server (it changes nothing there): ping, initialize, */list, reads.
+bool is_safe_to_repeat(const std::string& method);
+
+}  // namespace mcpauth::mcp

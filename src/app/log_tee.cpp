@@ -1,0 +1,88 @@
+#include "log_tee.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <iostream>
+#include <mutex>
+
+#include "mcpauth/error.hpp"
+
+namespace mcpauth::app {
+
+// Passes characters to the original stderr buffer and collects lines for
+// the file; a complete line is written with one write() so lines of
+// several threads (or processes sharing the file) never interleave.
+class LogTee::Buffer : public std::streambuf {
+ public:
+  Buffer(std::streambuf* stderr_buffer, int fd) : stderr_(stderr_buffer), fd_(fd) {}
+  ~Buffer() override {
+    std::lock_guard lock(mutex_);
+    if (!line_.empty()) write_line_locked();
+    ::close(fd_);
+  }
+
+ protected:
+  int_type overflow(int_type ch) override {
+    if (traits_type::eq_int_type(ch, traits_type::eof())) return traits_type::not_eof(ch);
+    std::lock_guard lock(mutex_);
+    stderr_->sputc(traits_type::to_char_type(ch));
+    line_.push_back(traits_type::to_char_type(ch));
+    if (ch == '\n') write_line_locked();
+    return ch;
+  }
+
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    std::lock_guard lock(mutex_);
+    stderr_->sputn(s, n);
+    for (std::streamsize i = 0; i < n; ++i) {
+      line_.push_back(s[i]);
+      if (s[i] == '\n') write_line_locked();
+    }
+    return n;
+  }
+
+  int sync() override {
+    std::lock_guard lock(mutex_);
+    return stderr_->pubsync();
+  }
+
+ private:
+  void write_line_locked() {
+    char stamp[64];
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    const std::size_t n = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    std::string record = std::string(stamp, n) + " [" + std::to_string(::getpid()) + "] " + line_;
+    if (record.back() != '\n') record.push_back('\n');
+    // Best effort: a full disk must not take the proxy down.
+    [[maybe_unused]] const ssize_t written = ::write(fd_, record.data(), record.size());
+    line_.clear();
+  }
+
+  std::mutex mutex_;
+  std::streambuf* stderr_;
+  int fd_;
+  std::string line_;
+};
+
+LogTee::LogTee(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    throw Error(ErrorCode::usage, "cannot open the log file " + path + ": " + std::strerror(errno));
+  }
+  buffer_ = std::make_unique<Buffer>(std::cerr.rdbuf(), fd);
+  previous_ = std::cerr.rdbuf(buffer_.get());
+}
+
+LogTee::~LogTee() {
+  std::cerr.flush();
+  std::cerr.rdbuf(previous_);
+}
+
+}  // namespace mcpauth::app

@@ -1,0 +1,378 @@
+#include "mcpauth/mcp/bridge.hpp"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <atomic>
+#include <climits>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+
+#include "mcpauth/mcp/legacy_sse_transport.hpp"
+#include "mcpauth/mcp/streamable_http_transport.hpp"
+#include "mcpauth/net/curl_http_client.hpp"
+
+namespace mcpauth::mcp {
+
+namespace rpc = core::jsonrpc;
+
+bool is_safe_to_repeat(const std::string& method) {
+  static const char* const kSafe[] = {
+      "initialize",       "ping",           "resources/read", "prompts/get", "completion/complete",
+      "logging/setLevel", "server/discover"};
+  if (std::find(std::begin(kSafe), std::end(kSafe), method) != std::end(kSafe)) return true;
+  return method.size() > 5 && method.compare(method.size() - 5, 5, "/list") == 0;
+}
+
+namespace {
+
+using TransportPtr = std::shared_ptr<Transport>;
+
+// The id of the bridge's own initialize when it re-creates a session the
+// server forgot; its answer is the bridge's, never the client's.
+constexpr const char* kReinitializeId = "mcpauth-bridge-reinitialize";
+
+const rpc::Request* as_request(const rpc::Message& message) {
+  return std::get_if<rpc::Request>(&message);
+}
+
+std::string method_of(const rpc::Message& message) {
+  if (const auto* request = as_request(message)) return request->method;
+  if (const auto* notification = std::get_if<rpc::Notification>(&message)) return notification->method;
+  return {};
+}
+
+// Whether sending `message` again after `e` cannot make the server act twice.
+bool may_send_again(const Error& e, const rpc::Message& message) {
+  if (e.never_sent()) return true;                     // no connection was made
+  if (e.http_status() == 503) return true;             // refused before being handled
+  if (e.code() == ErrorCode::auth_server_unreachable)  // failed before the request left
+    return true;
+  const bool transient = e.code() == ErrorCode::connection || e.code() == ErrorCode::timeout ||
+                         (e.code() == ErrorCode::http_status && (e.http_status() == 502 || e.http_status() == 504));
+  return transient && is_safe_to_repeat(method_of(message));
+}
+
+}  // namespace
+
+class Bridge::Impl {
+ public:
+  Impl(BridgeOptions options, Deliver deliver) : options_(std::move(options)), deliver_(std::move(deliver)) {
+    if (!options_.session.http) options_.session.http = std::make_shared<net::CurlHttpClient>();
+  }
+
+  void forward(const rpc::Message& message) {
+    if (const auto* request = as_request(message)) {
+      if (refuse_ignored_tool(*request)) return;
+      if (request->method == "initialize") {
+        std::lock_guard lock(state_mutex_);
+        client_initialize_ = *request;  // replayed if the server forgets the session
+      }
+    }
+    try {
+      send_within_budget(message);
+    } catch (const Error& e) {
+      log(e.what());
+      if (const auto* request = as_request(message)) {
+        answer_error(request->id, e);
+      }
+      return;
+    }
+    if (method_of(message) == "notifications/initialized") open_event_stream();
+  }
+
+  bool connected() {
+    std::lock_guard lock(state_mutex_);
+    return transport_ != nullptr;
+  }
+
+  std::string transport_name() {
+    std::lock_guard lock(state_mutex_);
+    return transport_ ? std::string(transport_->kind()) : std::string();
+  }
+
+  void close() {
+    TransportPtr transport;
+    {
+      std::lock_guard lock(state_mutex_);
+      if (closed_) return;
+      closed_ = true;
+      transport = std::move(transport_);
+    }
+    wake_.notify_all();
+    if (transport) transport->close();
+  }
+
+ private:
+  void log(const std::string& line) const {
+    if (options_.log) options_.log(line);
+  }
+
+  void answer_error(const rpc::Id& id, const Error& e) {
+    deliver(rpc::ErrorResponse{id, kBridgeErrorCode, "mcpauth: " + std::string(e.what()),
+                               rpc::Json{{"mcpauth_error", std::string(to_string(e.code()))}}});
+  }
+
+  void deliver(rpc::Message&& message) {
+    std::lock_guard lock(deliver_mutex_);
+    deliver_(std::move(message));
+  }
+
+  // Sends, retrying with backoff what may be sent again while the budget lasts.
+  void send_within_budget(const rpc::Message& message) {
+    const auto deadline = std::chrono::steady_clock::now() + options_.retry_budget;
+    auto backoff = options_.first_backoff;
+    for (int attempt = 1;; ++attempt) {
+      try {
+        send_once(message);
+        if (attempt > 1) log("the server answers again");
+        return;
+      } catch (const Error& e) {
+        if (!may_send_again(e, message) || std::chrono::steady_clock::now() + backoff > deadline) throw;
+        log(std::string(e.what()) + " — trying again in " + std::to_string(backoff.count()) + " ms");
+        if (!wait_unless_closed(backoff)) throw Error(ErrorCode::cancelled, "the bridge was closed");
+        backoff = std::min(options_.max_backoff, backoff * 2);
+      }
+    }
+  }
+
+  void send_once(const rpc::Message& message) {
+    TransportPtr transport = current();
+    if (!transport) transport = open_first();
+    if (stream_lost_.load() && !is_initialize(message)) transport = reinitialize(transport);
+    try {
+      send_with_fallback(transport, message);
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::session_expired || is_initialize(message)) throw;
+      // The server forgot the session (a restart, an expiry): a new one
+      // with the client's own initialize, then this message again.
+      send_with_fallback(reinitialize(transport), message);
+    }
+  }
+
+  bool wait_unless_closed(std::chrono::milliseconds delay) {
+    std::unique_lock lock(state_mutex_);
+    return !wake_.wait_for(lock, delay, [this] { return closed_; });
+  }
+
+  static bool is_initialize(const rpc::Message& message) {
+    const auto* request = as_request(message);
+    return request && request->method == "initialize";
+  }
+
+  void send_with_fallback(const TransportPtr& transport, const rpc::Message& message) {
+    try {
+      transport->send(message);
+    } catch (const Error& e) {
+      if (!fallback_allowed_.exchange(false) || !is_legacy_fallback_status(e)) throw;
+      // Not a Streamable HTTP endpoint: the 2024-11-05 HTTP+SSE transport.
+      transport->close();
+      open(TransportKind::sse)->send(message);
+    }
+    fallback_allowed_ = false;
+  }
+
+  void open_event_stream() {
+    TransportPtr transport;
+    std::string version;
+    {
+      std::lock_guard lock(state_mutex_);
+      transport = transport_;
+      version = version_;
+    }
+    // Outside the lock: the stream it opens delivers through from_server(), which takes it.
+    if (transport && !version.empty()) transport->on_initialized(version);
+  }
+
+  // One new session for all the messages that found the old one gone.
+  TransportPtr reinitialize(const TransportPtr& failed) {
+    std::lock_guard reinit(reinit_mutex_);
+    if (current() != failed) return current();  // another thread already did it
+    rpc::Request initialize;
+    {
+      std::lock_guard lock(state_mutex_);
+      if (!client_initialize_)
+        throw Error(ErrorCode::session_expired, "the server forgot the session before initialize");
+      initialize = *client_initialize_;
+      initialize.id = kReinitializeId;
+      version_.clear();
+      reinit_answered_ = false;
+    }
+    log("the server forgot the session; starting a new one");
+    failed->close();
+    TransportPtr fresh = open(kind_of(*failed));
+    stream_lost_ = false;
+    fresh->send(initialize);
+    std::string version;
+    {
+      std::lock_guard lock(state_mutex_);
+      if (!reinit_answered_) throw Error(ErrorCode::protocol, "the server did not answer the new initialize");
+      version = version_;
+    }
+    fresh->send(rpc::Notification{"notifications/initialized", nullptr});
+    if (!version.empty()) fresh->on_initialized(version);
+    return fresh;
+  }
+
+  static TransportKind kind_of(const Transport& transport) {
+    return transport.kind() == "sse" ? TransportKind::sse : TransportKind::streamable_http;
+  }
+
+  TransportPtr open_first() {
+    std::lock_guard reinit(reinit_mutex_);  // two first messages open one transport
+    if (auto transport = current()) return transport;
+    switch (options_.session.transport) {
+      case TransportKind::sse: return open(TransportKind::sse);
+      case TransportKind::sse_first: try { return open(TransportKind::sse);
+        } catch (const Error& e) {
+          if (!is_legacy_fallback_status(e)) throw;
+          return open(TransportKind::streamable_http);  // no legacy event stream here
+        }
+      default: return open(TransportKind::streamable_http);
+    }
+  }
+
+  TransportPtr current() {
+    std::lock_guard lock(state_mutex_);
+    if (closed_) throw Error(ErrorCode::cancelled, "the connection to " + options_.session.url + " is closed");
+    return transport_;
+  }
+
+  TransportPtr open(TransportKind kind) {
+    TransportOptions t = transport_options(options_.session);
+    // A long-lived session re-opens its event stream for as long as it lives.
+    t.max_stream_reconnects = INT_MAX;
+    TransportPtr transport;
+    if (kind == TransportKind::sse) {
+      transport = std::make_shared<LegacySseTransport>(std::move(t));
+    } else {
+      transport = std::make_shared<StreamableHttpTransport>(std::move(t));
+      if (!current()) fallback_allowed_ = options_.session.transport == TransportKind::automatic;
+    }
+    std::weak_ptr<Transport> weak = transport;
+    transport->start([this](rpc::Message&& m) { from_server(std::move(m)); },
+                     [this, weak](const Error& e) { on_stream_error(weak, e); });
+    std::lock_guard lock(state_mutex_);
+    if (closed_) {
+      transport->close();
+      throw Error(ErrorCode::cancelled, "the connection to " + options_.session.url + " is closed");
+    }
+    transport_ = transport;
+    return transport;
+  }
+
+  // A stream died for good. A legacy session lives and dies with its stream,
+  // and a Streamable HTTP stream refused with 404 means the session is gone:
+  // the next message starts a new session.
+  void on_stream_error(const std::weak_ptr<Transport>& weak, const Error& e) {
+    log(e.what());
+    auto transport = weak.lock();
+    if (!transport) return;
+    if (transport->kind() == "sse" || e.code() == ErrorCode::session_expired) {
+      std::lock_guard lock(state_mutex_);
+      if (transport_ == transport) stream_lost_ = true;
+    }
+  }
+
+  void from_server(rpc::Message&& message) {
+    if (auto* response = std::get_if<rpc::Response>(&message)) {
+      if (!options_.ignored_tools.empty()) filter_tool_list(*response);
+      // The negotiated version, for the transport's later requests and GET stream.
+      const auto it = response->result.find("protocolVersion");
+      std::lock_guard lock(state_mutex_);
+      if (response->result.is_object() && it != response->result.end() && it->is_string()) {
+        version_ = it->get<std::string>();
+      }
+      if (response->id == kReinitializeId) {
+        reinit_answered_ = true;
+        return;  // the bridge's own handshake
+      }
+    }
+    if (const auto* error = std::get_if<rpc::ErrorResponse>(&message); error && error->id == kReinitializeId) {
+      return;  // reported through send() failing or the missing answer
+    }
+    deliver(std::move(message));
+  }
+
+  bool ignored(const std::string& tool) const {
+    return std::any_of(options_.ignored_tools.begin(), options_.ignored_tools.end(),
+                       [&](const std::string& glob) { return ::fnmatch(glob.c_str(), tool.c_str(), 0) == 0; });
+  }
+
+  // Hidden tools: a call is answered here; a tools/list is remembered so
+  // its answer can be filtered.
+  bool refuse_ignored_tool(const rpc::Request& request) {
+    if (options_.ignored_tools.empty()) return false;
+    if (request.method == "tools/list") {
+      std::lock_guard lock(state_mutex_);
+      tool_lists_.push_back(request.id);
+      return false;
+    }
+    if (request.method != "tools/call" || !request.params.is_object()) return false;
+    const auto name = request.params.find("name");
+    if (name == request.params.end() || !name->is_string() || !ignored(name->get<std::string>())) return false;
+    deliver(rpc::ErrorResponse{request.id, rpc::kInvalidParams,
+                               "mcpauth: the tool " + name->get<std::string>() + " is hidden (--ignore-tool)",
+                               nullptr});
+    return true;
+  }
+
+  void filter_tool_list(rpc::Response& response) {
+    {
+      std::lock_guard lock(state_mutex_);
+      const auto it = std::find(tool_lists_.begin(), tool_lists_.end(), response.id);
+      if (it == tool_lists_.end()) return;
+      tool_lists_.erase(it);
+    }
+    auto tools = response.result.find("tools");
+    if (!response.result.is_object() || tools == response.result.end() || !tools->is_array()) return;
+    rpc::Json kept = rpc::Json::array();
+    for (auto& tool : *tools) {
+      const auto name = tool.find("name");
+      if (name != tool.end() && name->is_string() && ignored(name->get<std::string>())) continue;
+      kept.push_back(std::move(tool));
+    }
+    *tools = std::move(kept);
+  }
+
+  BridgeOptions options_;
+  Deliver deliver_;
+  std::mutex deliver_mutex_;
+  std::mutex reinit_mutex_;
+  std::mutex state_mutex_;  // guards what follows
+  std::condition_variable wake_;
+  bool closed_ = false;
+  TransportPtr transport_;
+  std::optional<rpc::Request> client_initialize_;
+  std::string version_;  // from the server's initialize result
+  bool reinit_answered_ = false;
+  std::vector<rpc::Id> tool_lists_;  // ids of tools/list requests in flight (ignored_tools)
+  std::atomic<bool> fallback_allowed_{false};
+  std::atomic<bool> stream_lost_{false};
+};
+
+Bridge::Bridge(BridgeOptions options, Deliver deliver)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(deliver))) {}
+
+Bridge::~Bridge() {
+  close();
+}
+
+void Bridge::forward(const core::jsonrpc::Message& message) {
+  impl_->forward(message);
+}
+
+bool Bridge::connected() const {
+  return impl_->connected();
+}
+
+std::string Bridge::transport_name() const {
+  return impl_->transport_name();
+}
+
+void Bridge::close() {
+  impl_->close();
+}
+
+}  // namespace mcpauth::mcp

@@ -10,8 +10,9 @@ APT_PACKAGES=(
   clang-14 libclang-rt-14-dev clang-format-14
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev libsqlite3-dev sqlite3
   libsecret-1-dev gnome-keyring libsecret-tools dbus-daemon
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
   nodejs npm
+  chromium chromium-driver
 )
 
 missing=()
@@ -32,7 +33,8 @@ if ((${#missing[@]})); then
 fi
 
 # npm peers: reinstall only when the lock file changed since the last install.
-for dir in tests/peers tests/peers/modern tests/conformance; do
+for dir in tests/peers tests/peers/modern tests/conformance tests/e2e bench/peers; do
+  [ -f "$dir/package-lock.json" ] || continue
   if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
     echo "install-deps: npm ci in $dir"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)

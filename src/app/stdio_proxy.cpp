@@ -1,8 +1,10 @@
 #include "stdio_proxy.hpp"
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
 #include <iostream>
-#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "mcpauth/mcp/bridge.hpp"
+#include "worker_pool.hpp"
 
 namespace mcpauth::app {
 namespace {
@@ -48,40 +51,63 @@ class StdioProxy {
       for (auto& message : messages) dispatch(std::move(message));
     }
     // End of input: let answers in flight arrive, then end the remote session.
-    for (auto& worker : workers_) worker.thread.join();
+    {
+      std::unique_lock lock(dispatch_mutex_);
+      handshake_done_.wait(lock, [this] { return !handshake_pending_ && queued_.empty(); });
+    }
+    workers_.join();
     bridge_.close();
     return 0;
   }
 
  private:
   void dispatch(rpc::Message message) {
+    std::lock_guard lock(dispatch_mutex_);
+    if (handshake_pending_) {
+      // While the server is being reached (perhaps waiting for the user's
+      // consent) the proxy answers pings itself; the rest waits its turn.
+      if (const auto* request = std::get_if<rpc::Request>(&message); request && request->method == "ping") {
+        write(rpc::Response{request->id, rpc::Json::object()});
+        return;
+      }
+      queued_.push_back(std::move(message));
+      return;
+    }
+    dispatch_locked(std::move(message));
+  }
+
+  void dispatch_locked(rpc::Message message) {
     const auto* request = std::get_if<rpc::Request>(&message);
-    if (!request || request->method == "initialize" || !bridge_.connected()) {
-      // The handshake runs before anything else (and while the user
-      // consents); notifications and the host's answers keep their order.
-      bridge_.forward(message);
+    if (!request) {
+      bridge_.forward(message);  // notifications and the host's answers keep their order
+      return;
+    }
+    if (request->method == "initialize" || !bridge_.connected()) {
+      // The handshake goes before anything else; the reading thread stays free.
+      handshake_pending_ = true;
+      spawn([this, message = std::move(message)] {
+        bridge_.forward(message);
+        finish_handshake();
+      });
       return;
     }
     // Other requests run concurrently: a long tool call does not hold up a ping.
-    reap_workers();
-    auto done = std::make_shared<std::atomic<bool>>(false);
-    workers_.push_back({std::thread([this, done, message = std::move(message)] {
-                          bridge_.forward(message);
-                          done->store(true);
-                        }),
-                        done});
+    spawn([this, message = std::move(message)] { bridge_.forward(message); });
   }
 
-  void reap_workers() {
-    for (auto it = workers_.begin(); it != workers_.end();) {
-      if (it->done->load()) {
-        it->thread.join();
-        it = workers_.erase(it);
-      } else {
-        ++it;
-      }
+  // Sends what arrived during the handshake, in order.
+  void finish_handshake() {
+    std::lock_guard lock(dispatch_mutex_);
+    handshake_pending_ = false;
+    while (!handshake_pending_ && !queued_.empty()) {
+      rpc::Message next = std::move(queued_.front());
+      queued_.pop_front();
+      dispatch_locked(std::move(next));
     }
+    handshake_done_.notify_all();
   }
+
+  void spawn(std::function<void()> work) { workers_.submit(std::move(work)); }
 
   void write(const rpc::Message& message) {
     const std::string line = rpc::serialize(message);
@@ -92,11 +118,11 @@ class StdioProxy {
   std::ostream& out_;
   std::mutex out_mutex_;
   mcp::Bridge bridge_;
-  struct Worker {
-    std::thread thread;
-    std::shared_ptr<std::atomic<bool>> done;
-  };
-  std::list<Worker> workers_;
+  std::mutex dispatch_mutex_;  // guards what follows
+  std::condition_variable handshake_done_;
+  bool handshake_pending_ = false;
+  std::deque<rpc::Message> queued_;  // arrived while the handshake was pending
+  WorkerPool workers_;               // last member: its threads end before the rest goes
 };
 
 }  // namespace

@@ -14,6 +14,12 @@ namespace {
 constexpr std::size_t kMaxIdleHandles = 16;
 // Upper bound on one curl_multi_poll wait, so idle timeouts are noticed.
 constexpr long kPollSliceMs = 1000;
+// When a handler has what it wanted before the body ends (a Streamable HTTP
+// answer on an SSE stream the server is about to close), the rest is read
+// and dropped for a little while: a transfer that completes keeps its
+// keep-alive connection for the next request, an aborted one closes it.
+constexpr std::chrono::milliseconds kDrainGrace{50};
+constexpr std::size_t kMaxDrainBytes = 64 * 1024;
 
 void global_init_once() {
   static std::once_flag once;
@@ -40,6 +46,9 @@ struct Transfer {
   bool started = false;
   bool following_redirects = false;
   bool stopped_by_handler = false;
+  bool draining = false;  // the handler is done; the rest of the body is dropped
+  std::chrono::steady_clock::time_point drain_started;
+  std::size_t drained_bytes = 0;
   std::exception_ptr failure;
   CURL* easy = nullptr;
   std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
@@ -89,9 +98,18 @@ size_t on_write(char* data, size_t size, size_t count, void* user) {
       t->stopped_by_handler = true;
       return 0;
     }
+    if (t->draining) {
+      t->drained_bytes += size * count;
+      if (t->drained_bytes > kMaxDrainBytes || t->last_activity - t->drain_started >= kDrainGrace) {
+        t->stopped_by_handler = true;
+        return 0;
+      }
+      return size * count;
+    }
     if (!t->handler->on_body(std::string_view(data, size * count))) {
-      t->stopped_by_handler = true;
-      return 0;
+      t->draining = true;
+      t->drain_started = t->last_activity;
+      return size * count;
     }
   } catch (...) {
     // Exceptions must not unwind through libcurl's C frames.
@@ -305,6 +323,14 @@ std::string CurlHttpClient::perform(const HttpRequest& request, HttpStreamHandle
     if (done) break;
     if (cancel && cancel->cancelled()) break;
     long wait_ms = kPollSliceMs;
+    if (transfer.draining) {
+      const auto drained_for = std::chrono::steady_clock::now() - transfer.drain_started;
+      if (drained_for >= kDrainGrace) break;  // the body does not end: give up the connection, not the answer
+      wait_ms = std::min<long>(
+          wait_ms,
+          static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(kDrainGrace - drained_for).count()) +
+              1);
+    }
     if (request.idle_timeout.count() > 0) {
       const auto idle_for = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                                   transfer.last_activity);
@@ -325,6 +351,7 @@ std::string CurlHttpClient::perform(const HttpRequest& request, HttpStreamHandle
   release(std::move(handle));
 
   if (transfer.failure) std::rethrow_exception(transfer.failure);
+  if (transfer.draining) return effective_url;  // the handler had all it wanted; how the rest ended is moot
   if (cancelled) throw Error(ErrorCode::cancelled, request.method + " " + request.url + " was cancelled", request.url);
   if (idle_expired) {
     throw Error(ErrorCode::timeout,

@@ -346,5 +346,23 @@ TEST(Proxy, LogFileGetsTheDiagnosticsPrivately) {
   expect_only_protocol_lines(r.out);
 }
 
+// A consent nobody gives: the host's pings are answered meanwhile, and the
+// waiting initialize ends with an error that says what happened.
+TEST(Proxy, AStuckConsentDoesNotBlockPingsAndTimesOutWithAnError) {
+  PeerProcess peer("oidc-server.mjs");
+  // A "browser" that opens nothing: the consent never comes.
+  InteractiveCommand proxy(cli({"proxy", peer.url(), "--consent-timeout", "3"}), {"BROWSER=/bin/true"});
+  proxy.write_stdin(kInitialize);
+  proxy.wait_for_stderr("authoriz");  // the flow has started
+  proxy.write_stdin(R"({"jsonrpc":"2.0","id":"p1","method":"ping"})"
+                    "\n");
+  proxy.wait_for_stdout(R"("id":"p1","jsonrpc":"2.0","result":\{\})");
+  EXPECT_EQ(proxy.out().find(R"("id":1,)"), std::string::npos) << "initialize is still waiting: " << proxy.out();
+  proxy.wait_for_stdout(R"("data":\{"mcpauth_error":"consent_timeout"\},[^\n]*"id":1)", std::chrono::seconds(60));
+  const auto r = proxy.finish();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  expect_only_protocol_lines(r.out);
+}
+
 }  // namespace
 }  // namespace mcpauth

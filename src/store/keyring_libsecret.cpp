@@ -1,9 +1,17 @@
 // The desktop keyring through libsecret (freedesktop Secret Service). Only
 // tried when a D-Bus session bus is announced: libsecret would otherwise try
 // to autolaunch one, which on a server or in a container only costs time.
+//
+// libsecret is loaded with dlopen() on first use rather than linked: it
+// brings GLib, GIO, GObject, libgcrypt and a dozen more libraries, which
+// every mcpauth process (a proxy that a host keeps running per server)
+// would otherwise map and relocate at start-up even where no keyring
+// exists. The headers give the types; the library is Debian's libsecret.
+#include <dlfcn.h>
 #include <libsecret/secret.h>
 
 #include <cstdlib>
+#include <mutex>
 
 #include "keyring.hpp"
 
@@ -31,30 +39,59 @@ bool session_bus_announced() {
   return address && *address;
 }
 
+// The four functions used, resolved from the library (and its GLib).
+struct Libsecret {
+  decltype(&secret_password_lookup_sync) lookup = nullptr;
+  decltype(&secret_password_store_sync) store = nullptr;
+  decltype(&secret_password_free) free_password = nullptr;
+  decltype(&g_error_free) free_error = nullptr;
+
+  bool usable() const { return lookup && store && free_password && free_error; }
+};
+
+// Null when libsecret is not installed: the key file is the fallback.
+const Libsecret* libsecret() {
+  static Libsecret api;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    void* handle = ::dlopen("libsecret-1.so.0", RTLD_NOW | RTLD_LOCAL);
+    if (!handle) return;  // kept open for the life of the process, as GLib expects
+    api.lookup = reinterpret_cast<decltype(api.lookup)>(::dlsym(handle, "secret_password_lookup_sync"));
+    api.store = reinterpret_cast<decltype(api.store)>(::dlsym(handle, "secret_password_store_sync"));
+    api.free_password = reinterpret_cast<decltype(api.free_password)>(::dlsym(handle, "secret_password_free"));
+    api.free_error = reinterpret_cast<decltype(api.free_error)>(::dlsym(handle, "g_error_free"));
+  });
+  return api.usable() ? &api : nullptr;
+}
+
 }  // namespace
 
 std::optional<std::string> keyring_lookup(const std::string& item) {
   if (!session_bus_announced()) return std::nullopt;
+  const Libsecret* api = libsecret();
+  if (!api) return std::nullopt;
   GError* error = nullptr;
-  gchar* secret = secret_password_lookup_sync(key_schema(), nullptr, &error, "store", item.c_str(), nullptr);
+  gchar* secret = api->lookup(key_schema(), nullptr, &error, "store", item.c_str(), nullptr);
   if (error) {
-    g_error_free(error);  // no service, a locked keyring, ...: the key file is the fallback
+    api->free_error(error);  // no service, a locked keyring, ...: the key file is the fallback
     return std::nullopt;
   }
   if (!secret) return std::nullopt;
   std::string value(secret);
-  secret_password_free(secret);
+  api->free_password(secret);
   return value;
 }
 
 bool keyring_store(const std::string& item, const std::string& secret) {
   if (!session_bus_announced()) return false;
+  const Libsecret* api = libsecret();
+  if (!api) return false;
   GError* error = nullptr;
   const std::string label = "mcpauth token store key (" + item + ")";
-  const gboolean stored = secret_password_store_sync(key_schema(), SECRET_COLLECTION_DEFAULT, label.c_str(),
-                                                     secret.c_str(), nullptr, &error, "store", item.c_str(), nullptr);
+  const gboolean stored = api->store(key_schema(), SECRET_COLLECTION_DEFAULT, label.c_str(), secret.c_str(), nullptr,
+                                     &error, "store", item.c_str(), nullptr);
   if (error) {
-    g_error_free(error);
+    api->free_error(error);
     return false;
   }
   return stored != FALSE;

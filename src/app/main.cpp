@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "gateway.hpp"
 #include "mcpauth/version.hpp"
 #include "probe_command.hpp"
 
@@ -151,6 +152,22 @@ int main(int argc, char** argv) {
   call->add_option("tool", tool_name, "Name of the tool")->required();
   call->add_option("arguments", tool_arguments, "Tool arguments as a JSON object, e.g. '{\"text\":\"hi\"}'");
 
+  mcpauth::gateway::GatewayArgs gateway_args;
+  auto* gateway = app.add_subcommand(
+      "gateway", "Serve every configured server as a local MCP endpoint, with a dashboard to authorize them");
+  gateway->add_option("--config", gateway_args.config_path,
+                      "mcpServers JSON file (created by the dashboard if missing)");
+  gateway->add_option("--listen", gateway_args.listen, "ADDR:PORT to listen on (port 0: any free port)")
+      ->capture_default_str();
+  gateway->add_option("--api-key-env", gateway_args.api_key_env,
+                      "Name of the environment variable holding the API key (required off loopback)");
+  gateway
+      ->add_option("--consent-timeout", gateway_args.consent_timeout_seconds,
+                   "Seconds a dashboard authorization waits for consent")
+      ->capture_default_str();
+  gateway->add_option("--timeout", gateway_args.timeout_seconds, "Seconds to wait for each answer")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -166,6 +183,7 @@ int main(int argc, char** argv) {
     if (proxy->parsed()) return mcpauth::app::run_proxy(proxy_args);
     if (probe->parsed()) return mcpauth::app::run_probe(probe_url, probe_json, probe_timeout);
     if (call->parsed()) return mcpauth::app::run_call(call_args, tool_name, tool_arguments);
+    if (gateway->parsed()) return mcpauth::gateway::run_gateway(gateway_args);
   } catch (const mcpauth::Error& e) {
     std::cerr << "mcpauth: " << e.what() << '\n';
     return mcpauth::app::exit_code_for(e.code());

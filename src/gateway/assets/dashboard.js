@@ -1,0 +1,826 @@
+// The mcpauth gateway dashboard (docs/gateway.md is the contract with the
+// service). Plain JS, no build step, no external resources, nothing inline in
+// the HTML, so the page runs under `Content-Security-Policy: default-src 'self'`.
+//
+// Everything the gateway sends (server names, URLs, errors, tool
+// descriptions...) is untrusted: it only ever reaches the page through
+// textContent or attribute values, never as HTML.
+'use strict';
+
+(() => {
+    const KEY_STORAGE = 'mcpauth.gateway.apiKey';
+    const POLL_MS = 2000;
+    const RELATIVE_REFRESH_MS = 30000;
+
+    const STATE_LABELS = {
+        authorized: 'authorized',
+        needs_authorization: 'needs authorization',
+        authorizing: 'waiting for consent',
+        refreshing: 'refreshing',
+        error: 'error',
+        ready: 'ready'
+    };
+    const NEEDS_LABELS = {
+        nothing: 'No authorization needed',
+        static_token: 'Needs a static token',
+        oauth: 'OAuth ready',
+        oauth_client_id: 'OAuth, needs a client ID'
+    };
+    const FIELDS = ['name', 'account', 'transport', 'auth', 'state', 'expires', 'issuer', 'scopes', 'client_type', 'tools',
+        'last_error', 'actions'];
+
+    const app = {
+        csrf: null,
+        apiKey: readStoredKey(),
+        servers: [],
+        rows: new Map(),          // row key -> {tr, cells, server, actionsSignature}
+        previousStates: new Map(),// row key -> state, to announce transitions
+        tools: new Map(),         // server name -> {section, status, list, summary, signature, seq}
+        busy: new Set(),          // server names with an action in flight
+        reconnects: new Map(),    // server name -> count, so a reconnect refetches the tools
+        events: null,
+        pollTimer: null,
+        loading: null,
+        keyWaiters: [],
+        pendingAdd: null,         // {name, seen} while an "Add & Authorize" waits for consent
+        probedUrl: ''
+    };
+    let describedByCounter = 0;
+
+    const byId = id => document.getElementById(id);
+
+    // ---- small helpers -------------------------------------------------
+
+    function readStoredKey() {
+        try {
+            return sessionStorage.getItem(KEY_STORAGE) || null;
+        } catch {
+            return null;
+        }
+    }
+
+    function say(text, kind = 'info') {
+        const status = byId('status');
+        status.dataset.kind = kind;
+        status.textContent = text;
+    }
+
+    function setConnection(mode, text) {
+        const element = byId('connection');
+        element.dataset.connection = mode;
+        element.textContent = text;
+    }
+
+    function element(tag, attributes = {}, text) {
+        const node = document.createElement(tag);
+        for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+        if (text !== undefined) node.textContent = text;
+        return node;
+    }
+
+    function setText(node, text) {
+        if (node.textContent !== text) node.textContent = text;
+    }
+
+    function isHttpUrl(value) {
+        try {
+            const url = new URL(value);
+            return url.protocol === 'http:' || url.protocol === 'https:' ? url : null;
+        } catch {
+            return null;
+        }
+    }
+
+    function rowKey(server) {
+        return `${server.name}\n${server.account ?? ''}`;
+    }
+
+    function serverPath(name, suffix = '') {
+        return `/api/servers/${encodeURIComponent(name)}${suffix}`;
+    }
+
+    // "in 59 min", "in 3 h 5 min", "expired 2 min ago".
+    function relative(unixSeconds, now = Date.now()) {
+        const seconds = Math.round(unixSeconds - now / 1000);
+        const magnitude = Math.abs(seconds);
+        let amount;
+        if (magnitude < 60) amount = null;
+        else if (magnitude < 90 * 60) amount = `${Math.floor(magnitude / 60)} min`;
+        else if (magnitude < 48 * 3600) {
+            const hours = Math.floor(magnitude / 3600);
+            const minutes = Math.floor((magnitude % 3600) / 60);
+            amount = minutes ? `${hours} h ${minutes} min` : `${hours} h`;
+        } else amount = `${Math.floor(magnitude / 86400)} days`;
+        if (seconds >= 0) return amount ? `in ${amount}` : 'in less than a minute';
+        return amount ? `expired ${amount} ago` : 'expired just now';
+    }
+
+    // ---- the API ---------------------------------------------------------
+
+    class ApiError extends Error {
+        constructor(status, code, message) {
+            super(message);
+            this.status = status;
+            this.code = code;
+        }
+    }
+
+    function describeError(error) {
+        if (error instanceof ApiError) {
+            const code = error.code && error.code !== 'http' ? ` (${error.code})` : '';
+            return `${error.message}${code}`;
+        }
+        return String(error && error.message ? error.message : error);
+    }
+
+    // Resolves once the user gave an API key (after a 401).
+    function askForKey(refused) {
+        const section = byId('api-key-section');
+        const input = byId('api-key');
+        if (section.hidden) {
+            section.hidden = false;
+            input.value = '';
+            input.focus();
+            say(refused ? 'The gateway refused that API key. Enter it again.' : 'The gateway asks for its API key.', 'error');
+        }
+        return new Promise(resolve => app.keyWaiters.push(resolve));
+    }
+
+    function useKey(key) {
+        app.apiKey = key;
+        try {
+            sessionStorage.setItem(KEY_STORAGE, key);
+        } catch {
+            // Kept in memory only.
+        }
+        byId('api-key-section').hidden = true;
+        say('Using the API key.');
+        // EventSource cannot send Authorization: poll instead.
+        startPolling();
+        const waiters = app.keyWaiters.splice(0);
+        for (const resolve of waiters) resolve();
+    }
+
+    function forgetKey() {
+        app.apiKey = null;
+        try {
+            sessionStorage.removeItem(KEY_STORAGE);
+        } catch {
+            // Nothing stored.
+        }
+    }
+
+    async function api(method, path, body) {
+        let csrfRefreshed = false;
+        for (;;) {
+            const headers = { Accept: 'application/json' };
+            if (body !== undefined) headers['Content-Type'] = 'application/json';
+            if (method !== 'GET' && app.csrf) headers['X-CSRF-Token'] = app.csrf;
+            if (app.apiKey) headers.Authorization = `Bearer ${app.apiKey}`;
+            let response;
+            try {
+                response = await fetch(path, {
+                    method,
+                    headers,
+                    body: body === undefined ? undefined : JSON.stringify(body),
+                    credentials: 'same-origin',
+                    cache: 'no-store',
+                    redirect: 'error'
+                });
+            } catch (error) {
+                throw new ApiError(0, 'network', `The gateway did not answer: ${error.message}`);
+            }
+            if (response.status === 401) {
+                const refused = app.apiKey !== null;
+                forgetKey();
+                await askForKey(refused);
+                continue;
+            }
+            if (response.status === 403 && method !== 'GET' && !csrfRefreshed) {
+                // The gateway may have restarted with a new CSRF token.
+                csrfRefreshed = true;
+                await response.arrayBuffer().catch(() => null);
+                const fresh = await api('GET', '/api/state');
+                if (fresh && typeof fresh.csrf === 'string') {
+                    app.csrf = fresh.csrf;
+                    applyServers(fresh.servers);
+                    continue;
+                }
+            }
+            let data = null;
+            const text = await response.text().catch(() => '');
+            if (text) {
+                try {
+                    data = JSON.parse(text);
+                } catch {
+                    data = null;
+                }
+            }
+            if (!response.ok) {
+                const error = data && typeof data === 'object' && data.error && typeof data.error === 'object' ? data.error : {};
+                const message = typeof error.message === 'string' && error.message
+                    ? error.message : `HTTP ${response.status} ${response.statusText}`.trim();
+                throw new ApiError(response.status, typeof error.code === 'string' ? error.code : 'http', message);
+            }
+            return data;
+        }
+    }
+
+    async function loadState() {
+        if (app.loading) return app.loading;
+        app.loading = (async () => {
+            try {
+                const data = await api('GET', '/api/state');
+                if (data && typeof data.csrf === 'string') app.csrf = data.csrf;
+                applyServers(data ? data.servers : []);
+                return data;
+            } finally {
+                app.loading = null;
+            }
+        })();
+        return app.loading;
+    }
+
+    function startPolling() {
+        if (app.events) {
+            app.events.close();
+            app.events = null;
+        }
+        if (app.pollTimer !== null) return;
+        setConnection('polling', 'Polling every 2 s');
+        app.pollTimer = setInterval(() => {
+            loadState().then(
+                () => setConnection('polling', 'Polling every 2 s'),
+                error => setConnection('offline', `Gateway unreachable: ${describeError(error)}`));
+        }, POLL_MS);
+    }
+
+    function connectEvents() {
+        if (app.apiKey || typeof EventSource !== 'function') {
+            startPolling();
+            return;
+        }
+        const events = new EventSource('/api/events');
+        app.events = events;
+        events.addEventListener('open', () => {
+            setConnection('live', 'Live');
+            // Whatever changed before the stream opened.
+            loadState().catch(error => say(describeError(error), 'error'));
+        });
+        events.addEventListener('state', event => {
+            let data;
+            try {
+                data = JSON.parse(event.data);
+            } catch {
+                return;
+            }
+            if (data && typeof data.csrf === 'string') app.csrf = data.csrf;
+            if (data && Array.isArray(data.servers)) applyServers(data.servers);
+        });
+        events.addEventListener('error', () => {
+            if (events.readyState === EventSource.CLOSED) {
+                // Refused (e.g. 401 behind an API key) or not an event
+                // stream: poll /api/state instead.
+                startPolling();
+            } else {
+                setConnection('reconnecting', 'Reconnecting…');
+            }
+        });
+    }
+
+    // ---- the server table ----------------------------------------------
+
+    function stateText(server) {
+        const label = STATE_LABELS[server.state] ?? String(server.state ?? 'unknown');
+        if (server.state === 'error' && server.last_error) return `error: ${server.last_error}`;
+        return label;
+    }
+
+    function expiresText(server) {
+        if (typeof server.expires_at !== 'number') return '—';
+        if (server.state !== 'authorized' && server.state !== 'refreshing' && server.state !== 'error') return '—';
+        return relative(server.expires_at);
+    }
+
+    function authText(server) {
+        return { none: 'none', static: 'static token', oauth: 'OAuth' }[server.auth] ?? String(server.auth ?? '—');
+    }
+
+    function isConnected(server) {
+        return server.state === 'authorized' || server.state === 'ready' || server.state === 'refreshing';
+    }
+
+    function hasGrant(server) {
+        return server.state === 'authorized' || server.state === 'refreshing' ||
+            (server.state === 'error' && typeof server.expires_at === 'number');
+    }
+
+    // What the actions cell holds, in order.
+    function actionsFor(server) {
+        const actions = [];
+        if (server.auth === 'oauth') {
+            if (server.state === 'authorizing' && isHttpUrl(server.authorization_url)) {
+                actions.push({ kind: 'link', label: 'Open authorization page', href: isHttpUrl(server.authorization_url).href });
+            }
+            if (hasGrant(server)) {
+                actions.push({ kind: 'button', action: 'reauthorize', label: 'Re-authorize' });
+                actions.push({ kind: 'button', action: 'logout', label: 'Log out' });
+            } else {
+                actions.push({ kind: 'button', action: 'authorize', label: 'Authorize' });
+            }
+        }
+        actions.push({ kind: 'button', action: 'reconnect', label: 'Reconnect' });
+        actions.push({ kind: 'button', action: 'remove', label: 'Remove' });
+        return actions;
+    }
+
+    function createRow() {
+        const tr = document.createElement('tr');
+        const cells = {};
+        for (const field of FIELDS) {
+            const cell = document.createElement(field === 'name' ? 'th' : 'td');
+            if (field === 'name') {
+                cell.setAttribute('scope', 'row');
+                cell.id = `server-name-${++describedByCounter}`;
+                cell.append(element('span', { class: 'server-name', 'data-field': 'server-name' }),
+                    element('span', { class: 'server-url', 'data-field': 'url' }));
+            }
+            cell.dataset.field = field;
+            cells[field] = cell;
+            tr.append(cell);
+        }
+        return { tr, cells, server: null, actionsSignature: '', pendingFocus: null };
+    }
+
+    function renderActions(row, server) {
+        const busy = app.busy.has(server.name);
+        const actions = actionsFor(server);
+        const signature = JSON.stringify([actions, busy]);
+        if (signature === row.actionsSignature) return;
+        row.actionsSignature = signature;
+        const cell = row.cells.actions;
+        // Keep the keyboard focus in the row across re-renders: on the
+        // control with the same label, else (e.g. "Log out" is gone) on the
+        // first one; while the row is busy (disabled), until it is not.
+        const active = document.activeElement;
+        const focused = cell.contains(active) ? active.textContent
+            : row.pendingFocus !== null && (!active || active === document.body) ? row.pendingFocus : null;
+        row.pendingFocus = null;
+        const container = element('div', { class: 'actions' });
+        for (const action of actions) {
+            let control;
+            if (action.kind === 'link') {
+                control = element('a', { href: action.href, target: '_blank', rel: 'noopener noreferrer' }, action.label);
+            } else {
+                control = element('button', { type: 'button', 'data-action': action.action }, action.label);
+                if (action.action === 'remove') control.classList.add('danger');
+                control.disabled = busy;
+            }
+            control.setAttribute('aria-describedby', row.cells.name.id);
+            container.append(control);
+        }
+        cell.replaceChildren(container);
+        if (focused !== null) {
+            const controls = [...container.children];
+            const target = busy ? null
+                : controls.find(control => control.textContent === focused) ?? controls.find(control => !control.disabled);
+            if (target) target.focus();
+            else row.pendingFocus = focused;
+        }
+    }
+
+    function renderRow(row, server) {
+        row.server = server;
+        const { tr, cells } = row;
+        tr.dataset.server = server.name;
+        tr.dataset.account = server.account ?? '';
+        tr.dataset.state = server.state ?? '';
+        setText(cells.name.querySelector('.server-name'), server.name);
+        setText(cells.name.querySelector('.server-url'), server.url ?? '');
+        setText(cells.account, server.account ? server.account : 'default');
+        setText(cells.transport, server.transport ?? '—');
+        setText(cells.auth, authText(server));
+        setText(cells.state, stateText(server));
+        cells.state.dataset.state = server.state ?? '';
+        cells.state.className = `state state-${String(server.state ?? 'unknown').replace(/[^a-z_]/g, '')}`;
+        setText(cells.expires, expiresText(server));
+        if (typeof server.expires_at === 'number') cells.expires.title = new Date(server.expires_at * 1000).toLocaleString();
+        else cells.expires.removeAttribute('title');
+        setText(cells.issuer, server.issuer ?? '—');
+        setText(cells.scopes, server.scopes ?? '—');
+        setText(cells.client_type, server.client_type ?? '—');
+        // The gateway keeps the last tool list after a log out; a count is
+        // only meaningful while the server is reachable with its credentials.
+        setText(cells.tools, typeof server.tools === 'number' && isConnected(server) ? String(server.tools) : '—');
+        setText(cells.last_error, server.last_error ?? '');
+        renderActions(row, server);
+    }
+
+    function announceTransitions(servers) {
+        const seen = new Set();
+        for (const server of servers) {
+            const key = rowKey(server);
+            seen.add(key);
+            const before = app.previousStates.get(key);
+            if (before === 'authorizing' && server.state === 'authorized') say(`${server.name} is authorized.`);
+            if (before === 'authorizing' && server.state === 'error') say(`Authorizing ${server.name} failed: ${server.last_error ?? 'unknown error'}`, 'error');
+            app.previousStates.set(key, server.state);
+        }
+        for (const key of [...app.previousStates.keys()]) if (!seen.has(key)) app.previousStates.delete(key);
+
+        const pending = app.pendingAdd;
+        if (pending) {
+            const rows = servers.filter(server => server.name === pending.name);
+            if (rows.length) {
+                pending.seen = true;
+                if (rows.some(server => server.state === 'authorized')) app.pendingAdd = null;
+            } else if (pending.seen) {
+                say(`The authorization of ${pending.name} did not complete, so it was not added.`, 'error');
+                app.pendingAdd = null;
+            }
+        }
+    }
+
+    function applyServers(servers) {
+        if (!Array.isArray(servers)) return;
+        servers = servers.filter(server => server && typeof server.name === 'string');
+        app.servers = servers;
+        announceTransitions(servers);
+        const body = byId('server-rows');
+        const keep = new Set();
+        let previous = null;
+        for (const server of servers) {
+            const key = rowKey(server);
+            keep.add(key);
+            let row = app.rows.get(key);
+            if (!row) {
+                row = createRow();
+                app.rows.set(key, row);
+            }
+            renderRow(row, server);
+            // Keep the gateway's order without moving rows that are in place
+            // (moving a row would drop the focus of its buttons).
+            const expected = previous ? previous.nextSibling : body.firstChild;
+            if (expected !== row.tr) body.insertBefore(row.tr, expected);
+            previous = row.tr;
+        }
+        for (const [key, row] of app.rows) {
+            if (!keep.has(key)) {
+                row.tr.remove();
+                app.rows.delete(key);
+            }
+        }
+        byId('no-servers').hidden = servers.length > 0;
+        updateTools(servers);
+    }
+
+    function refreshRelativeTimes() {
+        for (const row of app.rows.values()) {
+            if (row.server) setText(row.cells.expires, expiresText(row.server));
+        }
+    }
+
+    // ---- actions ---------------------------------------------------------
+
+    function openAuthorization(name, url) {
+        const target = isHttpUrl(url);
+        if (!target) {
+            say(`The gateway answered an authorization URL for ${name} that is not http(s); not opening it.`, 'error');
+            return;
+        }
+        window.open(target.href, '_blank', 'noopener');
+        say(`Complete the authorization of ${name} in the new tab; this page updates by itself. ` +
+            'If no tab opened, use "Open authorization page" in its row.');
+    }
+
+    function handleAuthorizeAnswer(name, answer) {
+        if (answer && answer.authorized === true) say(`${name} is authorized.`);
+        else if (answer && typeof answer.authorization_url === 'string') openAuthorization(name, answer.authorization_url);
+        else say(`${name}: the gateway answered neither an authorization URL nor an authorization.`, 'error');
+    }
+
+    async function runAction(server, action) {
+        const name = server.name;
+        if (action === 'remove' && !window.confirm(
+            `Remove ${name}? This revokes its authorization and deletes everything stored for it, ` +
+            'including its entry in the config file.')) return;
+        app.busy.add(name);
+        rerenderActions(name);
+        try {
+            switch (action) {
+            case 'authorize':
+            case 'reauthorize':
+                say(`Starting the authorization of ${name}…`);
+                handleAuthorizeAnswer(name, await api('POST',
+                    serverPath(name, `/authorize${action === 'reauthorize' ? '?reauthorize=1' : ''}`)));
+                break;
+            case 'logout':
+                say(`Logging out of ${name}…`);
+                await api('POST', serverPath(name, '/logout'));
+                say(`Logged out of ${name}: its grant was revoked and deleted.`);
+                break;
+            case 'reconnect':
+                say(`Reconnecting ${name}…`);
+                await api('POST', serverPath(name, '/reconnect'));
+                app.reconnects.set(name, (app.reconnects.get(name) ?? 0) + 1);
+                say(`${name} reconnected.`);
+                break;
+            case 'remove':
+                say(`Removing ${name}…`);
+                await api('DELETE', serverPath(name));
+                say(`${name} removed.`);
+                break;
+            default:
+                return;
+            }
+        } catch (error) {
+            say(`${name}: ${describeError(error)}`, 'error');
+        } finally {
+            app.busy.delete(name);
+            rerenderActions(name);
+        }
+        // The event stream updates the row too; this covers polling and a
+        // stream that is reconnecting.
+        loadState().catch(() => {});
+    }
+
+    function rerenderActions(name) {
+        for (const row of app.rows.values()) {
+            if (row.server && row.server.name === name) renderActions(row, row.server);
+        }
+    }
+
+    function onTableClick(event) {
+        const button = event.target.closest('button[data-action]');
+        if (!button || button.disabled) return;
+        const tr = button.closest('tr');
+        const row = tr && [...app.rows.values()].find(candidate => candidate.tr === tr);
+        if (row && row.server) runAction(row.server, button.dataset.action);
+    }
+
+    // ---- tools ---------------------------------------------------------
+
+    function createToolSection(name) {
+        const section = element('details', { class: 'tool-server', open: '' });
+        section.dataset.toolsFor = name;
+        const summary = element('summary');
+        const status = element('p', { class: 'tools-status', 'data-field': 'tools-status' });
+        const list = element('dl', { class: 'tool-list' });
+        section.append(summary, status, list);
+        return { section, summary, status, list, signature: null, seq: 0 };
+    }
+
+    function updateTools(servers) {
+        const container = byId('tools');
+        const byName = new Map();
+        for (const server of servers) {
+            const entry = byName.get(server.name) ?? { connected: false, tools: null, state: server.state };
+            if (isConnected(server)) {
+                entry.connected = true;
+                if (typeof server.tools === 'number') entry.tools = server.tools;
+            }
+            byName.set(server.name, entry);
+        }
+        let previous = null;
+        for (const [name, entry] of byName) {
+            let tools = app.tools.get(name);
+            if (!tools) {
+                tools = createToolSection(name);
+                app.tools.set(name, tools);
+            }
+            const expected = previous ? previous.nextSibling : container.firstChild;
+            if (expected !== tools.section) container.insertBefore(tools.section, expected);
+            previous = tools.section;
+            const signature = entry.connected ? `on|${entry.tools}|${app.reconnects.get(name) ?? 0}` : 'off';
+            if (signature === tools.signature) continue;
+            tools.signature = signature;
+            if (entry.connected) {
+                fetchTools(name, tools);
+            } else {
+                tools.seq++;
+                setText(tools.summary, name);
+                tools.list.replaceChildren();
+                tools.section.dataset.loaded = 'false';
+                setText(tools.status, entry.state === 'error'
+                    ? 'Not connected (error).'
+                    : 'Not connected: authorize it to list its tools.');
+            }
+        }
+        for (const [name, tools] of app.tools) {
+            if (!byName.has(name)) {
+                tools.section.remove();
+                app.tools.delete(name);
+            }
+        }
+        byId('no-tools').hidden = byName.size > 0;
+    }
+
+    async function fetchTools(name, tools) {
+        const seq = ++tools.seq;
+        setText(tools.status, 'Loading the tool list…');
+        try {
+            const data = await api('GET', serverPath(name, '/tools'));
+            if (seq !== tools.seq) return;
+            const list = data && Array.isArray(data.tools) ? data.tools : [];
+            const items = [];
+            for (const tool of list) {
+                if (!tool || typeof tool.name !== 'string') continue;
+                const term = element('dt');
+                term.dataset.tool = tool.name;
+                term.append(element('code', {}, tool.name));
+                const description = typeof tool.description === 'string' && tool.description ? tool.description : '(no description)';
+                const definition = element('dd', {}, description);
+                definition.dataset.toolDescription = tool.name;
+                items.push(term, definition);
+            }
+            tools.list.replaceChildren(...items);
+            const count = items.length / 2;
+            setText(tools.summary, `${name} (${count} tool${count === 1 ? '' : 's'})`);
+            setText(tools.status, count ? '' : 'This server has no tools.');
+            tools.section.dataset.loaded = 'true';
+        } catch (error) {
+            if (seq !== tools.seq) return;
+            tools.list.replaceChildren();
+            tools.section.dataset.loaded = 'false';
+            setText(tools.summary, name);
+            setText(tools.status, `Could not list the tools: ${describeError(error)}`);
+            // Try again on the next change.
+            tools.signature = null;
+        }
+    }
+
+    // ---- adding a server -------------------------------------------------
+
+    function suggestName(url) {
+        const host = url.hostname.replace(/^\[|\]$/g, '');
+        let base = host;
+        if (!/^[0-9.:]+$/.test(host)) {
+            const labels = host.split('.').filter(label => !['www', 'mcp', 'api'].includes(label));
+            base = labels.length > 1 ? labels.slice(0, -1).join('-') : labels[0] || host;
+        }
+        let name = url.port ? `${base}-${url.port}` : base;
+        name = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 56) || 'server';
+        const taken = new Set(app.servers.map(server => server.name));
+        let candidate = name;
+        for (let i = 2; taken.has(candidate); i++) candidate = `${name}-${i}`;
+        return candidate;
+    }
+
+    function resetAddForm() {
+        const form = byId('add-form');
+        form.hidden = true;
+        form.reset();
+        byId('probe-result').dataset.needs = '';
+        byId('probe-details').replaceChildren();
+        app.probedUrl = '';
+    }
+
+    const PROBE_LABELS = {
+        status: 'HTTP status',
+        transport: 'transport',
+        reason: 'reason',
+        issuer: 'authorization server',
+        scope: 'scope',
+        registration: 'client registration',
+        device_grant: 'device code grant',
+        pkce_s256: 'PKCE S256'
+    };
+
+    // The probe's other fields (docs/gateway.md: "...probe fields"), as text.
+    function showProbeDetails(answer) {
+        const details = byId('probe-details');
+        const items = [];
+        for (const [key, value] of Object.entries(answer)) {
+            if (key === 'needs' || key === 'message') continue;
+            let text;
+            if (typeof value === 'boolean') text = value ? 'yes' : 'no';
+            else if (typeof value === 'string' || typeof value === 'number') text = String(value);
+            else if (Array.isArray(value) && value.every(item => typeof item === 'string' || typeof item === 'number')) text = value.join(', ');
+            else continue;
+            if (!text) continue;
+            items.push(element('dt', {}, PROBE_LABELS[key] ?? key.replace(/_/g, ' ')), element('dd', {}, text));
+        }
+        details.replaceChildren(...items);
+    }
+
+    async function onProbe(event) {
+        event.preventDefault();
+        const input = byId('add-url');
+        const url = isHttpUrl(input.value.trim());
+        if (!url) {
+            say('Enter the http(s) URL of an MCP server.', 'error');
+            input.focus();
+            return;
+        }
+        const button = byId('probe-button');
+        button.disabled = true;
+        resetAddForm();
+        say(`Probing ${url.href}…`);
+        try {
+            const answer = await api('POST', '/api/probe', { url: url.href });
+            const needs = answer && typeof answer.needs === 'string' ? answer.needs : 'unknown';
+            const message = answer && typeof answer.message === 'string' ? answer.message : '';
+            const result = byId('probe-result');
+            result.dataset.needs = needs;
+            result.textContent = `${NEEDS_LABELS[needs] ?? `Needs: ${needs}`}${message ? ` — ${message}` : ''}`;
+            showProbeDetails(answer ?? {});
+            const oauth = needs === 'oauth' || needs === 'oauth_client_id';
+            byId('static-fields').hidden = needs !== 'static_token';
+            byId('add-header-value').required = needs === 'static_token';
+            byId('add-header-name').required = needs === 'static_token';
+            byId('client-id-fields').hidden = needs !== 'oauth_client_id';
+            byId('add-client-id').required = needs === 'oauth_client_id';
+            const add = byId('add-button');
+            add.textContent = oauth ? 'Add & Authorize' : 'Add';
+            add.dataset.authorize = String(oauth);
+            const name = byId('add-name');
+            name.value = suggestName(url);
+            app.probedUrl = url.href;
+            byId('add-form').hidden = false;
+            say(`Probed ${url.href}: ${result.textContent}`);
+            (needs === 'static_token' ? byId('add-header-value')
+                : needs === 'oauth_client_id' ? byId('add-client-id') : name).focus();
+        } catch (error) {
+            say(`Probing ${url.href} failed: ${describeError(error)}`, 'error');
+        } finally {
+            button.disabled = false;
+        }
+    }
+
+    async function onAdd(event) {
+        event.preventDefault();
+        const form = byId('add-form');
+        if (!form.reportValidity()) return;
+        const url = isHttpUrl(byId('add-url').value.trim());
+        if (!url || url.href !== app.probedUrl) {
+            say('The URL changed since the probe: probe it again.', 'error');
+            return;
+        }
+        const name = byId('add-name').value.trim();
+        const authorize = byId('add-button').dataset.authorize === 'true';
+        const body = { name, url: url.href };
+        if (!byId('static-fields').hidden) {
+            const headerName = byId('add-header-name').value.trim();
+            const headerValue = byId('add-header-value').value;
+            if (headerName && headerValue) body.headers = { [headerName]: headerValue };
+        }
+        if (!byId('client-id-fields').hidden) body.client_id = byId('add-client-id').value.trim();
+        if (authorize) body.authorize = true;
+        const add = byId('add-button');
+        add.disabled = true;
+        say(`Adding ${name}…`);
+        try {
+            const answer = await api('POST', '/api/servers', body);
+            resetAddForm();
+            byId('add-url').value = '';
+            byId('add-url').focus();
+            if (authorize) {
+                // The gateway answered, so the server is in its list now
+                // (a state that no longer has it means the flow failed).
+                app.pendingAdd = { name, seen: true };
+                handleAuthorizeAnswer(name, answer);
+            } else {
+                say(`${name} added.`);
+            }
+            loadState().catch(() => {});
+        } catch (error) {
+            say(`Adding ${name} failed: ${describeError(error)}`, 'error');
+        } finally {
+            add.disabled = false;
+            // Never keep a secret in the form longer than needed.
+            byId('add-header-value').value = '';
+        }
+    }
+
+    // ---- start -----------------------------------------------------------
+
+    function init() {
+        byId('server-rows').addEventListener('click', onTableClick);
+        byId('probe-form').addEventListener('submit', onProbe);
+        byId('add-form').addEventListener('submit', onAdd);
+        byId('add-cancel').addEventListener('click', () => {
+            resetAddForm();
+            say('');
+            byId('add-url').focus();
+        });
+        byId('add-url').addEventListener('input', () => {
+            if (!byId('add-form').hidden) resetAddForm();
+        });
+        byId('api-key-form').addEventListener('submit', event => {
+            event.preventDefault();
+            const key = byId('api-key').value;
+            byId('api-key').value = '';
+            if (key) useKey(key);
+        });
+        setInterval(refreshRelativeTimes, RELATIVE_REFRESH_MS);
+        loadState().then(
+            () => connectEvents(),
+            error => {
+                say(describeError(error), 'error');
+                setConnection('offline', 'Gateway unreachable');
+                connectEvents();
+            });
+    }
+
+    init();
+})();

@@ -1,0 +1,63 @@
+// `mcpauth gateway`: every server of an mcpServers file as a local MCP
+// endpoint (Streamable HTTP and legacy HTTP+SSE), with the gateway's own
+// OAuth grants, plus the dashboard and its JSON API (docs/gateway.md).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cli_options.hpp"
+#include "mcpauth/net/http.hpp"
+#include "mcpauth/store/token_store.hpp"
+
+namespace mcpauth::gateway {
+
+struct GatewayOptions {
+  std::string config_path;  // the mcpServers file; created by the first "add server" if missing
+  std::string listen_host = "127.0.0.1";
+  int listen_port = 8930;              // 0: any free port
+  std::optional<std::string> api_key;  // required off loopback
+  app::EnvLookup env;
+  std::shared_ptr<store::TokenStore> store;  // required
+  std::shared_ptr<net::HttpClient> http;     // null: a CurlHttpClient
+  std::chrono::milliseconds consent_timeout{300'000};
+  std::chrono::milliseconds request_timeout{60'000};
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::size_t max_sessions = 10'000;            // local sessions at once (both transports)
+  std::size_t max_connections = 4'096;          // connection threads at once; more wait for one
+  std::function<void(const std::string&)> log;  // lines for people; never a token
+};
+
+class Gateway {
+ public:
+  // Loads the config. Throws Error(usage) (bad file, off-loopback without a key).
+  explicit Gateway(GatewayOptions options);
+  ~Gateway();
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  // Binds and serves on background threads; returns the port. Throws Error(usage).
+  int start();
+  // Stops serving, ends every local session and pending consent. Idempotent.
+  void stop();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The `mcpauth gateway` command.
+struct GatewayArgs {
+  std::string config_path;
+  std::string listen = "127.0.0.1:8930";
+  std::string api_key_env;
+  double consent_timeout_seconds = 300;
+  double timeout_seconds = 60;
+};
+int run_gateway(const GatewayArgs& args);
+
+}  // namespace mcpauth::gateway

@@ -1,0 +1,73 @@
+// `mcpauth gateway`: serves until SIGINT or SIGTERM.
+#include <pthread.h>
+
+#include <cmath>
+#include <csignal>
+#include <iostream>
+
+#include "exit_codes.hpp"
+#include "gateway.hpp"
+#include "mcpauth/error.hpp"
+#include "security.hpp"
+#include "server_config.hpp"
+
+namespace mcpauth::gateway {
+namespace {
+
+std::chrono::milliseconds to_ms(double seconds, const char* option) {
+  if (!(seconds > 0) || seconds > 86400) {
+    throw Error(ErrorCode::usage, std::string(option) + " must be between 0 and 86400 seconds");
+  }
+  return std::chrono::milliseconds(static_cast<long long>(std::llround(seconds * 1000)));
+}
+
+}  // namespace
+
+int run_gateway(const GatewayArgs& args) {
+  const app::EnvLookup env = app::process_environment();
+  GatewayOptions options;
+  const ListenAddress listen = parse_listen_address(args.listen);
+  options.listen_host = listen.host;
+  options.listen_port = listen.port;
+  if (!args.api_key_env.empty()) {
+    const auto key = env(args.api_key_env);
+    if (!key || key->empty()) {
+      throw Error(ErrorCode::usage, "--api-key-env: the environment variable " + args.api_key_env + " is not set");
+    }
+    options.api_key = *key;
+  }
+  if (!args.config_path.empty()) {
+    options.config_path = args.config_path;
+  } else if (const auto path = app::default_config_path(env)) {
+    options.config_path = *path;
+  } else {
+    throw Error(ErrorCode::usage, "no config file: pass --config FILE (or set $MCPAUTH_CONFIG or $HOME)");
+  }
+  options.env = env;
+  options.consent_timeout = to_ms(args.consent_timeout_seconds, "--consent-timeout");
+  options.request_timeout = to_ms(args.timeout_seconds, "--timeout");
+  options.log = [](const std::string& line) { std::cerr << "mcpauth gateway: " << line << std::endl; };
+
+  // Signals are taken by sigwait below, never by a handler on a random thread:
+  // block them before any thread starts, so every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  options.store = app::open_user_store(env);
+  Gateway gateway(std::move(options));
+  const int port = gateway.start();
+  std::cout << "LISTENING " << port << std::endl;
+  std::cerr << "mcpauth gateway: serving " << args.config_path << " on http://"
+            << (listen.host.find(':') != std::string::npos ? "[" + listen.host + "]" : listen.host) << ":" << port
+            << "/ (dashboard at /)" << std::endl;
+  int signal = 0;
+  sigwait(&signals, &signal);
+  std::cerr << "mcpauth gateway: stopping" << std::endl;
+  gateway.stop();
+  return app::kExitOk;
+}
+
+}  // namespace mcpauth::gateway

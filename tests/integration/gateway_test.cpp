@@ -1,0 +1,425 @@
+// `mcpauth gateway` with real peers: local clients (mcpauth's own Session,
+// over Streamable HTTP and the legacy SSE transport) use OAuth-protected and
+// plain servers through the gateway; the dashboard API authorizes through
+// the gateway's own /oauth/callback with the headless browser; one refresh
+// serves many concurrent clients at expiry; and the request checks (API key
+// off loopback, Host, Origin, CSRF) refuse what they must.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "mcpauth/mcp/session.hpp"
+#include "mcpauth/net/curl_http_client.hpp"
+#include "oidc_peer.hpp"
+#include "peer_process.hpp"
+
+namespace mcpauth {
+namespace {
+
+namespace fs = std::filesystem;
+using mcp::Json;
+using testing::as_requests;
+using testing::cli;
+using testing::count_requests;
+using testing::describe;
+using testing::InteractiveCommand;
+using testing::node_path;
+using testing::PeerProcess;
+using testing::run_command;
+using testing::test_home;
+
+const std::string kApiKey = "gateway-test-key-0123456789abcdef";
+
+std::string write_config(const std::string& name, const Json& servers) {
+  const fs::path path = fs::path(test_home()) / (name + ".json");
+  std::ofstream(path) << Json{{"mcpServers", servers}}.dump(2);
+  return path.string();
+}
+
+Json read_json_file(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return Json::parse(text.str());
+}
+
+// The gateway under test, on a free port (it prints LISTENING <port>).
+class GatewayProcess {
+ public:
+  GatewayProcess(const std::string& config, std::vector<std::string> extra = {},
+                 const std::vector<std::string>& env = {}, const std::string& connect_host = "127.0.0.1")
+      : command_(args(config, std::move(extra)), env), host_(connect_host) {
+    port_ = std::stoi(command_.wait_for_stdout(R"(LISTENING (\d+))"));
+  }
+
+  std::string url(const std::string& path) const { return "http://" + host_ + ":" + std::to_string(port_) + path; }
+  int port() const { return port_; }
+  InteractiveCommand& command() { return command_; }
+
+ private:
+  static std::vector<std::string> args(const std::string& config, std::vector<std::string> extra) {
+    std::vector<std::string> argv = cli({"gateway", "--config", config});
+    if (std::find(extra.begin(), extra.end(), "--listen") == extra.end()) {
+      extra.insert(extra.begin(), {"--listen", "127.0.0.1:0"});
+    }
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return argv;
+  }
+
+  InteractiveCommand command_;
+  std::string host_;
+  int port_ = 0;
+};
+
+net::HttpResponse http(const std::string& method, const std::string& url, const std::string& body = "",
+                       const net::HttpHeaders& headers = {}) {
+  net::CurlHttpClient client;
+  net::HttpRequest request;
+  request.method = method;
+  request.url = url;
+  request.body = body;
+  request.headers = headers;
+  if (!body.empty()) request.headers.set("Content-Type", "application/json");
+  return client.send(request);
+}
+
+Json state(GatewayProcess& gw, const net::HttpHeaders& headers = {}) {
+  const auto r = http("GET", gw.url("/api/state"), "", headers);
+  EXPECT_EQ(r.status, 200) << r.body;
+  return Json::parse(r.body);
+}
+
+net::HttpResponse api_post(GatewayProcess& gw, const std::string& path, const Json& body = Json::object()) {
+  net::HttpHeaders headers{{"X-CSRF-Token", state(gw)["csrf"].get<std::string>()}};
+  return http("POST", gw.url(path), body.dump(), headers);
+}
+
+Json row(GatewayProcess& gw, const std::string& name) {
+  const Json all = state(gw);
+  for (const auto& r : all["servers"]) {
+    if (r["name"] == name) return r;
+  }
+  return nullptr;
+}
+
+// Polls the dashboard state until `done` holds (an observable condition, with a deadline).
+Json wait_for_row(GatewayProcess& gw, const std::string& name, const std::function<bool(const Json&)>& done,
+                  std::chrono::seconds limit = std::chrono::seconds(30)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  Json r;
+  while (std::chrono::steady_clock::now() < deadline) {
+    gw.command().read_output();
+    r = row(gw, name);
+    if (done(r)) return r;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ADD_FAILURE() << "the row of " << name << " never reached the expected state: " << r.dump() << "\n"
+                << gw.command().err();
+  return r;
+}
+
+// The user: opens the authorization URL in the browser (oidc-provider's dev
+// login and consent), which ends on the gateway's /oauth/callback.
+testing::CommandResult follow(const std::string& authorization_url, const std::string& flags = "") {
+  std::vector<std::string> argv = {node_path(), std::string(MCPAUTH_PEERS_DIR) + "/oidc-browser.mjs"};
+  if (!flags.empty()) argv.push_back(flags);
+  argv.push_back(authorization_url);
+  return run_command(argv);
+}
+
+void authorize(GatewayProcess& gw, const std::string& name) {
+  const auto r = api_post(gw, "/api/servers/" + name + "/authorize");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const Json answer = Json::parse(r.body);
+  ASSERT_TRUE(answer.contains("authorization_url")) << r.body;
+  const std::string url = answer["authorization_url"];
+  EXPECT_NE(url.find(std::string("redirect_uri=") + "http%3A%2F%2F127.0.0.1%3A" + std::to_string(gw.port()) +
+                     "%2Foauth%2Fcallback"),
+            std::string::npos)
+      << url;
+  EXPECT_EQ(row(gw, name)["state"], "authorizing");
+  const auto browser = follow(url);
+  ASSERT_EQ(browser.exit_code, 0) << browser.err;
+  wait_for_row(gw, name, [](const Json& r) { return r.is_object() && r["state"] == "authorized"; });
+}
+
+std::unique_ptr<mcp::Session> connect(const std::string& url, mcp::TransportKind transport) {
+  mcp::SessionOptions options;
+  options.url = url;
+  options.transport = transport;
+  options.request_timeout = std::chrono::seconds(30);
+  return mcp::Session::connect(options);
+}
+
+// Nothing that looks like a token (oidc-provider's access tokens are JWTs) or names one.
+void expect_no_secrets(const std::string& text) {
+  EXPECT_EQ(text.find("eyJ"), std::string::npos) << text;
+  for (const char* word : {"access_token", "refresh_token", "client_secret", "code_verifier"}) {
+    EXPECT_EQ(text.find(word), std::string::npos) << word << " in " << text;
+  }
+}
+
+TEST(Gateway, LocalClientListsAndCallsToolsOfAnOAuthServerAfterDashboardAuthorization) {
+  PeerProcess peer("oidc-server.mjs");
+  GatewayProcess gw(write_config("oauth", {{"secure", {{"url", peer.url()}}}}));
+  const std::string endpoint = gw.url("/servers/secure/mcp");
+
+  // Before any consent: a local client gets an answer at once that points at the dashboard.
+  try {
+    connect(endpoint, mcp::TransportKind::streamable_http);
+    FAIL() << "initialize succeeded without authorization";
+  } catch (const mcp::RpcError& e) {
+    EXPECT_EQ(e.data().value("mcpauth_error", ""), "authorization_required") << e.what();
+    EXPECT_NE(std::string(e.what()).find("dashboard"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(wait_for_row(gw, "secure", [](const Json& r) { return r["state"] == "needs_authorization"; })["auth"],
+            "oauth");
+
+  authorize(gw, "secure");
+  const Json authorized = row(gw, "secure");
+  EXPECT_EQ(authorized["client_type"], "dynamic");
+  EXPECT_TRUE(authorized["issuer"].is_string());
+  EXPECT_TRUE(authorized["expires_at"].is_number());
+  EXPECT_GT(authorized["tools"].get<int>(), 0);
+
+  auto session = connect(endpoint, mcp::TransportKind::streamable_http);
+  const auto tools = session->list_tools();
+  EXPECT_TRUE(std::any_of(tools.begin(), tools.end(), [](const mcp::Tool& t) { return t.name == "echo"; }));
+  const auto result = session->call_tool("echo", {{"text", "through the gateway"}});
+  EXPECT_EQ(result.result["content"][0]["text"], "through the gateway");
+  session->close();
+
+  const auto listed = http("GET", gw.url("/api/servers/secure/tools"));
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  const Json tool_list = Json::parse(listed.body)["tools"];
+  EXPECT_TRUE(std::any_of(tool_list.begin(), tool_list.end(), [](const Json& t) {
+    return t["name"] == "echo" && t["description"].is_string() && !t["description"].get<std::string>().empty();
+  })) << listed.body;
+
+  expect_no_secrets(http("GET", gw.url("/api/state")).body);
+  expect_no_secrets(listed.body);
+  expect_no_secrets(gw.command().err());
+
+  // Log out: revoked at the authorization server, and local clients need authorization again.
+  const auto out = api_post(gw, "/api/servers/secure/logout");
+  ASSERT_EQ(out.status, 200) << out.body;
+  EXPECT_EQ(row(gw, "secure")["state"], "needs_authorization");
+  EXPECT_GE(count_requests(as_requests(peer), "/oidc/token/revocation"), 1);
+  EXPECT_THROW(connect(endpoint, mcp::TransportKind::streamable_http), mcp::RpcError);
+}
+
+TEST(Gateway, ConcurrentLocalClientsAtTokenExpiryCauseExactlyOneRefresh) {
+  PeerProcess peer("oidc-server.mjs", {"--access-ttl", "8"});
+  GatewayProcess gw(write_config("refresh", {{"secure", {{"url", peer.url()}}}}));
+  authorize(gw, "secure");
+  const std::string endpoint = gw.url("/servers/secure/mcp");
+
+  constexpr int kClients = 16;
+  constexpr int kCalls = 4;
+  std::vector<std::unique_ptr<mcp::Session>> sessions;
+  for (int i = 0; i < kClients; ++i) sessions.push_back(connect(endpoint, mcp::TransportKind::streamable_http));
+  ASSERT_EQ(count_requests(as_requests(peer), "/oidc/token", "refresh_token"), 0);
+
+  // Until the access token has expired (as the dashboard shows it).
+  const long long expires_at = row(gw, "secure")["expires_at"].get<long long>();
+  wait_for_row(
+      gw, "secure",
+      [expires_at](const Json&) {
+        return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                   .count() > expires_at;
+      },
+      std::chrono::seconds(20));
+
+  std::atomic<int> ok{0};
+  std::vector<std::string> failures(kClients);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        for (int c = 0; c < kCalls; ++c) {
+          const auto r = sessions[i]->call_tool("echo", {{"text", "client " + std::to_string(i)}});
+          if (r.result["content"][0]["text"] == "client " + std::to_string(i)) ++ok;
+        }
+      } catch (const std::exception& e) {
+        failures[i] = e.what();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& f : failures) EXPECT_EQ(f, "");
+  EXPECT_EQ(ok.load(), kClients * kCalls);
+  const Json requests = as_requests(peer);
+  EXPECT_EQ(count_requests(requests, "/oidc/token", "refresh_token"), 1) << describe(requests);
+  EXPECT_EQ(count_requests(requests, "/oidc/token", "authorization_code"), 1) << describe(requests);
+  for (auto& s : sessions) s->close();
+}
+
+TEST(Gateway, OffLoopbackRequiresAnApiKey) {
+  PeerProcess peer("streamable-server.mjs");
+  const std::string config = write_config("apikey", {{"plain", {{"url", peer.url()}}}});
+
+  const auto refused =
+      run_command(cli({"gateway", "--config", config, "--listen", "0.0.0.0:0"}), {}, std::chrono::seconds(30));
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_NE(refused.err.find("API key"), std::string::npos) << refused.err;
+  EXPECT_EQ(refused.out.find("LISTENING"), std::string::npos);
+
+  GatewayProcess gw(config, {"--listen", "0.0.0.0:0", "--api-key-env", "GW_KEY"}, {"GW_KEY=" + kApiKey});
+  const net::HttpHeaders key{{"Authorization", "Bearer " + kApiKey}};
+  EXPECT_EQ(http("GET", gw.url("/api/state")).status, 401);
+  EXPECT_EQ(http("GET", gw.url("/api/state"), "", {{"Authorization", "Bearer wrong-key-0123456789abcdef0"}}).status,
+            401);
+  EXPECT_EQ(http("POST", gw.url("/servers/plain/mcp"), R"({"jsonrpc":"2.0","id":1,"method":"ping"})").status, 401);
+  const auto with_key = http("GET", gw.url("/api/state"), "", key);
+  EXPECT_EQ(with_key.status, 200) << with_key.body;
+  EXPECT_EQ(with_key.body.find(kApiKey), std::string::npos);
+  // The static dashboard itself opens without the key (a browser navigation cannot send it).
+  EXPECT_EQ(http("GET", gw.url("/")).status, 200);
+
+  // A local client that sends the key works.
+  mcp::SessionOptions options;
+  options.url = gw.url("/servers/plain/mcp");
+  options.authorizer = std::make_shared<mcp::StaticHeaders>(key);
+  auto session = mcp::Session::connect(options);
+  EXPECT_EQ(session->call_tool("echo", {{"text", "keyed"}}).result["content"][0]["text"], "keyed");
+  session->close();
+}
+
+TEST(Gateway, RefusesForeignHostForeignOriginAndMissingCsrf) {
+  PeerProcess peer("streamable-server.mjs");
+  GatewayProcess gw(write_config("checks", {{"plain", {{"url", peer.url()}}}}));
+  const std::string port = std::to_string(gw.port());
+  const std::string ping = R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
+                           R"("capabilities":{},"clientInfo":{"name":"t","version":"1"}}})";
+
+  EXPECT_EQ(http("GET", gw.url("/api/state"), "", {{"Host", "attacker.example:" + port}}).status, 421);
+  EXPECT_EQ(http("POST", gw.url("/servers/plain/mcp"), ping, {{"Host", "attacker.example:" + port}}).status, 421);
+  EXPECT_EQ(http("GET", gw.url("/api/state"), "", {{"Host", "localhost:" + port}}).status, 200);
+  EXPECT_EQ(http("GET", gw.url("/api/state"), "", {{"Host", "127.0.0.1:1"}}).status, 421);
+
+  EXPECT_EQ(http("POST", gw.url("/servers/plain/mcp"), ping, {{"Origin", "http://attacker.example"}}).status, 403);
+  EXPECT_EQ(http("GET", gw.url("/api/state"), "", {{"Origin", "null"}}).status, 403);
+  EXPECT_EQ(http("GET", gw.url("/api/state"), "", {{"Origin", "http://localhost:" + port}}).status, 200);
+
+  EXPECT_EQ(http("POST", gw.url("/api/servers/plain/reconnect")).status, 403);
+  EXPECT_EQ(http("POST", gw.url("/api/servers/plain/reconnect"), "", {{"X-CSRF-Token", "guess"}}).status, 403);
+  EXPECT_EQ(http("DELETE", gw.url("/api/servers/plain")).status, 403);
+  EXPECT_EQ(api_post(gw, "/api/servers/plain/reconnect").status, 202);
+  EXPECT_TRUE(row(gw, "plain").is_object());  // the refused DELETE removed nothing
+}
+
+TEST(Gateway, LegacySseEndpointServesAPlainClient) {
+  PeerProcess peer("streamable-server.mjs");
+  GatewayProcess gw(write_config("sse", {{"plain", {{"url", peer.url()}}}}));
+  auto session = connect(gw.url("/servers/plain/sse"), mcp::TransportKind::sse);
+  EXPECT_EQ(session->transport_kind(), "sse");
+  const auto tools = session->list_tools();
+  EXPECT_TRUE(std::any_of(tools.begin(), tools.end(), [](const mcp::Tool& t) { return t.name == "add"; }));
+  EXPECT_EQ(session->call_tool("add", {{"a", 2}, {"b", 3}}).result["content"][0]["text"], "5");
+  session->close();
+  wait_for_row(gw, "plain", [](const Json& r) { return r["state"] == "ready" && r["auth"] == "none"; });
+}
+
+TEST(Gateway, StreamableSessionsGetServerNotificationsAndEndWithDelete) {
+  PeerProcess peer("streamable-server.mjs");
+  GatewayProcess gw(write_config("notify", {{"plain", {{"url", peer.url()}}}}));
+  std::atomic<int> changed{0};
+  mcp::SessionOptions options;
+  options.url = gw.url("/servers/plain/mcp");
+  options.transport = mcp::TransportKind::streamable_http;
+  std::mutex mutex;
+  std::condition_variable cv;
+  options.on_notification = [&](const std::string& method, const Json&) {
+    if (method == "notifications/tools/list_changed") {
+      std::lock_guard lock(mutex);
+      ++changed;
+      cv.notify_all();
+    }
+  };
+  auto session = mcp::Session::connect(options);
+  session->call_tool("notify_later", {{"delay_ms", 10}});
+  {
+    std::unique_lock lock(mutex);
+    EXPECT_TRUE(cv.wait_for(lock, std::chrono::seconds(20), [&] { return changed.load() > 0; }));
+  }
+  session->close();  // DELETE
+  // The session is gone: its id is refused.
+  const auto r = http("POST", gw.url("/servers/plain/mcp"), R"({"jsonrpc":"2.0","id":9,"method":"ping"})",
+                      {{"Mcp-Session-Id", "no-such-session"}});
+  EXPECT_EQ(r.status, 404);
+}
+
+TEST(Gateway, AddServerProbesAndAnAbandonedOrDeniedAuthorizationLeavesNothingConfigured) {
+  PeerProcess peer("oidc-server.mjs");
+  const std::string config = write_config("add", Json::object());
+  GatewayProcess gw(config, {"--consent-timeout", "3"});
+
+  const auto probed = api_post(gw, "/api/probe", {{"url", peer.url()}});
+  ASSERT_EQ(probed.status, 200) << probed.body;
+  EXPECT_EQ(Json::parse(probed.body)["needs"], "oauth") << probed.body;
+
+  // Abandoned: the consent is never given; after the consent timeout nothing remains.
+  auto added = api_post(gw, "/api/servers", {{"name", "later"}, {"url", peer.url()}, {"authorize", true}});
+  ASSERT_EQ(added.status, 200) << added.body;
+  EXPECT_TRUE(Json::parse(added.body).contains("authorization_url")) << added.body;
+  EXPECT_TRUE(read_json_file(config)["mcpServers"].contains("later"));
+  wait_for_row(gw, "later", [](const Json& r) { return r.is_null(); });
+  EXPECT_FALSE(read_json_file(config)["mcpServers"].contains("later"));
+
+  // Denied in the browser: the same.
+  added = api_post(gw, "/api/servers", {{"name", "denied"}, {"url", peer.url()}, {"authorize", true}});
+  ASSERT_EQ(added.status, 200) << added.body;
+  const auto browser = follow(Json::parse(added.body)["authorization_url"], "--deny");
+  wait_for_row(gw, "denied", [](const Json& r) { return r.is_null(); });
+  EXPECT_FALSE(read_json_file(config)["mcpServers"].contains("denied"));
+
+  // Completed: the server stays, authorized; removing it deletes the entry.
+  added = api_post(gw, "/api/servers", {{"name", "kept"}, {"url", peer.url()}, {"authorize", true}});
+  ASSERT_EQ(added.status, 200) << added.body;
+  ASSERT_EQ(follow(Json::parse(added.body)["authorization_url"]).exit_code, 0);
+  wait_for_row(gw, "kept", [](const Json& r) { return r.is_object() && r["state"] == "authorized"; });
+  EXPECT_TRUE(read_json_file(config)["mcpServers"].contains("kept"));
+
+  const auto removed =
+      http("DELETE", gw.url("/api/servers/kept"), "", {{"X-CSRF-Token", state(gw)["csrf"].get<std::string>()}});
+  EXPECT_EQ(removed.status, 200) << removed.body;
+  EXPECT_FALSE(read_json_file(config)["mcpServers"].contains("kept"));
+  EXPECT_TRUE(row(gw, "kept").is_null());
+}
+
+TEST(Gateway, DashboardEventsStreamTheStateWithoutCsrfOrSecrets) {
+  PeerProcess peer("streamable-server.mjs");
+  GatewayProcess gw(write_config("events", {{"plain", {{"url", peer.url()}}}}));
+  struct Reader final : net::HttpStreamHandler {
+    std::string text;
+    int status = 0;
+    bool on_response_start(int s, const net::HttpHeaders&) override {
+      status = s;
+      return s == 200;
+    }
+    bool on_body(std::string_view chunk) override {
+      text += chunk;
+      return text.find("\n\n", text.find("event: state")) == std::string::npos;  // one whole event
+    }
+  } reader;
+  net::CurlHttpClient client;
+  net::HttpRequest request;
+  request.url = gw.url("/api/events");
+  request.total_timeout = std::chrono::seconds(30);
+  client.stream(request, reader);
+  EXPECT_EQ(reader.status, 200);
+  const auto start = reader.text.find("data: ");
+  ASSERT_NE(start, std::string::npos) << reader.text;
+  const Json event = Json::parse(reader.text.substr(start + 6, reader.text.find('\n', start) - start - 6));
+  EXPECT_FALSE(event.contains("csrf"));
+  EXPECT_EQ(event["servers"][0]["name"], "plain");
+  EXPECT_NE(http("GET", gw.url("/")).body.find("<"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mcpauth

@@ -75,6 +75,8 @@
 //                          makeEventLog; the peer adds revocation.success
 //                          (plus token_type_hint, token_kind, grant_revoked)
 //                          and slow_down.
+//   POST /test/access-ttl?seconds=N
+//                     access tokens issued from now on live N seconds
 //   GET /test/rs-requests  the MCP requests the resource server saw:
 //                          [{method, scheme ("Bearer", "DPoP" or ""), status}]
 import http from 'node:http';
@@ -97,7 +99,8 @@ const values = parseFlags('oidc-server', {
     'slow-down': { type: 'string' }
 });
 const scope = values.scope;
-const accessTtl = intFlag(values, 'access-ttl', 3600);
+// `let`: POST /test/access-ttl changes it for the tokens issued from then on.
+let accessTtl = intFlag(values, 'access-ttl', 3600);
 const deviceInterval = intFlag(values, 'device-interval', undefined);
 const deviceCodeTtl = intFlag(values, 'device-code-ttl', 600);
 let slowDownsLeft = intFlag(values, 'slow-down', 0);
@@ -145,7 +148,7 @@ function makeProvider(resource) {
         // sender-constrained), so reuse detection always applies.
         rotateRefreshToken: () => true,
         ttl: {
-            AccessToken: accessTtl,
+            AccessToken: () => accessTtl,
             AuthorizationCode: 60,
             DeviceCode: deviceCodeTtl,
             Grant: 3600,
@@ -411,6 +414,18 @@ rsHttp.on('listening', () => {
     rsApp.get('/test/as-requests', (_req, res) => sendJson(res, 200, asRequests));
     rsApp.get('/test/as-events', (_req, res) => sendJson(res, 200, asEvents));
     rsApp.get('/test/rs-requests', (_req, res) => sendJson(res, 200, rsRequests));
+    // A test that needs one expiry (not one every few seconds) logs in with a
+    // short --access-ttl, lets it pass, then lengthens the lifetime here.
+    rsApp.post('/test/access-ttl', (req, res) => {
+        const seconds = Number(req.query.seconds);
+        if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86400) {
+            sendJson(res, 400, { error: 'seconds must be an integer in [1, 86400]' });
+            return;
+        }
+        accessTtl = seconds;
+        log(`access tokens issued from now on live ${seconds} s`);
+        sendJson(res, 200, { access_ttl: seconds });
+    });
     rsApp.post('/mcp', async (req, res, next) => {
         try {
             if (!(await authenticate(req, res))) return;

@@ -1,0 +1,275 @@
+// The dashboard's server actions in Gateway::Impl: log out, reconnect,
+// remove, list tools, probe a URL, add a server (docs/gateway.md).
+#include <algorithm>
+#include <filesystem>
+
+#include "config_edit.hpp"
+#include "gateway_impl.hpp"
+#include "mcpauth/auth/discovery.hpp"
+#include "mcpauth/auth/probe.hpp"
+#include "mcpauth/auth/revocation.hpp"
+#include "mcpauth/core/url.hpp"
+
+namespace mcpauth::gateway {
+namespace {
+
+bool valid_server_name(const std::string& name) {
+  return !name.empty() && name.size() <= 64 && name != "." && name != ".." &&
+         std::all_of(name.begin(), name.end(),
+                     [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '_' || c == '-'; });
+}
+
+bool is_token_char(unsigned char c) {
+  return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+// An API request body: a small JSON object, parsed with a depth bound.
+Json parse_api_body(const httplib::Request& req) {
+  if (req.body.size() > kMaxApiBodyBytes) throw Error(ErrorCode::usage, "the request body is too large");
+  const Json::parser_callback_t guard = [](int depth, Json::parse_event_t event, Json&) {
+    if ((event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start) && depth > 8) {
+      throw Error(ErrorCode::usage, "the request body is nested too deeply");
+    }
+    return true;
+  };
+  Json body;
+  try {
+    body = Json::parse(req.body, guard);
+  } catch (const Json::exception&) {
+    throw Error(ErrorCode::usage, "the request body is not valid JSON");
+  }
+  if (!body.is_object()) throw Error(ErrorCode::usage, "the request body must be a JSON object");
+  return body;
+}
+
+std::optional<std::string> string_member(const Json& body, const char* name, std::size_t max) {
+  const auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  if (!it->is_string()) throw Error(ErrorCode::usage, std::string(name) + " must be a string");
+  auto value = it->get<std::string>();
+  if (value.size() > max) throw Error(ErrorCode::usage, std::string(name) + " is too long");
+  return value;
+}
+
+}  // namespace
+
+// Revokes (when asked) and deletes the grants of a server: its account's,
+// or every account's with `all_accounts`.
+void Gateway::Impl::forget_grants(Upstream& up, bool revoke, bool all_accounts) {
+  const app::StoredGrants stored(*options_.store);
+  const auto found = stored.for_server(up.url);
+  for (const auto& grant : found.grants) {
+    if (!all_accounts && grant.key.account != up.account) continue;
+    if (revoke && !grant.error && found.discovery) {
+      try {
+        auth::DiscoveryOptions d;
+        d.server_url = found.discovery->server_url;
+        const auto discovery = auth::from_record(*found.discovery, d);
+        auto client = options_.store->load_client(grant.key.issuer);
+        if (!client || client->client_id != grant.key.client_id) {
+          client = core::oauth::ClientRegistration{};
+          client->issuer = grant.key.issuer;
+          client->client_id = grant.key.client_id;
+        }
+        const auto outcome =
+            auth::revoke_tokens(*options_.http, discovery.as, *client, grant.tokens, std::chrono::seconds(30));
+        for (const auto& p : outcome.problems) log(up.name + ": revocation: " + p);
+      } catch (const Error& e) {
+        log(up.name + ": revocation: " + std::string(e.what()));
+      }
+    }
+    options_.store->remove_tokens(grant.key);
+  }
+  up.credentials->reset();
+}
+
+void Gateway::Impl::api_logout(const httplib::Request& req, httplib::Response& res) {
+  auto up = upstream_or_404(req, res);
+  if (!up) return;
+  if (up->auth_kind != "oauth" || !up->resolved) {
+    send_error(res, 400, "usage", "the server " + up->name + " has no OAuth grant here");
+    return;
+  }
+  forget_grants(*up, true, false);
+  {
+    std::lock_guard lock(state_mutex_);
+    up->last_error.reset();
+    up->last_error_code.reset();
+    up->tools.reset();  // unknown until it is authorized again
+  }
+  bump();
+  send_json(res, 200, Json{{"logged_out", true}});
+}
+
+void Gateway::Impl::api_reconnect(const httplib::Request& req, httplib::Response& res) {
+  auto up = upstream_or_404(req, res);
+  if (!up) return;
+  close_sessions_of(up->name);
+  {
+    std::lock_guard lock(state_mutex_);
+    up->tools.reset();
+  }
+  bump();
+  spawn([this, up] { check(up); });
+  send_json(res, 202, Json{{"reconnecting", true}});
+}
+
+// Ends the server's sessions and flow, deletes what the store holds for
+// it (revoking first when asked) and its config entry.
+void Gateway::Impl::remove_server(const std::shared_ptr<Upstream>& up, bool revoke) {
+  {
+    std::lock_guard lock(state_mutex_);
+    if (up->flow && !up->flow->done) up->flow->pending->cancel();
+    const auto it = upstreams_.find(up->name);
+    if (it != upstreams_.end() && it->second == up) upstreams_.erase(it);
+  }
+  close_sessions_of(up->name);
+  if (up->resolved && up->auth_kind == "oauth") {
+    try {
+      forget_grants(*up, revoke, true);
+      options_.store->remove_discovery(up->url);
+    } catch (const Error& e) {
+      log(up->name + ": " + std::string(e.what()));
+    }
+  }
+  std::lock_guard lock(config_mutex_);
+  remove_server_entry(options_.config_path, up->name);
+  reload_config_locked();
+}
+
+void Gateway::Impl::reload_config_locked() {
+  std::error_code ec;
+  if (std::filesystem::exists(options_.config_path, ec)) config_ = app::load_config(options_.config_path);
+}
+
+void Gateway::Impl::api_remove(const httplib::Request& req, httplib::Response& res) {
+  auto up = upstream_or_404(req, res);
+  if (!up) return;
+  remove_server(up, true);
+  bump();
+  send_json(res, 200, Json{{"removed", true}});
+}
+
+void Gateway::Impl::api_tools(const httplib::Request& req, httplib::Response& res) {
+  auto up = upstream_or_404(req, res);
+  if (!up) return;
+  bool cached = false;
+  {
+    std::lock_guard lock(state_mutex_);
+    cached = up->tools.has_value();
+  }
+  if (!cached) check(up);
+  std::lock_guard lock(state_mutex_);
+  if (!up->tools) {
+    send_error(res, up->last_error_code == ErrorCode::authorization_required ? 409 : 502,
+               up->last_error_code ? std::string(to_string(*up->last_error_code)) : "connection",
+               up->last_error.value_or("the server's tools could not be listed"));
+    return;
+  }
+  Json tools = Json::array();
+  for (const auto& t : *up->tools) tools.push_back({{"name", t.name}, {"description", t.description}});
+  send_json(res, 200, Json{{"tools", tools}});
+}
+
+void Gateway::Impl::api_probe(const httplib::Request& req, httplib::Response& res) {
+  const Json body = parse_api_body(req);
+  const auto url = string_member(body, "url", 2048);
+  if (!url) throw Error(ErrorCode::usage, "give the server's URL as {\"url\": ...}");
+  auth::ProbeOptions po;
+  po.server_url = core::parse_url(*url).text;
+  po.http = options_.http;
+  const auto result = auth::probe(po);
+  Json out = Json::object();
+  std::string needs;
+  std::string message;
+  switch (result.needs) {
+    case auth::ProbeResult::Needs::nothing:
+      needs = "nothing";
+      message = "The server answers without credentials.";
+      break;
+    case auth::ProbeResult::Needs::static_token:
+    case auth::ProbeResult::Needs::forbidden:
+      needs = "static_token";
+      message =
+          "The server wants credentials but publishes no usable OAuth metadata: give the header it needs "
+          "(e.g. Authorization: Bearer <token>).";
+      break;
+    case auth::ProbeResult::Needs::oauth:
+      if (result.registration == auth::ProbeResult::Registration::client_id_required) {
+        needs = "oauth_client_id";
+        message = "The server uses OAuth, and its authorization server " + result.issuer.value_or("") +
+                  " needs a client registered there: give its client id.";
+      } else {
+        needs = "oauth";
+        message = "The server uses OAuth (" + result.issuer.value_or("") + "); Add & Authorize signs you in.";
+      }
+      break;
+  }
+  if (!result.pkce_s256) message += " Its authorization server does not support PKCE S256, so mcpauth will refuse.";
+  out["needs"] = needs;
+  out["message"] = message;
+  out["status"] = result.status;
+  out["transport"] = result.transport ? Json(*result.transport) : Json(nullptr);
+  out["reason"] = result.reason ? Json(*result.reason) : Json(nullptr);
+  out["issuer"] = result.issuer ? Json(*result.issuer) : Json(nullptr);
+  out["scope"] = result.scope ? Json(*result.scope) : Json(nullptr);
+  out["registration"] = result.registration ? Json(std::string(to_string(*result.registration))) : Json(nullptr);
+  out["device_grant"] = result.device_grant;
+  out["pkce_s256"] = result.pkce_s256;
+  send_json(res, 200, out);
+}
+
+void Gateway::Impl::api_add(const httplib::Request& req, httplib::Response& res) {
+  const Json body = parse_api_body(req);
+  NewServer server;
+  server.name = string_member(body, "name", 64).value_or("");
+  if (!valid_server_name(server.name)) {
+    throw Error(ErrorCode::usage, "the name must be 1-64 characters of A-Z a-z 0-9 . _ -");
+  }
+  const auto url = string_member(body, "url", 2048);
+  if (!url) throw Error(ErrorCode::usage, "the server's url is missing");
+  server.url = core::parse_url(*url).text;
+  if (const auto it = body.find("headers"); it != body.end() && !it->is_null()) {
+    if (!it->is_object() || it->size() > 32) throw Error(ErrorCode::usage, "headers must be an object of strings");
+    for (const auto& [name, value] : it->items()) {
+      if (name.empty() || name.size() > 256 ||
+          !std::all_of(name.begin(), name.end(), [](unsigned char c) { return is_token_char(c); })) {
+        throw Error(ErrorCode::usage, "a header name is not an HTTP token");
+      }
+      // Never echo a value: it is usually a token.
+      if (!value.is_string() || value.get<std::string>().size() > 8192 ||
+          value.get<std::string>().find_first_of(std::string("\r\n\0", 3)) != std::string::npos) {
+        throw Error(ErrorCode::usage, "the value of header " + name + " must be one line of text");
+      }
+      server.headers.emplace_back(name, value.get<std::string>());
+    }
+  }
+  server.client_id = string_member(body, "client_id", 512);
+  if (server.client_id && server.client_id->empty()) server.client_id.reset();
+  const auto authorize_it = body.find("authorize");
+  const bool then_authorize = authorize_it != body.end() && authorize_it->is_boolean() && authorize_it->get<bool>();
+
+  std::shared_ptr<Upstream> up;
+  {
+    std::lock_guard lock(config_mutex_);
+    if (upstream(server.name))
+      throw Error(ErrorCode::usage, "a server named " + server.name + " is already configured");
+    add_server_entry(options_.config_path, server);
+    reload_config_locked();
+    for (const auto& s : config_.servers) {
+      if (s.name == server.name) up = make_upstream(s);
+    }
+    if (!up) throw Error(ErrorCode::usage, "the server was written but could not be read back");
+    std::lock_guard state_lock(state_mutex_);
+    upstreams_[up->name] = up;
+  }
+  bump();
+  if (then_authorize && up->auth_kind == "oauth") {
+    authorize(up, true, res);
+    return;
+  }
+  spawn([this, up] { check(up); });
+  send_json(res, 201, Json{{"added", up->name}});
+}
+
+}  // namespace mcpauth::gateway

@@ -1,0 +1,157 @@
+// Dashboard authorizations in Gateway::Impl: POST
+// /api/servers/NAME/authorize starts (or joins) a flow with its own
+// Authorizer and GatewayConsent, and GET /oauth/callback brings the browser's
+// answer back to it.
+#include <algorithm>
+
+#include "gateway_impl.hpp"
+
+namespace mcpauth::gateway {
+
+// Starts (or joins) a dashboard authorization and answers with its URL,
+// or {"authorized": true} when no consent was needed.
+void Gateway::Impl::authorize(const std::shared_ptr<Upstream>& up, bool remove_on_failure, httplib::Response& res) {
+  if (up->auth_kind != "oauth" || !up->resolved) {
+    send_error(res, 400, "usage",
+               up->resolved ? "the server " + up->name + " does not use OAuth here" : up->resolve_error);
+    return;
+  }
+  std::shared_ptr<Flow> flow;
+  {
+    std::lock_guard lock(state_mutex_);
+    if (up->flow && !up->flow->done) {
+      flow = up->flow;
+    } else {
+      flow = std::make_shared<Flow>();
+      flow->remove_on_failure = remove_on_failure;
+      up->flow = flow;
+      spawn([this, up, flow] { run_flow(up, flow); });
+    }
+  }
+  bump();
+  std::unique_lock lock(state_mutex_);
+  flow_cv_.wait_for(lock, kFlowStartWait, [&] { return flow->url || flow->done || stopping_flag_.load(); });
+  if (flow->url && !flow->done) {
+    const std::string url = *flow->url;
+    lock.unlock();
+    send_json(res, 200, Json{{"authorization_url", url}});
+  } else if (flow->done && flow->authorized) {
+    lock.unlock();
+    send_json(res, 200, Json{{"authorized", true}});
+  } else if (flow->done && flow->error) {
+    const Error error = *flow->error;
+    lock.unlock();
+    send_error(res, error);
+  } else {
+    lock.unlock();
+    send_error(res, 504, "timeout", "the authorization did not start in time; see the server's row for the reason");
+  }
+}
+
+void Gateway::Impl::run_flow(const std::shared_ptr<Upstream>& up, const std::shared_ptr<Flow>& flow) {
+  auto publish = [this, flow](const std::string& url) {
+    {
+      std::lock_guard lock(state_mutex_);
+      flow->url = url;
+    }
+    flow_cv_.notify_all();
+    bump();
+  };
+  auto consent = std::make_shared<GatewayConsent>(callbacks_, base_url_ + "/oauth/callback", publish, flow->pending);
+  std::optional<Error> failure;
+  try {
+    auto authorizer = make_authorizer(*up->resolved, up->url, consent);
+    auto so = session_options(*up);
+    net::HttpHeaders headers = up->credentials->static_headers();
+    so.authorizer = std::make_shared<auth::CompositeAuthorizer>(std::vector<std::shared_ptr<mcp::RequestAuthorizer>>{
+        authorizer, std::make_shared<mcp::StaticHeaders>(headers)});
+    auto session = mcp::Session::connect(so);
+    auto tools = session->list_tools();
+    const std::string transport(session->transport_kind());
+    session->close();
+    up->credentials->reset();  // local traffic reads the new grant from the store
+    record_success(*up, transport, tools);
+  } catch (const Error& e) {
+    failure = e;
+    if (e.code() != ErrorCode::cancelled) record_failure(*up, e);
+    log(up->name + ": authorization failed: " + e.what());
+  }
+  {
+    std::lock_guard lock(state_mutex_);
+    flow->done = true;
+    flow->authorized = !failure;
+    flow->error = failure;
+  }
+  flow_cv_.notify_all();
+  if (failure && flow->remove_on_failure) {
+    try {
+      remove_server(up, false);
+    } catch (const Error& e) {
+      log(up->name + ": could not remove the server again: " + std::string(e.what()));
+    }
+  }
+  bump();
+}
+
+void Gateway::Impl::api_authorize(const httplib::Request& req, httplib::Response& res) {
+  auto up = upstream_or_404(req, res);
+  if (!up) return;
+  if (req.get_param_value("reauthorize") == "1" && up->auth_kind == "oauth" && up->resolved) {
+    forget_grants(*up, false, false);
+  }
+  authorize(up, false, res);
+}
+
+void Gateway::Impl::oauth_callback(const httplib::Request& req, httplib::Response& res) {
+  core::oauth::FormFields fields;
+  std::size_t total = 0;
+  for (const auto& [key, value] : req.params) {
+    total += key.size() + value.size();
+    if (total > 16 * 1024 || fields.size() >= 32) break;
+    fields.emplace_back(key, value);
+  }
+  const bool expected = callbacks_->deliver(fields);
+  // The flow decides (state, iss, then error or code); the page only says
+  // what the browser brought back, so a refusal never reads "Authorized".
+  const auto error = std::find_if(fields.begin(), fields.end(), [](const auto& f) { return f.first == "error"; });
+  std::string title;
+  std::string text;
+  if (!expected) {
+    res.status = 400;
+    title = "Not expected";
+    text =
+        "This response does not belong to an authorization the gateway is waiting for (it may have expired or "
+        "been used already).";
+  } else if (error != fields.end()) {
+    res.status = 200;
+    title = "Not authorized";
+    text = "The authorization server answered \"" + html_escape(error->second.substr(0, 64)) +
+           "\". Nothing was stored; the dashboard shows what happened.";
+  } else {
+    res.status = 200;
+    title = "Authorized";
+    text = "You can close this tab and return to the mcpauth gateway dashboard.";
+  }
+  // No inline style: the page's policy allows none.
+  res.set_header("Content-Security-Policy", "default-src 'none'");
+  res.set_content("<!doctype html><html><head><meta charset=\"utf-8\"><title>mcpauth gateway</title></head><body><h1>" +
+                      title + "</h1><p>" + text + "</p></body></html>",
+                  "text/html; charset=utf-8");
+}
+
+std::string Gateway::Impl::html_escape(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace mcpauth::gateway

@@ -1,0 +1,125 @@
+// The dashboard's view of Gateway::Impl: GET /api/state (one row per
+// server) and the /api/events stream that sends it again on every change.
+#include "gateway_impl.hpp"
+
+namespace mcpauth::gateway {
+namespace {
+
+long long unix_seconds(core::oauth::Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+std::string Gateway::Impl::client_type(store::TokenStore& store, const store::TokenKey& key) {
+  const auto client = store.load_client(key.issuer);
+  if (!client || client->client_id != key.client_id) return "dynamic";
+  return std::string(core::oauth::to_string(client->kind));
+}
+
+Json Gateway::Impl::state_json(bool with_csrf) {
+  std::optional<app::StoredGrants> stored;
+  std::string store_error;
+  try {
+    stored.emplace(*options_.store);
+  } catch (const Error& e) {
+    store_error = e.what();
+  }
+  Json rows = Json::array();
+  std::lock_guard lock(state_mutex_);
+  for (const auto& [name, up] : upstreams_) rows.push_back(row_json(*up, stored ? &*stored : nullptr, store_error));
+  Json out = Json::object();
+  if (with_csrf) out["csrf"] = csrf_;
+  out["servers"] = std::move(rows);
+  return out;
+}
+
+// Never a token, a secret or a header value: names, URLs as written, states.
+Json Gateway::Impl::row_json(const Upstream& up, const app::StoredGrants* stored, const std::string& store_error) {
+  Json row = {{"name", up.name},
+              {"url", up.raw.url},
+              {"account", up.account},
+              {"transport", up.transport_seen.empty() ? up.raw.transport : up.transport_seen},
+              {"auth", up.auth_kind},
+              {"state", "ready"},
+              {"expires_at", nullptr},
+              {"issuer", nullptr},
+              {"scopes", nullptr},
+              {"client_type", nullptr},
+              {"tools", up.tools ? Json(up.tools->size()) : Json(nullptr)},
+              {"last_error", nullptr},
+              {"authorization_url", nullptr}};
+  if (!up.resolved) {
+    row["state"] = "error";
+    row["last_error"] = up.resolve_error;
+    return row;
+  }
+  std::optional<store::GrantRecord> grant;
+  bool discovered = false;
+  if (up.auth_kind == "oauth" && stored) {
+    const auto found = stored->for_server(up.url);
+    if (found.discovery) {
+      discovered = true;
+      row["issuer"] = found.discovery->issuer;
+    }
+    for (const auto& g : found.grants) {
+      if (g.key.account == up.account) grant = g;
+    }
+  }
+  std::string auth = up.auth_kind;
+  if (auth == "oauth" && !discovered && !grant && up.checked_ok) auth = "none";  // it never asked for a token
+  row["auth"] = auth;
+  bool usable = false;
+  if (grant) {
+    row["issuer"] = grant->key.issuer;
+    if (grant->tokens.expires_at) row["expires_at"] = unix_seconds(*grant->tokens.expires_at);
+    if (grant->tokens.scope) row["scopes"] = *grant->tokens.scope;
+    try {
+      row["client_type"] = client_type(*options_.store, grant->key);
+    } catch (const Error&) {
+    }
+    const bool expired = grant->tokens.expires_at && *grant->tokens.expires_at <= core::oauth::Clock::now();
+    usable = !grant->error && (!expired || grant->tokens.refresh_token);
+  }
+  const bool auth_problem = up.last_error_code && (*up.last_error_code == ErrorCode::authorization_required ||
+                                                   *up.last_error_code == ErrorCode::consent_timeout);
+  if (up.flow && !up.flow->done) {
+    row["state"] = "authorizing";
+    if (up.flow->url) row["authorization_url"] = *up.flow->url;
+  } else if (!store_error.empty() && auth == "oauth") {
+    row["state"] = "error";
+    row["last_error"] = store_error;
+  } else if (up.last_error && !auth_problem) {
+    row["state"] = "error";
+    row["last_error"] = *up.last_error;
+  } else if (auth == "oauth") {
+    row["state"] = usable ? "authorized" : "needs_authorization";
+    // Why the last dashboard authorization failed (denied, timed out), if it did.
+    if (!usable && up.flow && up.flow->error && up.flow->error->code() != ErrorCode::cancelled) {
+      row["last_error"] = up.flow->error->what();
+    }
+  }
+  return row;
+}
+
+void Gateway::Impl::events(const httplib::Request&, httplib::Response& res) {
+  auto last = std::make_shared<std::uint64_t>(~std::uint64_t{0});
+  res.set_chunked_content_provider("text/event-stream", [this, last](std::size_t, httplib::DataSink& sink) {
+    std::unique_lock lock(events_mutex_);
+    events_cv_.wait_for(lock, kKeepalive, [&] { return stopping_ || version_ != *last; });
+    if (stopping_) return false;
+    if (version_ == *last) {
+      lock.unlock();
+      static constexpr std::string_view kComment = ": keepalive\n\n";
+      return sink.write(kComment.data(), kComment.size());
+    }
+    *last = version_;
+    lock.unlock();
+    Json state = state_json(false);
+    const std::string event =
+        "event: state\ndata: " + state.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n\n";
+    return sink.write(event.data(), event.size());
+  });
+}
+
+}  // namespace mcpauth::gateway

@@ -1,0 +1,194 @@
+// Gateway::Impl, the service behind `mcpauth gateway`: its state and the
+// declarations of its parts. The member functions are defined one concern per
+// file: gateway.cpp (lifecycle, routes, background work), request_screen.cpp,
+// upstream.cpp, local_session.cpp, local_endpoints.cpp, dashboard_state.cpp,
+// dashboard_authorize.cpp and dashboard_api.cpp. Internal to the gateway.
+#pragma once
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gateway.hpp"
+#include "gateway_consent.hpp"
+#include "http_responses.hpp"
+#include "local_session.hpp"
+#include "mcpauth/auth/authorizer.hpp"
+#include "mcpauth/core/jsonrpc.hpp"
+#include "mcpauth/error.hpp"
+#include "mcpauth/mcp/session.hpp"
+#include "security.hpp"
+#include "server_config.hpp"
+#include "stored_grants.hpp"
+#include "upstream.hpp"
+
+namespace mcpauth::gateway {
+
+namespace rpc = core::jsonrpc;
+
+inline constexpr std::size_t kMaxMcpBodyBytes = 16u << 20;      // one local JSON-RPC message
+inline constexpr std::size_t kMaxApiBodyBytes = 64u << 10;      // a dashboard API request
+inline constexpr auto kKeepalive = std::chrono::seconds(15);    // SSE comment interval on idle streams
+inline constexpr auto kIdleSession = std::chrono::minutes(30);  // a Streamable HTTP session without traffic or stream
+inline constexpr auto kFlowStartWait = std::chrono::seconds(60);
+inline constexpr const char* kSessionHeader = "Mcp-Session-Id";
+
+class Gateway::Impl {
+ public:
+  explicit Impl(GatewayOptions options);
+  ~Impl();
+
+  int start();
+  void stop();
+
+ private:
+  // ---- configuration (gateway.cpp, upstream.cpp) ------------------------------
+
+  void load_config();
+  std::shared_ptr<Upstream> make_upstream(const app::ServerConfig& raw);
+  std::shared_ptr<auth::Authorizer> make_authorizer(const app::ServerConfig& server, const std::string& url,
+                                                    std::shared_ptr<auth::ConsentHandler> consent);
+  mcp::SessionOptions session_options(const Upstream& up) const;
+  std::shared_ptr<Upstream> upstream(const std::string& name);
+
+  // ---- background work (gateway.cpp) ------------------------------------------
+
+  void spawn(std::function<void()> fn);
+  void join_workers();
+  void housekeeping();
+  void reap_idle_sessions();
+
+  // ---- connection checks (upstream.cpp) ---------------------------------------
+
+  void check(const std::shared_ptr<Upstream>& up);
+  void record_success(Upstream& up, const std::string& transport, const std::vector<mcp::Tool>& tools);
+  void record_failure(Upstream& up, const Error& e);
+
+  // ---- dashboard state and events (gateway.cpp, dashboard_state.cpp) ---------
+
+  void bump();
+  void log(const std::string& line) const;
+  static std::string client_type(store::TokenStore& store, const store::TokenKey& key);
+  Json state_json(bool with_csrf);
+  Json row_json(const Upstream& up, const app::StoredGrants* stored, const std::string& store_error);
+  void events(const httplib::Request&, httplib::Response& res);
+
+  // ---- HTTP (gateway.cpp, request_screen.cpp) ---------------------------------
+
+  static bool exempt_from_api_key(const std::string& path);
+  httplib::Server::HandlerResponse screen(const httplib::Request& req, httplib::Response& res);
+
+  template <typename Fn>
+  auto guarded(Fn fn) {
+    return [this, fn](const httplib::Request& req, httplib::Response& res) {
+      try {
+        fn(req, res);
+      } catch (const Error& e) {
+        send_error(res, e);
+      } catch (const std::exception& e) {
+        log(std::string("internal error: ") + e.what());
+        send_error(res, 500, "internal", "internal error");
+      }
+    };
+  }
+
+  void routes();
+  std::shared_ptr<Upstream> upstream_or_404(const httplib::Request& req, httplib::Response& res);
+
+  // ---- local sessions (local_session.cpp) -------------------------------------
+
+  static void rpc_error(httplib::Response& res, int status, int code, const std::string& message,
+                        const rpc::Id& id = nullptr);
+  std::optional<rpc::Message> parse_message(const httplib::Request& req, httplib::Response& res);
+  std::shared_ptr<LocalSession> new_session(const std::shared_ptr<Upstream>& up, bool legacy);
+  bool register_session(const std::shared_ptr<LocalSession>& session);
+  std::shared_ptr<LocalSession> find_session(const std::string& id, const Upstream& up, bool legacy);
+  void close_session(const std::shared_ptr<LocalSession>& session);
+  void close_sessions_of(const std::string& name);
+  void on_delivered(LocalSession& session, rpc::Message&& message);
+  void explain(LocalSession& session, rpc::ErrorResponse& error);
+  void note_connected(Upstream& up, LocalSession& session);
+  void stream_events(httplib::Response& res, std::shared_ptr<LocalSession> session, std::string first,
+                     bool close_when_done);
+
+  // ---- local MCP endpoints (local_endpoints.cpp) ------------------------------
+
+  void mcp_post(const httplib::Request& req, httplib::Response& res);
+  void mcp_get(const httplib::Request& req, httplib::Response& res);
+  void mcp_delete(const httplib::Request& req, httplib::Response& res);
+  void sse_get(const httplib::Request& req, httplib::Response& res);
+  void sse_post(const httplib::Request& req, httplib::Response& res);
+
+  // ---- dashboard authorization (dashboard_authorize.cpp) ----------------------
+
+  void authorize(const std::shared_ptr<Upstream>& up, bool remove_on_failure, httplib::Response& res);
+  void run_flow(const std::shared_ptr<Upstream>& up, const std::shared_ptr<Flow>& flow);
+  void api_authorize(const httplib::Request& req, httplib::Response& res);
+  void oauth_callback(const httplib::Request& req, httplib::Response& res);
+  static std::string html_escape(const std::string& text);
+
+  // ---- dashboard API (dashboard_api.cpp) --------------------------------------
+
+  void forget_grants(Upstream& up, bool revoke, bool all_accounts);
+  void api_logout(const httplib::Request& req, httplib::Response& res);
+  void api_reconnect(const httplib::Request& req, httplib::Response& res);
+  void remove_server(const std::shared_ptr<Upstream>& up, bool revoke);
+  void reload_config_locked();
+  void api_remove(const httplib::Request& req, httplib::Response& res);
+  void api_tools(const httplib::Request& req, httplib::Response& res);
+  void api_probe(const httplib::Request& req, httplib::Response& res);
+  void api_add(const httplib::Request& req, httplib::Response& res);
+
+  // ---- members -------------------------------------------------------------------
+
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+
+  GatewayOptions options_;
+  std::string csrf_;
+  std::shared_ptr<CallbackRegistry> callbacks_;
+  httplib::Server server_;
+  std::thread server_thread_;
+  std::thread housekeeping_;
+  int port_ = 0;
+  std::unique_ptr<HostPolicy> policy_;
+  std::string base_url_;
+
+  std::mutex config_mutex_;  // config file edits
+  app::Config config_;
+
+  std::mutex state_mutex_;  // upstreams_ and every Upstream's mutable fields and flows
+  std::condition_variable flow_cv_;
+  std::map<std::string, std::shared_ptr<Upstream>> upstreams_;
+  std::atomic<bool> stopping_flag_{false};
+
+  std::mutex sessions_mutex_;
+  std::map<std::string, std::shared_ptr<LocalSession>> sessions_;
+
+  std::mutex events_mutex_;
+  std::condition_variable events_cv_;
+  std::uint64_t version_ = 0;
+  bool stopping_ = false;
+
+  std::mutex workers_mutex_;
+  std::list<Worker> workers_;
+};
+
+}  // namespace mcpauth::gateway

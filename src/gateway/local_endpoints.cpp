@@ -1,0 +1,165 @@
+// The local MCP endpoints of Gateway::Impl: Streamable HTTP
+// (POST/GET/DELETE /servers/NAME/mcp) and the legacy HTTP+SSE transport
+// (GET /servers/NAME/sse, POST /servers/NAME/messages). docs/gateway.md.
+#include "gateway_impl.hpp"
+
+namespace mcpauth::gateway {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// ---- Streamable HTTP ------------------------------------------------------------
+
+void Gateway::Impl::mcp_post(const httplib::Request& req, httplib::Response& res) {
+  auto up = upstream_or_404(req, res);
+  if (!up) return;
+  if (!up->resolved) {
+    rpc_error(res, 503, rpc::kInternalError, "the server " + up->name + " cannot be used: " + up->resolve_error);
+    return;
+  }
+  auto message = parse_message(req, res);
+  if (!message) return;
+  const auto* request = std::get_if<rpc::Request>(&*message);
+  std::shared_ptr<LocalSession> session;
+  bool fresh = false;
+  if (req.has_header(kSessionHeader)) {
+    session = find_session(req.get_header_value(kSessionHeader), *up, false);
+    if (!session) {
+      rpc_error(res, 404, -32001, "Session not found");
+      return;
+    }
+  } else if (request && request->method == "initialize") {
+    session = new_session(up, false);
+    fresh = true;
+  } else {
+    rpc_error(res, 400, rpc::kInvalidRequest, "Bad Request: Mcp-Session-Id header is required (send initialize first)",
+              request ? request->id : rpc::Id(nullptr));
+    return;
+  }
+  {
+    std::lock_guard lock(session->mutex);
+    session->last_used = SteadyClock::now();
+  }
+  if (!request) {
+    session->bridge->forward(*message);
+    res.status = 202;
+    return;
+  }
+  const std::string key = request->id.dump();
+  {
+    std::lock_guard lock(session->mutex);
+    if (session->waiting.count(key)) {
+      rpc_error(res, 400, rpc::kInvalidRequest, "a request with this id is already in progress", request->id);
+      return;
+    }
+    session->waiting[key] = std::nullopt;
+  }
+  session->bridge->forward(*message);
+  std::optional<std::string> answer;
+  {
+    std::unique_lock lock(session->mutex);
+    session->cv.wait_for(lock, options_.request_timeout + std::chrono::seconds(10),
+                         [&] { return session->waiting[key].has_value() || session->closed; });
+    answer = std::move(session->waiting[key]);
+    session->waiting.erase(key);
+    session->last_used = SteadyClock::now();
+  }
+  if (!answer) {
+    if (fresh) session->bridge->close();
+    rpc_error(res, 200, mcp::kBridgeErrorCode, "mcpauth: no answer from the server in time", request->id);
+    return;
+  }
+  if (fresh) {
+    const bool ok = std::holds_alternative<rpc::Response>(rpc::parse(*answer).front());
+    if (ok && !register_session(session)) {
+      session->bridge->close();
+      rpc_error(res, 503, rpc::kInternalError, "the gateway has too many sessions open", request->id);
+      return;
+    }
+    if (ok) {
+      res.set_header(kSessionHeader, session->id);
+      note_connected(*up, *session);
+    } else {
+      session->bridge->close();  // a failed initialize leaves no session behind
+    }
+  }
+  res.status = 200;
+  res.set_content(*answer, "application/json");
+}
+
+void Gateway::Impl::mcp_get(const httplib::Request& req, httplib::Response& res) {
+  auto up = upstream_or_404(req, res);
+  if (!up) return;
+  if (req.get_header_value("Accept").find("text/event-stream") == std::string::npos) {
+    rpc_error(res, 406, rpc::kInvalidRequest, "Not Acceptable: the client must accept text/event-stream");
+    return;
+  }
+  if (!req.has_header(kSessionHeader)) {
+    rpc_error(res, 400, rpc::kInvalidRequest, "Bad Request: Mcp-Session-Id header is required");
+    return;
+  }
+  auto session = find_session(req.get_header_value(kSessionHeader), *up, false);
+  if (!session) {
+    rpc_error(res, 404, -32001, "Session not found");
+    return;
+  }
+  {
+    std::lock_guard lock(session->mutex);
+    if (session->stream_open) {
+      rpc_error(res, 409, rpc::kInvalidRequest, "Conflict: only one event stream per session");
+      return;
+    }
+    session->stream_open = true;
+  }
+  stream_events(res, session, ": stream open\n\n", false);
+}
+
+void Gateway::Impl::mcp_delete(const httplib::Request& req, httplib::Response& res) {
+  auto up = upstream_or_404(req, res);
+  if (!up) return;
+  auto session = find_session(req.get_header_value(kSessionHeader), *up, false);
+  if (!session) {
+    rpc_error(res, 404, -32001, "Session not found");
+    return;
+  }
+  close_session(session);
+  res.status = 200;
+}
+
+// ---- legacy HTTP+SSE ------------------------------------------------------------
+
+void Gateway::Impl::sse_get(const httplib::Request& req, httplib::Response& res) {
+  auto up = upstream_or_404(req, res);
+  if (!up) return;
+  if (!up->resolved) {
+    send_error(res, 503, "usage", "the server " + up->name + " cannot be used: " + up->resolve_error);
+    return;
+  }
+  auto session = new_session(up, true);
+  session->stream_open = true;
+  if (!register_session(session)) {
+    session->bridge->close();
+    send_error(res, 503, "usage", "the gateway has too many sessions open");
+    return;
+  }
+  const std::string endpoint = "/servers/" + up->name + "/messages?sessionId=" + session->id;
+  stream_events(res, session, "event: endpoint\ndata: " + endpoint + "\n\n", true);
+}
+
+void Gateway::Impl::sse_post(const httplib::Request& req, httplib::Response& res) {
+  auto up = upstream_or_404(req, res);
+  if (!up) return;
+  auto session = find_session(req.get_param_value("sessionId"), *up, true);
+  if (!session) {
+    send_error(res, 404, "usage", "unknown sessionId");
+    return;
+  }
+  auto message = parse_message(req, res);
+  if (!message) return;
+  const auto* request = std::get_if<rpc::Request>(&*message);
+  session->bridge->forward(*message);
+  if (request && request->method == "initialize") note_connected(*up, *session);
+  res.status = 202;
+  res.set_content("Accepted", "text/plain");
+}
+
+}  // namespace mcpauth::gateway

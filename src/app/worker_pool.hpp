@@ -1,11 +1,14 @@
-// Threads for the proxy's concurrent requests, reused instead of one new
-// thread per request (a thread start is a clone, a stack and a join: more
-// than the rest of the proxy's work for a small call). A task never waits
-// for a free thread: when every thread is busy (long tool calls), one more
-// is started, so a ping is never stuck behind them.
+// Threads started on demand and kept for reuse: the proxy's concurrent
+// requests and the gateway's connections. Reuse, because a thread start is a
+// clone, a stack and a join: more than the rest of the proxy's work for a
+// small call. On demand, because a task should not wait behind long ones:
+// when every thread is busy (long tool calls, open event streams), one more
+// is started — up to `max_threads`, beyond which tasks queue.
 #pragma once
 
 #include <condition_variable>
+#include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -16,7 +19,7 @@ namespace mcpauth::app {
 
 class WorkerPool {
  public:
-  WorkerPool() = default;
+  explicit WorkerPool(std::size_t max_threads = SIZE_MAX) : max_threads_(max_threads) {}
   ~WorkerPool() { join(); }
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -24,7 +27,7 @@ class WorkerPool {
   void submit(std::function<void()> task) {
     std::lock_guard lock(mutex_);
     tasks_.push_back(std::move(task));
-    if (tasks_.size() > idle_) {
+    if (tasks_.size() > idle_ && threads_.size() < max_threads_) {
       threads_.emplace_back([this] { work(); });
     } else {
       wake_.notify_one();
@@ -59,6 +62,7 @@ class WorkerPool {
     }
   }
 
+  const std::size_t max_threads_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::function<void()>> tasks_;

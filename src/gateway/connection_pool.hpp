@@ -5,13 +5,10 @@
 #include <httplib.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <functional>
-#include <mutex>
-#include <thread>
-#include <vector>
+
+#include "worker_pool.hpp"
 
 namespace mcpauth::gateway {
 
@@ -20,22 +17,13 @@ namespace mcpauth::gateway {
 // beyond the bound wait for a free thread. See docs/architecture.md.
 class ConnectionPool final : public httplib::TaskQueue {
  public:
-  explicit ConnectionPool(std::size_t max_threads) : max_threads_(std::max<std::size_t>(max_threads, 4)) {}
-  ~ConnectionPool() override { shutdown(); }
+  explicit ConnectionPool(std::size_t max_threads) : pool_(std::max<std::size_t>(max_threads, 4)) {}
 
-  void enqueue(std::function<void()> fn) override;
-  void shutdown() override;
+  void enqueue(std::function<void()> fn) override { pool_.submit(std::move(fn)); }
+  void shutdown() override { pool_.join(); }
 
  private:
-  void run();
-
-  const std::size_t max_threads_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> queue_;
-  std::vector<std::thread> threads_;
-  std::size_t idle_ = 0;
-  bool shutdown_ = false;
+  app::WorkerPool pool_;
 };
 
 }  // namespace mcpauth::gateway

@@ -235,10 +235,7 @@ TEST(Gateway, ConcurrentLocalClientsAtTokenExpiryCauseExactlyOneRefresh) {
       },
       std::chrono::seconds(20));
   // One expiry is the point: the refreshed token lives long, however slow this machine.
-  net::HttpRequest lengthen;
-  lengthen.method = "POST";
-  lengthen.url = peer.url("/test/access-ttl?seconds=3600");
-  ASSERT_EQ(net::CurlHttpClient().send(lengthen).status, 200);
+  testing::set_access_ttl(peer, 3600);
 
   std::atomic<int> ok{0};
   std::vector<std::string> failures(kClients);

@@ -36,6 +36,16 @@ inline mcp::Json get_json(const std::string& url) {
   return mcp::Json::parse(response.body);
 }
 
+// Access tokens the peer issues from now on live `seconds` (a test that
+// needs exactly one expiry logs in with a short --access-ttl, waits for it,
+// then lengthens the lifetime so no slow machine sees a second one).
+inline void set_access_ttl(const PeerProcess& peer, int seconds) {
+  net::HttpRequest request;
+  request.method = "POST";
+  request.url = peer.url("/test/access-ttl?seconds=" + std::to_string(seconds));
+  ASSERT_EQ(net::CurlHttpClient().send(request).status, 200) << request.url;
+}
+
 // The requests the peer's authorization server saw, in order: [{method, path, status, grant_type?...}].
 inline mcp::Json as_requests(const PeerProcess& peer) {
   return get_json(peer.url("/test/as-requests"));

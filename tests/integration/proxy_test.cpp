@@ -295,10 +295,7 @@ TEST(Proxy, ManyQuickReconnectsWithAnExpiredTokenRefreshOnceAndNeverOpenABrowser
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   // One expiry is the point: the refreshed token lives long, however slow this machine.
-  net::HttpRequest lengthen;
-  lengthen.method = "POST";
-  lengthen.url = peer.url("/test/access-ttl?seconds=3600");
-  ASSERT_EQ(net::CurlHttpClient().send(lengthen).status, 200);
+  testing::set_access_ttl(peer, 3600);
   std::vector<std::unique_ptr<InteractiveCommand>> proxies;
   for (int round = 0; round < 3; ++round) {
     for (int i = 0; i < 4; ++i) {

@@ -6,10 +6,10 @@
 #include <filesystem>
 
 #include "assets.hpp"
+#include "auth/random.hpp"
 #include "connection_pool.hpp"
 #include "gateway_impl.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
-#include "random_id.hpp"
 
 namespace mcpauth::gateway {
 
@@ -27,7 +27,7 @@ Gateway::Impl::Impl(GatewayOptions options) : options_(std::move(options)) {
                                       " (not loopback) needs an API key: put one in an environment variable and "
                                       "pass its name with --api-key-env");
   }
-  csrf_ = random_id();
+  csrf_ = auth::detail::random_token();
   callbacks_ = std::make_shared<CallbackRegistry>();
   load_config();
 }
@@ -134,33 +134,16 @@ std::shared_ptr<Upstream> Gateway::Impl::upstream(const std::string& name) {
 // ---- background work -------------------------------------------------------------
 
 void Gateway::Impl::spawn(std::function<void()> fn) {
-  std::lock_guard lock(workers_mutex_);
-  for (auto it = workers_.begin(); it != workers_.end();) {
-    if (it->done->load()) {
-      it->thread.join();
-      it = workers_.erase(it);
-    } else {
-      ++it;
+  workers_.submit([fn = std::move(fn)] {
+    try {
+      fn();
+    } catch (...) {
     }
-  }
-  auto done = std::make_shared<std::atomic<bool>>(false);
-  workers_.push_back({std::thread([fn = std::move(fn), done] {
-                        try {
-                          fn();
-                        } catch (...) {
-                        }
-                        done->store(true);
-                      }),
-                      done});
+  });
 }
 
 void Gateway::Impl::join_workers() {
-  std::list<Worker> workers;
-  {
-    std::lock_guard lock(workers_mutex_);
-    workers.swap(workers_);
-  }
-  for (auto& w : workers) w.thread.join();
+  workers_.join();
 }
 
 void Gateway::Impl::housekeeping() {

@@ -14,7 +14,6 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
-#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -36,6 +35,7 @@
 #include "server_config.hpp"
 #include "stored_grants.hpp"
 #include "upstream.hpp"
+#include "worker_pool.hpp"
 
 namespace mcpauth::gateway {
 
@@ -156,11 +156,6 @@ class Gateway::Impl {
 
   // ---- members -------------------------------------------------------------------
 
-  struct Worker {
-    std::thread thread;
-    std::shared_ptr<std::atomic<bool>> done;
-  };
-
   GatewayOptions options_;
   std::string csrf_;
   std::shared_ptr<CallbackRegistry> callbacks_;
@@ -187,8 +182,7 @@ class Gateway::Impl {
   std::uint64_t version_ = 0;
   bool stopping_ = false;
 
-  std::mutex workers_mutex_;
-  std::list<Worker> workers_;
+  app::WorkerPool workers_;  // last member: its threads end before the rest goes
 };
 
 }  // namespace mcpauth::gateway

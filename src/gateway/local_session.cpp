@@ -1,7 +1,7 @@
 // Local sessions in Gateway::Impl: creation, the session table, id routing
 // of the remote side's answers, and the event stream that writes the outbox.
+#include "auth/random.hpp"
 #include "gateway_impl.hpp"
-#include "random_id.hpp"
 
 namespace mcpauth::gateway {
 
@@ -50,7 +50,7 @@ std::optional<rpc::Message> Gateway::Impl::parse_message(const httplib::Request&
 }
 
 std::shared_ptr<LocalSession> Gateway::Impl::new_session(const std::shared_ptr<Upstream>& up, bool legacy) {
-  auto session = std::make_shared<LocalSession>(random_id(), up, legacy);
+  auto session = std::make_shared<LocalSession>(auth::detail::random_token(), up, legacy);
   mcp::BridgeOptions bo;
   bo.session = session_options(*up);
   const std::string name = up->name;

@@ -2,9 +2,14 @@
 
 #include <curl/curl.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <cstdlib>
 #include <exception>
 
+#include "mcpauth/core/url.hpp"
 #include "mcpauth/error.hpp"
 #include "mcpauth/version.hpp"
 
@@ -50,6 +55,8 @@ struct Transfer {
   std::chrono::steady_clock::time_point drain_started;
   std::size_t drained_bytes = 0;
   std::exception_ptr failure;
+  AddressRules addresses;
+  std::string refused_address;  // an address the rules refused, for the error message
   CURL* easy = nullptr;
   std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
 
@@ -117,6 +124,48 @@ size_t on_write(char* data, size_t size, size_t count, void* user) {
     return 0;
   }
   return size * count;
+}
+
+// A proxy (from the environment) connects for us: the address curl opens is
+// the proxy's, so address rules cannot be checked at the socket.
+bool proxy_configured(const std::string& url) {
+  const bool https = url.rfind("https:", 0) == 0;
+  for (const char* name :
+       {https ? "https_proxy" : "http_proxy", https ? "HTTPS_PROXY" : "", "all_proxy", "ALL_PROXY"}) {
+    if (*name == '\0') continue;
+    if (const char* value = std::getenv(name); value && *value) return true;
+  }
+  return false;
+}
+
+std::string address_text(const curl_sockaddr& address) {
+  char text[INET6_ADDRSTRLEN] = {0};
+  if (address.family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&address.addr);
+    inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
+  } else if (address.family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address.addr);
+    inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
+  }
+  return text;
+}
+
+// CURLOPT_OPENSOCKETFUNCTION: the last point before connecting, with the
+// address DNS gave. Refusing here closes the DNS-rebinding and alias gaps
+// that checking the URL's host alone would leave.
+curl_socket_t open_checked_socket(void* user, curlsocktype purpose, curl_sockaddr* address) {
+  auto* t = static_cast<Transfer*>(user);
+  if (purpose == CURLSOCKTYPE_IPCXN && (address->family == AF_INET || address->family == AF_INET6)) {
+    const std::string text = address_text(*address);
+    const core::HostKind kind = core::classify_host(text);
+    const bool refused = (kind == core::HostKind::loopback && !t->addresses.loopback) ||
+                         (kind != core::HostKind::loopback && kind != core::HostKind::name && !t->addresses.link_local);
+    if (refused) {
+      t->refused_address = text;
+      return CURL_SOCKET_BAD;
+    }
+  }
+  return ::socket(address->family, address->socktype, address->protocol);
 }
 
 [[noreturn]] void throw_curl_error(CURLcode rc, const char* detail, const HttpRequest& request) {
@@ -278,6 +327,11 @@ std::string CurlHttpClient::perform(const HttpRequest& request, HttpStreamHandle
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer);
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_write);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
+  transfer.addresses = request.addresses;
+  if ((!request.addresses.loopback || !request.addresses.link_local) && !proxy_configured(request.url)) {
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_checked_socket);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, &transfer);
+  }
 
   if (request.method == "GET") {
     curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
@@ -360,6 +414,12 @@ std::string CurlHttpClient::perform(const HttpRequest& request, HttpStreamHandle
                 request.url);
   }
   if (result == CURLE_WRITE_ERROR && transfer.stopped_by_handler) return effective_url;
+  if (result != CURLE_OK && !transfer.refused_address.empty()) {
+    throw Error(ErrorCode::insecure_url,
+                request.method + " " + request.url + " refused: the host resolves to " + transfer.refused_address +
+                    ", a loopback, link-local or metadata-service address that a remote server may not send mcpauth to",
+                request.url);
+  }
   if (result != CURLE_OK) throw_curl_error(result, error_buffer, request);
   if (!transfer.started && !transfer.start()) return effective_url;  // empty body
   return effective_url;

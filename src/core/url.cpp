@@ -125,7 +125,16 @@ std::string resolve_reference(const Url& base, std::string_view reference) {
 }
 
 bool is_loopback_host(std::string_view host) {
-  return classify_host(host) == HostKind::loopback;
+  // Stricter than classify_host() on purpose: this answers "may plain http or a loopback redirect be trusted",
+  // and only the canonical spellings are; classify_host() answers "may a server direct us here", where every
+  // spelling of loopback (v4-mapped, "localhost.") must count.
+  std::string h = lower(std::string(host));
+  if (h == "localhost") return true;
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  in_addr v4{};
+  if (inet_pton(AF_INET, h.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  return inet_pton(AF_INET6, h.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 HostKind classify_host(std::string_view host) {

@@ -42,7 +42,7 @@ JsonType parse_json(std::string_view text, const JsonLimits& limits, ErrorCode c
     std::string detail = e.what();
     if (const auto at = detail.find("parse error"); at != std::string::npos) detail.erase(0, at);
     if (const auto quote = detail.find("; last read"); quote != std::string::npos) detail.erase(quote);
-    throw Error(code, subject + " is not valid JSON (" + detail + ")");
+    throw Error(code, subject + " is not valid JSON (" + detail + "; byte " + std::to_string(e.byte) + ")");
   } catch (const typename JsonType::exception&) {  // out_of_range for 1e400
     throw Error(code, subject + " is not valid JSON (a number out of range)");
   }

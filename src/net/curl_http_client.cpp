@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <exception>
+#include <string>
 
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/error.hpp"
@@ -25,6 +26,9 @@ constexpr long kPollSliceMs = 1000;
 // keep-alive connection for the next request, an aborted one closes it.
 constexpr std::chrono::milliseconds kDrainGrace{50};
 constexpr std::size_t kMaxDrainBytes = 64 * 1024;
+// All header lines of one response together (libcurl refuses a single line
+// over 100 KB itself; many lines under that would otherwise be kept in full).
+constexpr std::size_t kMaxResponseHeaderBytes = 256 * 1024;
 
 void global_init_once() {
   static std::once_flag once;
@@ -54,6 +58,8 @@ struct Transfer {
   bool draining = false;  // the handler is done; the rest of the body is dropped
   std::chrono::steady_clock::time_point drain_started;
   std::size_t drained_bytes = 0;
+  std::size_t header_bytes = 0;  // of the current response, status line included
+  bool saw_status_line = false;
   std::exception_ptr failure;
   AddressRules addresses;
   std::string refused_address;  // an address the rules refused, for the error message
@@ -67,6 +73,20 @@ struct Transfer {
     return handler->on_response_start(static_cast<int>(status), headers);
   }
 };
+
+Error response_headers_too_large(const std::string& where) {
+  return Error(ErrorCode::response_too_large,
+               "the response headers from " + where + " are larger than " +
+                   std::to_string(kMaxResponseHeaderBytes / 1024) + " KiB (or one header line over 100 KB); the " +
+                   "server or a proxy in between sent an oversized header",
+               where);
+}
+
+std::string url_of(const Transfer& t) {
+  char* url = nullptr;
+  curl_easy_getinfo(t.easy, CURLINFO_EFFECTIVE_URL, &url);
+  return url ? url : "the server";
+}
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -91,6 +111,11 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     }
   } else if (line.rfind("HTTP/", 0) == 0) {
     t->headers = HttpHeaders{};  // a new response (after 1xx or a redirect) starts
+    t->header_bytes = line.size();
+    t->saw_status_line = true;
+  } else if ((t->header_bytes += line.size()) > kMaxResponseHeaderBytes) {
+    t->failure = std::make_exception_ptr(response_headers_too_large(url_of(*t)));
+    return 0;
   } else if (const auto colon = line.find(':'); colon != std::string_view::npos) {
     t->headers.add(std::string(line.substr(0, colon)), trim_header_value(line.substr(colon + 1)));
   }
@@ -419,6 +444,11 @@ std::string CurlHttpClient::perform(const HttpRequest& request, HttpStreamHandle
                 request.method + " " + request.url + " refused: the host resolves to " + transfer.refused_address +
                     ", a loopback, link-local or metadata-service address that a remote server may not send mcpauth to",
                 request.url);
+  }
+  // libcurl answers a header line over its own 100 KB cap with "out of
+  // memory"; once a status line has arrived that is what it means.
+  if (result == CURLE_OUT_OF_MEMORY && transfer.saw_status_line && !transfer.started) {
+    throw response_headers_too_large(effective_url);
   }
   if (result != CURLE_OK) throw_curl_error(result, error_buffer, request);
   if (!transfer.started && !transfer.start()) return effective_url;  // empty body

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "mcpauth/core/json.hpp"
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/error.hpp"
 
@@ -24,8 +25,9 @@ Json parse_document(std::string_view body, const std::string& url, const char* w
         std::string("the ") + what + " at " + url + " is larger than " + std::to_string(kMaxMetadataBytes) + " bytes",
         url);
   }
-  Json doc = Json::parse(body.begin(), body.end(), nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
+  Json doc = core::parse_json(body, core::JsonLimits{kMaxMetadataBytes}, ErrorCode::invalid_metadata,
+                              std::string("the ") + what + " at " + url);
+  if (!doc.is_object()) {
     throw Error(ErrorCode::invalid_metadata, std::string("the ") + what + " at " + url + " is not a JSON object", url);
   }
   return doc;

@@ -107,7 +107,7 @@ TEST(OAuthRevocationResponse, UnsupportedTokenTypeIsExplained) {
 TEST(OAuthRevocationResponse, OtherErrorsAreTokenRejections) {
   const Error e = revocation_error(401, R"({"error":"invalid_client","error_description":"bad\nsecret"})");
   EXPECT_EQ(e.code(), ErrorCode::token_rejected);
-  EXPECT_NE(std::string(e.what()).find("invalid_client (bad secret)"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("invalid_client (bad\\nsecret)"), std::string::npos) << e.what();
   EXPECT_EQ(revocation_error(400, "<html>").code(), ErrorCode::token_rejected);
   EXPECT_EQ(revocation_error(500, std::string(64 * 1024 + 1, ' ')).code(), ErrorCode::token_rejected);
   EXPECT_EQ(revocation_error(404, "").code(), ErrorCode::token_rejected);

@@ -1,5 +1,7 @@
 #include "cli_options.hpp"
 
+#include <fcntl.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -30,6 +32,14 @@ std::chrono::milliseconds to_ms(double seconds, const char* option) {
     throw Error(ErrorCode::usage, std::string(option) + " must be between 0 and 86400 seconds");
   }
   return std::chrono::milliseconds(static_cast<long long>(std::llround(seconds * 1000)));
+}
+
+// The controlling terminal, for a paste when standard input is a protocol
+// channel (the proxy); -1 without one. Opened once and kept for the life of
+// the process: a consent may come at any time.
+int paste_terminal() {
+  static const int fd = ::open("/dev/tty", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  return fd;
 }
 
 // Where no browser can be opened: says what to do instead of waiting for a
@@ -184,9 +194,24 @@ Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
     a.account = c.account;
     auth::LoopbackConsentOptions consent;
     consent.port = args.callback_port != 0 ? args.callback_port : oauth.callback_port.value_or(0);
+    if (!args.callback_path.empty()) consent.callback_path = args.callback_path;
     consent.open_browser = !args.no_browser;
-    if (args.no_browser) consent.paste_fd = 0;  // the user may paste the redirect on stdin
-    if (args.no_browser || can_open_browser(env)) {
+    std::optional<std::string> no_paste;  // why the user cannot paste here
+    if (args.no_browser) {
+      if (!args.stdin_is_protocol) {
+        consent.paste_fd = 0;  // the user may paste the redirect on stdin
+      } else if (const int tty = paste_terminal(); tty >= 0) {
+        consent.paste_fd = tty;  // stdin carries the host's messages: the paste comes from the terminal only
+      } else {
+        no_paste =
+            "authorization is needed and --no-browser has no terminal to read the pasted address from (standard "
+            "input carries the host's messages); run `mcpauth login --no-browser " +
+            args.target + "` in a terminal first, then start the proxy again";
+      }
+    }
+    if (no_paste) {
+      a.consent = std::make_shared<UnavailableConsent>(*no_paste);
+    } else if (args.no_browser || can_open_browser(env)) {
       a.consent = std::make_shared<auth::LoopbackConsent>(consent);
     } else {
       const std::string target = args.target;

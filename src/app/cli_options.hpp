@@ -32,7 +32,9 @@ struct ServerArgs {
   std::string resource;
   bool no_resource = false;
   int callback_port = 0;
+  std::string callback_path;  // empty: the default (/callback)
   bool no_browser = false;
+  bool stdin_is_protocol = false;  // proxy: stdin is the host's JSON-RPC, never a paste
   bool no_auth = false;
   bool device = false;  // login with the device authorization grant
   std::string account;  // --account: a second grant at the same server

@@ -43,7 +43,9 @@ int run_call(const ServerArgs& args, const std::string& tool, const std::string&
   return result.is_error() ? kExitToolError : kExitOk;
 }
 
-int run_proxy(const ServerArgs& args) {
+int run_proxy(const ServerArgs& given) {
+  ServerArgs args = given;
+  args.stdin_is_protocol = true;
   std::optional<LogTee> log;
   if (!args.log_file.empty()) log.emplace(args.log_file);
   ProxyOptions options;

@@ -1,5 +1,6 @@
 // `mcpauth logout`: revoke at the authorization server, then delete here.
 #include <iostream>
+#include <set>
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
@@ -94,7 +95,16 @@ int run_logout(const LogoutArgs& args) {
   auto store = open_user_store(env);
   const StoredGrants stored(*store);
   const auto targets = args.target.empty() ? every_grant(stored) : grants_of_server(stored, args, env);
-  if (targets.empty()) {
+  // `--all` also forgets client registrations (a wrong pre-registered client
+  // included), so the next login starts clean: every one without a target,
+  // else those of this server's authorization servers.
+  std::set<std::string> registrations;
+  if (args.all && args.target.empty()) {
+    for (const auto& client : store->list_clients()) registrations.insert(client.issuer);
+  } else if (args.all) {
+    for (const auto& target : targets) registrations.insert(target.grant.key.issuer);
+  }
+  if (targets.empty() && registrations.empty()) {
     std::cout << "Nothing to log out of: no tokens are stored" << (args.target.empty() ? "" : " for " + args.target)
               << ".\n";
     return kExitOk;
@@ -111,6 +121,11 @@ int run_logout(const LogoutArgs& args) {
                 << "server.\n";
     }
     for (const auto& problem : outcome.problems) std::cerr << "mcpauth: note: " << problem << '\n';
+  }
+  for (const auto& grant : store->list_grants()) registrations.erase(grant.key.issuer);  // still in use elsewhere
+  for (const auto& issuer : registrations) {
+    store->remove_client(issuer);
+    std::cout << "Forgot the client registration at " << issuer << ".\n";
   }
   return kExitOk;
 }

@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "gateway.hpp"
+#include "interrupt.hpp"
 #include "mcpauth/core/printable.hpp"
 #include "mcpauth/version.hpp"
 #include "probe_command.hpp"
@@ -62,6 +63,10 @@ void add_server_options(CLI::App& command, mcpauth::app::ServerArgs& args) {
       ->group("OAuth");
   command.add_option("--callback-port", args.callback_port, "OAuth: loopback port for the redirect (default: any)")
       ->check(CLI::Range(0, 65535))
+      ->group("OAuth");
+  command
+      .add_option("--callback-path", args.callback_path,
+                  "OAuth: path of the loopback redirect URI (default: /callback; as mcp-remote)")
       ->group("OAuth");
   command
       .add_flag("--no-browser", args.no_browser,
@@ -176,6 +181,8 @@ int main(int argc, char** argv) {
     return rc == 0 ? mcpauth::app::kExitOk : mcpauth::app::kExitUsage;
   }
 
+  // The gateway takes SIGINT itself (sigwait) to shut down in order.
+  if (!gateway->parsed()) mcpauth::app::exit_on_interrupt();
   try {
     if (tools->parsed()) return mcpauth::app::run_tools(tools_args);
     if (login->parsed()) return mcpauth::app::run_login(login_args);

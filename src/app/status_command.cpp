@@ -28,15 +28,28 @@ struct Row {
   std::string detail;  // the error, or what to do
 };
 
-std::string client_type(store::TokenStore& store, const store::TokenKey& key) {
-  const auto client = store.load_client(key.issuer);
-  if (!client || client->client_id != key.client_id) return "dynamic (replaced)";
-  switch (client->kind) {
+std::string kind_name(core::oauth::ClientKind kind) {
+  switch (kind) {
     case core::oauth::ClientKind::pre_registered: return "pre-registered";
     case core::oauth::ClientKind::metadata_document: return "metadata document";
     case core::oauth::ClientKind::dynamic: return "dynamic";
   }
   return "dynamic";
+}
+
+std::string client_type(store::TokenStore& store, const store::TokenKey& key) {
+  const auto client = store.load_client(key.issuer);
+  if (!client || client->client_id != key.client_id) return "dynamic (replaced)";
+  return kind_name(client->kind);
+}
+
+// The stored client of each authorization server (an id is no secret), so a
+// wrong one can be seen and removed with `mcpauth logout SERVER --all`.
+void print_clients(const std::vector<core::oauth::ClientRegistration>& clients) {
+  if (clients.empty()) return;
+  std::cout << "\nClients:\n";
+  for (const auto& c : clients)
+    std::cout << "  " << c.issuer << ": " << c.client_id << " (" << kind_name(c.kind) << ")\n";
 }
 
 Row row_for(store::TokenStore& store, const std::string& server, const std::string& url,
@@ -165,10 +178,14 @@ int run_status(const StatusArgs& args) {
   }
   if (args.json) {
     print_json(rows);
-  } else if (rows.empty()) {
-    std::cout << "No servers configured and no tokens stored.\n";
   } else {
-    print_table(rows);
+    const auto clients = args.target.empty() ? store->list_clients() : std::vector<core::oauth::ClientRegistration>{};
+    if (rows.empty() && clients.empty()) {
+      std::cout << "No servers configured and no tokens stored.\n";
+    } else if (!rows.empty()) {
+      print_table(rows);
+    }
+    print_clients(clients);
   }
   return kExitOk;
 }

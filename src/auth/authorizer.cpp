@@ -5,6 +5,7 @@
 
 #include "form_post.hpp"
 #include "mcpauth/core/oauth/pkce.hpp"
+#include "mcpauth/core/oauth/retry.hpp"
 #include "mcpauth/mcp/protocol.hpp"
 #include "mcpauth/version.hpp"
 #include "random.hpp"
@@ -119,6 +120,7 @@ bool Authorizer::adopt_stored_locked(const Discovery& discovery, const std::stri
   std::optional<store::TokenKey> key;
   std::optional<TokenSet> tokens;
   if (client && (!configured || client->client_id == *configured)) {
+    if (configured && options_.client.client_secret) client->client_secret = options_.client.client_secret;
     key = store::TokenKey{resource, issuer, client->client_id, options_.account};
     tokens = options_.store->load_tokens(*key);
   }
@@ -244,8 +246,11 @@ bool Authorizer::on_rejected(const net::HttpRequest& request, const mcp::Rejecti
     refreshed_for_ = tokens_->access_token;
     try {
       if (refresh_locked()) return true;
-    } catch (const Error&) {
-      // fall through to a new authorization
+    } catch (const core::oauth::OAuthError& e) {
+      // The grant is gone (invalid_grant, invalid_client): a new authorization
+      // follows, and refresh_locked() said so. Any other refusal (a missing
+      // scope, a malformed request) is not fixed by asking the user again.
+      if (e.oauth_error() != "invalid_grant" && e.oauth_error() != "invalid_client") throw;
     }
   }
   if (authorizations_ >= options_.max_authorizations) {
@@ -329,8 +334,11 @@ void Authorizer::authorize_locked(const AuthChallenge& challenge, const std::opt
     }
   }
 
-  ++authorizations_;  // only authorizations of our own count against the budget, not adopted ones
   TokenSet tokens = obtain_tokens(discovery, scope);
+  if (client_->kind == ClientKind::pre_registered) options_.store->save_client(*client_);
+  // Only tokens of our own count against the budget: not adopted ones, and
+  // not a consent that timed out or was declined (nothing the server rejected).
+  ++authorizations_;
   if (dpop_ && net::iequals(tokens.token_type, "DPoP")) tokens.dpop_key_pem = dpop_->private_key_pem();
   key_ = store::TokenKey{resource_key(discovery, options_.server_url), discovery.as.issuer, client_->client_id,
                          options_.account};
@@ -405,7 +413,10 @@ void Authorizer::prepare_dpop(const Discovery& d, const AuthChallenge& challenge
 ClientRegistration Authorizer::obtain_client(const Discovery& d, const std::string& redirect_uri,
                                              const std::optional<std::string>& scope) {
   const std::string& issuer = d.as.issuer;
-  if (auto stored = options_.store->load_client(issuer)) {
+  const ClientConfig& config = options_.client;
+  // A client given now wins over what is stored (a stored one may be a wrong
+  // id or lack a secret that is given now).
+  if (auto stored = config.client_id ? std::nullopt : options_.store->load_client(issuer)) {
     // A dynamic registration made for another redirect URI no longer fits: register anew.
     // A device-grant registration has no redirect URI; a browser one is not registered for the device grant.
     const bool fits = options_.grant == Grant::device_code
@@ -416,7 +427,6 @@ ClientRegistration Authorizer::obtain_client(const Discovery& d, const std::stri
   ClientRegistration client;
   client.issuer = issuer;
   if (!redirect_uri.empty()) client.redirect_uris = {redirect_uri};
-  const ClientConfig& config = options_.client;
   if (config.client_id) {
     if (config.issuer && *config.issuer != issuer) {
       throw Error(ErrorCode::registration_rejected,
@@ -499,7 +509,10 @@ ClientRegistration Authorizer::obtain_client(const Discovery& d, const std::stri
                     "there and pass its id with --client-id",
                 issuer);
   }
-  options_.store->save_client(client);
+  // A registration is the authorization server's record and is kept at once;
+  // a client the user configured is only kept once a token exchange proved it
+  // (authorize_locked), so a mistyped id is never remembered.
+  if (client.kind != ClientKind::pre_registered) options_.store->save_client(client);
   return client;
 }
 
@@ -510,9 +523,16 @@ TokenSet Authorizer::authorization_code_flow(const Discovery& d, const std::opti
                     "; run `mcpauth login " + options_.server_url + "` first",
                 options_.server_url);
   }
+  // The redirect URI of the stored registration, so that every authorization
+  // at this server reuses it (one registration, not one per login).
+  std::string preferred_redirect_uri;
+  if (const auto stored = options_.store->load_client(d.as.issuer); stored && !stored->redirect_uris.empty()) {
+    preferred_redirect_uri = stored->redirect_uris.front();
+  }
   std::unique_ptr<ConsentSession> consent;
   try {
-    consent = options_.consent->begin(d.as.issuer);
+    consent = preferred_redirect_uri.empty() ? options_.consent->begin(d.as.issuer)
+                                             : options_.consent->begin_preferring(d.as.issuer, preferred_redirect_uri);
   } catch (const Error& e) {
     if (e.code() != ErrorCode::authorization_required || !d.as.from_defaults) throw;
     // Nothing published and no way to ask the user: most likely a static-token server.
@@ -639,10 +659,10 @@ bool Authorizer::refresh_locked() {
     // Logged out meanwhile, or another thread or process refreshed already: take what is there.
     if (!stored || stored->access_token != held || !stored->refresh_token) return store::TokenDecision::keep();
     try {
-      TokenSet fresh =
-          exchange(core::oauth::refresh_token_request(discovery_->as.token_endpoint, *stored->refresh_token,
-                                                      discovery_->resource, *client_, Clock::now(), random_token()),
-                   stored->scope, stored->refresh_token);
+      TokenSet fresh = exchange(core::oauth::refresh_token_request(
+                                    discovery_->as.token_endpoint, *stored->refresh_token, discovery_->resource,
+                                    *client_, Clock::now(), random_token(), stored->scope),
+                                stored->scope, stored->refresh_token);
       if (dpop_ && net::iequals(fresh.token_type, "DPoP")) fresh.dpop_key_pem = dpop_->private_key_pem();
       return store::TokenDecision::replace(std::move(fresh));
     } catch (const core::oauth::OAuthError& e) {
@@ -655,6 +675,8 @@ bool Authorizer::refresh_locked() {
   });
   if (refused) {
     tokens_.reset();
+    notify("The refresh token was refused by " + client_->issuer + " (" + refused->oauth_error() +
+           "): authorizing again.");
     if (refused->oauth_error() == "invalid_client" && client_->kind == ClientKind::dynamic) {
       options_.store->remove_client(client_->issuer);  // stale registration: the next authorization registers anew
     }
@@ -673,13 +695,7 @@ net::HttpResponse Authorizer::post_form(const core::oauth::TokenRequest& token_r
   net::HttpRequest request = detail::form_post(token_request, options_.http_timeout);
   for (int attempt = 0;; ++attempt) {
     if (dpop_) request.headers.set("DPoP", dpop_->proof("POST", request.url, std::nullopt, as_nonce_));
-    net::HttpResponse response;
-    try {
-      response = options_.http->send(request);
-    } catch (const Error& e) {
-      throw Error(ErrorCode::auth_server_unreachable, std::string("cannot reach ") + request.url + ": " + e.what(),
-                  request.url);
-    }
+    net::HttpResponse response = send_token_request(request);
     // RFC 9449 §8: the authorization server asks for a nonce in the proof; once.
     const auto nonce = response.headers.get("DPoP-Nonce");
     if (dpop_ && attempt == 0 && response.status == 400 && nonce &&
@@ -688,6 +704,40 @@ net::HttpResponse Authorizer::post_form(const core::oauth::TokenRequest& token_r
       continue;
     }
     return response;
+  }
+}
+
+// Sends a token endpoint request, and sends it again (a bounded number of
+// times, honouring Retry-After within a bound) when the authorization server
+// answered 5xx or 429 or was not reached at all: the code or refresh token was
+// not consumed, and giving up would cost the user a new consent. Any other
+// answer is returned as is. Throws Error(auth_server_unreachable).
+net::HttpResponse Authorizer::send_token_request(net::HttpRequest& request) {
+  for (int attempts = 1;; ++attempts) {
+    std::optional<std::chrono::milliseconds> delay;
+    std::string trouble;
+    try {
+      net::HttpResponse response = options_.http->send(request);
+      if (!core::oauth::is_transient_status(response.status)) return response;
+      const auto retry_after = response.headers.get("Retry-After");
+      delay = core::oauth::retry_delay(attempts,
+                                       retry_after ? std::optional<std::string_view>(*retry_after) : std::nullopt);
+      if (!delay) return response;  // the caller reports the status and the server's words
+      trouble = "answered HTTP " + std::to_string(response.status);
+    } catch (const Error& e) {
+      // Only a request that never left is safe to repeat after a transport failure.
+      if (e.never_sent()) delay = core::oauth::retry_delay(attempts, std::nullopt);
+      if (!delay) {
+        throw Error(ErrorCode::auth_server_unreachable, std::string("cannot reach ") + request.url + ": " + e.what(),
+                    request.url);
+      }
+      trouble = std::string("could not be reached (") + e.what() + ")";
+    }
+    notify("The token endpoint " + request.url + " " + trouble + "; trying again in " +
+           std::to_string((delay->count() + 999) / 1000) + " s.");
+    std::this_thread::sleep_for(*delay);  // the server's (bounded) Retry-After, or a short backoff
+    // A DPoP proof is single-use (its jti): a repeated request gets a new one.
+    if (dpop_) request.headers.set("DPoP", dpop_->proof("POST", request.url, std::nullopt, as_nonce_));
   }
 }
 

@@ -14,6 +14,7 @@
 #include "mcpauth/auth/browser.hpp"
 #include "mcpauth/core/oauth/encoding.hpp"
 #include "mcpauth/core/oauth/redirect.hpp"
+#include "mcpauth/core/url.hpp"
 #include "mcpauth/error.hpp"
 
 namespace mcpauth::auth {
@@ -74,10 +75,17 @@ class PasteReader {
 
 class LoopbackSession final : public ConsentSession {
  public:
-  LoopbackSession(const LoopbackConsentOptions& options, std::string path) : options_(options), path_(std::move(path)) {
+  // `preferred_port` (0: none): tried first when no port is configured; taken, any free port instead.
+  LoopbackSession(const LoopbackConsentOptions& options, int preferred_port)
+      : options_(options), path_(options.callback_path) {
     v4_.Get(path_, [this](const httplib::Request& req, httplib::Response& res) { on_callback(req, res); });
-    port_ = options_.port == 0 ? v4_.bind_to_any_port("127.0.0.1")
-                               : (v4_.bind_to_port("127.0.0.1", options_.port) ? options_.port : -1);
+    if (options_.port != 0) {
+      port_ = v4_.bind_to_port("127.0.0.1", options_.port) ? options_.port : -1;
+    } else if (preferred_port != 0 && v4_.bind_to_port("127.0.0.1", preferred_port)) {
+      port_ = preferred_port;
+    } else {
+      port_ = v4_.bind_to_any_port("127.0.0.1");
+    }
     if (port_ <= 0) {
       throw Error(ErrorCode::usage, "cannot listen on 127.0.0.1:" + std::to_string(options_.port) +
                                         " for the authorization callback; is another program using the port?");
@@ -85,7 +93,11 @@ class LoopbackSession final : public ConsentSession {
     threads_.emplace_back([this] { v4_.listen_after_bind(); });
     // ::1 as well, on the same port, when the machine has IPv6 loopback.
     v6_.Get(path_, [this](const httplib::Request& req, httplib::Response& res) { on_callback(req, res); });
-    if (v6_.bind_to_port("::1", port_)) threads_.emplace_back([this] { v6_.listen_after_bind(); });
+    if (v6_.bind_to_port("::1", port_)) {
+      threads_.emplace_back([this] { v6_.listen_after_bind(); });
+      wait_until_running(v6_);
+    }
+    wait_until_running(v4_);
   }
 
   ~LoopbackSession() override {
@@ -120,7 +132,9 @@ class LoopbackSession final : public ConsentSession {
       throw Error(ErrorCode::consent_timeout,
                   "nobody completed the authorization at " + prompt.issuer + " within " +
                       std::to_string(prompt.timeout.count() / 1000) +
-                      " s; run the command again (or use --no-browser and open the URL yourself)",
+                      " s; run the command again (or use --no-browser and open the URL yourself). If the "
+                      "authorization server showed an error page instead of asking for consent, it may not know the "
+                      "client id: pass one registered there with --client-id",
                   prompt.issuer);
     }
     return *result_;
@@ -171,6 +185,14 @@ class LoopbackSession final : public ConsentSession {
     }
   }
 
+  // httplib's stop() does nothing before listen_after_bind() has started its
+  // loop, which would then run forever and the destructor's join() with it: a
+  // consent ended before it began (a failed registration) must not hang.
+  // listen_after_bind() marks the server running first thing, so this is short.
+  static void wait_until_running(const httplib::Server& server) {
+    while (!server.is_running()) std::this_thread::yield();
+  }
+
   LoopbackConsentOptions options_;
   std::string path_;
   httplib::Server v4_;
@@ -185,14 +207,29 @@ class LoopbackSession final : public ConsentSession {
 
 }  // namespace
 
-LoopbackConsent::LoopbackConsent(LoopbackConsentOptions options) : options_(std::move(options)) {}
-
-std::string LoopbackConsent::callback_path(const std::string& issuer) {
-  return "/callback/" + core::oauth::base64url(core::oauth::sha256(issuer)).substr(0, 12);
+LoopbackConsent::LoopbackConsent(LoopbackConsentOptions options) : options_(std::move(options)) {
+  const auto& path = options_.callback_path;
+  if (path.empty() || path.front() != '/' || path.find_first_of("?#") != std::string::npos) {
+    throw Error(ErrorCode::usage, "the callback path must start with '/' and hold no '?' or '#', e.g. /callback");
+  }
 }
 
-std::unique_ptr<ConsentSession> LoopbackConsent::begin(const std::string& issuer) {
-  return std::make_unique<LoopbackSession>(options_, callback_path(issuer));
+std::unique_ptr<ConsentSession> LoopbackConsent::begin(const std::string&) {
+  return std::make_unique<LoopbackSession>(options_, 0);
+}
+
+std::unique_ptr<ConsentSession> LoopbackConsent::begin_preferring(const std::string&,
+                                                                  const std::string& preferred_redirect_uri) {
+  int preferred_port = 0;
+  try {
+    const core::Url url = core::parse_url(preferred_redirect_uri);
+    if (url.scheme == "http" && url.host == "127.0.0.1" && url.path == options_.callback_path && url.query.empty()) {
+      preferred_port = url.port;
+    }
+  } catch (const Error&) {
+    // Not one of ours: any free port, and the caller registers the new redirect URI.
+  }
+  return std::make_unique<LoopbackSession>(options_, preferred_port);
 }
 
 }  // namespace mcpauth::auth

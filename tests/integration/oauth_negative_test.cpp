@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <csignal>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +39,9 @@ struct LoggedRequest {
   std::string method;
   std::string path;
   std::optional<std::string> authorization;
+  std::string query;                      // with its '?'
+  std::optional<std::string> grant_type;  // POST /token only
+  std::optional<std::string> scope;       // POST /token only
 };
 
 std::vector<LoggedRequest> request_log(const PeerProcess& peer) {
@@ -49,8 +54,10 @@ std::vector<LoggedRequest> request_log(const PeerProcess& peer) {
   const auto doc = nlohmann::json::parse(response.body);
   std::vector<LoggedRequest> out;
   for (const auto& entry : doc) {
-    LoggedRequest r{entry.at("server"), entry.at("method"), entry.at("path"), std::nullopt};
+    LoggedRequest r{entry.at("server"), entry.at("method"), entry.at("path"), std::nullopt, entry.at("query"), {}, {}};
     if (entry.at("authorization").is_string()) r.authorization = entry.at("authorization").get<std::string>();
+    if (entry.contains("grant_type") && entry.at("grant_type").is_string()) r.grant_type = entry.at("grant_type");
+    if (entry.contains("scope") && entry.at("scope").is_string()) r.scope = entry.at("scope");
     out.push_back(std::move(r));
   }
   return out;
@@ -102,6 +109,7 @@ class FollowOnceConsent final : public auth::ConsentHandler {
 
   std::atomic<int> begins{0};
   std::atomic<int> awaits{0};
+  std::atomic<int> timeouts_left{0};  // the next awaits end as if nobody consented
 
  private:
   class Session final : public auth::ConsentSession {
@@ -110,6 +118,10 @@ class FollowOnceConsent final : public auth::ConsentHandler {
     std::string redirect_uri() const override { return kRedirectUri; }
     core::oauth::FormFields await(const auth::ConsentPrompt& prompt) override {
       ++owner_.awaits;
+      if (owner_.timeouts_left > 0) {
+        --owner_.timeouts_left;
+        throw Error(ErrorCode::consent_timeout, "nobody completed the test authorization");
+      }
       net::HttpRequest request;
       request.url = prompt.authorization_url;
       request.follow_redirects = false;
@@ -135,6 +147,12 @@ struct LibraryRun {
   std::shared_ptr<FollowOnceConsent> consent;
   std::shared_ptr<auth::Authorizer> authorizer;
   std::shared_ptr<net::HttpClient> http;
+  std::shared_ptr<std::vector<std::string>> lines = std::make_shared<std::vector<std::string>>();  // notify()
+
+  bool said(const std::string& part) const {
+    return std::any_of(lines->begin(), lines->end(),
+                       [&](const std::string& line) { return line.find(part) != std::string::npos; });
+  }
 };
 
 LibraryRun library_client(const PeerProcess& peer) {
@@ -147,6 +165,7 @@ LibraryRun library_client(const PeerProcess& peer) {
   options.consent = run.consent;
   options.http_timeout = std::chrono::seconds(5);
   options.consent_timeout = std::chrono::seconds(5);
+  options.notify = [lines = run.lines](const std::string& line) { lines->push_back(line); };
   run.authorizer = std::make_shared<auth::Authorizer>(options);
   return run;
 }
@@ -372,6 +391,220 @@ TEST(OAuthNegative, FreshTokenRejectedIsBoundedAcrossConnectsInTheLibrary) {
   EXPECT_EQ(count(log, "as", "POST", "/token"), 3) << describe(log);
   EXPECT_EQ(count(log, "as", "POST", "/register"), 1) << "the registration is reused\n" << describe(log);
   EXPECT_GE(expect_tokens_only_on_the_resource_server(log), 3) << describe(log);
+}
+
+// ---------------------------------------------------------------- hardening (issue 11)
+
+std::vector<LoggedRequest> token_requests(const std::vector<LoggedRequest>& log) {
+  std::vector<LoggedRequest> out;
+  std::copy_if(log.begin(), log.end(), std::back_inserter(out),
+               [](const LoggedRequest& r) { return r.server == "as" && r.method == "POST" && r.path == "/token"; });
+  return out;
+}
+
+// Item 14: a token endpoint that answers 503/429 once gets the same code
+// again (still valid) instead of a new registration and a second consent.
+class TokenHiccup : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TokenHiccup, TheSameCodeIsExchangedAgainWithoutASecondConsent) {
+  PeerProcess peer("evil-oauth-server.mjs", {"--mode", GetParam()});
+  auto run = library_client(peer);
+  const auto error = connect_and_call(peer, run);
+  ASSERT_FALSE(error.has_value()) << error->what();
+  EXPECT_EQ(run.authorizer->authorizations(), 1);
+  EXPECT_EQ(run.consent->awaits.load(), 1);
+  EXPECT_TRUE(run.said("trying again in 1 s")) << "the user is told about the wait";
+  const auto log = request_log(peer);
+  EXPECT_EQ(count(log, "as", "POST", "/register"), 1) << describe(log);
+  EXPECT_EQ(count(log, "as", "GET", "/authorize"), 1) << describe(log);
+  const auto tokens = token_requests(log);
+  ASSERT_EQ(tokens.size(), 2u) << describe(log);
+  for (const auto& t : tokens) EXPECT_EQ(t.grant_type, "authorization_code");
+}
+
+INSTANTIATE_TEST_SUITE_P(OAuthNegative, TokenHiccup, ::testing::Values("token-503-once", "token-429-once"));
+
+// Item 19: an authorization that fails before the browser step (no
+// registration endpoint, no --client-id) ends at once with the intended
+// message; it used to hang on the loopback listener in most runs.
+TEST(OAuthNegative, NoRegistrationAndNoClientIdFailsAtOnceEveryTime) {
+  PeerProcess peer("evil-oauth-server.mjs", {"--mode", "no-registration"});
+  for (int i = 0; i < 5; ++i) {
+    const auto r = run_command(cli({"login", peer.url()}), {"BROWSER=" + kBrowser}, std::chrono::seconds(10));
+    ASSERT_NE(r.exit_code, -1) << "run " << i << " still running after 10 s\n" << r.err;
+    EXPECT_NE(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("--client-id"), std::string::npos) << r.err;
+  }
+  const auto log = request_log(peer);
+  EXPECT_EQ(count(log, "as", "GET", "/authorize"), 0) << describe(log);
+}
+
+// Item 28: a refresh repeats the granted scope (this server refuses one
+// without it), so an expired token costs no new consent.
+TEST(OAuthNegative, ARefreshRepeatsTheGrantedScope) {
+  PeerProcess peer("evil-oauth-server.mjs", {"--mode", "refresh-needs-scope"});
+  auto run = library_client(peer);
+  const auto error = connect_and_call(peer, run);
+  ASSERT_FALSE(error.has_value()) << error->what();
+  EXPECT_EQ(run.authorizer->authorizations(), 1);
+  const auto log = request_log(peer);
+  EXPECT_EQ(count(log, "as", "GET", "/authorize"), 1) << describe(log);
+  const auto tokens = token_requests(log);
+  ASSERT_EQ(tokens.size(), 2u) << describe(log);
+  EXPECT_EQ(tokens[1].grant_type, "refresh_token");
+  EXPECT_EQ(tokens[1].scope, "mcp:tools");
+}
+
+// Item 29: a refused refresh token leads to a new authorization, and the
+// user is told why in one line.
+TEST(OAuthNegative, ARevokedRefreshTokenIsSaidBeforeAuthorizingAgain) {
+  PeerProcess peer("evil-oauth-server.mjs", {"--mode", "refresh-revoked"});
+  auto run = library_client(peer);
+  const auto error = connect_and_call(peer, run);
+  ASSERT_FALSE(error.has_value()) << error->what();
+  EXPECT_EQ(run.authorizer->authorizations(), 2);
+  EXPECT_TRUE(run.said("The refresh token was refused by")) << ::testing::PrintToString(*run.lines);
+  EXPECT_TRUE(run.said("(invalid_grant): authorizing again.")) << ::testing::PrintToString(*run.lines);
+  const auto log = request_log(peer);
+  EXPECT_EQ(count(log, "as", "GET", "/authorize"), 2) << describe(log);
+}
+
+// Item 21: consents nobody completed are not tokens the server rejected:
+// they never use up the authorization budget, and the next request offers
+// a new authorization.
+TEST(OAuthNegative, MissedConsentsNeverUseUpTheAuthorizationBudget) {
+  PeerProcess peer("evil-oauth-server.mjs", {"--mode", "good"});
+  auto run = library_client(peer);
+  run.consent->timeouts_left = 3;
+  for (int i = 0; i < 3; ++i) {
+    const auto error = connect_and_call(peer, run);
+    ASSERT_TRUE(error.has_value());
+    EXPECT_EQ(error->code(), ErrorCode::consent_timeout) << error->what();
+  }
+  EXPECT_EQ(run.authorizer->authorizations(), 0);
+  const auto error = connect_and_call(peer, run);
+  ASSERT_FALSE(error.has_value()) << error->what();
+  EXPECT_EQ(run.authorizer->authorizations(), 1);
+  EXPECT_EQ(run.consent->awaits.load(), 4);
+}
+
+// Item 22: Ctrl-C while waiting for consent is an interruption (exit 130),
+// not a consent nobody completed.
+TEST(OAuthNegative, CtrlCDuringConsentSaysInterruptedAndExits130) {
+  PeerProcess peer("evil-oauth-server.mjs", {"--mode", "good"});
+  testing::InteractiveCommand login(cli({"login", peer.url(), "--no-browser"}));
+  login.wait_for_stderr("Waiting for the authorization");
+  login.send_signal(SIGINT);
+  const auto r = login.finish(std::chrono::seconds(10));
+  EXPECT_EQ(r.exit_code, 130) << r.err;
+  EXPECT_NE(r.err.find("mcpauth: interrupted"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("nobody completed"), std::string::npos) << r.err;
+}
+
+// Item 22: a client id the authorization server rejects at /authorize (an
+// error page, no redirect) ends in the consent timeout, which then points at --client-id.
+TEST(OAuthNegative, AConsentTimeoutPointsAtTheClientId) {
+  PeerProcess peer("evil-oauth-server.mjs", {"--mode", "good"});
+  const auto r = run_command(cli({"login", peer.url(), "--client-id", "not-registered-here", "--consent-timeout", "1"}),
+                             {"BROWSER=" + kBrowser}, std::chrono::seconds(20));
+  EXPECT_NE(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.exit_code, -1) << r.err;
+  EXPECT_NE(r.err.find("nobody completed"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--client-id"), std::string::npos) << r.err;
+  const auto log = request_log(peer);
+  EXPECT_EQ(count(log, "as", "GET", "/authorize"), 1) << describe(log);
+  EXPECT_EQ(count(log, "as", "POST", "/token"), 0) << describe(log);
+
+  // Item 20: the wrong id was never stored; the next login without it registers and works.
+  const auto again = run_command(cli({"login", peer.url()}), {"BROWSER=" + kBrowser}, std::chrono::seconds(20));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  const auto after = request_log(peer);
+  EXPECT_EQ(count(after, "as", "POST", "/register"), 1) << describe(after);
+  EXPECT_EQ(count(after, "as", "POST", "/token"), 1) << describe(after);
+}
+
+// Item 16: authorizations at one authorization server reuse the stored
+// registration's loopback redirect (its port), so three logins (three
+// accounts) make one registration.
+TEST(OAuthNegative, ThreeLoginsMakeOneRegistration) {
+  PeerProcess peer("evil-oauth-server.mjs", {"--mode", "good"});
+  for (const std::string account : {"first", "second", "third"}) {
+    const auto r = run_command(cli({"login", peer.url(), "--account", account}), {"BROWSER=" + kBrowser},
+                               std::chrono::seconds(20));
+    ASSERT_EQ(r.exit_code, 0) << account << ": " << r.err;
+  }
+  const auto log = request_log(peer);
+  EXPECT_EQ(count(log, "as", "GET", "/authorize"), 3) << describe(log);
+  EXPECT_EQ(count(log, "as", "POST", "/register"), 1) << describe(log);
+}
+
+// Item 27: a Client ID Metadata Document is published once and lists its
+// redirect URIs; mcpauth's loopback redirect is the fixed
+// http://127.0.0.1:<any port>/callback such a document can list.
+TEST(OAuthNegative, AClientMetadataDocumentCanListTheRedirectUri) {
+  PeerProcess peer("evil-oauth-server.mjs", {"--mode", "cimd-only"});
+  const auto r = run_command(cli({"login", peer.url(), "--client-metadata-url", "https://vendor.example/mcpauth.json",
+                                  "--consent-timeout", "10"}),
+                             {"BROWSER=" + kBrowser}, std::chrono::seconds(30));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto log = request_log(peer);
+  EXPECT_EQ(count(log, "as", "POST", "/register"), 0) << describe(log);
+  EXPECT_EQ(count(log, "as", "POST", "/token"), 1) << describe(log);
+}
+
+// mcp-remote's --callback-path: the redirect URI's path is the given one
+// (this document lists only /callback, so another path is refused there).
+TEST(OAuthNegative, CallbackPathSetsTheRedirectUriPath) {
+  PeerProcess peer("evil-oauth-server.mjs", {"--mode", "good"});
+  const auto r = run_command(cli({"login", peer.url(), "--callback-path", "/oauth/done"}), {"BROWSER=" + kBrowser},
+                             std::chrono::seconds(20));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto log = request_log(peer);
+  int with_path = 0;
+  for (const auto& entry : log) {
+    if (entry.server == "as" && entry.path == "/authorize" &&
+        entry.query.find("redirect_uri=http%3A%2F%2F127.0.0.1%3A") != std::string::npos &&
+        entry.query.find("%2Foauth%2Fdone") != std::string::npos) {
+      ++with_path;
+    }
+  }
+  EXPECT_EQ(with_path, 1) << describe(log);
+}
+
+// Item 25: `proxy --no-browser` never reads a paste from standard input (the
+// host's JSON-RPC channel); without a controlling terminal it says so and
+// points at `login --no-browser`.
+TEST(OAuthNegative, ProxyNoBrowserWithoutATerminalNeverReadsAPasteFromStdin) {
+  PeerProcess peer("evil-oauth-server.mjs", {"--mode", "good"});
+  // setsid: a new session, so no controlling terminal whatever runs the tests.
+  testing::InteractiveCommand proxy(
+      {"/usr/bin/setsid", "--wait", MCPAUTH_CLI_PATH, "proxy", peer.url(), "--no-browser"});
+  proxy.write_stdin(
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},)"
+      R"("clientInfo":{"name":"test-host","version":"1"}}})"
+      "\n");
+  proxy.wait_for_stderr("no terminal to read the pasted address", std::chrono::seconds(20));
+  EXPECT_NE(proxy.err().find("mcpauth login --no-browser"), std::string::npos) << proxy.err();
+  proxy.close_stdin();
+  const auto r = proxy.finish(std::chrono::seconds(20));
+  EXPECT_EQ(r.err.find("paste here"), std::string::npos) << r.err;
+  const auto log = request_log(peer);
+  EXPECT_EQ(count(log, "as", "GET", "/authorize"), 0) << describe(log);
+}
+
+// Item 20: `logout SERVER --all` forgets the client registration too, so a
+// client that was wrong can be replaced; the next login registers afresh.
+TEST(OAuthNegative, LogoutAllForgetsTheRegistration) {
+  PeerProcess peer("evil-oauth-server.mjs", {"--mode", "good"});
+  const auto login = run_command(cli({"login", peer.url()}), {"BROWSER=" + kBrowser}, std::chrono::seconds(20));
+  ASSERT_EQ(login.exit_code, 0) << login.err;
+  const auto logout = run_command(cli({"logout", peer.url(), "--all"}), {}, std::chrono::seconds(20));
+  ASSERT_EQ(logout.exit_code, 0) << logout.err;
+  EXPECT_NE(logout.out.find("Forgot the client registration at"), std::string::npos) << logout.out;
+  const auto again = run_command(cli({"login", peer.url()}), {"BROWSER=" + kBrowser}, std::chrono::seconds(20));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  const auto log = request_log(peer);
+  EXPECT_EQ(count(log, "as", "POST", "/register"), 2) << describe(log);
 }
 
 }  // namespace

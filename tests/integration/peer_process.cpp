@@ -259,6 +259,10 @@ void InteractiveCommand::write_stdin(const std::string& text) {
   }
 }
 
+void InteractiveCommand::send_signal(int signal) {
+  if (pid_ > 0) ::kill(pid_, signal);
+}
+
 void InteractiveCommand::close_stdin() {
   if (stdin_fd_ >= 0) close(stdin_fd_);
   stdin_fd_ = -1;

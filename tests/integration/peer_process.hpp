@@ -74,6 +74,8 @@ class InteractiveCommand {
   std::string wait_for_stdout(const std::string& pattern, std::chrono::seconds timeout = std::chrono::seconds(30));
   void write_stdin(const std::string& text);
   void close_stdin();
+  // Sends `signal` to the command (e.g. SIGINT: the user's Ctrl-C).
+  void send_signal(int signal);
   // Waits for the exit (killing it after `timeout`) and returns everything it printed.
   CommandResult finish(std::chrono::seconds timeout = std::chrono::seconds(60));
 

@@ -34,6 +34,22 @@
 //   forget-client-once   the first code exchange forgets the client that made it and
 //                        answers 401 invalid_client (a registration the AS dropped);
 //                        later ones behave
+//   token-503-once       the first /token answers 503 with Retry-After: 1 (the code
+//                        stays valid); later ones behave
+//   token-429-once       the same with 429 Too Many Requests
+//   no-registration      the AS metadata has no registration_endpoint (a client id is needed)
+//   refresh-needs-scope  tokens come with a refresh token; the first access token is
+//                        refused (401 invalid_token) on tools/call; a refresh is refused
+//                        (400 invalid_scope) unless it repeats the granted scope
+//   refresh-revoked      the first access token is refused on tools/call as above and
+//                        every refresh answers 400 invalid_grant (a revoked grant)
+//   cimd-only            Client ID Metadata Documents only (no registration_endpoint):
+//                        /authorize takes an https client_id whose document (as its
+//                        vendor publishes it once) lists the redirect URI
+//                        http://127.0.0.1/callback, any port (RFC 8252 §7.3)
+//
+// POST /token entries in the log also carry the form's `grant_type` and
+// `scope` (null when absent).
 import http from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import { listenAndServe, log, parseFlags, readBody, sendJson } from './common.mjs';
@@ -54,12 +70,22 @@ const MODES = [
     'token-200-error',
     'fresh-token-401',
     'token-not-bearer',
-    'forget-client-once'
+    'forget-client-once',
+    'token-503-once',
+    'token-429-once',
+    'no-registration',
+    'refresh-needs-scope',
+    'refresh-revoked',
+    'cimd-only'
 ];
+const REFRESH_MODES = ['refresh-needs-scope', 'refresh-revoked'];
 
 const values = parseFlags('evil-oauth-server', { mode: { type: 'string', default: 'good' } });
 const mode = values.mode;
 let forgotClient = false; // forget-client-once: whether the client was forgotten already
+let hiccuped = false; // token-503-once, token-429-once: whether /token failed already
+let firstToken = null; // refresh modes: the first access token issued (refused on tools/call)
+const refreshTokens = new Set();
 if (!MODES.includes(mode)) {
     log(`unknown --mode ${mode}; one of ${MODES.join(', ')}`);
     process.exit(2);
@@ -78,13 +104,27 @@ const asOrigin = `http://${values.host}:${asHttp.address().port}`;
 let rsOrigin = ''; // set once the RS listens
 
 function record(server, req, url) {
-    requests.push({
+    req.logEntry = {
         server,
         method: req.method,
         path: url.pathname,
         query: url.search,
         authorization: req.headers.authorization ?? null
-    });
+    };
+    requests.push(req.logEntry);
+}
+
+// The redirect URIs of the published client metadata document: loopback
+// redirects match whatever the port (RFC 8252 §7.3).
+const CIMD_REDIRECT_URIS = ['http://127.0.0.1/callback'];
+function cimdAllows(redirectUri) {
+    try {
+        const u = new URL(redirectUri);
+        if (u.hostname === '127.0.0.1') u.port = '';
+        return CIMD_REDIRECT_URIS.includes(u.toString());
+    } catch {
+        return false;
+    }
 }
 
 function randomId() {
@@ -111,6 +151,8 @@ function asMetadata() {
         authorization_response_iss_parameter_supported: true
     };
     if (mode === 'no-pkce-field') delete metadata.code_challenge_methods_supported;
+    if (mode === 'no-registration' || mode === 'cimd-only') delete metadata.registration_endpoint;
+    if (mode === 'cimd-only') metadata.client_id_metadata_document_supported = true;
     return metadata;
 }
 
@@ -145,6 +187,9 @@ async function handleAs(req, res, url) {
         const p = url.searchParams;
         const clientId = p.get('client_id');
         const redirectUri = p.get('redirect_uri');
+        if (mode === 'cimd-only' && clientId?.startsWith('https://') && cimdAllows(redirectUri)) {
+            clients.set(clientId, [redirectUri]); // as if its document was fetched
+        }
         // Only a well-formed request from a registered client is approved; anything
         // else is a 400 page (never a redirect to an unregistered URI).
         if (
@@ -172,6 +217,32 @@ async function handleAs(req, res, url) {
     if (req.method === 'POST' && url.pathname === '/token') {
         const body = await readBody(req, 64 * 1024);
         const form = new URLSearchParams(body.text ?? '');
+        req.logEntry.grant_type = form.get('grant_type');
+        req.logEntry.scope = form.get('scope');
+        if ((mode === 'token-503-once' || mode === 'token-429-once') && !hiccuped) {
+            hiccuped = true;
+            const status = mode === 'token-503-once' ? 503 : 429;
+            return sendJson(res, status, { error: 'temporarily_unavailable' }, { 'Retry-After': '1' });
+        }
+        if (REFRESH_MODES.includes(mode) && form.get('grant_type') === 'refresh_token') {
+            if (!refreshTokens.has(form.get('refresh_token'))) {
+                return sendJson(res, 400, { error: 'invalid_grant', error_description: 'unknown refresh token' });
+            }
+            if (mode === 'refresh-revoked') {
+                return sendJson(res, 400, { error: 'invalid_grant', error_description: 'the grant was revoked' });
+            }
+            if (form.get('scope') !== SCOPE) {
+                return sendJson(res, 400, { error: 'invalid_scope', error_description: 'repeat the granted scope' });
+            }
+            const accessToken = randomId();
+            tokens.add(accessToken);
+            return sendJson(
+                res,
+                200,
+                { access_token: accessToken, token_type: 'Bearer', expires_in: 3600, scope: SCOPE },
+                { 'Cache-Control': 'no-store' }
+            );
+        }
         if (mode === 'token-error') {
             return sendJson(res, 400, { error: 'invalid_grant', error_description: 'nope' }, { 'Cache-Control': 'no-store' });
         }
@@ -195,17 +266,18 @@ async function handleAs(req, res, url) {
         }
         const accessToken = randomId();
         if (mode !== 'fresh-token-401') tokens.add(accessToken);
-        return sendJson(
-            res,
-            200,
-            {
-                access_token: accessToken,
-                token_type: mode === 'token-not-bearer' ? 'mac' : 'Bearer',
-                expires_in: 3600,
-                scope: SCOPE
-            },
-            { 'Cache-Control': 'no-store' }
-        );
+        const answer = {
+            access_token: accessToken,
+            token_type: mode === 'token-not-bearer' ? 'mac' : 'Bearer',
+            expires_in: 3600,
+            scope: SCOPE
+        };
+        if (REFRESH_MODES.includes(mode)) {
+            firstToken ??= accessToken;
+            answer.refresh_token = randomId();
+            refreshTokens.add(answer.refresh_token);
+        }
+        return sendJson(res, 200, answer, { 'Cache-Control': 'no-store' });
     }
     res.writeHead(404, { 'Content-Type': 'text/plain' });
     res.end('not found\n');
@@ -309,6 +381,16 @@ async function handleRs(req, res, url) {
     if (message.id === undefined) {
         res.writeHead(202, { 'Content-Length': 0 });
         return res.end();
+    }
+    if (REFRESH_MODES.includes(mode) && message.method === 'tools/call' && req.headers.authorization === `Bearer ${firstToken}`) {
+        tokens.delete(firstToken); // it expired: the client is to refresh
+        const metadataUrl = `${rsOrigin}/.well-known/oauth-protected-resource/mcp`;
+        return sendJson(
+            res,
+            401,
+            { error: 'unauthorized' },
+            { 'WWW-Authenticate': `Bearer resource_metadata="${metadataUrl}", error="invalid_token"` }
+        );
     }
     return sendJson(res, 200, answerRpc(message));
 }

@@ -502,6 +502,19 @@ TEST(OAuthTokenRequest, RefreshTokenRequestIncludesResource) {
   EXPECT_EQ(find_field(body, "code_verifier"), nullptr);
 }
 
+TEST(OAuthTokenRequest, RefreshRepeatsTheGrantedScope) {
+  // Some authorization servers refuse a refresh that does not repeat the scope.
+  const TokenRequest with = refresh_token_request("https://as/token", kRefreshToken, std::nullopt, make_client("none"),
+                                                  kNow, "j", std::string("mcp:read offline_access"));
+  EXPECT_EQ(field(parse_form(with.body), "scope"), "mcp:read offline_access");
+  const TokenRequest empty =
+      refresh_token_request("https://as/token", kRefreshToken, std::nullopt, make_client("none"), kNow, "j", "");
+  EXPECT_EQ(find_field(parse_form(empty.body), "scope"), nullptr);
+  const TokenRequest none =
+      refresh_token_request("https://as/token", kRefreshToken, std::nullopt, make_client("none"), kNow, "j");
+  EXPECT_EQ(find_field(parse_form(none.body), "scope"), nullptr);
+}
+
 TEST(OAuthTokenRequest, RefreshWithSecretPost) {
   const TokenRequest request = refresh_token_request("https://as/token", kRefreshToken, std::nullopt,
                                                      make_client("client_secret_post"), kNow, "j");

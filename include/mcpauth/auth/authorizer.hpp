@@ -126,6 +126,7 @@ class Authorizer final : public mcp::RequestAuthorizer {
   core::oauth::TokenSet exchange(const core::oauth::TokenRequest& request, const std::optional<std::string>& scope,
                                  const std::optional<std::string>& previous_refresh);
   net::HttpResponse post_form(const core::oauth::TokenRequest& request);
+  net::HttpResponse send_token_request(net::HttpRequest& request);
   void notify(const std::string& line) const;
 
   AuthorizerOptions options_;

@@ -38,6 +38,15 @@ class ConsentHandler {
   // Prepares a consent for an authorization server; `issuer` lets a handler
   // give each server its own callback path (RFC 8252 §8.10 mix-up defence).
   virtual std::unique_ptr<ConsentSession> begin(const std::string& issuer) = 0;
+  // The same, receiving the redirect at `preferred_redirect_uri` (the one a
+  // stored client registration names) when this handler can, so that one
+  // registration serves every authorization; else at a redirect URI of its
+  // own choosing (the caller then registers that one). Default: begin(issuer).
+  virtual std::unique_ptr<ConsentSession> begin_preferring(const std::string& issuer,
+                                                           const std::string& preferred_redirect_uri) {
+    (void)preferred_redirect_uri;
+    return begin(issuer);
+  }
 };
 
 }  // namespace mcpauth::auth

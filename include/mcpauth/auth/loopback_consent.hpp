@@ -1,20 +1,27 @@
 // Consent in the system browser with a loopback redirect (RFC 8252 §7.3):
 // a listener on 127.0.0.1 (and ::1 when available), on an ephemeral or a
-// configured port, open only while one consent is in progress, with a
-// callback path of its own per authorization server. It answers the browser
-// with a static page and never redirects onward.
+// configured port, open only while one consent is in progress, at one fixed
+// callback path (default "/callback"), so that a Client ID Metadata Document
+// published once can list the redirect URI (loopback, any port: RFC 8252
+// §7.3). Each flow is told apart by its state (and the iss parameter where the
+// server sends one). It answers the browser with a static page and never
+// redirects onward.
 #pragma once
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "mcpauth/auth/consent.hpp"
 
 namespace mcpauth::auth {
 
+inline constexpr std::string_view kDefaultCallbackPath = "/callback";
+
 struct LoopbackConsentOptions {
-  int port = 0;              // 0: any free port
-  bool open_browser = true;  // false: only print the URL (the user opens it)
+  int port = 0;  // 0: any free port (the port of a stored registration's redirect URI when it is free)
+  std::string callback_path = std::string(kDefaultCallbackPath);  // starts with '/'
+  bool open_browser = true;                                       // false: only print the URL (the user opens it)
   // Where progress for the user goes (the URL is always printed). Default: stderr.
   std::function<void(const std::string&)> notify;
   // When >= 0 (a terminal, typically stdin), the user may also paste the
@@ -27,9 +34,11 @@ class LoopbackConsent final : public ConsentHandler {
  public:
   explicit LoopbackConsent(LoopbackConsentOptions options = {});
   std::unique_ptr<ConsentSession> begin(const std::string& issuer) override;
-
-  // The callback path for an issuer: "/callback/" + a short hash of it.
-  static std::string callback_path(const std::string& issuer);
+  // Listens on the preferred redirect URI's port when it is a loopback
+  // redirect of this handler (same path) and no port was configured, and the
+  // port is free; else as begin().
+  std::unique_ptr<ConsentSession> begin_preferring(const std::string& issuer,
+                                                   const std::string& preferred_redirect_uri) override;
 
  private:
   LoopbackConsentOptions options_;

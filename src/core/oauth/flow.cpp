@@ -132,8 +132,10 @@ TokenRequest authorization_code_request(const FlowRecord& flow, std::string_view
 
 TokenRequest refresh_token_request(const std::string& token_endpoint, std::string_view refresh_token,
                                    const std::optional<std::string>& resource, const ClientRegistration& client,
-                                   Clock::time_point now, std::string_view jti) {
+                                   Clock::time_point now, std::string_view jti,
+                                   const std::optional<std::string>& scope) {
   FormFields fields = {{"grant_type", "refresh_token"}, {"refresh_token", std::string(refresh_token)}};
+  if (scope && !scope->empty()) fields.emplace_back("scope", *scope);
   if (resource) fields.emplace_back("resource", *resource);
   return authenticated_form(token_endpoint, std::move(fields), client, now, jti);
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "mcpauth/core/oauth/retry.hpp"
 #include "mcpauth/core/json.hpp"
 #include "mcpauth/core/oauth/describe_error.hpp"
 #include "mcpauth/error.hpp"
@@ -21,16 +22,6 @@ std::string string_or_empty(const Json& doc, const char* key) {
 
 std::string describe(const std::string& error, const std::string& description) {
   return describe_oauth_error(error, description);
-}
-
-// Retry-After as delta-seconds; an HTTP-date (which needs a clock) or junk
-// gives nullopt.
-std::optional<long> retry_after_seconds(std::string_view value) {
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-  if (value.empty() || value.size() > 9) return std::nullopt;
-  if (!std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) return std::nullopt;
-  return std::stol(std::string(value));
 }
 
 }  // namespace

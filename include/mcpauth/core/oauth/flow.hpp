@@ -77,9 +77,12 @@ TokenRequest authenticated_form(const std::string& endpoint, FormFields fields, 
 
 TokenRequest authorization_code_request(const FlowRecord& flow, std::string_view code, const ClientRegistration& client,
                                         Clock::time_point now, std::string_view jti);
+// `scope`: the scope granted (RFC 6749 §6 allows it; some authorization
+// servers refuse a refresh without it). Empty or none: not sent.
 TokenRequest refresh_token_request(const std::string& token_endpoint, std::string_view refresh_token,
                                    const std::optional<std::string>& resource, const ClientRegistration& client,
-                                   Clock::time_point now, std::string_view jti);
+                                   Clock::time_point now, std::string_view jti,
+                                   const std::optional<std::string>& scope = std::nullopt);
 TokenRequest client_credentials_request(const std::string& token_endpoint, const std::optional<std::string>& scope,
                                         const std::optional<std::string>& resource, const ClientRegistration& client,
                                         Clock::time_point now, std::string_view jti);

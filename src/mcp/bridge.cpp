@@ -123,17 +123,34 @@ class Bridge::Impl {
   void send_within_budget(const rpc::Message& message) {
     const auto deadline = std::chrono::steady_clock::now() + options_.retry_budget;
     auto backoff = options_.first_backoff;
+    std::string last_failure;
     for (int attempt = 1;; ++attempt) {
       try {
         send_once(message);
+        reached_ = true;
         if (attempt > 1) log("the server answers again");
         return;
       } catch (const Error& e) {
+        // The budget is for a server that was there: nobody listening on
+        // the first message is a wrong URL or a server not started yet.
+        if (!reached_ && e.never_sent()) throw;
         if (!may_send_again(e, message) || std::chrono::steady_clock::now() + backoff > deadline) throw;
-        log(std::string(e.what()) + " — trying again in " + std::to_string(backoff.count()) + " ms");
+        log_retry(e.what(), last_failure, attempt, backoff);
         if (!wait_unless_closed(backoff)) throw Error(ErrorCode::cancelled, "the bridge was closed");
         backoff = std::min(options_.max_backoff, backoff * 2);
       }
+    }
+  }
+
+  // One line per distinct failure; repeats of it only as a count, at
+  // doubling attempt numbers, so a long outage stays a few lines.
+  void log_retry(const std::string& failure, std::string& last_failure, int attempt,
+                 std::chrono::milliseconds backoff) const {
+    if (failure != last_failure) {
+      log(failure + " — trying again in " + std::to_string(backoff.count()) + " ms");
+      last_failure = failure;
+    } else if ((attempt & (attempt - 1)) == 0) {
+      log("still retrying (" + std::to_string(attempt) + " attempts)");
     }
   }
 
@@ -350,6 +367,7 @@ class Bridge::Impl {
   std::vector<rpc::Id> tool_lists_;  // ids of tools/list requests in flight (ignored_tools)
   std::atomic<bool> fallback_allowed_{false};
   std::atomic<bool> stream_lost_{false};
+  std::atomic<bool> reached_{false};  // a message reached the server once
 };
 
 Bridge::Bridge(BridgeOptions options, Deliver deliver)

@@ -137,8 +137,18 @@ size_t on_write(char* data, size_t size, size_t count, void* user) {
                   where + " failed: cannot connect (" + what + "); is the server running and the port right?",
                   request.url)
           .mark_never_sent();
-    case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CONNECT_ERROR:
+      // OpenSSL's words for a plain-HTTP answer to the TLS hello: a CA bundle would not help.
+      if (what.find("wrong version number") != std::string::npos ||
+          what.find("packet length too long") != std::string::npos) {
+        throw Error(ErrorCode::connection,
+                    where + " failed: TLS error (" + what +
+                        "); the port answers in plain HTTP, not TLS: use an http:// URL for it",
+                    request.url)
+            .mark_never_sent();
+      }
+      [[fallthrough]];
+    case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CACERT_BADFILE:
       throw Error(ErrorCode::connection,

@@ -12,6 +12,7 @@
 #include "mcpauth/mcp/legacy_sse_transport.hpp"
 #include "mcpauth/mcp/streamable_http_transport.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
+#include "session_renewal.hpp"
 
 namespace mcpauth::mcp {
 
@@ -27,7 +28,7 @@ bool is_safe_to_repeat(const std::string& method) {
 
 namespace {
 
-using TransportPtr = std::shared_ptr<Transport>;
+using detail::TransportPtr;
 
 // The id of the bridge's own initialize when it re-creates a session the
 // server forgot; its answer is the bridge's, never the client's.
@@ -58,7 +59,10 @@ bool may_send_again(const Error& e, const rpc::Message& message) {
 
 class Bridge::Impl {
  public:
-  Impl(BridgeOptions options, Deliver deliver) : options_(std::move(options)), deliver_(std::move(deliver)) {
+  Impl(BridgeOptions options, Deliver deliver)
+      : options_(std::move(options)),
+        deliver_(std::move(deliver)),
+        renewal_([this] { return current(); }, [this](const TransportPtr& failed) { return reinitialize(failed); }) {
     if (!options_.session.http) options_.session.http = std::make_shared<net::CurlHttpClient>();
   }
 
@@ -157,15 +161,10 @@ class Bridge::Impl {
   void send_once(const rpc::Message& message) {
     TransportPtr transport = current();
     if (!transport) transport = open_first();
-    if (stream_lost_.load() && !is_initialize(message)) transport = reinitialize(transport);
-    try {
-      send_with_fallback(transport, message);
-    } catch (const Error& e) {
-      if (e.code() != ErrorCode::session_expired || is_initialize(message)) throw;
-      // The server forgot the session (a restart, an expiry): a new one
-      // with the client's own initialize, then this message again.
-      send_with_fallback(reinitialize(transport), message);
-    }
+    if (stream_lost_.load() && !is_initialize(message)) transport = renewal_.renew(transport);
+    // The server may have forgotten the session (a restart, an expiry): a
+    // new one with the client's own initialize, then this message again.
+    renewal_.send(transport, method_of(message), [&](const TransportPtr& to) { send_with_fallback(to, message); });
   }
 
   bool wait_unless_closed(std::chrono::milliseconds delay) {
@@ -202,10 +201,9 @@ class Bridge::Impl {
     if (transport && !version.empty()) transport->on_initialized(version);
   }
 
-  // One new session for all the messages that found the old one gone.
+  // A new session with the client's own initialize (renewal_ makes it one
+  // for all the messages that found the old one gone).
   TransportPtr reinitialize(const TransportPtr& failed) {
-    std::lock_guard reinit(reinit_mutex_);
-    if (current() != failed) return current();  // another thread already did it
     rpc::Request initialize;
     {
       std::lock_guard lock(state_mutex_);
@@ -237,7 +235,7 @@ class Bridge::Impl {
   }
 
   TransportPtr open_first() {
-    std::lock_guard reinit(reinit_mutex_);  // two first messages open one transport
+    std::lock_guard opening(open_mutex_);
     if (auto transport = current()) return transport;
     switch (options_.session.transport) {
       case TransportKind::sse: return open(TransportKind::sse);
@@ -356,7 +354,7 @@ class Bridge::Impl {
   BridgeOptions options_;
   Deliver deliver_;
   std::mutex deliver_mutex_;
-  std::mutex reinit_mutex_;
+  std::mutex open_mutex_;   // two first messages open one transport
   std::mutex state_mutex_;  // guards what follows
   std::condition_variable wake_;
   bool closed_ = false;
@@ -368,6 +366,7 @@ class Bridge::Impl {
   std::atomic<bool> fallback_allowed_{false};
   std::atomic<bool> stream_lost_{false};
   std::atomic<bool> reached_{false};  // a message reached the server once
+  detail::SessionRenewal renewal_;    // last: its callbacks use the members above
 };
 
 Bridge::Bridge(BridgeOptions options, Deliver deliver)

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <climits>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <optional>
 
@@ -179,14 +180,35 @@ class Bridge::Impl {
 
   void send_with_fallback(const TransportPtr& transport, const rpc::Message& message) {
     try {
-      transport->send(message);
+      send_owing(*transport, message);
     } catch (const Error& e) {
       if (!fallback_allowed_.exchange(false) || !is_legacy_fallback_status(e)) throw;
       // Not a Streamable HTTP endpoint: the 2024-11-05 HTTP+SSE transport.
       transport->close();
-      open(TransportKind::sse)->send(message);
+      send_owing(*open(TransportKind::sse), message);
     }
     fallback_allowed_ = false;
+  }
+
+  // Sends, remembering which transport owes the answer to a request until
+  // it comes: a legacy stream that dies answers nothing, so its debts are
+  // answered with errors then (on_stream_error).
+  void send_owing(Transport& transport, const rpc::Message& message) {
+    const auto* request = as_request(message);
+    const std::string key = request ? request->id.dump() : std::string();
+    if (request) {
+      std::lock_guard lock(state_mutex_);
+      owed_[key] = Owed{request->id, &transport};
+    }
+    try {
+      transport.send(message);
+    } catch (...) {
+      if (request) {
+        std::lock_guard lock(state_mutex_);
+        owed_.erase(key);  // forward() answers it with the error
+      }
+      throw;
+    }
   }
 
   void open_event_stream() {
@@ -213,6 +235,7 @@ class Bridge::Impl {
       initialize.id = kReinitializeId;
       version_.clear();
       reinit_answered_ = false;
+      reinit_refusal_.clear();
     }
     log("the server forgot the session; starting a new one");
     failed->close();
@@ -221,8 +244,23 @@ class Bridge::Impl {
     fresh->send(initialize);
     std::string version;
     {
-      std::lock_guard lock(state_mutex_);
-      if (!reinit_answered_) throw Error(ErrorCode::protocol, "the server did not answer the new initialize");
+      // Over Streamable HTTP the answer came with send(); over legacy SSE it
+      // comes on the event stream, later.
+      std::unique_lock lock(state_mutex_);
+      wake_.wait_for(lock, options_.session.request_timeout,
+                     [this] { return reinit_answered_ || !reinit_refusal_.empty() || closed_; });
+      if (closed_) throw Error(ErrorCode::cancelled, "the connection to " + options_.session.url + " is closed");
+      if (!reinit_refusal_.empty()) {
+        throw Error(ErrorCode::protocol,
+                    "the server at " + options_.session.url + " refused the new initialize: " + reinit_refusal_,
+                    options_.session.url);
+      }
+      if (!reinit_answered_) {
+        throw Error(ErrorCode::timeout,
+                    "the server at " + options_.session.url + " did not answer the new initialize within " +
+                        std::to_string(options_.session.request_timeout.count()) + " ms",
+                    options_.session.url);
+      }
       version = version_;
     }
     fresh->send(rpc::Notification{"notifications/initialized", nullptr});
@@ -288,6 +326,30 @@ class Bridge::Impl {
       std::lock_guard lock(state_mutex_);
       if (transport_ == transport) stream_lost_ = true;
     }
+    if (transport->kind() == "sse") answer_debts_of(*transport, e);
+  }
+
+  // The answers a dead legacy stream owed, as errors: nobody waits for ever.
+  void answer_debts_of(const Transport& transport, const Error& e) {
+    std::vector<rpc::Id> lost;
+    {
+      std::lock_guard lock(state_mutex_);
+      for (auto it = owed_.begin(); it != owed_.end();) {
+        if (it->second.transport != &transport) {
+          ++it;
+          continue;
+        }
+        lost.push_back(std::move(it->second.id));
+        it = owed_.erase(it);
+      }
+    }
+    for (const auto& id : lost) {
+      answer_error(id, Error(ErrorCode::connection,
+                             "the event stream of " + options_.session.url +
+                                 " ended before the answer came; the request may or may not have been carried out (" +
+                                 e.what() + ")",
+                             options_.session.url));
+    }
   }
 
   void from_server(rpc::Message&& message) {
@@ -301,11 +363,19 @@ class Bridge::Impl {
       }
       if (response->id == kReinitializeId) {
         reinit_answered_ = true;
+        wake_.notify_all();
         return;  // the bridge's own handshake
       }
     }
+    if (rpc::is_response(message)) {
+      std::lock_guard lock(state_mutex_);
+      owed_.erase(rpc::id_of(message).dump());
+    }
     if (const auto* error = std::get_if<rpc::ErrorResponse>(&message); error && error->id == kReinitializeId) {
-      return;  // reported through send() failing or the missing answer
+      std::lock_guard lock(state_mutex_);
+      reinit_refusal_ = error->message.empty() ? std::string("an error") : error->message;
+      wake_.notify_all();
+      return;  // reported by reinitialize()
     }
     deliver(std::move(message));
   }
@@ -362,7 +432,13 @@ class Bridge::Impl {
   std::optional<rpc::Request> client_initialize_;
   std::string version_;  // from the server's initialize result
   bool reinit_answered_ = false;
-  std::vector<rpc::Id> tool_lists_;  // ids of tools/list requests in flight (ignored_tools)
+  std::string reinit_refusal_;  // the server's error answering the bridge's own initialize
+  struct Owed {
+    rpc::Id id;
+    const Transport* transport;  // that carries its answer; identity only
+  };
+  std::map<std::string, Owed> owed_;  // requests sent and not yet answered, by serialized id
+  std::vector<rpc::Id> tool_lists_;   // ids of tools/list requests in flight (ignored_tools)
   std::atomic<bool> fallback_allowed_{false};
   std::atomic<bool> stream_lost_{false};
   std::atomic<bool> reached_{false};  // a message reached the server once

@@ -7,6 +7,7 @@
 
 #include "exit_codes.hpp"
 #include "gateway.hpp"
+#include "mcpauth/core/printable.hpp"
 #include "mcpauth/error.hpp"
 #include "security.hpp"
 #include "server_config.hpp"
@@ -46,7 +47,7 @@ int run_gateway(const GatewayArgs& args) {
   options.env = env;
   options.consent_timeout = to_ms(args.consent_timeout_seconds, "--consent-timeout");
   options.request_timeout = to_ms(args.timeout_seconds, "--timeout");
-  options.log = [](const std::string& line) { std::cerr << "mcpauth gateway: " << line << std::endl; };
+  options.log = [](const std::string& line) { std::cerr << "mcpauth gateway: " << core::printable(line) << std::endl; };
 
   // Signals are taken by sigwait below, never by a handler on a random thread:
   // block them before any thread starts, so every thread inherits the mask.

@@ -376,9 +376,19 @@ std::optional<Config> load_default_config(const EnvLookup& env) {
   return load_config(*path);
 }
 
+// The argument as a URL, if it is one. "host:port/path" typed without a
+// scheme is one too: no server name holds ':' or '/' (valid_name), and
+// https is assumed.
+static std::optional<std::string> as_url(const std::string& argument) {
+  if (argument.find("://") != std::string::npos) return argument;
+  if (argument.find_first_of(":/") == std::string::npos) return std::nullopt;
+  const auto first = argument.find_first_not_of(" \t");
+  return "https://" + (first == std::string::npos ? std::string() : argument.substr(first));
+}
+
 ServerConfig resolve_server(const std::string& name_or_url, const std::optional<Config>& config, const EnvLookup& env) {
-  if (name_or_url.find("://") != std::string::npos) {
-    const core::Url wanted = core::parse_url(name_or_url);
+  if (const auto url = as_url(name_or_url)) {
+    const core::Url wanted = core::parse_url(*url);
     if (config) {
       for (const auto& server : config->servers) {
         // An entry whose variables are unset cannot be the one meant; skip it quietly.

@@ -6,12 +6,14 @@
 #include <atomic>
 #include <climits>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <optional>
 
 #include "mcpauth/mcp/legacy_sse_transport.hpp"
 #include "mcpauth/mcp/streamable_http_transport.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
+#include "session_renewal.hpp"
 
 namespace mcpauth::mcp {
 
@@ -27,7 +29,7 @@ bool is_safe_to_repeat(const std::string& method) {
 
 namespace {
 
-using TransportPtr = std::shared_ptr<Transport>;
+using detail::TransportPtr;
 
 // The id of the bridge's own initialize when it re-creates a session the
 // server forgot; its answer is the bridge's, never the client's.
@@ -58,7 +60,10 @@ bool may_send_again(const Error& e, const rpc::Message& message) {
 
 class Bridge::Impl {
  public:
-  Impl(BridgeOptions options, Deliver deliver) : options_(std::move(options)), deliver_(std::move(deliver)) {
+  Impl(BridgeOptions options, Deliver deliver)
+      : options_(std::move(options)),
+        deliver_(std::move(deliver)),
+        renewal_([this] { return current(); }, [this](const TransportPtr& failed) { return reinitialize(failed); }) {
     if (!options_.session.http) options_.session.http = std::make_shared<net::CurlHttpClient>();
   }
 
@@ -123,32 +128,44 @@ class Bridge::Impl {
   void send_within_budget(const rpc::Message& message) {
     const auto deadline = std::chrono::steady_clock::now() + options_.retry_budget;
     auto backoff = options_.first_backoff;
+    std::string last_failure;
     for (int attempt = 1;; ++attempt) {
       try {
         send_once(message);
+        reached_ = true;
         if (attempt > 1) log("the server answers again");
         return;
       } catch (const Error& e) {
+        // The budget is for a server that was there: nobody listening on
+        // the first message is a wrong URL or a server not started yet.
+        if (!reached_ && e.never_sent()) throw;
         if (!may_send_again(e, message) || std::chrono::steady_clock::now() + backoff > deadline) throw;
-        log(std::string(e.what()) + " — trying again in " + std::to_string(backoff.count()) + " ms");
+        log_retry(e.what(), last_failure, attempt, backoff);
         if (!wait_unless_closed(backoff)) throw Error(ErrorCode::cancelled, "the bridge was closed");
         backoff = std::min(options_.max_backoff, backoff * 2);
       }
     }
   }
 
+  // One line per distinct failure; repeats of it only as a count, at
+  // doubling attempt numbers, so a long outage stays a few lines.
+  void log_retry(const std::string& failure, std::string& last_failure, int attempt,
+                 std::chrono::milliseconds backoff) const {
+    if (failure != last_failure) {
+      log(failure + " — trying again in " + std::to_string(backoff.count()) + " ms");
+      last_failure = failure;
+    } else if ((attempt & (attempt - 1)) == 0) {
+      log("still retrying (" + std::to_string(attempt) + " attempts)");
+    }
+  }
+
   void send_once(const rpc::Message& message) {
     TransportPtr transport = current();
     if (!transport) transport = open_first();
-    if (stream_lost_.load() && !is_initialize(message)) transport = reinitialize(transport);
-    try {
-      send_with_fallback(transport, message);
-    } catch (const Error& e) {
-      if (e.code() != ErrorCode::session_expired || is_initialize(message)) throw;
-      // The server forgot the session (a restart, an expiry): a new one
-      // with the client's own initialize, then this message again.
-      send_with_fallback(reinitialize(transport), message);
-    }
+    if (stream_lost_.load() && !is_initialize(message)) transport = renewal_.renew(transport);
+    // The server may have forgotten the session (a restart, an expiry): a
+    // new one with the client's own initialize, then this message again.
+    renewal_.send(transport, method_of(message), [&](const TransportPtr& to) { send_with_fallback(to, message); });
   }
 
   bool wait_unless_closed(std::chrono::milliseconds delay) {
@@ -163,14 +180,35 @@ class Bridge::Impl {
 
   void send_with_fallback(const TransportPtr& transport, const rpc::Message& message) {
     try {
-      transport->send(message);
+      send_owing(*transport, message);
     } catch (const Error& e) {
       if (!fallback_allowed_.exchange(false) || !is_legacy_fallback_status(e)) throw;
       // Not a Streamable HTTP endpoint: the 2024-11-05 HTTP+SSE transport.
       transport->close();
-      open(TransportKind::sse)->send(message);
+      send_owing(*open(TransportKind::sse), message);
     }
     fallback_allowed_ = false;
+  }
+
+  // Sends, remembering which transport owes the answer to a request until
+  // it comes: a legacy stream that dies answers nothing, so its debts are
+  // answered with errors then (on_stream_error).
+  void send_owing(Transport& transport, const rpc::Message& message) {
+    const auto* request = as_request(message);
+    const std::string key = request ? request->id.dump() : std::string();
+    if (request) {
+      std::lock_guard lock(state_mutex_);
+      owed_[key] = Owed{request->id, &transport};
+    }
+    try {
+      transport.send(message);
+    } catch (...) {
+      if (request) {
+        std::lock_guard lock(state_mutex_);
+        owed_.erase(key);  // forward() answers it with the error
+      }
+      throw;
+    }
   }
 
   void open_event_stream() {
@@ -185,10 +223,9 @@ class Bridge::Impl {
     if (transport && !version.empty()) transport->on_initialized(version);
   }
 
-  // One new session for all the messages that found the old one gone.
+  // A new session with the client's own initialize (renewal_ makes it one
+  // for all the messages that found the old one gone).
   TransportPtr reinitialize(const TransportPtr& failed) {
-    std::lock_guard reinit(reinit_mutex_);
-    if (current() != failed) return current();  // another thread already did it
     rpc::Request initialize;
     {
       std::lock_guard lock(state_mutex_);
@@ -198,6 +235,7 @@ class Bridge::Impl {
       initialize.id = kReinitializeId;
       version_.clear();
       reinit_answered_ = false;
+      reinit_refusal_.clear();
     }
     log("the server forgot the session; starting a new one");
     failed->close();
@@ -206,8 +244,23 @@ class Bridge::Impl {
     fresh->send(initialize);
     std::string version;
     {
-      std::lock_guard lock(state_mutex_);
-      if (!reinit_answered_) throw Error(ErrorCode::protocol, "the server did not answer the new initialize");
+      // Over Streamable HTTP the answer came with send(); over legacy SSE it
+      // comes on the event stream, later.
+      std::unique_lock lock(state_mutex_);
+      wake_.wait_for(lock, options_.session.request_timeout,
+                     [this] { return reinit_answered_ || !reinit_refusal_.empty() || closed_; });
+      if (closed_) throw Error(ErrorCode::cancelled, "the connection to " + options_.session.url + " is closed");
+      if (!reinit_refusal_.empty()) {
+        throw Error(ErrorCode::protocol,
+                    "the server at " + options_.session.url + " refused the new initialize: " + reinit_refusal_,
+                    options_.session.url);
+      }
+      if (!reinit_answered_) {
+        throw Error(ErrorCode::timeout,
+                    "the server at " + options_.session.url + " did not answer the new initialize within " +
+                        std::to_string(options_.session.request_timeout.count()) + " ms",
+                    options_.session.url);
+      }
       version = version_;
     }
     fresh->send(rpc::Notification{"notifications/initialized", nullptr});
@@ -220,7 +273,7 @@ class Bridge::Impl {
   }
 
   TransportPtr open_first() {
-    std::lock_guard reinit(reinit_mutex_);  // two first messages open one transport
+    std::lock_guard opening(open_mutex_);
     if (auto transport = current()) return transport;
     switch (options_.session.transport) {
       case TransportKind::sse: return open(TransportKind::sse);
@@ -273,6 +326,30 @@ class Bridge::Impl {
       std::lock_guard lock(state_mutex_);
       if (transport_ == transport) stream_lost_ = true;
     }
+    if (transport->kind() == "sse") answer_debts_of(*transport, e);
+  }
+
+  // The answers a dead legacy stream owed, as errors: nobody waits for ever.
+  void answer_debts_of(const Transport& transport, const Error& e) {
+    std::vector<rpc::Id> lost;
+    {
+      std::lock_guard lock(state_mutex_);
+      for (auto it = owed_.begin(); it != owed_.end();) {
+        if (it->second.transport != &transport) {
+          ++it;
+          continue;
+        }
+        lost.push_back(std::move(it->second.id));
+        it = owed_.erase(it);
+      }
+    }
+    for (const auto& id : lost) {
+      answer_error(id, Error(ErrorCode::connection,
+                             "the event stream of " + options_.session.url +
+                                 " ended before the answer came; the request may or may not have been carried out (" +
+                                 e.what() + ")",
+                             options_.session.url));
+    }
   }
 
   void from_server(rpc::Message&& message) {
@@ -286,11 +363,19 @@ class Bridge::Impl {
       }
       if (response->id == kReinitializeId) {
         reinit_answered_ = true;
+        wake_.notify_all();
         return;  // the bridge's own handshake
       }
     }
+    if (rpc::is_response(message)) {
+      std::lock_guard lock(state_mutex_);
+      owed_.erase(rpc::id_of(message).dump());
+    }
     if (const auto* error = std::get_if<rpc::ErrorResponse>(&message); error && error->id == kReinitializeId) {
-      return;  // reported through send() failing or the missing answer
+      std::lock_guard lock(state_mutex_);
+      reinit_refusal_ = error->message.empty() ? std::string("an error") : error->message;
+      wake_.notify_all();
+      return;  // reported by reinitialize()
     }
     deliver(std::move(message));
   }
@@ -339,7 +424,7 @@ class Bridge::Impl {
   BridgeOptions options_;
   Deliver deliver_;
   std::mutex deliver_mutex_;
-  std::mutex reinit_mutex_;
+  std::mutex open_mutex_;   // two first messages open one transport
   std::mutex state_mutex_;  // guards what follows
   std::condition_variable wake_;
   bool closed_ = false;
@@ -347,9 +432,17 @@ class Bridge::Impl {
   std::optional<rpc::Request> client_initialize_;
   std::string version_;  // from the server's initialize result
   bool reinit_answered_ = false;
-  std::vector<rpc::Id> tool_lists_;  // ids of tools/list requests in flight (ignored_tools)
+  std::string reinit_refusal_;  // the server's error answering the bridge's own initialize
+  struct Owed {
+    rpc::Id id;
+    const Transport* transport;  // that carries its answer; identity only
+  };
+  std::map<std::string, Owed> owed_;  // requests sent and not yet answered, by serialized id
+  std::vector<rpc::Id> tool_lists_;   // ids of tools/list requests in flight (ignored_tools)
   std::atomic<bool> fallback_allowed_{false};
   std::atomic<bool> stream_lost_{false};
+  std::atomic<bool> reached_{false};  // a message reached the server once
+  detail::SessionRenewal renewal_;    // last: its callbacks use the members above
 };
 
 Bridge::Bridge(BridgeOptions options, Deliver deliver)

@@ -27,6 +27,17 @@ std::string excerpt(const std::string& text) {
   return out;
 }
 
+bool is_web_page(const net::HttpHeaders& headers, const std::string& body) {
+  const std::string type = media_type(headers.get("Content-Type").value_or(""));
+  if (type == "text/html" || type == "application/xhtml+xml") return true;
+  const auto start = body.find_first_not_of(" \t\r\n");
+  if (start == std::string::npos) return false;
+  std::string head = body.substr(start, 14);
+  std::transform(head.begin(), head.end(), head.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return head.rfind("<!doctype html", 0) == 0 || head.rfind("<html", 0) == 0;
+}
+
 Error status_error(const std::string& method, const std::string& url, int status, const net::HttpHeaders& headers,
                    const std::string& body, bool sent_session) {
   const std::string where = method + " " + url;
@@ -49,10 +60,13 @@ Error status_error(const std::string& method, const std::string& url, int status
                  where + " answered HTTP 404: the server no longer knows this session; reconnect to start a new one",
                  url, status);
   }
-  return Error(
-      ErrorCode::http_status,
-      where + " answered HTTP " + std::to_string(status) + (body.empty() ? std::string() : ": " + excerpt(body)), url,
-      status);
+  std::string what = where + " answered HTTP " + std::to_string(status);
+  if (is_web_page(headers, body)) {
+    what += " with " + std::string(kWebPageHint);
+  } else if (!body.empty()) {
+    what += ": " + excerpt(body);
+  }
+  return Error(ErrorCode::http_status, what, url, status);
 }
 
 ResponseReader::ResponseReader(std::string url, std::size_t max_message_bytes, MessageCallback on_message,

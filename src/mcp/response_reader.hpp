@@ -73,9 +73,19 @@ std::string media_type(std::string_view content_type);
 // The start of a body or header value, control characters blanked, for a message.
 std::string excerpt(const std::string& text);
 
+// Whether a response is a web page (text/html, or a body that starts like
+// one): a web site at that URL rather than an MCP endpoint.
+bool is_web_page(const net::HttpHeaders& headers, const std::string& body);
+
+// What to say about a web page where an MCP endpoint was expected.
+inline constexpr const char* kWebPageHint =
+    "an HTML page, not an MCP endpoint; MCP servers usually answer at a path such as /mcp (Streamable HTTP) or /sse "
+    "(HTTP+SSE)";
+
 // The error for an HTTP status a transport cannot use: 401/403 (with the
 // challenge or body excerpt), 404 on a known session (session_expired), or
-// any other status (http_status). Both transports report statuses alike.
+// any other status (http_status; a web page is named, not quoted). Both
+// transports report statuses alike.
 Error status_error(const std::string& method, const std::string& url, int status, const net::HttpHeaders& headers,
                    const std::string& body, bool sent_session);
 

@@ -6,6 +6,7 @@
 #include "mcpauth/mcp/streamable_http_transport.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
 #include "mcpauth/version.hpp"
+#include "session_renewal.hpp"
 
 namespace mcpauth::mcp {
 namespace {
@@ -79,7 +80,11 @@ TransportKind parse_transport_kind(std::string_view text) {
                                     "\" (use auto, http or sse; or http-first, http-only, sse-first, sse-only)");
 }
 
-Session::Session(SessionOptions options) : options_(std::move(options)) {
+Session::Session(SessionOptions options)
+    : options_(std::move(options)),
+      renewal_(std::make_unique<detail::SessionRenewal>(
+          [this] { return transport(); },
+          [this](const std::shared_ptr<Transport>& failed) { return start_new_session(failed); })) {
   if (!options_.http) options_.http = std::make_shared<net::CurlHttpClient>();
   if (options_.client_info.version.empty()) options_.client_info.version = version();
   if (!is_supported_version(options_.protocol_version)) {
@@ -108,7 +113,7 @@ std::unique_ptr<Session> Session::connect(SessionOptions options) {
     } catch (const Error& e) {
       if (!is_legacy_fallback_status(e)) throw;
       // No legacy event stream here: a Streamable HTTP server, most likely.
-      if (session->transport_) session->transport_->close();
+      if (const auto transport = session->transport()) transport->close();
       session->open(TransportKind::streamable_http);
       session->handshake();
       return session;
@@ -120,7 +125,7 @@ std::unique_ptr<Session> Session::connect(SessionOptions options) {
   } catch (const Error& e) {
     if (kind != TransportKind::automatic || !is_legacy_fallback_status(e)) throw;
     // Not a Streamable HTTP endpoint: try the 2024-11-05 HTTP+SSE transport.
-    session->transport_->close();
+    session->transport()->close();
     session->open(TransportKind::sse);
     session->initialize(std::min(session->options_.protocol_version, std::string(kLatestLegacyVersion)));
   }
@@ -129,13 +134,44 @@ std::unique_ptr<Session> Session::connect(SessionOptions options) {
 
 void Session::open(TransportKind kind) {
   TransportOptions t = transport_options(options_);
+  std::shared_ptr<Transport> fresh;
   if (kind == TransportKind::sse) {
-    transport_ = std::make_unique<LegacySseTransport>(std::move(t));
+    fresh = std::make_shared<LegacySseTransport>(std::move(t));
   } else {
-    transport_ = std::make_unique<StreamableHttpTransport>(std::move(t));
+    fresh = std::make_shared<StreamableHttpTransport>(std::move(t));
   }
-  transport_->start([this](Message&& m) { on_message(std::move(m)); },
-                    [this](const Error& e) { on_transport_error(e); });
+  {
+    std::lock_guard lock(transport_mutex_);
+    transport_ = fresh;
+  }
+  const Transport* own = fresh.get();
+  fresh->start([this](Message&& m) { on_message(std::move(m)); },
+               [this, own](const Error& e) {
+                 // A transport replaced by a new session fails nobody's requests.
+                 if (transport().get() == own) on_transport_error(e);
+               });
+}
+
+std::shared_ptr<Transport> Session::transport() const {
+  std::lock_guard lock(transport_mutex_);
+  return transport_;
+}
+
+std::string_view Session::transport_kind() const {
+  return transport()->kind();
+}
+
+std::shared_ptr<Transport> Session::start_new_session(const std::shared_ptr<Transport>& failed) {
+  failed->close();
+  open(failed->kind() == "sse" ? TransportKind::sse : TransportKind::streamable_http);
+  if (modern_version_.empty()) {
+    initialize(server_.protocol_version);  // the version the server agreed to before
+  } else if (!try_discover()) {
+    throw Error(ErrorCode::protocol,
+                "the server at " + options_.url + " forgot the session and no longer answers server/discover",
+                options_.url);
+  }
+  return transport();
 }
 
 void Session::handshake() {
@@ -188,7 +224,7 @@ bool Session::try_discover() {
       if (const auto it = result.find("instructions"); it != result.end() && it->is_string()) {
         server_.instructions = it->get<std::string>();
       }
-      transport_->on_initialized(modern_version_);
+      transport()->on_initialized(modern_version_);
       return true;
     } catch (const RpcError& e) {
       if (e.rpc_code() != kUnsupportedProtocolVersion) break;  // a legacy server's answer
@@ -233,8 +269,9 @@ void Session::initialize(const std::string& version) {
                 options_.url);
   }
   server_ = std::move(info);
-  transport_->on_initialized(server_.protocol_version);
-  transport_->send(Notification{"notifications/initialized", nullptr});
+  const auto transport_now = transport();
+  transport_now->on_initialized(server_.protocol_version);
+  transport_now->send(Notification{"notifications/initialized", nullptr});
 }
 
 Json Session::request(const std::string& method, Json params) {
@@ -243,28 +280,33 @@ Json Session::request(const std::string& method, Json params) {
 }
 
 void Session::notify(const std::string& method, Json params) {
-  transport_->send(Notification{method, std::move(params)});
+  transport()->send(Notification{method, std::move(params)});
 }
 
 Json Session::send_request(const std::string& method, Json params) {
   const long long id = next_id_++;
   const std::string key = Json(id).dump();
-  auto pending = std::make_shared<Pending>();
-  auto answer = pending->promise.get_future();
-  {
-    std::lock_guard lock(mutex_);
-    pending_[key] = pending;
-  }
+  const Request request{id, method, std::move(params)};
   auto forget = [&] {
     std::lock_guard lock(mutex_);
     pending_.erase(key);
   };
-  try {
-    transport_->send(Request{id, method, std::move(params)});
-  } catch (...) {
-    forget();
-    throw;
-  }
+  std::future<Message> answer;
+  // Sent again, in a new session, if the server forgot this one.
+  renewal_->send(transport(), method, [&](const std::shared_ptr<Transport>& to) {
+    auto pending = std::make_shared<Pending>();
+    answer = pending->promise.get_future();
+    {
+      std::lock_guard lock(mutex_);
+      pending_[key] = pending;
+    }
+    try {
+      to->send(request);
+    } catch (...) {
+      forget();
+      throw;
+    }
+  });
   if (answer.wait_for(options_.request_timeout) != std::future_status::ready) {
     forget();
     if (modern_version_.empty()) {
@@ -322,7 +364,7 @@ void Session::on_server_request(const Request& request) {
     reply = ErrorResponse{request.id, core::jsonrpc::kInternalError, e.what(), nullptr};
   }
   try {
-    transport_->send(reply);
+    transport()->send(reply);
   } catch (const Error&) {
     // The server will time the request out; nothing else to do here.
   }
@@ -373,7 +415,7 @@ ToolCallResult Session::call_tool(const std::string& name, const Json& arguments
 }
 
 void Session::close() {
-  if (transport_) transport_->close();
+  if (const auto transport_now = transport()) transport_now->close();
   on_transport_error(Error(ErrorCode::cancelled, "the session with " + options_.url + " was closed", options_.url));
 }
 

@@ -190,6 +190,13 @@ void StreamableHttpTransport::post(const Message& message) {
                   options_.url);
     }
     const std::string type = reader.content_type();
+    if (detail::is_web_page(reader.headers(), reader.error_body())) {
+      throw Error(ErrorCode::protocol,
+                  "the server at " + options_.url + " answered " + method + " with " +
+                      (type.empty() ? std::string("no Content-Type") : "Content-Type " + type) + ": " +
+                      detail::kWebPageHint,
+                  options_.url);
+    }
     throw Error(ErrorCode::protocol,
                 "the server at " + options_.url + " answered " + method + " with " +
                     (type.empty() ? std::string("no body") : "Content-Type " + type) +

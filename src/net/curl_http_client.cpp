@@ -211,8 +211,18 @@ curl_socket_t open_checked_socket(void* user, curlsocktype purpose, curl_sockadd
                   where + " failed: cannot connect (" + what + "); is the server running and the port right?",
                   request.url)
           .mark_never_sent();
-    case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CONNECT_ERROR:
+      // OpenSSL's words for a plain-HTTP answer to the TLS hello: a CA bundle would not help.
+      if (what.find("wrong version number") != std::string::npos ||
+          what.find("packet length too long") != std::string::npos) {
+        throw Error(ErrorCode::connection,
+                    where + " failed: TLS error (" + what +
+                        "); the port answers in plain HTTP, not TLS: use an http:// URL for it",
+                    request.url)
+            .mark_never_sent();
+      }
+      [[fallthrough]];
+    case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CACERT_BADFILE:
       throw Error(ErrorCode::connection,

@@ -61,5 +61,26 @@ TEST(BadServerConnect, MalformedAnswerToTheFirstRequestFailsTheConnection) {
   }
 }
 
+// A web site where an MCP endpoint was expected (a wrong path): the error
+// says so and names the usual paths instead of quoting the page.
+TEST(BadServerConnect, AWebPageIsNamedNotQuotedAndTheUsualPathsSuggested) {
+  PeerProcess peer("bad-server.mjs", {"--mode", "web-page"});
+  for (const auto transport :
+       {mcp::TransportKind::automatic, mcp::TransportKind::streamable_http, mcp::TransportKind::sse}) {
+    try {
+      mcp::Session::connect({.url = peer.url(), .transport = transport});
+      FAIL() << "expected an error";
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(e.code(), ErrorCode::http_status) << what;
+      EXPECT_NE(what.find("HTTP 404 with an HTML page, not an MCP endpoint"), std::string::npos) << what;
+      EXPECT_NE(what.find("/mcp"), std::string::npos) << what;
+      EXPECT_NE(what.find("/sse"), std::string::npos) << what;
+      EXPECT_EQ(what.find("<html"), std::string::npos) << "the page is not quoted: " << what;
+      EXPECT_EQ(what.find("Not Found</h1>"), std::string::npos) << what;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mcpauth

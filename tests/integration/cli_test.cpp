@@ -118,6 +118,27 @@ TEST(Cli, NobodyListeningIsAConnectionError) {
   EXPECT_NE(r.err.find(url), std::string::npos) << r.err;
 }
 
+// https:// to a port that speaks plain HTTP: the fix is the scheme, not a CA bundle.
+TEST(Cli, HttpsToAPlainHttpPortSuggestsHttp) {
+  PeerProcess peer("streamable-server.mjs");
+  const std::string url = "https://127.0.0.1:" + std::to_string(peer.port()) + "/mcp";
+  const auto r = run_command(cli({"tools", url}));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("use an http:// URL"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("MCPAUTH_CA_BUNDLE"), std::string::npos) << r.err;
+}
+
+// host:port/path without a scheme is a URL (https assumed), not a config name.
+TEST(Cli, AUrlWithoutASchemeIsTakenAsHttps) {
+  PeerProcess peer("streamable-server.mjs");
+  const std::string typed = "127.0.0.1:" + std::to_string(peer.port()) + "/mcp";
+  const auto r = run_command(cli({"tools", typed}));
+  EXPECT_EQ(r.exit_code, 3) << r.err;  // the peer speaks plain HTTP, so https fails, saying so
+  EXPECT_EQ(r.err.find("no server named"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("https://" + typed), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("use an http:// URL"), std::string::npos) << r.err;
+}
+
 TEST(Cli, AProtocolViolationExitsFour) {
   PeerProcess peer("bad-server.mjs", {"--mode", "wrong-content-type"});
   const auto r = run_command(cli({"tools", peer.url()}));

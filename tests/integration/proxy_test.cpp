@@ -142,6 +142,25 @@ TEST(Proxy, AnswersWhatItCannotForwardWithJsonRpcErrors) {
   expect_only_protocol_lines(r.out);
 }
 
+// Nobody listens on the port from the start: a wrong URL or a server not
+// started, not an outage. The host's initialize is answered with an error at
+// once instead of waiting out the retry budget, with one line on stderr.
+TEST(Proxy, ARefusedFirstConnectionFailsAtOnceWithoutRetrying) {
+  auto peer = std::make_unique<PeerProcess>("streamable-server.mjs");
+  const std::string url = peer->url();
+  peer.reset();  // the port is free again: connections are refused
+  for (const char* transport : {"http", "sse"}) {
+    InteractiveCommand proxy(cli({"proxy", url, "--transport", transport, "--retry-budget", "600"}));
+    proxy.write_stdin(kInitialize);
+    proxy.wait_for_stdout(R"("data":\{"mcpauth_error":"connection"\},[^\n]*"id":1)");
+    const auto r = proxy.finish();
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err.find("trying again"), std::string::npos) << transport << ": " << r.err;
+    EXPECT_NE(r.err.find("cannot connect"), std::string::npos) << transport << ": " << r.err;
+    expect_only_protocol_lines(r.out);
+  }
+}
+
 // The server goes away and comes back (same port, no memory of the
 // session): meanwhile the host gets errors, afterwards the proxy opens a new
 // session with the host's own initialize and carries on.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 
 #include "mcpauth/mcp/session.hpp"
@@ -151,6 +152,23 @@ TEST(StreamableHttp, AServerThatIsGoneIsAConnectionError) {
     EXPECT_EQ(e.code(), ErrorCode::connection);
     EXPECT_NE(std::string(e.what()).find(url), std::string::npos) << "the message names the URL";
   }
+}
+
+// The server restarts on the same port and forgets the session (404 on its
+// id): the specification says the client MUST start a new one; the request
+// that found the session gone is sent again in it.
+TEST(StreamableHttp, AForgottenSessionIsReplacedAndTheRequestSentAgain) {
+  auto peer = std::make_unique<PeerProcess>("streamable-server.mjs");
+  const int port = peer->port();
+  auto session = mcp::Session::connect({.url = peer->url(), .transport = mcp::TransportKind::streamable_http});
+  EXPECT_EQ(first_text(session->call_tool("echo", {{"text", "before"}})), "before");
+
+  peer.reset();
+  peer =
+      std::make_unique<PeerProcess>("streamable-server.mjs", std::vector<std::string>{"--port", std::to_string(port)});
+  EXPECT_EQ(first_text(session->call_tool("echo", {{"text", "after"}})), "after");
+  EXPECT_FALSE(session->list_tools().empty());
+  EXPECT_EQ(session->server().protocol_version, "2025-11-25");
 }
 
 }  // namespace

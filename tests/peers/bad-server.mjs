@@ -2,7 +2,8 @@
 // A deliberately broken "MCP server" on raw node:http (no SDK). --mode picks
 // how every POST is answered; with --after-initialize, `initialize` and
 // notifications get proper answers first and only later requests misbehave.
-// GET and DELETE: 405.
+// GET and DELETE: 405. --mode web-page is a web site, not an MCP server: every
+// request of any method gets a 404 HTML page.
 import http from 'node:http';
 import { intFlag, listenAndServe, log, parseFlags, readBody, sendJson } from './common.mjs';
 
@@ -14,7 +15,8 @@ const MODES = [
     'slow',
     'status-500',
     'not-json-rpc',
-    'error-response'
+    'error-response',
+    'web-page'
 ];
 const KNOWN_VERSIONS = ['2024-11-05', '2025-03-26', '2025-06-18', '2025-11-25'];
 const LATEST = '2025-11-25';
@@ -146,6 +148,13 @@ function accepted(res) {
 }
 
 async function handle(req, res) {
+    if (mode === 'web-page') {
+        const page = '<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>\n';
+        log(`mode web-page: ${req.method} ${req.url}`);
+        res.writeHead(404, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(page) });
+        res.end(page);
+        return;
+    }
     if (req.method !== 'POST') {
         res.writeHead(405, { Allow: 'POST', 'Content-Type': 'text/plain' });
         res.end('Method Not Allowed\n');

@@ -353,6 +353,19 @@ TEST_F(ServerConfigTest, UrlArgumentUsesAMatchingEntryOrStandsAlone) {
             std::string::npos);
 }
 
+TEST_F(ServerConfigTest, HostPortPathWithoutASchemeIsAnHttpsUrlNotAName) {
+  const Config c = load(R"({"mcpServers": {"linear": {"url": "https://mcp.linear.app/mcp", "account": "work"}}})");
+  const auto env = fake_env({});
+  EXPECT_EQ(resolve_server("mcp.linear.app/mcp", c, env).name, "linear");
+  EXPECT_EQ(resolve_server("mcp.linear.app:443/mcp", c, env).account, "work");
+  EXPECT_EQ(resolve_server("localhost:3000/mcp", c, env).url, "https://localhost:3000/mcp");
+  EXPECT_EQ(resolve_server(" example.com/sse", std::nullopt, env).url, "https://example.com/sse");
+  EXPECT_EQ(resolve_server("127.0.0.1:8080", std::nullopt, env).url, "https://127.0.0.1:8080");
+  // Without ':' or '/' it is still a name, even with dots.
+  EXPECT_EQ(usage_error([&] { resolve_server("mcp.linear.app", c, env); }),
+            "no server named mcp.linear.app in " + c.path + "; configured: linear");
+}
+
 // ---- the default path ------------------------------------------------------
 
 TEST_F(ServerConfigTest, DefaultPathPrecedence) {

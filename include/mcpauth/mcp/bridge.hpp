@@ -14,7 +14,9 @@
 //   unreachable. Only what certainly never reached the server is sent again
 //   (a refused connection, a 503) — plus requests that are safe to repeat
 //   (ping, initialize, */list, resources/read, ...). Nothing else is ever
-//   sent twice; it is answered with an error instead.
+//   sent twice; it is answered with an error instead. The budget is for a
+//   server that was there: while no message has reached it, a refused
+//   connection is answered with an error at once.
 //
 // A request the bridge cannot forward is answered through `deliver` with a
 // JSON-RPC error whose data.mcpauth_error names the ErrorCode, so a client

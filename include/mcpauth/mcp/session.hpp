@@ -25,6 +25,9 @@
 #include "mcpauth/mcp/transport.hpp"
 
 namespace mcpauth::mcp {
+namespace detail {
+class SessionRenewal;
+}
 
 enum class TransportKind {
   automatic,        // Streamable HTTP, then legacy SSE on 400/404/405
@@ -92,7 +95,7 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   const ServerInfo& server() const noexcept { return server_; }
-  std::string_view transport_kind() const noexcept { return transport_->kind(); }
+  std::string_view transport_kind() const;
   bool modern() const noexcept { return is_modern_version(server_.protocol_version); }
 
   // All tools, following nextCursor across pages (bounded, see kMaxPages).
@@ -100,6 +103,8 @@ class Session {
   ToolCallResult call_tool(const std::string& name, const Json& arguments);
 
   // Any request; returns its result or throws (RpcError for JSON-RPC errors).
+  // When the server forgot the session (404), a new one is started and the
+  // request sent again, as the specification asks of a client.
   Json request(const std::string& method, Json params = Json::object());
   void notify(const std::string& method, Json params = Json::object());
 
@@ -121,9 +126,13 @@ class Session {
   void on_message(core::jsonrpc::Message&& message);
   void on_server_request(const core::jsonrpc::Request& request);
   void on_transport_error(const Error& error);
+  std::shared_ptr<Transport> transport() const;
+  std::shared_ptr<Transport> start_new_session(const std::shared_ptr<Transport>& failed);
 
   SessionOptions options_;
-  std::unique_ptr<Transport> transport_;
+  mutable std::mutex transport_mutex_;
+  std::shared_ptr<Transport> transport_;  // replaced when the server forgets the session
+  std::unique_ptr<detail::SessionRenewal> renewal_;
   ServerInfo server_;
   std::string modern_version_;  // set when the server is modern
 

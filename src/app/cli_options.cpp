@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "mcpauth/auth/loopback_consent.hpp"
+#include "mcpauth/core/json.hpp"
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
 #include "mcpauth/store/sqlite_token_store.hpp"
@@ -55,7 +56,7 @@ Json json_argument(const std::string& value, const char* option) {
     content << file.rdbuf();
     text = content.str();
   }
-  Json parsed = Json::parse(text, nullptr, false);
+  Json parsed = core::parse_json_or_discarded(text, core::JsonLimits{});
   // Never echoed: it may hold a client secret.
   if (!parsed.is_object()) throw Error(ErrorCode::usage, std::string(option) + " must be a JSON object (or @file)");
   return parsed;

@@ -7,6 +7,7 @@
 
 #include "exit_codes.hpp"
 #include "log_tee.hpp"
+#include "mcpauth/core/json.hpp"
 #include "output.hpp"
 #include "stdio_proxy.hpp"
 
@@ -15,7 +16,7 @@ namespace {
 
 mcp::Json parse_arguments(const std::string& text) {
   if (text.empty()) return mcp::Json::object();
-  mcp::Json value = mcp::Json::parse(text, nullptr, false);
+  mcp::Json value = core::parse_json_or_discarded(text, core::JsonLimits{});
   if (value.is_discarded()) {
     throw Error(ErrorCode::usage, "the tool arguments are not valid JSON; pass an object such as '{\"text\":\"hi\"}'");
   }

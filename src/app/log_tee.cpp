@@ -10,6 +10,7 @@
 #include <iostream>
 #include <mutex>
 
+#include "mcpauth/core/printable.hpp"
 #include "mcpauth/error.hpp"
 
 namespace mcpauth::app {
@@ -58,8 +59,11 @@ class LogTee::Buffer : public std::streambuf {
     std::tm utc{};
     gmtime_r(&now, &utc);
     const std::size_t n = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    std::string record = std::string(stamp, n) + " [" + std::to_string(::getpid()) + "] " + line_;
-    if (record.back() != '\n') record.push_back('\n');
+    // One record per line, whatever a server managed to put into it: a CR,
+    // an ESC sequence or a NUL in the text is escaped, never written raw.
+    if (!line_.empty() && line_.back() == '\n') line_.pop_back();
+    std::string record = std::string(stamp, n) + " [" + std::to_string(::getpid()) + "] " + core::printable(line_);
+    record.push_back('\n');
     // Best effort: a full disk must not take the proxy down.
     [[maybe_unused]] const ssize_t written = ::write(fd_, record.data(), record.size());
     line_.clear();

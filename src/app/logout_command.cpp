@@ -74,7 +74,10 @@ auth::RevocationOutcome revoke(net::HttpClient& http, store::TokenStore& store, 
     client->issuer = t.grant.key.issuer;
     client->client_id = t.grant.key.client_id;
   }
-  return auth::revoke_tokens(http, discovery.as, *client, t.grant.tokens, std::chrono::milliseconds(30'000));
+  // The revocation endpoint came from the server's metadata: the same address rules as every OAuth request.
+  auth::RestrictedHttpClient restricted(std::shared_ptr<net::HttpClient>(&http, [](net::HttpClient*) {}),
+                                        t.discovery->server_url);
+  return auth::revoke_tokens(restricted, discovery.as, *client, t.grant.tokens, std::chrono::milliseconds(30'000));
 }
 
 bool grant_revoked(const Target& t, const auth::RevocationOutcome& outcome) {

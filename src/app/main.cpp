@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "gateway.hpp"
+#include "mcpauth/core/printable.hpp"
 #include "mcpauth/version.hpp"
 #include "probe_command.hpp"
 
@@ -191,10 +192,11 @@ int main(int argc, char** argv) {
     if (call->parsed()) return mcpauth::app::run_call(call_args, tool_name, tool_arguments);
     if (gateway->parsed()) return mcpauth::gateway::run_gateway(gateway_args);
   } catch (const mcpauth::Error& e) {
-    std::cerr << "mcpauth: " << e.what() << '\n';
+    // Messages quote what servers sent: one line, no control characters.
+    std::cerr << "mcpauth: " << mcpauth::core::printable(e.what()) << '\n';
     return mcpauth::app::exit_code_for(e.code());
   } catch (const std::exception& e) {
-    std::cerr << "mcpauth: internal error: " << e.what() << '\n';
+    std::cerr << "mcpauth: internal error: " << mcpauth::core::printable(e.what()) << '\n';
     return mcpauth::app::kExitProtocol;
   }
   return mcpauth::app::kExitUsage;

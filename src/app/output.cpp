@@ -1,13 +1,21 @@
 #include "output.hpp"
 
 #include <ostream>
+#include <string_view>
+#include <vector>
+
+#include "mcpauth/core/printable.hpp"
 
 namespace mcpauth::app {
 namespace {
 
-// First line of a description, so the list stays one line per tool.
+constexpr std::size_t kMaxToolNameBytes = 128;
+constexpr std::size_t kMaxDescriptionBytes = 300;
+
+// First line of a description, so the list stays one line per tool; what the
+// server wrote goes through the sanitizer, like every server text printed.
 std::string first_line(const std::string& text) {
-  return text.substr(0, text.find('\n'));
+  return core::printable(std::string_view(text).substr(0, text.find('\n')), kMaxDescriptionBytes);
 }
 
 }  // namespace
@@ -19,12 +27,17 @@ void print_tools(std::ostream& out, const std::vector<mcp::Tool>& tools, bool js
     out << list.dump(2, ' ', false, mcp::Json::error_handler_t::replace) << '\n';
     return;
   }
+  std::vector<std::string> names;
   std::size_t width = 0;
-  for (const auto& tool : tools) width = std::max(width, tool.name.size());
   for (const auto& tool : tools) {
-    out << tool.name;
+    names.push_back(core::printable(tool.name, kMaxToolNameBytes));
+    width = std::max(width, names.back().size());
+  }
+  for (std::size_t i = 0; i < tools.size(); ++i) {
+    const auto& tool = tools[i];
+    out << names[i];
     if (tool.description && !tool.description->empty()) {
-      out << std::string(width - tool.name.size() + 2, ' ') << first_line(*tool.description);
+      out << std::string(width - names[i].size() + 2, ' ') << first_line(*tool.description);
     }
     out << '\n';
   }
@@ -57,10 +70,11 @@ void print_login(std::ostream& out, const std::string& url, const std::optional<
   }
   out << "Authorized " << url << '\n'
       << "  issuer:      " << info->issuer << '\n'
-      << "  scope:       " << info->scope.value_or("(none requested)") << '\n'
+      << "  scope:       " << core::printable(info->scope.value_or("(none requested)")) << '\n'
       << "  expires in:  " << (expires_in ? std::to_string(*expires_in) + " s" : std::string("(not stated)")) << '\n'
       << "  refreshable: " << (info->has_refresh_token ? "yes" : "no") << '\n'
-      << "  client:      " << core::oauth::to_string(info->client_kind) << " (" << info->client_id << ")\n"
+      << "  client:      " << core::oauth::to_string(info->client_kind) << " (" << core::printable(info->client_id)
+      << ")\n"
       << "  tools:       " << tool_count << '\n';
 }
 
@@ -75,12 +89,12 @@ void print_tool_result(std::ostream& out, const mcp::ToolCallResult& result, boo
     for (const auto& item : *content) {
       const std::string type = item.value("type", "");
       if (type == "text") {
-        out << item.value("text", "") << '\n';
+        out << core::printable(item.value("text", ""), core::kNoLengthCap, core::LineBreaks::keep) << '\n';
       } else if (type == "image" || type == "audio") {
-        out << "[" << type << " " << item.value("mimeType", "?") << ", " << item.value("data", "").size() * 3 / 4
-            << " bytes]\n";
+        out << "[" << type << " " << core::printable(item.value("mimeType", "?"), 100) << ", "
+            << item.value("data", "").size() * 3 / 4 << " bytes]\n";
       } else if (type == "resource_link") {
-        out << "[resource link " << item.value("uri", "") << "]\n";
+        out << "[resource link " << core::printable(item.value("uri", "")) << "]\n";
       } else {
         out << item.dump(-1, ' ', false, mcp::Json::error_handler_t::replace) << '\n';
       }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "exit_codes.hpp"
+#include "mcpauth/core/printable.hpp"
 #include "mcpauth/error.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
 
@@ -74,13 +75,13 @@ void print_text(std::ostream& out, const std::string& url, const ProbeResult& r)
       return;
     case ProbeResult::Needs::forbidden:
       out << url << " is forbidden (HTTP " << r.status << ") before any credentials" << via << ".\n";
-      if (r.reason) out << "  reason: " << *r.reason << '\n';
+      if (r.reason) out << "  reason: " << core::printable(*r.reason) << '\n';
       out << "Next: the server refuses this client outright (an Origin or IP rule, a network policy); "
              "credentials will not change that: check its access rules.\n";
       return;
     case ProbeResult::Needs::static_token:
       out << url << " answers HTTP " << r.status << " without usable OAuth metadata" << via << ".\n";
-      if (r.reason) out << "  reason: " << *r.reason << '\n';
+      if (r.reason) out << "  reason: " << core::printable(*r.reason) << '\n';
       if (r.metadata_error) {
         out << "Next: mcpauth will not log in there (its metadata failed a check); if you have a token for it, pass "
                "it with --header \"Authorization: Bearer ...\".\n";
@@ -93,9 +94,9 @@ void print_text(std::ostream& out, const std::string& url, const ProbeResult& r)
     case ProbeResult::Needs::oauth: break;
   }
   out << url << " uses OAuth" << via << ".\n"
-      << "  issuer:        " << r.issuer.value_or("") << '\n'
-      << "  resource:      " << r.resource.value_or("(none sent)") << '\n'
-      << "  scope:         " << r.scope.value_or("(none named)") << '\n'
+      << "  issuer:        " << core::printable(r.issuer.value_or("")) << '\n'
+      << "  resource:      " << core::printable(r.resource.value_or("(none sent)")) << '\n'
+      << "  scope:         " << core::printable(r.scope.value_or("(none named)")) << '\n'
       << "  registration:  " << (r.registration ? registration_text(*r.registration) : std::string()) << '\n'
       << "  device grant:  "
       << (r.device_grant ? "yes (without a browser: `mcpauth login " + word + " --device`)" : std::string("no")) << '\n'

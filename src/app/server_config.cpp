@@ -10,6 +10,7 @@
 #include <initializer_list>
 #include <string_view>
 
+#include "mcpauth/core/json.hpp"
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/error.hpp"
 
@@ -19,7 +20,7 @@ namespace {
 // ordered_json: servers are listed in the order the user wrote them.
 using Json = nlohmann::ordered_json;
 
-constexpr int kMaxDepth = 64;
+constexpr std::size_t kMaxDepth = 64;
 
 [[noreturn]] void fail(const std::string& message) {
   throw Error(ErrorCode::usage, message);
@@ -259,25 +260,8 @@ std::string read_capped(const std::string& path) {
 }
 
 Json parse(const std::string& content, const std::string& path) {
-  // A bounded depth keeps the recursive parts of nlohmann off a deep stack.
-  const Json::parser_callback_t depth_guard = [&](int depth, Json::parse_event_t event, Json&) {
-    if ((event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start) &&
-        depth >= kMaxDepth) {
-      fail(path + ": nested deeper than " + std::to_string(kMaxDepth) + " levels");
-    }
-    return true;
-  };
-  try {
-    return Json::parse(content, depth_guard);
-  } catch (const Json::parse_error& e) {
-    // nlohmann quotes the text it last read, which may be part of a secret.
-    std::string detail = e.what();
-    if (const auto at = detail.find("parse error"); at != std::string::npos) detail.erase(0, at);
-    if (const auto quote = detail.find("; last read"); quote != std::string::npos) detail.erase(quote);
-    fail(path + " is not valid JSON (" + detail + "; byte " + std::to_string(e.byte) + ")");
-  } catch (const Json::exception&) {  // out_of_range for 1e400
-    fail(path + " is not valid JSON (a number out of range)");
-  }
+  return core::parse_json<Json>(content, core::JsonLimits{kMaxConfigBytes, kMaxDepth}, ErrorCode::usage,
+                                "the config file " + path);
 }
 
 // Where a value of a server comes from, for messages about it.

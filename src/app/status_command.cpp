@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "mcpauth/core/printable.hpp"
 #include "mcpauth/core/url.hpp"
 #include "server_config.hpp"
 #include "stored_grants.hpp"
@@ -86,9 +87,11 @@ void print_table(const std::vector<Row>& rows) {
   const std::vector<std::string> heads = {"SERVER", "ACCOUNT", "STATE", "EXPIRES", "ISSUER", "SCOPES", "CLIENT"};
   std::vector<std::vector<std::string>> cells;
   for (const auto& r : rows) {
-    cells.push_back({r.server, r.account.empty() ? "-" : r.account, r.state, expires_text(r),
-                     r.issuer.empty() ? "-" : r.issuer, r.scope.empty() ? "-" : r.scope,
-                     r.client.empty() ? "-" : r.client});
+    // Scope, client id and account came from servers: through the sanitizer.
+    cells.push_back({r.server, r.account.empty() ? "-" : core::printable(r.account), r.state, expires_text(r),
+                     r.issuer.empty() ? "-" : core::printable(r.issuer),
+                     r.scope.empty() ? "-" : core::printable(r.scope),
+                     r.client.empty() ? "-" : core::printable(r.client)});
   }
   std::vector<std::size_t> widths(heads.size());
   for (std::size_t i = 0; i < heads.size(); ++i) {
@@ -105,7 +108,7 @@ void print_table(const std::vector<Row>& rows) {
   line(heads);
   for (const auto& c : cells) line(c);
   for (const auto& r : rows) {
-    if (!r.detail.empty()) std::cout << r.server << ": " << r.detail << '\n';
+    if (!r.detail.empty()) std::cout << r.server << ": " << core::printable(r.detail) << '\n';
   }
 }
 

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "mcpauth/core/printable.hpp"
 #include "mcpauth/mcp/bridge.hpp"
 #include "worker_pool.hpp"
 
@@ -26,7 +27,7 @@ mcp::BridgeOptions bridge_options(const Connection& connection, const ProxyOptio
   bridge.session = connection.options;
   bridge.retry_budget = options.retry_budget;
   bridge.ignored_tools = options.ignored_tools;
-  bridge.log = [](const std::string& line) { std::cerr << "mcpauth proxy: " << line << std::endl; };
+  bridge.log = [](const std::string& line) { std::cerr << "mcpauth proxy: " << core::printable(line) << std::endl; };
   return bridge;
 }
 

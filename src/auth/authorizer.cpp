@@ -37,6 +37,10 @@ bool contains(const std::vector<std::string>& list, const std::string& value) {
 Authorizer::Authorizer(AuthorizerOptions options)
     : options_(std::move(options)), server_(core::parse_url(options_.server_url)) {
   if (!options_.http) throw Error(ErrorCode::usage, "Authorizer needs an HttpClient");
+  // Every request the Authorizer makes goes to a URL the server or its
+  // metadata chose (or to the server's own origin): none may reach local or
+  // metadata-service addresses the server itself is not on.
+  options_.http = restrict_to_server_directed(options_.http, options_.server_url);
   if (!options_.store) options_.store = store::make_memory_token_store();
   if (options_.client.client_metadata_url) {
     const core::Url url = core::parse_url(*options_.client.client_metadata_url);
@@ -215,6 +219,24 @@ bool Authorizer::on_rejected(const net::HttpRequest& request, const mcp::Rejecti
   }
 
   if (rejection.status != 401) return false;
+  if (tokens_ && net::iequals(tokens_->token_type, "DPoP") && challenge.bearer && !challenge.dpop) {
+    // A DPoP-bound token refused by a resource that offers only Bearer: it
+    // will never take one. Authorize again without DPoP (a bound token cannot
+    // be sent as a Bearer token), and remember the resource is Bearer-only.
+    bearer_only_ = true;
+    dpop_.reset();
+    if (key_) options_.store->remove_tokens(*key_);
+    tokens_.reset();
+    notify("The server at " + options_.server_url +
+           " accepts only Bearer tokens, not DPoP-bound ones; authorizing again without DPoP.");
+    if (authorizations_ >= options_.max_authorizations) {
+      throw Error(ErrorCode::unauthorized,
+                  "the server at " + options_.server_url + " refused a DPoP-bound token and accepts only Bearer tokens",
+                  options_.server_url, 401);
+    }
+    authorize_locked(challenge, std::nullopt, sent);
+    return true;
+  }
   // Another process may have refreshed or authorized since we read the store.
   if (discovery_ && adopt_stored_locked(*discovery_, sent)) return true;
   // invalid_token on a token we hold: a refresh first (RFC 6750 §3.1), once per token.
@@ -260,7 +282,7 @@ void Authorizer::authorize_locked(const AuthChallenge& challenge, const std::opt
   Discovery discovery = discover(discovery_options(), challenge);
   if (options_.grant == Grant::authorization_code) core::oauth::require_pkce_s256(discovery.as);
   options_.store->save_discovery(to_record(discovery, options_.server_url));
-  prepare_dpop(discovery);
+  prepare_dpop(discovery, challenge);
   std::optional<std::string> scope = scope_hint;
   if (!scope)
     scope = options_.scope
@@ -353,12 +375,31 @@ void Authorizer::forget_other_clients_grants() {
   }
 }
 
-void Authorizer::prepare_dpop(const Discovery& d) {
-  const auto algs = d.as.raw.find("dpop_signing_alg_values_supported");
-  const bool dpop_offered =
-      algs != d.as.raw.end() && algs->is_array() && std::find(algs->begin(), algs->end(), "ES256") != algs->end();
-  if (options_.use_dpop && dpop_offered && !dpop_) dpop_ = std::make_unique<DpopKey>();
-  if (!dpop_offered) dpop_.reset();
+namespace {
+
+bool lists_es256(const core::oauth::Json& doc) {
+  const auto algs = doc.find("dpop_signing_alg_values_supported");
+  return algs != doc.end() && algs->is_array() && std::find(algs->begin(), algs->end(), "ES256") != algs->end();
+}
+
+}  // namespace
+
+// DPoP needs both sides: the authorization server binds the token to our
+// key, and the resource must accept a DPoP-bound token. An authorization
+// server offering DPoP says nothing about the resource (Keycloak with DPoP
+// enabled, oidc-provider's defaults): a Bearer-only resource refuses a bound
+// token for ever. So the resource must say so: a DPoP challenge, or its
+// metadata listing DPoP (RFC 9728 dpop_signing_alg_values_supported /
+// dpop_bound_access_tokens_required).
+void Authorizer::prepare_dpop(const Discovery& d, const AuthChallenge& challenge) {
+  bool resource_takes_dpop = challenge.dpop;
+  if (d.prm) {
+    resource_takes_dpop = resource_takes_dpop || lists_es256(d.prm->raw) ||
+                          d.prm->raw.value("dpop_bound_access_tokens_required", core::oauth::Json(false)) == true;
+  }
+  const bool use = options_.use_dpop && !bearer_only_ && lists_es256(d.as.raw) && resource_takes_dpop;
+  if (use && !dpop_) dpop_ = std::make_unique<DpopKey>();
+  if (!use) dpop_.reset();
 }
 
 ClientRegistration Authorizer::obtain_client(const Discovery& d, const std::string& redirect_uri,

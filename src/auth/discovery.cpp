@@ -23,6 +23,7 @@ std::optional<net::HttpResponse> fetch_metadata(const DiscoveryOptions& options,
   try {
     response = options.http->send(request);
   } catch (const Error& e) {
+    if (e.code() == ErrorCode::insecure_url) throw;  // refused by the address rules: say so, never guess on
     if (required) {
       throw Error(ErrorCode::auth_server_unreachable, std::string("cannot fetch metadata: ") + e.what(), url);
     }
@@ -35,6 +36,33 @@ std::optional<net::HttpResponse> fetch_metadata(const DiscoveryOptions& options,
                 response.status);
   }
   return std::nullopt;
+}
+
+// Every URL in the documents that mcpauth will fetch or open: where the MCP
+// server and its metadata may send it (never to local services it is not on).
+void check_destinations(const Discovery& d, const core::Url& server) {
+  using core::oauth::require_server_directed_url;
+  if (!d.prm_url.empty()) require_server_directed_url(d.prm_url, "protected resource metadata URL", server);
+  if (!d.as_url.empty()) require_server_directed_url(d.as_url, "authorization server metadata URL", server);
+  require_server_directed_url(d.as.authorization_endpoint, "authorization_endpoint", server);
+  require_server_directed_url(d.as.token_endpoint, "token_endpoint", server);
+  for (const auto* endpoint :
+       {&d.as.registration_endpoint, &d.as.revocation_endpoint, &d.as.device_authorization_endpoint}) {
+    if (*endpoint) require_server_directed_url(**endpoint, "endpoint", server);
+  }
+}
+
+// The documents of a stored record must come from where discovery would
+// have fetched them for that issuer: a record never makes a client
+// registered with one issuer talk to endpoints that another document names.
+void check_fetched_from(const std::string& as_url, const std::string& issuer_base) {
+  const auto candidates = core::oauth::authorization_server_metadata_urls(issuer_base);
+  if (std::find(candidates.begin(), candidates.end(), as_url) == candidates.end()) {
+    throw Error(
+        ErrorCode::issuer_mismatch,
+        "the stored authorization server metadata came from " + as_url + ", not from a metadata URL of " + issuer_base,
+        as_url);
+  }
 }
 
 void check_resource(const Discovery& d, const std::string& server_url) {
@@ -62,12 +90,56 @@ void apply_resource_options(Discovery& d, const DiscoveryOptions& options) {
 
 }  // namespace
 
-Discovery discover(const DiscoveryOptions& options, const AuthChallenge& challenge) {
+net::AddressRules server_directed_address_rules(const std::string& server_url) {
+  const core::HostKind kind = core::classify_host(core::parse_url(server_url).host);
+  net::AddressRules rules;
+  rules.loopback = kind == core::HostKind::loopback;
+  rules.link_local = kind != core::HostKind::name && kind != core::HostKind::loopback;
+  return rules;
+}
+
+RestrictedHttpClient::RestrictedHttpClient(std::shared_ptr<net::HttpClient> inner, const std::string& server_url)
+    : inner_(std::move(inner)),
+      server_(core::parse_url(server_url)),
+      rules_(server_directed_address_rules(server_url)) {}
+
+// The MCP server's own origin is the user's choice, not the server's: its
+// requests go wherever the MCP requests themselves go.
+net::HttpRequest RestrictedHttpClient::restricted(const net::HttpRequest& request) const {
+  net::HttpRequest out = request;
+  bool own_origin = false;
+  try {
+    own_origin = core::same_origin(core::parse_url(request.url), server_);
+  } catch (const Error&) {
+  }
+  if (!own_origin) out.addresses = rules_;
+  return out;
+}
+
+net::HttpResponse RestrictedHttpClient::send(const net::HttpRequest& request, net::CancelToken* cancel) {
+  return inner_->send(restricted(request), cancel);
+}
+
+void RestrictedHttpClient::stream(const net::HttpRequest& request, net::HttpStreamHandler& handler,
+                                  net::CancelToken* cancel) {
+  inner_->stream(restricted(request), handler, cancel);
+}
+
+std::shared_ptr<net::HttpClient> restrict_to_server_directed(std::shared_ptr<net::HttpClient> http,
+                                                             const std::string& server_url) {
+  if (std::dynamic_pointer_cast<RestrictedHttpClient>(http)) return http;
+  return std::make_shared<RestrictedHttpClient>(std::move(http), server_url);
+}
+
+Discovery discover(const DiscoveryOptions& caller_options, const AuthChallenge& challenge) {
+  DiscoveryOptions options = caller_options;
+  options.http = restrict_to_server_directed(options.http, options.server_url);
+  const core::Url server = core::parse_url(options.server_url);
   Discovery d;
   // 1. Protected Resource Metadata: the URL the server named, or else the
   //    well-known locations in order. A named URL that fails is not replaced by guesses.
   if (challenge.resource_metadata) {
-    core::oauth::require_secure_url(*challenge.resource_metadata, "protected resource metadata URL");
+    core::oauth::require_server_directed_url(*challenge.resource_metadata, "protected resource metadata URL", server);
     const auto response = fetch_metadata(options, *challenge.resource_metadata, true);
     d.prm = core::oauth::parse_protected_resource_metadata(response->body, *challenge.resource_metadata);
     d.prm_url = *challenge.resource_metadata;
@@ -85,7 +157,7 @@ Discovery discover(const DiscoveryOptions& options, const AuthChallenge& challen
     check_resource(d, options.server_url);
     d.resource = d.prm->resource;
     const std::string issuer = chosen_issuer(*d.prm, options);
-    core::oauth::require_secure_url(issuer, "authorization server");
+    core::oauth::require_server_directed_url(issuer, "authorization server", server);
     std::vector<std::string> tried;
     for (const auto& url : core::oauth::authorization_server_metadata_urls(issuer)) {
       tried.push_back(url);
@@ -102,19 +174,22 @@ Discovery discover(const DiscoveryOptions& options, const AuthChallenge& challen
                   "no authorization server metadata found for " + issuer + " (tried " + list + ")", issuer);
     }
   } else {
-    // 2025-03-26: no PRM; the server's origin is the authorization server,
-    // its metadata optional, its issuer not checked, endpoints defaulted.
+    // 2025-03-26: no PRM; the server's origin is the authorization server
+    // (its metadata optional, endpoints defaulted), and the issuer it names
+    // must be that origin.
     d.resource = options.server_url;
-    const std::string origin = core::origin_of(core::parse_url(options.server_url));
+    const std::string origin = core::origin_of(server);
     for (const auto& url : core::oauth::authorization_server_metadata_urls(origin)) {
       if (const auto response = fetch_metadata(options, url, false)) {
         d.as = core::oauth::parse_authorization_server_metadata(response->body, url, std::nullopt);
+        core::oauth::require_origin_issuer(d.as, origin, url);
         d.as_url = url;
         break;
       }
     }
     if (d.as.issuer.empty()) d.as = core::oauth::default_authorization_server_metadata(options.server_url);
   }
+  check_destinations(d, server);
   apply_resource_options(d, options);
   return d;
 }
@@ -141,6 +216,7 @@ store::DiscoveryRecord to_record(const Discovery& d, const std::string& server_u
 }
 
 Discovery from_record(const store::DiscoveryRecord& record, const DiscoveryOptions& options) {
+  const core::Url server = core::parse_url(options.server_url);
   Discovery d;
   if (!record.prm_url.empty()) {
     d.prm = core::oauth::parse_protected_resource_metadata(record.prm_body, record.prm_url);
@@ -152,17 +228,26 @@ Discovery from_record(const store::DiscoveryRecord& record, const DiscoveryOptio
       throw Error(ErrorCode::invalid_metadata, "the stored discovery of " + options.server_url + " is for " +
                                                    record.issuer + ", not the chosen " + issuer);
     }
+    check_fetched_from(record.as_url, issuer);
     d.as = core::oauth::parse_authorization_server_metadata(record.as_body, record.as_url, issuer);
     d.as_url = record.as_url;
   } else {
     d.resource = options.server_url;
+    const std::string origin = core::origin_of(server);
     if (record.as_url.empty()) {
       d.as = core::oauth::default_authorization_server_metadata(options.server_url);
     } else {
+      check_fetched_from(record.as_url, origin);
       d.as = core::oauth::parse_authorization_server_metadata(record.as_body, record.as_url, std::nullopt);
+      core::oauth::require_origin_issuer(d.as, origin, record.as_url);
       d.as_url = record.as_url;
     }
+    if (d.as.issuer != record.issuer) {
+      throw Error(ErrorCode::invalid_metadata, "the stored discovery of " + options.server_url + " is for " +
+                                                   record.issuer + ", not " + d.as.issuer);
+    }
   }
+  check_destinations(d, server);
   apply_resource_options(d, options);
   return d;
 }

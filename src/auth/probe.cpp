@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "mcpauth/auth/discovery.hpp"
+#include "mcpauth/core/json.hpp"
 #include "mcpauth/core/oauth/device.hpp"
 #include "mcpauth/core/oauth/metadata.hpp"
 #include "mcpauth/core/oauth/www_authenticate.hpp"
@@ -108,7 +109,7 @@ HeadReader exchange(const ProbeOptions& options, const net::HttpRequest& request
 // JSON-RPC UnsupportedProtocolVersion error: it read the request, so it needs no credentials.
 bool is_unsupported_version_error(const HeadReader& reader) {
   if (reader.status() != 400 || media_type(reader.headers()) != "application/json") return false;
-  const Json body = Json::parse(reader.body(), nullptr, false);
+  const Json body = core::parse_json_or_discarded(reader.body(), core::JsonLimits{kMaxBodyBytes});
   if (!body.is_object() || body.value("jsonrpc", "") != "2.0") return false;
   const auto error = body.find("error");
   if (error == body.end() || !error->is_object()) return false;

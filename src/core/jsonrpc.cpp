@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "mcpauth/core/json.hpp"
 #include "mcpauth/error.hpp"
 
 namespace mcpauth::core::jsonrpc {
@@ -28,24 +29,9 @@ Json parse_bounded(std::string_view text, const ParseLimits& limits) {
                                                    " bytes is larger than the limit of " +
                                                    std::to_string(limits.max_bytes) + " bytes");
   }
-  // The callback sees every value with its depth; refusing to go deeper keeps
-  // the recursive parser's stack bounded on hostile input.
-  const Json::parser_callback_t depth_guard = [&](int depth, Json::parse_event_t event, Json&) {
-    if ((event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start) &&
-        static_cast<std::size_t>(depth) >= limits.max_depth) {
-      throw Error(ErrorCode::protocol,
-                  "a JSON-RPC message is nested deeper than " + std::to_string(limits.max_depth) + " levels");
-    }
-    return true;
-  };
-  try {
-    return Json::parse(text.begin(), text.end(), depth_guard);
-  } catch (const Json::exception& e) {  // parse_error, and out_of_range for 1e400
-    // nlohmann's message names the byte offset and what it expected there.
-    std::string detail = e.what();
-    if (const auto pos = detail.find("parse error"); pos != std::string::npos) detail = detail.substr(pos);
-    throw Error(ErrorCode::protocol, "the server sent malformed JSON (" + detail + ")");
-  }
+  // The one bounded parser refuses over-deep text before building it.
+  return parse_json(text, JsonLimits{limits.max_bytes, limits.max_depth}, ErrorCode::protocol,
+                    "the JSON-RPC message the server sent");
 }
 
 }  // namespace

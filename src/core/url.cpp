@@ -4,6 +4,8 @@
 
 #include <arpa/inet.h>
 #include <algorithm>
+#include <cstdint>
+#include <iterator>
 #include <memory>
 
 #include "mcpauth/error.hpp"
@@ -123,14 +125,47 @@ std::string resolve_reference(const Url& base, std::string_view reference) {
 }
 
 bool is_loopback_host(std::string_view host) {
+  // Stricter than classify_host() on purpose: this answers "may plain http or a loopback redirect be trusted",
+  // and only the canonical spellings are; classify_host() answers "may a server direct us here", where every
+  // spelling of loopback (v4-mapped, "localhost.") must count.
   std::string h = lower(std::string(host));
   if (h == "localhost") return true;
   if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
   in_addr v4{};
   if (inet_pton(AF_INET, h.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
   in6_addr v6{};
-  if (inet_pton(AF_INET6, h.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
-  return false;
+  return inet_pton(AF_INET6, h.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+HostKind classify_host(std::string_view host) {
+  std::string h = lower(std::string(host));
+  if (h == "localhost" || h == "localhost.") return HostKind::loopback;
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  const auto classify_v4 = [](std::uint32_t a) {
+    if ((a >> 24) == 127) return HostKind::loopback;
+    if ((a >> 16) == 0xA9FE) return HostKind::link_local;  // 169.254/16, the cloud metadata range
+    if ((a >> 24) == 0) return HostKind::unspecified;
+    if (a == 0x646464C8) return HostKind::metadata_service;  // 100.100.100.200
+    return HostKind::name;
+  };
+  in_addr v4{};
+  if (inet_pton(AF_INET, h.c_str(), &v4) == 1) return classify_v4(ntohl(v4.s_addr));
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, h.c_str(), &v6) != 1) return HostKind::name;
+  if (IN6_IS_ADDR_LOOPBACK(&v6)) return HostKind::loopback;
+  if (IN6_IS_ADDR_UNSPECIFIED(&v6)) return HostKind::unspecified;
+  if (IN6_IS_ADDR_LINKLOCAL(&v6)) return HostKind::link_local;
+  if (IN6_IS_ADDR_V4MAPPED(&v6) || IN6_IS_ADDR_V4COMPAT(&v6)) {
+    const auto* b = v6.s6_addr;
+    return classify_v4((std::uint32_t{b[12]} << 24) | (std::uint32_t{b[13]} << 16) | (std::uint32_t{b[14]} << 8) |
+                       std::uint32_t{b[15]});
+  }
+  in6_addr aws{};
+  inet_pton(AF_INET6, "fd00:ec2::254", &aws);
+  if (std::equal(std::begin(v6.s6_addr), std::end(v6.s6_addr), std::begin(aws.s6_addr))) {
+    return HostKind::metadata_service;
+  }
+  return HostKind::name;
 }
 
 }  // namespace mcpauth::core

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "mcpauth/core/json.hpp"
 #include "mcpauth/error.hpp"
 #include "server_config.hpp"
 
@@ -31,7 +32,7 @@ Json read_document(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
-  return Json::parse(text.str());
+  return core::parse_json<Json>(text.str(), core::JsonLimits{}, ErrorCode::usage, "the config file " + path);
 }
 
 std::string servers_key(const Json& root) {

@@ -8,6 +8,7 @@
 #include "mcpauth/auth/discovery.hpp"
 #include "mcpauth/auth/probe.hpp"
 #include "mcpauth/auth/revocation.hpp"
+#include "mcpauth/core/json.hpp"
 #include "mcpauth/core/url.hpp"
 #include "plain_http.hpp"
 
@@ -27,20 +28,10 @@ bool is_token_char(unsigned char c) {
 // An API request body: a small JSON object, parsed with a depth bound.
 Json parse_api_body(const httplib::Request& req) {
   if (req.body.size() > kMaxApiBodyBytes) throw Error(ErrorCode::usage, "the request body is too large");
-  const Json::parser_callback_t guard = [](int depth, Json::parse_event_t event, Json&) {
-    if ((event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start) && depth > 8) {
-      throw Error(ErrorCode::usage, "the request body is nested too deeply");
-    }
-    return true;
-  };
   // No body at all (curl -X POST): nothing to say, as {} would.
   if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) return Json::object();
-  Json body;
-  try {
-    body = Json::parse(req.body, guard);
-  } catch (const Json::exception&) {
-    throw Error(ErrorCode::usage, "the request body is not valid JSON");
-  }
+  const Json body =
+      core::parse_json(req.body, core::JsonLimits{kMaxApiBodyBytes, 8}, ErrorCode::usage, "the request body");
   if (!body.is_object()) throw Error(ErrorCode::usage, "the request body must be a JSON object");
   return body;
 }

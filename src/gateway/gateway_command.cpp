@@ -7,6 +7,7 @@
 
 #include "exit_codes.hpp"
 #include "gateway.hpp"
+#include "mcpauth/core/printable.hpp"
 #include "mcpauth/error.hpp"
 #include "security.hpp"
 #include "server_config.hpp"
@@ -49,7 +50,7 @@ int run_gateway(const GatewayArgs& args) {
   options.allow_http = args.allow_http;
   if (args.max_sessions_per_client == 0) throw Error(ErrorCode::usage, "--max-sessions-per-client must be at least 1");
   options.max_sessions_per_peer = args.max_sessions_per_client;
-  options.log = [](const std::string& line) { std::cerr << "mcpauth gateway: " << line << std::endl; };
+  options.log = [](const std::string& line) { std::cerr << "mcpauth gateway: " << core::printable(line) << std::endl; };
 
   // Signals are taken by sigwait below, never by a handler on a random thread:
   // block them before any thread starts, so every thread inherits the mask.

@@ -2,9 +2,15 @@
 
 #include <curl/curl.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <cstdlib>
 #include <exception>
+#include <string>
 
+#include "mcpauth/core/url.hpp"
 #include "mcpauth/error.hpp"
 #include "mcpauth/version.hpp"
 
@@ -20,6 +26,9 @@ constexpr long kPollSliceMs = 1000;
 // keep-alive connection for the next request, an aborted one closes it.
 constexpr std::chrono::milliseconds kDrainGrace{50};
 constexpr std::size_t kMaxDrainBytes = 64 * 1024;
+// All header lines of one response together (libcurl refuses a single line
+// over 100 KB itself; many lines under that would otherwise be kept in full).
+constexpr std::size_t kMaxResponseHeaderBytes = 256 * 1024;
 
 void global_init_once() {
   static std::once_flag once;
@@ -49,7 +58,11 @@ struct Transfer {
   bool draining = false;  // the handler is done; the rest of the body is dropped
   std::chrono::steady_clock::time_point drain_started;
   std::size_t drained_bytes = 0;
+  std::size_t header_bytes = 0;  // of the current response, status line included
+  bool saw_status_line = false;
   std::exception_ptr failure;
+  AddressRules addresses;
+  std::string refused_address;  // an address the rules refused, for the error message
   CURL* easy = nullptr;
   std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
 
@@ -60,6 +73,20 @@ struct Transfer {
     return handler->on_response_start(static_cast<int>(status), headers);
   }
 };
+
+Error response_headers_too_large(const std::string& where) {
+  return Error(ErrorCode::response_too_large,
+               "the response headers from " + where + " are larger than " +
+                   std::to_string(kMaxResponseHeaderBytes / 1024) + " KiB (or one header line over 100 KB); the " +
+                   "server or a proxy in between sent an oversized header",
+               where);
+}
+
+std::string url_of(const Transfer& t) {
+  char* url = nullptr;
+  curl_easy_getinfo(t.easy, CURLINFO_EFFECTIVE_URL, &url);
+  return url ? url : "the server";
+}
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -84,6 +111,11 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     }
   } else if (line.rfind("HTTP/", 0) == 0) {
     t->headers = HttpHeaders{};  // a new response (after 1xx or a redirect) starts
+    t->header_bytes = line.size();
+    t->saw_status_line = true;
+  } else if ((t->header_bytes += line.size()) > kMaxResponseHeaderBytes) {
+    t->failure = std::make_exception_ptr(response_headers_too_large(url_of(*t)));
+    return 0;
   } else if (const auto colon = line.find(':'); colon != std::string_view::npos) {
     t->headers.add(std::string(line.substr(0, colon)), trim_header_value(line.substr(colon + 1)));
   }
@@ -117,6 +149,48 @@ size_t on_write(char* data, size_t size, size_t count, void* user) {
     return 0;
   }
   return size * count;
+}
+
+// A proxy (from the environment) connects for us: the address curl opens is
+// the proxy's, so address rules cannot be checked at the socket.
+bool proxy_configured(const std::string& url) {
+  const bool https = url.rfind("https:", 0) == 0;
+  for (const char* name :
+       {https ? "https_proxy" : "http_proxy", https ? "HTTPS_PROXY" : "", "all_proxy", "ALL_PROXY"}) {
+    if (*name == '\0') continue;
+    if (const char* value = std::getenv(name); value && *value) return true;
+  }
+  return false;
+}
+
+std::string address_text(const curl_sockaddr& address) {
+  char text[INET6_ADDRSTRLEN] = {0};
+  if (address.family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&address.addr);
+    inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
+  } else if (address.family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address.addr);
+    inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
+  }
+  return text;
+}
+
+// CURLOPT_OPENSOCKETFUNCTION: the last point before connecting, with the
+// address DNS gave. Refusing here closes the DNS-rebinding and alias gaps
+// that checking the URL's host alone would leave.
+curl_socket_t open_checked_socket(void* user, curlsocktype purpose, curl_sockaddr* address) {
+  auto* t = static_cast<Transfer*>(user);
+  if (purpose == CURLSOCKTYPE_IPCXN && (address->family == AF_INET || address->family == AF_INET6)) {
+    const std::string text = address_text(*address);
+    const core::HostKind kind = core::classify_host(text);
+    const bool refused = (kind == core::HostKind::loopback && !t->addresses.loopback) ||
+                         (kind != core::HostKind::loopback && kind != core::HostKind::name && !t->addresses.link_local);
+    if (refused) {
+      t->refused_address = text;
+      return CURL_SOCKET_BAD;
+    }
+  }
+  return ::socket(address->family, address->socktype, address->protocol);
 }
 
 [[noreturn]] void throw_curl_error(CURLcode rc, const char* detail, const HttpRequest& request) {
@@ -278,6 +352,11 @@ std::string CurlHttpClient::perform(const HttpRequest& request, HttpStreamHandle
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer);
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_write);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
+  transfer.addresses = request.addresses;
+  if ((!request.addresses.loopback || !request.addresses.link_local) && !proxy_configured(request.url)) {
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_checked_socket);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, &transfer);
+  }
 
   if (request.method == "GET") {
     curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
@@ -360,6 +439,17 @@ std::string CurlHttpClient::perform(const HttpRequest& request, HttpStreamHandle
                 request.url);
   }
   if (result == CURLE_WRITE_ERROR && transfer.stopped_by_handler) return effective_url;
+  if (result != CURLE_OK && !transfer.refused_address.empty()) {
+    throw Error(ErrorCode::insecure_url,
+                request.method + " " + request.url + " refused: the host resolves to " + transfer.refused_address +
+                    ", a loopback, link-local or metadata-service address that a remote server may not send mcpauth to",
+                request.url);
+  }
+  // libcurl answers a header line over its own 100 KB cap with "out of
+  // memory"; once a status line has arrived that is what it means.
+  if (result == CURLE_OUT_OF_MEMORY && transfer.saw_status_line && !transfer.started) {
+    throw response_headers_too_large(effective_url);
+  }
   if (result != CURLE_OK) throw_curl_error(result, error_buffer, request);
   if (!transfer.started && !transfer.start()) return effective_url;  // empty body
   return effective_url;

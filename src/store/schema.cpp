@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "mcpauth/error.hpp"
+#include "store_file.hpp"
 
 namespace mcpauth::store::detail {
 namespace {
@@ -87,8 +88,23 @@ void migrate(Database& db, int from, int to) {
 int schema_version(Database& db) {
   Statement any(db, "SELECT count(*) FROM sqlite_master");
   any.step();
-  if (any.integer(0) == 0) return 0;
   const std::string where = "the token store " + db.path().string();
+  if (any.integer(0) == 0) {
+    // No tables yet: a new mcpauth store, or an empty database another
+    // program marked as its own (application_id, user_version): not taken over.
+    Statement application(db, "PRAGMA application_id");
+    application.step();
+    Statement user_version(db, "PRAGMA user_version");
+    user_version.step();
+    const auto id = application.integer(0);
+    if ((id != 0 && id != kApplicationId) || user_version.integer(0) != 0) {
+      throw Error(ErrorCode::store, where +
+                                        " is an SQLite database of another program (its application_id or "
+                                        "user_version is set), not an mcpauth store; it was left as it is: set "
+                                        "MCPAUTH_STORE to another path or move the file aside");
+    }
+    return 0;
+  }
   if (!has_table(db, "meta") || read_meta(db, "application") != std::string(kApplicationName)) {
     throw Error(ErrorCode::store, where +
                                       " is an SQLite database of another program, not an mcpauth store; it was left "

@@ -13,9 +13,11 @@
 
 #include "cipher.hpp"
 #include "key_source.hpp"
+#include "mcpauth/core/json.hpp"
 #include "mcpauth/error.hpp"
 #include "schema.hpp"
 #include "sqlite.hpp"
+#include "store_file.hpp"
 
 namespace mcpauth::store {
 namespace {
@@ -69,29 +71,6 @@ std::string this_host() {
 
 bool process_alive(long long pid) {
   return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
-}
-
-void prepare_directory(const std::filesystem::path& dir) {
-  if (dir.empty()) return;
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw Error(ErrorCode::store, "cannot create the store directory " + dir.string() + ": " + ec.message());
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) == 0 && (st.st_mode & 077) != 0 && st.st_uid == ::getuid()) {
-    ::chmod(dir.c_str(), 0700);  // ours, and nobody else has a reason to look in
-  }
-}
-
-// The database file is created 0600 before SQLite sees it (SQLite would use
-// the umask); its -wal and -shm files then inherit that mode.
-void prepare_file(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    throw Error(ErrorCode::store, "cannot open the token store " + path.string() + ": " + std::strerror(errno));
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) == 0 && (st.st_mode & 077) != 0) ::fchmod(fd, 0600);
-  ::close(fd);
 }
 
 class SqliteTokenStore final : public TokenStore {
@@ -348,7 +327,7 @@ class SqliteTokenStore final : public TokenStore {
 
   Json unseal_json(const std::string& sealed, const std::string& context, const std::string& what) const {
     const auto plain = detail::unseal(key_, sealed, context);
-    Json value = plain ? Json::parse(*plain, nullptr, false) : Json();
+    Json value = plain ? core::parse_json_or_discarded(*plain, core::JsonLimits{}) : Json();
     if (!value.is_object()) {
       throw Error(ErrorCode::store, "the stored " + what + " in " + options_.path.string() +
                                         " cannot be decrypted (damaged, or moved from another row); log in again "
@@ -369,7 +348,7 @@ class SqliteTokenStore final : public TokenStore {
     client.client_id = s.text(0);
     client.kind = kind_from(s.text(1));
     client.token_endpoint_auth_method = s.text(2);
-    const Json uris = Json::parse(s.text(3), nullptr, false);
+    const Json uris = core::parse_json_or_discarded(s.text(3), core::JsonLimits{});
     if (uris.is_array()) {
       for (const auto& uri : uris)
         if (uri.is_string()) client.redirect_uris.push_back(uri.get<std::string>());
@@ -487,10 +466,14 @@ SqliteStoreOptions default_sqlite_store_options(
 std::shared_ptr<TokenStore> open_sqlite_token_store(const SqliteStoreOptions& given) {
   SqliteStoreOptions options = given;
   if (options.key_file.empty()) options.key_file = options.path.string() + ".key";
-  prepare_directory(options.path.parent_path());
-  prepare_file(options.path);
+  // Nothing is created or changed until the file is known to be ours.
+  detail::create_missing_directories(options.path.parent_path());
+  detail::publish_new_store_file(options.path);
+  detail::refuse_unusable_store_file(options.path);
+  const auto path = options.path;
   auto store = std::make_shared<SqliteTokenStore>(std::move(options));
   store->initialize();
+  detail::make_store_file_private(path);  // its -wal and -shm files follow the database's mode
   return store;
 }
 

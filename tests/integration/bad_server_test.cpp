@@ -37,7 +37,7 @@ TEST_P(BadServer, GivesAClearErrorAfterInitialize) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, BadServer,
-                         ::testing::Values(BadCase{"malformed-json", ErrorCode::protocol, "malformed JSON"},
+                         ::testing::Values(BadCase{"malformed-json", ErrorCode::protocol, "not valid JSON"},
                                            BadCase{"truncated-sse", ErrorCode::protocol, "in the middle of an event"},
                                            BadCase{"oversized-event", ErrorCode::response_too_large, "limit"},
                                            BadCase{"wrong-content-type", ErrorCode::protocol, "text/html"},

@@ -23,8 +23,11 @@
 //                     endpoint gets a DPoP-bound token (cnf.jkt), which the
 //                     resource server then only takes as `Authorization: DPoP`
 //                     with a valid proof (typ, signature by the embedded key,
-//                     jkt, htm, htu, iat, ath, jti not replayed). Without the
-//                     flag DPoP is off and every token is a Bearer token.
+//                     jkt, htm, htu, iat, ath, jti not replayed); the resource
+//                     server says it takes DPoP (a DPoP challenge beside the
+//                     Bearer one, dpop_signing_alg_values_supported in its
+//                     metadata). Without the flag DPoP is off and every token
+//                     is a Bearer token.
 //   --no-client-scope-check
 //                     do not declare the scope as a provider scope, so a DCR
 //                     request carrying `scope` is refused the way oidc-provider
@@ -325,8 +328,11 @@ rsHttp.on('listening', () => {
 
     // --- resource server ---
     const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks`));
+    // With --dpop the resource server says it takes DPoP-bound tokens (a DPoP
+    // challenge beside the Bearer one, and its metadata lists the algorithms).
+    const dpopChallenge = values.dpop ? `DPoP algs="ES256 EdDSA", ` : '';
     const challenge = extra =>
-        `Bearer resource_metadata="${prmUrl}", scope="${scope}"` + (extra ? `, ${extra}` : '');
+        dpopChallenge + `Bearer resource_metadata="${prmUrl}", scope="${scope}"` + (extra ? `, ${extra}` : '');
 
     const seenProofs = new Set(); // jti of accepted DPoP proofs (RFC 9449 §11.1)
 
@@ -408,7 +414,8 @@ rsHttp.on('listening', () => {
             authorization_servers: [issuer],
             scopes_supported: [scope],
             bearer_methods_supported: ['header'],
-            resource_name: 'mcpauth oidc-provider test peer'
+            resource_name: 'mcpauth oidc-provider test peer',
+            ...(values.dpop ? { dpop_signing_alg_values_supported: ['ES256', 'EdDSA'] } : {})
         });
     });
     rsApp.get('/test/as-requests', (_req, res) => sendJson(res, 200, asRequests));

@@ -162,7 +162,7 @@ TEST(JsonRpcParse, MalformedJsonIsAProtocolErrorMentioningMalformedJson) {
   for (const char* text : {"{", "{\"jsonrpc\":", "not json", "{\"a\":1,}", "", "\"\xff\""}) {
     const Error e = parse_error_of(text);
     EXPECT_EQ(e.code(), ErrorCode::protocol) << text;
-    EXPECT_NE(std::string(e.what()).find("malformed JSON"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("not valid JSON"), std::string::npos) << e.what();
   }
 }
 

@@ -13,6 +13,8 @@
 
 #include "../../src/store/cipher.hpp"
 #include "../../src/store/schema.hpp"
+#include "../../src/store/sqlite.hpp"
+#include "../../src/store/store_file.hpp"
 #include "mcpauth/error.hpp"
 #include "mcpauth/store/sqlite_token_store.hpp"
 
@@ -204,6 +206,81 @@ TEST(SqliteTokenStore, AnotherProgramsDatabaseIsRefusedAndKept) {
     db.exec("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine')", "test setup");
   }
   expect_refused_and_untouched(options, "another program");
+}
+
+// Issue 11: the store changed files it did not own.
+TEST(SqliteTokenStore, AnotherProgramsDatabaseKeepsItsModeAndItsDirectoryToo) {
+  TempDir dir;
+  const auto options = options_in(dir);
+  fs::create_directories(options.path.parent_path());
+  {
+    detail::Database db(options.path, std::chrono::milliseconds(1000));
+    db.exec("CREATE TABLE notes (body TEXT)", "test setup");
+  }
+  ASSERT_EQ(::chmod(options.path.c_str(), 0644), 0);
+  ASSERT_EQ(::chmod(options.path.parent_path().c_str(), 0755), 0);
+  expect_refused_and_untouched(options, "another program");
+  EXPECT_EQ(mode_of(options.path), 0644u) << "a file that is not ours is never chmod'ed";
+  EXPECT_EQ(mode_of(options.path.parent_path()), 0755u) << "a directory mcpauth did not create is never chmod'ed";
+}
+
+TEST(SqliteTokenStore, AnExistingDirectoryIsLeftAsItIsAndOnlyNewOnesArePrivate) {
+  TempDir dir;
+  auto options = options_in(dir);
+  const fs::path home = dir.path() / "home";  // stands for $HOME given as MCPAUTH_STORE's directory
+  fs::create_directories(home);
+  ASSERT_EQ(::chmod(home.c_str(), 0755), 0);
+  options.path = home / "new" / "tokens.db";
+  open_sqlite_token_store(options)->save_tokens(kKey, tokens("a", "r"));
+  EXPECT_EQ(mode_of(home), 0755u);
+  EXPECT_EQ(mode_of(home / "new"), 0700u);
+  EXPECT_EQ(mode_of(options.path), 0600u);
+  for (const auto& entry : fs::directory_iterator(home / "new")) {
+    EXPECT_EQ(entry.path().string().find(".new-"), std::string::npos) << "a leftover " << entry.path();
+  }
+}
+
+TEST(SqliteTokenStore, AnEmptyDatabaseMarkedByAnotherProgramIsNotTakenOver) {
+  for (const char* mark : {"PRAGMA application_id = 42", "PRAGMA user_version = 7"}) {
+    TempDir dir;
+    const auto options = options_in(dir);
+    fs::create_directories(options.path.parent_path());
+    {
+      detail::Database db(options.path, std::chrono::milliseconds(1000));
+      db.exec(mark, "test setup");
+    }
+    ASSERT_GT(fs::file_size(options.path), 0u) << mark;
+    expect_refused_and_untouched(options, "another program");
+    EXPECT_FALSE(fs::exists(options.path.string() + ".key")) << "no key is made for a file that is not ours";
+  }
+}
+
+TEST(SqliteTokenStore, AZeroByteStoreIsRefusedSayingTheGrantsAreGone) {
+  TempDir dir;
+  const auto options = options_in(dir);
+  open_sqlite_token_store(options)->save_tokens(kKey, tokens("a", "r"));
+  for (const auto& entry : fs::directory_iterator(options.path.parent_path())) {
+    if (entry.path() != options.path && entry.path().string() != options.path.string() + ".key")
+      fs::remove(entry.path());  // -wal, -shm
+  }
+  fs::resize_file(options.path, 0);
+  expect_refused_and_untouched(options, "the grants it held are gone");
+  try {
+    open_sqlite_token_store(options);
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("to start afresh, delete it"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(fs::file_size(options.path), 0u) << "not silently recreated";
+}
+
+TEST(SqliteTokenStore, ANewStoreIsMarkedAsMcpauths) {
+  TempDir dir;
+  const auto options = options_in(dir);
+  open_sqlite_token_store(options);
+  detail::Database db(options.path, std::chrono::milliseconds(1000));
+  detail::Statement id(db, "PRAGMA application_id");
+  ASSERT_TRUE(id.step());
+  EXPECT_EQ(id.integer(0), detail::kApplicationId);
 }
 
 TEST(SqliteTokenStore, AStoreFromANewerMcpauthIsRefusedAndKept) {

@@ -112,7 +112,7 @@ class Authorizer final : public mcp::RequestAuthorizer {
   void authorize_locked(const core::oauth::AuthChallenge& challenge, const std::optional<std::string>& scope_hint,
                         const std::string& rejected);
   core::oauth::TokenSet obtain_tokens(const Discovery& discovery, const std::optional<std::string>& scope);
-  void prepare_dpop(const Discovery& discovery);
+  void prepare_dpop(const Discovery& discovery, const core::oauth::AuthChallenge& challenge);
   void forget_other_clients_grants();
   core::oauth::ClientRegistration obtain_client(const Discovery& discovery, const std::string& redirect_uri,
                                                 const std::optional<std::string>& scope);
@@ -139,7 +139,8 @@ class Authorizer final : public mcp::RequestAuthorizer {
   std::optional<std::string> requested_scope_;
   std::string refreshed_for_;  // the access token a refresh already replaced once
   int authorizations_ = 0;
-  std::unique_ptr<DpopKey> dpop_;        // set once an authorization server offers DPoP
+  std::unique_ptr<DpopKey> dpop_;        // set when the authorization server and the resource both take DPoP
+  bool bearer_only_ = false;             // the resource refused a DPoP-bound token: never DPoP again
   std::optional<std::string> as_nonce_;  // DPoP-Nonce of the authorization server
   std::optional<std::string> rs_nonce_;  // DPoP-Nonce of the MCP server
 };

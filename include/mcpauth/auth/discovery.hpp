@@ -12,6 +12,7 @@
 
 #include "mcpauth/core/oauth/metadata.hpp"
 #include "mcpauth/core/oauth/www_authenticate.hpp"
+#include "mcpauth/core/url.hpp"
 #include "mcpauth/net/http.hpp"
 #include "mcpauth/store/token_store.hpp"
 
@@ -33,6 +34,33 @@ struct DiscoveryOptions {
   std::optional<std::string> preferred_issuer;  // of several authorization servers, this one
   bool send_resource = true;
 };
+
+// Requests to URLs that a remote server chose (metadata, OAuth endpoints)
+// may connect to loopback only when the MCP server is on loopback, and never
+// to link-local or metadata-service addresses (RFC 9728 §7.7): these rules
+// are checked on the addresses DNS gives, not only on the URL.
+net::AddressRules server_directed_address_rules(const std::string& server_url);
+
+// An HttpClient for the OAuth requests of one MCP server: every request to
+// another origin is sent with server_directed_address_rules(server_url).
+class RestrictedHttpClient final : public net::HttpClient {
+ public:
+  RestrictedHttpClient(std::shared_ptr<net::HttpClient> inner, const std::string& server_url);
+  net::HttpResponse send(const net::HttpRequest& request, net::CancelToken* cancel = nullptr) override;
+  void stream(const net::HttpRequest& request, net::HttpStreamHandler& handler,
+              net::CancelToken* cancel = nullptr) override;
+
+ private:
+  net::HttpRequest restricted(const net::HttpRequest& request) const;
+
+  std::shared_ptr<net::HttpClient> inner_;
+  core::Url server_;
+  net::AddressRules rules_;
+};
+
+// `http` restricted to server_directed_address_rules(server_url) (unchanged if it already is restricted).
+std::shared_ptr<net::HttpClient> restrict_to_server_directed(std::shared_ptr<net::HttpClient> http,
+                                                             const std::string& server_url);
 
 // Throws Error(invalid_metadata | resource_mismatch | issuer_mismatch |
 // insecure_url | auth_server_unreachable) naming the URL concerned.

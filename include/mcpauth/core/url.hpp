@@ -33,4 +33,16 @@ std::string resolve_reference(const Url& base, std::string_view reference);
 // localhost, 127.0.0.0/8 and ::1: the hosts for which plain http is acceptable.
 bool is_loopback_host(std::string_view host);
 
+// What a host is when it is an IP literal (or "localhost"), for deciding
+// whether a URL that a remote server chose may be fetched. A host name is
+// `name`: its addresses are checked when connecting (net::AddressRules).
+enum class HostKind {
+  name,              // a DNS name, or an address of no special kind
+  loopback,          // localhost, 127.0.0.0/8, ::1 (and IPv4-mapped forms)
+  link_local,        // 169.254.0.0/16, fe80::/10
+  unspecified,       // 0.0.0.0/8, :: (connecting to them reaches this machine)
+  metadata_service,  // cloud instance metadata addresses outside link-local (fd00:ec2::254, 100.100.100.200)
+};
+HostKind classify_host(std::string_view host);
+
 }  // namespace mcpauth::core

@@ -48,6 +48,16 @@ class HttpHeaders {
 
 bool iequals(std::string_view a, std::string_view b) noexcept;
 
+// Which addresses a request may connect to. Checked on every address the
+// host resolves to (a DNS name cannot smuggle in a refused address), when no
+// proxy is configured for the request (a proxy connects for us; then only the
+// URL-level checks of the caller apply). Requests to URLs that a remote server
+// chose (OAuth metadata and endpoints) narrow these.
+struct AddressRules {
+  bool loopback = true;    // 127.0.0.0/8, ::1
+  bool link_local = true;  // 169.254.0.0/16, fe80::/10, 0.0.0.0, ::, cloud metadata-service addresses
+};
+
 struct HttpRequest {
   std::string method = "GET";
   std::string url;
@@ -63,6 +73,7 @@ struct HttpRequest {
   std::size_t max_response_bytes = 64u << 20;
   bool follow_redirects = false;
   int max_redirects = 5;
+  AddressRules addresses;
 };
 
 struct HttpResponse {

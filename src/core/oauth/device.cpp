@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "mcpauth/core/json.hpp"
+#include "mcpauth/core/oauth/describe_error.hpp"
 #include "mcpauth/error.hpp"
 
 namespace mcpauth::core::oauth {
@@ -24,16 +26,8 @@ std::string string_or_empty(const Json& doc, const char* key) {
   return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-// A server's error text is shown, but never at length nor with control
-// characters that a terminal would act on.
 std::string describe(const Json& doc) {
-  std::string text = string_or_empty(doc, "error").substr(0, 100);
-  const std::string description = string_or_empty(doc, "error_description").substr(0, 300);
-  if (!description.empty()) text += " (" + description + ")";
-  for (auto& c : text) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-  }
-  return text;
+  return describe_oauth_error(string_or_empty(doc, "error"), string_or_empty(doc, "error_description"));
 }
 
 // Shown on the person's terminal, so nothing a terminal would interpret.
@@ -49,7 +43,7 @@ Json parse_body(std::string_view body, const std::string& endpoint, int status, 
                     std::to_string(kMaxDeviceResponseBytes) + " bytes",
                 endpoint, status);
   }
-  return Json::parse(body.begin(), body.end(), nullptr, false);
+  return core::parse_json_or_discarded(body, core::JsonLimits{kMaxDeviceResponseBytes});
 }
 
 bool has_error(const Json& doc) {

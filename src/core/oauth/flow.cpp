@@ -4,6 +4,8 @@
 #include <sstream>
 
 #include "client_assertion.hpp"
+#include "mcpauth/core/json.hpp"
+#include "mcpauth/core/oauth/describe_error.hpp"
 
 namespace mcpauth::core::oauth {
 namespace {
@@ -27,11 +29,8 @@ bool contains(const std::vector<std::string>& list, std::string_view value) {
   return std::find(list.begin(), list.end(), value) != list.end();
 }
 
-// An error description from a server is shown, but never at any length.
 std::string describe(const std::string& error, const std::string& description) {
-  std::string text = error;
-  if (!description.empty()) text += " (" + description.substr(0, 300) + ")";
-  return text;
+  return describe_oauth_error(error, description);
 }
 
 // A member that should be a string; anything else counts as absent.
@@ -171,7 +170,7 @@ TokenRequest identity_assertion_request(const IdentityAssertionRequest& request,
 }
 
 std::string parse_identity_assertion_response(int status, std::string_view body, const std::string& endpoint) {
-  const Json doc = Json::parse(body.begin(), body.end(), nullptr, false);
+  const Json doc = core::parse_json_or_discarded(body, core::JsonLimits{kMaxTokenResponseBytes});
   const bool is_object = !doc.is_discarded() && doc.is_object();
   if (is_object && doc.contains("error")) {
     const std::string error = string_or_empty(doc, "error");
@@ -201,7 +200,7 @@ TokenSet parse_token_response(int status, std::string_view body, const std::stri
   if (body.size() > kMaxTokenResponseBytes) {
     throw Error(ErrorCode::protocol, "the token response from " + endpoint + " is too large", endpoint, status);
   }
-  const Json doc = Json::parse(body.begin(), body.end(), nullptr, false);
+  const Json doc = core::parse_json_or_discarded(body, core::JsonLimits{kMaxTokenResponseBytes});
   const bool is_object = !doc.is_discarded() && doc.is_object();
   // RFC 6749 §5.2 errors; some servers (GitHub) send them with 200.
   if (is_object && doc.contains("error") && doc["error"].is_string()) {
@@ -292,7 +291,7 @@ std::string preferred_auth_method(const AuthorizationServerMetadata& metadata) {
 ClientRegistration parse_registration_response(int status, std::string_view body, const std::string& endpoint,
                                                const std::string& issuer, const RegistrationRequest& request,
                                                const AuthorizationServerMetadata& metadata) {
-  const Json doc = Json::parse(body.begin(), body.end(), nullptr, false);
+  const Json doc = core::parse_json_or_discarded(body, core::JsonLimits{kMaxTokenResponseBytes});
   const bool is_object = !doc.is_discarded() && doc.is_object();
   if (status < 200 || status >= 300 || (is_object && doc.contains("error"))) {
     std::string detail = "HTTP " + std::to_string(status);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "mcpauth/core/json.hpp"
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/error.hpp"
 
@@ -24,8 +25,9 @@ Json parse_document(std::string_view body, const std::string& url, const char* w
         std::string("the ") + what + " at " + url + " is larger than " + std::to_string(kMaxMetadataBytes) + " bytes",
         url);
   }
-  Json doc = Json::parse(body.begin(), body.end(), nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
+  Json doc = core::parse_json(body, core::JsonLimits{kMaxMetadataBytes}, ErrorCode::invalid_metadata,
+                              std::string("the ") + what + " at " + url);
+  if (!doc.is_object()) {
     throw Error(ErrorCode::invalid_metadata, std::string("the ") + what + " at " + url + " is not a JSON object", url);
   }
   return doc;
@@ -67,6 +69,34 @@ void require_secure_url(const std::string& url, std::string_view what) {
                     " uses plain http on a host that is not loopback; OAuth requires https",
                 url);
   }
+}
+
+void require_server_directed_url(const std::string& url, std::string_view what, const Url& server) {
+  require_secure_url(url, what);
+  const Url parsed = parse_url(url);
+  const HostKind kind = classify_host(parsed.host);
+  if (kind == HostKind::loopback && classify_host(server.host) != HostKind::loopback) {
+    throw Error(ErrorCode::insecure_url,
+                "the " + std::string(what) + " " + url + " is on this machine (loopback), but the MCP server " +
+                    server.text + " is not; refusing to let a remote server direct mcpauth to local services",
+                url);
+  }
+  if (kind == HostKind::link_local || kind == HostKind::unspecified || kind == HostKind::metadata_service) {
+    throw Error(ErrorCode::insecure_url,
+                "the " + std::string(what) + " " + url +
+                    " is a link-local, unspecified or cloud metadata-service address; refusing to fetch it",
+                url);
+  }
+}
+
+void require_origin_issuer(const AuthorizationServerMetadata& metadata, const std::string& origin,
+                           const std::string& fetched_from) {
+  if (metadata.issuer == origin || metadata.issuer == origin + "/") return;
+  throw Error(ErrorCode::issuer_mismatch,
+              "the authorization server metadata at " + fetched_from + " names the issuer \"" + metadata.issuer +
+                  "\" but, with no protected resource metadata, the issuer must be the server's origin \"" + origin +
+                  "\"; refusing it (possible mix-up attack)",
+              fetched_from);
 }
 
 std::vector<std::string> protected_resource_metadata_urls(const std::string& server_url) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "mcpauth/core/json.hpp"
+#include "mcpauth/core/oauth/describe_error.hpp"
 #include "mcpauth/error.hpp"
 
 namespace mcpauth::core::oauth {
@@ -17,15 +19,8 @@ std::string string_or_empty(const Json& doc, const char* key) {
   return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-// A server's error text is shown, but never at length nor with control
-// characters that a terminal would act on.
 std::string describe(const std::string& error, const std::string& description) {
-  std::string text = error.substr(0, 100);
-  if (!description.empty()) text += " (" + description.substr(0, 300) + ")";
-  for (auto& c : text) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-  }
-  return text;
+  return describe_oauth_error(error, description);
 }
 
 // Retry-After as delta-seconds; an HTTP-date (which needs a clock) or junk
@@ -58,8 +53,7 @@ void check_revocation_response(int status, std::string_view body, const std::str
                     (seconds ? "in " + std::to_string(*seconds) + " s" : std::string("later")),
                 endpoint, status);
   }
-  Json doc;
-  if (body.size() <= kMaxRevocationErrorBytes) doc = Json::parse(body.begin(), body.end(), nullptr, false);
+  const Json doc = core::parse_json_or_discarded(body, core::JsonLimits{kMaxRevocationErrorBytes});
   const std::string error = doc.is_object() ? string_or_empty(doc, "error") : std::string();
   if (error == "unsupported_token_type") {
     throw OAuthError(ErrorCode::token_rejected,

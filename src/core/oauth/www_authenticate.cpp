@@ -150,6 +150,9 @@ AuthChallenge summarize(const std::vector<Challenge>& challenges) {
   AuthChallenge out;
   const Challenge* bearer = nullptr;
   for (const auto& c : challenges) {
+    if (c.is("DPoP")) out.dpop = true;
+  }
+  for (const auto& c : challenges) {
     if (c.is("Bearer")) {
       bearer = &c;
       break;

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mcpauth/core/url.hpp"
+
 #include <nlohmann/json.hpp>
 
 namespace mcpauth::core::oauth {
@@ -46,6 +48,21 @@ struct AuthorizationServerMetadata {
 // Where an OAuth URL may point: https, or http on a loopback host only.
 // Throws Error(insecure_url) naming `what` ("token endpoint", ...).
 void require_secure_url(const std::string& url, std::string_view what);
+
+// require_secure_url, and where a URL that the MCP server (or its metadata)
+// chose may send mcpauth (RFC 9728 §7.7, SSRF): a loopback host only when
+// the MCP server itself is on loopback; never a link-local, unspecified or
+// cloud metadata-service address. Host names are checked again at connect
+// time (net::AddressRules). Throws Error(insecure_url) naming `what`.
+void require_server_directed_url(const std::string& url, std::string_view what, const Url& server);
+
+// The 2025-03-26 path (no protected resource metadata): the authorization
+// server is the MCP server's origin, so the metadata found there must name
+// that origin as its issuer (RFC 8414 §3.3; a trailing '/' is tolerated, it
+// names the same origin). Otherwise another server's issuer could be claimed
+// and that issuer's stored client used at this server's endpoints.
+void require_origin_issuer(const AuthorizationServerMetadata& metadata, const std::string& origin,
+                           const std::string& fetched_from);
 
 // RFC 9728 §3.1 candidates for an MCP server URL: the path-inserted URL
 // (when the URL has a path; trailing '/' dropped, query kept), then the root.

@@ -31,6 +31,7 @@ struct AuthChallenge {
   std::optional<std::string> error;              // invalid_token, insufficient_scope, ...
   std::optional<std::string> error_description;
   bool bearer = false;  // a Bearer challenge was present
+  bool dpop = false;    // a DPoP challenge was present (RFC 9449 §7.1: the resource takes DPoP-bound tokens)
 };
 
 // Prefers the Bearer challenge; takes resource_metadata from any scheme.

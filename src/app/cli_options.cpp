@@ -12,6 +12,7 @@
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
 #include "mcpauth/store/sqlite_token_store.hpp"
+#include "plain_http.hpp"
 #include "server_config.hpp"
 
 #include <iostream>
@@ -164,13 +165,7 @@ Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
   mcp::SessionOptions& options = c.options;
   const core::Url url = core::parse_url(server.url);  // validates early, with a clear message
   options.url = url.text;
-  if (url.scheme == "http" && !core::is_loopback_host(url.host) && !args.allow_http) {
-    throw Error(ErrorCode::insecure_url,
-                "the server URL " + url.text +
-                    " uses plain http on a host that is not loopback: headers and tokens would travel in clear; use "
-                    "https, or --allow-http for a test server",
-                url.text);
-  }
+  require_https_off_loopback(url, args.allow_http);
   // The command line wins over the config file.
   options.transport = mcp::parse_transport_kind(args.transport != "auto" ? args.transport : server.transport);
   options.request_timeout = to_ms(args.timeout_seconds, "--timeout");

@@ -173,6 +173,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   gateway->add_option("--timeout", gateway_args.timeout_seconds, "Seconds to wait for each answer")
       ->capture_default_str();
+  gateway->add_flag("--allow-http", gateway_args.allow_http,
+                    "Allow configured servers on plain http:// to a host that is not loopback (test servers only)");
+  gateway
+      ->add_option("--max-sessions-per-client", gateway_args.max_sessions_per_client,
+                   "Local MCP sessions one client address may hold open at once")
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);

@@ -10,6 +10,7 @@
 #include "mcpauth/auth/revocation.hpp"
 #include "mcpauth/core/json.hpp"
 #include "mcpauth/core/url.hpp"
+#include "plain_http.hpp"
 
 namespace mcpauth::gateway {
 namespace {
@@ -27,6 +28,8 @@ bool is_token_char(unsigned char c) {
 // An API request body: a small JSON object, parsed with a depth bound.
 Json parse_api_body(const httplib::Request& req) {
   if (req.body.size() > kMaxApiBodyBytes) throw Error(ErrorCode::usage, "the request body is too large");
+  // No body at all (curl -X POST): nothing to say, as {} would.
+  if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) return Json::object();
   const Json body =
       core::parse_json(req.body, core::JsonLimits{kMaxApiBodyBytes, 8}, ErrorCode::usage, "the request body");
   if (!body.is_object()) throw Error(ErrorCode::usage, "the request body must be a JSON object");
@@ -167,7 +170,9 @@ void Gateway::Impl::api_probe(const httplib::Request& req, httplib::Response& re
   const auto url = string_member(body, "url", 2048);
   if (!url) throw Error(ErrorCode::usage, "give the server's URL as {\"url\": ...}");
   auth::ProbeOptions po;
-  po.server_url = core::parse_url(*url).text;
+  const core::Url parsed = core::parse_url(*url);
+  app::require_https_off_loopback(parsed, options_.allow_http);
+  po.server_url = parsed.text;
   po.http = options_.http;
   const auto result = auth::probe(po);
   Json out = Json::object();
@@ -219,7 +224,9 @@ void Gateway::Impl::api_add(const httplib::Request& req, httplib::Response& res)
   }
   const auto url = string_member(body, "url", 2048);
   if (!url) throw Error(ErrorCode::usage, "the server's url is missing");
-  server.url = core::parse_url(*url).text;
+  const core::Url parsed = core::parse_url(*url);
+  app::require_https_off_loopback(parsed, options_.allow_http);
+  server.url = parsed.text;
   if (const auto it = body.find("headers"); it != body.end() && !it->is_null()) {
     if (!it->is_object() || it->size() > 32) throw Error(ErrorCode::usage, "headers must be an object of strings");
     for (const auto& [name, value] : it->items()) {

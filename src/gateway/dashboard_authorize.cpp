@@ -3,6 +3,7 @@
 // Authorizer and GatewayConsent, and GET /oauth/callback brings the browser's
 // answer back to it.
 #include <algorithm>
+#include <optional>
 
 #include "gateway_impl.hpp"
 
@@ -83,6 +84,8 @@ void Gateway::Impl::run_flow(const std::shared_ptr<Upstream>& up, const std::sha
     flow->error = failure;
   }
   flow_cv_.notify_all();
+  // The callback page waits for this to say how the flow ended.
+  flow->pending->finish(failure ? std::optional<std::string>(failure->what()) : std::nullopt);
   if (failure && flow->remove_on_failure) {
     try {
       remove_server(up, false);
@@ -110,27 +113,38 @@ void Gateway::Impl::oauth_callback(const httplib::Request& req, httplib::Respons
     if (total > 16 * 1024 || fields.size() >= 32) break;
     fields.emplace_back(key, value);
   }
-  const bool expected = callbacks_->deliver(fields);
-  // The flow decides (state, iss, then error or code); the page only says
-  // what the browser brought back, so a refusal never reads "Authorized".
-  const auto error = std::find_if(fields.begin(), fields.end(), [](const auto& f) { return f.first == "error"; });
+  const auto pending = callbacks_->deliver(fields);
+  // The flow decides (state, iss, the token exchange, the first connection);
+  // the page waits for that decision and reports it, so it never reads
+  // "Authorized" before the grant is stored, nor after a refusal.
   std::string title;
   std::string text;
-  if (!expected) {
+  if (!pending) {
     res.status = 400;
     title = "Not expected";
     text =
         "This response does not belong to an authorization the gateway is waiting for (it may have expired or "
         "been used already).";
-  } else if (error != fields.end()) {
-    res.status = 200;
-    title = "Not authorized";
-    text = "The authorization server answered \"" + html_escape(error->second.substr(0, 64)) +
-           "\". Nothing was stored; the dashboard shows what happened.";
+  } else if (!pending->wait_finished(kCallbackPageWait)) {
+    res.status = 202;
+    title = "Still finishing";
+    text = "The gateway is still completing the authorization; the dashboard shows how it ends.";
   } else {
-    res.status = 200;
-    title = "Authorized";
-    text = "You can close this tab and return to the mcpauth gateway dashboard.";
+    std::optional<std::string> failure;
+    {
+      std::lock_guard lock(pending->mutex);
+      failure = pending->failure;
+    }
+    if (failure) {
+      res.status = 200;
+      title = "Not authorized";
+      text = "The authorization failed: " + html_escape(failure->substr(0, 512)) +
+             " Press Authorize in the dashboard to try again.";
+    } else {
+      res.status = 200;
+      title = "Authorized";
+      text = "You can close this tab and return to the mcpauth gateway dashboard.";
+    }
   }
   // No inline style: the page's policy allows none.
   res.set_header("Content-Security-Policy", "default-src 'none'");

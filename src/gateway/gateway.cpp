@@ -1,8 +1,10 @@
 // Gateway::Impl's lifecycle and wiring: options and config, the HTTP server
 // and its routes, start/stop, background workers and housekeeping. The
 // handlers live in the files gateway_impl.hpp lists.
+#include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "assets.hpp"
@@ -36,7 +38,33 @@ Gateway::Impl::~Impl() {
   stop();
 }
 
+namespace {
+
+// Each local session holds a few descriptors (the local connection, the
+// upstream connection, the bridge's); the soft limit is often 1,024 while the
+// hard one is far higher. Raises the soft limit to the hard one and returns
+// the result.
+std::size_t raise_open_file_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur == RLIM_INFINITY ? std::size_t{1} << 20 : static_cast<std::size_t>(limit.rlim_cur);
+}
+
+}  // namespace
+
 int Gateway::Impl::start() {
+  // Sessions stay below what the descriptors allow, with room for the
+  // listener, connections without a session, the store and the logs.
+  const std::size_t files = raise_open_file_limit();
+  constexpr std::size_t kReservedFiles = 256;
+  constexpr std::size_t kFilesPerSession = 3;
+  session_limit_ =
+      std::min(options_.max_sessions, files > kReservedFiles ? (files - kReservedFiles) / kFilesPerSession : 1);
   server_.new_task_queue = [this] { return new ConnectionPool(options_.max_connections); };
   server_.set_tcp_nodelay(true);
   server_.set_keep_alive_max_count(100'000);
@@ -67,6 +95,7 @@ int Gateway::Impl::start() {
   if (listen_fd >= 0) ::listen(listen_fd, 4096);
   port_ = port;
   policy_ = std::make_unique<HostPolicy>(options_.listen_host, port);
+  loopback_listener_ = is_loopback_address(options_.listen_host);
   const std::string host = is_wildcard_address(options_.listen_host) ? "127.0.0.1" : options_.listen_host;
   base_url_ = "http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
   server_thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -197,8 +226,20 @@ void Gateway::Impl::log(const std::string& line) const {
 void Gateway::Impl::routes() {
   server_.set_pre_routing_handler(
       [this](const httplib::Request& req, httplib::Response& res) { return screen(req, res); });
+  // cpp-httplib ends here for every status it sets itself (no route, a body
+  // it could not read, ...): say which, not always "no such endpoint".
   server_.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (res.body.empty()) send_error(res, res.status, "not_found", "no such endpoint");
+    if (!res.body.empty()) return;
+    switch (res.status) {
+      case 404: send_error(res, 404, "not_found", "no such endpoint"); break;
+      case 411:
+        send_error(res, 411, "usage",
+                   "this request needs a body with a Content-Length (e.g. curl -d '{}'); send {} when there is "
+                   "nothing to say");
+        break;
+      case 413: send_error(res, 413, "usage", "the request body is larger than the gateway accepts"); break;
+      default: send_error(res, res.status, "usage", "the gateway could not read this request");
+    }
   });
   for (const char* path : {"/", "/dashboard.js", "/dashboard.css", "/favicon.ico"}) {
     server_.Get(path, [](const httplib::Request& req, httplib::Response& res) {
@@ -215,24 +256,68 @@ void Gateway::Impl::routes() {
     });
   }
   const std::string name = "([A-Za-z0-9._-]{1,64})";
-  server_.Post("/servers/" + name + "/mcp", guarded([this](auto& req, auto& res) { mcp_post(req, res); }));
+  server_.Post("/servers/" + name + "/mcp",
+               with_body(kMaxMcpBodyBytes, true, guarded([this](auto& req, auto& res) { mcp_post(req, res); })));
   server_.Get("/servers/" + name + "/mcp", guarded([this](auto& req, auto& res) { mcp_get(req, res); }));
   server_.Delete("/servers/" + name + "/mcp", guarded([this](auto& req, auto& res) { mcp_delete(req, res); }));
   server_.Get("/servers/" + name + "/sse", guarded([this](auto& req, auto& res) { sse_get(req, res); }));
-  server_.Post("/servers/" + name + "/messages", guarded([this](auto& req, auto& res) { sse_post(req, res); }));
+  server_.Post("/servers/" + name + "/messages",
+               with_body(kMaxMcpBodyBytes, true, guarded([this](auto& req, auto& res) { sse_post(req, res); })));
 
   server_.Get("/api/state", guarded([this](auto&, auto& res) { send_json(res, 200, state_json(true)); }));
   server_.Get("/api/events", guarded([this](auto& req, auto& res) { events(req, res); }));
   server_.Post("/api/servers/" + name + "/authorize",
-               guarded([this](auto& req, auto& res) { api_authorize(req, res); }));
-  server_.Post("/api/servers/" + name + "/logout", guarded([this](auto& req, auto& res) { api_logout(req, res); }));
+               with_body(kMaxApiBodyBytes, false, guarded([this](auto& req, auto& res) { api_authorize(req, res); })));
+  server_.Post("/api/servers/" + name + "/logout",
+               with_body(kMaxApiBodyBytes, false, guarded([this](auto& req, auto& res) { api_logout(req, res); })));
   server_.Post("/api/servers/" + name + "/reconnect",
-               guarded([this](auto& req, auto& res) { api_reconnect(req, res); }));
+               with_body(kMaxApiBodyBytes, false, guarded([this](auto& req, auto& res) { api_reconnect(req, res); })));
   server_.Delete("/api/servers/" + name, guarded([this](auto& req, auto& res) { api_remove(req, res); }));
   server_.Get("/api/servers/" + name + "/tools", guarded([this](auto& req, auto& res) { api_tools(req, res); }));
-  server_.Post("/api/probe", guarded([this](auto& req, auto& res) { api_probe(req, res); }));
-  server_.Post("/api/servers", guarded([this](auto& req, auto& res) { api_add(req, res); }));
+  server_.Post("/api/probe",
+               with_body(kMaxApiBodyBytes, false, guarded([this](auto& req, auto& res) { api_probe(req, res); })));
+  server_.Post("/api/servers",
+               with_body(kMaxApiBodyBytes, false, guarded([this](auto& req, auto& res) { api_add(req, res); })));
   server_.Get("/oauth/callback", guarded([this](auto& req, auto& res) { oauth_callback(req, res); }));
+}
+
+// A POST route whose body is read here, not by cpp-httplib: its own reading
+// has no bound for chunked bodies and waits for EOF when a request has no
+// framing at all. Over `limit` (whatever the framing): 413 and no more is
+// kept. No Content-Length and no Transfer-Encoding means an empty body in
+// HTTP/1.1: fine where the body is optional, else 411 saying what to send.
+httplib::Server::HandlerWithContentReader Gateway::Impl::with_body(std::size_t limit, bool required,
+                                                                   httplib::Server::Handler handler) {
+  return [limit, required, handler = std::move(handler)](const httplib::Request& req, httplib::Response& res,
+                                                         const httplib::ContentReader& reader) {
+    const bool framed = req.has_header("Content-Length") || req.has_header("Transfer-Encoding");
+    if (!framed && required) {
+      send_error(res, 411, "usage",
+                 "send the JSON-RPC message as the request body, with a Content-Length (e.g. curl -d '{...}')");
+      return;
+    }
+    std::string body;
+    bool too_large = false;
+    if (framed) {
+      reader([&](const char* data, std::size_t size) {
+        if (body.size() + size > limit) {
+          too_large = true;
+          return false;
+        }
+        body.append(data, size);
+        return true;
+      });
+    }
+    if (too_large) {
+      res.set_header("Connection", "close");
+      send_error(res, 413, "usage",
+                 "the request body is larger than the gateway accepts here (" + std::to_string(limit) + " bytes)");
+      return;
+    }
+    httplib::Request with = req;
+    with.body = std::move(body);
+    handler(with, res);
+  };
 }
 
 std::shared_ptr<Upstream> Gateway::Impl::upstream_or_404(const httplib::Request& req, httplib::Response& res) {

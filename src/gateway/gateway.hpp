@@ -21,13 +21,15 @@ struct GatewayOptions {
   std::string listen_host = "127.0.0.1";
   int listen_port = 8930;              // 0: any free port
   std::optional<std::string> api_key;  // required off loopback
+  bool allow_http = false;             // servers on plain http off loopback (test servers), as the CLI's --allow-http
   app::EnvLookup env;
   std::shared_ptr<store::TokenStore> store;  // required
   std::shared_ptr<net::HttpClient> http;     // null: a CurlHttpClient
   std::chrono::milliseconds consent_timeout{300'000};
   std::chrono::milliseconds request_timeout{60'000};
   std::chrono::milliseconds connect_timeout{10'000};
-  std::size_t max_sessions = 10'000;            // local sessions at once (both transports)
+  std::size_t max_sessions = 10'000;  // local sessions at once (both transports); lowered to fit the open-file limit
+  std::size_t max_sessions_per_peer = 512;      // local sessions of one client address
   std::size_t max_connections = 4'096;          // connection threads at once; more wait for one
   std::function<void(const std::string&)> log;  // lines for people; never a token
 };
@@ -57,6 +59,8 @@ struct GatewayArgs {
   std::string api_key_env;
   double consent_timeout_seconds = 300;
   double timeout_seconds = 60;
+  bool allow_http = false;
+  std::size_t max_sessions_per_client = 512;
 };
 int run_gateway(const GatewayArgs& args);
 

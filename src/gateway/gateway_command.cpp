@@ -47,6 +47,9 @@ int run_gateway(const GatewayArgs& args) {
   options.env = env;
   options.consent_timeout = to_ms(args.consent_timeout_seconds, "--consent-timeout");
   options.request_timeout = to_ms(args.timeout_seconds, "--timeout");
+  options.allow_http = args.allow_http;
+  if (args.max_sessions_per_client == 0) throw Error(ErrorCode::usage, "--max-sessions-per-client must be at least 1");
+  options.max_sessions_per_peer = args.max_sessions_per_client;
   options.log = [](const std::string& line) { std::cerr << "mcpauth gateway: " << core::printable(line) << std::endl; };
 
   // Signals are taken by sigwait below, never by a handler on a random thread:

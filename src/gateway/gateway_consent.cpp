@@ -63,6 +63,20 @@ void PendingConsent::cancel() {
   cv.notify_all();
 }
 
+void PendingConsent::finish(std::optional<std::string> failure_reason) {
+  {
+    std::lock_guard lock(mutex);
+    finished = true;
+    failure = std::move(failure_reason);
+  }
+  cv.notify_all();
+}
+
+bool PendingConsent::wait_finished(std::chrono::milliseconds limit) {
+  std::unique_lock lock(mutex);
+  return cv.wait_for(lock, limit, [this] { return finished; });
+}
+
 void CallbackRegistry::add(const std::string& state, std::shared_ptr<PendingConsent> pending,
                            std::chrono::milliseconds ttl) {
   std::lock_guard lock(mutex_);
@@ -78,26 +92,26 @@ void CallbackRegistry::remove(const std::string& state) {
   by_hash_.erase(hash_of(state));
 }
 
-bool CallbackRegistry::deliver(const core::oauth::FormFields& fields) {
+std::shared_ptr<PendingConsent> CallbackRegistry::deliver(const core::oauth::FormFields& fields) {
   const std::string* state = core::oauth::find_field(fields, "state");
-  if (!state || state->empty() || state->size() > 1024) return false;
+  if (!state || state->empty() || state->size() > 1024) return nullptr;
   std::shared_ptr<PendingConsent> pending;
   {
     std::lock_guard lock(mutex_);
     const auto it = by_hash_.find(hash_of(*state));
-    if (it == by_hash_.end()) return false;
+    if (it == by_hash_.end()) return nullptr;
     const bool live = it->second.expires > std::chrono::steady_clock::now();
     pending = std::move(it->second.pending);
     by_hash_.erase(it);  // single use, expired or not
-    if (!live) return false;
+    if (!live) return nullptr;
   }
   {
     std::lock_guard lock(pending->mutex);
-    if (pending->result || pending->cancelled) return false;
+    if (pending->result || pending->cancelled) return nullptr;
     pending->result = fields;
   }
   pending->cv.notify_all();
-  return true;
+  return pending;
 }
 
 void CallbackRegistry::cancel_all() {

@@ -19,23 +19,31 @@
 
 namespace mcpauth::gateway {
 
-// One consent waiting for its redirect.
+// One consent waiting for its redirect, and then for the end of its flow
+// (token exchange and first connection), so the callback page can say how it
+// ended instead of guessing from the redirect.
 struct PendingConsent {
   std::mutex mutex;
   std::condition_variable cv;
   std::optional<core::oauth::FormFields> result;
   bool cancelled = false;
+  bool finished = false;               // the flow ended (set by whoever runs it)
+  std::optional<std::string> failure;  // why it failed, when it did
 
   void cancel();
+  // The flow ended: `failure` empty means authorized.
+  void finish(std::optional<std::string> failure_reason);
+  // Waits up to `limit` for finish(); false if the flow is still running.
+  bool wait_finished(std::chrono::milliseconds limit);
 };
 
 class CallbackRegistry {
  public:
   void add(const std::string& state, std::shared_ptr<PendingConsent> pending, std::chrono::milliseconds ttl);
   void remove(const std::string& state);
-  // Hands the redirect's parameters to the flow whose state they carry.
-  // False for an unknown, used or expired state.
-  bool deliver(const core::oauth::FormFields& fields);
+  // Hands the redirect's parameters to the flow whose state they carry and
+  // returns that flow's consent; null for an unknown, used or expired state.
+  std::shared_ptr<PendingConsent> deliver(const core::oauth::FormFields& fields);
   // Ends every pending consent (the gateway stops).
   void cancel_all();
 

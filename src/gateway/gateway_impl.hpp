@@ -46,6 +46,7 @@ inline constexpr std::size_t kMaxApiBodyBytes = 64u << 10;      // a dashboard A
 inline constexpr auto kKeepalive = std::chrono::seconds(15);    // SSE comment interval on idle streams
 inline constexpr auto kIdleSession = std::chrono::minutes(30);  // a Streamable HTTP session without traffic or stream
 inline constexpr auto kFlowStartWait = std::chrono::seconds(60);
+inline constexpr auto kCallbackPageWait = std::chrono::seconds(60);  // the callback page waits for the flow's end
 inline constexpr const char* kSessionHeader = "Mcp-Session-Id";
 
 class Gateway::Impl {
@@ -108,6 +109,8 @@ class Gateway::Impl {
   }
 
   void routes();
+  static httplib::Server::HandlerWithContentReader with_body(std::size_t limit, bool required,
+                                                             httplib::Server::Handler handler);
   std::shared_ptr<Upstream> upstream_or_404(const httplib::Request& req, httplib::Response& res);
 
   // ---- local sessions (local_session.cpp) -------------------------------------
@@ -116,7 +119,12 @@ class Gateway::Impl {
                         const rpc::Id& id = nullptr);
   std::optional<rpc::Message> parse_message(const httplib::Request& req, httplib::Response& res);
   std::shared_ptr<LocalSession> new_session(const std::shared_ptr<Upstream>& up, bool legacy);
-  bool register_session(const std::shared_ptr<LocalSession>& session);
+  // Why a new session of `peer` is refused (over the overall or the
+  // per-address budget), or nullopt when it fits.
+  std::optional<std::string> session_budget_refusal(const std::string& peer);
+  std::optional<std::string> session_budget_refusal_locked(const std::string& peer) const;
+  // Adds the session unless it is over budget; the refusal otherwise.
+  std::optional<std::string> register_session(const std::shared_ptr<LocalSession>& session);
   std::shared_ptr<LocalSession> find_session(const std::string& id, const Upstream& up, bool legacy);
   void close_session(const std::shared_ptr<LocalSession>& session);
   void close_sessions_of(const std::string& name);
@@ -163,6 +171,7 @@ class Gateway::Impl {
   std::thread server_thread_;
   std::thread housekeeping_;
   int port_ = 0;
+  bool loopback_listener_ = false;  // requests without the API key must come from this user
   std::unique_ptr<HostPolicy> policy_;
   std::string base_url_;
 
@@ -176,6 +185,7 @@ class Gateway::Impl {
 
   std::mutex sessions_mutex_;
   std::map<std::string, std::shared_ptr<LocalSession>> sessions_;
+  std::size_t session_limit_ = 0;  // options_.max_sessions, lowered to what the open-file limit allows
 
   std::mutex events_mutex_;
   std::condition_variable events_cv_;

@@ -5,7 +5,8 @@ namespace {
 
 int status_for(const Error& e) {
   switch (e.code()) {
-    case ErrorCode::usage: return 400;
+    case ErrorCode::usage:
+    case ErrorCode::insecure_url: return 400;
     case ErrorCode::connection:
     case ErrorCode::timeout:
     case ErrorCode::http_status:

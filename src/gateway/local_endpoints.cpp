@@ -28,7 +28,13 @@ void Gateway::Impl::mcp_post(const httplib::Request& req, httplib::Response& res
       return;
     }
   } else if (request && request->method == "initialize") {
+    // Checked before the upstream connection is made; again when registered.
+    if (auto refusal = session_budget_refusal(req.remote_addr)) {
+      rpc_error(res, 503, rpc::kInternalError, *refusal, request->id);
+      return;
+    }
     session = new_session(up, false);
+    session->peer = req.remote_addr;
     fresh = true;
   } else {
     rpc_error(res, 400, rpc::kInvalidRequest, "Bad Request: Mcp-Session-Id header is required (send initialize first)",
@@ -70,10 +76,12 @@ void Gateway::Impl::mcp_post(const httplib::Request& req, httplib::Response& res
   }
   if (fresh) {
     const bool ok = std::holds_alternative<rpc::Response>(rpc::parse(*answer).front());
-    if (ok && !register_session(session)) {
-      session->bridge->close();
-      rpc_error(res, 503, rpc::kInternalError, "the gateway has too many sessions open", request->id);
-      return;
+    if (ok) {
+      if (auto refusal = register_session(session)) {
+        session->bridge->close();
+        rpc_error(res, 503, rpc::kInternalError, *refusal, request->id);
+        return;
+      }
     }
     if (ok) {
       res.set_header(kSessionHeader, session->id);
@@ -134,11 +142,16 @@ void Gateway::Impl::sse_get(const httplib::Request& req, httplib::Response& res)
     send_error(res, 503, "usage", "the server " + up->name + " cannot be used: " + up->resolve_error);
     return;
   }
+  if (auto refusal = session_budget_refusal(req.remote_addr)) {
+    send_error(res, 503, "usage", *refusal);
+    return;
+  }
   auto session = new_session(up, true);
   session->stream_open = true;
-  if (!register_session(session)) {
+  session->peer = req.remote_addr;
+  if (auto refusal = register_session(session)) {
     session->bridge->close();
-    send_error(res, 503, "usage", "the gateway has too many sessions open");
+    send_error(res, 503, "usage", *refusal);
     return;
   }
   const std::string endpoint = "/servers/" + up->name + "/messages?sessionId=" + session->id;

@@ -61,11 +61,32 @@ std::shared_ptr<LocalSession> Gateway::Impl::new_session(const std::shared_ptr<U
   return session;
 }
 
-bool Gateway::Impl::register_session(const std::shared_ptr<LocalSession>& session) {
+std::optional<std::string> Gateway::Impl::session_budget_refusal_locked(const std::string& peer) const {
+  if (sessions_.size() >= session_limit_) {
+    return "the gateway has " + std::to_string(sessions_.size()) +
+           " sessions open, its limit: end unused sessions (DELETE /servers/NAME/mcp) or wait for idle ones to "
+           "expire";
+  }
+  std::size_t of_peer = 0;
+  for (const auto& [id, s] : sessions_) of_peer += s->peer == peer ? 1 : 0;
+  if (of_peer >= options_.max_sessions_per_peer) {
+    return "this client's address (" + peer + ") has " + std::to_string(of_peer) +
+           " gateway sessions open, the most one address may hold: end unused sessions (DELETE "
+           "/servers/NAME/mcp) or wait for idle ones to expire";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Gateway::Impl::session_budget_refusal(const std::string& peer) {
   std::lock_guard lock(sessions_mutex_);
-  if (sessions_.size() >= options_.max_sessions) return false;
+  return session_budget_refusal_locked(peer);
+}
+
+std::optional<std::string> Gateway::Impl::register_session(const std::shared_ptr<LocalSession>& session) {
+  std::lock_guard lock(sessions_mutex_);
+  if (auto refusal = session_budget_refusal_locked(session->peer)) return refusal;
   sessions_[session->id] = session;
-  return true;
+  return std::nullopt;
 }
 
 std::shared_ptr<LocalSession> Gateway::Impl::find_session(const std::string& id, const Upstream& up, bool legacy) {

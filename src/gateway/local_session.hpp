@@ -33,6 +33,7 @@ class LocalSession {
   const std::string id;
   const std::shared_ptr<Upstream> upstream;
   const bool legacy;
+  std::string peer;  // the local client's address: sessions are budgeted per address
 
   std::mutex mutex;
   std::condition_variable cv;

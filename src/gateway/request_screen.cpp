@@ -1,8 +1,11 @@
 // The checks every request passes before its route (Gateway::Impl::screen):
-// Host and Origin against DNS rebinding, the API key, the CSRF token of the
+// Host and Origin against DNS rebinding, the local user (loopback), the API key, the CSRF token of the
 // dashboard API.
+#include <unistd.h>
+
 #include "assets.hpp"
 #include "gateway_impl.hpp"
+#include "peer_uid.hpp"
 
 namespace mcpauth::gateway {
 
@@ -22,9 +25,22 @@ httplib::Server::HandlerResponse Gateway::Impl::screen(const httplib::Request& r
     send_error(res, 403, "forbidden", "requests from other origins are refused");
     return httplib::Server::HandlerResponse::Handled;
   }
+  const auto given = bearer_credentials(req.get_header_value("Authorization"));
+  const bool valid_key = options_.api_key && given && constant_time_equal(*given, *options_.api_key);
+  // On loopback every local account can connect: without the API key, only
+  // the user who runs the gateway gets in (its grants are that user's).
+  if (loopback_listener_ && !valid_key) {
+    const auto uid = tcp_peer_uid(req.local_addr, req.local_port, req.remote_addr, req.remote_port);
+    if (!uid || *uid != ::geteuid()) {
+      send_error(res, 403, "forbidden",
+                 uid ? "only the user who started the gateway may use it; to let other users in, give the gateway "
+                       "an API key (--api-key-env) and have them send Authorization: Bearer <key>"
+                     : "the gateway could not tell which user opened this connection, so it refuses it");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+  }
   if (options_.api_key && !exempt_from_api_key(req.path)) {
-    const auto given = bearer_credentials(req.get_header_value("Authorization"));
-    if (!given || !constant_time_equal(*given, *options_.api_key)) {
+    if (!valid_key) {
       res.set_header("WWW-Authenticate", "Bearer realm=\"mcpauth-gateway\"");
       send_error(res, 401, "unauthorized", "this gateway needs its API key: Authorization: Bearer <key>");
       return httplib::Server::HandlerResponse::Handled;

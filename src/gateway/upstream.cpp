@@ -5,6 +5,7 @@
 
 #include "gateway_impl.hpp"
 #include "mcpauth/core/url.hpp"
+#include "plain_http.hpp"
 
 namespace mcpauth::gateway {
 
@@ -16,7 +17,10 @@ std::shared_ptr<Upstream> Gateway::Impl::make_upstream(const app::ServerConfig& 
   net::HttpHeaders headers;
   try {
     up->resolved = app::resolve_server(raw.name, config_, options_.env);
-    up->url = core::parse_url(up->resolved->url).text;
+    const core::Url url = core::parse_url(up->resolved->url);
+    // Before any traffic: its headers (and tokens) would go in clear.
+    app::require_https_off_loopback(url, options_.allow_http);
+    up->url = url.text;
     for (const auto& [name, value] : up->resolved->headers) headers.set(name, value);
   } catch (const Error& e) {
     up->resolved.reset();

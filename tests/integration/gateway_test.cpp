@@ -4,7 +4,11 @@
 // the gateway's own /oauth/callback with the headless browser; one refresh
 // serves many concurrent clients at expiry; and the request checks (API key
 // off loopback, Host, Origin, CSRF) refuse what they must.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -421,6 +425,241 @@ TEST(Gateway, DashboardEventsStreamTheStateWithoutCsrfOrSecrets) {
   EXPECT_FALSE(event.contains("csrf"));
   EXPECT_EQ(event["servers"][0]["name"], "plain");
   EXPECT_NE(http("GET", gw.url("/")).body.find("<"), std::string::npos);
+}
+
+// ---- hardening (issue 11) ------------------------------------------------------
+
+// One raw HTTP/1.1 exchange on its own connection, for framings a client
+// library will not produce. Reads until the peer closes or `until` appears;
+// the socket's receive timeout bounds every read.
+class RawConnection {
+ public:
+  explicit RawConnection(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval tv{30, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~RawConnection() { ::close(fd_); }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  bool connected() const { return connected_; }
+  // False once the peer stopped taking bytes (closed or reset).
+  bool send(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+  // Up to `until`, or (empty) until the peer closes.
+  std::string receive(const std::string& until = "") {
+    std::string text;
+    char buffer[4096];
+    while (until.empty() || text.find(until) == std::string::npos) {
+      const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+      if (n <= 0) break;
+      text.append(buffer, static_cast<std::size_t>(n));
+    }
+    return text;
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+// The resident memory of the gateway started with `config` (found by its
+// command line), in KiB; 0 if not found.
+long gateway_rss_kib(const std::string& config) {
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    std::ifstream cmdline(entry.path() / "cmdline");
+    std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    if (args.find(config) == std::string::npos || args.find("gateway") == std::string::npos) continue;
+    std::ifstream status(entry.path() / "status");
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    }
+  }
+  return 0;
+}
+
+// Item 3: cpp-httplib kept a chunked body whole, without a bound.
+TEST(Gateway, ChunkedBodyOverTheCapIsRefusedWith413AndNotKept) {
+  PeerProcess peer("streamable-server.mjs");
+  const std::string config = write_config("chunked", {{"plain", {{"url", peer.url()}}}});
+  GatewayProcess gw(config);
+  RawConnection c(gw.port());
+  ASSERT_TRUE(c.connected());
+  ASSERT_TRUE(c.send("POST /servers/plain/mcp HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(gw.port()) +
+                     "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  const std::string chunk = "10000\r\n" + std::string(0x10000, ' ') + "\r\n";  // 64 KiB of JSON whitespace
+  const std::size_t cap_chunks = (16u << 20) / 0x10000;
+  std::size_t sent = 0;
+  while (sent < cap_chunks + 64 && c.send(chunk)) ++sent;  // 4 MiB over the cap, unless refused earlier
+  const std::string answer = c.receive("}}");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer.substr(0, 200);
+  EXPECT_NE(answer.find("larger than the gateway accepts"), std::string::npos) << answer.substr(0, 400);
+  const long rss = gateway_rss_kib(config);
+  EXPECT_GT(rss, 0);
+  EXPECT_LT(rss, 64 * 1024) << "the gateway kept the body: " << rss << " KiB resident";
+  EXPECT_EQ(http("GET", gw.url("/api/state")).status, 200);  // and still serves
+}
+
+// Item 26: a POST with neither Content-Length nor Transfer-Encoding (curl
+// -X POST) has an empty body; cpp-httplib waited for EOF and said "no such
+// endpoint".
+TEST(Gateway, PostWithoutABodyIsAnsweredWithWhatToSend) {
+  PeerProcess peer("streamable-server.mjs");
+  GatewayProcess gw(write_config("nobody", {{"plain", {{"url", peer.url()}}}}));
+  const std::string host = "Host: 127.0.0.1:" + std::to_string(gw.port()) + "\r\n";
+  {
+    RawConnection c(gw.port());
+    ASSERT_TRUE(c.send("POST /servers/plain/mcp HTTP/1.1\r\n" + host + "\r\n"));
+    const std::string answer = c.receive("}}");
+    EXPECT_EQ(answer.rfind("HTTP/1.1 411", 0), 0u) << answer;
+    EXPECT_NE(answer.find("Content-Length"), std::string::npos) << answer;
+  }
+  {
+    // Where the body is optional (a dashboard action), it is accepted.
+    const std::string csrf = state(gw)["csrf"];
+    RawConnection c(gw.port());
+    ASSERT_TRUE(c.send("POST /api/servers/plain/reconnect HTTP/1.1\r\n" + host + "X-CSRF-Token: " + csrf +
+                       "\r\nConnection: close\r\n\r\n"));
+    const std::string answer = c.receive();
+    EXPECT_EQ(answer.rfind("HTTP/1.1 202", 0), 0u) << answer;
+  }
+  {
+    // And where it is required in the API, the answer says what is missing.
+    const std::string csrf = state(gw)["csrf"];
+    RawConnection c(gw.port());
+    ASSERT_TRUE(
+        c.send("POST /api/probe HTTP/1.1\r\n" + host + "X-CSRF-Token: " + csrf + "\r\nConnection: close\r\n\r\n"));
+    const std::string answer = c.receive();
+    EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer;
+    EXPECT_NE(answer.find("give the server's URL"), std::string::npos) << answer;
+  }
+}
+
+// Item 9: the callback page said "Authorized" before the token exchange ran.
+TEST(Gateway, CallbackPageTellsHowTheAuthorizationEnded) {
+  struct Case {
+    const char* mode;
+    const char* title;
+    const char* reason;  // in the page when it failed
+  };
+  for (const Case& c :
+       {Case{"good", "<h1>Authorized</h1>", ""}, Case{"wrong-iss", "<h1>Not authorized</h1>", "names another issuer"},
+        Case{"token-error", "<h1>Not authorized</h1>", "invalid_grant"}}) {
+    SCOPED_TRACE(c.mode);
+    PeerProcess peer("evil-oauth-server.mjs", {"--mode", c.mode});
+    GatewayProcess gw(write_config(std::string("callback-") + c.mode, {{"evil", {{"url", peer.url()}}}}));
+    const auto started = api_post(gw, "/api/servers/evil/authorize");
+    ASSERT_EQ(started.status, 200) << started.body;
+    const std::string authorization_url = Json::parse(started.body).value("authorization_url", "");
+    ASSERT_FALSE(authorization_url.empty()) << started.body;
+    // The AS approves at once: its redirect is the browser's next stop.
+    const auto redirect = http("GET", authorization_url);
+    ASSERT_EQ(redirect.status, 302) << redirect.body;
+    const auto location = redirect.headers.get("Location");
+    ASSERT_TRUE(location.has_value());
+    const auto page = http("GET", *location);
+    EXPECT_NE(page.body.find(c.title), std::string::npos) << page.body;
+    EXPECT_NE(page.body.find(c.reason), std::string::npos) << page.body;
+    expect_no_secrets(page.body);
+  }
+}
+
+// Item 10: sessions are budgeted per client address, with a clear error.
+TEST(Gateway, SessionsOverThePerClientBoundGetAClearError) {
+  PeerProcess peer("streamable-server.mjs");
+  GatewayProcess gw(write_config("budget", {{"plain", {{"url", peer.url()}}}}), {"--max-sessions-per-client", "2"});
+  const std::string endpoint = gw.url("/servers/plain/mcp");
+  auto first = connect(endpoint, mcp::TransportKind::streamable_http);
+  auto second = connect(endpoint, mcp::TransportKind::streamable_http);
+  const std::string initialize =
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
+      R"("capabilities":{},"clientInfo":{"name":"t","version":"1"}}})";
+  const auto refused = http("POST", endpoint, initialize, {{"Accept", "application/json, text/event-stream"}});
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.body.find("has 2 gateway sessions open, the most one address may hold"), std::string::npos)
+      << refused.body;
+  first->close();  // DELETE ends one: room again
+  auto third = connect(endpoint, mcp::TransportKind::streamable_http);
+  EXPECT_EQ(third->call_tool("echo", {{"text", "room"}}).result["content"][0]["text"], "room");
+  third->close();
+  second->close();
+}
+
+std::string last_error(const Json& row) {
+  return row.is_object() && row["last_error"].is_string() ? row["last_error"].get<std::string>() : "";
+}
+
+// Item 6: the CLI's plain-http rule, and its --allow-http, in the gateway too.
+TEST(Gateway, PlainHttpOffLoopbackIsRefusedUnlessAllowed) {
+  const std::string config = write_config("plainhttp", {{"far", {{"url", "http://192.0.2.1:9/mcp"}}}});
+  {
+    GatewayProcess gw(config);
+    const Json r = wait_for_row(gw, "far", [](const Json& r) { return r.is_object() && r["last_error"].is_string(); });
+    EXPECT_NE(last_error(r).find("plain http"), std::string::npos) << r.dump();
+    const auto local = http("POST", gw.url("/servers/far/mcp"), R"({"jsonrpc":"2.0","id":1,"method":"ping"})");
+    EXPECT_NE(local.body.find("plain http"), std::string::npos) << local.status << " " << local.body;
+    const auto probe = api_post(gw, "/api/probe", {{"url", "http://192.0.2.1:9/mcp"}});
+    EXPECT_EQ(probe.status, 400) << probe.body;
+    EXPECT_NE(probe.body.find("--allow-http"), std::string::npos) << probe.body;
+    const auto add = api_post(gw, "/api/servers", {{"name", "far2"}, {"url", "http://192.0.2.1:9/mcp"}});
+    EXPECT_EQ(add.status, 400) << add.body;
+  }
+  {
+    GatewayProcess gw(config, {"--allow-http"});
+    const Json r = row(gw, "far");
+    EXPECT_EQ(last_error(r).find("plain http"), std::string::npos) << r.dump();
+  }
+}
+
+// Item 4: on loopback without an API key, another local user read the CSRF
+// token and used the owner's grants. Requests come from uid 65534 through
+// setpriv, which needs root (CI runs the tests as root).
+TEST(Gateway, OnLoopbackOnlyItsOwnUserGetsInWithoutTheApiKey) {
+  ASSERT_EQ(::geteuid(), 0u) << "this test makes requests as another user (uid 65534) with setpriv, which needs "
+                                "root: run the integration tests as root (as CI does)";
+  PeerProcess peer("streamable-server.mjs");
+  const std::string config = write_config("owner", {{"plain", {{"url", peer.url()}}}});
+  auto as_nobody = [](const std::string& url, const std::string& header = "") {
+    std::vector<std::string> argv = {
+        "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/curl", "-s", "-w",
+        "\n%{http_code}"};
+    if (!header.empty()) argv.insert(argv.end(), {"-H", header});
+    argv.push_back(url);
+    return run_command(argv, {}, std::chrono::seconds(30));
+  };
+  {
+    GatewayProcess gw(config);
+    const auto other = as_nobody(gw.url("/api/state"));
+    ASSERT_EQ(other.exit_code, 0) << other.err;
+    EXPECT_EQ(other.out.substr(other.out.rfind('\n') + 1), "403") << other.out;
+    EXPECT_NE(other.out.find("only the user who started the gateway"), std::string::npos) << other.out;
+    EXPECT_EQ(other.out.find("csrf"), std::string::npos) << other.out;
+    const auto mcp = as_nobody(gw.url("/servers/plain/mcp"));
+    EXPECT_EQ(mcp.out.substr(mcp.out.rfind('\n') + 1), "403") << mcp.out;
+    EXPECT_EQ(http("GET", gw.url("/api/state")).status, 200);  // the owner still gets in
+  }
+  {
+    // With an API key, whoever has it gets in, whatever their uid.
+    GatewayProcess gw(config, {"--api-key-env", "GW_KEY"}, {"GW_KEY=" + kApiKey});
+    const auto keyed = as_nobody(gw.url("/api/state"), "Authorization: Bearer " + kApiKey);
+    EXPECT_EQ(keyed.out.substr(keyed.out.rfind('\n') + 1), "200") << keyed.out;
+    const auto unkeyed = as_nobody(gw.url("/api/state"));
+    EXPECT_EQ(unkeyed.out.substr(unkeyed.out.rfind('\n') + 1), "403") << unkeyed.out;
+  }
 }
 
 }  // namespace

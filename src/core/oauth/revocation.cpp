@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <optional>
 
-#include "mcpauth/core/oauth/retry.hpp"
 #include "mcpauth/core/json.hpp"
 #include "mcpauth/core/oauth/describe_error.hpp"
+#include "mcpauth/core/oauth/retry.hpp"
 #include "mcpauth/error.hpp"
 
 namespace mcpauth::core::oauth {

@@ -152,6 +152,34 @@ bool can_open_browser(const EnvLookup& env) {
   return set("DISPLAY") || set("WAYLAND_DISPLAY");
 }
 
+// The protocol memory is an optimisation: a store that cannot be read or
+// written here costs the probes it would have saved, never the command.
+void recall_protocol(Connection& c) {
+  if (!c.store) return;
+  try {
+    if (const auto record = c.store->load_discovery(c.options.url)) {
+      c.options.remembered = mcp::ProtocolMemory{record->protocol_version, record->transport};
+    }
+  } catch (const Error&) {
+    c.options.remembered = {};
+  }
+}
+
+void remember_protocol(const Connection& c, const mcp::Session& session) {
+  const mcp::ProtocolMemory now = session.protocol_memory();
+  if (!c.store || now == c.options.remembered) return;
+  try {
+    // Only beside a discovery record: the servers mcpauth authorizes with.
+    auto record = c.store->load_discovery(c.options.url);
+    if (!record) return;
+    record->protocol_version = now.protocol_version;
+    record->transport = now.transport;
+    c.store->save_discovery(*record);
+  } catch (const Error&) {
+    // see recall_protocol
+  }
+}
+
 Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
   const std::optional<Config> config = load_config_option(args.config_path, env);
   if (config) {
@@ -244,6 +272,7 @@ Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
     parts.push_back(c.authorizer);
   }
   if (!headers.empty()) parts.push_back(std::make_shared<mcp::StaticHeaders>(std::move(headers)));
+  recall_protocol(c);
   if (parts.size() == 1) {
     options.authorizer = parts.front();
   } else if (!parts.empty()) {

@@ -71,6 +71,12 @@ net::HttpHeaders parse_headers(const std::vector<std::string>& args, const EnvLo
 
 Connection connection_for(const ServerArgs& args, const EnvLookup& env);
 
+// What the server spoke last time, kept beside its discovery record in the
+// store (OAuth servers only): connection_for() puts it in the options, and
+// remember_protocol() saves what a connected session found when it changed.
+void recall_protocol(Connection& c);
+void remember_protocol(const Connection& c, const mcp::Session& session);
+
 // The user's token store (MCPAUTH_STORE / XDG data directory, MCPAUTH_KEY).
 std::shared_ptr<store::TokenStore> open_user_store(const EnvLookup& env);
 

@@ -27,8 +27,10 @@ mcp::Json parse_arguments(const std::string& text) {
 }  // namespace
 
 int run_tools(const ServerArgs& args) {
-  auto session = mcp::Session::connect(connection_for(args, process_environment()).options);
+  const Connection connection = connection_for(args, process_environment());
+  auto session = mcp::Session::connect(connection.options);
   const auto tools = session->list_tools();
+  remember_protocol(connection, *session);
   print_tools(std::cout, tools, args.json);
   session->close();
   return kExitOk;
@@ -36,8 +38,10 @@ int run_tools(const ServerArgs& args) {
 
 int run_call(const ServerArgs& args, const std::string& tool, const std::string& json_arguments) {
   const mcp::Json arguments = parse_arguments(json_arguments);  // before connecting: fail fast
-  auto session = mcp::Session::connect(connection_for(args, process_environment()).options);
+  const Connection connection = connection_for(args, process_environment());
+  auto session = mcp::Session::connect(connection.options);
   const auto result = session->call_tool(tool, arguments);
+  remember_protocol(connection, *session);
   print_tool_result(std::cout, result, args.json);
   session->close();
   return result.is_error() ? kExitToolError : kExitOk;
@@ -71,6 +75,7 @@ int run_login(const ServerArgs& given) {
   auto session = mcp::Session::connect(connection.options);
   // Some servers only ask for authorization on the first real request.
   const auto tools = session->list_tools();
+  remember_protocol(connection, *session);
   session->close();
   print_login(std::cout, connection.options.url, connection.authorizer->info(), tools.size(), args.json);
   return kExitOk;

@@ -286,7 +286,13 @@ void Authorizer::authorize_locked(const AuthChallenge& challenge, const std::opt
                                   const std::string& rejected) {
   Discovery discovery = discover(discovery_options(), challenge);
   if (options_.grant == Grant::authorization_code) core::oauth::require_pkce_s256(discovery.as);
-  options_.store->save_discovery(to_record(discovery, options_.server_url));
+  store::DiscoveryRecord record = to_record(discovery, options_.server_url);
+  if (const auto before = options_.store->load_discovery(options_.server_url)) {
+    // What the MCP server spoke is not the authorization's to forget.
+    record.protocol_version = before->protocol_version;
+    record.transport = before->transport;
+  }
+  options_.store->save_discovery(record);
   prepare_dpop(discovery, challenge);
   std::optional<std::string> scope = scope_hint;
   if (!scope)

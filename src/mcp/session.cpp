@@ -71,6 +71,16 @@ TransportOptions transport_options(const SessionOptions& options) {
   return t;
 }
 
+// Whether an error answering the initialize a remembered legacy server was
+// sent means the server is not what it was (it moved to another revision or
+// transport), rather than a failure to report: any JSON-RPC error, a version
+// mcpauth cannot use over initialize, or a 4xx other than 401/403.
+bool server_changed(const Error& e) {
+  if (e.code() == ErrorCode::rpc_error || e.code() == ErrorCode::protocol) return true;
+  return e.code() == ErrorCode::http_status && e.http_status() >= 400 && e.http_status() < 500 &&
+         e.http_status() != 401 && e.http_status() != 403;
+}
+
 TransportKind parse_transport_kind(std::string_view text) {
   if (text == "auto" || text == "http-first") return TransportKind::automatic;
   if (text == "http" || text == "streamable-http" || text == "http-only") return TransportKind::streamable_http;
@@ -105,21 +115,24 @@ std::unique_ptr<Session> Session::connect(SessionOptions options) {
     session->initialize(std::min(session->options_.protocol_version, std::string(kLatestLegacyVersion)));
     return session;
   }
-  if (kind == TransportKind::sse_first) {
+  const ProtocolMemory& remembered = session->options_.remembered;
+  if (kind == TransportKind::sse_first || (kind == TransportKind::automatic && remembered.transport == "sse")) {
+    if (session->connect_legacy_first()) return session;
+  }
+  session->open(TransportKind::streamable_http);
+  const bool known_legacy = kind != TransportKind::sse_first && is_supported_version(remembered.protocol_version) &&
+                            !is_modern_version(remembered.protocol_version) && remembered.transport != "sse";
+  if (known_legacy) {
     try {
-      session->open(TransportKind::sse);
       session->initialize(std::min(session->options_.protocol_version, std::string(kLatestLegacyVersion)));
       return session;
     } catch (const Error& e) {
-      if (!is_legacy_fallback_status(e)) throw;
-      // No legacy event stream here: a Streamable HTTP server, most likely.
-      if (const auto transport = session->transport()) transport->close();
+      if (!server_changed(e)) throw;
+      // Not what it was: start again the usual way, on a fresh transport.
+      session->transport()->close();
       session->open(TransportKind::streamable_http);
-      session->handshake();
-      return session;
     }
   }
-  session->open(TransportKind::streamable_http);
   try {
     session->handshake();
   } catch (const Error& e) {
@@ -172,6 +185,24 @@ std::shared_ptr<Transport> Session::start_new_session(const std::shared_ptr<Tran
                 options_.url);
   }
   return transport();
+}
+
+// Legacy HTTP+SSE first. False when the event stream is refused with
+// 400/404/405 (most likely a Streamable HTTP server): the caller goes on.
+bool Session::connect_legacy_first() {
+  try {
+    open(TransportKind::sse);
+    initialize(std::min(options_.protocol_version, std::string(kLatestLegacyVersion)));
+    return true;
+  } catch (const Error& e) {
+    if (!is_legacy_fallback_status(e)) throw;
+    if (const auto refused = transport()) refused->close();
+    return false;
+  }
+}
+
+ProtocolMemory Session::protocol_memory() const {
+  return ProtocolMemory{server_.protocol_version, std::string(transport_kind())};
 }
 
 void Session::handshake() {

@@ -53,6 +53,11 @@ constexpr const char* kMigrations[] = {
         expires_at INTEGER NOT NULL
       );
     )sql",
+    // 3
+    R"sql(
+      ALTER TABLE discovery ADD COLUMN protocol_version TEXT NOT NULL DEFAULT '';
+      ALTER TABLE discovery ADD COLUMN transport TEXT NOT NULL DEFAULT '';
+    )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

@@ -12,7 +12,7 @@
 
 namespace mcpauth::store::detail {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 inline constexpr const char* kApplicationName = "mcpauth";
 
 // Runs the migrations after `from` up to `to` (0: an empty database), in

@@ -202,8 +202,8 @@ class SqliteTokenStore final : public TokenStore {
   std::optional<DiscoveryRecord> load_discovery(const std::string& server_url) override {
     auto db = acquire();
     Statement s(*db,
-                "SELECT resource, issuer, prm_url, prm_body, as_url, as_body, fetched_at FROM discovery "
-                "WHERE server_url = ?");
+                "SELECT resource, issuer, prm_url, prm_body, as_url, as_body, fetched_at, protocol_version, transport "
+                "FROM discovery WHERE server_url = ?");
     s.bind(1, server_url);
     if (!s.step()) return std::nullopt;
     return discovery_from_row(s, server_url);
@@ -212,10 +212,10 @@ class SqliteTokenStore final : public TokenStore {
   std::vector<DiscoveryRecord> list_discovery() override {
     auto db = acquire();
     Statement s(*db,
-                "SELECT resource, issuer, prm_url, prm_body, as_url, as_body, fetched_at, server_url FROM discovery "
-                "ORDER BY server_url");
+                "SELECT resource, issuer, prm_url, prm_body, as_url, as_body, fetched_at, protocol_version, transport, "
+                "server_url FROM discovery ORDER BY server_url");
     std::vector<DiscoveryRecord> out;
-    while (s.step()) out.push_back(discovery_from_row(s, s.text(7)));
+    while (s.step()) out.push_back(discovery_from_row(s, s.text(9)));
     return out;
   }
 
@@ -229,6 +229,8 @@ class SqliteTokenStore final : public TokenStore {
     record.as_url = s.text(4);
     record.as_body = s.text(5);
     record.fetched_at = from_millis(s.integer(6));
+    record.protocol_version = s.text(7);
+    record.transport = s.text(8);
     return record;
   }
 
@@ -236,9 +238,10 @@ class SqliteTokenStore final : public TokenStore {
     auto db = acquire();
     Statement s(*db,
                 "INSERT OR REPLACE INTO discovery (server_url, resource, issuer, prm_url, prm_body, as_url, as_body, "
-                "fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                "fetched_at, protocol_version, transport) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     s.bind(1, r.server_url).bind(2, r.resource).bind(3, r.issuer).bind(4, r.prm_url).bind(5, r.prm_body);
-    s.bind(6, r.as_url).bind(7, r.as_body).bind(8, to_millis(r.fetched_at)).run();
+    s.bind(6, r.as_url).bind(7, r.as_body).bind(8, to_millis(r.fetched_at)).bind(9, r.protocol_version);
+    s.bind(10, r.transport).run();
   }
 
   void remove_discovery(const std::string& server_url) override {

@@ -29,6 +29,7 @@ using testing::cli;
 using testing::describe;
 using testing::get_json;
 using testing::PeerProcess;
+using testing::rs_requests;
 using testing::run_command;
 
 bool is_well_known(const Json& request) {
@@ -57,11 +58,6 @@ TEST(OAuthOidc, LoginNamesTheIssuerWithItsPathAndTheScope) {
             std::string::npos)
       << r.err;
   EXPECT_EQ(r.err.find("code_verifier"), std::string::npos);
-}
-
-// The MCP requests the resource server saw: [{method, scheme, status}].
-Json rs_requests(const PeerProcess& peer) {
-  return get_json(peer.url("/test/rs-requests"));
 }
 
 // Every MCP request after the first (unauthenticated, 401) carried `scheme` and was not refused.

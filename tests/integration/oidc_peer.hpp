@@ -50,6 +50,10 @@ inline void set_access_ttl(const PeerProcess& peer, int seconds) {
 inline mcp::Json as_requests(const PeerProcess& peer) {
   return get_json(peer.url("/test/as-requests"));
 }
+// The MCP requests the resource server saw, in order: [{method, scheme, status, rpc?}].
+inline mcp::Json rs_requests(const PeerProcess& peer) {
+  return get_json(peer.url("/test/rs-requests"));
+}
 // Notable oidc-provider events in order: [{event, error, ...}].
 inline mcp::Json as_events(const PeerProcess& peer) {
   return get_json(peer.url("/test/as-events"));

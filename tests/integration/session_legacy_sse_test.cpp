@@ -2,7 +2,12 @@
 // SSEServerTransport (tests/peers/sse-server.mjs), and the auto fallback.
 #include <gtest/gtest.h>
 
+#include <mutex>
+#include <vector>
+
+#include "mcpauth/core/url.hpp"
 #include "mcpauth/mcp/session.hpp"
+#include "mcpauth/net/curl_http_client.hpp"
 #include "peer_process.hpp"
 
 namespace mcpauth {
@@ -30,6 +35,63 @@ TEST(LegacySse, AutoFallsBackFromStreamableHttp) {
   auto session = mcp::Session::connect({.url = peer.url("/sse")});
   EXPECT_EQ(session->transport_kind(), "sse");
   EXPECT_EQ(first_text(session->call_tool("echo", {{"text", "via fallback"}})), "via fallback");
+}
+
+// Forwards to libcurl, keeping "METHOD path" of every request.
+class RecordingHttpClient final : public net::HttpClient {
+ public:
+  net::HttpResponse send(const net::HttpRequest& request, net::CancelToken* cancel) override {
+    note(request);
+    return real_.send(request, cancel);
+  }
+  void stream(const net::HttpRequest& request, net::HttpStreamHandler& handler, net::CancelToken* cancel) override {
+    note(request);
+    real_.stream(request, handler, cancel);
+  }
+  std::vector<std::string> seen() {
+    std::lock_guard lock(mutex_);
+    return seen_;
+  }
+
+ private:
+  void note(const net::HttpRequest& request) {
+    std::lock_guard lock(mutex_);
+    seen_.push_back(request.method + " " + core::parse_url(request.url).path);
+  }
+  net::CurlHttpClient real_;
+  std::mutex mutex_;
+  std::vector<std::string> seen_;
+};
+
+// Issue 11 item 17: the fallback costs a refused POST the first time only;
+// a session given what the first one found opens the event stream at once.
+TEST(LegacySse, ARememberedLegacyServerGetsItsTransportFirst) {
+  PeerProcess peer("sse-server.mjs");
+  mcp::ProtocolMemory memory;
+  {
+    auto http = std::make_shared<RecordingHttpClient>();
+    auto first = mcp::Session::connect({.url = peer.url("/sse"), .http = http});
+    memory = first->protocol_memory();
+    EXPECT_EQ(memory, (mcp::ProtocolMemory{first->server().protocol_version, "sse"}));
+    EXPECT_FALSE(memory.protocol_version.empty());
+    ASSERT_FALSE(http->seen().empty());
+    EXPECT_EQ(http->seen().front(), "POST /sse");  // the Streamable HTTP attempt, refused with 405
+  }
+  auto http = std::make_shared<RecordingHttpClient>();
+  auto again = mcp::Session::connect({.url = peer.url("/sse"), .http = http, .remembered = memory});
+  EXPECT_EQ(again->transport_kind(), "sse");
+  EXPECT_EQ(first_text(again->call_tool("echo", {{"text", "remembered"}})), "remembered");
+  ASSERT_FALSE(http->seen().empty());
+  EXPECT_EQ(http->seen().front(), "GET /sse");
+  for (const auto& request : http->seen()) EXPECT_NE(request, "POST /sse");
+}
+
+// A server remembered as legacy SSE that now speaks Streamable HTTP is found the usual way.
+TEST(LegacySse, ARememberedLegacyServerThatMovedIsFoundAgain) {
+  PeerProcess peer("streamable-server.mjs");
+  auto session = mcp::Session::connect({.url = peer.url(), .remembered = mcp::ProtocolMemory{"2024-11-05", "sse"}});
+  EXPECT_EQ(session->transport_kind(), "streamable-http");
+  EXPECT_EQ(first_text(session->call_tool("echo", {{"text", "moved"}})), "moved");
 }
 
 TEST(LegacySse, HttpOnlyDoesNotFallBack) {

@@ -65,6 +65,26 @@ TEST(Modern, DeliversProgressNotifications) {
   EXPECT_EQ(progress.load(), 4);
 }
 
+// Issue 11 item 17: a dual-era server is discovered as modern (above); one
+// remembered as speaking the initialize handshake gets initialize at once.
+TEST(Modern, ARememberedLegacyEraSkipsTheDiscoverProbe) {
+  PeerProcess peer("modern/modern-server.mjs");
+  auto session = mcp::Session::connect({.url = peer.url(), .remembered = {"2025-11-25", "streamable-http"}});
+  EXPECT_FALSE(session->modern());
+  EXPECT_EQ(session->server().protocol_version, "2025-11-25");
+  EXPECT_EQ(session->protocol_memory(), (mcp::ProtocolMemory{"2025-11-25", "streamable-http"}));
+  EXPECT_EQ(first_text(session->call_tool("add", {{"a", 2}, {"b", 3}})), "5");
+}
+
+// A server remembered as legacy that now refuses the handshake is discovered again.
+TEST(Modern, ARememberedLegacyServerThatMovedToTheModernEraIsFoundAgain) {
+  PeerProcess peer("modern/modern-server.mjs", {"--modern-only"});
+  auto session = mcp::Session::connect({.url = peer.url(), .remembered = {"2025-11-25", "streamable-http"}});
+  EXPECT_TRUE(session->modern());
+  EXPECT_EQ(session->protocol_memory(), (mcp::ProtocolMemory{"2026-07-28", "streamable-http"}));
+  EXPECT_EQ(session->list_tools().size(), 4u);
+}
+
 TEST(Modern, LegacyServersAreDetectedAndGetTheHandshake) {
   PeerProcess peer("streamable-server.mjs", {"--stateless"});
   auto session = mcp::Session::connect({.url = peer.url()});

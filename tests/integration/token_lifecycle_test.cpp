@@ -30,6 +30,7 @@ using testing::describe;
 using testing::InteractiveCommand;
 using testing::node_path;
 using testing::PeerProcess;
+using testing::rs_requests;
 using testing::run_command;
 using testing::test_home;
 
@@ -102,6 +103,33 @@ TEST(TokenLifecycle, LoginPersistsPrivatelyAndTheNextRunNeedsNoDiscoveryOrBrowse
   const Json after = as_requests(peer);
   EXPECT_EQ(after.size(), before) << "a stored grant needs no discovery, registration or token request:\n"
                                   << describe(after);
+}
+
+// The JSON-RPC methods of the authorized MCP requests from index `from` on.
+std::vector<std::string> rpc_methods(const Json& requests, std::size_t from) {
+  std::vector<std::string> out;
+  for (std::size_t i = from; i < requests.size(); ++i) {
+    if (requests[i].contains("rpc") && requests[i]["rpc"].is_string()) out.push_back(requests[i]["rpc"]);
+  }
+  return out;
+}
+
+// Issue 11 item 17: the first contact probes server/discover (the SDK server
+// answers it as a server of the initialize era); the era is kept with the
+// discovery record, so a reconnect with the stored grant sends what a direct
+// client would: initialize, the initialized notification, the call.
+TEST(TokenLifecycle, AReconnectRemembersTheServersEraAndSendsNoDiscoverProbe) {
+  PeerProcess peer("oidc-server.mjs");
+  login(peer);
+  const auto first = rpc_methods(rs_requests(peer), 0);
+  ASSERT_FALSE(first.empty());
+  EXPECT_EQ(first.front(), "server/discover") << "the first contact no longer probes: the test proves nothing";
+
+  const auto before = rs_requests(peer).size();
+  const auto r = run_command(cli({"call", peer.url(), "echo", R"({"text":"again"})"}), {kNoBrowser});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> expected = {"initialize", "notifications/initialized", "tools/call"};
+  EXPECT_EQ(rpc_methods(rs_requests(peer), before), expected) << rs_requests(peer).dump();
 }
 
 TEST(TokenLifecycle, ARestartAfterExpiryRefreshesSilently) {

@@ -81,7 +81,9 @@
 //   POST /test/access-ttl?seconds=N
 //                     access tokens issued from now on live N seconds
 //   GET /test/rs-requests  the MCP requests the resource server saw:
-//                          [{method, scheme ("Bearer", "DPoP" or ""), status}]
+//                          [{method, scheme ("Bearer", "DPoP" or ""), status,
+//                          rpc}]; rpc, the JSON-RPC method ("batch" for an
+//                          array), only on requests that were authorized
 import http from 'node:http';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import express from 'express';
@@ -371,6 +373,7 @@ rsHttp.on('listening', () => {
     async function authenticate(req, res) {
         const entry = { method: req.method, scheme: '', status: 0 };
         rsRequests.push(entry);
+        req.rsEntry = entry;
         res.on('finish', () => {
             entry.status = res.statusCode;
         });
@@ -441,6 +444,7 @@ rsHttp.on('listening', () => {
             next(err);
         }
     }, express.json(), async (req, res) => {
+        req.rsEntry.rpc = Array.isArray(req.body) ? 'batch' : req.body?.method;
         const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
         const server = createMcpServer();
         res.on('close', () => {

@@ -40,6 +40,16 @@ enum class TransportKind {
 // names: "http-first", "http-only", "sse-only", "sse-first". Throws Error(usage).
 TransportKind parse_transport_kind(std::string_view text);
 
+// What a server spoke last time, so that a reconnect skips what that
+// answered (Session::protocol_memory(); the CLI keeps it with the server's
+// discovery record). Strings, so a store can keep them as they are.
+struct ProtocolMemory {
+  std::string protocol_version;  // the version agreed; "" unknown
+  std::string transport;         // "streamable-http" or "sse"; "" unknown
+
+  bool operator==(const ProtocolMemory&) const = default;
+};
+
 struct SessionOptions {
   std::string url;
   TransportKind transport = TransportKind::automatic;
@@ -52,6 +62,12 @@ struct SessionOptions {
   Json capabilities = Json::object();
   // The newest revision to offer; older ones are negotiated down to.
   std::string protocol_version{kLatestVersion};
+  // In `automatic` mode: a server remembered as legacy HTTP+SSE is opened
+  // with that transport first, and a server remembered as speaking the
+  // initialize handshake gets it without the server/discover probe first
+  // (the probe is an extra round trip most servers answer with 400). A
+  // server that changed since is found the usual way.
+  ProtocolMemory remembered;
 
   // Server notifications (progress, log messages, list_changed, ...).
   std::function<void(const std::string& method, const Json& params)> on_notification;
@@ -96,6 +112,8 @@ class Session {
 
   const ServerInfo& server() const noexcept { return server_; }
   std::string_view transport_kind() const;
+  // What to remember for the next connection (SessionOptions::remembered).
+  ProtocolMemory protocol_memory() const;
   bool modern() const noexcept { return is_modern_version(server_.protocol_version); }
 
   // All tools, following nextCursor across pages (bounded, see kMaxPages).
@@ -119,6 +137,7 @@ class Session {
   explicit Session(SessionOptions options);
   void open(TransportKind kind);
   void handshake();
+  bool connect_legacy_first();
   bool try_discover();
   void initialize(const std::string& version);
   Json with_modern_meta(Json params) const;

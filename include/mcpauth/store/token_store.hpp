@@ -46,6 +46,10 @@ struct DiscoveryRecord {
   std::string as_url;    // "" when the metadata was defaulted
   std::string as_body;   // the authorization server metadata document
   Clock::time_point fetched_at{};
+  // What the MCP server spoke last time (mcp::ProtocolMemory), so that a
+  // reconnect skips the probes it answered: "" unknown.
+  std::string protocol_version;
+  std::string transport;  // "streamable-http" or "sse"
 };
 
 // A stored grant: the tokens and the key that finds them.

@@ -85,6 +85,33 @@ TEST(Proxy, FallsBackToLegacySse) {
   expect_only_protocol_lines(r.out);
 }
 
+// Issue 11 item 18: over legacy SSE the answer to a call comes on the event
+// stream. When the server dies with a call in flight, the proxy answers it
+// with an error at once (not after --timeout, here 10 minutes), and when the
+// server is back the next call works: the new session's initialize is
+// answered on the new stream, and the proxy waits for that answer.
+TEST(Proxy, LegacySseCallsInFlightWhenTheServerDiesAreAnsweredAndTheNextCallWorks) {
+  auto peer = std::make_unique<PeerProcess>("sse-server.mjs");
+  const int port = peer->port();
+  InteractiveCommand proxy(
+      cli({"proxy", "--transport", "sse-only", peer->url("/sse"), "--timeout", "600", "--retry-budget", "120"}));
+  proxy.write_stdin(kInitialize);
+  proxy.wait_for_stdout(R"("id":1,)");
+  proxy.write_stdin(kInitialized);
+  proxy.write_stdin(call(2, "progress", R"({"steps":10000,"delay_ms":50})"));
+  proxy.wait_for_stdout(R"("method":"notifications/message")");  // the call is in flight
+  peer.reset();
+  proxy.wait_for_stdout(R"(\{"error":[^\n]*"id":2,)", std::chrono::seconds(60));
+
+  peer = std::make_unique<PeerProcess>("sse-server.mjs", std::vector<std::string>{"--port", std::to_string(port)});
+  proxy.write_stdin(call(3, "echo", R"({"text":"after the restart"})"));
+  proxy.wait_for_stdout(R"("id":3,[^\n]*after the restart)", std::chrono::seconds(60));
+  const auto r = proxy.finish();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("did not answer the new initialize"), std::string::npos) << r.err;
+  expect_only_protocol_lines(r.out);
+}
+
 // mcp-remote's --transport names: sse-first finds no event stream on a
 // Streamable HTTP server and uses Streamable HTTP.
 TEST(Proxy, SseFirstFallsForwardToStreamableHttp) {

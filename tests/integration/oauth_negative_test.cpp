@@ -424,6 +424,20 @@ TEST_P(TokenHiccup, TheSameCodeIsExchangedAgainWithoutASecondConsent) {
 
 INSTANTIATE_TEST_SUITE_P(OAuthNegative, TokenHiccup, ::testing::Values("token-503-once", "token-429-once"));
 
+// Item 14, the other half: metadata that takes seconds to come (2.5 s for
+// each document here) simply works, with one authorization.
+TEST(OAuthNegative, SlowMetadataSimplyWorks) {
+  PeerProcess peer("evil-oauth-server.mjs", {"--mode", "slow-metadata"});
+  auto run = library_client(peer);
+  const auto error = connect_and_call(peer, run);
+  ASSERT_FALSE(error.has_value()) << error->what();
+  EXPECT_EQ(run.authorizer->authorizations(), 1);
+  const auto log = request_log(peer);
+  EXPECT_EQ(count(log, "rs", "GET", "/.well-known/oauth-protected-resource/mcp"), 1) << describe(log);
+  EXPECT_EQ(count(log, "as", "GET", "/.well-known/oauth-authorization-server"), 1) << describe(log);
+  EXPECT_EQ(count(log, "as", "GET", "/authorize"), 1) << describe(log);
+}
+
 // Item 19: an authorization that fails before the browser step (no
 // registration endpoint, no --client-id) ends at once with the intended
 // message; it used to hang on the loopback listener in most runs.

@@ -47,6 +47,8 @@
 //                        /authorize takes an https client_id whose document (as its
 //                        vendor publishes it once) lists the redirect URI
 //                        http://127.0.0.1/callback, any port (RFC 8252 §7.3)
+//   slow-metadata        every metadata document (PRM and AS) is answered after 2.5 s,
+//                        as a loaded or distant server does; everything else behaves
 //
 // POST /token entries in the log also carry the form's `grant_type` and
 // `scope` (null when absent).
@@ -56,6 +58,7 @@ import { listenAndServe, log, parseFlags, readBody, sendJson } from './common.mj
 
 const MODES = [
     'good',
+    'slow-metadata',
     'wrong-state',
     'missing-state',
     'wrong-iss',
@@ -156,8 +159,14 @@ function asMetadata() {
     return metadata;
 }
 
+// slow-metadata: the answer comes late, without blocking the other requests.
+function slowIfAsked() {
+    return mode === 'slow-metadata' ? new Promise(resolve => setTimeout(resolve, 2500)) : Promise.resolve();
+}
+
 async function handleAs(req, res, url) {
     if (req.method === 'GET' && url.pathname === '/.well-known/oauth-authorization-server') {
+        await slowIfAsked();
         return sendJson(res, 200, asMetadata());
     }
     if (req.method === 'POST' && url.pathname === '/register') {
@@ -346,6 +355,7 @@ async function handleRs(req, res, url) {
         (url.pathname === '/.well-known/oauth-protected-resource/mcp' ||
             url.pathname === '/.well-known/oauth-protected-resource')
     ) {
+        await slowIfAsked();
         return sendJson(res, 200, prm());
     }
     if (url.pathname !== '/mcp') {

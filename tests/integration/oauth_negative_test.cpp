@@ -5,13 +5,18 @@
 // server never accepts). Each refusal must be the catalogue error, and the
 // peer's request log (GET /__log) must show that nothing was sent after the
 // failed check: no authorization request, no token request, no token.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <iterator>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -550,6 +555,48 @@ TEST(OAuthNegative, ThreeLoginsMakeOneRegistration) {
   const auto log = request_log(peer);
   EXPECT_EQ(count(log, "as", "GET", "/authorize"), 3) << describe(log);
   EXPECT_EQ(count(log, "as", "POST", "/register"), 1) << describe(log);
+}
+
+// The loopback port of the redirect URI of the n-th /authorize request (0 when none).
+int authorize_port(const std::vector<LoggedRequest>& log, int n) {
+  static const std::regex port(R"(redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A([0-9]+)%2F)");
+  for (const auto& entry : log) {
+    if (entry.server != "as" || entry.path != "/authorize" || n-- > 0) continue;
+    std::smatch m;
+    return std::regex_search(entry.query, m, port) ? std::stoi(m[1].str()) : 0;
+  }
+  return 0;
+}
+
+// Item 16, when the stored registration's port is taken by another program:
+// the login still works, on another port, with a registration for it.
+TEST(OAuthNegative, ALoginWhoseRegisteredPortIsBusyUsesAnotherAndRegistersIt) {
+  PeerProcess peer("evil-oauth-server.mjs", {"--mode", "good"});
+  const auto first =
+      run_command(cli({"login", peer.url(), "--account", "first"}), {"BROWSER=" + kBrowser}, std::chrono::seconds(20));
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const int registered_port = authorize_port(request_log(peer), 0);
+  ASSERT_GT(registered_port, 0) << describe(request_log(peer));
+
+  const int busy = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(busy, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(registered_port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(busy, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0) << "port " << registered_port;
+  ASSERT_EQ(::listen(busy, 1), 0);
+
+  const auto second =
+      run_command(cli({"login", peer.url(), "--account", "second"}), {"BROWSER=" + kBrowser}, std::chrono::seconds(20));
+  ::close(busy);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  const auto log = request_log(peer);
+  const int second_port = authorize_port(log, 1);
+  EXPECT_GT(second_port, 0) << describe(log);
+  EXPECT_NE(second_port, registered_port) << describe(log);
+  EXPECT_EQ(count(log, "as", "POST", "/register"), 2) << describe(log);
+  EXPECT_EQ(count(log, "as", "POST", "/token"), 2) << describe(log);
 }
 
 // Item 27: a Client ID Metadata Document is published once and lists its

@@ -3,9 +3,11 @@
 // private files), a restart after expiry refreshes without a browser, status
 // shows each state, logout revokes at the authorization server, accounts
 // are separate grants, and the device and paste logins complete headless.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -316,6 +318,50 @@ TEST(TokenLifecycle, PasteLoginCompletesHeadlessAndSurvivesABadPaste) {
   const auto r = login_run.finish();
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err.find("code="), std::string::npos) << "the pasted code is never echoed";
+  EXPECT_EQ(status_json(peer.url())[0]["state"], "authorized");
+}
+
+// Issue 11 item 25: `proxy --no-browser` takes the paste from its controlling
+// terminal while standard input carries the host's messages. script(1) gives
+// the proxy a pseudo-terminal (written through script's stdin) and the shell
+// points the proxy's stdin at a FIFO the test writes JSON-RPC to: the paste
+// works, and every message on stdin reaches the server, none eaten as a paste.
+TEST(TokenLifecycle, ProxyNoBrowserReadsThePasteFromTheTerminalNotFromTheHostsMessages) {
+  PeerProcess peer("oidc-server.mjs");
+  const std::string fifo = test_home() + "/proxy-stdin-" + std::to_string(::getpid());
+  std::filesystem::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << fifo;
+  const std::string command = "exec '" + std::string(MCPAUTH_CLI_PATH) + "' proxy '" + peer.url() +
+                              "' --no-browser --consent-timeout 60 < '" + fifo + "'";
+  InteractiveCommand terminal({"/usr/bin/script", "-qfec", command, "/dev/null"}, {"BROWSER="});
+  int host = -1;  // the host's end of the proxy's stdin; opens once the shell has opened the other end
+  for (int i = 0; i < 3000 && host < 0; ++i) {
+    host = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (host < 0) terminal.read_output(std::chrono::milliseconds(10));
+  }
+  ASSERT_GE(host, 0) << "the proxy never opened its stdin: " << terminal.out();
+  const auto send = [host](const std::string& line) {
+    ASSERT_EQ(::write(host, line.data(), line.size()), static_cast<ssize_t>(line.size()));
+  };
+  send(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
+       R"("capabilities":{},"clientInfo":{"name":"host","version":"1"}}})"
+       "\n");
+  const std::string url = terminal.wait_for_stdout("\n  (http://localhost:[0-9]+/oidc/auth[^\\s]+)");
+  terminal.wait_for_stdout("paste here");
+  const auto redirect =
+      run_command({node_path(), std::string(MCPAUTH_PEERS_DIR) + "/oidc-browser.mjs", "--print-redirect", url});
+  ASSERT_EQ(redirect.exit_code, 0) << redirect.err;
+  terminal.write_stdin(redirect.out);  // typed into the terminal
+  terminal.wait_for_stdout(R"("id":1,"jsonrpc":"2.0","result")");
+  send(R"({"jsonrpc":"2.0","method":"notifications/initialized"})"
+       "\n");
+  send(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"text":"via stdin"}}})"
+       "\n");
+  terminal.wait_for_stdout(R"("id":2,"jsonrpc":"2.0","result"[^\n]*via stdin)");
+  ::close(host);  // the host ends: so does the proxy, then script
+  const auto r = terminal.finish();
+  std::filesystem::remove(fifo);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(status_json(peer.url())[0]["state"], "authorized");
 }
 

@@ -1,0 +1,120 @@
+#include "mcpauth/client.hpp"
+
+#include <cstdlib>
+#include <utility>
+
+#include "mcpauth/auth/loopback_consent.hpp"
+#include "mcpauth/error.hpp"
+#include "mcpauth/mcp/request_authorizer.hpp"
+#include "mcpauth/net/curl_http_client.hpp"
+#include "mcpauth/store/sqlite_token_store.hpp"
+
+namespace mcpauth {
+
+struct Client::Parts {
+  std::string url;
+  std::shared_ptr<auth::Authorizer> authorizer;  // null when OAuth is off
+  std::unique_ptr<mcp::Session> session;
+};
+
+namespace {
+
+std::optional<std::string> process_env(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  return value ? std::optional<std::string>(value) : std::nullopt;
+}
+
+}  // namespace
+
+std::unique_ptr<Client> Client::connect(ClientOptions options) {
+  auto parts = std::make_unique<Parts>();
+  parts->url = options.url;
+  mcp::SessionOptions session;
+  session.url = options.url;
+  session.transport = options.transport;
+  session.http = std::make_shared<net::CurlHttpClient>();
+  session.connect_timeout = options.connect_timeout;
+  session.request_timeout = options.request_timeout;
+  session.client_info = options.client_info;
+
+  std::vector<std::shared_ptr<mcp::RequestAuthorizer>> credentials;
+  // A static Authorization header means the caller chose the credentials.
+  if (options.oauth && !options.headers.contains("Authorization")) {
+    auth::AuthorizerOptions a;
+    a.server_url = options.url;
+    a.http = session.http;
+    a.store = options.store;
+    if (!a.store) {
+      const auto env = options.env ? options.env : process_env;
+      a.store = store::open_sqlite_token_store(store::default_sqlite_store_options(env));
+    }
+    a.consent = options.consent;
+    if (!a.consent) {
+      auth::LoopbackConsentOptions consent;
+      if (options.notify) consent.notify = options.notify;  // else its default, stderr: the URL must reach the user
+      a.consent = std::make_shared<auth::LoopbackConsent>(consent);
+    }
+    a.account = options.account;
+    a.client = options.client;
+    a.scope = options.scope;
+    a.consent_timeout = options.consent_timeout;
+    a.notify = options.notify;
+    parts->authorizer = std::make_shared<auth::Authorizer>(std::move(a));
+    credentials.push_back(parts->authorizer);
+  }
+  if (!options.headers.empty()) credentials.push_back(std::make_shared<mcp::StaticHeaders>(options.headers));
+  if (credentials.size() == 1) {
+    session.authorizer = credentials.front();
+  } else if (!credentials.empty()) {
+    session.authorizer = std::make_shared<auth::CompositeAuthorizer>(std::move(credentials));
+  }
+  parts->session = mcp::Session::connect(std::move(session));
+  return std::unique_ptr<Client>(new Client(std::move(parts)));
+}
+
+Client::Client(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+Client::~Client() = default;
+
+std::vector<mcp::Tool> Client::list_tools() {
+  return parts_->session->list_tools();
+}
+
+mcp::ToolCallResult Client::call_tool(const std::string& name, const mcp::Json& arguments) {
+  return parts_->session->call_tool(name, arguments);
+}
+
+mcp::Json Client::request(const std::string& method, mcp::Json params) {
+  return parts_->session->request(method, std::move(params));
+}
+
+std::optional<auth::AuthorizationInfo> Client::authorization() const {
+  return parts_->authorizer ? parts_->authorizer->info() : std::nullopt;
+}
+
+std::string Client::access_token() {
+  // What the Authorizer would attach to a request to the server now: it
+  // refreshes a token about to expire first.
+  net::HttpRequest request;
+  request.method = "POST";
+  request.url = parts_->url;
+  if (parts_->authorizer) parts_->authorizer->apply(request);
+  const auto value = request.headers.get("Authorization");
+  const auto space = value ? value->find(' ') : std::string::npos;
+  if (space == std::string::npos) {
+    throw Error(ErrorCode::authorization_required,
+                "there is no access token for " + parts_->url + ": the server has not asked for authorization",
+                parts_->url);
+  }
+  return value->substr(space + 1);
+}
+
+mcp::Session& Client::session() {
+  return *parts_->session;
+}
+
+void Client::close() {
+  parts_->session->close();
+}
+
+}  // namespace mcpauth

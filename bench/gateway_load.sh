@@ -60,7 +60,9 @@ if [ "$PART" != expiry ]; then
 start upstream "$WORK/gateway_load" upstream
 UP=$PORT
 echo "{\"mcpServers\":{\"load\":{\"url\":\"http://127.0.0.1:$UP/mcp\",\"transport\":\"http\"}}}" > "$WORK/load.json"
-start gateway "$MCPAUTH" gateway --config "$WORK/load.json" --listen 127.0.0.1:0
+# Every load client is 127.0.0.1: lift the per-address budgets (sessions, connections) above the load.
+start gateway "$MCPAUTH" gateway --config "$WORK/load.json" --listen 127.0.0.1:0 \
+  --max-sessions-per-client 100000 --max-connections-per-client 100000
 GW=$PORT
 GW_PID=${PIDS[-1]}
 
@@ -78,7 +80,8 @@ echo "== refresh at expiry: $EXPIRY_REQUESTS requests at once ($EXPIRY_CONCURREN
 start oidc "$NODE" tests/peers/oidc-server.mjs --access-ttl "$ACCESS_TTL"
 RS=$PORT
 echo "{\"mcpServers\":{\"secure\":{\"url\":\"http://127.0.0.1:$RS/mcp\"}}}" > "$WORK/oidc.json"
-start gateway2 "$MCPAUTH" gateway --config "$WORK/oidc.json" --listen 127.0.0.1:0
+start gateway2 "$MCPAUTH" gateway --config "$WORK/oidc.json" --listen 127.0.0.1:0 \
+  --max-sessions-per-client 100000 --max-connections-per-client 100000
 G2=$PORT
 CSRF=$(curl -s "http://127.0.0.1:$G2/api/state" | "$NODE" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).csrf))')
 URL=$(curl -s -X POST -H "X-CSRF-Token: $CSRF" -H "Content-Type: application/json" -d "{}" "http://127.0.0.1:$G2/api/servers/secure/authorize" |

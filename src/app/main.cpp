@@ -179,6 +179,14 @@ int main(int argc, char** argv) {
       ->add_option("--max-sessions-per-client", gateway_args.max_sessions_per_client,
                    "Local MCP sessions one client address may hold open at once")
       ->capture_default_str();
+  gateway
+      ->add_option("--max-connections-per-client", gateway_args.max_connections_per_client,
+                   "Connections one client address may hold open at once (more are answered 503)")
+      ->capture_default_str();
+  gateway
+      ->add_option("--head-timeout", gateway_args.head_timeout_seconds,
+                   "Seconds a client has to send a whole request head (then the connection is closed)")
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);

@@ -26,7 +26,7 @@ bool is_token_char(unsigned char c) {
 }
 
 // An API request body: a small JSON object, parsed with a depth bound.
-Json parse_api_body(const httplib::Request& req) {
+Json parse_api_body(const http::Request& req) {
   if (req.body.size() > kMaxApiBodyBytes) throw Error(ErrorCode::usage, "the request body is too large");
   // No body at all (curl -X POST): nothing to say, as {} would.
   if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) return Json::object();
@@ -77,7 +77,7 @@ void Gateway::Impl::forget_grants(Upstream& up, bool revoke, bool all_accounts) 
   up.credentials->reset();
 }
 
-void Gateway::Impl::api_logout(const httplib::Request& req, httplib::Response& res) {
+void Gateway::Impl::api_logout(const http::Request& req, http::Response& res) {
   auto up = upstream_or_404(req, res);
   if (!up) return;
   if (up->auth_kind != "oauth" || !up->resolved) {
@@ -95,7 +95,7 @@ void Gateway::Impl::api_logout(const httplib::Request& req, httplib::Response& r
   send_json(res, 200, Json{{"logged_out", true}});
 }
 
-void Gateway::Impl::api_reconnect(const httplib::Request& req, httplib::Response& res) {
+void Gateway::Impl::api_reconnect(const http::Request& req, http::Response& res) {
   auto up = upstream_or_404(req, res);
   if (!up) return;
   close_sessions_of(up->name);
@@ -136,7 +136,7 @@ void Gateway::Impl::reload_config_locked() {
   if (std::filesystem::exists(options_.config_path, ec)) config_ = app::load_config(options_.config_path);
 }
 
-void Gateway::Impl::api_remove(const httplib::Request& req, httplib::Response& res) {
+void Gateway::Impl::api_remove(const http::Request& req, http::Response& res) {
   auto up = upstream_or_404(req, res);
   if (!up) return;
   remove_server(up, true);
@@ -144,7 +144,7 @@ void Gateway::Impl::api_remove(const httplib::Request& req, httplib::Response& r
   send_json(res, 200, Json{{"removed", true}});
 }
 
-void Gateway::Impl::api_tools(const httplib::Request& req, httplib::Response& res) {
+void Gateway::Impl::api_tools(const http::Request& req, http::Response& res) {
   auto up = upstream_or_404(req, res);
   if (!up) return;
   bool cached = false;
@@ -165,7 +165,7 @@ void Gateway::Impl::api_tools(const httplib::Request& req, httplib::Response& re
   send_json(res, 200, Json{{"tools", tools}});
 }
 
-void Gateway::Impl::api_probe(const httplib::Request& req, httplib::Response& res) {
+void Gateway::Impl::api_probe(const http::Request& req, http::Response& res) {
   const Json body = parse_api_body(req);
   const auto url = string_member(body, "url", 2048);
   if (!url) throw Error(ErrorCode::usage, "give the server's URL as {\"url\": ...}");
@@ -215,7 +215,7 @@ void Gateway::Impl::api_probe(const httplib::Request& req, httplib::Response& re
   send_json(res, 200, out);
 }
 
-void Gateway::Impl::api_add(const httplib::Request& req, httplib::Response& res) {
+void Gateway::Impl::api_add(const http::Request& req, http::Response& res) {
   const Json body = parse_api_body(req);
   NewServer server;
   server.name = string_member(body, "name", 64).value_or("");

@@ -11,7 +11,7 @@ namespace mcpauth::gateway {
 
 // Starts (or joins) a dashboard authorization and answers with its URL,
 // or {"authorized": true} when no consent was needed.
-void Gateway::Impl::authorize(const std::shared_ptr<Upstream>& up, bool remove_on_failure, httplib::Response& res) {
+void Gateway::Impl::authorize(const std::shared_ptr<Upstream>& up, bool remove_on_failure, http::Response& res) {
   if (up->auth_kind != "oauth" || !up->resolved) {
     send_error(res, 400, "usage",
                up->resolved ? "the server " + up->name + " does not use OAuth here" : up->resolve_error);
@@ -96,7 +96,7 @@ void Gateway::Impl::run_flow(const std::shared_ptr<Upstream>& up, const std::sha
   bump();
 }
 
-void Gateway::Impl::api_authorize(const httplib::Request& req, httplib::Response& res) {
+void Gateway::Impl::api_authorize(const http::Request& req, http::Response& res) {
   auto up = upstream_or_404(req, res);
   if (!up) return;
   if (req.get_param_value("reauthorize") == "1" && up->auth_kind == "oauth" && up->resolved) {
@@ -105,7 +105,7 @@ void Gateway::Impl::api_authorize(const httplib::Request& req, httplib::Response
   authorize(up, false, res);
 }
 
-void Gateway::Impl::oauth_callback(const httplib::Request& req, httplib::Response& res) {
+void Gateway::Impl::oauth_callback(const http::Request& req, http::Response& res) {
   core::oauth::FormFields fields;
   std::size_t total = 0;
   for (const auto& [key, value] : req.params) {

@@ -102,9 +102,9 @@ Json Gateway::Impl::row_json(const Upstream& up, const app::StoredGrants* stored
   return row;
 }
 
-void Gateway::Impl::events(const httplib::Request&, httplib::Response& res) {
+void Gateway::Impl::events(const http::Request&, http::Response& res) {
   auto last = std::make_shared<std::uint64_t>(~std::uint64_t{0});
-  res.set_chunked_content_provider("text/event-stream", [this, last](std::size_t, httplib::DataSink& sink) {
+  res.set_chunked_content_provider("text/event-stream", [this, last](http::DataSink& sink) {
     std::unique_lock lock(events_mutex_);
     events_cv_.wait_for(lock, kKeepalive, [&] { return stopping_ || version_ != *last; });
     if (stopping_) return false;

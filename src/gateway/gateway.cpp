@@ -2,14 +2,12 @@
 // and its routes, start/stop, background workers and housekeeping. The
 // handlers live in the files gateway_impl.hpp lists.
 #include <sys/resource.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <filesystem>
 
 #include "assets.hpp"
 #include "auth/random.hpp"
-#include "connection_pool.hpp"
 #include "gateway_impl.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
 
@@ -65,40 +63,32 @@ int Gateway::Impl::start() {
   constexpr std::size_t kFilesPerSession = 3;
   session_limit_ =
       std::min(options_.max_sessions, files > kReservedFiles ? (files - kReservedFiles) / kFilesPerSession : 1);
-  server_.new_task_queue = [this] { return new ConnectionPool(options_.max_connections); };
-  server_.set_tcp_nodelay(true);
-  server_.set_keep_alive_max_count(100'000);
-  server_.set_keep_alive_timeout(10);
-  server_.set_read_timeout(30);
-  server_.set_write_timeout(30);
-  server_.set_payload_max_length(kMaxMcpBodyBytes);
-  server_.set_default_headers({{"Cache-Control", "no-store"},
-                               {"X-Content-Type-Options", "nosniff"},
-                               {"Referrer-Policy", "no-referrer"},
-                               {"X-Frame-Options", "DENY"}});
-  int listen_fd = -1;
-  server_.set_socket_options([&listen_fd](int sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    listen_fd = sock;
-  });
-  routes();
-  const int port = options_.listen_port == 0
-                       ? server_.bind_to_any_port(options_.listen_host)
-                       : (server_.bind_to_port(options_.listen_host, options_.listen_port) ? options_.listen_port : -1);
-  if (port <= 0) {
+  http::ServerOptions server;
+  server.host = options_.listen_host;
+  server.port = options_.listen_port;
+  server.max_connections = options_.max_connections;
+  server.max_connections_per_client = options_.max_connections_per_peer;
+  server.head_timeout = options_.head_timeout;
+  server.default_headers = {{"Cache-Control", "no-store"},
+                            {"X-Content-Type-Options", "nosniff"},
+                            {"Referrer-Policy", "no-referrer"},
+                            {"X-Frame-Options", "DENY"}};
+  server_ = std::make_unique<http::Server>(std::move(server), routes());
+  int port = 0;
+  try {
+    port = server_->bind();
+  } catch (const std::exception& e) {
+    server_.reset();
     throw Error(ErrorCode::usage, "cannot listen on " + options_.listen_host + ":" +
-                                      std::to_string(options_.listen_port) + "; is another program using the port?");
+                                      std::to_string(options_.listen_port) + " (" + e.what() +
+                                      "); is another program using the port?");
   }
-  // cpp-httplib listens with a backlog of 5: a burst of connections would
-  // wait for SYN retransmits (1 s). The same socket, a deep queue.
-  if (listen_fd >= 0) ::listen(listen_fd, 4096);
   port_ = port;
   policy_ = std::make_unique<HostPolicy>(options_.listen_host, port);
   loopback_listener_ = is_loopback_address(options_.listen_host);
   const std::string host = is_wildcard_address(options_.listen_host) ? "127.0.0.1" : options_.listen_host;
   base_url_ = "http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
-  server_thread_ = std::thread([this] { server_.listen_after_bind(); });
+  server_->serve();  // the screen needs policy_
   housekeeping_ = std::thread([this] { housekeeping(); });
   std::vector<std::shared_ptr<Upstream>> all;
   {
@@ -131,8 +121,7 @@ void Gateway::Impl::stop() {
     for (auto& [id, s] : sessions_) sessions.push_back(s);
   }
   for (auto& s : sessions) s->mark_closed();  // ends SSE streams and waiting POSTs
-  server_.stop();
-  if (server_thread_.joinable()) server_thread_.join();
+  if (server_) server_->stop();               // closes every connection: the handlers' writes end
   if (housekeeping_.joinable()) housekeeping_.join();
   join_workers();
   for (auto& s : sessions) s->bridge->close();
@@ -223,26 +212,21 @@ void Gateway::Impl::log(const std::string& line) const {
 
 // ---- HTTP ------------------------------------------------------------------------
 
-void Gateway::Impl::routes() {
-  server_.set_pre_routing_handler(
-      [this](const httplib::Request& req, httplib::Response& res) { return screen(req, res); });
-  // cpp-httplib ends here for every status it sets itself (no route, a body
-  // it could not read, ...): say which, not always "no such endpoint".
-  server_.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return;
-    switch (res.status) {
-      case 404: send_error(res, 404, "not_found", "no such endpoint"); break;
-      case 411:
-        send_error(res, 411, "usage",
-                   "this request needs a body with a Content-Length (e.g. curl -d '{}'); send {} when there is "
-                   "nothing to say");
-        break;
-      case 413: send_error(res, 413, "usage", "the request body is larger than the gateway accepts"); break;
-      default: send_error(res, res.status, "usage", "the gateway could not read this request");
-    }
+http::Router Gateway::Impl::routes() {
+  http::Router router;
+  router.set_screen([this](const http::Request& req, http::Response& res) { return screen(req, res); });
+  // The statuses the server answers itself (no route, a body over the cap,
+  // too many connections, ...): say which, not always "no such endpoint".
+  router.set_error_page([](int status, const std::string& reason, http::Response& res) {
+    const char* code = status == 404   ? "not_found"
+                       : status == 503 ? "unavailable"
+                       : status >= 500 ? "internal"
+                                       : "usage";
+    send_error(res, status, code, reason);
   });
+  router.set_default_body_limit(kMaxApiBodyBytes);
   for (const char* path : {"/", "/dashboard.js", "/dashboard.css", "/favicon.ico"}) {
-    server_.Get(path, [](const httplib::Request& req, httplib::Response& res) {
+    router.add("GET", path, kMaxApiBodyBytes, [](const http::Request& req, http::Response& res) {
       const Asset* asset = find_asset(req.path);
       if (!asset) {
         send_error(res, 404, "not_found", "no such file");
@@ -256,71 +240,53 @@ void Gateway::Impl::routes() {
     });
   }
   const std::string name = "([A-Za-z0-9._-]{1,64})";
-  server_.Post("/servers/" + name + "/mcp",
-               with_body(kMaxMcpBodyBytes, true, guarded([this](auto& req, auto& res) { mcp_post(req, res); })));
-  server_.Get("/servers/" + name + "/mcp", guarded([this](auto& req, auto& res) { mcp_get(req, res); }));
-  server_.Delete("/servers/" + name + "/mcp", guarded([this](auto& req, auto& res) { mcp_delete(req, res); }));
-  server_.Get("/servers/" + name + "/sse", guarded([this](auto& req, auto& res) { sse_get(req, res); }));
-  server_.Post("/servers/" + name + "/messages",
-               with_body(kMaxMcpBodyBytes, true, guarded([this](auto& req, auto& res) { sse_post(req, res); })));
+  const auto mcp = kMaxMcpBodyBytes;
+  const auto api = kMaxApiBodyBytes;
+  router.add("POST", "/servers/" + name + "/mcp", mcp,
+             with_body(true, guarded([this](auto& req, auto& res) { mcp_post(req, res); })));
+  router.add("GET", "/servers/" + name + "/mcp", api, guarded([this](auto& req, auto& res) { mcp_get(req, res); }));
+  router.add("DELETE", "/servers/" + name + "/mcp", api,
+             guarded([this](auto& req, auto& res) { mcp_delete(req, res); }));
+  router.add("GET", "/servers/" + name + "/sse", api, guarded([this](auto& req, auto& res) { sse_get(req, res); }));
+  router.add("POST", "/servers/" + name + "/messages", mcp,
+             with_body(true, guarded([this](auto& req, auto& res) { sse_post(req, res); })));
 
-  server_.Get("/api/state", guarded([this](auto&, auto& res) { send_json(res, 200, state_json(true)); }));
-  server_.Get("/api/events", guarded([this](auto& req, auto& res) { events(req, res); }));
-  server_.Post("/api/servers/" + name + "/authorize",
-               with_body(kMaxApiBodyBytes, false, guarded([this](auto& req, auto& res) { api_authorize(req, res); })));
-  server_.Post("/api/servers/" + name + "/logout",
-               with_body(kMaxApiBodyBytes, false, guarded([this](auto& req, auto& res) { api_logout(req, res); })));
-  server_.Post("/api/servers/" + name + "/reconnect",
-               with_body(kMaxApiBodyBytes, false, guarded([this](auto& req, auto& res) { api_reconnect(req, res); })));
-  server_.Delete("/api/servers/" + name, guarded([this](auto& req, auto& res) { api_remove(req, res); }));
-  server_.Get("/api/servers/" + name + "/tools", guarded([this](auto& req, auto& res) { api_tools(req, res); }));
-  server_.Post("/api/probe",
-               with_body(kMaxApiBodyBytes, false, guarded([this](auto& req, auto& res) { api_probe(req, res); })));
-  server_.Post("/api/servers",
-               with_body(kMaxApiBodyBytes, false, guarded([this](auto& req, auto& res) { api_add(req, res); })));
-  server_.Get("/oauth/callback", guarded([this](auto& req, auto& res) { oauth_callback(req, res); }));
+  router.add("GET", "/api/state", api, guarded([this](auto&, auto& res) { send_json(res, 200, state_json(true)); }));
+  router.add("GET", "/api/events", api, guarded([this](auto& req, auto& res) { events(req, res); }));
+  router.add("POST", "/api/servers/" + name + "/authorize", api,
+             with_body(false, guarded([this](auto& req, auto& res) { api_authorize(req, res); })));
+  router.add("POST", "/api/servers/" + name + "/logout", api,
+             with_body(false, guarded([this](auto& req, auto& res) { api_logout(req, res); })));
+  router.add("POST", "/api/servers/" + name + "/reconnect", api,
+             with_body(false, guarded([this](auto& req, auto& res) { api_reconnect(req, res); })));
+  router.add("DELETE", "/api/servers/" + name, api, guarded([this](auto& req, auto& res) { api_remove(req, res); }));
+  router.add("GET", "/api/servers/" + name + "/tools", api,
+             guarded([this](auto& req, auto& res) { api_tools(req, res); }));
+  router.add("POST", "/api/probe", api,
+             with_body(false, guarded([this](auto& req, auto& res) { api_probe(req, res); })));
+  router.add("POST", "/api/servers", api,
+             with_body(false, guarded([this](auto& req, auto& res) { api_add(req, res); })));
+  router.add("GET", "/oauth/callback", api, guarded([this](auto& req, auto& res) { oauth_callback(req, res); }));
+  return router;
 }
 
-// A POST route whose body is read here, not by cpp-httplib: its own reading
-// has no bound for chunked bodies and waits for EOF when a request has no
-// framing at all. Over `limit` (whatever the framing): 413 and no more is
-// kept. No Content-Length and no Transfer-Encoding means an empty body in
-// HTTP/1.1: fine where the body is optional, else 411 saying what to send.
-httplib::Server::HandlerWithContentReader Gateway::Impl::with_body(std::size_t limit, bool required,
-                                                                   httplib::Server::Handler handler) {
-  return [limit, required, handler = std::move(handler)](const httplib::Request& req, httplib::Response& res,
-                                                         const httplib::ContentReader& reader) {
+// A POST route with a body. The server has read it whole within the route's
+// cap, whatever the framing (over it: 413 and the connection closes). No
+// Content-Length and no Transfer-Encoding means an empty body in HTTP/1.1:
+// fine where the body is optional, else 411 saying what to send.
+http::Handler Gateway::Impl::with_body(bool required, http::Handler handler) {
+  return [required, handler = std::move(handler)](const http::Request& req, http::Response& res) {
     const bool framed = req.has_header("Content-Length") || req.has_header("Transfer-Encoding");
     if (!framed && required) {
       send_error(res, 411, "usage",
                  "send the JSON-RPC message as the request body, with a Content-Length (e.g. curl -d '{...}')");
       return;
     }
-    std::string body;
-    bool too_large = false;
-    if (framed) {
-      reader([&](const char* data, std::size_t size) {
-        if (body.size() + size > limit) {
-          too_large = true;
-          return false;
-        }
-        body.append(data, size);
-        return true;
-      });
-    }
-    if (too_large) {
-      res.set_header("Connection", "close");
-      send_error(res, 413, "usage",
-                 "the request body is larger than the gateway accepts here (" + std::to_string(limit) + " bytes)");
-      return;
-    }
-    httplib::Request with = req;
-    with.body = std::move(body);
-    handler(with, res);
+    handler(req, res);
   };
 }
 
-std::shared_ptr<Upstream> Gateway::Impl::upstream_or_404(const httplib::Request& req, httplib::Response& res) {
+std::shared_ptr<Upstream> Gateway::Impl::upstream_or_404(const http::Request& req, http::Response& res) {
   auto up = upstream(req.matches[1]);
   if (!up) send_error(res, 404, "usage", "no server named " + std::string(req.matches[1]) + " is configured");
   return up;

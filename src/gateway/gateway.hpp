@@ -29,9 +29,11 @@ struct GatewayOptions {
   std::chrono::milliseconds request_timeout{60'000};
   std::chrono::milliseconds connect_timeout{10'000};
   std::size_t max_sessions = 10'000;  // local sessions at once (both transports); lowered to fit the open-file limit
-  std::size_t max_sessions_per_peer = 512;      // local sessions of one client address
-  std::size_t max_connections = 4'096;          // connection threads at once; more wait for one
-  std::function<void(const std::string&)> log;  // lines for people; never a token
+  std::size_t max_sessions_per_peer = 512;         // local sessions of one client address
+  std::size_t max_connections = 4'096;             // connections at once; more get 503
+  std::size_t max_connections_per_peer = 1'024;    // connections of one client address; more get 503
+  std::chrono::milliseconds head_timeout{10'000};  // a whole request head, from accept or the previous answer
+  std::function<void(const std::string&)> log;     // lines for people; never a token
 };
 
 class Gateway {
@@ -61,6 +63,8 @@ struct GatewayArgs {
   double timeout_seconds = 60;
   bool allow_http = false;
   std::size_t max_sessions_per_client = 512;
+  std::size_t max_connections_per_client = 1'024;
+  double head_timeout_seconds = 10;
 };
 int run_gateway(const GatewayArgs& args);
 

@@ -50,6 +50,11 @@ int run_gateway(const GatewayArgs& args) {
   options.allow_http = args.allow_http;
   if (args.max_sessions_per_client == 0) throw Error(ErrorCode::usage, "--max-sessions-per-client must be at least 1");
   options.max_sessions_per_peer = args.max_sessions_per_client;
+  if (args.max_connections_per_client == 0) {
+    throw Error(ErrorCode::usage, "--max-connections-per-client must be at least 1");
+  }
+  options.max_connections_per_peer = args.max_connections_per_client;
+  options.head_timeout = to_ms(args.head_timeout_seconds, "--head-timeout");
   options.log = [](const std::string& line) { std::cerr << "mcpauth gateway: " << core::printable(line) << std::endl; };
 
   // Signals are taken by sigwait below, never by a handler on a random thread:

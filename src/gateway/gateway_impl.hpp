@@ -5,8 +5,6 @@
 // dashboard_authorize.cpp and dashboard_api.cpp. Internal to the gateway.
 #pragma once
 
-#include <httplib.h>
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -26,6 +24,7 @@
 #include "gateway.hpp"
 #include "gateway_consent.hpp"
 #include "http_responses.hpp"
+#include "http_server.hpp"
 #include "local_session.hpp"
 #include "mcpauth/auth/authorizer.hpp"
 #include "mcpauth/core/jsonrpc.hpp"
@@ -87,16 +86,17 @@ class Gateway::Impl {
   static std::string client_type(store::TokenStore& store, const store::TokenKey& key);
   Json state_json(bool with_csrf);
   Json row_json(const Upstream& up, const app::StoredGrants* stored, const std::string& store_error);
-  void events(const httplib::Request&, httplib::Response& res);
+  void events(const http::Request&, http::Response& res);
 
   // ---- HTTP (gateway.cpp, request_screen.cpp) ---------------------------------
 
   static bool exempt_from_api_key(const std::string& path);
-  httplib::Server::HandlerResponse screen(const httplib::Request& req, httplib::Response& res);
+  // True when it answered (the request goes no further).
+  bool screen(const http::Request& req, http::Response& res);
 
   template <typename Fn>
   auto guarded(Fn fn) {
-    return [this, fn](const httplib::Request& req, httplib::Response& res) {
+    return [this, fn](const http::Request& req, http::Response& res) {
       try {
         fn(req, res);
       } catch (const Error& e) {
@@ -108,16 +108,15 @@ class Gateway::Impl {
     };
   }
 
-  void routes();
-  static httplib::Server::HandlerWithContentReader with_body(std::size_t limit, bool required,
-                                                             httplib::Server::Handler handler);
-  std::shared_ptr<Upstream> upstream_or_404(const httplib::Request& req, httplib::Response& res);
+  http::Router routes();
+  static http::Handler with_body(bool required, http::Handler handler);
+  std::shared_ptr<Upstream> upstream_or_404(const http::Request& req, http::Response& res);
 
   // ---- local sessions (local_session.cpp) -------------------------------------
 
-  static void rpc_error(httplib::Response& res, int status, int code, const std::string& message,
+  static void rpc_error(http::Response& res, int status, int code, const std::string& message,
                         const rpc::Id& id = nullptr);
-  std::optional<rpc::Message> parse_message(const httplib::Request& req, httplib::Response& res);
+  std::optional<rpc::Message> parse_message(const http::Request& req, http::Response& res);
   std::shared_ptr<LocalSession> new_session(const std::shared_ptr<Upstream>& up, bool legacy);
   // Why a new session of `peer` is refused (over the overall or the
   // per-address budget), or nullopt when it fits.
@@ -131,44 +130,43 @@ class Gateway::Impl {
   void on_delivered(LocalSession& session, rpc::Message&& message);
   void explain(LocalSession& session, rpc::ErrorResponse& error);
   void note_connected(Upstream& up, LocalSession& session);
-  void stream_events(httplib::Response& res, std::shared_ptr<LocalSession> session, std::string first,
+  void stream_events(http::Response& res, std::shared_ptr<LocalSession> session, std::string first,
                      bool close_when_done);
 
   // ---- local MCP endpoints (local_endpoints.cpp) ------------------------------
 
-  void mcp_post(const httplib::Request& req, httplib::Response& res);
-  void mcp_get(const httplib::Request& req, httplib::Response& res);
-  void mcp_delete(const httplib::Request& req, httplib::Response& res);
-  void sse_get(const httplib::Request& req, httplib::Response& res);
-  void sse_post(const httplib::Request& req, httplib::Response& res);
+  void mcp_post(const http::Request& req, http::Response& res);
+  void mcp_get(const http::Request& req, http::Response& res);
+  void mcp_delete(const http::Request& req, http::Response& res);
+  void sse_get(const http::Request& req, http::Response& res);
+  void sse_post(const http::Request& req, http::Response& res);
 
   // ---- dashboard authorization (dashboard_authorize.cpp) ----------------------
 
-  void authorize(const std::shared_ptr<Upstream>& up, bool remove_on_failure, httplib::Response& res);
+  void authorize(const std::shared_ptr<Upstream>& up, bool remove_on_failure, http::Response& res);
   void run_flow(const std::shared_ptr<Upstream>& up, const std::shared_ptr<Flow>& flow);
-  void api_authorize(const httplib::Request& req, httplib::Response& res);
-  void oauth_callback(const httplib::Request& req, httplib::Response& res);
+  void api_authorize(const http::Request& req, http::Response& res);
+  void oauth_callback(const http::Request& req, http::Response& res);
   static std::string html_escape(const std::string& text);
 
   // ---- dashboard API (dashboard_api.cpp) --------------------------------------
 
   void forget_grants(Upstream& up, bool revoke, bool all_accounts);
-  void api_logout(const httplib::Request& req, httplib::Response& res);
-  void api_reconnect(const httplib::Request& req, httplib::Response& res);
+  void api_logout(const http::Request& req, http::Response& res);
+  void api_reconnect(const http::Request& req, http::Response& res);
   void remove_server(const std::shared_ptr<Upstream>& up, bool revoke);
   void reload_config_locked();
-  void api_remove(const httplib::Request& req, httplib::Response& res);
-  void api_tools(const httplib::Request& req, httplib::Response& res);
-  void api_probe(const httplib::Request& req, httplib::Response& res);
-  void api_add(const httplib::Request& req, httplib::Response& res);
+  void api_remove(const http::Request& req, http::Response& res);
+  void api_tools(const http::Request& req, http::Response& res);
+  void api_probe(const http::Request& req, http::Response& res);
+  void api_add(const http::Request& req, http::Response& res);
 
   // ---- members -------------------------------------------------------------------
 
   GatewayOptions options_;
   std::string csrf_;
   std::shared_ptr<CallbackRegistry> callbacks_;
-  httplib::Server server_;
-  std::thread server_thread_;
+  std::unique_ptr<http::Server> server_;
   std::thread housekeeping_;
   int port_ = 0;
   bool loopback_listener_ = false;  // requests without the API key must come from this user

@@ -20,16 +20,16 @@ int status_for(const Error& e) {
 
 }  // namespace
 
-void send_json(httplib::Response& res, int status, const Json& body) {
+void send_json(http::Response& res, int status, const Json& body) {
   res.status = status;
   res.set_content(body.dump(-1, ' ', false, Json::error_handler_t::replace), "application/json");
 }
 
-void send_error(httplib::Response& res, int status, const std::string& code, const std::string& message) {
+void send_error(http::Response& res, int status, const std::string& code, const std::string& message) {
   send_json(res, status, Json{{"error", {{"code", code}, {"message", message}}}});
 }
 
-void send_error(httplib::Response& res, const Error& e) {
+void send_error(http::Response& res, const Error& e) {
   send_error(res, status_for(e), std::string(to_string(e.code())), e.what());
 }
 

@@ -2,7 +2,7 @@
 // the HTTP status an Error maps to.
 #pragma once
 
-#include <httplib.h>
+#include "http_message.hpp"
 
 #include <nlohmann/json.hpp>
 #include <string>
@@ -13,9 +13,9 @@ namespace mcpauth::gateway {
 
 using Json = nlohmann::json;
 
-void send_json(httplib::Response& res, int status, const Json& body);
-void send_error(httplib::Response& res, int status, const std::string& code, const std::string& message);
+void send_json(http::Response& res, int status, const Json& body);
+void send_error(http::Response& res, int status, const std::string& code, const std::string& message);
 // The status follows the error's code: usage 400, upstream trouble 502, store 500, otherwise 409.
-void send_error(httplib::Response& res, const Error& e);
+void send_error(http::Response& res, const Error& e);
 
 }  // namespace mcpauth::gateway

@@ -9,7 +9,7 @@ using SteadyClock = std::chrono::steady_clock;
 
 // ---- Streamable HTTP ------------------------------------------------------------
 
-void Gateway::Impl::mcp_post(const httplib::Request& req, httplib::Response& res) {
+void Gateway::Impl::mcp_post(const http::Request& req, http::Response& res) {
   auto up = upstream_or_404(req, res);
   if (!up) return;
   if (!up->resolved) {
@@ -94,7 +94,7 @@ void Gateway::Impl::mcp_post(const httplib::Request& req, httplib::Response& res
   res.set_content(*answer, "application/json");
 }
 
-void Gateway::Impl::mcp_get(const httplib::Request& req, httplib::Response& res) {
+void Gateway::Impl::mcp_get(const http::Request& req, http::Response& res) {
   auto up = upstream_or_404(req, res);
   if (!up) return;
   if (req.get_header_value("Accept").find("text/event-stream") == std::string::npos) {
@@ -121,7 +121,7 @@ void Gateway::Impl::mcp_get(const httplib::Request& req, httplib::Response& res)
   stream_events(res, session, ": stream open\n\n", false);
 }
 
-void Gateway::Impl::mcp_delete(const httplib::Request& req, httplib::Response& res) {
+void Gateway::Impl::mcp_delete(const http::Request& req, http::Response& res) {
   auto up = upstream_or_404(req, res);
   if (!up) return;
   auto session = find_session(req.get_header_value(kSessionHeader), *up, false);
@@ -135,7 +135,7 @@ void Gateway::Impl::mcp_delete(const httplib::Request& req, httplib::Response& r
 
 // ---- legacy HTTP+SSE ------------------------------------------------------------
 
-void Gateway::Impl::sse_get(const httplib::Request& req, httplib::Response& res) {
+void Gateway::Impl::sse_get(const http::Request& req, http::Response& res) {
   auto up = upstream_or_404(req, res);
   if (!up) return;
   if (!up->resolved) {
@@ -158,7 +158,7 @@ void Gateway::Impl::sse_get(const httplib::Request& req, httplib::Response& res)
   stream_events(res, session, "event: endpoint\ndata: " + endpoint + "\n\n", true);
 }
 
-void Gateway::Impl::sse_post(const httplib::Request& req, httplib::Response& res) {
+void Gateway::Impl::sse_post(const http::Request& req, http::Response& res) {
   auto up = upstream_or_404(req, res);
   if (!up) return;
   auto session = find_session(req.get_param_value("sessionId"), *up, true);

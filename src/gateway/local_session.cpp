@@ -27,13 +27,13 @@ void LocalSession::mark_closed() {
   cv.notify_all();
 }
 
-void Gateway::Impl::rpc_error(httplib::Response& res, int status, int code, const std::string& message,
+void Gateway::Impl::rpc_error(http::Response& res, int status, int code, const std::string& message,
                               const rpc::Id& id) {
   res.status = status;
   res.set_content(rpc::serialize(rpc::ErrorResponse{id, code, message, nullptr}), "application/json");
 }
 
-std::optional<rpc::Message> Gateway::Impl::parse_message(const httplib::Request& req, httplib::Response& res) {
+std::optional<rpc::Message> Gateway::Impl::parse_message(const http::Request& req, http::Response& res) {
   std::vector<rpc::Message> messages;
   try {
     messages = rpc::parse(req.body, {kMaxMcpBodyBytes, 128});
@@ -167,13 +167,13 @@ void Gateway::Impl::note_connected(Upstream& up, LocalSession& session) {
 }
 
 // Streams messages to a local client until it goes, the session ends or the gateway stops.
-void Gateway::Impl::stream_events(httplib::Response& res, std::shared_ptr<LocalSession> session, std::string first,
+void Gateway::Impl::stream_events(http::Response& res, std::shared_ptr<LocalSession> session, std::string first,
                                   bool close_when_done) {
   res.set_header("X-Accel-Buffering", "no");
   auto pending = std::make_shared<std::string>(std::move(first));
   res.set_chunked_content_provider(
       "text/event-stream",
-      [this, session, pending](std::size_t, httplib::DataSink& sink) {
+      [this, session, pending](http::DataSink& sink) {
         std::string chunk = std::move(*pending);
         pending->clear();
         if (chunk.empty()) {
@@ -190,7 +190,7 @@ void Gateway::Impl::stream_events(httplib::Response& res, std::shared_ptr<LocalS
         if (chunk.empty()) chunk = ": keepalive\n\n";
         return sink.write(chunk.data(), chunk.size());
       },
-      [this, session, close_when_done](bool) {
+      [this, session, close_when_done] {
         {
           std::lock_guard lock(session->mutex);
           session->stream_open = false;

@@ -15,15 +15,15 @@ bool Gateway::Impl::exempt_from_api_key(const std::string& path) {
   return path == "/oauth/callback" || find_asset(path) != nullptr;
 }
 
-httplib::Server::HandlerResponse Gateway::Impl::screen(const httplib::Request& req, httplib::Response& res) {
+bool Gateway::Impl::screen(const http::Request& req, http::Response& res) {
   // DNS rebinding: a page on another name must not reach us through it.
   if (!policy_->host_allowed(req.get_header_value("Host"))) {
     send_error(res, 421, "forbidden", "this Host is not the gateway's address");
-    return httplib::Server::HandlerResponse::Handled;
+    return true;
   }
   if (req.has_header("Origin") && !policy_->origin_allowed(req.get_header_value("Origin"))) {
     send_error(res, 403, "forbidden", "requests from other origins are refused");
-    return httplib::Server::HandlerResponse::Handled;
+    return true;
   }
   const auto given = bearer_credentials(req.get_header_value("Authorization"));
   const bool valid_key = options_.api_key && given && constant_time_equal(*given, *options_.api_key);
@@ -36,23 +36,23 @@ httplib::Server::HandlerResponse Gateway::Impl::screen(const httplib::Request& r
                  uid ? "only the user who started the gateway may use it; to let other users in, give the gateway "
                        "an API key (--api-key-env) and have them send Authorization: Bearer <key>"
                      : "the gateway could not tell which user opened this connection, so it refuses it");
-      return httplib::Server::HandlerResponse::Handled;
+      return true;
     }
   }
   if (options_.api_key && !exempt_from_api_key(req.path)) {
     if (!valid_key) {
       res.set_header("WWW-Authenticate", "Bearer realm=\"mcpauth-gateway\"");
       send_error(res, 401, "unauthorized", "this gateway needs its API key: Authorization: Bearer <key>");
-      return httplib::Server::HandlerResponse::Handled;
+      return true;
     }
   }
   if ((req.method == "POST" || req.method == "DELETE") && req.path.rfind("/api/", 0) == 0) {
     if (!constant_time_equal(req.get_header_value("X-CSRF-Token"), csrf_)) {
       send_error(res, 403, "forbidden", "missing or wrong X-CSRF-Token (GET /api/state gives it)");
-      return httplib::Server::HandlerResponse::Handled;
+      return true;
     }
   }
-  return httplib::Server::HandlerResponse::Unhandled;
+  return false;
 }
 
 }  // namespace mcpauth::gateway

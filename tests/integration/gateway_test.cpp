@@ -7,10 +7,14 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -459,6 +463,21 @@ class RawConnection {
     }
     return true;
   }
+  int fd() const { return fd_; }
+  // Everything until the peer ends the connection; `closed` is false when
+  // the receive timeout ended the wait instead (the connection stayed open).
+  std::pair<std::string, bool> receive_until_closed() {
+    std::string text;
+    char buffer[4096];
+    for (;;) {
+      const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+      if (n > 0) {
+        text.append(buffer, static_cast<std::size_t>(n));
+        continue;
+      }
+      return {text, n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)};
+    }
+  }
   // Up to `until`, or (empty) until the peer closes.
   std::string receive(const std::string& until = "") {
     std::string text;
@@ -512,6 +531,127 @@ TEST(Gateway, ChunkedBodyOverTheCapIsRefusedWith413AndNotKept) {
   EXPECT_GT(rss, 0);
   EXPECT_LT(rss, 64 * 1024) << "the gateway kept the body: " << rss << " KiB resident";
   EXPECT_EQ(http("GET", gw.url("/api/state")).status, 200);  // and still serves
+}
+
+// Item 3: a 400 MB chunked body, streamed: the gateway stops at the cap (16
+// MiB for an MCP endpoint), answers 413 and closes the connection, without
+// growing by the body.
+TEST(Gateway, HugeChunkedBodyGets413AndTheConnectionClosedWithBoundedMemory) {
+  PeerProcess peer("streamable-server.mjs");
+  const std::string config = write_config("huge", {{"plain", {{"url", peer.url()}}}});
+  GatewayProcess gw(config);
+  ASSERT_EQ(http("GET", gw.url("/api/state")).status, 200);
+  const long before = gateway_rss_kib(config);
+  ASSERT_GT(before, 0);
+  RawConnection c(gw.port());
+  ASSERT_TRUE(c.connected());
+  ASSERT_TRUE(c.send("POST /servers/plain/mcp HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(gw.port()) +
+                     "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  const std::string chunk = "10000\r\n" + std::string(0x10000, ' ') + "\r\n";  // 64 KiB, sent again and again
+  const std::size_t total_chunks = (400u << 20) / 0x10000;
+  std::size_t sent = 0;
+  while (sent < total_chunks && c.send(chunk)) ++sent;
+  EXPECT_LT(sent, total_chunks) << "the gateway took the whole 400 MB body";
+  const auto [answer, closed] = c.receive_until_closed();
+  EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer.substr(0, 200);
+  EXPECT_NE(answer.find("larger than the gateway accepts"), std::string::npos) << answer.substr(0, 400);
+  EXPECT_TRUE(closed) << "the connection stayed open after the 413";
+  const long after = gateway_rss_kib(config);
+  EXPECT_LT(after - before, 64 * 1024) << "the gateway grew from " << before << " to " << after << " KiB";
+  EXPECT_EQ(http("GET", gw.url("/api/state")).status, 200);  // and still serves
+}
+
+// Item 5: connections trickling their request head a byte at a time (slowloris)
+// cost no thread, do not keep others out, and are closed at the head deadline.
+TEST(Gateway, TricklingRequestHeadsDoNotLockOthersOutAndAreClosedAtTheHeadDeadline) {
+  PeerProcess peer("streamable-server.mjs");
+  GatewayProcess gw(write_config("slowloris", {{"plain", {{"url", peer.url()}}}}),
+                    {"--head-timeout", "1", "--max-connections-per-client", "2000"});
+  rlimit files{};
+  ::getrlimit(RLIMIT_NOFILE, &files);
+  const std::size_t count = std::min<std::size_t>(600, files.rlim_cur > 200 ? (files.rlim_cur - 100) / 2 : 50);
+  std::vector<std::unique_ptr<RawConnection>> slow;
+  for (std::size_t i = 0; i < count; ++i) {
+    slow.push_back(std::make_unique<RawConnection>(gw.port()));
+    ASSERT_TRUE(slow.back()->connected()) << i;
+  }
+  const std::string head = "GET /api/state HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(gw.port()) + "\r\nX-Slow: ";
+  std::size_t sent = 0;  // bytes of the head each connection has sent
+  std::vector<bool> open(count, true);
+  auto trickle = [&] {
+    const char byte = sent < head.size() ? head[sent] : 'a';  // a header value that never ends
+    for (std::size_t i = 0; i < count; ++i) {
+      if (open[i] && !slow[i]->send(std::string_view(&byte, 1))) open[i] = false;
+    }
+    ++sent;
+  };
+  for (int round = 0; round < 3; ++round) trickle();
+  // While they trickle, an ordinary request is answered.
+  const auto ordinary = http("GET", gw.url("/api/state"));
+  EXPECT_EQ(ordinary.status, 200) << ordinary.body;
+  EXPECT_NE(ordinary.body.find("\"servers\""), std::string::npos) << ordinary.body;
+  // They keep trickling; the gateway closes each at its head deadline (EOF).
+  std::size_t closed = 0;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (closed < count && std::chrono::steady_clock::now() < give_up) {
+    std::vector<pollfd> fds;
+    std::vector<std::size_t> which;
+    for (std::size_t i = 0; i < count; ++i) {
+      if (!open[i]) continue;
+      fds.push_back(pollfd{slow[i]->fd(), POLLIN, 0});
+      which.push_back(i);
+    }
+    ::poll(fds.data(), fds.size(), 100);  // waits for an event; the rounds pace the trickle
+    for (std::size_t k = 0; k < fds.size(); ++k) {
+      if (fds[k].revents == 0) continue;
+      char buffer[512];
+      const ssize_t n = ::recv(fds[k].fd, buffer, sizeof buffer, MSG_DONTWAIT);
+      if (n <= 0) open[which[k]] = false;
+    }
+    trickle();
+    closed = static_cast<std::size_t>(std::count(open.begin(), open.end(), false));
+  }
+  EXPECT_EQ(closed, count) << "connections still open while trickling past the head deadline";
+  EXPECT_EQ(http("GET", gw.url("/api/state")).status, 200);
+}
+
+// Item 5: one address may hold at most --max-connections-per-client
+// connections; the next gets 503 from the server itself (no handler runs) and
+// the ones under the cap keep working.
+TEST(Gateway, ConnectionsOverThePerClientCapGet503AndTheOthersKeepWorking) {
+  PeerProcess peer("streamable-server.mjs");
+  GatewayProcess gw(write_config("conncap", {{"plain", {{"url", peer.url()}}}}), {"--max-connections-per-client", "3"});
+  std::vector<std::unique_ptr<RawConnection>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<RawConnection>(gw.port()));
+    ASSERT_TRUE(held.back()->connected());
+  }
+  const std::string request = "GET /api/state HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(gw.port()) + "\r\n";
+  {
+    RawConnection over(gw.port());
+    ASSERT_TRUE(over.connected());
+    over.send(request + "\r\n");
+    const auto [answer, closed] = over.receive_until_closed();
+    EXPECT_EQ(answer.rfind("HTTP/1.1 503", 0), 0u) << answer;
+    EXPECT_NE(answer.find("connections open to the gateway, the most one address may hold"), std::string::npos)
+        << answer;
+    EXPECT_EQ(answer.find("csrf"), std::string::npos) << "a handler answered: " << answer;
+    EXPECT_TRUE(closed);
+  }
+  for (auto& c : held) {
+    ASSERT_TRUE(c->send(request + "Connection: close\r\n\r\n"));
+    const std::string answer = c->receive();
+    EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
+    EXPECT_NE(answer.find("\"csrf\""), std::string::npos) << answer;
+  }
+  held.clear();
+  // The closed ones leave room again (their release follows the close: poll).
+  int status = 0;
+  for (int attempt = 0; attempt < 100 && status != 200; ++attempt) {
+    status = http("GET", gw.url("/api/state")).status;
+    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(status, 200);
 }
 
 // Item 26: a POST with neither Content-Length nor Transfer-Encoding (curl

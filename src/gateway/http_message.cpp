@@ -1,0 +1,69 @@
+#include "http_message.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace mcpauth::gateway::http {
+namespace {
+
+const std::string* find_field(const Fields& fields, std::string_view name, bool case_insensitive) {
+  for (const auto& [key, value] : fields) {
+    if (case_insensitive ? same_field_name(key, name) : key == name) return &value;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+bool same_field_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+           return std::tolower(x) == std::tolower(y);
+         });
+}
+
+bool Request::has_header(std::string_view name) const {
+  return find_field(headers, name, true) != nullptr;
+}
+
+std::string Request::get_header_value(std::string_view name) const {
+  const auto* value = find_field(headers, name, true);
+  return value ? *value : std::string();
+}
+
+std::string Request::get_param_value(std::string_view name) const {
+  const auto* value = find_field(params, name, false);
+  return value ? *value : std::string();
+}
+
+void Response::set_header(const std::string& name, const std::string& value) {
+  headers.erase(std::remove_if(headers.begin(), headers.end(),
+                               [&](const auto& field) { return same_field_name(field.first, name); }),
+                headers.end());
+  headers.emplace_back(name, value);
+}
+
+bool Response::has_header(std::string_view name) const {
+  return find_field(headers, name, true) != nullptr;
+}
+
+std::string Response::get_header_value(std::string_view name) const {
+  const auto* value = find_field(headers, name, true);
+  return value ? *value : std::string();
+}
+
+void Response::set_content(std::string content, const std::string& content_type) {
+  body = std::move(content);
+  set_header("Content-Type", content_type);
+}
+
+void Response::set_content(const char* data, std::size_t size, const std::string& content_type) {
+  set_content(std::string(data, size), content_type);
+}
+
+void Response::set_chunked_content_provider(const std::string& content_type, ContentProvider content, StreamDone done) {
+  set_header("Content-Type", content_type);
+  provider = std::move(content);
+  stream_done = std::move(done);
+}
+
+}  // namespace mcpauth::gateway::http

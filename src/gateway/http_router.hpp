@@ -1,0 +1,56 @@
+// Which handler answers a request: routes by method and path pattern, each
+// with the largest body it accepts, a screen every request passes first, and
+// the page for the statuses the server itself answers (404, 413, 503, ...).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http_message.hpp"
+
+namespace mcpauth::gateway::http {
+
+using Handler = std::function<void(const Request&, Response&)>;
+// True when it answered the request itself (it goes no further).
+using Screen = std::function<bool(const Request&, Response&)>;
+// Fills a response for a status the server or the router chose, with a short reason.
+using ErrorPage = std::function<void(int status, const std::string& reason, Response&)>;
+
+class Router {
+ public:
+  // `pattern` must match the whole path; its groups become Request::matches.
+  // `body_limit`: the largest request body (any framing) read for it.
+  void add(const std::string& method, const std::string& pattern, std::size_t body_limit, Handler handler);
+  void set_screen(Screen screen) { screen_ = std::move(screen); }
+  void set_error_page(ErrorPage page) { error_page_ = std::move(page); }
+  // The body cap of requests matching no route.
+  void set_default_body_limit(std::size_t limit) { default_body_limit_ = limit; }
+
+  // The body cap for a request head (decided before its body is read).
+  std::size_t body_limit(std::string_view method, const std::string& path) const;
+  // The largest cap of any route.
+  std::size_t largest_body_limit() const;
+  // Screen, route, handler (or the error page): fills `res`. Never throws.
+  void dispatch(Request& req, Response& res) const;
+  void error(int status, const std::string& reason, Response& res) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::regex pattern;
+    std::size_t body_limit;
+    Handler handler;
+  };
+  const Route* find(std::string_view method, const std::string& path, std::smatch* groups) const;
+
+  std::vector<Route> routes_;
+  Screen screen_;
+  ErrorPage error_page_;
+  std::size_t default_body_limit_ = 64u << 10;
+};
+
+}  // namespace mcpauth::gateway::http

@@ -1,0 +1,126 @@
+// http::Server: the listener and the I/O threads. One connection's work is
+// in http_connection.cpp.
+#include "http_server.hpp"
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <thread>
+#include <vector>
+
+#include "http_connection.hpp"
+
+namespace mcpauth::gateway::http {
+
+using tcp = asio::ip::tcp;
+
+class Server::State {
+ public:
+  State(ServerOptions options, Router router)
+      : core(std::move(options), std::move(router)),
+        io(static_cast<int>(io_thread_count())),
+        acceptor(asio::make_strand(io)),
+        retry(acceptor.get_executor()) {}
+  ~State() { stop(); }
+
+  int bind() {
+    const tcp::endpoint endpoint(asio::ip::make_address(core.options.host),
+                                 static_cast<std::uint16_t>(core.options.port));
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(tcp::acceptor::reuse_address(true));
+    acceptor.bind(endpoint);
+    acceptor.listen(4096);  // a burst of connects must not wait for SYN retransmits
+    return acceptor.local_endpoint().port();
+  }
+
+  void serve() {
+    accept();
+    for (std::size_t i = 0; i < io_thread_count(); ++i) {
+      threads.emplace_back([this] { run(); });
+    }
+  }
+
+  void stop() {
+    if (stopped) return;
+    stopped = true;
+    const auto open = core.begin_stop();
+    asio::post(acceptor.get_executor(), [this] {
+      beast::error_code ignored;
+      acceptor.close(ignored);
+      retry.cancel();
+    });
+    for (const auto& connection : open) connection->close();
+    core.handlers.join();  // their writes fail on the closed sockets
+    io.stop();
+    for (auto& thread : threads) thread.join();
+    beast::error_code ignored;
+    acceptor.close(ignored);  // if the I/O threads stopped before the posted close ran
+  }
+
+ private:
+  std::size_t io_thread_count() const {
+    if (core.options.io_threads > 0) return core.options.io_threads;
+    return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 2, 16);
+  }
+
+  void run() {
+    for (;;) {
+      try {
+        io.run();
+        return;
+      } catch (const std::exception&) {  // a handler's allocation failed: keep serving the others
+      }
+    }
+  }
+
+  void accept() {
+    acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+      if (!acceptor.is_open()) return;
+      if (ec) {
+        // Out of descriptors, most likely: try again shortly, not in a busy loop.
+        retry.expires_after(std::chrono::milliseconds(100));
+        retry.async_wait([this](beast::error_code wait_ec) {
+          if (!wait_ec) accept();
+        });
+        return;
+      }
+      auto connection = std::make_shared<Connection>(core, std::move(socket));
+      if (auto refusal = core.admit(connection)) {
+        connection->refuse(*refusal);
+      } else {
+        connection->start();
+      }
+      accept();
+    });
+  }
+
+  // Declared first, destroyed last: connections still held by the I/O
+  // context's handlers release their counts into it when it goes.
+  ServerCore core;
+  asio::io_context io;
+  tcp::acceptor acceptor;  // on a strand, like every connection
+  asio::steady_timer retry;
+  std::vector<std::thread> threads;
+  bool stopped = false;
+};
+
+Server::Server(ServerOptions options, Router router)
+    : state_(std::make_unique<State>(std::move(options), std::move(router))) {}
+
+Server::~Server() = default;
+
+int Server::bind() {
+  return state_->bind();
+}
+
+void Server::serve() {
+  state_->serve();
+}
+
+void Server::stop() {
+  state_->stop();
+}
+
+}  // namespace mcpauth::gateway::http

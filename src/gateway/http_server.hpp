@@ -1,0 +1,57 @@
+// The gateway's local HTTP/1.1 server (issue 11 items 3 and 5): Boost.Beast
+// over one Asio io_context with a few threads, which accepts and reads every
+// request head and body asynchronously, so a slow or silent client costs no
+// thread. A request head must arrive whole within `head_timeout`; a body is
+// capped per route whatever its framing (413, then the connection closes);
+// connections are capped in total and per client address (503). A request
+// read whole runs its (blocking) handler on a bounded pool of threads that
+// end when idle; the handler's thread writes the response, streamed ones
+// included, and the connection then goes back to reading the next head.
+// docs/architecture.md, "Server library and threading model".
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "http_message.hpp"
+#include "http_router.hpp"
+
+namespace mcpauth::gateway::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";  // a numeric address: only it is bound
+  int port = 0;                    // 0: any free port
+  std::size_t max_connections = 4'096;
+  std::size_t max_connections_per_client = 1'024;
+  std::chrono::milliseconds head_timeout{10'000};  // a whole request head, from accept or the end of the last response
+  std::chrono::milliseconds body_timeout{30'000};  // between two reads of a body
+  std::chrono::milliseconds write_timeout{30'000};
+  std::size_t header_limit = 32u << 10;
+  std::size_t io_threads = 0;  // 0: about the number of cores
+  Fields default_headers;      // on every response that does not set them
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, Router router);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and listens; returns the port. Throws std::system_error when the
+  // address cannot be bound.
+  int bind();
+  // Starts accepting and serving on the I/O threads.
+  void serve();
+  // Closes the listener and every connection, waits for running handlers and
+  // the I/O threads. Idempotent.
+  void stop();
+
+ private:
+  class State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace mcpauth::gateway::http

@@ -1,0 +1,104 @@
+// app::WorkerPool: threads on demand up to the bound, and idle threads end
+// (issue 11 item 5: the gateway's threads never shrank after a burst).
+#include "worker_pool.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace mcpauth::app {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Holds every task until released, so a burst occupies one thread per task.
+class Gate {
+ public:
+  void arrive_and_wait() {
+    std::unique_lock lock(mutex_);
+    ++arrived_;
+    cv_.notify_all();
+    cv_.wait(lock, [this] { return open_; });
+  }
+  void wait_for_arrivals(int n) {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return arrived_ >= n; });
+  }
+  void open() {
+    std::lock_guard lock(mutex_);
+    open_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  int arrived_ = 0;
+  bool open_ = false;
+};
+
+// Polls `condition` (a bounded wait on an observable state, not a sleep as synchronisation).
+template <typename Fn>
+bool eventually(Fn condition) {
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return condition();
+}
+
+TEST(WorkerPool, IdleThreadsEndAfterABurstAndNewWorkStartsThreadsAgain) {
+  WorkerPool pool(64, 50ms);
+  Gate gate;
+  std::atomic<int> done{0};
+  constexpr int kBurst = 16;
+  for (int i = 0; i < kBurst; ++i) {
+    pool.submit([&] {
+      gate.arrive_and_wait();
+      ++done;
+    });
+  }
+  gate.wait_for_arrivals(kBurst);  // every task holds its own thread
+  EXPECT_EQ(pool.thread_count(), static_cast<std::size_t>(kBurst));
+  gate.open();
+  EXPECT_TRUE(eventually([&] { return pool.thread_count() == 0; })) << pool.thread_count() << " threads left";
+  EXPECT_EQ(done.load(), kBurst);
+
+  std::atomic<bool> ran{false};
+  pool.submit([&] { ran = true; });
+  EXPECT_TRUE(eventually([&] { return ran.load(); }));
+}
+
+TEST(WorkerPool, ThreadsStayWithinTheBoundAndQueuedTasksAllRun) {
+  WorkerPool pool(2, 50ms);
+  Gate gate;
+  std::atomic<int> done{0};
+  for (int i = 0; i < 6; ++i) {
+    pool.submit([&] {
+      gate.arrive_and_wait();
+      ++done;
+    });
+  }
+  gate.wait_for_arrivals(2);
+  EXPECT_EQ(pool.thread_count(), 2u);
+  gate.open();
+  pool.join();
+  EXPECT_EQ(done.load(), 6);
+  EXPECT_EQ(pool.thread_count(), 0u);
+}
+
+TEST(WorkerPool, WithoutIdleTimeoutExpiryThreadsAreKeptForReuse) {
+  WorkerPool pool(8, std::chrono::hours(1));
+  std::atomic<bool> ran{false};
+  pool.submit([&] { ran = true; });
+  EXPECT_TRUE(eventually([&] { return ran.load(); }));
+  EXPECT_EQ(pool.thread_count(), 1u);
+}
+
+}  // namespace
+}  // namespace mcpauth::app

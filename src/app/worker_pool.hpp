@@ -30,10 +30,13 @@ class WorkerPool {
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
-  void submit(std::function<void()> task) {
+  // Queues `task`; false once join() has begun (the task is dropped: a thread
+  // started then would outlive the join that was to end them all).
+  bool submit(std::function<void()> task) {
     std::vector<std::thread> ended;
     {
       std::lock_guard lock(mutex_);
+      if (stopping_) return false;
       ended.swap(ended_);
       tasks_.push_back(std::move(task));
       if (tasks_.size() > idle_ && threads_.size() < max_threads_) {
@@ -45,9 +48,11 @@ class WorkerPool {
       }
     }
     for (auto& thread : ended) thread.join();  // they have left work(): a short wait
+    return true;
   }
 
-  // Runs what was submitted, then ends the threads. Idempotent.
+  // Runs what was submitted, then ends the threads; later submits are refused.
+  // Idempotent.
   void join() {
     std::list<std::thread> threads;
     std::vector<std::thread> ended;

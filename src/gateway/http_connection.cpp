@@ -185,7 +185,7 @@ void Connection::read_body() {
   if (closed_) return;
   if (parser_->is_done()) {
     stream_.expires_never();
-    core_.handlers.submit([self = shared_from_this()] { self->serve(); });
+    if (!core_.handlers.submit([self = shared_from_this()] { self->serve(); })) shut();  // stopping
     return;
   }
   stream_.expires_after(core_.options.body_timeout);

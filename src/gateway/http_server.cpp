@@ -3,6 +3,7 @@
 #include "http_server.hpp"
 
 #include <algorithm>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -21,6 +22,7 @@ class Server::State {
   State(ServerOptions options, Router router)
       : core(std::move(options), std::move(router)),
         io(static_cast<int>(io_thread_count())),
+        work(io.get_executor()),
         acceptor(asio::make_strand(io)),
         retry(acceptor.get_executor()) {}
   ~State() { stop(); }
@@ -52,7 +54,10 @@ class Server::State {
       retry.cancel();
     });
     for (const auto& connection : open) connection->close();
-    core.handlers.join();  // their writes fail on the closed sockets
+    // The handlers' writes run on the I/O threads (and fail on the closed
+    // sockets): those threads must not run out of work and leave first.
+    core.handlers.join();
+    work.reset();
     io.stop();
     for (auto& thread : threads) thread.join();
     beast::error_code ignored;
@@ -100,6 +105,9 @@ class Server::State {
   // context's handlers release their counts into it when it goes.
   ServerCore core;
   asio::io_context io;
+  // Keeps io.run() going when no socket has an operation pending (stopping,
+  // a handler about to write): until stop() has joined the handlers.
+  asio::executor_work_guard<asio::io_context::executor_type> work;
   tcp::acceptor acceptor;  // on a strand, like every connection
   asio::steady_timer retry;
   std::vector<std::thread> threads;

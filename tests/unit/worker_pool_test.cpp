@@ -100,5 +100,18 @@ TEST(WorkerPool, WithoutIdleTimeoutExpiryThreadsAreKeptForReuse) {
   EXPECT_EQ(pool.thread_count(), 1u);
 }
 
+TEST(WorkerPool, RefusesTasksOnceJoinHasBegun) {
+  WorkerPool pool(8);
+  std::atomic<int> ran{0};
+  EXPECT_TRUE(pool.submit([&] { ++ran; }));
+  pool.join();
+  EXPECT_EQ(ran.load(), 1);
+  // A thread started now would be joined by no one: the task is refused.
+  EXPECT_FALSE(pool.submit([&] { ++ran; }));
+  pool.join();
+  EXPECT_EQ(ran.load(), 1);
+  EXPECT_EQ(pool.thread_count(), 0u);
+}
+
 }  // namespace
 }  // namespace mcpauth::app

@@ -1,0 +1,104 @@
+// http::Server's stop with a handler still running (the e2e.dashboard hang):
+// the I/O threads must outlive the handlers, whose writes they carry.
+#include "http_server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+
+namespace mcpauth::gateway::http {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+// A handler held inside until the test lets it go.
+class Latch {
+ public:
+  void enter_and_wait() {
+    std::unique_lock lock(mutex_);
+    entered_ = true;
+    cv_.notify_all();
+    cv_.wait(lock, [this] { return released_; });
+  }
+  void wait_entered() {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [this] { return entered_; });
+  }
+  void release() {
+    std::lock_guard lock(mutex_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool entered_ = false;
+  bool released_ = false;
+};
+
+bool accepts(asio::io_context& io, int port) {
+  tcp::socket probe(io);
+  boost::system::error_code ec;
+  probe.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<std::uint16_t>(port)), ec);
+  return !ec;
+}
+
+void run_stop_with_handler_inside(bool streamed) {
+  Latch latch;
+  Router router;
+  router.add("GET", "/slow", 0, [&](const Request&, Response& res) {
+    latch.enter_and_wait();
+    if (streamed) {
+      res.set_chunked_content_provider("text/event-stream", [](DataSink& sink) {
+        sink.write("data: x\n\n", 9);
+        return false;
+      });
+    } else {
+      res.set_content("late", "text/plain");
+    }
+  });
+  ServerOptions options;
+  options.io_threads = 2;
+  Server server(options, std::move(router));
+  const int port = server.bind();
+  server.serve();
+
+  asio::io_context io;
+  tcp::socket client(io);
+  client.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<std::uint16_t>(port)));
+  const std::string request = "GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  asio::write(client, asio::buffer(request));
+  latch.wait_entered();
+
+  auto stopped = std::async(std::launch::async, [&] { server.stop(); });
+  // The listener closes first; every connection is then closed and nothing
+  // is left for the I/O threads to do but the handler's coming write.
+  while (accepts(io, port)) std::this_thread::yield();
+  latch.release();
+
+  // A deadlock bound, not a speed one: the stop needs a few milliseconds.
+  ASSERT_EQ(stopped.wait_for(std::chrono::seconds(60)), std::future_status::ready)
+      << "stop() hung waiting for a handler whose write never ran";
+  stopped.get();
+}
+
+TEST(HttpServer, StopEndsWhenAStreamingHandlerWritesAfterEveryConnectionClosed) {
+  run_stop_with_handler_inside(true);
+}
+
+TEST(HttpServer, StopEndsWhenAPlainHandlerAnswersAfterEveryConnectionClosed) {
+  run_stop_with_handler_inside(false);
+}
+
+}  // namespace
+}  // namespace mcpauth::gateway::http

@@ -2,6 +2,8 @@
 // the I/O threads must outlive the handlers, whose writes they carry.
 #include "http_server.hpp"
 
+#include "test_gate.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/connect.hpp>
@@ -9,9 +11,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
-#include <condition_variable>
 #include <future>
-#include <mutex>
 #include <thread>
 
 namespace mcpauth::gateway::http {
@@ -19,32 +19,6 @@ namespace {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
-
-// A handler held inside until the test lets it go.
-class Latch {
- public:
-  void enter_and_wait() {
-    std::unique_lock lock(mutex_);
-    entered_ = true;
-    cv_.notify_all();
-    cv_.wait(lock, [this] { return released_; });
-  }
-  void wait_entered() {
-    std::unique_lock lock(mutex_);
-    cv_.wait(lock, [this] { return entered_; });
-  }
-  void release() {
-    std::lock_guard lock(mutex_);
-    released_ = true;
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool entered_ = false;
-  bool released_ = false;
-};
 
 bool accepts(asio::io_context& io, int port) {
   tcp::socket probe(io);
@@ -54,10 +28,10 @@ bool accepts(asio::io_context& io, int port) {
 }
 
 void run_stop_with_handler_inside(bool streamed) {
-  Latch latch;
+  test_support::Gate gate;  // holds the handler inside until the test lets it go
   Router router;
   router.add("GET", "/slow", 0, [&](const Request&, Response& res) {
-    latch.enter_and_wait();
+    gate.arrive_and_wait();
     if (streamed) {
       res.set_chunked_content_provider("text/event-stream", [](DataSink& sink) {
         sink.write("data: x\n\n", 9);
@@ -78,13 +52,13 @@ void run_stop_with_handler_inside(bool streamed) {
   client.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<std::uint16_t>(port)));
   const std::string request = "GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
   asio::write(client, asio::buffer(request));
-  latch.wait_entered();
+  gate.wait_for_arrivals(1);
 
   auto stopped = std::async(std::launch::async, [&] { server.stop(); });
   // The listener closes first; every connection is then closed and nothing
   // is left for the I/O threads to do but the handler's coming write.
   while (accepts(io, port)) std::this_thread::yield();
-  latch.release();
+  gate.open();
 
   // A deadlock bound, not a speed one: the stop needs a few milliseconds.
   ASSERT_EQ(stopped.wait_for(std::chrono::seconds(60)), std::future_status::ready)

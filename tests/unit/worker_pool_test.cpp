@@ -2,12 +2,12 @@
 // (issue 11 item 5: the gateway's threads never shrank after a burst).
 #include "worker_pool.hpp"
 
+#include "test_gate.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 
 namespace mcpauth::app {
@@ -16,30 +16,7 @@ namespace {
 using namespace std::chrono_literals;
 
 // Holds every task until released, so a burst occupies one thread per task.
-class Gate {
- public:
-  void arrive_and_wait() {
-    std::unique_lock lock(mutex_);
-    ++arrived_;
-    cv_.notify_all();
-    cv_.wait(lock, [this] { return open_; });
-  }
-  void wait_for_arrivals(int n) {
-    std::unique_lock lock(mutex_);
-    cv_.wait(lock, [&] { return arrived_ >= n; });
-  }
-  void open() {
-    std::lock_guard lock(mutex_);
-    open_ = true;
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  int arrived_ = 0;
-  bool open_ = false;
-};
+using test_support::Gate;
 
 // Polls `condition` (a bounded wait on an observable state, not a sleep as synchronisation).
 template <typename Fn>

@@ -187,13 +187,13 @@ void Authorizer::apply(net::HttpRequest& request) {
 
 bool Authorizer::on_rejected(const net::HttpRequest& request, const mcp::Rejection& rejection) {
   const AuthChallenge challenge =
-      core::oauth::summarize(core::oauth::parse_www_authenticate(rejection.headers->get_all("WWW-Authenticate")));
+      core::oauth::summarize(core::oauth::parse_www_authenticate(rejection.headers.get_all("WWW-Authenticate")));
   std::lock_guard lock(mutex_);
   if (!restored_) restore_locked();
   // RFC 9449 §9: the server wants a nonce in the proof; retry with it, no new authorization.
   if (rejection.status == 401 && dpop_) {
-    for (const auto& c : core::oauth::parse_www_authenticate(rejection.headers->get_all("WWW-Authenticate"))) {
-      const auto nonce = rejection.headers->get("DPoP-Nonce");
+    for (const auto& c : core::oauth::parse_www_authenticate(rejection.headers.get_all("WWW-Authenticate"))) {
+      const auto nonce = rejection.headers.get("DPoP-Nonce");
       if (c.is("DPoP") && c.param("error") == "use_dpop_nonce" && nonce && nonce != rs_nonce_) {
         rs_nonce_ = nonce;
         return true;

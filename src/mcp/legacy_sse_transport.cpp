@@ -73,76 +73,55 @@ void LegacySseTransport::on_event(core::SseEvent&& event) {
 }
 
 void LegacySseTransport::read_stream() {
-  for (int attempt = 0;; ++attempt) {
-    net::HttpRequest request;
-    request.method = "GET";
-    request.url = options_.url;
-    request.connect_timeout = options_.connect_timeout;
-    request.total_timeout = std::chrono::milliseconds(0);  // the stream lives as long as the session
-    request.headers.set("Accept", "text/event-stream");
-    if (options_.authorizer) options_.authorizer->apply(request);
+  net::HttpRequest request;
+  request.method = "GET";
+  request.url = options_.url;
+  request.connect_timeout = options_.connect_timeout;
+  request.total_timeout = std::chrono::milliseconds(0);  // the stream lives as long as the session
+  request.headers.set("Accept", "text/event-stream");
 
-    detail::ResponseReader reader(
-        options_.url, options_.max_message_bytes, [this](Message&& m) { on_message_(std::move(m)); },
-        [this](core::SseEvent&& e) { on_event(std::move(e)); });
-    try {
-      options_.http->stream(request, reader, &reader_cancel_);
-    } catch (const Error& e) {
-      if (e.code() == ErrorCode::cancelled || closed_) return;
-      fail(e);
-      return;
-    }
-    const int status = reader.status();
-    if ((status == 401 || status == 403) && attempt < kMaxCredentialRetries && options_.authorizer &&
-        options_.authorizer->on_rejected(request, Rejection{status, &reader.headers()})) {
-      continue;
-    }
-    if (closed_) return;
-    if (!reader.ok()) {
-      fail(detail::status_error("GET", options_.url, status, reader.headers(), reader.error_body(), false));
-    } else if (reader.body_kind() != detail::BodyKind::event_stream) {
-      fail(Error(ErrorCode::protocol,
-                 "GET " + options_.url + " answered with Content-Type \"" + reader.content_type() +
-                     "\" instead of text/event-stream; is this the SSE URL of an MCP server?",
-                 options_.url));
-    } else {
-      fail(Error(ErrorCode::connection, "the server at " + options_.url + " closed the event stream", options_.url));
-    }
+  detail::ResponseReader reader(
+      options_.url, options_.max_message_bytes, [this](Message&& m) { on_message_(std::move(m)); },
+      [this](core::SseEvent&& e) { on_event(std::move(e)); });
+  try {
+    options_.http->stream(request, reader, &reader_cancel_);
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::cancelled || closed_) return;
+    fail(e);
     return;
+  }
+  const int status = reader.status();
+  if (closed_) return;
+  if (!reader.ok()) {
+    fail(detail::status_error("GET", options_.url, status, reader.headers(), reader.error_body(), false));
+  } else if (reader.body_kind() != detail::BodyKind::event_stream) {
+    fail(Error(ErrorCode::protocol,
+               "GET " + options_.url + " answered with Content-Type \"" + reader.content_type() +
+                   "\" instead of text/event-stream; is this the SSE URL of an MCP server?",
+               options_.url));
+  } else {
+    fail(Error(ErrorCode::connection, "the server at " + options_.url + " closed the event stream", options_.url));
   }
 }
 
 void LegacySseTransport::send(const Message& message) {
-  std::string endpoint;
+  net::HttpRequest request;
+  request.method = "POST";
+  request.connect_timeout = options_.connect_timeout;
+  request.total_timeout = options_.request_timeout;
+  request.max_response_bytes = 1u << 20;  // the answer comes on the stream; the body is a formality
+  request.headers.set("Content-Type", "application/json");
   {
     std::lock_guard lock(mutex_);
     if (closed_) throw Error(ErrorCode::cancelled, "the connection to " + options_.url + " is closed", options_.url);
     if (failure_) throw *failure_;
-    endpoint = endpoint_;
+    request.url = endpoint_;
+    if (!protocol_version_.empty()) request.headers.set("MCP-Protocol-Version", protocol_version_);
   }
-  for (int attempt = 0;; ++attempt) {
-    net::HttpRequest request;
-    request.method = "POST";
-    request.url = endpoint;
-    request.connect_timeout = options_.connect_timeout;
-    request.total_timeout = options_.request_timeout;
-    request.max_response_bytes = 1u << 20;  // the answer comes on the stream; the body is a formality
-    request.headers.set("Content-Type", "application/json");
-    {
-      std::lock_guard lock(mutex_);
-      if (!protocol_version_.empty()) request.headers.set("MCP-Protocol-Version", protocol_version_);
-    }
-    request.body = core::jsonrpc::serialize(message);
-    if (options_.authorizer) options_.authorizer->apply(request);
-    const net::HttpResponse response = options_.http->send(request);
-    if ((response.status == 401 || response.status == 403) && attempt < kMaxCredentialRetries && options_.authorizer &&
-        options_.authorizer->on_rejected(request, Rejection{response.status, &response.headers})) {
-      continue;
-    }
-    if (response.status < 200 || response.status >= 300) {
-      throw detail::status_error("POST", endpoint, response.status, response.headers, response.body, false);
-    }
-    return;
+  request.body = core::jsonrpc::serialize(message);
+  const net::HttpResponse response = options_.http->send(request);
+  if (response.status < 200 || response.status >= 300) {
+    throw detail::status_error("POST", request.url, response.status, response.headers, response.body, false);
   }
 }
 

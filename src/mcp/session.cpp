@@ -2,6 +2,7 @@
 
 #include <future>
 
+#include "mcpauth/mcp/authorizing_http_client.hpp"
 #include "mcpauth/mcp/legacy_sse_transport.hpp"
 #include "mcpauth/mcp/streamable_http_transport.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
@@ -63,8 +64,7 @@ bool is_legacy_fallback_status(const Error& e) {
 TransportOptions transport_options(const SessionOptions& options) {
   TransportOptions t;
   t.url = options.url;
-  t.http = options.http;
-  t.authorizer = options.authorizer;
+  t.http = with_credentials(options.http, options.authorizer);
   t.connect_timeout = options.connect_timeout;
   t.request_timeout = options.request_timeout;
   t.max_message_bytes = options.max_message_bytes;

@@ -104,105 +104,98 @@ void StreamableHttpTransport::post(const Message& message) {
   const auto* request_message = std::get_if<Request>(&message);
   const bool is_initialize = request_message && request_message->method == "initialize";
 
-  for (int attempt = 0;; ++attempt) {
-    net::HttpRequest request = make_request("POST");
-    request.headers.set("Content-Type", "application/json");
-    request.headers.set("Accept", kAccept);
-    if (const auto* params = params_of(message); params && params->is_object()) {
-      // Modern-era requests declare their version in _meta; mirror it and the
-      // routing fields into headers, as 2026-07-28 requires.
-      const auto meta = params->find("_meta");
-      if (meta != params->end() && meta->is_object() && meta->contains(kMetaVersionKey) &&
-          (*meta)[kMetaVersionKey].is_string()) {
-        request.headers.set("MCP-Protocol-Version", (*meta)[kMetaVersionKey].get<std::string>());
-        request.headers.set("Mcp-Method", method);
-        for (const char* key : {"name", "uri"}) {
-          if (const auto it = params->find(key); it != params->end() && it->is_string()) {
-            request.headers.set("Mcp-Name", header_safe(it->get<std::string>()));
-            break;
-          }
+  net::HttpRequest request = make_request("POST");
+  request.headers.set("Content-Type", "application/json");
+  request.headers.set("Accept", kAccept);
+  if (const auto* params = params_of(message); params && params->is_object()) {
+    // Modern-era requests declare their version in _meta; mirror it and the
+    // routing fields into headers, as 2026-07-28 requires.
+    const auto meta = params->find("_meta");
+    if (meta != params->end() && meta->is_object() && meta->contains(kMetaVersionKey) &&
+        (*meta)[kMetaVersionKey].is_string()) {
+      request.headers.set("MCP-Protocol-Version", (*meta)[kMetaVersionKey].get<std::string>());
+      request.headers.set("Mcp-Method", method);
+      for (const char* key : {"name", "uri"}) {
+        if (const auto it = params->find(key); it != params->end() && it->is_string()) {
+          request.headers.set("Mcp-Name", header_safe(it->get<std::string>()));
+          break;
         }
       }
     }
-    request.body = core::jsonrpc::serialize(message);
-    if (options_.authorizer) options_.authorizer->apply(request);
-    const bool sent_session = request.headers.contains("Mcp-Session-Id");
+  }
+  request.body = core::jsonrpc::serialize(message);
+  const bool sent_session = request.headers.contains("Mcp-Session-Id");
 
-    detail::ResponseReader reader(options_.url, options_.max_message_bytes,
-                                  [this](Message&& m) { on_message_(std::move(m)); });
-    if (request_message) reader.stop_after_response(request_message->id);
-    {
-      InFlight guard(*this);
-      options_.http->stream(request, reader, &guard.token);
-    }
+  detail::ResponseReader reader(options_.url, options_.max_message_bytes,
+                                [this](Message&& m) { on_message_(std::move(m)); });
+  if (request_message) reader.stop_after_response(request_message->id);
+  {
+    InFlight guard(*this);
+    options_.http->stream(request, reader, &guard.token);
+  }
 
-    const int status = reader.status();
-    if ((status == 401 || status == 403) && attempt < kMaxCredentialRetries && options_.authorizer &&
-        options_.authorizer->on_rejected(request, Rejection{status, &reader.headers()})) {
-      continue;  // new credentials: try again, a bounded number of times
-    }
-    if (!reader.ok()) {
-      // A JSON-RPC error answering this very request is the server's answer
-      // (modern servers send 400 + UnsupportedProtocolVersion this way).
-      if (request_message && detail::media_type(reader.content_type()) == "application/json") {
-        try {
-          auto messages = core::jsonrpc::parse(reader.error_body());
-          if (messages.size() == 1 && std::holds_alternative<core::jsonrpc::ErrorResponse>(messages[0]) &&
-              core::jsonrpc::id_of(messages[0]) == request_message->id) {
-            on_message_(std::move(messages[0]));
-            return;
-          }
-        } catch (const Error&) {
-          // not a JSON-RPC error body: fall through to the HTTP error
+  const int status = reader.status();
+  if (!reader.ok()) {
+    // A JSON-RPC error answering this very request is the server's answer
+    // (modern servers send 400 + UnsupportedProtocolVersion this way).
+    if (request_message && detail::media_type(reader.content_type()) == "application/json") {
+      try {
+        auto messages = core::jsonrpc::parse(reader.error_body());
+        if (messages.size() == 1 && std::holds_alternative<core::jsonrpc::ErrorResponse>(messages[0]) &&
+            core::jsonrpc::id_of(messages[0]) == request_message->id) {
+          on_message_(std::move(messages[0]));
+          return;
         }
-      }
-      throw detail::status_error(request.method, request.url, status, reader.headers(), reader.error_body(),
-                                 sent_session);
-    }
-
-    if (is_initialize) {
-      if (auto id = reader.headers().get("Mcp-Session-Id"); id && !id->empty()) {
-        std::lock_guard lock(mutex_);
-        session_id_ = *id;
+      } catch (const Error&) {
+        // not a JSON-RPC error body: fall through to the HTTP error
       }
     }
+    throw detail::status_error(request.method, request.url, status, reader.headers(), reader.error_body(),
+                               sent_session);
+  }
 
-    if (!request_message) return;  // notifications and responses: 202 (or any 2xx) is all
-    if (reader.body_kind() == detail::BodyKind::json) {
-      reader.finish();
-      if (!reader.answered()) {
-        throw Error(ErrorCode::protocol,
-                    "the server at " + options_.url + " answered " + method + " with JSON that is not its response",
-                    options_.url);
-      }
+  if (is_initialize) {
+    if (auto id = reader.headers().get("Mcp-Session-Id"); id && !id->empty()) {
+      std::lock_guard lock(mutex_);
+      session_id_ = *id;
+    }
+  }
+
+  if (!request_message) return;  // notifications and responses: 202 (or any 2xx) is all
+  if (reader.body_kind() == detail::BodyKind::json) {
+    reader.finish();
+    if (!reader.answered()) {
+      throw Error(ErrorCode::protocol,
+                  "the server at " + options_.url + " answered " + method + " with JSON that is not its response",
+                  options_.url);
+    }
+    return;
+  }
+  if (reader.body_kind() == detail::BodyKind::event_stream) {
+    if (reader.answered()) return;
+    if (!reader.last_event_id().empty()) {
+      resume(request_message->id, reader.last_event_id(), reader.retry(), method);
       return;
     }
-    if (reader.body_kind() == detail::BodyKind::event_stream) {
-      if (reader.answered()) return;
-      if (!reader.last_event_id().empty()) {
-        resume(request_message->id, reader.last_event_id(), reader.retry(), method);
-        return;
-      }
-      throw Error(ErrorCode::protocol,
-                  "the server at " + options_.url + " closed the event stream " +
-                      (reader.cut_mid_event() ? std::string("in the middle of an event ") : std::string()) +
-                      "before answering " + method + ", and gave no event id to resume from",
-                  options_.url);
-    }
-    const std::string type = reader.content_type();
-    if (detail::is_web_page(reader.headers(), reader.error_body())) {
-      throw Error(ErrorCode::protocol,
-                  "the server at " + options_.url + " answered " + method + " with " +
-                      (type.empty() ? std::string("no Content-Type") : "Content-Type " + type) + ": " +
-                      detail::kWebPageHint,
-                  options_.url);
-    }
     throw Error(ErrorCode::protocol,
-                "the server at " + options_.url + " answered " + method + " with " +
-                    (type.empty() ? std::string("no body") : "Content-Type " + type) +
-                    " instead of application/json or text/event-stream; is this the URL of an MCP endpoint?",
+                "the server at " + options_.url + " closed the event stream " +
+                    (reader.cut_mid_event() ? std::string("in the middle of an event ") : std::string()) +
+                    "before answering " + method + ", and gave no event id to resume from",
                 options_.url);
   }
+  const std::string type = reader.content_type();
+  if (detail::is_web_page(reader.headers(), reader.error_body())) {
+    throw Error(ErrorCode::protocol,
+                "the server at " + options_.url + " answered " + method + " with " +
+                    (type.empty() ? std::string("no Content-Type") : "Content-Type " + type) + ": " +
+                    detail::kWebPageHint,
+                options_.url);
+  }
+  throw Error(ErrorCode::protocol,
+              "the server at " + options_.url + " answered " + method + " with " +
+                  (type.empty() ? std::string("no body") : "Content-Type " + type) +
+                  " instead of application/json or text/event-stream; is this the URL of an MCP endpoint?",
+              options_.url);
 }
 
 void StreamableHttpTransport::resume(const core::jsonrpc::Id& awaited, std::string last_event_id,
@@ -216,7 +209,6 @@ void StreamableHttpTransport::resume(const core::jsonrpc::Id& awaited, std::stri
     net::HttpRequest request = make_request("GET");
     request.headers.set("Accept", "text/event-stream");
     request.headers.set("Last-Event-ID", last_event_id);
-    if (options_.authorizer) options_.authorizer->apply(request);
     const bool sent_session = request.headers.contains("Mcp-Session-Id");
 
     detail::ResponseReader reader(options_.url, options_.max_message_bytes,
@@ -288,13 +280,11 @@ void StreamableHttpTransport::listen() {
   std::string last_event_id;
   std::chrono::milliseconds delay = kDefaultRetry;
   int failures = 0;
-  bool auth_retried = false;
   while (!closed_) {
     net::HttpRequest request = make_request("GET");
     request.headers.set("Accept", "text/event-stream");
     request.total_timeout = std::chrono::milliseconds(0);  // lives as long as the session
     if (!last_event_id.empty()) request.headers.set("Last-Event-ID", last_event_id);
-    if (options_.authorizer) options_.authorizer->apply(request);
     const bool sent_session = request.headers.contains("Mcp-Session-Id");
 
     detail::ResponseReader reader(options_.url, options_.max_message_bytes,
@@ -311,11 +301,6 @@ void StreamableHttpTransport::listen() {
     if (!failure) {
       const int status = reader.status();
       if (status == 405 || (status == 404 && !sent_session)) return;  // the server offers no GET stream
-      if ((status == 401 || status == 403) && !auth_retried && options_.authorizer &&
-          options_.authorizer->on_rejected(request, Rejection{status, &reader.headers()})) {
-        auth_retried = true;
-        continue;
-      }
       if (!reader.ok()) {
         if (on_error_) {
           on_error_(detail::status_error(request.method, request.url, status, reader.headers(), reader.error_body(),
@@ -324,7 +309,6 @@ void StreamableHttpTransport::listen() {
         return;
       }
       if (reader.body_kind() != detail::BodyKind::event_stream) return;  // not a stream: nothing to listen to
-      auth_retried = false;
       if (!reader.last_event_id().empty()) last_event_id = reader.last_event_id();
       if (reader.retry()) delay = *reader.retry();
       if (reader.events_seen() > 0) failures = 0;
@@ -360,7 +344,6 @@ void StreamableHttpTransport::close() {
   if (session.empty()) return;
   net::HttpRequest request = make_request("DELETE");
   request.total_timeout = std::min(options_.request_timeout, std::chrono::milliseconds(5000));
-  if (options_.authorizer) options_.authorizer->apply(request);
   try {
     options_.http->send(request);
   } catch (const Error&) {

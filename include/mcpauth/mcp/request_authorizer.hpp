@@ -1,8 +1,10 @@
-// The seam where credentials meet the transports. Every HTTP request a
-// transport sends (POST, the GET stream, DELETE, the legacy SSE GET and each
-// legacy POST) passes through apply() just before it leaves, and every 401
-// or 403 answer goes to on_rejected(). Static headers implement it today;
-// the OAuth authorizer implements it next, without the transports knowing.
+// The seam where credentials meet HTTP. AuthorizingHttpClient (the one
+// caller) passes every request a transport sends through apply() just before
+// it leaves, and every 401 or 403 answer to on_rejected(). StaticHeaders and
+// the OAuth auth::Authorizer implement it; the transports never see it.
+//
+// Threading: implementations are called from several threads at once (a
+// session's POSTs and its event stream).
 #pragma once
 
 #include <memory>
@@ -13,11 +15,11 @@ namespace mcpauth::mcp {
 
 // Why a request was rejected, as much as a transport knows without a body.
 struct Rejection {
-  int status = 0;                             // 401 or 403
-  const net::HttpHeaders* headers = nullptr;  // the response headers (WWW-Authenticate, ...)
+  int status = 0;            // 401 or 403
+  net::HttpHeaders headers;  // the response headers (WWW-Authenticate, DPoP-Nonce, ...)
 };
 
-// How often a transport re-sends one request after on_rejected() asked for
+// How often one request is sent again after on_rejected() asked for
 // it: a new authorization, then e.g. a DPoP nonce. Bounded, so a broken
 // authorizer cannot loop.
 inline constexpr int kMaxCredentialRetries = 2;

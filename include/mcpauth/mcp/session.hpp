@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "mcpauth/mcp/protocol.hpp"
+#include "mcpauth/mcp/request_authorizer.hpp"
 #include "mcpauth/mcp/transport.hpp"
 
 namespace mcpauth::mcp {

@@ -12,15 +12,15 @@
 
 #include "mcpauth/core/jsonrpc.hpp"
 #include "mcpauth/error.hpp"
-#include "mcpauth/mcp/request_authorizer.hpp"
 #include "mcpauth/net/http.hpp"
 
 namespace mcpauth::mcp {
 
 struct TransportOptions {
-  std::string url;                                // the server's MCP (or SSE) endpoint
-  std::shared_ptr<net::HttpClient> http;          // required
-  std::shared_ptr<RequestAuthorizer> authorizer;  // may be null: no credentials
+  std::string url;  // the server's MCP (or SSE) endpoint
+  // Required. Credentials are this client's business (see
+  // AuthorizingHttpClient): a transport adds none of its own.
+  std::shared_ptr<net::HttpClient> http;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds request_timeout{60'000};  // one POST exchange, streamed answers included
   std::size_t max_message_bytes = 64u << 20;          // one JSON-RPC message or SSE event

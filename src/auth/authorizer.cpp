@@ -5,6 +5,7 @@
 
 #include "form_post.hpp"
 #include "mcpauth/core/oauth/pkce.hpp"
+#include "mcpauth/core/oauth/rejection.hpp"
 #include "mcpauth/core/oauth/retry.hpp"
 #include "mcpauth/mcp/protocol.hpp"
 #include "mcpauth/version.hpp"
@@ -55,6 +56,19 @@ Authorizer::Authorizer(AuthorizerOptions options)
 
 void Authorizer::notify(const std::string& line) const {
   if (options_.notify) options_.notify(line);
+}
+
+// Waiting for a person (a consent, a device approval, another process's
+// consent) happens without the state lock, so apply() and info() go on
+// answering meanwhile; the flow lock still keeps authorizations one at a time.
+void Authorizer::while_unlocked(const std::function<void()>& wait) {
+  if (!held_) return wait();
+  held_->unlock();
+  struct Relock {
+    std::unique_lock<std::mutex>& lock;
+    ~Relock() { lock.lock(); }
+  } relock{*held_};
+  wait();
 }
 
 int Authorizer::authorizations() const {
@@ -185,64 +199,87 @@ void Authorizer::apply(net::HttpRequest& request) {
   }
 }
 
+namespace {
+
+// Whether carrying out `step` may authorize (and so wait for a person).
+bool needs_the_flow(core::oauth::RejectionStep step) {
+  using Step = core::oauth::RejectionStep;
+  return step != Step::give_up && step != Step::retry && step != Step::retry_with_nonce;
+}
+
+}  // namespace
+
 bool Authorizer::on_rejected(const net::HttpRequest& request, const mcp::Rejection& rejection) {
-  const AuthChallenge challenge =
-      core::oauth::summarize(core::oauth::parse_www_authenticate(rejection.headers.get_all("WWW-Authenticate")));
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   if (!restored_) restore_locked();
-  // RFC 9449 §9: the server wants a nonce in the proof; retry with it, no new authorization.
-  if (rejection.status == 401 && dpop_) {
-    for (const auto& c : core::oauth::parse_www_authenticate(rejection.headers.get_all("WWW-Authenticate"))) {
-      const auto nonce = rejection.headers.get("DPoP-Nonce");
-      if (c.is("DPoP") && c.param("error") == "use_dpop_nonce" && nonce && nonce != rs_nonce_) {
-        rs_nonce_ = nonce;
-        return true;
-      }
-    }
-  }
+  core::oauth::RejectionPlan plan = plan_rejection_locked(request, rejection);
+  if (!needs_the_flow(plan.step)) return carry_out_locked(plan, request, rejection.status);
+  // One authorization at a time; the state lock is taken after the flow lock
+  // (always in that order), and the plan made again: the authorization this
+  // thread waited for may have answered it.
+  lock.unlock();
+  const std::lock_guard flow(flow_mutex_);
+  lock.lock();
+  plan = plan_rejection_locked(request, rejection);
+  const HeldLock held(held_, lock);  // only the flow's holder ever unlocks for a wait
+  return carry_out_locked(plan, request, rejection.status);
+}
+
+core::oauth::RejectionPlan Authorizer::plan_rejection_locked(const net::HttpRequest& request,
+                                                             const mcp::Rejection& rejection) const {
   const std::string sent = bearer_of(request);
-  // Another thread already replaced the token this request carried: just retry.
-  if (tokens_ && sent != tokens_->access_token) return true;
-
-  if (rejection.status == 403) {
-    if (challenge.error != "insufficient_scope") return false;  // e.g. a bad Origin: not ours to fix
-    const std::string had = requested_scope_.value_or(tokens_ && tokens_->scope ? *tokens_->scope : "");
-    const std::string needed = core::oauth::scope_union(had, challenge.scope.value_or(""));
-    if (authorizations_ >= options_.max_authorizations) {
-      throw Error(ErrorCode::insufficient_scope,
-                  "the server at " + options_.server_url + " still refuses with insufficient_scope (needs \"" + needed +
-                      "\") after " + std::to_string(authorizations_) +
-                      " authorizations; ask the server's administrator for these permissions",
-                  options_.server_url, 403);
-    }
-    notify("The server needs more permissions (" + needed + "); authorizing again.");
-    authorize_locked(challenge, needed, sent);
-    return true;
+  core::oauth::RejectionFacts facts;
+  facts.status = rejection.status;
+  facts.method = request.method;
+  facts.challenges = core::oauth::parse_www_authenticate(rejection.headers.get_all("WWW-Authenticate"));
+  facts.dpop_nonce = rejection.headers.get("DPoP-Nonce");
+  facts.sent_dpop_nonce = rs_nonce_;
+  facts.server_url = options_.server_url;
+  facts.holds_dpop_key = dpop_ != nullptr;
+  facts.holds_tokens = tokens_.has_value();
+  if (tokens_) {
+    facts.sent_current_token = sent == tokens_->access_token;
+    facts.holds_dpop_token = net::iequals(tokens_->token_type, "DPoP");
+    facts.may_refresh = tokens_->refresh_token && refreshed_for_ != tokens_->access_token;
   }
+  facts.scope = requested_scope_ ? requested_scope_ : (tokens_ ? tokens_->scope : std::nullopt);
+  facts.authorizations = authorizations_;
+  facts.max_authorizations = options_.max_authorizations;
+  return core::oauth::plan_rejection(facts);
+}
 
-  if (rejection.status != 401) return false;
-  if (tokens_ && net::iequals(tokens_->token_type, "DPoP") && challenge.bearer && !challenge.dpop) {
-    // A DPoP-bound token refused by a resource that offers only Bearer: it
-    // will never take one. Authorize again without DPoP (a bound token cannot
-    // be sent as a Bearer token), and remember the resource is Bearer-only.
-    bearer_only_ = true;
-    dpop_.reset();
-    if (key_) options_.store->remove_tokens(*key_);
-    tokens_.reset();
-    notify("The server at " + options_.server_url +
-           " accepts only Bearer tokens, not DPoP-bound ones; authorizing again without DPoP.");
-    if (authorizations_ >= options_.max_authorizations) {
-      throw Error(ErrorCode::unauthorized,
-                  "the server at " + options_.server_url + " refused a DPoP-bound token and accepts only Bearer tokens",
-                  options_.server_url, 401);
+bool Authorizer::carry_out_locked(const core::oauth::RejectionPlan& plan, const net::HttpRequest& request, int status) {
+  const std::string sent = bearer_of(request);
+  const auto authorize_or_fail = [&](const std::optional<std::string>& scope) {
+    if (plan.instead_of_authorizing) {
+      throw Error(plan.instead_of_authorizing->code, plan.instead_of_authorizing->message, options_.server_url, status);
     }
-    authorize_locked(challenge, std::nullopt, sent);
+    authorize_locked(plan.challenge, scope, sent);
     return true;
+  };
+  using Step = core::oauth::RejectionStep;
+  switch (plan.step) {
+    case Step::give_up: return false;
+    case Step::retry: return true;
+    case Step::retry_with_nonce: rs_nonce_ = plan.nonce; return true;
+    case Step::fail: return authorize_or_fail(plan.scope);
+    case Step::step_up:
+      notify("The server needs more permissions (" + plan.scope.value_or("") + "); authorizing again.");
+      return authorize_or_fail(plan.scope);
+    case Step::authorize_without_dpop:
+      // Remembered: the resource is Bearer-only, so no new token is bound.
+      bearer_only_ = true;
+      dpop_.reset();
+      if (key_) options_.store->remove_tokens(*key_);
+      tokens_.reset();
+      notify("The server at " + options_.server_url +
+             " accepts only Bearer tokens, not DPoP-bound ones; authorizing again without DPoP.");
+      return authorize_or_fail(std::nullopt);
+    case Step::recover: break;
   }
   // Another process may have refreshed or authorized since we read the store.
   if (discovery_ && adopt_stored_locked(*discovery_, sent)) return true;
-  // invalid_token on a token we hold: a refresh first (RFC 6750 §3.1), once per token.
-  if (tokens_ && tokens_->refresh_token && refreshed_for_ != tokens_->access_token) {
+  if (plan.refresh_first) {
     refreshed_for_ = tokens_->access_token;
     try {
       if (refresh_locked()) return true;
@@ -253,14 +290,7 @@ bool Authorizer::on_rejected(const net::HttpRequest& request, const mcp::Rejecti
       if (e.oauth_error() != "invalid_grant" && e.oauth_error() != "invalid_client") throw;
     }
   }
-  if (authorizations_ >= options_.max_authorizations) {
-    throw Error(ErrorCode::unauthorized,
-                "the server at " + options_.server_url + " still answers 401 after " + std::to_string(authorizations_) +
-                    " authorizations; its authorization server issues tokens it does not accept",
-                options_.server_url, 401);
-  }
-  authorize_locked(challenge, std::nullopt, sent);
-  return true;
+  return authorize_or_fail(std::nullopt);
 }
 
 // A claim on the interactive flow for one grant, released when it ends.
@@ -330,7 +360,7 @@ void Authorizer::authorize_locked(const AuthChallenge& challenge, const std::opt
                         " and did not finish in time; run `mcpauth login " + options_.server_url + "` and try again",
                     options_.server_url);
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // polling another process's progress
+      while_unlocked([] { std::this_thread::sleep_for(std::chrono::milliseconds(200)); });  // polling another process
     }
     claim = std::make_unique<FlowClaim>(*options_.store, flow_key);
     // The claim's previous holder may have finished just before we took it.
@@ -571,7 +601,10 @@ TokenSet Authorizer::authorization_code_flow(const Discovery& d, const std::opti
   const std::string url = core::oauth::authorization_url(flow, extra);
   core::oauth::require_secure_url(url, "authorization URL");
 
-  const auto params = consent->await({url, d.as.issuer, options_.server_url, flow.state, options_.consent_timeout});
+  core::oauth::FormFields params;
+  while_unlocked([&] {
+    params = consent->await({url, d.as.issuer, options_.server_url, flow.state, options_.consent_timeout});
+  });
   const std::string code = core::oauth::code_from_callback(params, flow);
   return exchange(core::oauth::authorization_code_request(flow, code, *client_, Clock::now(), random_token()), scope,
                   std::nullopt);
@@ -617,7 +650,7 @@ TokenSet Authorizer::device_flow(const Discovery& d, const std::optional<std::st
                       " s; run the login again",
                   request.url);
     }
-    std::this_thread::sleep_for(interval);  // RFC 8628 §3.5: the server sets the pace
+    while_unlocked([&] { std::this_thread::sleep_for(interval); });  // RFC 8628 §3.5: the server sets the pace
     const auto poll = core::oauth::device_token_request(d.as.token_endpoint, device.device_code, d.resource, *client_,
                                                         Clock::now(), random_token());
     const auto response = post_form(poll);

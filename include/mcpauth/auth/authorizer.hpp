@@ -9,6 +9,14 @@
 // expiry, refreshes first on invalid_token, steps up on 403
 // insufficient_scope with the union of scopes, and bounds every retry.
 // A token is only ever attached to requests for the server's own origin.
+// What to do with each 401/403 is decided by core::oauth::plan_rejection();
+// this class gathers the facts and carries the plan out.
+//
+// Threading: every member may be called from any thread. apply() and info()
+// never wait for a person: a consent (or a device approval, or another
+// process's consent) runs without the state lock, so requests go on carrying
+// the current token meanwhile. on_rejected() calls that need an authorization
+// run one at a time, and may block for as long as the consent takes.
 #pragma once
 
 #include <chrono>
@@ -23,6 +31,7 @@
 #include "mcpauth/auth/dpop.hpp"
 #include "mcpauth/core/oauth/device.hpp"
 #include "mcpauth/core/oauth/flow.hpp"
+#include "mcpauth/core/oauth/rejection.hpp"
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/mcp/request_authorizer.hpp"
 #include "mcpauth/net/http.hpp"
@@ -105,6 +114,19 @@ class Authorizer final : public mcp::RequestAuthorizer {
 
  private:
   class FlowClaim;
+  // Points held_ at the state lock for the length of one carry_out_locked().
+  struct HeldLock {
+    HeldLock(std::unique_lock<std::mutex>*& slot, std::unique_lock<std::mutex>& lock) : slot_(slot) { slot_ = &lock; }
+    ~HeldLock() { slot_ = nullptr; }
+    HeldLock(const HeldLock&) = delete;
+    HeldLock& operator=(const HeldLock&) = delete;
+    std::unique_lock<std::mutex>*& slot_;
+  };
+
+  core::oauth::RejectionPlan plan_rejection_locked(const net::HttpRequest& request,
+                                                   const mcp::Rejection& rejection) const;
+  bool carry_out_locked(const core::oauth::RejectionPlan& plan, const net::HttpRequest& request, int status);
+  void while_unlocked(const std::function<void()>& wait);
 
   DiscoveryOptions discovery_options() const;
   void restore_locked();
@@ -131,7 +153,13 @@ class Authorizer final : public mcp::RequestAuthorizer {
 
   AuthorizerOptions options_;
   core::Url server_;
-  mutable std::mutex mutex_;  // one authorization or refresh at a time (single-flight)
+  // Lock order: flow_mutex_, then mutex_. flow_mutex_ makes authorizations
+  // single-flight and is held while a person is waited for; mutex_ guards the
+  // state below and is never held while waiting for a person (refreshes, a
+  // network exchange, run under it).
+  std::mutex flow_mutex_;
+  mutable std::mutex mutex_;
+  std::unique_lock<std::mutex>* held_ = nullptr;  // mutex_, held by the thread holding flow_mutex_
   std::optional<Discovery> discovery_;
   std::optional<core::oauth::ClientRegistration> client_;
   std::optional<store::TokenKey> key_;

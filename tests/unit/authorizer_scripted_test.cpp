@@ -1,0 +1,275 @@
+// The Authorizer driven in-process: every answer of the resource, the
+// metadata and the authorization server comes from a script, so each test
+// says "given these answers, the client sends exactly this".
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "mcpauth/auth/authorizer.hpp"
+#include "mcpauth/core/json.hpp"
+#include "mcpauth/core/oauth/encoding.hpp"
+#include "mcpauth/mcp/authorizing_http_client.hpp"
+#include "scripted_http_client.hpp"
+#include "test_gate.hpp"
+
+namespace mcpauth::auth {
+namespace {
+
+using test_support::ScriptedHttpClient;
+using Json = nlohmann::json;
+
+constexpr const char* kServer = "https://mcp.example/mcp";
+constexpr const char* kPrm = "https://mcp.example/.well-known/oauth-protected-resource/mcp";
+constexpr const char* kIssuer = "https://as.example";
+
+// Approves at once, answering with the state and issuer it was shown.
+class ApprovingConsent final : public ConsentHandler {
+ public:
+  int consents = 0;
+  std::string last_url;                       // the authorization URL of the last consent
+  test_support::Gate* hold_second = nullptr;  // when set, the second consent waits here
+  std::unique_ptr<ConsentSession> begin(const std::string&) override {
+    ++consents;
+    return std::make_unique<Session>(last_url, consents == 2 ? hold_second : nullptr);
+  }
+
+ private:
+  struct Session final : ConsentSession {
+    Session(std::string& url, test_support::Gate* gate) : url_(url), gate_(gate) {}
+    std::string redirect_uri() const override { return "http://127.0.0.1:8765/callback"; }
+    core::oauth::FormFields await(const ConsentPrompt& prompt) override {
+      url_ = prompt.authorization_url;
+      if (gate_) gate_->arrive_and_wait();  // the user takes their time
+      return {{"code", "the-code"}, {"state", prompt.state}, {"iss", prompt.issuer}};
+    }
+    std::string& url_;
+    test_support::Gate* gate_;
+  };
+};
+
+std::string prm_json(const std::string& scopes = "read write") {
+  return Json{{"resource", kServer},
+              {"authorization_servers", {kIssuer}},
+              {"scopes_supported", core::oauth::scope_list(scopes)}}
+      .dump();
+}
+
+std::string as_json() {
+  return Json{{"issuer", kIssuer},
+              {"authorization_endpoint", "https://as.example/authorize"},
+              {"token_endpoint", "https://as.example/token"},
+              {"registration_endpoint", "https://as.example/register"},
+              {"code_challenge_methods_supported", {"S256"}},
+              {"scopes_supported", {"read", "offline_access"}},
+              {"authorization_response_iss_parameter_supported", true}}
+      .dump();
+}
+
+const net::HttpHeaders kJson{{"Content-Type", "application/json"}};
+
+std::string tokens_json(const std::string& access, const std::string& scope = "read write") {
+  return Json{{"access_token", access},
+              {"token_type", "Bearer"},
+              {"expires_in", 3600},
+              {"refresh_token", "rt-" + access},
+              {"scope", scope}}
+      .dump();
+}
+
+core::oauth::FormFields form_of(const std::string& body) {
+  return core::oauth::parse_form(body);
+}
+
+std::string field(const core::oauth::FormFields& fields, const std::string& name) {
+  for (const auto& [key, value] : fields) {
+    if (key == name) return value;
+  }
+  return "<absent>";
+}
+
+struct Fixture {
+  std::shared_ptr<ScriptedHttpClient> http = std::make_shared<ScriptedHttpClient>();
+  std::shared_ptr<ApprovingConsent> consent = std::make_shared<ApprovingConsent>();
+  std::shared_ptr<Authorizer> authorizer;
+  std::shared_ptr<net::HttpClient> client;
+
+  explicit Fixture(AuthorizerOptions options = {}) {
+    options.server_url = kServer;
+    options.http = http;
+    options.consent = consent;
+    options.use_dpop = false;
+    authorizer = std::make_shared<Authorizer>(std::move(options));
+    client = mcp::with_credentials(http, authorizer);
+  }
+
+  net::HttpResponse post_to_server() {
+    net::HttpRequest request;
+    request.method = "POST";
+    request.url = kServer;
+    request.body = R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})";
+    return client->send(request);
+  }
+};
+
+void script_first_authorization(ScriptedHttpClient& http) {
+  http.then(401, {{"WWW-Authenticate", std::string("Bearer resource_metadata=\"") + kPrm + "\""}})
+      .then(200, kJson, prm_json())
+      .then(200, kJson, as_json())
+      .then(201, kJson, Json{{"client_id", "dyn-1"}, {"redirect_uris", {"http://127.0.0.1:8765/callback"}}}.dump())
+      .then(200, kJson, tokens_json("at-1"))
+      .then(200, kJson, R"({"jsonrpc":"2.0","id":1,"result":{"tools":[]}})");
+}
+
+TEST(AuthorizerScripted, AFirst401DiscoversRegistersAuthorizesAndSendsTheRequestAgain) {
+  Fixture f;
+  script_first_authorization(*f.http);
+  EXPECT_EQ(f.post_to_server().status, 200);
+  EXPECT_EQ(f.http->unanswered(), 0u);
+
+  const auto sent = f.http->requests();
+  ASSERT_EQ(sent.size(), 6u);
+  EXPECT_FALSE(sent[0].headers.contains("Authorization"));
+  EXPECT_EQ(sent[1].url, kPrm);
+  EXPECT_EQ(sent[2].url, "https://as.example/.well-known/oauth-authorization-server");
+
+  // The registration: our redirect URI, and only the scopes the
+  // authorization server itself lists (read, and offline_access which it
+  // offers), not the resource-only one (write).
+  EXPECT_EQ(sent[3].url, "https://as.example/register");
+  const auto registration = Json::parse(sent[3].body);
+  EXPECT_EQ(registration["redirect_uris"], Json::array({"http://127.0.0.1:8765/callback"}));
+  EXPECT_EQ(registration["scope"], "read offline_access");
+  EXPECT_EQ(registration["token_endpoint_auth_method"], "none");
+
+  // The code exchange: PKCE verifier, the resource (RFC 8707), our client.
+  EXPECT_EQ(sent[4].url, "https://as.example/token");
+  const auto exchange = form_of(sent[4].body);
+  EXPECT_EQ(field(exchange, "grant_type"), "authorization_code");
+  EXPECT_EQ(field(exchange, "code"), "the-code");
+  EXPECT_EQ(field(exchange, "client_id"), "dyn-1");
+  EXPECT_EQ(field(exchange, "resource"), kServer);
+  EXPECT_GE(field(exchange, "code_verifier").size(), 43u);
+
+  EXPECT_EQ(sent[5].headers.get("Authorization"), "Bearer at-1");
+  EXPECT_EQ(f.consent->consents, 1);
+  EXPECT_EQ(f.authorizer->authorizations(), 1);
+}
+
+TEST(AuthorizerScripted, AnInvalidTokenIsRefreshedBeforeAnyoneIsAsked) {
+  Fixture f;
+  script_first_authorization(*f.http);
+  ASSERT_EQ(f.post_to_server().status, 200);
+  f.http->then(401, {{"WWW-Authenticate", "Bearer error=\"invalid_token\""}})
+      .then(200, kJson, tokens_json("at-2"))
+      .then(200, kJson, R"({"jsonrpc":"2.0","id":1,"result":{}})");
+  EXPECT_EQ(f.post_to_server().status, 200);
+  const auto sent = f.http->requests();
+  ASSERT_EQ(sent.size(), 9u);
+  EXPECT_EQ(sent[6].headers.get("Authorization"), "Bearer at-1");
+  const auto refresh = form_of(sent[7].body);
+  EXPECT_EQ(field(refresh, "grant_type"), "refresh_token");
+  EXPECT_EQ(field(refresh, "refresh_token"), "rt-at-1");
+  EXPECT_EQ(sent[8].headers.get("Authorization"), "Bearer at-2");
+  EXPECT_EQ(f.consent->consents, 1);
+}
+
+TEST(AuthorizerScripted, InsufficientScopeAsksAgainForTheUnionOfScopes) {
+  Fixture f;
+  script_first_authorization(*f.http);
+  ASSERT_EQ(f.post_to_server().status, 200);
+  f.http->then(403, {{"WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"admin\""}})
+      .then(200, kJson, prm_json())
+      .then(200, kJson, as_json())
+      .then(200, kJson, tokens_json("at-3", "read write offline_access admin"))
+      .then(200, kJson, R"({"jsonrpc":"2.0","id":1,"result":{}})");
+  EXPECT_EQ(f.post_to_server().status, 200);
+  const auto sent = f.http->requests();
+  ASSERT_EQ(sent.size(), 11u);
+  // Metadata is read again (it may have changed), the stored registration
+  // is reused, and the user is asked for the union of scopes.
+  EXPECT_EQ(f.consent->consents, 2);
+  EXPECT_NE(f.consent->last_url.find("scope=read%20write%20offline_access%20admin"), std::string::npos)
+      << f.consent->last_url;
+  EXPECT_EQ(sent[7].url, kPrm);
+  const auto exchange = form_of(sent[9].body);
+  EXPECT_EQ(field(exchange, "grant_type"), "authorization_code");
+  EXPECT_EQ(field(exchange, "client_id"), "dyn-1");
+  EXPECT_EQ(sent[10].headers.get("Authorization"), "Bearer at-3");
+  EXPECT_EQ(f.authorizer->info()->scope, "read write offline_access admin");
+  EXPECT_EQ(f.authorizer->authorizations(), 2);
+}
+
+TEST(AuthorizerScripted, OtherRequestsGoOnWithTheCurrentTokenWhileAConsentRuns) {
+  Fixture f;
+  test_support::Gate user;
+  f.consent->hold_second = &user;
+  script_first_authorization(*f.http);
+  ASSERT_EQ(f.post_to_server().status, 200);
+  f.http->then(403, {{"WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"admin\""}})
+      .then(200, kJson, prm_json())
+      .then(200, kJson, as_json())
+      .then(200, kJson, R"({"jsonrpc":"2.0","id":2,"result":{}})")  // the other request, during the consent
+      .then(200, kJson, tokens_json("at-3", "read write offline_access admin"))
+      .then(200, kJson, R"({"jsonrpc":"2.0","id":1,"result":{}})");
+  std::thread stepping_up([&f] { EXPECT_EQ(f.post_to_server().status, 200); });
+  user.wait_for_arrivals(1);
+  // The consent is open: a request neither waits for it nor loses its token.
+  EXPECT_EQ(f.post_to_server().status, 200);
+  EXPECT_EQ(f.http->requests()[9].headers.get("Authorization"), "Bearer at-1");
+  EXPECT_EQ(f.authorizer->info()->scope, "read write");
+  user.open();
+  stepping_up.join();
+  EXPECT_EQ(f.http->requests().back().headers.get("Authorization"), "Bearer at-3");
+  EXPECT_EQ(f.http->unanswered(), 0u);
+}
+
+TEST(AuthorizerScripted, AForbiddenThatIsNotAboutScopeIsReturnedUntouched) {
+  Fixture f;
+  script_first_authorization(*f.http);
+  ASSERT_EQ(f.post_to_server().status, 200);
+  f.http->then(403, {}, "Origin not allowed");
+  const auto response = f.post_to_server();
+  EXPECT_EQ(response.status, 403);
+  EXPECT_EQ(response.body, "Origin not allowed");
+  EXPECT_EQ(f.consent->consents, 1);
+}
+
+TEST(AuthorizerScripted, PrmForAnotherResourceIsRefusedBeforeAnythingIsSent) {
+  Fixture f;
+  f.http->then(401, {{"WWW-Authenticate", std::string("Bearer resource_metadata=\"") + kPrm + "\""}})
+      .then(200, kJson,
+            Json{{"resource", "https://elsewhere.example/mcp"}, {"authorization_servers", {kIssuer}}}.dump());
+  try {
+    f.post_to_server();
+    FAIL() << "expected resource_mismatch";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::resource_mismatch) << e.what();
+  }
+  EXPECT_EQ(f.http->requests().size(), 2u);
+  EXPECT_EQ(f.consent->consents, 0);
+}
+
+TEST(AuthorizerScripted, WithoutAConsentHandlerANeedForAuthorizationIsAnError) {
+  AuthorizerOptions options;
+  auto http = std::make_shared<ScriptedHttpClient>();
+  options.server_url = kServer;
+  options.http = http;  // no consent handler
+  auto authorizer = std::make_shared<Authorizer>(options);
+  auto client = mcp::with_credentials(http, authorizer);
+  http->then(401, {{"WWW-Authenticate", std::string("Bearer resource_metadata=\"") + kPrm + "\""}})
+      .then(200, kJson, prm_json())
+      .then(200, kJson, as_json());
+  net::HttpRequest request;
+  request.method = "POST";
+  request.url = kServer;
+  try {
+    client->send(request);
+    FAIL() << "expected authorization_required";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::authorization_required) << e.what();
+  }
+  EXPECT_EQ(http->unanswered(), 0u);
+}
+
+}  // namespace
+}  // namespace mcpauth::auth

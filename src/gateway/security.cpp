@@ -4,17 +4,13 @@
 #include <algorithm>
 #include <cctype>
 
+#include "mcpauth/core/text.hpp"
 #include "mcpauth/error.hpp"
 
 namespace mcpauth::gateway {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
+using core::lower;
 
 std::optional<int> parse_port(std::string_view text) {
   if (text.empty() || text.size() > 5) return std::nullopt;

@@ -17,8 +17,6 @@ using core::jsonrpc::Notification;
 using core::jsonrpc::Request;
 using core::jsonrpc::Response;
 
-// UnsupportedProtocolVersionError (2026-07-28).
-constexpr int kUnsupportedProtocolVersion = -32022;
 constexpr const char* kMetaPrefix = "io.modelcontextprotocol/";
 
 std::string join(const std::vector<std::string>& items) {
@@ -258,7 +256,7 @@ bool Session::try_discover() {
       transport()->on_initialized(modern_version_);
       return true;
     } catch (const RpcError& e) {
-      if (e.rpc_code() != kUnsupportedProtocolVersion) break;  // a legacy server's answer
+      if (e.rpc_code() != kUnsupportedProtocolVersionError) break;  // a legacy server's answer
       const auto offered =
           e.data().is_object() ? string_list(e.data().value("supported", Json::array())) : std::vector<std::string>{};
       const auto chosen = choose_version(offered);

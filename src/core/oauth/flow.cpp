@@ -6,6 +6,7 @@
 #include "client_assertion.hpp"
 #include "mcpauth/core/json.hpp"
 #include "mcpauth/core/oauth/describe_error.hpp"
+#include "mcpauth/core/text.hpp"
 
 namespace mcpauth::core::oauth {
 namespace {
@@ -226,9 +227,7 @@ TokenSet parse_token_response(int status, std::string_view body, const std::stri
   }
   tokens.access_token = doc["access_token"];
   const std::string type = string_or_empty(doc, "token_type");
-  std::string lower_type = type;
-  std::transform(lower_type.begin(), lower_type.end(), lower_type.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string lower_type = lower(type);
   tokens.token_type = lower_type == "dpop" ? "DPoP" : "Bearer";  // the scheme, as headers spell it
   if (lower_type != "bearer" && !(accept_dpop && lower_type == "dpop")) {
     throw Error(ErrorCode::protocol,

@@ -9,21 +9,12 @@
 #include "mcpauth/auth/probe.hpp"
 #include "mcpauth/auth/revocation.hpp"
 #include "mcpauth/core/json.hpp"
+#include "mcpauth/core/text.hpp"
 #include "mcpauth/core/url.hpp"
 #include "plain_http.hpp"
 
 namespace mcpauth::gateway {
 namespace {
-
-bool valid_server_name(const std::string& name) {
-  return !name.empty() && name.size() <= 64 && name != "." && name != ".." &&
-         std::all_of(name.begin(), name.end(),
-                     [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '_' || c == '-'; });
-}
-
-bool is_token_char(unsigned char c) {
-  return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-}
 
 // An API request body: a small JSON object, parsed with a depth bound.
 Json parse_api_body(const http::Request& req) {
@@ -219,7 +210,7 @@ void Gateway::Impl::api_add(const http::Request& req, http::Response& res) {
   const Json body = parse_api_body(req);
   NewServer server;
   server.name = string_member(body, "name", 64).value_or("");
-  if (!valid_server_name(server.name)) {
+  if (!app::valid_server_name(server.name)) {
     throw Error(ErrorCode::usage, "the name must be 1-64 characters of A-Z a-z 0-9 . _ -");
   }
   const auto url = string_member(body, "url", 2048);
@@ -230,8 +221,7 @@ void Gateway::Impl::api_add(const http::Request& req, http::Response& res) {
   if (const auto it = body.find("headers"); it != body.end() && !it->is_null()) {
     if (!it->is_object() || it->size() > 32) throw Error(ErrorCode::usage, "headers must be an object of strings");
     for (const auto& [name, value] : it->items()) {
-      if (name.empty() || name.size() > 256 ||
-          !std::all_of(name.begin(), name.end(), [](unsigned char c) { return is_token_char(c); })) {
+      if (name.size() > 256 || !core::is_token(name)) {
         throw Error(ErrorCode::usage, "a header name is not an HTTP token");
       }
       // Never echo a value: it is usually a token.

@@ -402,3 +402,18 @@ TEST_F(ServerConfigTest, LoadDefaultConfig) {
 }
 
 }  // namespace
+
+// The one server-name rule, shared by the config file and the dashboard's add.
+TEST(ValidServerName, LettersDigitsDotUnderscoreDashUpTo64) {
+  EXPECT_TRUE(mcpauth::app::valid_server_name("notion"));
+  EXPECT_TRUE(mcpauth::app::valid_server_name("a.b_c-9"));
+  EXPECT_TRUE(mcpauth::app::valid_server_name(std::string(64, 'x')));
+  EXPECT_TRUE(mcpauth::app::valid_server_name("..."));
+  EXPECT_FALSE(mcpauth::app::valid_server_name(std::string(65, 'x')));
+  EXPECT_FALSE(mcpauth::app::valid_server_name(""));
+  EXPECT_FALSE(mcpauth::app::valid_server_name("."));
+  EXPECT_FALSE(mcpauth::app::valid_server_name(".."));
+  for (const char* bad : {"a b", "a/b", "a:b", "caf\xC3\xA9", "a\nb"}) {
+    EXPECT_FALSE(mcpauth::app::valid_server_name(bad)) << bad;
+  }
+}

@@ -64,16 +64,6 @@ ListenAddress parse_listen_address(const std::string& text) {
   return {host == "localhost" ? "127.0.0.1" : host, port.value_or(8930)};
 }
 
-bool is_loopback_address(std::string_view host) {
-  if (lower(host) == "localhost") return true;
-  const std::string h(host);
-  in_addr v4{};
-  if (inet_pton(AF_INET, h.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
-  in6_addr v6{};
-  if (inet_pton(AF_INET6, h.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
-  return false;
-}
-
 bool is_wildcard_address(std::string_view host) {
   const std::string h(host);
   in_addr v4{};

@@ -5,7 +5,6 @@
 
 #include "config_edit.hpp"
 #include "gateway_impl.hpp"
-#include "mcpauth/auth/discovery.hpp"
 #include "mcpauth/auth/probe.hpp"
 #include "mcpauth/auth/revocation.hpp"
 #include "mcpauth/core/json.hpp"
@@ -45,19 +44,11 @@ void Gateway::Impl::forget_grants(Upstream& up, bool revoke, bool all_accounts) 
   const auto found = stored.for_server(up.url);
   for (const auto& grant : found.grants) {
     if (!all_accounts && grant.key.account != up.account) continue;
+    // Without a decryptable grant or a discovery record there is nothing to send: deleted quietly.
     if (revoke && !grant.error && found.discovery) {
       try {
-        auth::DiscoveryOptions d;
-        d.server_url = found.discovery->server_url;
-        const auto discovery = auth::from_record(*found.discovery, d);
-        auto client = options_.store->load_client(grant.key.issuer);
-        if (!client || client->client_id != grant.key.client_id) {
-          client = core::oauth::ClientRegistration{};
-          client->issuer = grant.key.issuer;
-          client->client_id = grant.key.client_id;
-        }
         const auto outcome =
-            auth::revoke_tokens(*options_.http, discovery.as, *client, grant.tokens, std::chrono::seconds(30));
+            auth::revoke_grant(*options_.http, *options_.store, grant, found.discovery, std::chrono::seconds(30));
         for (const auto& p : outcome.problems) log(up.name + ": revocation: " + p);
       } catch (const Error& e) {
         log(up.name + ": revocation: " + std::string(e.what()));

@@ -158,13 +158,12 @@ void Gateway::Impl::api_probe(const http::Request& req, http::Response& res) {
   po.http = options_.http;
   const auto result = auth::probe(po);
   Json out = Json::object();
-  std::string needs;
+  // `needs` is probe --json's word (auth::to_string), except where the form
+  // asks for something else: a static token for a refusal, a client id.
+  std::string needs(auth::to_string(result.needs));
   std::string message;
   switch (result.needs) {
-    case auth::ProbeResult::Needs::nothing:
-      needs = "nothing";
-      message = "The server answers without credentials.";
-      break;
+    case auth::ProbeResult::Needs::nothing: message = "The server answers without credentials."; break;
     case auth::ProbeResult::Needs::static_token:
     case auth::ProbeResult::Needs::forbidden:
       needs = "static_token";
@@ -178,7 +177,6 @@ void Gateway::Impl::api_probe(const http::Request& req, http::Response& res) {
         message = "The server uses OAuth, and its authorization server " + result.issuer.value_or("") +
                   " needs a client registered there: give its client id.";
       } else {
-        needs = "oauth";
         message = "The server uses OAuth (" + result.issuer.value_or("") + "); Add & Authorize signs you in.";
       }
       break;

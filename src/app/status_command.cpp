@@ -28,19 +28,10 @@ struct Row {
   std::string detail;  // the error, or what to do
 };
 
-std::string kind_name(core::oauth::ClientKind kind) {
-  switch (kind) {
-    case core::oauth::ClientKind::pre_registered: return "pre-registered";
-    case core::oauth::ClientKind::metadata_document: return "metadata document";
-    case core::oauth::ClientKind::dynamic: return "dynamic";
-  }
-  return "dynamic";
-}
-
 std::string client_type(store::TokenStore& store, const store::TokenKey& key) {
   const auto client = store.load_client(key.issuer);
   if (!client || client->client_id != key.client_id) return "dynamic (replaced)";
-  return kind_name(client->kind);
+  return std::string(core::oauth::to_string(client->kind));
 }
 
 // The stored client of each authorization server (an id is no secret), so a
@@ -49,7 +40,7 @@ void print_clients(const std::vector<core::oauth::ClientRegistration>& clients) 
   if (clients.empty()) return;
   std::cout << "\nClients:\n";
   for (const auto& c : clients)
-    std::cout << "  " << c.issuer << ": " << c.client_id << " (" << kind_name(c.kind) << ")\n";
+    std::cout << "  " << c.issuer << ": " << c.client_id << " (" << core::oauth::to_string(c.kind) << ")\n";
 }
 
 Row row_for(store::TokenStore& store, const std::string& server, const std::string& url,

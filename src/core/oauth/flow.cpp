@@ -44,11 +44,20 @@ std::string string_or_empty(const Json& doc, const char* key) {
 
 std::string_view to_string(ClientKind kind) noexcept {
   switch (kind) {
-    case ClientKind::pre_registered: return "pre-registered";
-    case ClientKind::metadata_document: return "client-id-metadata-document";
+    case ClientKind::pre_registered: return "pre_registered";
+    case ClientKind::metadata_document: return "metadata_document";
     case ClientKind::dynamic: return "dynamic";
   }
-  return "unknown";
+  return "dynamic";
+}
+
+std::optional<ClientKind> parse_client_kind(std::string_view text) noexcept {
+  for (const auto kind : {ClientKind::pre_registered, ClientKind::metadata_document, ClientKind::dynamic}) {
+    if (text == to_string(kind)) return kind;
+  }
+  if (text == "pre-registered") return ClientKind::pre_registered;
+  if (text == "client-id-metadata-document") return ClientKind::metadata_document;
+  return std::nullopt;
 }
 
 std::string authorization_url(const FlowRecord& flow, const FormFields& extra) {

@@ -109,17 +109,12 @@ class Object {
 
 std::string transport_of(const Object& entry) {
   const auto [value, path] = entry.get({"transport", "type"});
-  if (!value) return "auto";
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kSpellings{{
-      {"auto", "auto"},
-      {"http", "http"},
-      {"streamable-http", "http"},
-      {"streamableHttp", "http"},
-      {"sse", "sse"},
-  }};
+  if (!value) return std::string(mcp::to_string(mcp::TransportKind::automatic));
+  // mcp's one table of spellings, so the config file and --transport agree.
   if (value->is_string()) {
-    for (const auto& [spelling, kind] : kSpellings) {
-      if (value->get<std::string>() == spelling) return std::string(kind);
+    try {
+      return std::string(mcp::to_string(mcp::parse_transport_kind(value->get<std::string>())));
+    } catch (const Error&) {
     }
   }
   fail(entry.prefix() + path +

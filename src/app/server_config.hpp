@@ -33,7 +33,7 @@ struct OAuthConfig {
 struct ServerConfig {
   std::string name;                                          // empty for a URL given on the command line
   std::string url;                                           // ${VAR} expands
-  std::string transport = "auto";                            // "auto", "http" or "sse"
+  std::string transport = "auto";                            // mcp::to_string(TransportKind): auto, http, sse, ...
   std::vector<std::pair<std::string, std::string>> headers;  // values: ${VAR} expands
   std::string account;
   OAuthConfig oauth;

@@ -79,9 +79,21 @@ bool server_changed(const Error& e) {
          e.http_status() != 401 && e.http_status() != 403;
 }
 
+std::string_view to_string(TransportKind kind) noexcept {
+  switch (kind) {
+    case TransportKind::automatic: return "auto";
+    case TransportKind::streamable_http: return "http";
+    case TransportKind::sse: return "sse";
+    case TransportKind::sse_first: return "sse-first";
+  }
+  return "auto";
+}
+
 TransportKind parse_transport_kind(std::string_view text) {
   if (text == "auto" || text == "http-first") return TransportKind::automatic;
-  if (text == "http" || text == "streamable-http" || text == "http-only") return TransportKind::streamable_http;
+  if (text == "http" || text == "streamable-http" || text == "streamableHttp" || text == "http-only") {
+    return TransportKind::streamable_http;
+  }
   if (text == "sse" || text == "sse-only") return TransportKind::sse;
   if (text == "sse-first") return TransportKind::sse_first;
   throw Error(ErrorCode::usage, "unknown transport \"" + std::string(text) +

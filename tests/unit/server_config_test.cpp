@@ -152,9 +152,15 @@ TEST_F(ServerConfigTest, OAuthFalseDisablesAndTrueKeepsDefaults) {
 
 TEST_F(ServerConfigTest, TransportAndTypeSpellingsNormalize) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {R"("transport": "auto")", "auto"},           {R"("transport": "http")", "http"},
-      {R"("type": "streamable-http")", "http"},     {R"("type": "streamableHttp")", "http"},
-      {R"("transport": "streamableHttp")", "http"}, {R"("type": "sse")", "sse"},
+      {R"("transport": "auto")", "auto"},
+      {R"("transport": "http")", "http"},
+      {R"("type": "streamable-http")", "http"},
+      {R"("type": "streamableHttp")", "http"},
+      {R"("transport": "streamableHttp")", "http"},
+      {R"("type": "sse")", "sse"},
+      // mcp::parse_transport_kind's other names, as --transport takes them.
+      {R"("transport": "http-only")", "http"},
+      {R"("transport": "sse-first")", "sse-first"},
   };
   for (const auto& [field, kind] : cases) {
     const Config c = load(R"({"mcpServers": {"s": {"url": "https://s.example/mcp", )" + field + "}}}");

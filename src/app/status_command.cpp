@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "mcpauth/core/oauth/grant_state.hpp"
 #include "mcpauth/core/printable.hpp"
 #include "mcpauth/core/url.hpp"
 #include "server_config.hpp"
@@ -54,13 +55,19 @@ Row row_for(store::TokenStore& store, const std::string& server, const std::stri
           grant.tokens.scope.value_or(""),
           client_type(store, grant.key),
           ""};
-  const auto now = Clock::now();
   if (grant.error) {
     row.state = "error";
     row.detail = *grant.error;
-  } else if (grant.tokens.expires_at && *grant.tokens.expires_at <= now) {
-    row.state = grant.tokens.refresh_token ? "refresh-only" : "needs authorization";
-    if (!grant.tokens.refresh_token) row.detail = "the access token expired and there is no refresh token";
+    return row;
+  }
+  switch (core::oauth::grant_state(grant.tokens, Clock::now())) {
+    case core::oauth::GrantState::valid:
+    case core::oauth::GrantState::expiring: break;
+    case core::oauth::GrantState::expired_refreshable: row.state = "refresh-only"; break;
+    case core::oauth::GrantState::expired:
+      row.state = "needs authorization";
+      row.detail = "the access token expired and there is no refresh token";
+      break;
   }
   return row;
 }

@@ -9,6 +9,7 @@
 
 #include "mcpauth/auth/loopback_consent.hpp"
 #include "mcpauth/core/json.hpp"
+#include "mcpauth/core/text.hpp"
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
 #include "mcpauth/store/sqlite_token_store.hpp"
@@ -22,18 +23,6 @@ namespace mcpauth::app {
 namespace {
 
 using Json = nlohmann::json;
-
-bool is_token_char(unsigned char c) {
-  // RFC 9110 tchar
-  return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-}
-
-std::chrono::milliseconds to_ms(double seconds, const char* option) {
-  if (!(seconds > 0) || seconds > 86400) {
-    throw Error(ErrorCode::usage, std::string(option) + " must be between 0 and 86400 seconds");
-  }
-  return std::chrono::milliseconds(static_cast<long long>(std::llround(seconds * 1000)));
-}
 
 // The controlling terminal, for a paste when standard input is a protocol
 // channel (the proxy); -1 without one. Opened once and kept for the life of
@@ -89,29 +78,53 @@ EnvLookup process_environment() {
   };
 }
 
-std::string expand_env(const std::string& text, const EnvLookup& env) {
-  std::string out;
+std::optional<std::string> scan_env_references(std::string_view text,
+                                               const std::function<void(std::string_view)>& on_text,
+                                               const std::function<bool(const std::string&)>& on_name) {
   std::size_t pos = 0;
   while (pos < text.size()) {
     const auto start = text.find("${", pos);
-    if (start == std::string::npos) {
-      out.append(text, pos, std::string::npos);
+    if (start == std::string_view::npos) {
+      on_text(text.substr(pos));
       break;
     }
-    out.append(text, pos, start - pos);
+    on_text(text.substr(pos, start - pos));
     const auto end = text.find('}', start + 2);
-    if (end == std::string::npos) throw Error(ErrorCode::usage, "unterminated ${ in a --header value");
-    const std::string name = text.substr(start + 2, end - start - 2);
-    if (name.empty()) throw Error(ErrorCode::usage, "empty ${} in a --header value");
-    const auto value = env(name);
-    if (!value) {
-      throw Error(ErrorCode::usage,
-                  "environment variable " + name + " is not set (used as ${" + name + "} in --header)");
-    }
-    out += *value;
+    if (end == std::string_view::npos) return "unterminated ${";
+    const std::string name(text.substr(start + 2, end - start - 2));
+    if (name.empty()) return "empty ${}";
+    if (!on_name(name)) break;
     pos = end + 1;
   }
+  return std::nullopt;
+}
+
+std::string expand_env(const std::string& text, const EnvLookup& env) {
+  std::string out;
+  std::optional<std::string> unset;
+  const auto syntax = scan_env_references(
+      text, [&](std::string_view literal) { out.append(literal); },
+      [&](const std::string& name) {
+        const auto value = env(name);
+        if (!value)
+          unset = name;
+        else
+          out += *value;
+        return value.has_value();
+      });
+  if (syntax) throw Error(ErrorCode::usage, *syntax + " in a --header value");
+  if (unset) {
+    throw Error(ErrorCode::usage,
+                "environment variable " + *unset + " is not set (used as ${" + *unset + "} in --header)");
+  }
   return out;
+}
+
+std::chrono::milliseconds seconds_option(double seconds, const char* option) {
+  if (!(seconds > 0) || seconds > 86400) {
+    throw Error(ErrorCode::usage, std::string(option) + " must be between 0 and 86400 seconds");
+  }
+  return std::chrono::milliseconds(static_cast<long long>(std::llround(seconds * 1000)));
 }
 
 net::HttpHeaders parse_headers(const std::vector<std::string>& args, const EnvLookup& env) {
@@ -120,8 +133,7 @@ net::HttpHeaders parse_headers(const std::vector<std::string>& args, const EnvLo
     const std::string& arg = args[index];
     const auto colon = arg.find(':');
     const std::string name = arg.substr(0, colon);
-    if (colon == std::string::npos || name.empty() ||
-        !std::all_of(name.begin(), name.end(), [](unsigned char c) { return is_token_char(c); })) {
+    if (colon == std::string::npos || !core::is_token(name)) {
       // Never echo the argument: with the colon missing, the value may be in it.
       throw Error(ErrorCode::usage, "--header argument " + std::to_string(index + 1) +
                                         " is not of the form \"Name: value\" (a token name, a colon, the value)");
@@ -196,8 +208,8 @@ Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
   require_https_off_loopback(url, args.allow_http);
   // The command line wins over the config file.
   options.transport = mcp::parse_transport_kind(args.transport != "auto" ? args.transport : server.transport);
-  options.request_timeout = to_ms(args.timeout_seconds, "--timeout");
-  options.connect_timeout = to_ms(args.connect_timeout_seconds, "--connect-timeout");
+  options.request_timeout = seconds_option(args.timeout_seconds, "--timeout");
+  options.connect_timeout = seconds_option(args.connect_timeout_seconds, "--connect-timeout");
   options.http = std::make_shared<net::CurlHttpClient>();
   net::HttpHeaders headers;
   for (const auto& [name, value] : server.headers) headers.set(name, value);
@@ -266,7 +278,7 @@ Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
     a.resource = !args.resource.empty() ? std::optional(args.resource) : oauth.resource;
     a.send_resource = !args.no_resource && oauth.send_resource;
     if (args.device) a.grant = auth::Grant::device_code;
-    a.consent_timeout = to_ms(args.consent_timeout_seconds, "--consent-timeout");
+    a.consent_timeout = seconds_option(args.consent_timeout_seconds, "--consent-timeout");
     a.notify = [](const std::string& line) { std::cerr << line << std::endl; };
     c.authorizer = std::make_shared<auth::Authorizer>(std::move(a));
     parts.push_back(c.authorizer);

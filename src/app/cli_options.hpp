@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mcpauth/auth/authorizer.hpp"
@@ -62,9 +63,21 @@ struct Connection {
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 EnvLookup process_environment();
 
+// The one ${NAME} scanner (expand_env and the config file's checks): hands
+// the literal text between references to `on_text` and each NAME to
+// `on_name`, in order, stopping early when `on_name` returns false. Returns
+// what is wrong with the syntax ("unterminated ${", "empty ${}"), or nullopt.
+std::optional<std::string> scan_env_references(std::string_view text,
+                                               const std::function<void(std::string_view)>& on_text,
+                                               const std::function<bool(const std::string&)>& on_name);
+
 // Replaces ${NAME} with the variable's value. Throws Error(usage) for an
 // unset variable or an unterminated ${ (a silently empty token is worse).
 std::string expand_env(const std::string& text, const EnvLookup& env);
+
+// A duration option given in seconds (--timeout, ...), in milliseconds.
+// Throws Error(usage) naming `option` unless 0 < seconds <= 86400.
+std::chrono::milliseconds seconds_option(double seconds, const char* option);
 
 // Parses "Name: value" arguments. Throws Error(usage) naming the bad one.
 net::HttpHeaders parse_headers(const std::vector<std::string>& args, const EnvLookup& env);

@@ -4,7 +4,6 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
-#include "mcpauth/auth/discovery.hpp"
 #include "mcpauth/auth/revocation.hpp"
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
@@ -47,44 +46,6 @@ std::vector<Target> grants_of_server(const StoredGrants& stored, const LogoutArg
   return out;
 }
 
-// Revokes what can be revoked. The grant counts as revoked when its refresh
-// token is (that ends the grant at the authorization server), or, without
-// one, when the access token is; what else failed is reported.
-auth::RevocationOutcome revoke(net::HttpClient& http, store::TokenStore& store, const Target& t) {
-  auth::RevocationOutcome outcome;
-  if (t.grant.error) {
-    outcome.problems.push_back("the stored tokens cannot be decrypted, so they cannot be revoked");
-    return outcome;
-  }
-  if (!t.discovery) {
-    outcome.problems.push_back("nothing is known about the authorization server of these tokens");
-    return outcome;
-  }
-  auth::DiscoveryOptions options;
-  options.server_url = t.discovery->server_url;
-  auth::Discovery discovery;
-  try {
-    discovery = auth::from_record(*t.discovery, options);
-  } catch (const Error& e) {
-    outcome.problems.push_back(std::string("the stored authorization server metadata is unusable: ") + e.what());
-    return outcome;
-  }
-  auto client = store.load_client(t.grant.key.issuer);
-  if (!client || client->client_id != t.grant.key.client_id) {
-    client = core::oauth::ClientRegistration{};  // a replaced registration: revoke as the public client it was
-    client->issuer = t.grant.key.issuer;
-    client->client_id = t.grant.key.client_id;
-  }
-  // The revocation endpoint came from the server's metadata: the same address rules as every OAuth request.
-  auth::RestrictedHttpClient restricted(std::shared_ptr<net::HttpClient>(&http, [](net::HttpClient*) {}),
-                                        t.discovery->server_url);
-  return auth::revoke_tokens(restricted, discovery.as, *client, t.grant.tokens, std::chrono::milliseconds(30'000));
-}
-
-bool grant_revoked(const Target& t, const auth::RevocationOutcome& outcome) {
-  return t.grant.tokens.refresh_token ? outcome.refresh_token_revoked : outcome.access_token_revoked;
-}
-
 }  // namespace
 
 int run_logout(const LogoutArgs& args) {
@@ -111,9 +72,10 @@ int run_logout(const LogoutArgs& args) {
   }
   net::CurlHttpClient http;
   for (const auto& target : targets) {
-    const auto outcome = revoke(http, *store, target);
+    const auto outcome =
+        auth::revoke_grant(http, *store, target.grant, target.discovery, std::chrono::milliseconds(30'000));
     store->remove_tokens(target.grant.key);  // whatever the authorization server said
-    if (grant_revoked(target, outcome)) {
+    if (outcome.grant_revoked) {
       std::cout << "Logged out of " << describe(target) << ": revoked at " << target.grant.key.issuer
                 << " and deleted here.\n";
     } else {

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "mcpauth/core/json.hpp"
+#include "mcpauth/core/text.hpp"
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/error.hpp"
 
@@ -26,26 +27,9 @@ constexpr std::size_t kMaxDepth = 64;
   throw Error(ErrorCode::usage, message);
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-bool is_token_char(unsigned char c) {
-  // RFC 9110 tchar
-  return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-}
-
-// Names become path segments later, so "." and ".." are refused too.
-bool valid_name(const std::string& name) {
-  return !name.empty() && name.size() <= 64 && name != "." && name != ".." &&
-         std::all_of(name.begin(), name.end(),
-                     [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '_' || c == '-'; });
-}
-
 // A name for messages: as is when valid, else quoted, escaped and shortened.
 std::string shown(const std::string& name) {
-  if (valid_name(name)) return name;
+  if (valid_server_name(name)) return name;
   return Json(name.substr(0, 64)).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
@@ -107,8 +91,7 @@ class Object {
       const std::string& key = item.key();
       if (std::any_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) continue;
       std::string warning = "unknown key " + at + key + " in server " + server;
-      const auto* near =
-          std::find_if(known.begin(), known.end(), [&](const char* k) { return lower(k) == lower(key); });
+      const auto* near = std::find_if(known.begin(), known.end(), [&](const char* k) { return core::iequals(k, key); });
       if (near != known.end()) warning += std::string(" (did you mean ") + *near + "?)";
       warnings.push_back(std::move(warning));
     }
@@ -126,17 +109,12 @@ class Object {
 
 std::string transport_of(const Object& entry) {
   const auto [value, path] = entry.get({"transport", "type"});
-  if (!value) return "auto";
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kSpellings{{
-      {"auto", "auto"},
-      {"http", "http"},
-      {"streamable-http", "http"},
-      {"streamableHttp", "http"},
-      {"sse", "sse"},
-  }};
+  if (!value) return std::string(mcp::to_string(mcp::TransportKind::automatic));
+  // mcp's one table of spellings, so the config file and --transport agree.
   if (value->is_string()) {
-    for (const auto& [spelling, kind] : kSpellings) {
-      if (value->get<std::string>() == spelling) return std::string(kind);
+    try {
+      return std::string(mcp::to_string(mcp::parse_transport_kind(value->get<std::string>())));
+    } catch (const Error&) {
     }
   }
   fail(entry.prefix() + path +
@@ -153,7 +131,7 @@ std::vector<std::pair<std::string, std::string>> headers_of(const Object& entry)
     ++index;
     const std::string& name = item.key();
     // Never echo a bad name: "Authorization: Bearer ..." typed as a key holds the token.
-    if (name.empty() || !std::all_of(name.begin(), name.end(), [](unsigned char c) { return is_token_char(c); })) {
+    if (!core::is_token(name)) {
       fail(entry.prefix() + path + ": header name " + std::to_string(index) +
            " is not an HTTP token (letters, digits and !#$%&'*+-.^_`|~)");
     }
@@ -219,7 +197,7 @@ void load_entry(const std::string& name, const Json& value, const std::string& t
     }
     fail(config.path + ": " + path + " has neither \"url\" (a remote server) nor \"command\" (a local one)");
   }
-  if (!valid_name(name)) {
+  if (!valid_server_name(name)) {
     fail(config.path + ": the server name " + shown(name) + " must be 1-64 characters of A-Z a-z 0-9 . _ - (and not " +
          "\".\" or \"..\")");
   }
@@ -274,21 +252,21 @@ EnvLookup host_env(const EnvLookup& env) {
   return [&env](const std::string& name) { return env(name.rfind("env:", 0) == 0 ? name.substr(4) : name); };
 }
 
-// Why `text` cannot be expanded, or nullopt. Mirrors expand_env's scanning so
-// the message can name the config value instead of a --header.
+// Why `text` cannot be expanded, or nullopt: expand_env's scanner, so the
+// message can name the config value instead of a --header.
 std::optional<std::string> expansion_problem(const std::string& text, const EnvLookup& env) {
-  for (std::size_t pos = text.find("${"); pos != std::string::npos; pos = text.find("${", pos)) {
-    const auto end = text.find('}', pos + 2);
-    if (end == std::string::npos) return "unterminated ${";
-    const std::string name = text.substr(pos + 2, end - pos - 2);
-    if (name.empty()) return "empty ${}";
-    if (name.find(':') != std::string::npos && name.rfind("env:", 0) != 0) {
-      return "${" + name + "} is a host feature mcpauth does not have (use ${VAR} for an environment variable)";
-    }
-    if (!host_env(env)(name)) return "environment variable " + name + " is not set (used as ${" + name + "})";
-    pos = end + 1;
-  }
-  return std::nullopt;
+  std::optional<std::string> problem;
+  const auto syntax = scan_env_references(
+      text, [](std::string_view) {},
+      [&](const std::string& name) {
+        if (name.find(':') != std::string::npos && name.rfind("env:", 0) != 0) {
+          problem = "${" + name + "} is a host feature mcpauth does not have (use ${VAR} for an environment variable)";
+        } else if (!host_env(env)(name)) {
+          problem = "environment variable " + name + " is not set (used as ${" + name + "})";
+        }
+        return !problem;
+      });
+  return syntax ? syntax : problem;
 }
 
 std::string expand(const std::string& text, const std::string& what, const EnvLookup& env) {
@@ -335,6 +313,12 @@ std::string comparable(const core::Url& url) {
 
 }  // namespace
 
+bool valid_server_name(std::string_view name) {
+  return !name.empty() && name.size() <= 64 && name != "." && name != ".." &&
+         std::all_of(name.begin(), name.end(),
+                     [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '_' || c == '-'; });
+}
+
 Config load_config(const std::string& path) {
   Config config;
   config.path = path;
@@ -377,7 +361,7 @@ std::optional<Config> load_default_config(const EnvLookup& env) {
 }
 
 // The argument as a URL, if it is one. "host:port/path" typed without a
-// scheme is one too: no server name holds ':' or '/' (valid_name), and
+// scheme is one too: no server name holds ':' or '/' (valid_server_name), and
 // https is assumed.
 static std::optional<std::string> as_url(const std::string& argument) {
   if (argument.find("://") != std::string::npos) return argument;

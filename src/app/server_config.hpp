@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -32,7 +33,7 @@ struct OAuthConfig {
 struct ServerConfig {
   std::string name;                                          // empty for a URL given on the command line
   std::string url;                                           // ${VAR} expands
-  std::string transport = "auto";                            // "auto", "http" or "sse"
+  std::string transport = "auto";                            // mcp::to_string(TransportKind): auto, http, sse, ...
   std::vector<std::pair<std::string, std::string>> headers;  // values: ${VAR} expands
   std::string account;
   OAuthConfig oauth;
@@ -46,6 +47,10 @@ struct Config {
 };
 
 inline constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
+
+// A server name the config file and the dashboard accept: 1-64 characters of
+// A-Z a-z 0-9 . _ -, and not "." or ".." (names become path segments).
+bool valid_server_name(std::string_view name);
 
 // Reads and checks the file. Throws Error(usage) for a missing, oversized or
 // malformed file, naming the JSON path of a bad value (never the value).

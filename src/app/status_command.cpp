@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "mcpauth/core/oauth/grant_state.hpp"
 #include "mcpauth/core/printable.hpp"
 #include "mcpauth/core/url.hpp"
 #include "server_config.hpp"
@@ -28,19 +29,10 @@ struct Row {
   std::string detail;  // the error, or what to do
 };
 
-std::string kind_name(core::oauth::ClientKind kind) {
-  switch (kind) {
-    case core::oauth::ClientKind::pre_registered: return "pre-registered";
-    case core::oauth::ClientKind::metadata_document: return "metadata document";
-    case core::oauth::ClientKind::dynamic: return "dynamic";
-  }
-  return "dynamic";
-}
-
 std::string client_type(store::TokenStore& store, const store::TokenKey& key) {
   const auto client = store.load_client(key.issuer);
   if (!client || client->client_id != key.client_id) return "dynamic (replaced)";
-  return kind_name(client->kind);
+  return std::string(core::oauth::to_string(client->kind));
 }
 
 // The stored client of each authorization server (an id is no secret), so a
@@ -49,7 +41,7 @@ void print_clients(const std::vector<core::oauth::ClientRegistration>& clients) 
   if (clients.empty()) return;
   std::cout << "\nClients:\n";
   for (const auto& c : clients)
-    std::cout << "  " << c.issuer << ": " << c.client_id << " (" << kind_name(c.kind) << ")\n";
+    std::cout << "  " << c.issuer << ": " << c.client_id << " (" << core::oauth::to_string(c.kind) << ")\n";
 }
 
 Row row_for(store::TokenStore& store, const std::string& server, const std::string& url,
@@ -63,13 +55,19 @@ Row row_for(store::TokenStore& store, const std::string& server, const std::stri
           grant.tokens.scope.value_or(""),
           client_type(store, grant.key),
           ""};
-  const auto now = Clock::now();
   if (grant.error) {
     row.state = "error";
     row.detail = *grant.error;
-  } else if (grant.tokens.expires_at && *grant.tokens.expires_at <= now) {
-    row.state = grant.tokens.refresh_token ? "refresh-only" : "needs authorization";
-    if (!grant.tokens.refresh_token) row.detail = "the access token expired and there is no refresh token";
+    return row;
+  }
+  switch (core::oauth::grant_state(grant.tokens, Clock::now())) {
+    case core::oauth::GrantState::valid:
+    case core::oauth::GrantState::expiring: break;
+    case core::oauth::GrantState::expired_refreshable: row.state = "refresh-only"; break;
+    case core::oauth::GrantState::expired:
+      row.state = "needs authorization";
+      row.detail = "the access token expired and there is no refresh token";
+      break;
   }
   return row;
 }

@@ -9,7 +9,6 @@
 #include <array>
 #include <chrono>
 #include <nlohmann/json.hpp>
-#include <stdexcept>
 
 #include "../core/oauth/client_assertion.hpp"
 #include "mcpauth/core/oauth/encoding.hpp"
@@ -20,7 +19,7 @@ namespace {
 
 std::string coordinate(EVP_PKEY* key, const char* name) {
   BIGNUM* bn = nullptr;
-  if (EVP_PKEY_get_bn_param(key, name, &bn) != 1) throw std::runtime_error("cannot read the DPoP public key");
+  if (EVP_PKEY_get_bn_param(key, name, &bn) != 1) throw Error(ErrorCode::store, "cannot read the DPoP public key");
   std::string bytes(32, '\0');
   BN_bn2binpad(bn, reinterpret_cast<unsigned char*>(bytes.data()), 32);
   BN_free(bn);
@@ -42,7 +41,7 @@ struct DpopKey::Impl {
 
 DpopKey::DpopKey() : impl_(std::make_unique<Impl>()) {
   impl_->key = EVP_EC_gen("P-256");
-  if (!impl_->key) throw std::runtime_error("cannot generate a DPoP key");
+  if (!impl_->key) throw Error(ErrorCode::store, "cannot generate a DPoP key");
   init_jwk();
 }
 
@@ -60,7 +59,7 @@ std::string DpopKey::private_key_pem() const {
   BIO* bio = BIO_new(BIO_s_mem());
   if (!bio || PEM_write_bio_PrivateKey(bio, impl_->key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     BIO_free(bio);
-    throw std::runtime_error("cannot export the DPoP key");
+    throw Error(ErrorCode::store, "cannot export the DPoP key");
   }
   char* data = nullptr;
   const long size = BIO_get_mem_data(bio, &data);
@@ -82,7 +81,8 @@ std::string DpopKey::proof(std::string_view method, std::string_view url,
                            const std::optional<std::string>& access_token,
                            const std::optional<std::string>& nonce) const {
   std::array<unsigned char, 16> jti{};
-  if (RAND_bytes(jti.data(), static_cast<int>(jti.size())) != 1) throw std::runtime_error("RAND_bytes failed");
+  if (RAND_bytes(jti.data(), static_cast<int>(jti.size())) != 1)
+    throw Error(ErrorCode::store, "the system's random number generator failed while making a DPoP proof");
   const auto iat =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   const nlohmann::json header = {{"typ", "dpop+jwt"}, {"alg", "ES256"}, {"jwk", impl_->jwk}};

@@ -8,6 +8,7 @@
 #include "mcpauth/core/oauth/device.hpp"
 #include "mcpauth/core/oauth/metadata.hpp"
 #include "mcpauth/core/oauth/www_authenticate.hpp"
+#include "mcpauth/core/text.hpp"
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/error.hpp"
 #include "mcpauth/mcp/protocol.hpp"
@@ -22,7 +23,8 @@ constexpr std::chrono::milliseconds kMaxConnectTimeout{10'000};
 constexpr std::chrono::milliseconds kMaxDeleteTimeout{5'000};
 // Enough of a refusal's body to explain it (or to find a JSON-RPC error); the rest is not read.
 constexpr std::size_t kMaxBodyBytes = 16 * 1024;
-constexpr int kUnsupportedProtocolVersion = -32022;
+// Enough of a peer's text to quote in a message.
+constexpr std::size_t kExcerptBytes = 200;
 
 // The status, headers and the start of the body of one response. A 2xx ends
 // the transfer at once: an open SSE stream is closed before any event is read.
@@ -53,26 +55,11 @@ bool is_2xx(int status) {
 }
 
 std::string media_type(const net::HttpHeaders& headers) {
-  std::string type = headers.get("Content-Type").value_or("");
-  type = type.substr(0, type.find(';'));
-  type.erase(std::remove_if(type.begin(), type.end(), [](unsigned char c) { return std::isspace(c) != 0; }),
-             type.end());
-  std::transform(type.begin(), type.end(), type.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return type;
+  return core::media_type(headers.get("Content-Type").value_or(""));
 }
 
-// The start of a body, one line, control characters blanked, for a message.
-std::string excerpt(const std::string& text) {
-  constexpr std::size_t kMax = 200;
-  std::string out = text.substr(0, kMax);
-  for (auto& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-  }
-  const auto last = out.find_last_not_of(' ');
-  out.erase(last == std::string::npos ? 0 : last + 1);
-  if (text.size() > kMax) out += "...";
-  return out;
+std::string excerpt(std::string_view text) {
+  return core::excerpt(text, kExcerptBytes);
 }
 
 net::HttpRequest base_request(const ProbeOptions& options, std::string method) {
@@ -114,7 +101,7 @@ bool is_unsupported_version_error(const HeadReader& reader) {
   const auto error = body.find("error");
   if (error == body.end() || !error->is_object()) return false;
   const auto code = error->find("code");
-  return code != error->end() && code->is_number_integer() && code->get<int>() == kUnsupportedProtocolVersion;
+  return code != error->end() && code->is_number_integer() && code->get<int>() == mcp::kUnsupportedProtocolVersionError;
 }
 
 // Best effort: ends the session the initialize POST may have opened, so the probe leaves nothing behind.

@@ -1,6 +1,7 @@
 #include "mcpauth/auth/revocation.hpp"
 
 #include "form_post.hpp"
+#include "mcpauth/auth/discovery.hpp"
 #include "mcpauth/core/oauth/revocation.hpp"
 #include "random.hpp"
 
@@ -47,6 +48,41 @@ RevocationOutcome revoke_tokens(net::HttpClient& http, const core::oauth::Author
     outcome.access_token_revoked =
         revoke(http, endpoint, tokens.access_token, "access_token", client, timeout, outcome.problems);
   }
+  return outcome;
+}
+
+RevocationOutcome revoke_grant(net::HttpClient& http, store::TokenStore& store, const store::GrantRecord& grant,
+                               const std::optional<store::DiscoveryRecord>& discovery,
+                               std::chrono::milliseconds timeout) {
+  RevocationOutcome outcome;
+  if (grant.error) {
+    outcome.problems.push_back("the stored tokens cannot be decrypted, so they cannot be revoked");
+    return outcome;
+  }
+  if (!discovery) {
+    outcome.problems.push_back("nothing is known about the authorization server of these tokens");
+    return outcome;
+  }
+  DiscoveryOptions options;
+  options.server_url = discovery->server_url;
+  Discovery found;
+  try {
+    found = from_record(*discovery, options);
+  } catch (const Error& e) {
+    outcome.problems.push_back(std::string("the stored authorization server metadata is unusable: ") + e.what());
+    return outcome;
+  }
+  auto client = store.load_client(grant.key.issuer);
+  if (!client || client->client_id != grant.key.client_id) {
+    client = core::oauth::ClientRegistration{};  // a replaced registration: revoke as the public client it was
+    client->issuer = grant.key.issuer;
+    client->client_id = grant.key.client_id;
+  }
+  // The revocation endpoint came from the server's metadata: the same address rules as every OAuth request.
+  RestrictedHttpClient restricted(std::shared_ptr<net::HttpClient>(&http, [](net::HttpClient*) {}),
+                                  discovery->server_url);
+  outcome = revoke_tokens(restricted, found.as, *client, grant.tokens, timeout);
+  outcome.grant_revoked = grant.tokens.refresh_token ? outcome.refresh_token_revoked : outcome.access_token_revoked;
   return outcome;
 }
 

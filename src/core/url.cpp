@@ -8,6 +8,7 @@
 #include <iterator>
 #include <memory>
 
+#include "mcpauth/core/text.hpp"
 #include "mcpauth/error.hpp"
 
 namespace mcpauth::core {
@@ -23,11 +24,6 @@ struct CurlString {
   ~CurlString() { curl_free(p); }
   std::string str() const { return p ? std::string(p) : std::string(); }
 };
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 std::string trim(std::string_view s) {
   const auto first = s.find_first_not_of(" \t\r\n");

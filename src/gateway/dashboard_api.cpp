@@ -5,25 +5,15 @@
 
 #include "config_edit.hpp"
 #include "gateway_impl.hpp"
-#include "mcpauth/auth/discovery.hpp"
 #include "mcpauth/auth/probe.hpp"
 #include "mcpauth/auth/revocation.hpp"
 #include "mcpauth/core/json.hpp"
+#include "mcpauth/core/text.hpp"
 #include "mcpauth/core/url.hpp"
 #include "plain_http.hpp"
 
 namespace mcpauth::gateway {
 namespace {
-
-bool valid_server_name(const std::string& name) {
-  return !name.empty() && name.size() <= 64 && name != "." && name != ".." &&
-         std::all_of(name.begin(), name.end(),
-                     [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '_' || c == '-'; });
-}
-
-bool is_token_char(unsigned char c) {
-  return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-}
 
 // An API request body: a small JSON object, parsed with a depth bound.
 Json parse_api_body(const http::Request& req) {
@@ -54,19 +44,11 @@ void Gateway::Impl::forget_grants(Upstream& up, bool revoke, bool all_accounts) 
   const auto found = stored.for_server(up.url);
   for (const auto& grant : found.grants) {
     if (!all_accounts && grant.key.account != up.account) continue;
+    // Without a decryptable grant or a discovery record there is nothing to send: deleted quietly.
     if (revoke && !grant.error && found.discovery) {
       try {
-        auth::DiscoveryOptions d;
-        d.server_url = found.discovery->server_url;
-        const auto discovery = auth::from_record(*found.discovery, d);
-        auto client = options_.store->load_client(grant.key.issuer);
-        if (!client || client->client_id != grant.key.client_id) {
-          client = core::oauth::ClientRegistration{};
-          client->issuer = grant.key.issuer;
-          client->client_id = grant.key.client_id;
-        }
         const auto outcome =
-            auth::revoke_tokens(*options_.http, discovery.as, *client, grant.tokens, std::chrono::seconds(30));
+            auth::revoke_grant(*options_.http, *options_.store, grant, found.discovery, std::chrono::seconds(30));
         for (const auto& p : outcome.problems) log(up.name + ": revocation: " + p);
       } catch (const Error& e) {
         log(up.name + ": revocation: " + std::string(e.what()));
@@ -176,13 +158,12 @@ void Gateway::Impl::api_probe(const http::Request& req, http::Response& res) {
   po.http = options_.http;
   const auto result = auth::probe(po);
   Json out = Json::object();
-  std::string needs;
+  // `needs` is probe --json's word (auth::to_string), except where the form
+  // asks for something else: a static token for a refusal, a client id.
+  std::string needs(auth::to_string(result.needs));
   std::string message;
   switch (result.needs) {
-    case auth::ProbeResult::Needs::nothing:
-      needs = "nothing";
-      message = "The server answers without credentials.";
-      break;
+    case auth::ProbeResult::Needs::nothing: message = "The server answers without credentials."; break;
     case auth::ProbeResult::Needs::static_token:
     case auth::ProbeResult::Needs::forbidden:
       needs = "static_token";
@@ -196,7 +177,6 @@ void Gateway::Impl::api_probe(const http::Request& req, http::Response& res) {
         message = "The server uses OAuth, and its authorization server " + result.issuer.value_or("") +
                   " needs a client registered there: give its client id.";
       } else {
-        needs = "oauth";
         message = "The server uses OAuth (" + result.issuer.value_or("") + "); Add & Authorize signs you in.";
       }
       break;
@@ -219,7 +199,7 @@ void Gateway::Impl::api_add(const http::Request& req, http::Response& res) {
   const Json body = parse_api_body(req);
   NewServer server;
   server.name = string_member(body, "name", 64).value_or("");
-  if (!valid_server_name(server.name)) {
+  if (!app::valid_server_name(server.name)) {
     throw Error(ErrorCode::usage, "the name must be 1-64 characters of A-Z a-z 0-9 . _ -");
   }
   const auto url = string_member(body, "url", 2048);
@@ -230,8 +210,7 @@ void Gateway::Impl::api_add(const http::Request& req, http::Response& res) {
   if (const auto it = body.find("headers"); it != body.end() && !it->is_null()) {
     if (!it->is_object() || it->size() > 32) throw Error(ErrorCode::usage, "headers must be an object of strings");
     for (const auto& [name, value] : it->items()) {
-      if (name.empty() || name.size() > 256 ||
-          !std::all_of(name.begin(), name.end(), [](unsigned char c) { return is_token_char(c); })) {
+      if (name.size() > 256 || !core::is_token(name)) {
         throw Error(ErrorCode::usage, "a header name is not an HTTP token");
       }
       // Never echo a value: it is usually a token.

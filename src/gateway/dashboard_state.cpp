@@ -1,6 +1,7 @@
 // The dashboard's view of Gateway::Impl: GET /api/state (one row per
 // server) and the /api/events stream that sends it again on every change.
 #include "gateway_impl.hpp"
+#include "mcpauth/core/oauth/grant_state.hpp"
 
 namespace mcpauth::gateway {
 namespace {
@@ -78,8 +79,7 @@ Json Gateway::Impl::row_json(const Upstream& up, const app::StoredGrants* stored
       row["client_type"] = client_type(*options_.store, grant->key);
     } catch (const Error&) {
     }
-    const bool expired = grant->tokens.expires_at && *grant->tokens.expires_at <= core::oauth::Clock::now();
-    usable = !grant->error && (!expired || grant->tokens.refresh_token);
+    usable = !grant->error && core::oauth::usable(core::oauth::grant_state(grant->tokens, core::oauth::Clock::now()));
   }
   const bool auth_problem = up.last_error_code && (*up.last_error_code == ErrorCode::authorization_required ||
                                                    *up.last_error_code == ErrorCode::consent_timeout);

@@ -9,6 +9,7 @@
 #include "assets.hpp"
 #include "auth/random.hpp"
 #include "gateway_impl.hpp"
+#include "mcpauth/core/url.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
 
 namespace mcpauth::gateway {
@@ -22,7 +23,7 @@ Gateway::Impl::Impl(GatewayOptions options) : options_(std::move(options)) {
   if (options_.api_key && options_.api_key->size() < 16) {
     throw Error(ErrorCode::usage, "the API key must be at least 16 characters");
   }
-  if (!is_loopback_address(options_.listen_host) && !options_.api_key) {
+  if (!core::is_loopback_host(options_.listen_host) && !options_.api_key) {
     throw Error(ErrorCode::usage, "listening on " + options_.listen_host +
                                       " (not loopback) needs an API key: put one in an environment variable and "
                                       "pass its name with --api-key-env");
@@ -85,7 +86,7 @@ int Gateway::Impl::start() {
   }
   port_ = port;
   policy_ = std::make_unique<HostPolicy>(options_.listen_host, port);
-  loopback_listener_ = is_loopback_address(options_.listen_host);
+  loopback_listener_ = core::is_loopback_host(options_.listen_host);
   const std::string host = is_wildcard_address(options_.listen_host) ? "127.0.0.1" : options_.listen_host;
   base_url_ = "http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
   server_->serve();  // the screen needs policy_

@@ -13,16 +13,7 @@
 #include "server_config.hpp"
 
 namespace mcpauth::gateway {
-namespace {
-
-std::chrono::milliseconds to_ms(double seconds, const char* option) {
-  if (!(seconds > 0) || seconds > 86400) {
-    throw Error(ErrorCode::usage, std::string(option) + " must be between 0 and 86400 seconds");
-  }
-  return std::chrono::milliseconds(static_cast<long long>(std::llround(seconds * 1000)));
-}
-
-}  // namespace
+using app::seconds_option;
 
 int run_gateway(const GatewayArgs& args) {
   const app::EnvLookup env = app::process_environment();
@@ -45,8 +36,8 @@ int run_gateway(const GatewayArgs& args) {
     throw Error(ErrorCode::usage, "no config file: pass --config FILE (or set $MCPAUTH_CONFIG or $HOME)");
   }
   options.env = env;
-  options.consent_timeout = to_ms(args.consent_timeout_seconds, "--consent-timeout");
-  options.request_timeout = to_ms(args.timeout_seconds, "--timeout");
+  options.consent_timeout = seconds_option(args.consent_timeout_seconds, "--consent-timeout");
+  options.request_timeout = seconds_option(args.timeout_seconds, "--timeout");
   options.allow_http = args.allow_http;
   if (args.max_sessions_per_client == 0) throw Error(ErrorCode::usage, "--max-sessions-per-client must be at least 1");
   options.max_sessions_per_peer = args.max_sessions_per_client;
@@ -54,7 +45,7 @@ int run_gateway(const GatewayArgs& args) {
     throw Error(ErrorCode::usage, "--max-connections-per-client must be at least 1");
   }
   options.max_connections_per_peer = args.max_connections_per_client;
-  options.head_timeout = to_ms(args.head_timeout_seconds, "--head-timeout");
+  options.head_timeout = seconds_option(args.head_timeout_seconds, "--head-timeout");
   options.log = [](const std::string& line) { std::cerr << "mcpauth gateway: " << core::printable(line) << std::endl; };
 
   // Signals are taken by sigwait below, never by a handler on a random thread:

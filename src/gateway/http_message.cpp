@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "mcpauth/core/text.hpp"
+
 namespace mcpauth::gateway::http {
 namespace {
 
@@ -16,9 +18,7 @@ const std::string* find_field(const Fields& fields, std::string_view name, bool 
 }  // namespace
 
 bool same_field_name(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
+  return core::iequals(a, b);
 }
 
 bool Request::has_header(std::string_view name) const {

@@ -4,17 +4,13 @@
 #include <algorithm>
 #include <cctype>
 
+#include "mcpauth/core/text.hpp"
 #include "mcpauth/error.hpp"
 
 namespace mcpauth::gateway {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
+using core::lower;
 
 std::optional<int> parse_port(std::string_view text) {
   if (text.empty() || text.size() > 5) return std::nullopt;
@@ -66,16 +62,6 @@ ListenAddress parse_listen_address(const std::string& text) {
     throw Error(ErrorCode::usage, "--listen: " + host + " is not an IP address (or localhost)");
   }
   return {host == "localhost" ? "127.0.0.1" : host, port.value_or(8930)};
-}
-
-bool is_loopback_address(std::string_view host) {
-  if (lower(host) == "localhost") return true;
-  const std::string h(host);
-  in_addr v4{};
-  if (inet_pton(AF_INET, h.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
-  in6_addr v6{};
-  if (inet_pton(AF_INET6, h.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
-  return false;
 }
 
 bool is_wildcard_address(std::string_view host) {

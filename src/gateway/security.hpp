@@ -17,8 +17,8 @@ struct ListenAddress {
 // "ADDR:PORT", "[V6]:PORT" or "ADDR" (port 8930). Throws Error(usage).
 ListenAddress parse_listen_address(const std::string& text);
 
-// 127.0.0.0/8, ::1, localhost.
-bool is_loopback_address(std::string_view host);
+// Whether a listen address is loopback is core::is_loopback_host (core/url.hpp):
+// the canonical spellings only, so a listener counts as local only when it is.
 // 0.0.0.0 or :: (every interface).
 bool is_wildcard_address(std::string_view host);
 

@@ -9,22 +9,13 @@ namespace {
 
 // Enough of an error body to explain a failure; the rest is not kept.
 constexpr std::size_t kMaxErrorBody = 16 * 1024;
+// Enough of a body or header value to quote in a message.
+constexpr std::size_t kExcerptBytes = 300;
 
 }  // namespace
 
-std::string media_type(std::string_view content_type) {
-  std::string type(content_type.substr(0, content_type.find(';')));
-  type.erase(std::remove_if(type.begin(), type.end(), [](unsigned char c) { return std::isspace(c); }), type.end());
-  std::transform(type.begin(), type.end(), type.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return type;
-}
-
-std::string excerpt(const std::string& text) {
-  std::string out = text.substr(0, 300);
-  std::replace_if(
-      out.begin(), out.end(), [](unsigned char c) { return c < 0x20; }, ' ');
-  return out;
+std::string excerpt(std::string_view text) {
+  return core::excerpt(text, kExcerptBytes);
 }
 
 bool is_web_page(const net::HttpHeaders& headers, const std::string& body) {
@@ -32,9 +23,7 @@ bool is_web_page(const net::HttpHeaders& headers, const std::string& body) {
   if (type == "text/html" || type == "application/xhtml+xml") return true;
   const auto start = body.find_first_not_of(" \t\r\n");
   if (start == std::string::npos) return false;
-  std::string head = body.substr(start, 14);
-  std::transform(head.begin(), head.end(), head.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string head = core::lower(std::string_view(body).substr(start, 14));
   return head.rfind("<!doctype html", 0) == 0 || head.rfind("<html", 0) == 0;
 }
 

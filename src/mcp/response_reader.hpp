@@ -9,6 +9,7 @@
 
 #include "mcpauth/core/jsonrpc.hpp"
 #include "mcpauth/core/sse_parser.hpp"
+#include "mcpauth/core/text.hpp"
 #include "mcpauth/error.hpp"
 #include "mcpauth/net/http.hpp"
 
@@ -68,10 +69,10 @@ class ResponseReader final : public net::HttpStreamHandler {
 };
 
 // The media type of a Content-Type value, lower case, without parameters.
-std::string media_type(std::string_view content_type);
+using core::media_type;
 
-// The start of a body or header value, control characters blanked, for a message.
-std::string excerpt(const std::string& text);
+// The start of a body or header value for a message (core::excerpt, 300 bytes).
+std::string excerpt(std::string_view text);
 
 // Whether a response is a web page (text/html, or a body that starts like
 // one): a web site at that URL rather than an MCP endpoint.

@@ -18,8 +18,6 @@ using core::jsonrpc::Notification;
 using core::jsonrpc::Request;
 using core::jsonrpc::Response;
 
-// UnsupportedProtocolVersionError (2026-07-28).
-constexpr int kUnsupportedProtocolVersion = -32022;
 constexpr const char* kMetaPrefix = "io.modelcontextprotocol/";
 
 std::string join(const std::vector<std::string>& items) {
@@ -81,9 +79,21 @@ bool server_changed(const Error& e) {
          e.http_status() != 401 && e.http_status() != 403;
 }
 
+std::string_view to_string(TransportKind kind) noexcept {
+  switch (kind) {
+    case TransportKind::automatic: return "auto";
+    case TransportKind::streamable_http: return "http";
+    case TransportKind::sse: return "sse";
+    case TransportKind::sse_first: return "sse-first";
+  }
+  return "auto";
+}
+
 TransportKind parse_transport_kind(std::string_view text) {
   if (text == "auto" || text == "http-first") return TransportKind::automatic;
-  if (text == "http" || text == "streamable-http" || text == "http-only") return TransportKind::streamable_http;
+  if (text == "http" || text == "streamable-http" || text == "streamableHttp" || text == "http-only") {
+    return TransportKind::streamable_http;
+  }
   if (text == "sse" || text == "sse-only") return TransportKind::sse;
   if (text == "sse-first") return TransportKind::sse_first;
   throw Error(ErrorCode::usage, "unknown transport \"" + std::string(text) +
@@ -258,7 +268,7 @@ bool Session::try_discover() {
       transport()->on_initialized(modern_version_);
       return true;
     } catch (const RpcError& e) {
-      if (e.rpc_code() != kUnsupportedProtocolVersion) break;  // a legacy server's answer
+      if (e.rpc_code() != kUnsupportedProtocolVersionError) break;  // a legacy server's answer
       const auto offered =
           e.data().is_object() ? string_list(e.data().value("supported", Json::array())) : std::vector<std::string>{};
       const auto chosen = choose_version(offered);

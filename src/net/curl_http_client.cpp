@@ -33,7 +33,8 @@ constexpr std::size_t kMaxResponseHeaderBytes = 256 * 1024;
 void global_init_once() {
   static std::once_flag once;
   std::call_once(once, [] {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("curl_global_init failed");
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+      throw Error(ErrorCode::connection, "libcurl could not be initialised (curl_global_init failed)");
   });
 }
 

@@ -4,12 +4,6 @@
 
 namespace mcpauth::net {
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 void HttpHeaders::set(std::string name, std::string value) {
   remove(name);
   add(std::move(name), std::move(value));

@@ -5,7 +5,6 @@
 
 #include <cctype>
 #include <memory>
-#include <stdexcept>
 
 #include "mcpauth/core/oauth/encoding.hpp"
 #include "mcpauth/error.hpp"
@@ -21,7 +20,7 @@ using CipherContext = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_f
 
 CipherContext new_context() {
   CipherContext ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
-  if (!ctx) throw std::runtime_error("OpenSSL could not allocate a cipher context");
+  if (!ctx) throw Error(ErrorCode::store, "OpenSSL could not allocate a cipher context");
   return ctx;
 }
 
@@ -69,7 +68,7 @@ std::optional<Key> decode_base64(std::string_view text) {
 Key random_key() {
   Key key{};
   if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1) {
-    throw std::runtime_error("the system's random number generator failed");
+    throw Error(ErrorCode::store, "the system's random number generator failed");
   }
   return key;
 }
@@ -93,7 +92,7 @@ std::string seal(const Key& key, std::string_view plaintext, std::string_view as
   auto* data = reinterpret_cast<unsigned char*>(out.data());
   data[0] = kVersion;
   unsigned char* nonce = data + 1;
-  if (RAND_bytes(nonce, kNonceBytes) != 1) throw std::runtime_error("the system's random number generator failed");
+  if (RAND_bytes(nonce, kNonceBytes) != 1) throw Error(ErrorCode::store, "the system's random number generator failed");
   auto ctx = new_context();
   int len = 0;
   if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), nonce) != 1 ||
@@ -103,7 +102,7 @@ std::string seal(const Key& key, std::string_view plaintext, std::string_view as
           1 ||
       EVP_EncryptFinal_ex(ctx.get(), nonce + kNonceBytes + len, &len) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, data + out.size() - kTagBytes) != 1) {
-    throw std::runtime_error("OpenSSL AES-256-GCM encryption failed");
+    throw Error(ErrorCode::store, "OpenSSL AES-256-GCM encryption failed");
   }
   return out;
 }

@@ -48,21 +48,6 @@ std::string client_context(const std::string& issuer) {
   return "clients\n" + issuer;
 }
 
-ClientKind kind_from(const std::string& text) {
-  if (text == "pre_registered") return ClientKind::pre_registered;
-  if (text == "metadata_document") return ClientKind::metadata_document;
-  return ClientKind::dynamic;
-}
-
-std::string kind_name(ClientKind kind) {
-  switch (kind) {
-    case ClientKind::pre_registered: return "pre_registered";
-    case ClientKind::metadata_document: return "metadata_document";
-    case ClientKind::dynamic: return "dynamic";
-  }
-  return "dynamic";
-}
-
 std::string this_host() {
   char name[256] = {};
   if (::gethostname(name, sizeof name - 1) != 0) return "?";
@@ -349,7 +334,7 @@ class SqliteTokenStore final : public TokenStore {
     ClientRegistration client;
     client.issuer = issuer;
     client.client_id = s.text(0);
-    client.kind = kind_from(s.text(1));
+    client.kind = core::oauth::parse_client_kind(s.text(1)).value_or(ClientKind::dynamic);
     client.token_endpoint_auth_method = s.text(2);
     const Json uris = core::parse_json_or_discarded(s.text(3), core::JsonLimits{});
     if (uris.is_array()) {
@@ -368,7 +353,7 @@ class SqliteTokenStore final : public TokenStore {
     Statement s(db,
                 "INSERT OR REPLACE INTO clients (issuer, client_id, kind, auth_method, redirect_uris, secrets) "
                 "VALUES (?, ?, ?, ?, ?, ?)");
-    s.bind(1, client.issuer).bind(2, client.client_id).bind(3, kind_name(client.kind));
+    s.bind(1, client.issuer).bind(2, client.client_id).bind(3, std::string(core::oauth::to_string(client.kind)));
     s.bind(4, client.token_endpoint_auth_method).bind(5, Json(client.redirect_uris).dump());
     if (client.client_secret || client.private_key_pem) {
       Json secrets = Json::object();

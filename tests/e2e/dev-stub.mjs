@@ -144,7 +144,7 @@ const server = http.createServer(async (request, response) => {
         if (request.method === 'POST' && url.pathname === '/api/probe') {
             const { url: target } = await readJson(request);
             const needs = /static/.test(target) ? 'static_token' : /client/.test(target) ? 'oauth_client_id'
-                : /open/.test(target) ? 'nothing' : 'oauth';
+                : /open/.test(target) ? 'none' : 'oauth';
             return send(response, 200, {
                 needs, message: `stub: ${needs}`, transport: 'streamable-http',
                 ...(needs.startsWith('oauth') ? { issuer: 'http://127.0.0.1/fake-as', scopes: 'mcp:tools' } : {})

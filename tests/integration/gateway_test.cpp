@@ -336,6 +336,17 @@ TEST(Gateway, LegacySseEndpointServesAPlainClient) {
   wait_for_row(gw, "plain", [](const Json& r) { return r["state"] == "ready" && r["auth"] == "none"; });
 }
 
+// The dashboard's probe says what `mcpauth probe --json` says (one word per
+// answer, auth::to_string): "none" for a server that needs nothing.
+TEST(Gateway, ProbeOfAnOpenServerSaysNoneAsProbeJsonDoes) {
+  PeerProcess peer("streamable-server.mjs");
+  GatewayProcess gw(write_config("probe-open", Json::object()));
+  const auto probed = api_post(gw, "/api/probe", {{"url", peer.url()}});
+  ASSERT_EQ(probed.status, 200) << probed.body;
+  EXPECT_EQ(Json::parse(probed.body)["needs"], "none") << probed.body;
+  EXPECT_EQ(Json::parse(probed.body)["transport"], "streamable-http") << probed.body;
+}
+
 TEST(Gateway, StreamableSessionsGetServerNotificationsAndEndWithDelete) {
   PeerProcess peer("streamable-server.mjs");
   GatewayProcess gw(write_config("notify", {{"plain", {{"url", peer.url()}}}}));

@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,59 @@ Error error_of(F&& f) {
   }
   ADD_FAILURE() << "did not throw";
   return Error(ErrorCode::protocol, "");
+}
+
+// ---- scan_env_references ---------------------------------------------------
+
+// What the scanner handed over, in order: "T:" literal text, "N:" a name.
+std::vector<std::string> scanned(std::string_view text, std::optional<std::string>* problem = nullptr,
+                                 const std::string& stop_at = "") {
+  std::vector<std::string> pieces;
+  const auto result = mcpauth::app::scan_env_references(
+      text, [&](std::string_view literal) { pieces.push_back("T:" + std::string(literal)); },
+      [&](const std::string& name) {
+        pieces.push_back("N:" + name);
+        return name != stop_at;
+      });
+  if (problem) *problem = result;
+  return pieces;
+}
+
+TEST(ScanEnvReferences, HandsOverTextAndNamesInOrder) {
+  std::optional<std::string> problem;
+  EXPECT_EQ(scanned("a${X}b${Y}", &problem), (std::vector<std::string>{"T:a", "N:X", "T:b", "N:Y"}));
+  EXPECT_FALSE(problem);
+  EXPECT_EQ(scanned("plain $x {y}"), (std::vector<std::string>{"T:plain $x {y}"}));
+  EXPECT_EQ(scanned(""), std::vector<std::string>{});
+  EXPECT_EQ(scanned("${env:A}"), (std::vector<std::string>{"T:", "N:env:A"}));
+}
+
+TEST(ScanEnvReferences, NamesTheSyntaxProblem) {
+  std::optional<std::string> problem;
+  EXPECT_EQ(scanned("a${X", &problem), (std::vector<std::string>{"T:a"}));
+  EXPECT_EQ(problem, "unterminated ${");
+  EXPECT_EQ(scanned("${X}${}", &problem), (std::vector<std::string>{"T:", "N:X", "T:"}));
+  EXPECT_EQ(problem, "empty ${}");
+}
+
+TEST(ScanEnvReferences, StopsWhenTheNameCallbackSaysSo) {
+  std::optional<std::string> problem;
+  // Stopped at X: the unterminated ${ after it is never reached.
+  EXPECT_EQ(scanned("${X}b${", &problem, "X"), (std::vector<std::string>{"T:", "N:X"}));
+  EXPECT_FALSE(problem);
+}
+
+// ---- seconds_option ----------------------------------------------------------
+
+TEST(SecondsOption, MillisecondsWithinOneDay) {
+  EXPECT_EQ(mcpauth::app::seconds_option(1.5, "--timeout"), std::chrono::milliseconds(1500));
+  EXPECT_EQ(mcpauth::app::seconds_option(0.0004, "--timeout"), std::chrono::milliseconds(0));
+  EXPECT_EQ(mcpauth::app::seconds_option(86400, "--timeout"), std::chrono::milliseconds(86'400'000));
+  for (const double bad : {0.0, -1.0, 86400.5, std::numeric_limits<double>::quiet_NaN()}) {
+    const Error e = error_of([&] { mcpauth::app::seconds_option(bad, "--head-timeout"); });
+    EXPECT_EQ(e.code(), ErrorCode::usage);
+    EXPECT_NE(std::string(e.what()).find("--head-timeout"), std::string::npos) << e.what();
+  }
 }
 
 // ---- expand_env ------------------------------------------------------------

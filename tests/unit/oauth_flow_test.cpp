@@ -951,10 +951,22 @@ TEST(OAuthScope, Covers) {
   EXPECT_FALSE(scope_covers("files:read", "files:write"));
 }
 
+// One spelling, the token store's (kept so an older mcpauth reads the same rows).
 TEST(OAuthClientKind, Names) {
-  EXPECT_EQ(to_string(ClientKind::pre_registered), "pre-registered");
-  EXPECT_EQ(to_string(ClientKind::metadata_document), "client-id-metadata-document");
+  EXPECT_EQ(to_string(ClientKind::pre_registered), "pre_registered");
+  EXPECT_EQ(to_string(ClientKind::metadata_document), "metadata_document");
   EXPECT_EQ(to_string(ClientKind::dynamic), "dynamic");
+}
+
+TEST(OAuthClientKind, ParsesItsOwnNamesAndTheEarlierJsonOnes) {
+  for (const auto kind : {ClientKind::pre_registered, ClientKind::metadata_document, ClientKind::dynamic}) {
+    EXPECT_EQ(parse_client_kind(to_string(kind)), kind) << to_string(kind);
+  }
+  EXPECT_EQ(parse_client_kind("pre-registered"), ClientKind::pre_registered);
+  EXPECT_EQ(parse_client_kind("client-id-metadata-document"), ClientKind::metadata_document);
+  EXPECT_EQ(parse_client_kind("metadata document"), std::nullopt);
+  EXPECT_EQ(parse_client_kind("Dynamic"), std::nullopt);
+  EXPECT_EQ(parse_client_kind(""), std::nullopt);
 }
 
 }  // namespace

@@ -88,10 +88,17 @@ TEST(OAuthPkce, LongerInputStaysWithin128Characters) {
   for (char c : pkce.verifier) EXPECT_TRUE(is_unreserved(c));
 }
 
+// The library's one error type, with the code for a caller's mistake.
 TEST(OAuthPkce, FewerThan32BytesThrows) {
   std::array<std::uint8_t, 31> short_bytes{};
-  EXPECT_THROW(make_pkce(short_bytes), std::invalid_argument);
-  EXPECT_THROW(make_pkce(std::span<const std::uint8_t>()), std::invalid_argument);
+  for (const auto bytes : {std::span<const std::uint8_t>(short_bytes), std::span<const std::uint8_t>()}) {
+    try {
+      make_pkce(bytes);
+      ADD_FAILURE() << "no error for " << bytes.size() << " bytes";
+    } catch (const mcpauth::Error& e) {
+      EXPECT_EQ(e.code(), mcpauth::ErrorCode::usage);
+    }
+  }
 }
 
 // ---- base64 / sha256 -------------------------------------------------------

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "mcpauth/error.hpp"
+#include "mcpauth/mcp/session.hpp"
 
 namespace {
 
@@ -133,6 +134,26 @@ TEST(ParseTool, MissingOrEmptyNameThrowsProtocol) {
   EXPECT_EQ(error_code_of([] { parse_tool(Json{{"name", ""}}); }), ErrorCode::protocol);
   EXPECT_EQ(error_code_of([] { parse_tool(Json{{"name", 5}}); }), ErrorCode::protocol);
   EXPECT_EQ(error_code_of([] { parse_tool(Json("echo")); }), ErrorCode::protocol);
+}
+
+// One spelling per TransportKind, read back by the one parser (the config
+// file, --transport and the dashboard all use the pair).
+TEST(TransportKindNames, RoundTripAndAcceptedSpellings) {
+  for (const auto kind :
+       {TransportKind::automatic, TransportKind::streamable_http, TransportKind::sse, TransportKind::sse_first}) {
+    EXPECT_EQ(parse_transport_kind(to_string(kind)), kind) << to_string(kind);
+  }
+  EXPECT_EQ(to_string(TransportKind::automatic), "auto");
+  EXPECT_EQ(to_string(TransportKind::streamable_http), "http");
+  EXPECT_EQ(to_string(TransportKind::sse), "sse");
+  EXPECT_EQ(to_string(TransportKind::sse_first), "sse-first");
+  for (const char* http : {"streamable-http", "streamableHttp", "http-only"}) {
+    EXPECT_EQ(parse_transport_kind(http), TransportKind::streamable_http) << http;
+  }
+  EXPECT_EQ(parse_transport_kind("http-first"), TransportKind::automatic);
+  EXPECT_EQ(parse_transport_kind("sse-only"), TransportKind::sse);
+  EXPECT_EQ(error_code_of([] { parse_transport_kind("websocket"); }), ErrorCode::usage);
+  EXPECT_EQ(error_code_of([] { parse_transport_kind("HTTP"); }), ErrorCode::usage);
 }
 
 }  // namespace

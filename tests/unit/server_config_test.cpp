@@ -152,9 +152,15 @@ TEST_F(ServerConfigTest, OAuthFalseDisablesAndTrueKeepsDefaults) {
 
 TEST_F(ServerConfigTest, TransportAndTypeSpellingsNormalize) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {R"("transport": "auto")", "auto"},           {R"("transport": "http")", "http"},
-      {R"("type": "streamable-http")", "http"},     {R"("type": "streamableHttp")", "http"},
-      {R"("transport": "streamableHttp")", "http"}, {R"("type": "sse")", "sse"},
+      {R"("transport": "auto")", "auto"},
+      {R"("transport": "http")", "http"},
+      {R"("type": "streamable-http")", "http"},
+      {R"("type": "streamableHttp")", "http"},
+      {R"("transport": "streamableHttp")", "http"},
+      {R"("type": "sse")", "sse"},
+      // mcp::parse_transport_kind's other names, as --transport takes them.
+      {R"("transport": "http-only")", "http"},
+      {R"("transport": "sse-first")", "sse-first"},
   };
   for (const auto& [field, kind] : cases) {
     const Config c = load(R"({"mcpServers": {"s": {"url": "https://s.example/mcp", )" + field + "}}}");
@@ -402,3 +408,18 @@ TEST_F(ServerConfigTest, LoadDefaultConfig) {
 }
 
 }  // namespace
+
+// The one server-name rule, shared by the config file and the dashboard's add.
+TEST(ValidServerName, LettersDigitsDotUnderscoreDashUpTo64) {
+  EXPECT_TRUE(mcpauth::app::valid_server_name("notion"));
+  EXPECT_TRUE(mcpauth::app::valid_server_name("a.b_c-9"));
+  EXPECT_TRUE(mcpauth::app::valid_server_name(std::string(64, 'x')));
+  EXPECT_TRUE(mcpauth::app::valid_server_name("..."));
+  EXPECT_FALSE(mcpauth::app::valid_server_name(std::string(65, 'x')));
+  EXPECT_FALSE(mcpauth::app::valid_server_name(""));
+  EXPECT_FALSE(mcpauth::app::valid_server_name("."));
+  EXPECT_FALSE(mcpauth::app::valid_server_name(".."));
+  for (const char* bad : {"a b", "a/b", "a:b", "caf\xC3\xA9", "a\nb"}) {
+    EXPECT_FALSE(mcpauth::app::valid_server_name(bad)) << bad;
+  }
+}

@@ -30,7 +30,11 @@ bool same_origin(const Url& a, const Url& b);
 // against `base`. Throws Error(protocol) when the result is not an http(s) URL.
 std::string resolve_reference(const Url& base, std::string_view reference);
 
-// localhost, 127.0.0.0/8 and ::1: the hosts for which plain http is acceptable.
+// localhost, 127.0.0.0/8 and ::1 (bracketed or not), in their canonical
+// spellings only: the hosts we may trust to be this machine (plain http, a
+// loopback redirect, a gateway listening without an API key). Deliberately
+// narrower than classify_host(), which must count every spelling of loopback
+// (IPv4-mapped, "localhost.") as loopback to refuse it.
 bool is_loopback_host(std::string_view host);
 
 // What a host is when it is an IP literal (or "localhost"), for deciding

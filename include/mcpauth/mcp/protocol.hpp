@@ -22,6 +22,10 @@ inline constexpr std::string_view kLatestLegacyVersion = "2025-11-25";
 inline constexpr std::string_view kFirstModernVersion = "2026-07-28";
 inline constexpr std::string_view kLatestVersion = "2026-07-28";
 
+// The JSON-RPC error code of UnsupportedProtocolVersionError (2026-07-28):
+// the server does not speak the revision the request named.
+inline constexpr int kUnsupportedProtocolVersionError = -32022;
+
 bool is_supported_version(std::string_view version) noexcept;
 // Revisions are dates, so ordering them is ordering strings.
 bool is_modern_version(std::string_view version) noexcept;

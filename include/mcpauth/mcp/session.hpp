@@ -37,8 +37,13 @@ enum class TransportKind {
   sse_first,        // legacy HTTP+SSE, then Streamable HTTP when the stream is refused with 400/404/405
 };
 
-// Parses "auto", "http" (or "streamable-http") and "sse", and mcp-remote's
-// names: "http-first", "http-only", "sse-only", "sse-first". Throws Error(usage).
+// The one spelling of a TransportKind (--transport, the config file, the
+// dashboard): "auto", "http", "sse", "sse-first".
+std::string_view to_string(TransportKind kind) noexcept;
+
+// Parses to_string's names, "streamable-http" (and the hosts' config spelling
+// "streamableHttp") for "http", and mcp-remote's names: "http-first",
+// "http-only", "sse-only", "sse-first". Throws Error(usage).
 TransportKind parse_transport_kind(std::string_view text);
 
 // What a server spoke last time, so that a reconnect skips what that

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mcpauth/core/text.hpp"
+
 namespace mcpauth::net {
 
 struct HttpHeader {
@@ -46,7 +48,8 @@ class HttpHeaders {
   std::vector<HttpHeader> headers_;
 };
 
-bool iequals(std::string_view a, std::string_view b) noexcept;
+// Header names compare ignoring case: the one comparison lives in core.
+using core::iequals;
 
 // Which addresses a request may connect to. Checked on every address the
 // host resolves to (a DNS name cannot smuggle in a refused address), when no

@@ -6,6 +6,7 @@
 #include "client_assertion.hpp"
 #include "mcpauth/core/json.hpp"
 #include "mcpauth/core/oauth/describe_error.hpp"
+#include "mcpauth/core/text.hpp"
 
 namespace mcpauth::core::oauth {
 namespace {
@@ -43,11 +44,20 @@ std::string string_or_empty(const Json& doc, const char* key) {
 
 std::string_view to_string(ClientKind kind) noexcept {
   switch (kind) {
-    case ClientKind::pre_registered: return "pre-registered";
-    case ClientKind::metadata_document: return "client-id-metadata-document";
+    case ClientKind::pre_registered: return "pre_registered";
+    case ClientKind::metadata_document: return "metadata_document";
     case ClientKind::dynamic: return "dynamic";
   }
-  return "unknown";
+  return "dynamic";
+}
+
+std::optional<ClientKind> parse_client_kind(std::string_view text) noexcept {
+  for (const auto kind : {ClientKind::pre_registered, ClientKind::metadata_document, ClientKind::dynamic}) {
+    if (text == to_string(kind)) return kind;
+  }
+  if (text == "pre-registered") return ClientKind::pre_registered;
+  if (text == "client-id-metadata-document") return ClientKind::metadata_document;
+  return std::nullopt;
 }
 
 std::string authorization_url(const FlowRecord& flow, const FormFields& extra) {
@@ -226,9 +236,7 @@ TokenSet parse_token_response(int status, std::string_view body, const std::stri
   }
   tokens.access_token = doc["access_token"];
   const std::string type = string_or_empty(doc, "token_type");
-  std::string lower_type = type;
-  std::transform(lower_type.begin(), lower_type.end(), lower_type.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string lower_type = lower(type);
   tokens.token_type = lower_type == "dpop" ? "DPoP" : "Bearer";  // the scheme, as headers spell it
   if (lower_type != "bearer" && !(accept_dpop && lower_type == "dpop")) {
     throw Error(ErrorCode::protocol,

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "mcpauth/core/text.hpp"
+
 namespace mcpauth::core::oauth {
 namespace {
 
@@ -11,20 +13,12 @@ constexpr std::size_t kMaxChallenges = 32;
 constexpr std::size_t kMaxParams = 64;
 
 bool is_tchar(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return std::isalnum(u) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  return is_token_char(static_cast<unsigned char>(c));
 }
 
 bool is_token68_char(char c) {
   const auto u = static_cast<unsigned char>(c);
   return std::isalnum(u) || std::string_view("-._~+/").find(c) != std::string_view::npos;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
 }
 
 class Cursor {
@@ -127,10 +121,7 @@ void parse_field(std::string_view text, std::vector<Challenge>& out) {
 }  // namespace
 
 bool Challenge::is(std::string_view scheme_name) const noexcept {
-  return scheme.size() == scheme_name.size() &&
-         std::equal(scheme.begin(), scheme.end(), scheme_name.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-         });
+  return iequals(scheme, scheme_name);
 }
 
 std::optional<std::string> Challenge::param(std::string_view name) const {

@@ -21,7 +21,8 @@
         ready: 'ready'
     };
     const NEEDS_LABELS = {
-        nothing: 'No authorization needed',
+        none: 'No authorization needed',
+        nothing: 'No authorization needed', // the API's earlier word, for a page loaded from an older gateway
         static_token: 'Needs a static token',
         oauth: 'OAuth ready',
         oauth_client_id: 'OAuth, needs a client ID'

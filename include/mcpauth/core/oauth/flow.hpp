@@ -21,7 +21,13 @@ namespace mcpauth::core::oauth {
 using Clock = std::chrono::system_clock;
 
 enum class ClientKind { pre_registered, metadata_document, dynamic };
+// The one spelling of a ClientKind, wherever it is written: the token store,
+// --json output, `mcpauth status`, the dashboard ("pre_registered",
+// "metadata_document", "dynamic").
 std::string_view to_string(ClientKind kind) noexcept;
+// Reads to_string's spelling and the one --json and the dashboard used before
+// ("pre-registered", "client-id-metadata-document"); nullopt for anything else.
+std::optional<ClientKind> parse_client_kind(std::string_view text) noexcept;
 
 // A client identity, bound to the authorization server that knows it.
 struct ClientRegistration {

@@ -16,7 +16,7 @@ struct Pkce {
   static constexpr std::string_view method = "S256";
 };
 
-// Throws std::invalid_argument for fewer than 32 bytes (less than 256 bits).
+// Throws Error(usage) for fewer than 32 bytes (less than 256 bits).
 Pkce make_pkce(std::span<const std::uint8_t> random_bytes);
 std::string s256_challenge(std::string_view verifier);
 

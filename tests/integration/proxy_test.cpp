@@ -136,7 +136,8 @@ TEST(Proxy, IgnoredToolsAreHiddenAndRefused) {
   EXPECT_EQ(list.find(R"("name":"fail")"), std::string::npos) << list;
   EXPECT_NE(list.find(R"("name":"add")"), std::string::npos) << list;
   proxy.write_stdin(call(3, "echo", R"({"text":"x"})"));
-  proxy.wait_for_stdout(R"re("code":-32602,"message":"mcpauth: the tool echo is hidden \(--ignore-tool\)"\},"id":3)re");
+  proxy.wait_for_stdout(
+      R"re("code":-32602,"message":"mcpauth: the tool echo is hidden \(an ignored tool\)"\},"id":3)re");
   const auto r = proxy.finish();
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }

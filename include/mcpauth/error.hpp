@@ -2,11 +2,22 @@
 // function boundary is an mcpauth::Error: a code a program can branch on and a
 // message written for the person who will read it (what happened, where, and
 // what to try). Messages never contain tokens, codes, verifiers or secrets.
+//
+// The message is neutral: it never names a command-line option or a command.
+// What a program branches on is typed: the code, and the optional detail
+// (the remedies the situation admits, the scope a server asks for, the
+// issuers of a mix-up). A host renders its own hints from those: the mcpauth
+// command its option names (src/app/error_hints.hpp), the gateway its
+// dashboard, a UI its buttons.
 #pragma once
 
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace mcpauth {
 
@@ -45,10 +56,82 @@ enum class ErrorCode {
 // Short stable name of a code ("connection", "timeout", ...), for logs and --json.
 std::string_view to_string(ErrorCode code) noexcept;
 
+// Something the user (or the program on their behalf) can do about an
+// error, in no host's words. An error lists the remedies its situation
+// admits; none when the library knows of none beyond what the message says.
+enum class Remedy : std::uint8_t {
+  retry,                // start the same operation again (a code expired, a consent declined by mistake)
+  interactive_consent,  // authorize interactively (consent in a browser) first, then try again
+  open_url_manually,    // show the authorization URL and let the user open it (no browser here, or one elsewhere)
+  use_device_grant,     // use the device authorization grant (RFC 8628): approve with a code on any device
+  use_browser_grant,    // use the authorization code grant in a browser instead of the device grant
+  pre_register_client,  // register a client with the authorization server and configure its client id
+  static_token,         // the server may take a static credential: send it in an Authorization header
+};
+
+// Short stable name of a remedy ("retry", "use_device_grant", ...), for logs and JSON.
+std::string_view to_string(Remedy remedy) noexcept;
+
+// A set of remedies: one bit per Remedy, a plain value.
+class Remedies {
+ public:
+  constexpr Remedies() noexcept = default;
+  constexpr Remedies(std::initializer_list<Remedy> remedies) noexcept {
+    for (const Remedy remedy : remedies) add(remedy);
+  }
+  constexpr Remedies& add(Remedy remedy) noexcept {
+    bits_ |= bit(remedy);
+    return *this;
+  }
+  constexpr bool has(Remedy remedy) const noexcept { return (bits_ & bit(remedy)) != 0; }
+  constexpr bool empty() const noexcept { return bits_ == 0; }
+  constexpr std::uint32_t bits() const noexcept { return bits_; }
+  friend constexpr bool operator==(Remedies, Remedies) noexcept = default;
+
+ private:
+  static constexpr std::uint32_t bit(Remedy remedy) noexcept {
+    return std::uint32_t{1} << static_cast<unsigned>(remedy);
+  }
+  std::uint32_t bits_ = 0;
+};
+
+// Every Remedy, in declaration order: to render or serialise a set.
+inline constexpr Remedy kAllRemedies[] = {
+    Remedy::retry,
+    Remedy::interactive_consent,
+    Remedy::open_url_manually,
+    Remedy::use_device_grant,
+    Remedy::use_browser_grant,
+    Remedy::pre_register_client,
+    Remedy::static_token,
+};
+
+// The typed part of an error, for a program that branches on more than the
+// code. Every field is optional (empty when unknown or not applicable).
+struct ErrorDetail {
+  Remedies remedies{};
+  // insufficient_scope: the scope the server asks for (space-separated, as in
+  // its challenge, joined with what was held).
+  std::string required_scope{};
+  // issuer_mismatch: the issuer that was expected, and the one a document
+  // named. received_issuer stays empty where the value came from an
+  // authorization response (attacker-controlled input, never repeated).
+  std::string expected_issuer{};
+  std::string received_issuer{};
+
+  bool empty() const noexcept {
+    return remedies.empty() && required_scope.empty() && expected_issuer.empty() && received_issuer.empty();
+  }
+};
+
 class Error : public std::runtime_error {
  public:
-  Error(ErrorCode code, const std::string& message, std::string url = {}, int http_status = 0)
-      : std::runtime_error(message), code_(code), url_(std::move(url)), http_status_(http_status) {}
+  Error(ErrorCode code, const std::string& message, std::string url = {}, int http_status = 0, ErrorDetail detail = {})
+      : std::runtime_error(message),
+        code_(code),
+        url_(std::move(url)),
+        http_status_(http_status),
+        detail_(detail.empty() ? nullptr : std::make_shared<const ErrorDetail>(std::move(detail))) {}
 
   ErrorCode code() const noexcept { return code_; }
   // The URL the failure is about, when there is one (already in the message too).
@@ -62,12 +145,17 @@ class Error : public std::runtime_error {
     never_sent_ = true;
     return *this;
   }
+  // The typed detail (all empty when the error carries none).
+  const ErrorDetail& detail() const noexcept;
+  Remedies remedies() const noexcept { return detail().remedies; }
 
  private:
   ErrorCode code_;
   std::string url_;
   int http_status_;
   bool never_sent_ = false;
+  // Shared and immutable: copying an exception copies a pointer.
+  std::shared_ptr<const ErrorDetail> detail_;
 };
 
 }  // namespace mcpauth

@@ -227,7 +227,10 @@ Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
     a.http = options.http;
     a.store = c.store;
     a.account = c.account;
+    // The command's user reads progress (the URL to open, the device code) on stderr.
+    const auto to_stderr = [](const std::string& line) { std::cerr << line << std::endl; };
     auth::LoopbackConsentOptions consent;
+    consent.notify = to_stderr;
     consent.port = args.callback_port != 0 ? args.callback_port : oauth.callback_port.value_or(0);
     if (!args.callback_path.empty()) consent.callback_path = args.callback_path;
     consent.open_browser = !args.no_browser;
@@ -279,7 +282,7 @@ Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
     a.send_resource = !args.no_resource && oauth.send_resource;
     if (args.device) a.grant = auth::Grant::device_code;
     a.consent_timeout = seconds_option(args.consent_timeout_seconds, "--consent-timeout");
-    a.notify = [](const std::string& line) { std::cerr << line << std::endl; };
+    a.notify = to_stderr;
     c.authorizer = std::make_shared<auth::Authorizer>(std::move(a));
     parts.push_back(c.authorizer);
   }

@@ -55,6 +55,7 @@ int run_proxy(const ServerArgs& given) {
   ProxyOptions options;
   options.ignored_tools = args.ignored_tools;
   options.retry_budget = std::chrono::milliseconds(static_cast<long long>(args.retry_budget_seconds * 1000));
+  options.hints = {args.target, args.device};
   return run_stdio_proxy(connection_for(args, process_environment()), options, std::cin, std::cout);
 }
 

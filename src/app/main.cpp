@@ -3,8 +3,10 @@
 
 #include <csignal>
 #include <iostream>
+#include <utility>
 
 #include "commands.hpp"
+#include "error_hints.hpp"
 #include "exit_codes.hpp"
 #include "gateway.hpp"
 #include "interrupt.hpp"
@@ -197,6 +199,12 @@ int main(int argc, char** argv) {
 
   // The gateway takes SIGINT itself (sigwait) to shut down in order.
   if (!gateway->parsed()) mcpauth::app::exit_on_interrupt();
+  mcpauth::app::HintContext hint_context;
+  using Parsed = std::pair<const CLI::App*, const mcpauth::app::ServerArgs*>;
+  for (const auto& [command, args] :
+       {Parsed{tools, &tools_args}, Parsed{login, &login_args}, Parsed{proxy, &proxy_args}, Parsed{call, &call_args}}) {
+    if (command->parsed()) hint_context = {args->target, args->device};
+  }
   try {
     if (tools->parsed()) return mcpauth::app::run_tools(tools_args);
     if (login->parsed()) return mcpauth::app::run_login(login_args);
@@ -207,8 +215,8 @@ int main(int argc, char** argv) {
     if (call->parsed()) return mcpauth::app::run_call(call_args, tool_name, tool_arguments);
     if (gateway->parsed()) return mcpauth::gateway::run_gateway(gateway_args);
   } catch (const mcpauth::Error& e) {
-    // Messages quote what servers sent: one line, no control characters.
-    std::cerr << "mcpauth: " << mcpauth::core::printable(e.what()) << '\n';
+    // The library's neutral message, then the command's own hint (error_hints.hpp).
+    std::cerr << mcpauth::app::error_report(e, hint_context);
     return mcpauth::app::exit_code_for(e.code());
   } catch (const std::exception& e) {
     std::cerr << "mcpauth: internal error: " << mcpauth::core::printable(e.what()) << '\n';

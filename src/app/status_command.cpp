@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "error_hints.hpp"
 #include "exit_codes.hpp"
 #include "mcpauth/core/oauth/grant_state.hpp"
 #include "mcpauth/core/printable.hpp"
@@ -162,7 +163,7 @@ int run_status(const StatusArgs& args) {
           for (auto& row : rows_for_server(*store, stored, server.name, url)) rows.push_back(std::move(row));
           shown.push_back(url);
         } catch (const Error& e) {
-          rows.push_back({server.name, "", "", "error", std::nullopt, "", "", "", e.what()});
+          rows.push_back({server.name, "", "", "error", std::nullopt, "", "", "", error_with_hint(e, {server.name})});
         }
       }
     }

@@ -28,6 +28,10 @@ mcp::BridgeOptions bridge_options(const Connection& connection, const ProxyOptio
   bridge.retry_budget = options.retry_budget;
   bridge.ignored_tools = options.ignored_tools;
   bridge.log = [](const std::string& line) { std::cerr << "mcpauth proxy: " << core::printable(line) << std::endl; };
+  // The host shows its user the error's message: the library's words, then the command's hint.
+  bridge.error_answer = [hints = options.hints](const Error& e, rpc::ErrorResponse& answer) {
+    answer.message = "mcpauth: " + error_with_hint(e, hints);
+  };
   return bridge;
 }
 

@@ -13,12 +13,14 @@
 #include <vector>
 
 #include "cli_options.hpp"
+#include "error_hints.hpp"
 
 namespace mcpauth::app {
 
 struct ProxyOptions {
   std::vector<std::string> ignored_tools;          // globs (fnmatch): hidden from tools/list, refused in tools/call
   std::chrono::milliseconds retry_budget{30'000};  // how long a message waits for an unreachable server
+  HintContext hints;                               // for the hints the proxy adds to its error answers
 };
 
 // Runs until `in` ends; returns the exit code (0 after a clean end).

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <condition_variable>
-#include <iostream>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -132,10 +131,11 @@ class LoopbackSession final : public ConsentSession {
       throw Error(ErrorCode::consent_timeout,
                   "nobody completed the authorization at " + prompt.issuer + " within " +
                       std::to_string(prompt.timeout.count() / 1000) +
-                      " s; run the command again (or use --no-browser and open the URL yourself). If the "
-                      "authorization server showed an error page instead of asking for consent, it may not know the "
-                      "client id: pass one registered there with --client-id",
-                  prompt.issuer);
+                      " s; start it again (or open the URL above yourself). If the authorization server showed an "
+                      "error page instead of asking for consent, it may not know the client id: register a client "
+                      "there and configure its client id",
+                  prompt.issuer, 0,
+                  {.remedies = {Remedy::retry, Remedy::open_url_manually, Remedy::pre_register_client}});
     }
     return *result_;
   }
@@ -177,13 +177,7 @@ class LoopbackSession final : public ConsentSession {
     cv_.notify_all();
   }
 
-  void notify(const std::string& line) const {
-    if (options_.notify) {
-      options_.notify(line);
-    } else {
-      std::cerr << line << std::endl;
-    }
-  }
+  void notify(const std::string& line) const { options_.notify(line); }
 
   // httplib's stop() does nothing before listen_after_bind() has started its
   // loop, which would then run forever and the destructor's join() with it: a
@@ -212,6 +206,8 @@ LoopbackConsent::LoopbackConsent(LoopbackConsentOptions options) : options_(std:
   if (path.empty() || path.front() != '/' || path.find_first_of("?#") != std::string::npos) {
     throw Error(ErrorCode::usage, "the callback path must start with '/' and hold no '?' or '#', e.g. /callback");
   }
+  // The library writes to no stream: the URL reaches the user through the caller's sink.
+  if (!options_.notify) throw Error(ErrorCode::usage, "LoopbackConsentOptions::notify is required (the URL to open)");
 }
 
 std::unique_ptr<ConsentSession> LoopbackConsent::begin(const std::string&) {

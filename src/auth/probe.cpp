@@ -190,7 +190,7 @@ ProbeResult unauthorized(const ProbeOptions& options, const HeadReader& reader, 
                          " and publishes no OAuth metadata (nothing at " + paths + " on " + origin + ")";
     if (challenge.bearer) {
       reason +=
-          "; `mcpauth login` would try the 2025-03-26 default endpoints /authorize, /token and /register "
+          "; an OAuth login would only guess the 2025-03-26 default endpoints /authorize, /token and /register "
           "there, which nothing advertises";
     }
     return static_token(reader.status(), std::move(transport), reason);

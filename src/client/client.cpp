@@ -1,6 +1,7 @@
 #include "mcpauth/client.hpp"
 
 #include <cstdlib>
+#include <iostream>
 #include <utility>
 
 #include "mcpauth/auth/loopback_consent.hpp"
@@ -51,7 +52,9 @@ std::unique_ptr<Client> Client::connect(ClientOptions options) {
     a.consent = options.consent;
     if (!a.consent) {
       auth::LoopbackConsentOptions consent;
-      if (options.notify) consent.notify = options.notify;  // else its default, stderr: the URL must reach the user
+      // The URL must reach the user: without a sink of the host's, the documented default is stderr.
+      consent.notify =
+          options.notify ? options.notify : [](const std::string& line) { std::cerr << line << std::endl; };
       a.consent = std::make_shared<auth::LoopbackConsent>(consent);
     }
     a.account = options.account;

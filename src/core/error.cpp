@@ -33,4 +33,22 @@ std::string_view to_string(ErrorCode code) noexcept {
   return "unknown";
 }
 
+std::string_view to_string(Remedy remedy) noexcept {
+  switch (remedy) {
+    case Remedy::retry: return "retry";
+    case Remedy::interactive_consent: return "interactive_consent";
+    case Remedy::open_url_manually: return "open_url_manually";
+    case Remedy::use_device_grant: return "use_device_grant";
+    case Remedy::use_browser_grant: return "use_browser_grant";
+    case Remedy::pre_register_client: return "pre_register_client";
+    case Remedy::static_token: return "static_token";
+  }
+  return "unknown";
+}
+
+const ErrorDetail& Error::detail() const noexcept {
+  static const ErrorDetail kNone;
+  return detail_ ? *detail_ : kNone;
+}
+
 }  // namespace mcpauth

@@ -58,7 +58,8 @@ Url from_handle(CURLU* h, std::string text) {
   }
   if (!get_part(h, CURLUPART_USER).empty() || !get_part(h, CURLUPART_PASSWORD).empty()) {
     throw Error(ErrorCode::usage,
-                "the URL contains user credentials (user:password@); pass them with --header instead");
+                "the URL contains user credentials (user:password@); send them in an Authorization header instead", {},
+                0, {.remedies = {Remedy::static_token}});
   }
   url.host = lower(get_part(h, CURLUPART_HOST));
   if (url.host.empty()) throw Error(ErrorCode::usage, "the URL " + redact(text) + " has no host");

@@ -128,7 +128,7 @@ class Gateway::Impl {
   void close_session(const std::shared_ptr<LocalSession>& session);
   void close_sessions_of(const std::string& name);
   void on_delivered(LocalSession& session, rpc::Message&& message);
-  void explain(LocalSession& session, rpc::ErrorResponse& error);
+  void explain(Upstream& up, const Error& e, rpc::ErrorResponse& answer);
   void note_connected(Upstream& up, LocalSession& session);
   void stream_events(http::Response& res, std::shared_ptr<LocalSession> session, std::string first,
                      bool close_when_done);

@@ -55,6 +55,7 @@ std::shared_ptr<LocalSession> Gateway::Impl::new_session(const std::shared_ptr<U
   bo.session = session_options(*up);
   const std::string name = up->name;
   bo.log = [this, name](const std::string& line) { log(name + ": " + line); };
+  bo.error_answer = [this, up](const Error& e, rpc::ErrorResponse& answer) { explain(*up, e, answer); };
   LocalSession* raw = session.get();
   session->bridge = std::make_unique<mcp::Bridge>(
       std::move(bo), [this, raw](rpc::Message&& message) { on_delivered(*raw, std::move(message)); });
@@ -118,7 +119,6 @@ void Gateway::Impl::close_sessions_of(const std::string& name) {
 
 // Messages from the remote side of one local session.
 void Gateway::Impl::on_delivered(LocalSession& session, rpc::Message&& message) {
-  if (auto* error = std::get_if<rpc::ErrorResponse>(&message)) explain(session, *error);
   if (!session.legacy && rpc::is_response(message)) {
     const std::string key = rpc::id_of(message).dump();
     std::lock_guard lock(session.mutex);
@@ -132,24 +132,42 @@ void Gateway::Impl::on_delivered(LocalSession& session, rpc::Message&& message) 
   session.push_event(rpc::serialize(message));
 }
 
-// The bridge's own errors name an ErrorCode; an authorization the gateway
-// cannot do without the user points at the dashboard.
-void Gateway::Impl::explain(LocalSession& session, rpc::ErrorResponse& error) {
-  if (!error.data.is_object() || !error.data.contains("mcpauth_error")) return;
-  const std::string code = error.data.value("mcpauth_error", "");
-  Upstream& up = *session.upstream;
-  if (code == "authorization_required" || code == "consent_timeout") {
-    error.data["mcpauth_error"] = "authorization_required";
-    error.message = "mcpauth: the server " + up.name + " needs authorization: open the mcpauth gateway dashboard at " +
-                    base_url_ + "/ and press Authorize";
+// The bridge's own error answers, in the gateway's words, from the typed
+// error: an authorization the gateway cannot do without the user points at
+// the dashboard (and is recorded for its row); the remedies a local client's
+// user can act on name the gateway's settings, never a command's options.
+void Gateway::Impl::explain(Upstream& up, const Error& e, rpc::ErrorResponse& answer) {
+  const Remedies remedies = e.remedies();
+  const bool needs_consent = e.code() == ErrorCode::authorization_required || e.code() == ErrorCode::consent_timeout ||
+                             remedies.has(Remedy::interactive_consent);
+  if (needs_consent) {
+    answer.data["mcpauth_error"] = std::string(to_string(ErrorCode::authorization_required));
+    answer.message = "mcpauth: the server " + up.name + " needs authorization: open the mcpauth gateway dashboard at " +
+                     base_url_ + "/ and press Authorize";
     bool changed = false;
     {
       std::lock_guard lock(state_mutex_);
       changed = up.last_error_code != ErrorCode::authorization_required;
-      up.last_error = error.message;
+      up.last_error = answer.message;
       up.last_error_code = ErrorCode::authorization_required;
     }
     if (changed) bump();
+    return;
+  }
+  if (e.code() == ErrorCode::insufficient_scope) {
+    const std::string& scope = e.detail().required_scope;
+    answer.message += "; to grant " +
+                      (scope.empty() ? std::string("more permissions") : "the scope \"" + scope + "\"") +
+                      ", open the mcpauth gateway dashboard at " + base_url_ + "/ and press Authorize for " + up.name;
+  }
+  if (remedies.has(Remedy::pre_register_client)) {
+    answer.message += "; to use a client registered with the authorization server, set its client id for " + up.name +
+                      " in the gateway's configuration (oauth.clientId)";
+  }
+  if (remedies.has(Remedy::static_token)) {
+    answer.message += "; if " + up.name +
+                      " takes a static token, configure it as an Authorization header of the server in the gateway's "
+                      "configuration";
   }
 }
 

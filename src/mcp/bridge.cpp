@@ -115,8 +115,26 @@ class Bridge::Impl {
   }
 
   void answer_error(const rpc::Id& id, const Error& e) {
-    deliver(rpc::ErrorResponse{id, kBridgeErrorCode, "mcpauth: " + std::string(e.what()),
-                               rpc::Json{{"mcpauth_error", std::string(to_string(e.code()))}}});
+    rpc::ErrorResponse answer{id, kBridgeErrorCode, "mcpauth: " + std::string(e.what()),
+                              rpc::Json{{"mcpauth_error", std::string(to_string(e.code()))}}};
+    if (!e.detail().empty()) answer.data["mcpauth_detail"] = detail_json(e.detail());
+    if (options_.error_answer) options_.error_answer(e, answer);
+    deliver(std::move(answer));
+  }
+
+  static rpc::Json detail_json(const ErrorDetail& detail) {
+    rpc::Json out = rpc::Json::object();
+    if (!detail.remedies.empty()) {
+      rpc::Json remedies = rpc::Json::array();
+      for (const Remedy remedy : kAllRemedies) {
+        if (detail.remedies.has(remedy)) remedies.push_back(std::string(to_string(remedy)));
+      }
+      out["remedies"] = std::move(remedies);
+    }
+    if (!detail.required_scope.empty()) out["required_scope"] = detail.required_scope;
+    if (!detail.expected_issuer.empty()) out["expected_issuer"] = detail.expected_issuer;
+    if (!detail.received_issuer.empty()) out["received_issuer"] = detail.received_issuer;
+    return out;
   }
 
   void deliver(rpc::Message&& message) {
@@ -398,7 +416,7 @@ class Bridge::Impl {
     const auto name = request.params.find("name");
     if (name == request.params.end() || !name->is_string() || !ignored(name->get<std::string>())) return false;
     deliver(rpc::ErrorResponse{request.id, rpc::kInvalidParams,
-                               "mcpauth: the tool " + name->get<std::string>() + " is hidden (--ignore-tool)",
+                               "mcpauth: the tool " + name->get<std::string>() + " is hidden (an ignored tool)",
                                nullptr});
     return true;
   }

@@ -35,8 +35,8 @@ Error status_error(const std::string& method, const std::string& url, int status
     return Error(ErrorCode::unauthorized,
                  where + " was refused with HTTP 401 Unauthorized: the server requires authorization" +
                      (challenge.empty() ? std::string() : " (WWW-Authenticate: " + excerpt(challenge) + ")") +
-                     "; pass credentials with --header \"Authorization: Bearer ...\"",
-                 url, status);
+                     "; send credentials in an Authorization header",
+                 url, status, {.remedies = {Remedy::static_token}});
   }
   if (status == 403) {
     return Error(ErrorCode::forbidden,

@@ -529,7 +529,11 @@ TEST(OAuthNegative, AConsentTimeoutPointsAtTheClientId) {
   EXPECT_NE(r.exit_code, 0) << r.err;
   EXPECT_NE(r.exit_code, -1) << r.err;
   EXPECT_NE(r.err.find("nobody completed"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("--client-id"), std::string::npos) << r.err;
+  // The library's words stay neutral; the command's hint line names its option.
+  const auto hint = r.err.find("\nmcpauth: hint: ");
+  ASSERT_NE(hint, std::string::npos) << r.err;
+  EXPECT_EQ(r.err.substr(0, hint).find("--client-id"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--client-id", hint), std::string::npos) << r.err;
   const auto log = request_log(peer);
   EXPECT_EQ(count(log, "as", "GET", "/authorize"), 1) << describe(log);
   EXPECT_EQ(count(log, "as", "POST", "/token"), 0) << describe(log);

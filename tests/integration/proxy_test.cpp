@@ -136,7 +136,8 @@ TEST(Proxy, IgnoredToolsAreHiddenAndRefused) {
   EXPECT_EQ(list.find(R"("name":"fail")"), std::string::npos) << list;
   EXPECT_NE(list.find(R"("name":"add")"), std::string::npos) << list;
   proxy.write_stdin(call(3, "echo", R"({"text":"x"})"));
-  proxy.wait_for_stdout(R"re("code":-32602,"message":"mcpauth: the tool echo is hidden \(--ignore-tool\)"\},"id":3)re");
+  proxy.wait_for_stdout(
+      R"re("code":-32602,"message":"mcpauth: the tool echo is hidden \(an ignored tool\)"\},"id":3)re");
   const auto r = proxy.finish();
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
@@ -404,7 +405,12 @@ TEST(Proxy, AStuckConsentDoesNotBlockPingsAndTimesOutWithAnError) {
                     "\n");
   proxy.wait_for_stdout(R"("id":"p1","jsonrpc":"2.0","result":\{\})");
   EXPECT_EQ(proxy.out().find(R"("id":1,)"), std::string::npos) << "initialize is still waiting: " << proxy.out();
-  proxy.wait_for_stdout(R"("data":\{"mcpauth_error":"consent_timeout"\},[^\n]*"id":1)", std::chrono::seconds(60));
+  // The typed detail for programs; the library's words, then the command's hint, for people.
+  proxy.wait_for_stdout(
+      R"re("data":\{"mcpauth_detail":\{"remedies":\["retry","open_url_manually","pre_register_client"\]\},)re"
+      R"re("mcpauth_error":"consent_timeout"\},"message":"mcpauth: nobody completed the authorization)re"
+      R"re([^\n]*\(hint: run the command again;[^\n]*--client-id[^\n]*"id":1)re",
+      std::chrono::seconds(60));
   const auto r = proxy.finish();
   EXPECT_EQ(r.exit_code, 0) << r.err;
   expect_only_protocol_lines(r.out);

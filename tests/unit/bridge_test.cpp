@@ -117,5 +117,53 @@ TEST(Bridge, RequestsThatMayActAreNeverRepeated) {
   }
 }
 
+// Answers every request with 401 and a Bearer challenge.
+class UnauthorizedHttpClient final : public net::HttpClient {
+ public:
+  net::HttpResponse send(const net::HttpRequest& request, net::CancelToken*) override {
+    return net::HttpResponse{401, {{"WWW-Authenticate", "Bearer"}}, "", request.url};
+  }
+  void stream(const net::HttpRequest&, net::HttpStreamHandler& handler, net::CancelToken*) override {
+    handler.on_response_start(401, {{"WWW-Authenticate", "Bearer"}});
+  }
+};
+
+TEST(Bridge, AnErrorAnswerCarriesTheTypedDetailAndTheHostsWords) {
+  Recorded recorded;
+  BridgeOptions options;
+  options.session.url = "http://127.0.0.1:9/mcp";
+  options.session.transport = TransportKind::streamable_http;
+  options.session.http = std::make_shared<UnauthorizedHttpClient>();
+  std::vector<ErrorCode> seen;
+  options.error_answer = [&seen](const Error& e, rpc::ErrorResponse& answer) {
+    seen.push_back(e.code());
+    if (e.remedies().has(Remedy::static_token)) answer.message += " (host hint)";
+  };
+  Bridge bridge(std::move(options), [&recorded](rpc::Message&& m) { recorded.delivered.push_back(std::move(m)); });
+  bridge.forward(rpc::Request{1, "ping", rpc::Json::object()});
+  ASSERT_EQ(recorded.delivered.size(), 1u);
+  const auto* error = std::get_if<rpc::ErrorResponse>(&recorded.delivered[0]);
+  ASSERT_NE(error, nullptr);
+  EXPECT_EQ(error->data["mcpauth_error"], "unauthorized");
+  EXPECT_EQ(error->data["mcpauth_detail"]["remedies"], rpc::Json::array({"static_token"})) << error->data.dump();
+  EXPECT_EQ(seen, std::vector<ErrorCode>{ErrorCode::unauthorized});
+  EXPECT_EQ(error->message.rfind("mcpauth: POST http://127.0.0.1:9/mcp was refused with HTTP 401", 0), 0u)
+      << error->message;
+  EXPECT_NE(error->message.find(" (host hint)"), std::string::npos) << error->message;
+}
+
+TEST(Bridge, AnErrorWithoutDetailHasNoDetailMember) {
+  auto http = std::make_shared<RefusingHttpClient>();
+  http->refuse = true;
+  Recorded recorded;
+  Bridge bridge(options_for(http, recorded),
+                [&recorded](rpc::Message&& m) { recorded.delivered.push_back(std::move(m)); });
+  bridge.forward(rpc::Request{1, "ping", rpc::Json::object()});
+  ASSERT_EQ(recorded.delivered.size(), 1u);
+  const auto* error = std::get_if<rpc::ErrorResponse>(&recorded.delivered[0]);
+  ASSERT_NE(error, nullptr);
+  EXPECT_EQ(error->data, (rpc::Json{{"mcpauth_error", "connection"}}));
+}
+
 }  // namespace
 }  // namespace mcpauth::mcp

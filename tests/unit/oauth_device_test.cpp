@@ -219,7 +219,10 @@ TEST(OAuthDeviceAuthorization, OAuthErrorsBecomeOAuthError) {
     EXPECT_EQ(e.http_status(), 400);
     const std::string what = e.what();
     EXPECT_NE(what.find(kEndpoint), std::string::npos) << what;
-    EXPECT_NE(what.find("without --device"), std::string::npos) << what;
+    // Neutral words and a typed remedy: the host renders its own hint.
+    EXPECT_NE(what.find("use a browser login"), std::string::npos) << what;
+    EXPECT_EQ(what.find("--"), std::string::npos) << what;
+    EXPECT_TRUE(e.remedies().has(Remedy::use_browser_grant));
     EXPECT_EQ(what.find('\x1b'), std::string::npos) << "control characters are not shown";
   }
   EXPECT_EQ(device_error("<html>Not Found</html>", 404).code(), ErrorCode::token_rejected);
@@ -272,7 +275,9 @@ TEST(OAuthDevicePoll, AccessDeniedSaysTheUserDeclined) {
 TEST(OAuthDevicePoll, ExpiredTokenIsAConsentTimeout) {
   const Error e = poll_error(R"({"error":"expired_token"})");
   EXPECT_EQ(e.code(), ErrorCode::consent_timeout);
-  EXPECT_NE(std::string(e.what()).find("login --device"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("start a new device login"), std::string::npos) << e.what();
+  EXPECT_EQ(std::string(e.what()).find("mcpauth"), std::string::npos) << e.what();
+  EXPECT_EQ(e.remedies(), Remedies{Remedy::retry});
 }
 
 TEST(OAuthDevicePoll, OtherErrorsAreTokenRejections) {

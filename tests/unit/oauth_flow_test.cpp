@@ -213,6 +213,18 @@ TEST(OAuthCallback, WrongStateIsCheckedBeforeErrorAndIss) {
   EXPECT_EQ(c.what.find("evil"), std::string::npos) << c.what;
 }
 
+TEST(OAuthCallback, AnotherIssParameterNamesOnlyTheExpectedIssuerAsDetail) {
+  const FlowRecord flow = make_flow();
+  try {
+    code_from_callback({{"code", kCode}, {"state", flow.state}, {"iss", "https://evil.example"}}, flow);
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::issuer_mismatch);
+    EXPECT_EQ(e.detail().expected_issuer, kIssuer);
+    EXPECT_EQ(e.detail().received_issuer, "") << "attacker-controlled input is never repeated";
+  }
+}
+
 TEST(OAuthCallback, Rfc9207Table) {
   FlowRecord flow = make_flow();
   // supported + present and equal: ok

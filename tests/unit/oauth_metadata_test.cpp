@@ -313,6 +313,18 @@ TEST(OAuthAuthorizationServerMetadata, AttackerClaimingHonestIssuerIsRejected) {
             ErrorCode::issuer_mismatch);
 }
 
+TEST(OAuthAuthorizationServerMetadata, AnIssuerMismatchCarriesBothIssuersAsDetail) {
+  try {
+    parse_authorization_server_metadata(as_doc("https://auth.example.com/other"), kAsUrl,
+                                        std::string("https://auth.example.com/tenant1"));
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::issuer_mismatch);
+    EXPECT_EQ(e.detail().expected_issuer, "https://auth.example.com/tenant1");
+    EXPECT_EQ(e.detail().received_issuer, "https://auth.example.com/other");
+  }
+}
+
 TEST(OAuthAuthorizationServerMetadata, NoExpectedIssuerSkipsTheComparison) {
   const auto m = parse_authorization_server_metadata(as_doc("https://other.example"), kAsUrl, std::nullopt);
   EXPECT_EQ(m.issuer, "https://other.example");

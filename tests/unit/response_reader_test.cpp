@@ -278,4 +278,16 @@ TEST(MediaType, LowerCaseWithoutParameters) {
   EXPECT_EQ(media_type(""), "");
 }
 
+TEST(StatusError, A401SaysWhatIsMissingInNeutralWordsWithATypedRemedy) {
+  const Error e = mcpauth::mcp::detail::status_error(
+      "POST", kUrl, 401, HttpHeaders{{"WWW-Authenticate", R"(Bearer realm="mcp")"}}, "", false);
+  EXPECT_EQ(e.code(), ErrorCode::unauthorized);
+  EXPECT_EQ(e.http_status(), 401);
+  const std::string what = e.what();
+  EXPECT_NE(what.find(kUrl), std::string::npos) << what;
+  EXPECT_NE(what.find("Authorization header"), std::string::npos) << what;
+  EXPECT_EQ(what.find("--header"), std::string::npos) << "the CLI adds its own hint: " << what;
+  EXPECT_TRUE(e.remedies().has(mcpauth::Remedy::static_token));
+}
+
 }  // namespace

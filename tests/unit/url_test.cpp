@@ -85,6 +85,17 @@ TEST(ParseUrl, UserInfoErrorDoesNotEchoThePassword) {
   }
 }
 
+TEST(ParseUrl, UserInfoErrorSaysWhereCredentialsGoInNeutralWords) {
+  try {
+    parse_url("https://user:hunter2@example.com/mcp");
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("Authorization header"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("--header"), std::string::npos) << "the CLI adds its own hint";
+    EXPECT_TRUE(e.remedies().has(mcpauth::Remedy::static_token));
+  }
+}
+
 TEST(ParseUrl, HostIsLowerCased) {
   EXPECT_EQ(parse_url("https://EXAMPLE.Com/mcp").host, "example.com");
 }

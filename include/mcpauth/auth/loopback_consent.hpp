@@ -22,7 +22,8 @@ struct LoopbackConsentOptions {
   int port = 0;  // 0: any free port (the port of a stored registration's redirect URI when it is free)
   std::string callback_path = std::string(kDefaultCallbackPath);  // starts with '/'
   bool open_browser = true;                                       // false: only print the URL (the user opens it)
-  // Where progress for the user goes (the URL is always printed). Default: stderr.
+  // Where progress for the user goes (the URL is always shown there).
+  // Required: the library writes to no stream itself (the CLI passes stderr).
   std::function<void(const std::string&)> notify;
   // When >= 0 (a terminal, typically stdin), the user may also paste the
   // address the browser ended on, one line: for a browser on another
@@ -32,7 +33,8 @@ struct LoopbackConsentOptions {
 
 class LoopbackConsent final : public ConsentHandler {
  public:
-  explicit LoopbackConsent(LoopbackConsentOptions options = {});
+  // Throws Error(usage) for a callback path that is not a path, or no notify.
+  explicit LoopbackConsent(LoopbackConsentOptions options);
   std::unique_ptr<ConsentSession> begin(const std::string& issuer) override;
   // Listens on the preferred redirect URI's port when it is a loopback
   // redirect of this handler (same path) and no port was configured, and the

@@ -19,8 +19,10 @@
 //   connection is answered with an error at once.
 //
 // A request the bridge cannot forward is answered through `deliver` with a
-// JSON-RPC error whose data.mcpauth_error names the ErrorCode, so a client
-// never waits for an answer that will not come.
+// JSON-RPC error whose data.mcpauth_error names the ErrorCode (and
+// data.mcpauth_detail holds the error's typed detail, when it has any), so a
+// client never waits for an answer that will not come. The message is the
+// library's neutral one unless BridgeOptions::error_answer words it.
 #pragma once
 
 #include <chrono>
@@ -44,6 +46,13 @@ struct BridgeOptions {
   std::vector<std::string> ignored_tools;
   // Diagnostics for people (never a token); empty: none.
   std::function<void(const std::string&)> log;
+  // Words the error answers the bridge writes itself in the host's own
+  // language (the CLI's hints, the gateway's dashboard), from the typed
+  // error: called with the error and the answer about to be delivered
+  // (message "mcpauth: " + what(), data as above), which it may change.
+  // Called on the thread that met the error, before `deliver`, with no lock
+  // of the bridge held. Empty: the answer as it is.
+  std::function<void(const Error&, core::jsonrpc::ErrorResponse&)> error_answer;
 };
 
 // JSON-RPC error code of the answers the bridge writes itself.

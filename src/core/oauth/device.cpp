@@ -19,7 +19,11 @@ constexpr std::size_t kMaxVerificationUriBytes = 4 * 1024;
 constexpr long long kMaxExpiresIn = 24 * 3600;
 constexpr long long kMaxInterval = 600;
 constexpr std::chrono::seconds kSlowDownStep{5};  // RFC 8628 §3.5
-constexpr const char* kAgain = "run `mcpauth login --device` again";
+// What to try, in no host's words (a host renders its own hint from the remedies).
+constexpr const char* kAgain = "start a new device login";
+constexpr const char* kUseBrowser = "use a browser login (the authorization code grant) instead";
+const ErrorDetail kAgainDetail{.remedies = {Remedy::retry}};
+const ErrorDetail kUseBrowserDetail{.remedies = {Remedy::use_browser_grant}};
 
 std::string string_or_empty(const Json& doc, const char* key) {
   const auto it = doc.find(key);
@@ -70,8 +74,8 @@ std::optional<long long> seconds_member(const Json& doc, const char* key, const 
   }
   throw Error(ErrorCode::protocol,
               "the device authorization response from " + endpoint + " has a " + key +
-                  " that is not a whole number of seconds; log in without --device instead",
-              endpoint);
+                  " that is not a whole number of seconds; " + kUseBrowser,
+              endpoint, 0, kUseBrowserDetail);
 }
 
 std::string required_string(const Json& doc, const char* key, std::size_t max_bytes, const std::string& endpoint) {
@@ -79,8 +83,8 @@ std::string required_string(const Json& doc, const char* key, std::size_t max_by
   if (value.empty()) {
     throw Error(ErrorCode::protocol,
                 "the device authorization response from " + endpoint + " has no " + key +
-                    "; the server does not implement RFC 8628 correctly, log in without --device instead",
-                endpoint);
+                    "; the server does not implement RFC 8628 correctly, " + kUseBrowser,
+                endpoint, 0, kUseBrowserDetail);
   }
   if (value.size() > max_bytes) {
     throw Error(ErrorCode::protocol,
@@ -104,9 +108,8 @@ void check_verification_uri(const std::string& uri, const char* key, bool may_na
   } catch (const Error&) {
     throw Error(ErrorCode::insecure_url,
                 std::string("the ") + key + (may_name_it ? " " + uri : std::string()) + " from " + endpoint +
-                    " is not an https URL (plain http only on loopback); refusing to send you there, log in "
-                    "without --device instead",
-                endpoint);
+                    " is not an https URL (plain http only on loopback); refusing to send you there, " + kUseBrowser,
+                endpoint, 0, kUseBrowserDetail);
   }
 }
 
@@ -137,15 +140,14 @@ DeviceAuthorization parse_device_authorization_response(int status, std::string_
         error == "unauthorized_client" || error == "invalid_client" || error == "unsupported_grant_type";
     throw OAuthError(ErrorCode::token_rejected,
                      "the authorization server refused to start a device login at " + endpoint + ": " + describe(doc) +
-                         (not_allowed ? "; this client may not use the device flow there, log in without --device"
-                                      : "; log in without --device instead"),
-                     endpoint, status, error);
+                         (not_allowed ? "; this client may not use the device grant there, " : "; ") + kUseBrowser,
+                     endpoint, status, error, kUseBrowserDetail);
   }
   if (status != 200) {
     throw OAuthError(ErrorCode::token_rejected,
                      "the device authorization endpoint " + endpoint + " answered HTTP " + std::to_string(status) +
-                         "; if the server does not offer device login, log in without --device",
-                     endpoint, status, "");
+                         "; if the server does not offer device login, " + kUseBrowser,
+                     endpoint, status, "", kUseBrowserDetail);
   }
   if (!doc.is_object()) {
     throw Error(ErrorCode::protocol, "the device authorization endpoint " + endpoint + " did not answer with JSON",
@@ -174,25 +176,25 @@ DeviceAuthorization parse_device_authorization_response(int status, std::string_
   const auto expires_in = seconds_member(doc, "expires_in", endpoint);
   if (!expires_in) {
     throw Error(ErrorCode::protocol,
-                "the device authorization response from " + endpoint +
-                    " has no expires_in (RFC 8628 requires it); log in without --device instead",
-                endpoint);
+                "the device authorization response from " + endpoint + " has no expires_in (RFC 8628 requires it); " +
+                    kUseBrowser,
+                endpoint, 0, kUseBrowserDetail);
   }
   if (*expires_in < 1 || *expires_in > kMaxExpiresIn) {
     throw Error(ErrorCode::protocol,
                 "the device authorization response from " + endpoint + " says the code lives " +
-                    std::to_string(*expires_in) + " s; expected 1 to " + std::to_string(kMaxExpiresIn) +
-                    " s, log in without --device instead",
-                endpoint);
+                    std::to_string(*expires_in) + " s; expected 1 to " + std::to_string(kMaxExpiresIn) + " s; " +
+                    kUseBrowser,
+                endpoint, 0, kUseBrowserDetail);
   }
   const long long interval = seconds_member(doc, "interval", endpoint).value_or(5);
   if (interval < 1 || interval > kMaxInterval || interval >= *expires_in) {
     throw Error(ErrorCode::protocol,
                 "the device authorization response from " + endpoint + " asks to poll every " +
                     std::to_string(interval) + " s (for a code that lives " + std::to_string(*expires_in) +
-                    " s); expected 1 to " + std::to_string(kMaxInterval) +
-                    " s and less than the lifetime, log in without --device instead",
-                endpoint);
+                    " s); expected 1 to " + std::to_string(kMaxInterval) + " s and less than the lifetime; " +
+                    kUseBrowser,
+                endpoint, 0, kUseBrowserDetail);
   }
   device.expires_at = now + std::chrono::seconds(*expires_in);
   device.interval = std::chrono::seconds(interval);
@@ -219,12 +221,12 @@ DevicePollResult parse_device_token_response(int status, std::string_view body, 
       throw OAuthError(ErrorCode::authorization_denied,
                        "you declined the device login (or the authorization server refused it) at " + endpoint +
                            "; if that was a mistake, " + kAgain,
-                       endpoint, status, error);
+                       endpoint, status, error, kAgainDetail);
     }
     if (error == "expired_token") {
       throw OAuthError(ErrorCode::consent_timeout,
                        "the code expired before it was approved at " + endpoint + "; " + kAgain, endpoint, status,
-                       error);
+                       error, kAgainDetail);
     }
   }
   // Tokens, or another error (invalid_grant, invalid_client, ...): the
@@ -243,7 +245,7 @@ void check_device_code_expiry(const DeviceAuthorization& device, Clock::time_poi
   throw Error(
       ErrorCode::consent_timeout,
       "the code expired before it was approved (nobody confirmed it at " + device.verification_uri + "); " + kAgain,
-      endpoint);
+      endpoint, 0, kAgainDetail);
 }
 
 }  // namespace mcpauth::core::oauth

@@ -84,12 +84,16 @@ std::string code_from_callback(const FormFields& params, const FlowRecord& flow)
   const std::string* iss = find_field(params, "iss");
   if (iss && *iss != flow.issuer) {
     // The received value is not repeated: it is attacker-controlled input.
-    throw Error(ErrorCode::issuer_mismatch, "the authorization response names another issuer than " + flow.issuer +
-                                                " (iss parameter); ignoring it (possible mix-up attack)");
+    throw Error(ErrorCode::issuer_mismatch,
+                "the authorization response names another issuer than " + flow.issuer +
+                    " (iss parameter); ignoring it (possible mix-up attack)",
+                {}, 0, {.expected_issuer = flow.issuer});
   }
   if (!iss && flow.iss_parameter_supported) {
-    throw Error(ErrorCode::issuer_mismatch, "the authorization response has no iss parameter although " + flow.issuer +
-                                                " promises one (RFC 9207); ignoring it");
+    throw Error(ErrorCode::issuer_mismatch,
+                "the authorization response has no iss parameter although " + flow.issuer +
+                    " promises one (RFC 9207); ignoring it",
+                {}, 0, {.expected_issuer = flow.issuer});
   }
   if (const std::string* error = find_field(params, "error")) {
     const std::string* description = find_field(params, "error_description");

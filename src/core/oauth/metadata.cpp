@@ -96,7 +96,7 @@ void require_origin_issuer(const AuthorizationServerMetadata& metadata, const st
               "the authorization server metadata at " + fetched_from + " names the issuer \"" + metadata.issuer +
                   "\" but, with no protected resource metadata, the issuer must be the server's origin \"" + origin +
                   "\"; refusing it (possible mix-up attack)",
-              fetched_from);
+              fetched_from, 0, {.expected_issuer = origin, .received_issuer = metadata.issuer});
 }
 
 std::vector<std::string> protected_resource_metadata_urls(const std::string& server_url) {
@@ -168,7 +168,7 @@ AuthorizationServerMetadata parse_authorization_server_metadata(std::string_view
     throw Error(ErrorCode::issuer_mismatch,
                 "the authorization server metadata at " + fetched_from + " names the issuer \"" + m.issuer +
                     "\" but \"" + *expected_issuer + "\" was expected; refusing it (possible mix-up attack)",
-                fetched_from);
+                fetched_from, 0, {.expected_issuer = *expected_issuer, .received_issuer = m.issuer});
   }
   auto endpoint = [&](const char* key, bool required) -> std::optional<std::string> {
     auto value = get_string(doc, key);

@@ -128,8 +128,9 @@ struct TokenSet {
 // An error answer of an OAuth endpoint (RFC 6749 §5.2), with its code.
 class OAuthError : public Error {
  public:
-  OAuthError(ErrorCode code, const std::string& message, std::string url, int status, std::string oauth_error)
-      : Error(code, message, std::move(url), status), oauth_error_(std::move(oauth_error)) {}
+  OAuthError(ErrorCode code, const std::string& message, std::string url, int status, std::string oauth_error,
+             ErrorDetail detail = {})
+      : Error(code, message, std::move(url), status, std::move(detail)), oauth_error_(std::move(oauth_error)) {}
   const std::string& oauth_error() const noexcept { return oauth_error_; }
 
  private:

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "form_post.hpp"
+#include "mcpauth/core/oauth/grant_state.hpp"
 #include "mcpauth/core/oauth/pkce.hpp"
 #include "mcpauth/core/oauth/rejection.hpp"
 #include "mcpauth/core/oauth/retry.hpp"
@@ -155,22 +156,12 @@ bool Authorizer::adopt_stored_locked(const Discovery& discovery, const std::stri
     }
   }
   if (!tokens || (!rejected.empty() && tokens->access_token == rejected)) return false;
-  const bool expired = tokens->expires_at && *tokens->expires_at <= Clock::now();
-  if (expired && !tokens->refresh_token) return false;
+  if (!core::oauth::usable(core::oauth::grant_state(*tokens, Clock::now()))) return false;
   discovery_ = discovery;
   client_ = client;
   key_ = key;
   adopt(std::move(*tokens));
   return true;
-}
-
-// How long before expiry to refresh: the configured margin, but never more
-// than half the token's lifetime (a 3-minute token is not refreshed on every request).
-Clock::duration Authorizer::refresh_margin() const {
-  Clock::duration margin = options_.refresh_margin;
-  if (tokens_->issued_at && tokens_->expires_at)
-    margin = std::min(margin, (*tokens_->expires_at - *tokens_->issued_at) / 2);
-  return margin;
 }
 
 void Authorizer::apply(net::HttpRequest& request) {
@@ -183,7 +174,10 @@ void Authorizer::apply(net::HttpRequest& request) {
   } catch (const Error&) {
     return;
   }
-  if (tokens_->expires_at && tokens_->refresh_token && Clock::now() + refresh_margin() >= *tokens_->expires_at) {
+  // Refreshed ahead of expiry: the configured margin, at most half the
+  // token's lifetime (a 3-minute token is not refreshed on every request).
+  const auto state = core::oauth::grant_state(*tokens_, Clock::now(), options_.refresh_margin);
+  if (state == core::oauth::GrantState::expiring || state == core::oauth::GrantState::expired_refreshable) {
     try {
       refresh_locked();
     } catch (const Error&) {
@@ -357,8 +351,8 @@ void Authorizer::authorize_locked(const AuthChallenge& challenge, const std::opt
       if (std::chrono::steady_clock::now() >= deadline) {
         throw Error(ErrorCode::consent_timeout,
                     "another mcpauth process asked for consent to " + options_.server_url +
-                        " and did not finish in time; run `mcpauth login " + options_.server_url + "` and try again",
-                    options_.server_url);
+                        " and did not finish in time; authorize again once it has ended",
+                    options_.server_url, 0, {.remedies = {Remedy::retry, Remedy::interactive_consent}});
       }
       while_unlocked([] { std::this_thread::sleep_for(std::chrono::milliseconds(200)); });  // polling another process
     }
@@ -532,8 +526,8 @@ ClientRegistration Authorizer::obtain_client(const Discovery& d, const std::stri
                       " answered HTTP 401 but publishes no OAuth metadata (no protected resource metadata, no "
                       "authorization server metadata, and " +
                       request.url + " answered HTTP " + std::to_string(response.status) +
-                      "); if it takes a static token, pass it with --header \"Authorization: Bearer ...\"",
-                  options_.server_url, 401);
+                      "); if it takes a static token, send it in an Authorization header",
+                  options_.server_url, 401, {.remedies = {Remedy::static_token}});
     }
     client = core::oauth::parse_registration_response(response.status, response.body, request.url, issuer, registration,
                                                       d.as);
@@ -542,8 +536,8 @@ ClientRegistration Authorizer::obtain_client(const Discovery& d, const std::stri
     throw Error(ErrorCode::registration_rejected,
                 "the authorization server " + issuer +
                     " offers neither dynamic client registration nor client metadata documents; register a client "
-                    "there and pass its id with --client-id",
-                issuer);
+                    "there and configure its client id",
+                issuer, 0, {.remedies = {Remedy::pre_register_client}});
   }
   // A registration is the authorization server's record and is kept at once;
   // a client the user configured is only kept once a token exchange proved it
@@ -556,8 +550,8 @@ TokenSet Authorizer::authorization_code_flow(const Discovery& d, const std::opti
   if (!options_.consent) {
     throw Error(ErrorCode::authorization_required,
                 "the server at " + options_.server_url + " requires authorization by " + d.as.issuer +
-                    "; run `mcpauth login " + options_.server_url + "` first",
-                options_.server_url);
+                    " and no consent can be asked for here; authorize interactively first",
+                options_.server_url, 0, {.remedies = {Remedy::interactive_consent}});
   }
   // The redirect URI of the stored registration, so that every authorization
   // at this server reuses it (one registration, not one per login).
@@ -574,10 +568,10 @@ TokenSet Authorizer::authorization_code_flow(const Discovery& d, const std::opti
     // Nothing published and no way to ask the user: most likely a static-token server.
     throw Error(ErrorCode::authorization_required,
                 "the server at " + options_.server_url +
-                    " answered HTTP 401 and publishes no OAuth metadata; if it takes a static token, pass it with "
-                    "--header \"Authorization: Bearer ...\" (else: " +
+                    " answered HTTP 401 and publishes no OAuth metadata; if it takes a static token, send it in an "
+                    "Authorization header (else: " +
                     e.what() + ")",
-                options_.server_url, 401);
+                options_.server_url, 401, {.remedies = Remedies(e.remedies()).add(Remedy::static_token)});
   }
   client_ = obtain_client(d, consent->redirect_uri(), scope);
 
@@ -623,9 +617,9 @@ TokenSet Authorizer::device_flow(const Discovery& d, const std::optional<std::st
   if (!core::oauth::supports_device_grant(d.as)) {
     throw Error(ErrorCode::authorization_required,
                 "the authorization server " + d.as.issuer +
-                    " does not offer device login (RFC 8628); use `mcpauth login --no-browser` and paste the address "
-                    "the browser ends on",
-                d.as.issuer);
+                    " does not offer device login (RFC 8628); use a browser login (the authorization code grant) "
+                    "instead, opening the URL yourself where no browser runs",
+                d.as.issuer, 0, {.remedies = {Remedy::use_browser_grant, Remedy::open_url_manually}});
   }
   client_ = obtain_client(d, "", scope);
   const auto request = core::oauth::device_authorization_request(*d.as.device_authorization_endpoint, scope, d.resource,
@@ -647,8 +641,8 @@ TokenSet Authorizer::device_flow(const Discovery& d, const std::optional<std::st
     if (Clock::now() + interval > deadline) {
       throw Error(ErrorCode::consent_timeout,
                   "the device code was not approved within " + std::to_string(options_.consent_timeout.count() / 1000) +
-                      " s; run the login again",
-                  request.url);
+                      " s; start a new device login",
+                  request.url, 0, {.remedies = {Remedy::retry}});
     }
     while_unlocked([&] { std::this_thread::sleep_for(interval); });  // RFC 8628 §3.5: the server sets the pace
     const auto poll = core::oauth::device_token_request(d.as.token_endpoint, device.device_code, d.resource, *client_,

@@ -76,7 +76,11 @@ TEST(Cli, HeaderValuesExpandFromTheEnvironment) {
   const auto denied = run_command(cli({"tools", peer.url()}));
   EXPECT_EQ(denied.exit_code, 6);
   EXPECT_NE(denied.err.find("401"), std::string::npos) << denied.err;
-  EXPECT_EQ(std::count(denied.err.begin(), denied.err.end(), '\n'), 1) << "one line: " << denied.err;
+  // One line for the error, one for the CLI's hint: here, the static token.
+  EXPECT_EQ(std::count(denied.err.begin(), denied.err.end(), '\n'), 2) << denied.err;
+  EXPECT_NE(denied.err.find("\nmcpauth: hint: if the server takes a static token, pass it with --header"),
+            std::string::npos)
+      << denied.err;
 
   const auto allowed =
       run_command(cli({"tools", "--header", "Authorization: Bearer ${MY_TOKEN}", peer.url()}), {"MY_TOKEN=t0ken-42"});

@@ -81,6 +81,7 @@ TEST(PlanRejection, StepUpFailsOnceTheBudgetIsSpentAndSaysWhatIsNeeded) {
   ASSERT_TRUE(plan.instead_of_authorizing);
   EXPECT_EQ(plan.instead_of_authorizing->code, ErrorCode::insufficient_scope);
   EXPECT_NE(plan.instead_of_authorizing->message.find("\"read admin\""), std::string::npos);
+  EXPECT_EQ(plan.instead_of_authorizing->detail.required_scope, "read admin");
   EXPECT_NE(plan.instead_of_authorizing->message.find("https://mcp.example/mcp"), std::string::npos);
 }
 

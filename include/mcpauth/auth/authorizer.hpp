@@ -143,7 +143,6 @@ class Authorizer final : public mcp::RequestAuthorizer {
   core::oauth::TokenSet device_flow(const Discovery& discovery, const std::optional<std::string>& scope);
   core::oauth::TokenSet assertion_flow(const Discovery& discovery, const std::optional<std::string>& scope);
   bool refresh_locked();
-  core::oauth::Clock::duration refresh_margin() const;
   void adopt(core::oauth::TokenSet tokens);
   core::oauth::TokenSet exchange(const core::oauth::TokenRequest& request, const std::optional<std::string>& scope,
                                  const std::optional<std::string>& previous_refresh);

@@ -59,10 +59,11 @@ RejectionPlan plan_rejection(const RejectionFacts& facts) {
     const std::string needed = scope_union(facts.scope.value_or(""), challenge.scope.value_or(""));
     plan.scope = needed;
     plan.instead_of_authorizing = budget_failure(
-        facts, {ErrorCode::insufficient_scope, "the server at " + facts.server_url +
-                                                   " still refuses with insufficient_scope (needs \"" + needed +
-                                                   "\") after " + std::to_string(facts.authorizations) +
-                                                   " authorizations; its administrator must grant these permissions"});
+        facts, {ErrorCode::insufficient_scope,
+                "the server at " + facts.server_url + " still refuses with insufficient_scope (needs \"" + needed +
+                    "\") after " + std::to_string(facts.authorizations) +
+                    " authorizations; its administrator must grant these permissions",
+                {.required_scope = needed}});
     plan.step = plan.instead_of_authorizing ? RejectionStep::fail : RejectionStep::step_up;
     return plan;
   }

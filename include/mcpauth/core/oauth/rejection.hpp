@@ -46,6 +46,7 @@ std::string_view to_string(RejectionStep step) noexcept;
 struct Failure {
   ErrorCode code = ErrorCode::unauthorized;
   std::string message;
+  ErrorDetail detail{};
 };
 
 struct RejectionPlan {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -17,10 +18,17 @@ namespace mcpauth::test_support {
 
 class ScriptedHttpClient final : public net::HttpClient {
  public:
+  using Responder = std::function<net::HttpResponse(const net::HttpRequest&)>;
+
   // The next answer, whatever the request.
   ScriptedHttpClient& then(int status, net::HttpHeaders headers = {}, std::string body = {}) {
+    net::HttpResponse response{status, std::move(headers), std::move(body), {}};
+    return then([response](const net::HttpRequest&) { return response; });
+  }
+  // The next answer, made from the request (e.g. a JSON-RPC response with its id).
+  ScriptedHttpClient& then(Responder responder) {
     std::lock_guard lock(mutex_);
-    script_.push_back(net::HttpResponse{status, std::move(headers), std::move(body), {}});
+    script_.push_back(std::move(responder));
     return *this;
   }
 
@@ -56,13 +64,13 @@ class ScriptedHttpClient final : public net::HttpClient {
       ADD_FAILURE() << "unscripted request: " << request.method << " " << request.url;
       throw Error(ErrorCode::connection, "no scripted answer for " + request.method + " " + request.url);
     }
-    net::HttpResponse response = std::move(script_.front());
+    Responder responder = std::move(script_.front());
     script_.pop_front();
-    return response;
+    return responder(request);
   }
 
   mutable std::mutex mutex_;
-  std::deque<net::HttpResponse> script_;
+  std::deque<Responder> script_;
   std::vector<net::HttpRequest> requests_;
 };
 

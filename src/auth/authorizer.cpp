@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "form_post.hpp"
+#include "mcpauth/core/oauth/client_choice.hpp"
 #include "mcpauth/core/oauth/grant_state.hpp"
 #include "mcpauth/core/oauth/pkce.hpp"
 #include "mcpauth/core/oauth/rejection.hpp"
@@ -31,8 +32,13 @@ std::string bearer_of(const net::HttpRequest& request) {
   return {};
 }
 
-bool contains(const std::vector<std::string>& list, const std::string& value) {
-  return std::find(list.begin(), list.end(), value) != list.end();
+core::oauth::ClientUse client_use(Grant grant) {
+  switch (grant) {
+    case Grant::authorization_code: return core::oauth::ClientUse::browser;
+    case Grant::device_code: return core::oauth::ClientUse::device;
+    case Grant::client_credentials: return core::oauth::ClientUse::client_credentials;
+    default: return core::oauth::ClientUse::assertion;
+  }
 }
 
 }  // namespace
@@ -443,66 +449,23 @@ void Authorizer::prepare_dpop(const Discovery& d, const AuthChallenge& challenge
 ClientRegistration Authorizer::obtain_client(const Discovery& d, const std::string& redirect_uri,
                                              const std::optional<std::string>& scope) {
   const std::string& issuer = d.as.issuer;
-  const ClientConfig& config = options_.client;
-  // A client given now wins over what is stored (a stored one may be a wrong
-  // id or lack a secret that is given now).
-  if (auto stored = config.client_id ? std::nullopt : options_.store->load_client(issuer)) {
-    // A dynamic registration made for another redirect URI no longer fits: register anew.
-    // A device-grant registration has no redirect URI; a browser one is not registered for the device grant.
-    const bool fits = options_.grant == Grant::device_code
-                          ? stored->redirect_uris.empty()
-                          : redirect_uri.empty() || contains(stored->redirect_uris, redirect_uri);
-    if (stored->kind != ClientKind::dynamic || fits) return *stored;
-  }
+  core::oauth::ClientChoiceInput input;
+  input.as = d.as;
+  input.configured = options_.client;
+  if (!options_.client.client_id) input.stored = options_.store->load_client(issuer);
+  input.use = client_use(options_.grant);
+  input.redirect_uri = redirect_uri;
+  input.scope = scope;
+  input.client_name = options_.client_name;
+  input.software_version = version();
+  input.server_url = options_.server_url;
+  core::oauth::ClientChoice choice = core::oauth::choose_client(input);
+  if (choice.source == core::oauth::ClientSource::stored) return std::move(*choice.client);
   ClientRegistration client;
-  client.issuer = issuer;
-  if (!redirect_uri.empty()) client.redirect_uris = {redirect_uri};
-  if (config.client_id) {
-    if (config.issuer && *config.issuer != issuer) {
-      throw Error(ErrorCode::registration_rejected,
-                  "the configured client id belongs to " + *config.issuer + ", but " + options_.server_url +
-                      " now uses the authorization server " + issuer + "; update the client configuration",
-                  issuer);
-    }
-    client.kind = ClientKind::pre_registered;
-    client.client_id = *config.client_id;
-    client.client_secret = config.client_secret;
-    client.private_key_pem = config.private_key_pem;
-    if (config.token_endpoint_auth_method) {
-      client.token_endpoint_auth_method = *config.token_endpoint_auth_method;
-    } else if (config.private_key_pem) {
-      client.token_endpoint_auth_method = "private_key_jwt";
-    } else if (config.client_secret) {
-      const auto& methods = d.as.token_endpoint_auth_methods_supported;
-      client.token_endpoint_auth_method =
-          (!methods || contains(*methods, "client_secret_basic")) ? "client_secret_basic" : "client_secret_post";
-    } else {
-      client.token_endpoint_auth_method = "none";
-    }
-  } else if (d.as.client_id_metadata_document_supported && config.client_metadata_url) {
-    client.kind = ClientKind::metadata_document;
-    client.client_id = *config.client_metadata_url;
-    client.token_endpoint_auth_method = "none";
-  } else if (d.as.registration_endpoint) {
-    core::oauth::RegistrationRequest registration;
-    registration.client_name = options_.client_name;
-    registration.redirect_uris = client.redirect_uris;
-    // Only scopes the authorization server itself lists go into the
-    // registration: strict servers (oidc-provider) refuse resource-only scopes
-    // there, while granting them on the authorization request.
-    if (scope && d.as.scopes_supported) {
-      std::string listed;
-      for (const auto& item : core::oauth::scope_list(*scope)) {
-        if (contains(*d.as.scopes_supported, item)) listed = core::oauth::scope_union(listed, item);
-      }
-      if (!listed.empty()) registration.scope = listed;
-    }
-    registration.token_endpoint_auth_method = core::oauth::preferred_auth_method(d.as);
-    registration.software_version = version();
-    if (options_.grant == Grant::client_credentials) registration.grant_types = {"client_credentials"};
-    if (options_.grant == Grant::device_code) {
-      registration.grant_types = {std::string(core::oauth::kDeviceCodeGrantType), "refresh_token"};
-    }
+  if (choice.client) {
+    client = std::move(*choice.client);
+  } else {
+    const core::oauth::RegistrationRequest& registration = choice.registration;
     net::HttpRequest request;
     request.method = "POST";
     request.url = *d.as.registration_endpoint;
@@ -532,12 +495,6 @@ ClientRegistration Authorizer::obtain_client(const Discovery& d, const std::stri
     client = core::oauth::parse_registration_response(response.status, response.body, request.url, issuer, registration,
                                                       d.as);
     notify("Registered mcpauth as a client of " + issuer + ".");
-  } else {
-    throw Error(ErrorCode::registration_rejected,
-                "the authorization server " + issuer +
-                    " offers neither dynamic client registration nor client metadata documents; register a client "
-                    "there and configure its client id",
-                issuer, 0, {.remedies = {Remedy::pre_register_client}});
   }
   // A registration is the authorization server's record and is kept at once;
   // a client the user configured is only kept once a token exchange proved it

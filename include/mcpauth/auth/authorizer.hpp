@@ -29,6 +29,7 @@
 #include "mcpauth/auth/consent.hpp"
 #include "mcpauth/auth/discovery.hpp"
 #include "mcpauth/auth/dpop.hpp"
+#include "mcpauth/core/oauth/client_choice.hpp"
 #include "mcpauth/core/oauth/device.hpp"
 #include "mcpauth/core/oauth/flow.hpp"
 #include "mcpauth/core/oauth/rejection.hpp"
@@ -40,14 +41,7 @@
 namespace mcpauth::auth {
 
 // What the user configured about the client identity (all optional).
-struct ClientConfig {
-  std::optional<std::string> client_id;      // a pre-registered client
-  std::optional<std::string> client_secret;  // its secret, if confidential
-  std::optional<std::string> token_endpoint_auth_method;
-  std::optional<std::string> private_key_pem;      // for private_key_jwt
-  std::optional<std::string> issuer;               // the AS the pre-registered client belongs to
-  std::optional<std::string> client_metadata_url;  // a Client ID Metadata Document URL (https)
-};
+using ClientConfig = core::oauth::ClientSettings;
 
 // How tokens are obtained.
 enum class Grant {

@@ -5,18 +5,17 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "mcpauth/auth/loopback_consent.hpp"
 #include "mcpauth/core/json.hpp"
 #include "mcpauth/core/url.hpp"
+#include "mcpauth/error.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
 #include "mcpauth/store/sqlite_token_store.hpp"
 #include "plain_http.hpp"
 #include "server_config.hpp"
-
-#include <iostream>
-#include "mcpauth/error.hpp"
 
 namespace mcpauth::app {
 namespace {
@@ -80,39 +79,6 @@ std::optional<std::string> string_field(const Json& object, const char* name, co
 }
 
 }  // namespace
-
-EnvLookup process_environment() {
-  return [](const std::string& name) -> std::optional<std::string> {
-    const char* value = std::getenv(name.c_str());
-    if (!value) return std::nullopt;
-    return std::string(value);
-  };
-}
-
-std::string expand_env(const std::string& text, const EnvLookup& env) {
-  std::string out;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const auto start = text.find("${", pos);
-    if (start == std::string::npos) {
-      out.append(text, pos, std::string::npos);
-      break;
-    }
-    out.append(text, pos, start - pos);
-    const auto end = text.find('}', start + 2);
-    if (end == std::string::npos) throw Error(ErrorCode::usage, "unterminated ${ in a --header value");
-    const std::string name = text.substr(start + 2, end - start - 2);
-    if (name.empty()) throw Error(ErrorCode::usage, "empty ${} in a --header value");
-    const auto value = env(name);
-    if (!value) {
-      throw Error(ErrorCode::usage,
-                  "environment variable " + name + " is not set (used as ${" + name + "} in --header)");
-    }
-    out += *value;
-    pos = end + 1;
-  }
-  return out;
-}
 
 net::HttpHeaders parse_headers(const std::vector<std::string>& args, const EnvLookup& env) {
   net::HttpHeaders headers;

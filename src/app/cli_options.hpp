@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "env_lookup.hpp"
 #include "mcpauth/auth/authorizer.hpp"
 #include "mcpauth/mcp/session.hpp"
 #include "mcpauth/net/http.hpp"
@@ -58,13 +59,6 @@ struct Connection {
   std::shared_ptr<auth::Authorizer> authorizer;
   std::shared_ptr<store::TokenStore> store;  // when OAuth is on
 };
-
-using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
-EnvLookup process_environment();
-
-// Replaces ${NAME} with the variable's value. Throws Error(usage) for an
-// unset variable or an unterminated ${ (a silently empty token is worse).
-std::string expand_env(const std::string& text, const EnvLookup& env);
 
 // Parses "Name: value" arguments. Throws Error(usage) naming the bad one.
 net::HttpHeaders parse_headers(const std::vector<std::string>& args, const EnvLookup& env);

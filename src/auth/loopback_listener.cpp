@@ -40,8 +40,9 @@ constexpr auto kWriteTimeout = std::chrono::seconds(5);
 // More than a browser ever opens to one host; beyond it, a connection is closed at once.
 constexpr std::size_t kMaxConnections = 64;
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
-// After the answer: what is still read (and dropped) before closing, so the
-// client of a refused request sees the answer rather than a reset.
+// After the answer: what is still read (and dropped) while waiting for the
+// client to close, so the client of a refused request sees the answer rather
+// than a reset.
 constexpr std::size_t kMaxDrainBytes = 64 * 1024;
 constexpr auto kDrainTimeout = std::chrono::seconds(2);
 
@@ -168,8 +169,9 @@ class LoopbackListener::State::Connection : public std::enable_shared_from_this<
     stream_.expires_after(kWriteTimeout);
     bhttp::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return;
-      beast::error_code ignored;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      // The client closes first (the answer says Connection: close), so the
+      // TIME_WAIT is on its side, not on this port: a program binding the
+      // port right after the consent (or the next consent) finds it free.
       self->stream_.expires_after(kDrainTimeout);
       self->drain();
     });

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "env_lookup.hpp"
 #include "mcpauth/auth/authorizer.hpp"
 #include "mcpauth/mcp/session.hpp"
 #include "mcpauth/net/http.hpp"
@@ -59,21 +60,6 @@ struct Connection {
   std::shared_ptr<auth::Authorizer> authorizer;
   std::shared_ptr<store::TokenStore> store;  // when OAuth is on
 };
-
-using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
-EnvLookup process_environment();
-
-// The one ${NAME} scanner (expand_env and the config file's checks): hands
-// the literal text between references to `on_text` and each NAME to
-// `on_name`, in order, stopping early when `on_name` returns false. Returns
-// what is wrong with the syntax ("unterminated ${", "empty ${}"), or nullopt.
-std::optional<std::string> scan_env_references(std::string_view text,
-                                               const std::function<void(std::string_view)>& on_text,
-                                               const std::function<bool(const std::string&)>& on_name);
-
-// Replaces ${NAME} with the variable's value. Throws Error(usage) for an
-// unset variable or an unterminated ${ (a silently empty token is worse).
-std::string expand_env(const std::string& text, const EnvLookup& env);
 
 // A duration option given in seconds (--timeout, ...), in milliseconds.
 // Throws Error(usage) naming `option` unless 0 < seconds <= 86400.

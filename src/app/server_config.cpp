@@ -14,6 +14,7 @@
 #include "mcpauth/core/text.hpp"
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/error.hpp"
+#include "mcpauth/mcp/session.hpp"
 
 namespace mcpauth::app {
 namespace {

@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "cli_options.hpp"
+#include "env_lookup.hpp"
 
 namespace mcpauth::app {
 

@@ -10,9 +10,9 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
-#include "../core/oauth/client_assertion.hpp"
 #include "mcpauth/core/oauth/encoding.hpp"
 #include "mcpauth/error.hpp"
+#include "mcpauth_internal/core/client_assertion.hpp"
 
 namespace mcpauth::auth {
 namespace {

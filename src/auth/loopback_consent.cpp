@@ -1,7 +1,6 @@
 #include "mcpauth/auth/loopback_consent.hpp"
 
 #include <fcntl.h>
-#include <httplib.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -10,6 +9,7 @@
 #include <optional>
 #include <thread>
 
+#include "loopback_listener.hpp"
 #include "mcpauth/auth/browser.hpp"
 #include "mcpauth/core/oauth/encoding.hpp"
 #include "mcpauth/core/oauth/redirect.hpp"
@@ -77,33 +77,23 @@ class LoopbackSession final : public ConsentSession {
   // `preferred_port` (0: none): tried first when no port is configured; taken, any free port instead.
   LoopbackSession(const LoopbackConsentOptions& options, int preferred_port)
       : options_(options), path_(options.callback_path) {
-    v4_.Get(path_, [this](const httplib::Request& req, httplib::Response& res) { on_callback(req, res); });
+    listener_ = std::make_unique<detail::LoopbackListener>(
+        path_, [this](core::oauth::FormFields fields) { return on_callback(std::move(fields)); });
+    bool listening = false;
     if (options_.port != 0) {
-      port_ = v4_.bind_to_port("127.0.0.1", options_.port) ? options_.port : -1;
-    } else if (preferred_port != 0 && v4_.bind_to_port("127.0.0.1", preferred_port)) {
-      port_ = preferred_port;
+      listening = listener_->listen(options_.port);
     } else {
-      port_ = v4_.bind_to_any_port("127.0.0.1");
+      listening = (preferred_port != 0 && listener_->listen(preferred_port)) || listener_->listen(0);
     }
-    if (port_ <= 0) {
+    if (!listening) {
       throw Error(ErrorCode::usage, "cannot listen on 127.0.0.1:" + std::to_string(options_.port) +
                                         " for the authorization callback; is another program using the port?");
     }
-    threads_.emplace_back([this] { v4_.listen_after_bind(); });
-    // ::1 as well, on the same port, when the machine has IPv6 loopback.
-    v6_.Get(path_, [this](const httplib::Request& req, httplib::Response& res) { on_callback(req, res); });
-    if (v6_.bind_to_port("::1", port_)) {
-      threads_.emplace_back([this] { v6_.listen_after_bind(); });
-      wait_until_running(v6_);
-    }
-    wait_until_running(v4_);
+    port_ = listener_->port();
   }
 
-  ~LoopbackSession() override {
-    v4_.stop();
-    v6_.stop();
-    for (auto& t : threads_) t.join();
-  }
+  // The listener goes first: its thread calls on_callback, which uses the members below.
+  ~LoopbackSession() override { listener_.reset(); }
 
   std::string redirect_uri() const override { return "http://127.0.0.1:" + std::to_string(port_) + path_; }
 
@@ -141,21 +131,17 @@ class LoopbackSession final : public ConsentSession {
   }
 
  private:
-  void on_callback(const httplib::Request& req, httplib::Response& res) {
-    core::oauth::FormFields fields;
-    for (const auto& [name, value] : req.params) fields.emplace_back(name, value);
+  detail::CallbackPage on_callback(core::oauth::FormFields fields) {
     const std::string* state = core::oauth::find_field(fields, "state");
     std::lock_guard lock(mutex_);
-    // A response for another flow (an old tab, a stray request) does not end this one.
-    if (result_ || !state || *state != expected_state_) {
-      res.status = 400;
-      res.set_content(kStrayPage, "text/html; charset=utf-8");
-      return;
+    // A response for another flow (an old tab, a stray request, one before
+    // the prompt named the state) does not end this one.
+    if (result_ || !state || expected_state_.empty() || *state != expected_state_) {
+      return {400, kStrayPage, false};
     }
     result_ = std::move(fields);
-    res.set_header("Cache-Control", "no-store");
-    res.set_content(kDonePage, "text/html; charset=utf-8");
     cv_.notify_all();
+    return {200, kDonePage, true};
   }
 
   void on_paste(const std::string& line) {
@@ -179,20 +165,10 @@ class LoopbackSession final : public ConsentSession {
 
   void notify(const std::string& line) const { options_.notify(line); }
 
-  // httplib's stop() does nothing before listen_after_bind() has started its
-  // loop, which would then run forever and the destructor's join() with it: a
-  // consent ended before it began (a failed registration) must not hang.
-  // listen_after_bind() marks the server running first thing, so this is short.
-  static void wait_until_running(const httplib::Server& server) {
-    while (!server.is_running()) std::this_thread::yield();
-  }
-
   LoopbackConsentOptions options_;
   std::string path_;
-  httplib::Server v4_;
-  httplib::Server v6_;
+  std::unique_ptr<detail::LoopbackListener> listener_;
   int port_ = 0;
-  std::vector<std::thread> threads_;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::string expected_state_;

@@ -7,8 +7,8 @@
 #include <filesystem>
 
 #include "assets.hpp"
-#include "auth/random.hpp"
 #include "gateway_impl.hpp"
+#include "mcpauth/core/random.hpp"
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
 
@@ -28,7 +28,7 @@ Gateway::Impl::Impl(GatewayOptions options) : options_(std::move(options)) {
                                       " (not loopback) needs an API key: put one in an environment variable and "
                                       "pass its name with --api-key-env");
   }
-  csrf_ = auth::detail::random_token();
+  csrf_ = core::random_token();
   callbacks_ = std::make_shared<CallbackRegistry>();
   load_config();
 }

@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "cli_options.hpp"
+#include "env_lookup.hpp"
 #include "mcpauth/net/http.hpp"
 #include "mcpauth/store/token_store.hpp"
 

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "cli_options.hpp"  // open_user_store: this is the command's entry
 #include "exit_codes.hpp"
 #include "gateway.hpp"
 #include "mcpauth/core/printable.hpp"

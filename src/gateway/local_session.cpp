@@ -1,7 +1,7 @@
 // Local sessions in Gateway::Impl: creation, the session table, id routing
 // of the remote side's answers, and the event stream that writes the outbox.
-#include "auth/random.hpp"
 #include "gateway_impl.hpp"
+#include "mcpauth/core/random.hpp"
 
 namespace mcpauth::gateway {
 
@@ -50,7 +50,7 @@ std::optional<rpc::Message> Gateway::Impl::parse_message(const http::Request& re
 }
 
 std::shared_ptr<LocalSession> Gateway::Impl::new_session(const std::shared_ptr<Upstream>& up, bool legacy) {
-  auto session = std::make_shared<LocalSession>(auth::detail::random_token(), up, legacy);
+  auto session = std::make_shared<LocalSession>(core::random_token(), up, legacy);
   mcp::BridgeOptions bo;
   bo.session = session_options(*up);
   const std::string name = up->name;

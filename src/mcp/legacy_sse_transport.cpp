@@ -18,11 +18,6 @@ LegacySseTransport::~LegacySseTransport() {
   close();
 }
 
-std::string LegacySseTransport::endpoint() const {
-  std::lock_guard lock(mutex_);
-  return endpoint_;
-}
-
 void LegacySseTransport::start(MessageHandler on_message, ErrorHandler on_error) {
   on_message_ = std::move(on_message);
   on_error_ = std::move(on_error);

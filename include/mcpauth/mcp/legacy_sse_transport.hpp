@@ -28,9 +28,6 @@ class LegacySseTransport final : public Transport {
   void close() override;
   std::string_view kind() const noexcept override { return "sse"; }
 
-  // The resolved message endpoint (empty before start()).
-  std::string endpoint() const;
-
  private:
   void read_stream();
   void on_event(core::SseEvent&& event);

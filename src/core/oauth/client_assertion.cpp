@@ -1,4 +1,4 @@
-#include "client_assertion.hpp"
+#include "mcpauth_internal/core/client_assertion.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/ecdsa.h>

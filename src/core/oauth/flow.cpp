@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <sstream>
 
-#include "client_assertion.hpp"
 #include "mcpauth/core/json.hpp"
 #include "mcpauth/core/oauth/describe_error.hpp"
 #include "mcpauth/core/text.hpp"
+#include "mcpauth_internal/core/client_assertion.hpp"
 
 namespace mcpauth::core::oauth {
 namespace {

@@ -1,5 +1,7 @@
 // private_key_jwt client assertions (RFC 7523 §2.2): a JWT signed with the
 // client's key, iss = sub = client_id, aud = the authorization server.
+// Internal to the library (not installed): auth signs its DPoP proofs with
+// sign_jws, reaching it as "mcpauth_internal/core/..." through mcpauth_core.
 #pragma once
 
 #include <openssl/evp.h>

@@ -10,6 +10,13 @@
 // the newest revision it accepts. In `automatic` mode a Streamable HTTP POST
 // answered 400, 404 or 405 (never 401 or 403) falls back to the legacy
 // HTTP+SSE transport.
+//
+// Threading: requests may be sent from several threads at once; each waits
+// on its own thread for its answer. on_notification and on_request run on
+// the thread that read the message: the GET event stream's (or the legacy
+// SSE reader's) thread, or the thread of the request whose streamed answer
+// carried it; they must not block for long, nor call close(). close() (and
+// the destructor) cancels transfers in flight and joins those threads.
 #pragma once
 
 #include <atomic>

@@ -2,6 +2,10 @@
 // implementation lives in curl_http_client.hpp, tests may inject others.
 // Policy is explicit per request: timeouts, a response size cap, and whether
 // redirects are followed (never by default: token requests must not follow).
+//
+// Threading: an HttpClient is shared by a session's threads, so
+// implementations must accept calls from several threads at once; each call
+// runs on its caller's thread, and a CancelToken ends it from another one.
 #pragma once
 
 #include <atomic>

@@ -9,6 +9,11 @@
 // of the user). Everything that must hold across processes is in this
 // interface: the per-grant lock of update_tokens() and the flow claims that
 // let one process run a browser consent while its siblings wait.
+//
+// Threading: implementations must be safe to call from several threads at
+// once (an Authorizer's apply() and on_rejected() run on the transports'
+// threads, and a gateway shares one store across all its sessions). Both
+// implementations here are.
 #pragma once
 
 #include <chrono>

@@ -30,7 +30,7 @@ struct Row {
   std::string detail;  // the error, or what to do
 };
 
-std::string client_type(store::TokenStore& store, const store::TokenKey& key) {
+std::string client_type(store::ClientStore& store, const store::TokenKey& key) {
   const auto client = store.load_client(key.issuer);
   if (!client || client->client_id != key.client_id) return "dynamic (replaced)";
   return std::string(core::oauth::to_string(client->kind));

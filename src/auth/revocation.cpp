@@ -51,7 +51,7 @@ RevocationOutcome revoke_tokens(net::HttpClient& http, const core::oauth::Author
   return outcome;
 }
 
-RevocationOutcome revoke_grant(net::HttpClient& http, store::TokenStore& store, const store::GrantRecord& grant,
+RevocationOutcome revoke_grant(net::HttpClient& http, store::ClientStore& store, const store::GrantRecord& grant,
                                const std::optional<store::DiscoveryRecord>& discovery,
                                std::chrono::milliseconds timeout) {
   RevocationOutcome outcome;

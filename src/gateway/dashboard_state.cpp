@@ -12,7 +12,7 @@ long long unix_seconds(core::oauth::Clock::time_point t) {
 
 }  // namespace
 
-std::string Gateway::Impl::client_type(store::TokenStore& store, const store::TokenKey& key) {
+std::string Gateway::Impl::client_type(store::ClientStore& store, const store::TokenKey& key) {
   const auto client = store.load_client(key.issuer);
   if (!client || client->client_id != key.client_id) return "dynamic";
   return std::string(core::oauth::to_string(client->kind));

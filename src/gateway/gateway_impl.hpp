@@ -83,7 +83,7 @@ class Gateway::Impl {
 
   void bump();
   void log(const std::string& line) const;
-  static std::string client_type(store::TokenStore& store, const store::TokenKey& key);
+  static std::string client_type(store::ClientStore& store, const store::TokenKey& key);
   Json state_json(bool with_csrf);
   Json row_json(const Upstream& up, const app::StoredGrants* stored, const std::string& store_error);
   void events(const http::Request&, http::Response& res);

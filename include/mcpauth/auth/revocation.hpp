@@ -39,7 +39,7 @@ RevocationOutcome revoke_tokens(net::HttpClient& http, const core::oauth::Author
 // (RestrictedHttpClient). A grant whose tokens cannot be decrypted, or with
 // no discovery record, is not sent anywhere; the reason is in `problems`.
 // Never throws for a failed revocation and never deletes: the caller does.
-RevocationOutcome revoke_grant(net::HttpClient& http, store::TokenStore& store, const store::GrantRecord& grant,
+RevocationOutcome revoke_grant(net::HttpClient& http, store::ClientStore& store, const store::GrantRecord& grant,
                                const std::optional<store::DiscoveryRecord>& discovery,
                                std::chrono::milliseconds timeout);
 

@@ -76,15 +76,20 @@ struct TokenDecision {
 };
 using TokenUpdate = std::function<TokenDecision(const std::optional<core::oauth::TokenSet>& current)>;
 
-class TokenStore {
+// Client registrations, by the issuer that knows them.
+class ClientStore {
  public:
-  virtual ~TokenStore() = default;
-
+  virtual ~ClientStore() = default;
   virtual std::optional<core::oauth::ClientRegistration> load_client(const std::string& issuer) = 0;
   virtual void save_client(const core::oauth::ClientRegistration& client) = 0;
   virtual void remove_client(const std::string& issuer) = 0;
   virtual std::vector<core::oauth::ClientRegistration> list_clients() = 0;
+};
 
+// Grants: the tokens of each (resource, issuer, client id, account).
+class GrantStore {
+ public:
+  virtual ~GrantStore() = default;
   virtual std::optional<core::oauth::TokenSet> load_tokens(const TokenKey& key) = 0;
   virtual void save_tokens(const TokenKey& key, const core::oauth::TokenSet& tokens) = 0;
   virtual void remove_tokens(const TokenKey& key) = 0;
@@ -99,12 +104,22 @@ class TokenStore {
   // Returns the grant's tokens afterwards. An exception from `update`
   // leaves the grant as it was.
   virtual std::optional<core::oauth::TokenSet> update_tokens(const TokenKey& key, const TokenUpdate& update) = 0;
+};
 
+// What discovery found for each MCP server (a cache: losing it costs requests, not grants).
+class DiscoveryCache {
+ public:
+  virtual ~DiscoveryCache() = default;
   virtual std::optional<DiscoveryRecord> load_discovery(const std::string& server_url) = 0;
   virtual void save_discovery(const DiscoveryRecord& record) = 0;
   virtual void remove_discovery(const std::string& server_url) = 0;
   virtual std::vector<DiscoveryRecord> list_discovery() = 0;
+};
 
+// Who runs an interactive flow when several processes need the same consent.
+class FlowCoordinator {
+ public:
+  virtual ~FlowCoordinator() = default;
   // A claim on an interactive flow (a browser consent) for `flow_key`, so
   // that of several processes needing consent for the same server only one
   // asks the user. True when this caller now holds the claim. A claim ends
@@ -114,6 +129,12 @@ class TokenStore {
   // Whether a live claim (this process's or another's) exists.
   virtual bool flow_claimed(const std::string& flow_key) = 0;
 };
+
+// All four, as the Authorizer, the CLI and the gateway use them; both
+// stores here implement it. An embedder with its own persistence may
+// implement the parts it keeps and delegate the rest (e.g. to
+// make_memory_token_store()).
+class TokenStore : public ClientStore, public GrantStore, public DiscoveryCache, public FlowCoordinator {};
 
 // Everything in memory, for one process (tests, embedders with their own persistence).
 std::shared_ptr<TokenStore> make_memory_token_store();

@@ -467,14 +467,10 @@ std::string cached_authorization(const std::string& url) {
         const char* value = std::getenv(name.c_str());
         return value ? std::optional<std::string>(value) : std::nullopt;
       }));
-  mcpauth::auth::Authorizer authorizer(std::move(options));  // no consent: throws rather than asking
-  mcpauth::net::HttpRequest request;
-  request.method = "POST";
-  request.url = url;
-  authorizer.apply(request);
-  auto value = request.headers.get("Authorization");
-  if (!value) fail("mcpauth has no cached token for " + url);
-  return *value;
+  mcpauth::auth::Authorizer authorizer(std::move(options));  // no consent: never asks
+  const auto token = authorizer.access_token();
+  if (!token) fail("mcpauth has no cached token for " + url);
+  return "Bearer " + *token;
 }
 
 // ---- the report -------------------------------------------------------------

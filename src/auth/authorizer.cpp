@@ -170,18 +170,12 @@ bool Authorizer::adopt_stored_locked(const Discovery& discovery, const std::stri
   return true;
 }
 
-void Authorizer::apply(net::HttpRequest& request) {
-  std::lock_guard lock(mutex_);
+// The tokens to send now: restored from the store on first use, and
+// refreshed ahead of expiry (the configured margin, at most half the
+// token's lifetime: a 3-minute token is not refreshed on every request).
+const TokenSet* Authorizer::fresh_tokens_locked() {
   if (!restored_) restore_locked();
-  if (!tokens_) return;
-  // Tokens belong to this server's origin only (MCP: never to another resource).
-  try {
-    if (!core::same_origin(core::parse_url(request.url), server_)) return;
-  } catch (const Error&) {
-    return;
-  }
-  // Refreshed ahead of expiry: the configured margin, at most half the
-  // token's lifetime (a 3-minute token is not refreshed on every request).
+  if (!tokens_) return nullptr;
   const auto state = core::oauth::grant_state(*tokens_, Clock::now(), options_.refresh_margin);
   if (state == core::oauth::GrantState::expiring || state == core::oauth::GrantState::expired_refreshable) {
     try {
@@ -189,13 +183,31 @@ void Authorizer::apply(net::HttpRequest& request) {
     } catch (const Error&) {
       // The server will answer 401 if the old token is no good; that path re-authorizes.
     }
-    if (!tokens_) return;
   }
-  if (dpop_ && net::iequals(tokens_->token_type, "DPoP")) {
-    request.headers.set("Authorization", "DPoP " + tokens_->access_token);
-    request.headers.set("DPoP", dpop_->proof(request.method, request.url, tokens_->access_token, rs_nonce_));
+  return tokens_ ? &*tokens_ : nullptr;
+}
+
+std::optional<std::string> Authorizer::access_token() {
+  std::lock_guard lock(mutex_);
+  const TokenSet* tokens = fresh_tokens_locked();
+  return tokens ? std::optional(tokens->access_token) : std::nullopt;
+}
+
+void Authorizer::apply(net::HttpRequest& request) {
+  // Tokens belong to this server's origin only (MCP: never to another resource).
+  try {
+    if (!core::same_origin(core::parse_url(request.url), server_)) return;
+  } catch (const Error&) {
+    return;
+  }
+  std::lock_guard lock(mutex_);
+  const TokenSet* tokens = fresh_tokens_locked();
+  if (!tokens) return;
+  if (dpop_ && net::iequals(tokens->token_type, "DPoP")) {
+    request.headers.set("Authorization", "DPoP " + tokens->access_token);
+    request.headers.set("DPoP", dpop_->proof(request.method, request.url, tokens->access_token, rs_nonce_));
   } else {
-    request.headers.set("Authorization", "Bearer " + tokens_->access_token);
+    request.headers.set("Authorization", "Bearer " + tokens->access_token);
   }
 }
 
@@ -296,7 +308,7 @@ bool Authorizer::carry_out_locked(const core::oauth::RejectionPlan& plan, const 
 // A claim on the interactive flow for one grant, released when it ends.
 class Authorizer::FlowClaim {
  public:
-  FlowClaim(store::TokenStore& store, std::string key) : store_(store), key_(std::move(key)) {}
+  FlowClaim(store::FlowCoordinator& store, std::string key) : store_(store), key_(std::move(key)) {}
   ~FlowClaim() {
     try {
       store_.release_flow(key_);
@@ -308,7 +320,7 @@ class Authorizer::FlowClaim {
   FlowClaim& operator=(const FlowClaim&) = delete;
 
  private:
-  store::TokenStore& store_;
+  store::FlowCoordinator& store_;
   std::string key_;
 };
 

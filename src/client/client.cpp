@@ -96,20 +96,13 @@ std::optional<auth::AuthorizationInfo> Client::authorization() const {
 }
 
 std::string Client::access_token() {
-  // What the Authorizer would attach to a request to the server now: it
-  // refreshes a token about to expire first.
-  net::HttpRequest request;
-  request.method = "POST";
-  request.url = parts_->url;
-  if (parts_->authorizer) parts_->authorizer->apply(request);
-  const auto value = request.headers.get("Authorization");
-  const auto space = value ? value->find(' ') : std::string::npos;
-  if (space == std::string::npos) {
+  auto token = parts_->authorizer ? parts_->authorizer->access_token() : std::nullopt;
+  if (!token) {
     throw Error(ErrorCode::authorization_required,
                 "there is no access token for " + parts_->url + ": the server has not asked for authorization",
                 parts_->url);
   }
-  return value->substr(space + 1);
+  return std::move(*token);
 }
 
 mcp::Session& Client::session() {

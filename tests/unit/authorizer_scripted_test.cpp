@@ -123,8 +123,10 @@ void script_first_authorization(ScriptedHttpClient& http) {
 TEST(AuthorizerScripted, AFirst401DiscoversRegistersAuthorizesAndSendsTheRequestAgain) {
   Fixture f;
   script_first_authorization(*f.http);
+  EXPECT_FALSE(f.authorizer->access_token());  // nothing asked for yet, and nothing asked of anybody
   EXPECT_EQ(f.post_to_server().status, 200);
   EXPECT_EQ(f.http->unanswered(), 0u);
+  EXPECT_EQ(f.authorizer->access_token(), "at-1");
 
   const auto sent = f.http->requests();
   ASSERT_EQ(sent.size(), 6u);

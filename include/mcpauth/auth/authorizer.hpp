@@ -102,6 +102,11 @@ class Authorizer final : public mcp::RequestAuthorizer {
   void apply(net::HttpRequest& request) override;
   bool on_rejected(const net::HttpRequest& request, const mcp::Rejection& rejection) override;
 
+  // The access token requests to the server carry now (restored from the
+  // store, refreshed first when about to expire), or nullopt without one.
+  // Never asks anybody: an authorization starts only from a server's 401.
+  std::optional<std::string> access_token();
+
   // The current authorization, if one was obtained.
   std::optional<AuthorizationInfo> info() const;
   int authorizations() const;
@@ -124,6 +129,7 @@ class Authorizer final : public mcp::RequestAuthorizer {
 
   DiscoveryOptions discovery_options() const;
   void restore_locked();
+  const core::oauth::TokenSet* fresh_tokens_locked();
   bool adopt_stored_locked(const Discovery& discovery, const std::string& rejected);
   void authorize_locked(const core::oauth::AuthChallenge& challenge, const std::optional<std::string>& scope_hint,
                         const std::string& rejected);

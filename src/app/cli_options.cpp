@@ -167,7 +167,6 @@ Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
   for (const auto& header : given) headers.add(header.name, header.value);
   const bool static_authorization = headers.contains("Authorization");
   const OAuthConfig& oauth = server.oauth;
-  std::vector<std::shared_ptr<mcp::RequestAuthorizer>> parts;
   // A static Authorization header means the user chose the credentials: no OAuth then.
   if (!args.no_auth && oauth.enabled && !static_authorization) {
     c.store = open_user_store(env);
@@ -233,15 +232,9 @@ Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
     a.consent_timeout = seconds_option(args.consent_timeout_seconds, "--consent-timeout");
     a.notify = to_stderr;
     c.authorizer = std::make_shared<auth::Authorizer>(std::move(a));
-    parts.push_back(c.authorizer);
   }
-  if (!headers.empty()) parts.push_back(std::make_shared<mcp::StaticHeaders>(std::move(headers)));
+  options.authorizer = auth::credentials(c.authorizer, std::move(headers));
   recall_protocol(c);
-  if (parts.size() == 1) {
-    options.authorizer = parts.front();
-  } else if (!parts.empty()) {
-    options.authorizer = std::make_shared<auth::CompositeAuthorizer>(std::move(parts));
-  }
   return c;
 }
 

@@ -750,4 +750,12 @@ TokenSet Authorizer::exchange(const core::oauth::TokenRequest& token_request, co
                                            previous_refresh, dpop_ != nullptr);
 }
 
+std::shared_ptr<mcp::RequestAuthorizer> credentials(std::shared_ptr<mcp::RequestAuthorizer> oauth,
+                                                    net::HttpHeaders headers) {
+  if (headers.empty()) return oauth;
+  auto fixed = std::make_shared<mcp::StaticHeaders>(std::move(headers));
+  if (!oauth) return fixed;
+  return std::make_shared<CompositeAuthorizer>(std::vector<std::shared_ptr<mcp::RequestAuthorizer>>{oauth, fixed});
+}
+
 }  // namespace mcpauth::auth

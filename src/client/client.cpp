@@ -38,7 +38,6 @@ std::unique_ptr<Client> Client::connect(ClientOptions options) {
   session.request_timeout = options.request_timeout;
   session.client_info = options.client_info;
 
-  std::vector<std::shared_ptr<mcp::RequestAuthorizer>> credentials;
   // A static Authorization header means the caller chose the credentials.
   if (options.oauth && !options.headers.contains("Authorization")) {
     auth::AuthorizerOptions a;
@@ -63,14 +62,8 @@ std::unique_ptr<Client> Client::connect(ClientOptions options) {
     a.consent_timeout = options.consent_timeout;
     a.notify = options.notify;
     parts->authorizer = std::make_shared<auth::Authorizer>(std::move(a));
-    credentials.push_back(parts->authorizer);
   }
-  if (!options.headers.empty()) credentials.push_back(std::make_shared<mcp::StaticHeaders>(options.headers));
-  if (credentials.size() == 1) {
-    session.authorizer = credentials.front();
-  } else if (!credentials.empty()) {
-    session.authorizer = std::make_shared<auth::CompositeAuthorizer>(std::move(credentials));
-  }
+  session.authorizer = auth::credentials(parts->authorizer, options.headers);
   parts->session = mcp::Session::connect(std::move(session));
   return std::unique_ptr<Client>(new Client(std::move(parts)));
 }

@@ -63,9 +63,7 @@ void Gateway::Impl::run_flow(const std::shared_ptr<Upstream>& up, const std::sha
   try {
     auto authorizer = make_authorizer(*up->resolved, up->url, consent);
     auto so = session_options(*up);
-    net::HttpHeaders headers = up->credentials->static_headers();
-    so.authorizer = std::make_shared<auth::CompositeAuthorizer>(std::vector<std::shared_ptr<mcp::RequestAuthorizer>>{
-        authorizer, std::make_shared<mcp::StaticHeaders>(headers)});
+    so.authorizer = auth::credentials(authorizer, up->credentials->static_headers());
     auto session = mcp::Session::connect(so);
     auto tools = session->list_tools();
     const std::string transport(session->transport_kind());

@@ -275,3 +275,35 @@ TEST(AuthorizerScripted, WithoutAConsentHandlerANeedForAuthorizationIsAnError) {
 
 }  // namespace
 }  // namespace mcpauth::auth
+
+namespace mcpauth::auth {
+namespace {
+
+TEST(Credentials, ComposeOAuthAndStaticHeadersOnlyWhenThereAreBoth) {
+  EXPECT_EQ(credentials(nullptr, {}), nullptr);
+
+  const auto fixed = credentials(nullptr, {{"X-Api-Key", "k"}});
+  ASSERT_NE(fixed, nullptr);
+  net::HttpRequest request;
+  request.url = "https://mcp.example/mcp";
+  fixed->apply(request);
+  EXPECT_EQ(request.headers.get("X-Api-Key"), "k");
+
+  auto http = std::make_shared<test_support::ScriptedHttpClient>();
+  AuthorizerOptions options;
+  options.server_url = "https://mcp.example/mcp";
+  options.http = http;
+  auto oauth = std::make_shared<Authorizer>(options);
+  EXPECT_EQ(credentials(oauth, {}), oauth);
+  const auto both = credentials(oauth, {{"X-Api-Key", "k"}});
+  ASSERT_NE(both, nullptr);
+  EXPECT_NE(both, oauth);
+  net::HttpRequest second;
+  second.url = "https://mcp.example/mcp";
+  both->apply(second);
+  EXPECT_EQ(second.headers.get("X-Api-Key"), "k");
+  EXPECT_FALSE(second.headers.contains("Authorization"));  // no token yet
+}
+
+}  // namespace
+}  // namespace mcpauth::auth

@@ -192,4 +192,9 @@ class CompositeAuthorizer final : public mcp::RequestAuthorizer {
   std::vector<std::shared_ptr<mcp::RequestAuthorizer>> parts_;
 };
 
+// A session's credentials: `oauth` (may be null) then the static `headers`
+// (may be empty), composed; null when there are neither.
+std::shared_ptr<mcp::RequestAuthorizer> credentials(std::shared_ptr<mcp::RequestAuthorizer> oauth,
+                                                    net::HttpHeaders headers);
+
 }  // namespace mcpauth::auth

@@ -1,14 +1,17 @@
 #include "mcpauth/auth/authorizer.hpp"
 
 #include <array>
+#include <mutex>
 #include <thread>
 
 #include "form_post.hpp"
+#include "mcpauth/auth/dpop.hpp"
 #include "mcpauth/core/oauth/client_choice.hpp"
 #include "mcpauth/core/oauth/grant_state.hpp"
 #include "mcpauth/core/oauth/pkce.hpp"
 #include "mcpauth/core/oauth/rejection.hpp"
 #include "mcpauth/core/oauth/retry.hpp"
+#include "mcpauth/core/url.hpp"
 #include "mcpauth/mcp/protocol.hpp"
 #include "mcpauth/version.hpp"
 #include "random.hpp"
@@ -43,7 +46,81 @@ core::oauth::ClientUse client_use(Grant grant) {
 
 }  // namespace
 
-Authorizer::Authorizer(AuthorizerOptions options)
+// Everything an Authorizer holds: the options, what it learned, and the
+// two locks. Kept out of the installed header.
+class Authorizer::Impl {
+ public:
+  explicit Impl(AuthorizerOptions options);
+
+  void apply(net::HttpRequest& request);
+  bool on_rejected(const net::HttpRequest& request, const mcp::Rejection& rejection);
+  std::optional<std::string> access_token();
+  std::optional<AuthorizationInfo> info() const;
+  int authorizations() const;
+
+ private:
+  class FlowClaim;
+  // Points held_ at the state lock for the length of one carry_out_locked().
+  struct HeldLock {
+    HeldLock(std::unique_lock<std::mutex>*& slot, std::unique_lock<std::mutex>& lock) : slot_(slot) { slot_ = &lock; }
+    ~HeldLock() { slot_ = nullptr; }
+    HeldLock(const HeldLock&) = delete;
+    HeldLock& operator=(const HeldLock&) = delete;
+    std::unique_lock<std::mutex>*& slot_;
+  };
+
+  core::oauth::RejectionPlan plan_rejection_locked(const net::HttpRequest& request,
+                                                   const mcp::Rejection& rejection) const;
+  bool carry_out_locked(const core::oauth::RejectionPlan& plan, const net::HttpRequest& request, int status);
+  void while_unlocked(const std::function<void()>& wait);
+
+  DiscoveryOptions discovery_options() const;
+  void restore_locked();
+  const core::oauth::TokenSet* fresh_tokens_locked();
+  bool adopt_stored_locked(const Discovery& discovery, const std::string& rejected);
+  void authorize_locked(const core::oauth::AuthChallenge& challenge, const std::optional<std::string>& scope_hint,
+                        const std::string& rejected);
+  core::oauth::TokenSet obtain_tokens(const Discovery& discovery, const std::optional<std::string>& scope);
+  void prepare_dpop(const Discovery& discovery, const core::oauth::AuthChallenge& challenge);
+  void forget_other_clients_grants();
+  core::oauth::ClientRegistration obtain_client(const Discovery& discovery, const std::string& redirect_uri,
+                                                const std::optional<std::string>& scope);
+  core::oauth::TokenSet authorization_code_flow(const Discovery& discovery, const std::optional<std::string>& scope);
+  core::oauth::TokenSet client_credentials_flow(const Discovery& discovery, const std::optional<std::string>& scope);
+  core::oauth::TokenSet device_flow(const Discovery& discovery, const std::optional<std::string>& scope);
+  core::oauth::TokenSet assertion_flow(const Discovery& discovery, const std::optional<std::string>& scope);
+  bool refresh_locked();
+  void adopt(core::oauth::TokenSet tokens);
+  core::oauth::TokenSet exchange(const core::oauth::TokenRequest& request, const std::optional<std::string>& scope,
+                                 const std::optional<std::string>& previous_refresh);
+  net::HttpResponse post_form(const core::oauth::TokenRequest& request);
+  net::HttpResponse send_token_request(net::HttpRequest& request);
+  void notify(const std::string& line) const;
+
+  AuthorizerOptions options_;
+  core::Url server_;
+  // Lock order: flow_mutex_, then mutex_. flow_mutex_ makes authorizations
+  // single-flight and is held while a person is waited for; mutex_ guards the
+  // state below and is never held while waiting for a person (refreshes, a
+  // network exchange, run under it).
+  std::mutex flow_mutex_;
+  mutable std::mutex mutex_;
+  std::unique_lock<std::mutex>* held_ = nullptr;  // mutex_, held by the thread holding flow_mutex_
+  std::optional<Discovery> discovery_;
+  std::optional<core::oauth::ClientRegistration> client_;
+  std::optional<store::TokenKey> key_;
+  bool restored_ = false;  // the store was consulted for an earlier authorization
+  std::optional<core::oauth::TokenSet> tokens_;
+  std::optional<std::string> requested_scope_;
+  std::string refreshed_for_;  // the access token a refresh already replaced once
+  int authorizations_ = 0;
+  std::unique_ptr<DpopKey> dpop_;        // set when the authorization server and the resource both take DPoP
+  bool bearer_only_ = false;             // the resource refused a DPoP-bound token: never DPoP again
+  std::optional<std::string> as_nonce_;  // DPoP-Nonce of the authorization server
+  std::optional<std::string> rs_nonce_;  // DPoP-Nonce of the MCP server
+};
+
+Authorizer::Impl::Impl(AuthorizerOptions options)
     : options_(std::move(options)), server_(core::parse_url(options_.server_url)) {
   if (!options_.http) throw Error(ErrorCode::usage, "Authorizer needs an HttpClient");
   // Every request the Authorizer makes goes to a URL the server or its
@@ -61,14 +138,14 @@ Authorizer::Authorizer(AuthorizerOptions options)
   }
 }
 
-void Authorizer::notify(const std::string& line) const {
+void Authorizer::Impl::notify(const std::string& line) const {
   if (options_.notify) options_.notify(line);
 }
 
 // Waiting for a person (a consent, a device approval, another process's
 // consent) happens without the state lock, so apply() and info() go on
 // answering meanwhile; the flow lock still keeps authorizations one at a time.
-void Authorizer::while_unlocked(const std::function<void()>& wait) {
+void Authorizer::Impl::while_unlocked(const std::function<void()>& wait) {
   if (!held_) return wait();
   held_->unlock();
   struct Relock {
@@ -78,12 +155,12 @@ void Authorizer::while_unlocked(const std::function<void()>& wait) {
   wait();
 }
 
-int Authorizer::authorizations() const {
+int Authorizer::Impl::authorizations() const {
   std::lock_guard lock(mutex_);
   return authorizations_;
 }
 
-std::optional<AuthorizationInfo> Authorizer::info() const {
+std::optional<AuthorizationInfo> Authorizer::Impl::info() const {
   std::lock_guard lock(mutex_);
   if (!tokens_ || !client_) return std::nullopt;
   AuthorizationInfo info;
@@ -97,7 +174,7 @@ std::optional<AuthorizationInfo> Authorizer::info() const {
   return info;
 }
 
-DiscoveryOptions Authorizer::discovery_options() const {
+DiscoveryOptions Authorizer::Impl::discovery_options() const {
   DiscoveryOptions d;
   d.server_url = options_.server_url;
   d.http = options_.http;
@@ -109,7 +186,7 @@ DiscoveryOptions Authorizer::discovery_options() const {
 }
 
 // Takes `tokens` as the current ones, with the DPoP key they are bound to.
-void Authorizer::adopt(TokenSet tokens) {
+void Authorizer::Impl::adopt(TokenSet tokens) {
   if (tokens.dpop_key_pem && (!dpop_ || dpop_->private_key_pem() != *tokens.dpop_key_pem)) {
     dpop_ = std::make_unique<DpopKey>(*tokens.dpop_key_pem);
   }
@@ -119,7 +196,7 @@ void Authorizer::adopt(TokenSet tokens) {
 // What an earlier run (or another process) left in the store for this
 // server: discovery, client and tokens. Nothing is fetched; anything stale
 // or unusable is simply not taken, and the server's 401 starts afresh.
-void Authorizer::restore_locked() {
+void Authorizer::Impl::restore_locked() {
   restored_ = true;
   const auto record = options_.store->load_discovery(options_.server_url);
   if (!record) return;
@@ -133,7 +210,7 @@ void Authorizer::restore_locked() {
 
 // Takes the tokens another Authorizer or process stored for this grant,
 // unless they are the ones the server just rejected.
-bool Authorizer::adopt_stored_locked(const Discovery& discovery, const std::string& rejected) {
+bool Authorizer::Impl::adopt_stored_locked(const Discovery& discovery, const std::string& rejected) {
   const std::string resource = resource_key(discovery, options_.server_url);
   const std::string& issuer = discovery.as.issuer;
   const auto& configured = options_.client.client_id;
@@ -173,7 +250,7 @@ bool Authorizer::adopt_stored_locked(const Discovery& discovery, const std::stri
 // The tokens to send now: restored from the store on first use, and
 // refreshed ahead of expiry (the configured margin, at most half the
 // token's lifetime: a 3-minute token is not refreshed on every request).
-const TokenSet* Authorizer::fresh_tokens_locked() {
+const TokenSet* Authorizer::Impl::fresh_tokens_locked() {
   if (!restored_) restore_locked();
   if (!tokens_) return nullptr;
   const auto state = core::oauth::grant_state(*tokens_, Clock::now(), options_.refresh_margin);
@@ -187,13 +264,13 @@ const TokenSet* Authorizer::fresh_tokens_locked() {
   return tokens_ ? &*tokens_ : nullptr;
 }
 
-std::optional<std::string> Authorizer::access_token() {
+std::optional<std::string> Authorizer::Impl::access_token() {
   std::lock_guard lock(mutex_);
   const TokenSet* tokens = fresh_tokens_locked();
   return tokens ? std::optional(tokens->access_token) : std::nullopt;
 }
 
-void Authorizer::apply(net::HttpRequest& request) {
+void Authorizer::Impl::apply(net::HttpRequest& request) {
   // Tokens belong to this server's origin only (MCP: never to another resource).
   try {
     if (!core::same_origin(core::parse_url(request.url), server_)) return;
@@ -221,7 +298,7 @@ bool needs_the_flow(core::oauth::RejectionStep step) {
 
 }  // namespace
 
-bool Authorizer::on_rejected(const net::HttpRequest& request, const mcp::Rejection& rejection) {
+bool Authorizer::Impl::on_rejected(const net::HttpRequest& request, const mcp::Rejection& rejection) {
   std::unique_lock lock(mutex_);
   if (!restored_) restore_locked();
   core::oauth::RejectionPlan plan = plan_rejection_locked(request, rejection);
@@ -237,8 +314,8 @@ bool Authorizer::on_rejected(const net::HttpRequest& request, const mcp::Rejecti
   return carry_out_locked(plan, request, rejection.status);
 }
 
-core::oauth::RejectionPlan Authorizer::plan_rejection_locked(const net::HttpRequest& request,
-                                                             const mcp::Rejection& rejection) const {
+core::oauth::RejectionPlan Authorizer::Impl::plan_rejection_locked(const net::HttpRequest& request,
+                                                                   const mcp::Rejection& rejection) const {
   const std::string sent = bearer_of(request);
   core::oauth::RejectionFacts facts;
   facts.status = rejection.status;
@@ -260,7 +337,8 @@ core::oauth::RejectionPlan Authorizer::plan_rejection_locked(const net::HttpRequ
   return core::oauth::plan_rejection(facts);
 }
 
-bool Authorizer::carry_out_locked(const core::oauth::RejectionPlan& plan, const net::HttpRequest& request, int status) {
+bool Authorizer::Impl::carry_out_locked(const core::oauth::RejectionPlan& plan, const net::HttpRequest& request,
+                                        int status) {
   const std::string sent = bearer_of(request);
   const auto authorize_or_fail = [&](const std::optional<std::string>& scope) {
     if (plan.instead_of_authorizing) {
@@ -306,7 +384,7 @@ bool Authorizer::carry_out_locked(const core::oauth::RejectionPlan& plan, const 
 }
 
 // A claim on the interactive flow for one grant, released when it ends.
-class Authorizer::FlowClaim {
+class Authorizer::Impl::FlowClaim {
  public:
   FlowClaim(store::FlowCoordinator& store, std::string key) : store_(store), key_(std::move(key)) {}
   ~FlowClaim() {
@@ -324,8 +402,8 @@ class Authorizer::FlowClaim {
   std::string key_;
 };
 
-void Authorizer::authorize_locked(const AuthChallenge& challenge, const std::optional<std::string>& scope_hint,
-                                  const std::string& rejected) {
+void Authorizer::Impl::authorize_locked(const AuthChallenge& challenge, const std::optional<std::string>& scope_hint,
+                                        const std::string& rejected) {
   Discovery discovery = discover(discovery_options(), challenge);
   if (options_.grant == Grant::authorization_code) core::oauth::require_pkce_s256(discovery.as);
   store::DiscoveryRecord record = to_record(discovery, options_.server_url);
@@ -401,7 +479,7 @@ void Authorizer::authorize_locked(const AuthChallenge& challenge, const std::opt
 // Runs the configured grant. A dynamic registration the authorization
 // server no longer knows (invalid_client) is replaced once, without the user
 // deleting anything.
-TokenSet Authorizer::obtain_tokens(const Discovery& discovery, const std::optional<std::string>& scope) {
+TokenSet Authorizer::Impl::obtain_tokens(const Discovery& discovery, const std::optional<std::string>& scope) {
   for (int attempt = 0;; ++attempt) {
     try {
       switch (options_.grant) {
@@ -421,7 +499,7 @@ TokenSet Authorizer::obtain_tokens(const Discovery& discovery, const std::option
 
 // One grant per server and account: a grant made with an earlier (replaced)
 // client registration is dropped when a new one is stored.
-void Authorizer::forget_other_clients_grants() {
+void Authorizer::Impl::forget_other_clients_grants() {
   for (const auto& grant : options_.store->list_grants()) {
     const auto& k = grant.key;
     if (k.resource == key_->resource && k.issuer == key_->issuer && k.account == key_->account &&
@@ -447,7 +525,7 @@ bool lists_es256(const core::oauth::Json& doc) {
 // token for ever. So the resource must say so: a DPoP challenge, or its
 // metadata listing DPoP (RFC 9728 dpop_signing_alg_values_supported /
 // dpop_bound_access_tokens_required).
-void Authorizer::prepare_dpop(const Discovery& d, const AuthChallenge& challenge) {
+void Authorizer::Impl::prepare_dpop(const Discovery& d, const AuthChallenge& challenge) {
   bool resource_takes_dpop = challenge.dpop;
   if (d.prm) {
     resource_takes_dpop = resource_takes_dpop || lists_es256(d.prm->raw) ||
@@ -458,8 +536,8 @@ void Authorizer::prepare_dpop(const Discovery& d, const AuthChallenge& challenge
   if (!use) dpop_.reset();
 }
 
-ClientRegistration Authorizer::obtain_client(const Discovery& d, const std::string& redirect_uri,
-                                             const std::optional<std::string>& scope) {
+ClientRegistration Authorizer::Impl::obtain_client(const Discovery& d, const std::string& redirect_uri,
+                                                   const std::optional<std::string>& scope) {
   const std::string& issuer = d.as.issuer;
   core::oauth::ClientChoiceInput input;
   input.as = d.as;
@@ -515,7 +593,7 @@ ClientRegistration Authorizer::obtain_client(const Discovery& d, const std::stri
   return client;
 }
 
-TokenSet Authorizer::authorization_code_flow(const Discovery& d, const std::optional<std::string>& scope) {
+TokenSet Authorizer::Impl::authorization_code_flow(const Discovery& d, const std::optional<std::string>& scope) {
   if (!options_.consent) {
     throw Error(ErrorCode::authorization_required,
                 "the server at " + options_.server_url + " requires authorization by " + d.as.issuer +
@@ -573,7 +651,7 @@ TokenSet Authorizer::authorization_code_flow(const Discovery& d, const std::opti
                   std::nullopt);
 }
 
-TokenSet Authorizer::client_credentials_flow(const Discovery& d, const std::optional<std::string>& scope) {
+TokenSet Authorizer::Impl::client_credentials_flow(const Discovery& d, const std::optional<std::string>& scope) {
   client_ = obtain_client(d, "", scope);
   return exchange(core::oauth::client_credentials_request(d.as.token_endpoint, scope, d.resource, *client_,
                                                           Clock::now(), random_token()),
@@ -582,7 +660,7 @@ TokenSet Authorizer::client_credentials_flow(const Discovery& d, const std::opti
 
 // RFC 8628: show the code, then poll at the server's pace until the user
 // approved on any device, declined, or the code expired.
-TokenSet Authorizer::device_flow(const Discovery& d, const std::optional<std::string>& scope) {
+TokenSet Authorizer::Impl::device_flow(const Discovery& d, const std::optional<std::string>& scope) {
   if (!core::oauth::supports_device_grant(d.as)) {
     throw Error(ErrorCode::authorization_required,
                 "the authorization server " + d.as.issuer +
@@ -624,7 +702,7 @@ TokenSet Authorizer::device_flow(const Discovery& d, const std::optional<std::st
   }
 }
 
-TokenSet Authorizer::assertion_flow(const Discovery& d, const std::optional<std::string>& scope) {
+TokenSet Authorizer::Impl::assertion_flow(const Discovery& d, const std::optional<std::string>& scope) {
   std::string assertion;
   if (options_.grant == Grant::jwt_bearer) {
     if (!options_.assertion) throw Error(ErrorCode::usage, "the jwt-bearer grant needs an assertion");
@@ -653,7 +731,7 @@ TokenSet Authorizer::assertion_flow(const Discovery& d, const std::optional<std:
 // Single flight across threads and processes: the store's per-grant lock is
 // held from re-reading the grant to persisting the rotated refresh token.
 // Returns whether a usable new token is now held.
-bool Authorizer::refresh_locked() {
+bool Authorizer::Impl::refresh_locked() {
   if (!tokens_ || !client_ || !discovery_ || !key_) return false;
   const std::string held = tokens_->access_token;
   std::optional<core::oauth::OAuthError> refused;
@@ -693,7 +771,7 @@ bool Authorizer::refresh_locked() {
   return changed;
 }
 
-net::HttpResponse Authorizer::post_form(const core::oauth::TokenRequest& token_request) {
+net::HttpResponse Authorizer::Impl::post_form(const core::oauth::TokenRequest& token_request) {
   net::HttpRequest request = detail::form_post(token_request, options_.http_timeout);
   for (int attempt = 0;; ++attempt) {
     if (dpop_) request.headers.set("DPoP", dpop_->proof("POST", request.url, std::nullopt, as_nonce_));
@@ -714,7 +792,7 @@ net::HttpResponse Authorizer::post_form(const core::oauth::TokenRequest& token_r
 // answered 5xx or 429 or was not reached at all: the code or refresh token was
 // not consumed, and giving up would cost the user a new consent. Any other
 // answer is returned as is. Throws Error(auth_server_unreachable).
-net::HttpResponse Authorizer::send_token_request(net::HttpRequest& request) {
+net::HttpResponse Authorizer::Impl::send_token_request(net::HttpRequest& request) {
   for (int attempts = 1;; ++attempts) {
     std::optional<std::chrono::milliseconds> delay;
     std::string trouble;
@@ -743,11 +821,31 @@ net::HttpResponse Authorizer::send_token_request(net::HttpRequest& request) {
   }
 }
 
-TokenSet Authorizer::exchange(const core::oauth::TokenRequest& token_request, const std::optional<std::string>& scope,
-                              const std::optional<std::string>& previous_refresh) {
+TokenSet Authorizer::Impl::exchange(const core::oauth::TokenRequest& token_request,
+                                    const std::optional<std::string>& scope,
+                                    const std::optional<std::string>& previous_refresh) {
   const net::HttpResponse response = post_form(token_request);
   return core::oauth::parse_token_response(response.status, response.body, token_request.url, Clock::now(), scope,
                                            previous_refresh, dpop_ != nullptr);
+}
+
+Authorizer::Authorizer(AuthorizerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Authorizer::~Authorizer() = default;
+
+void Authorizer::apply(net::HttpRequest& request) {
+  impl_->apply(request);
+}
+bool Authorizer::on_rejected(const net::HttpRequest& request, const mcp::Rejection& rejection) {
+  return impl_->on_rejected(request, rejection);
+}
+std::optional<std::string> Authorizer::access_token() {
+  return impl_->access_token();
+}
+std::optional<AuthorizationInfo> Authorizer::info() const {
+  return impl_->info();
+}
+int Authorizer::authorizations() const {
+  return impl_->authorizations();
 }
 
 std::shared_ptr<mcp::RequestAuthorizer> credentials(std::shared_ptr<mcp::RequestAuthorizer> oauth,

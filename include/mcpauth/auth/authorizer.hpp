@@ -22,18 +22,14 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include "mcpauth/auth/consent.hpp"
 #include "mcpauth/auth/discovery.hpp"
-#include "mcpauth/auth/dpop.hpp"
 #include "mcpauth/core/oauth/client_choice.hpp"
 #include "mcpauth/core/oauth/device.hpp"
 #include "mcpauth/core/oauth/flow.hpp"
-#include "mcpauth/core/oauth/rejection.hpp"
-#include "mcpauth/core/url.hpp"
 #include "mcpauth/mcp/request_authorizer.hpp"
 #include "mcpauth/net/http.hpp"
 #include "mcpauth/store/token_store.hpp"
@@ -98,6 +94,9 @@ struct AuthorizationInfo {
 class Authorizer final : public mcp::RequestAuthorizer {
  public:
   explicit Authorizer(AuthorizerOptions options);
+  ~Authorizer() override;
+  Authorizer(const Authorizer&) = delete;
+  Authorizer& operator=(const Authorizer&) = delete;
 
   void apply(net::HttpRequest& request) override;
   bool on_rejected(const net::HttpRequest& request, const mcp::Rejection& rejection) override;
@@ -112,65 +111,8 @@ class Authorizer final : public mcp::RequestAuthorizer {
   int authorizations() const;
 
  private:
-  class FlowClaim;
-  // Points held_ at the state lock for the length of one carry_out_locked().
-  struct HeldLock {
-    HeldLock(std::unique_lock<std::mutex>*& slot, std::unique_lock<std::mutex>& lock) : slot_(slot) { slot_ = &lock; }
-    ~HeldLock() { slot_ = nullptr; }
-    HeldLock(const HeldLock&) = delete;
-    HeldLock& operator=(const HeldLock&) = delete;
-    std::unique_lock<std::mutex>*& slot_;
-  };
-
-  core::oauth::RejectionPlan plan_rejection_locked(const net::HttpRequest& request,
-                                                   const mcp::Rejection& rejection) const;
-  bool carry_out_locked(const core::oauth::RejectionPlan& plan, const net::HttpRequest& request, int status);
-  void while_unlocked(const std::function<void()>& wait);
-
-  DiscoveryOptions discovery_options() const;
-  void restore_locked();
-  const core::oauth::TokenSet* fresh_tokens_locked();
-  bool adopt_stored_locked(const Discovery& discovery, const std::string& rejected);
-  void authorize_locked(const core::oauth::AuthChallenge& challenge, const std::optional<std::string>& scope_hint,
-                        const std::string& rejected);
-  core::oauth::TokenSet obtain_tokens(const Discovery& discovery, const std::optional<std::string>& scope);
-  void prepare_dpop(const Discovery& discovery, const core::oauth::AuthChallenge& challenge);
-  void forget_other_clients_grants();
-  core::oauth::ClientRegistration obtain_client(const Discovery& discovery, const std::string& redirect_uri,
-                                                const std::optional<std::string>& scope);
-  core::oauth::TokenSet authorization_code_flow(const Discovery& discovery, const std::optional<std::string>& scope);
-  core::oauth::TokenSet client_credentials_flow(const Discovery& discovery, const std::optional<std::string>& scope);
-  core::oauth::TokenSet device_flow(const Discovery& discovery, const std::optional<std::string>& scope);
-  core::oauth::TokenSet assertion_flow(const Discovery& discovery, const std::optional<std::string>& scope);
-  bool refresh_locked();
-  void adopt(core::oauth::TokenSet tokens);
-  core::oauth::TokenSet exchange(const core::oauth::TokenRequest& request, const std::optional<std::string>& scope,
-                                 const std::optional<std::string>& previous_refresh);
-  net::HttpResponse post_form(const core::oauth::TokenRequest& request);
-  net::HttpResponse send_token_request(net::HttpRequest& request);
-  void notify(const std::string& line) const;
-
-  AuthorizerOptions options_;
-  core::Url server_;
-  // Lock order: flow_mutex_, then mutex_. flow_mutex_ makes authorizations
-  // single-flight and is held while a person is waited for; mutex_ guards the
-  // state below and is never held while waiting for a person (refreshes, a
-  // network exchange, run under it).
-  std::mutex flow_mutex_;
-  mutable std::mutex mutex_;
-  std::unique_lock<std::mutex>* held_ = nullptr;  // mutex_, held by the thread holding flow_mutex_
-  std::optional<Discovery> discovery_;
-  std::optional<core::oauth::ClientRegistration> client_;
-  std::optional<store::TokenKey> key_;
-  bool restored_ = false;  // the store was consulted for an earlier authorization
-  std::optional<core::oauth::TokenSet> tokens_;
-  std::optional<std::string> requested_scope_;
-  std::string refreshed_for_;  // the access token a refresh already replaced once
-  int authorizations_ = 0;
-  std::unique_ptr<DpopKey> dpop_;        // set when the authorization server and the resource both take DPoP
-  bool bearer_only_ = false;             // the resource refused a DPoP-bound token: never DPoP again
-  std::optional<std::string> as_nonce_;  // DPoP-Nonce of the authorization server
-  std::optional<std::string> rs_nonce_;  // DPoP-Nonce of the MCP server
+  class Impl;  // the state and the locks (authorizer.cpp)
+  std::unique_ptr<Impl> impl_;
 };
 
 // Composes credential sources: each apply() in order; the first

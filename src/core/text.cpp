@@ -15,6 +15,10 @@ bool is_space(char c) noexcept {
 
 }  // namespace
 
+bool contains(const std::vector<std::string>& list, std::string_view value) noexcept {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
 std::string lower(std::string_view text) {
   std::string out(text);
   std::transform(out.begin(), out.end(), out.begin(), lower_char);

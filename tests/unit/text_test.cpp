@@ -61,3 +61,18 @@ TEST(TextExcerpt, OneLineCappedAndMarkedWhenCut) {
 }
 
 }  // namespace
+
+namespace mcpauth::core {
+namespace {
+
+TEST(TextContains, MatchesWholeEntriesExactly) {
+  const std::vector<std::string> scopes{"read", "offline_access"};
+  EXPECT_TRUE(contains(scopes, "read"));
+  EXPECT_TRUE(contains(scopes, "offline_access"));
+  EXPECT_FALSE(contains(scopes, "Read"));
+  EXPECT_FALSE(contains(scopes, "rea"));
+  EXPECT_FALSE(contains({}, "read"));
+}
+
+}  // namespace
+}  // namespace mcpauth::core

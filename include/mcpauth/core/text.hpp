@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mcpauth::core {
 
@@ -19,6 +20,9 @@ bool iequals(std::string_view a, std::string_view b) noexcept;
 bool is_token_char(unsigned char c) noexcept;
 // A non-empty RFC 9110 token (a header name, an auth scheme).
 bool is_token(std::string_view text) noexcept;
+
+// Whether `list` holds `value` exactly (metadata lists: scopes, methods, grant types).
+bool contains(const std::vector<std::string>& list, std::string_view value) noexcept;
 
 // The media type of a Content-Type value, lower case, without parameters or
 // white space ("Application/JSON; charset=utf-8" -> "application/json").

@@ -1,15 +1,10 @@
 #include "mcpauth/core/oauth/client_choice.hpp"
 
-#include <algorithm>
-
 #include "mcpauth/core/oauth/device.hpp"
+#include "mcpauth/core/text.hpp"
 
 namespace mcpauth::core::oauth {
 namespace {
-
-bool contains(const std::vector<std::string>& list, const std::string& value) {
-  return std::find(list.begin(), list.end(), value) != list.end();
-}
 
 // A stored dynamic registration made for another redirect URI (or for the
 // other kind of grant) no longer fits: a new one is made. A device-grant
@@ -18,6 +13,16 @@ bool stored_fits(const ClientRegistration& stored, const ClientChoiceInput& inpu
   if (stored.kind != ClientKind::dynamic) return true;
   if (input.use == ClientUse::device) return stored.redirect_uris.empty();
   return input.redirect_uri.empty() || contains(stored.redirect_uris, input.redirect_uri);
+}
+
+// A client of this issuer, redirected to this consent's redirect URI (if any).
+ClientRegistration client_here(const ClientChoiceInput& input, ClientKind kind, std::string client_id) {
+  ClientRegistration client;
+  client.issuer = input.as.issuer;
+  if (!input.redirect_uri.empty()) client.redirect_uris = {input.redirect_uri};
+  client.kind = kind;
+  client.client_id = std::move(client_id);
+  return client;
 }
 
 ClientRegistration pre_registered(const ClientChoiceInput& input) {
@@ -29,11 +34,7 @@ ClientRegistration pre_registered(const ClientChoiceInput& input) {
                     " now uses the authorization server " + issuer + "; update the client configuration",
                 issuer, 0, {.remedies = {Remedy::pre_register_client}});
   }
-  ClientRegistration client;
-  client.issuer = issuer;
-  if (!input.redirect_uri.empty()) client.redirect_uris = {input.redirect_uri};
-  client.kind = ClientKind::pre_registered;
-  client.client_id = *config.client_id;
+  ClientRegistration client = client_here(input, ClientKind::pre_registered, *config.client_id);
   client.client_secret = config.client_secret;
   client.private_key_pem = config.private_key_pem;
   if (config.token_endpoint_auth_method) {
@@ -96,14 +97,8 @@ ClientChoice choose_client(const ClientChoiceInput& input) {
     choice.source = ClientSource::configured;
     choice.client = pre_registered(input);
   } else if (input.as.client_id_metadata_document_supported && input.configured.client_metadata_url) {
-    ClientRegistration client;
-    client.issuer = input.as.issuer;
-    if (!input.redirect_uri.empty()) client.redirect_uris = {input.redirect_uri};
-    client.kind = ClientKind::metadata_document;
-    client.client_id = *input.configured.client_metadata_url;
-    client.token_endpoint_auth_method = "none";
     choice.source = ClientSource::metadata_document;
-    choice.client = std::move(client);
+    choice.client = client_here(input, ClientKind::metadata_document, *input.configured.client_metadata_url);
   } else if (input.as.registration_endpoint) {
     choice.source = ClientSource::registration;
     choice.registration = registration_for(input);

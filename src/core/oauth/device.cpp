@@ -5,6 +5,7 @@
 
 #include "mcpauth/core/json.hpp"
 #include "mcpauth/core/oauth/describe_error.hpp"
+#include "mcpauth/core/text.hpp"
 #include "mcpauth/error.hpp"
 
 namespace mcpauth::core::oauth {
@@ -118,7 +119,7 @@ void check_verification_uri(const std::string& uri, const char* key, bool may_na
 bool supports_device_grant(const AuthorizationServerMetadata& metadata) {
   if (!metadata.device_authorization_endpoint || metadata.device_authorization_endpoint->empty()) return false;
   const auto& grants = metadata.grant_types_supported;
-  return !grants || std::find(grants->begin(), grants->end(), kDeviceCodeGrantType) != grants->end();
+  return !grants || contains(*grants, kDeviceCodeGrantType);
 }
 
 TokenRequest device_authorization_request(const std::string& device_authorization_endpoint,

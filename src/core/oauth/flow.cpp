@@ -26,10 +26,6 @@ std::string join_scope(const std::vector<std::string>& items) {
   return out;
 }
 
-bool contains(const std::vector<std::string>& list, std::string_view value) {
-  return std::find(list.begin(), list.end(), value) != list.end();
-}
-
 std::string describe(const std::string& error, const std::string& description) {
   return describe_oauth_error(error, description);
 }

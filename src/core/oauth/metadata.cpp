@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "mcpauth/core/json.hpp"
+#include "mcpauth/core/text.hpp"
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/error.hpp"
 
@@ -47,10 +48,6 @@ std::optional<std::vector<std::string>> get_strings(const Json& doc, const char*
     if (v.is_string()) out.push_back(v.get<std::string>());
   }
   return out;
-}
-
-bool contains(const std::vector<std::string>& list, std::string_view value) {
-  return std::find(list.begin(), list.end(), value) != list.end();
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -15,6 +16,7 @@
 #include <boost/beast/http/write.hpp>
 #include <chrono>
 #include <cstdint>
+#include <set>
 #include <thread>
 
 #include "mcpauth/core/url.hpp"
@@ -64,9 +66,13 @@ class LoopbackListener::State {
   State(std::string callback_path, CallbackHandler handler)
       : path(std::move(callback_path)), on_callback(std::move(handler)) {}
 
+  // Winds down on the I/O thread and waits for it (bounded by the
+  // connections' own timeouts): whoever asked nothing is reset at once, an
+  // answered client gets to close first.
   ~State() {
-    io.stop();
-    if (thread.joinable()) thread.join();
+    if (!thread.joinable()) return;
+    asio::post(io, [this] { wind_down(); });
+    thread.join();
   }
 
   bool listen(int wanted) {
@@ -123,6 +129,10 @@ class LoopbackListener::State {
 
   class Connection;
   void accept(Acceptor& acceptor);
+  void wind_down();
+
+  std::set<Connection*> open_;  // I/O thread only
+  bool winding_down_ = false;   // I/O thread only
 
   void run() {
     for (;;) {
@@ -138,8 +148,24 @@ class LoopbackListener::State {
 // One request, one answer, then the connection closes.
 class LoopbackListener::State::Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(State& state, tcp::socket socket) : state_(state), stream_(std::move(socket)) { ++state_.connections; }
-  ~Connection() { --state_.connections; }
+  Connection(State& state, tcp::socket socket) : state_(state), stream_(std::move(socket)) {
+    ++state_.connections;
+    state_.open_.insert(this);
+  }
+  ~Connection() {
+    --state_.connections;
+    state_.open_.erase(this);
+  }
+
+  // The listener is going away. Any close this side makes from now on is a
+  // reset, so no TIME_WAIT is left on the port for another program (or the
+  // next consent) to trip on; a connection that asked nothing is closed now,
+  // an answered one still waits (kDrainTimeout at most) for its client to close.
+  void wind_down() {
+    beast::error_code ignored;
+    stream_.socket().set_option(asio::socket_base::linger(true, 0), ignored);
+    if (!answered_) stream_.close();
+  }
 
   void start() {
     parser_.header_limit(kMaxHeadBytes);
@@ -159,6 +185,7 @@ class LoopbackListener::State::Connection : public std::enable_shared_from_this<
   }
 
   void reply(const CallbackPage& page) {
+    answered_ = true;
     response_.version(11);
     response_.result(static_cast<unsigned>(page.status));
     if (!page.html.empty()) response_.set(bhttp::field::content_type, "text/html; charset=utf-8");
@@ -192,11 +219,27 @@ class LoopbackListener::State::Connection : public std::enable_shared_from_this<
   bhttp::response<bhttp::string_body> response_;
   std::array<char, 4096> drain_buffer_{};
   std::size_t drained_ = 0;
+  bool answered_ = false;
 };
+
+void LoopbackListener::State::wind_down() {
+  winding_down_ = true;
+  beast::error_code ignored;
+  for (Acceptor* acceptor : {&v4, &v6}) {
+    acceptor->socket.close(ignored);
+    acceptor->retry.cancel();
+  }
+  for (Connection* connection : open_) connection->wind_down();
+}
 
 void LoopbackListener::State::accept(Acceptor& acceptor) {
   acceptor.socket.async_accept(io, [this, &acceptor](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;
+    if (winding_down_) {
+      beast::error_code ignored;
+      socket.set_option(asio::socket_base::linger(true, 0), ignored);
+      return;  // accepted just before the wind-down: reset with the rest
+    }
     if (ec) {
       // Out of descriptors, most likely: try again shortly, not in a busy loop.
       acceptor.retry.expires_after(kAcceptRetryDelay);

@@ -1,6 +1,8 @@
 #include "mcpauth/net/http.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
 
 namespace mcpauth::net {
 
@@ -30,21 +32,36 @@ std::vector<std::string> HttpHeaders::get_all(std::string_view name) const {
   return values;
 }
 
+class CancelToken::Impl {
+ public:
+  std::atomic<bool> cancelled{false};
+  std::mutex mutex;  // guards wake, so cancel() never calls a waker being cleared
+  std::function<void()> wake;
+};
+
+CancelToken::CancelToken() : impl_(std::make_unique<Impl>()) {}
+
+CancelToken::~CancelToken() = default;
+
+bool CancelToken::cancelled() const noexcept {
+  return impl_->cancelled.load();
+}
+
 void CancelToken::cancel() {
-  cancelled_.store(true);
-  std::lock_guard lock(mutex_);
-  if (wake_) wake_();
+  impl_->cancelled.store(true);
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->wake) impl_->wake();
 }
 
 bool CancelToken::set_waker(std::function<void()> wake) {
-  std::lock_guard lock(mutex_);
-  wake_ = std::move(wake);
-  return !cancelled_.load();
+  std::lock_guard lock(impl_->mutex);
+  impl_->wake = std::move(wake);
+  return !impl_->cancelled.load();
 }
 
 void CancelToken::clear_waker() {
-  std::lock_guard lock(mutex_);
-  wake_ = nullptr;
+  std::lock_guard lock(impl_->mutex);
+  impl_->wake = nullptr;
 }
 
 }  // namespace mcpauth::net

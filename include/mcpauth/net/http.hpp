@@ -8,12 +8,10 @@
 // runs on its caller's thread, and a CancelToken ends it from another one.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -101,10 +99,21 @@ class HttpStreamHandler {
 
 // Lets another thread end a transfer in progress (closing a GET stream).
 // Cancelling is sticky: a cancelled token stays cancelled.
+//
+// Threading: cancel() and cancelled() may be called from any thread, at any
+// time, including while the transfer runs; the waker calls are for the
+// HttpClient running the transfer. A token is neither copied nor moved (an
+// HttpClient holds on to its address while a transfer runs). Its state and
+// lock live in Impl (http.cpp), so this header commits to no layout.
 class CancelToken {
  public:
+  CancelToken();
+  ~CancelToken();
+  CancelToken(const CancelToken&) = delete;
+  CancelToken& operator=(const CancelToken&) = delete;
+
   void cancel();
-  bool cancelled() const noexcept { return cancelled_.load(); }
+  bool cancelled() const noexcept;
 
   // Used by HttpClient implementations: `wake` is called on cancel() while
   // registered. Returns false when already cancelled.
@@ -112,9 +121,8 @@ class CancelToken {
   void clear_waker();
 
  private:
-  std::atomic<bool> cancelled_{false};
-  std::mutex mutex_;
-  std::function<void()> wake_;
+  class Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 class HttpClient {

@@ -8,7 +8,9 @@
 
 #include <cstdlib>
 #include <exception>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/error.hpp"
@@ -263,15 +265,34 @@ class BufferingHandler final : public HttpStreamHandler {
   const HttpRequest& request_;
 };
 
-}  // namespace
-
-struct CurlHttpClient::Handle {
+// A curl easy handle with the multi handle that drives it.
+struct Handle {
   CURL* easy = curl_easy_init();
   CURLM* multi = curl_multi_init();
   ~Handle() {
     if (multi) curl_multi_cleanup(multi);
     if (easy) curl_easy_cleanup(easy);
   }
+};
+
+}  // namespace
+
+class CurlHttpClient::Impl {
+ public:
+  explicit Impl(CurlHttpClientOptions options) : options_(std::move(options)) {
+    if (options_.user_agent.empty()) options_.user_agent = std::string("mcpauth/") + version();
+  }
+  std::string perform(const HttpRequest& request, HttpStreamHandler& handler, CancelToken* cancel);
+
+ private:
+  std::unique_ptr<Handle> acquire();
+  void release(std::unique_ptr<Handle> handle);
+
+  CurlHttpClientOptions options_;
+  std::mutex pool_mutex_;
+  // Idle handles keep their connection caches, so keep-alive connections
+  // are reused across requests without sharing a handle between threads.
+  std::vector<std::unique_ptr<Handle>> idle_;
 };
 
 CurlHttpClientOptions CurlHttpClientOptions::from_environment() {
@@ -285,14 +306,14 @@ CurlHttpClientOptions CurlHttpClientOptions::from_environment() {
   return options;
 }
 
-CurlHttpClient::CurlHttpClient(CurlHttpClientOptions options) : options_(std::move(options)) {
+CurlHttpClient::CurlHttpClient(CurlHttpClientOptions options) {
   global_init_once();
-  if (options_.user_agent.empty()) options_.user_agent = std::string("mcpauth/") + version();
+  impl_ = std::make_unique<Impl>(std::move(options));
 }
 
 CurlHttpClient::~CurlHttpClient() = default;
 
-std::unique_ptr<CurlHttpClient::Handle> CurlHttpClient::acquire() {
+std::unique_ptr<Handle> CurlHttpClient::Impl::acquire() {
   {
     std::lock_guard lock(pool_mutex_);
     if (!idle_.empty()) {
@@ -306,7 +327,7 @@ std::unique_ptr<CurlHttpClient::Handle> CurlHttpClient::acquire() {
   return handle;
 }
 
-void CurlHttpClient::release(std::unique_ptr<Handle> handle) {
+void CurlHttpClient::Impl::release(std::unique_ptr<Handle> handle) {
   std::lock_guard lock(pool_mutex_);
   if (idle_.size() < kMaxIdleHandles) idle_.push_back(std::move(handle));
 }
@@ -314,15 +335,15 @@ void CurlHttpClient::release(std::unique_ptr<Handle> handle) {
 HttpResponse CurlHttpClient::send(const HttpRequest& request, CancelToken* cancel) {
   HttpResponse response;
   BufferingHandler handler(response, request);
-  response.effective_url = perform(request, handler, cancel);
+  response.effective_url = impl_->perform(request, handler, cancel);
   return response;
 }
 
 void CurlHttpClient::stream(const HttpRequest& request, HttpStreamHandler& handler, CancelToken* cancel) {
-  perform(request, handler, cancel);
+  impl_->perform(request, handler, cancel);
 }
 
-std::string CurlHttpClient::perform(const HttpRequest& request, HttpStreamHandler& handler, CancelToken* cancel) {
+std::string CurlHttpClient::Impl::perform(const HttpRequest& request, HttpStreamHandler& handler, CancelToken* cancel) {
   auto handle = acquire();
   CURL* easy = handle->easy;
   CURLM* multi = handle->multi;

@@ -1,14 +1,18 @@
 // HttpClient on libcurl. TLS verification is always on; proxies come from
 // the usual environment variables (HTTPS_PROXY, https_proxy, http_proxy,
 // NO_PROXY), which libcurl reads itself; only http and https are allowed,
-// also for redirects. Transfers run on the calling thread and can be
-// cancelled from any other thread through a CancelToken.
+// also for redirects.
+//
+// Threading: one CurlHttpClient may be shared by any number of threads.
+// Each transfer runs on its caller's thread with a curl handle of its own
+// (idle handles are kept in a small pool, with their keep-alive
+// connections, and never shared by two transfers at once); a CancelToken
+// ends a transfer from any other thread at once. The pool and its lock live
+// in Impl (curl_http_client.cpp), so this header commits to no layout.
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
-#include <vector>
 
 #include "mcpauth/net/http.hpp"
 
@@ -33,16 +37,8 @@ class CurlHttpClient final : public HttpClient {
   void stream(const HttpRequest& request, HttpStreamHandler& handler, CancelToken* cancel = nullptr) override;
 
  private:
-  struct Handle;  // a curl easy handle with the multi handle that drives it
-  std::unique_ptr<Handle> acquire();
-  void release(std::unique_ptr<Handle> handle);
-  std::string perform(const HttpRequest& request, HttpStreamHandler& handler, CancelToken* cancel);
-
-  CurlHttpClientOptions options_;
-  std::mutex pool_mutex_;
-  // Idle handles keep their connection caches, so keep-alive connections
-  // are reused across requests without sharing a handle between threads.
-  std::vector<std::unique_ptr<Handle>> idle_;
+  class Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace mcpauth::net

@@ -1,5 +1,12 @@
 #include "mcpauth/mcp/legacy_sse_transport.hpp"
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "mcpauth/core/sse_parser.hpp"
 #include "mcpauth/core/url.hpp"
 #include "response_reader.hpp"
 
@@ -10,15 +17,64 @@ using core::jsonrpc::Message;
 
 }  // namespace
 
-LegacySseTransport::LegacySseTransport(TransportOptions options) : options_(std::move(options)) {
-  if (!options_.http) throw Error(ErrorCode::usage, "LegacySseTransport needs an HttpClient");
-}
+// The transport's state: the stream's reader thread, the endpoint it
+// announced, and why it failed.
+class LegacySseTransport::Impl {
+ public:
+  explicit Impl(TransportOptions options);
+
+  void start(MessageHandler on_message, ErrorHandler on_error);
+  void send(const Message& message);
+  void on_initialized(const std::string& protocol_version);
+  void close();
+
+ private:
+  void read_stream();
+  void on_event(core::SseEvent&& event);
+  void fail(const Error& error);
+
+  TransportOptions options_;
+  MessageHandler on_message_;
+  ErrorHandler on_error_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::string endpoint_;
+  std::optional<Error> failure_;  // why the stream could not be used
+  std::string protocol_version_;
+  std::atomic<bool> closed_{false};
+
+  std::thread reader_;
+  net::CancelToken reader_cancel_;
+};
+
+LegacySseTransport::LegacySseTransport(TransportOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
 LegacySseTransport::~LegacySseTransport() {
   close();
 }
 
 void LegacySseTransport::start(MessageHandler on_message, ErrorHandler on_error) {
+  impl_->start(std::move(on_message), std::move(on_error));
+}
+
+void LegacySseTransport::send(const Message& message) {
+  impl_->send(message);
+}
+
+void LegacySseTransport::on_initialized(const std::string& protocol_version) {
+  impl_->on_initialized(protocol_version);
+}
+
+void LegacySseTransport::close() {
+  impl_->close();
+}
+
+LegacySseTransport::Impl::Impl(TransportOptions options) : options_(std::move(options)) {
+  if (!options_.http) throw Error(ErrorCode::usage, "LegacySseTransport needs an HttpClient");
+}
+
+void LegacySseTransport::Impl::start(MessageHandler on_message, ErrorHandler on_error) {
   on_message_ = std::move(on_message);
   on_error_ = std::move(on_error);
   reader_ = std::thread([this] { read_stream(); });
@@ -38,7 +94,7 @@ void LegacySseTransport::start(MessageHandler on_message, ErrorHandler on_error)
   }
 }
 
-void LegacySseTransport::fail(const Error& error) {
+void LegacySseTransport::Impl::fail(const Error& error) {
   bool had_endpoint = false;
   {
     std::lock_guard lock(mutex_);
@@ -49,7 +105,7 @@ void LegacySseTransport::fail(const Error& error) {
   if (had_endpoint && on_error_) on_error_(error);
 }
 
-void LegacySseTransport::on_event(core::SseEvent&& event) {
+void LegacySseTransport::Impl::on_event(core::SseEvent&& event) {
   if (event.type != "endpoint") return;  // unknown event types are ignored, as SSE says
   const core::Url stream_url = core::parse_url(options_.url);
   const std::string resolved = core::resolve_reference(stream_url, event.data);
@@ -67,7 +123,7 @@ void LegacySseTransport::on_event(core::SseEvent&& event) {
   cv_.notify_all();
 }
 
-void LegacySseTransport::read_stream() {
+void LegacySseTransport::Impl::read_stream() {
   net::HttpRequest request;
   request.method = "GET";
   request.url = options_.url;
@@ -99,7 +155,7 @@ void LegacySseTransport::read_stream() {
   }
 }
 
-void LegacySseTransport::send(const Message& message) {
+void LegacySseTransport::Impl::send(const Message& message) {
   net::HttpRequest request;
   request.method = "POST";
   request.connect_timeout = options_.connect_timeout;
@@ -120,12 +176,12 @@ void LegacySseTransport::send(const Message& message) {
   }
 }
 
-void LegacySseTransport::on_initialized(const std::string& protocol_version) {
+void LegacySseTransport::Impl::on_initialized(const std::string& protocol_version) {
   std::lock_guard lock(mutex_);
   protocol_version_ = protocol_version;
 }
 
-void LegacySseTransport::close() {
+void LegacySseTransport::Impl::close() {
   if (closed_.exchange(true)) return;
   cv_.notify_all();
   reader_cancel_.cancel();

@@ -3,6 +3,11 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include "mcpauth/mcp/protocol.hpp"
 #include "response_reader.hpp"
@@ -47,9 +52,48 @@ std::string header_safe(const std::string& value) {
 
 }  // namespace
 
-class StreamableHttpTransport::InFlight {
+// The transport's state: the session id and version it sends, the
+// transfers close() must cancel, and the GET-stream listener thread.
+class StreamableHttpTransport::Impl {
  public:
-  InFlight(StreamableHttpTransport& t) : t_(t) {
+  explicit Impl(TransportOptions options);
+
+  void start(MessageHandler on_message, ErrorHandler on_error);
+  void post(const core::jsonrpc::Message& message);
+  void on_initialized(const std::string& protocol_version);
+  void close();
+  std::string session_id() const;
+
+ private:
+  // Registers a cancel token so close() can abort transfers in flight.
+  class InFlight;
+
+  net::HttpRequest make_request(std::string method) const;
+  void resume(const core::jsonrpc::Id& awaited, std::string last_event_id,
+              std::optional<std::chrono::milliseconds> retry, const std::string& method);
+  void listen();
+  void mark_listener_answered();
+  bool wait_unless_closed(std::chrono::milliseconds delay);
+
+  TransportOptions options_;
+  MessageHandler on_message_;
+  ErrorHandler on_error_;
+
+  mutable std::mutex mutex_;
+  std::string session_id_;
+  std::string protocol_version_;
+  std::set<net::CancelToken*> in_flight_;
+  std::atomic<bool> closed_{false};
+  std::condition_variable closed_cv_;
+
+  bool listener_answered_ = false;  // the GET stream got its first answer (or gave up)
+  std::thread listener_;
+  net::CancelToken listener_cancel_;
+};
+
+class StreamableHttpTransport::Impl::InFlight {
+ public:
+  explicit InFlight(Impl& t) : t_(t) {
     std::lock_guard lock(t_.mutex_);
     if (t_.closed_)
       throw Error(ErrorCode::cancelled, "the connection to " + t_.options_.url + " is closed", t_.options_.url);
@@ -62,28 +106,51 @@ class StreamableHttpTransport::InFlight {
   net::CancelToken token;
 
  private:
-  StreamableHttpTransport& t_;
+  Impl& t_;
 };
 
-StreamableHttpTransport::StreamableHttpTransport(TransportOptions options) : options_(std::move(options)) {
-  if (!options_.http) throw Error(ErrorCode::usage, "StreamableHttpTransport needs an HttpClient");
-}
+StreamableHttpTransport::StreamableHttpTransport(TransportOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
 
 StreamableHttpTransport::~StreamableHttpTransport() {
   close();
 }
 
 void StreamableHttpTransport::start(MessageHandler on_message, ErrorHandler on_error) {
+  impl_->start(std::move(on_message), std::move(on_error));
+}
+
+void StreamableHttpTransport::send(const Message& message) {
+  impl_->post(message);
+}
+
+void StreamableHttpTransport::on_initialized(const std::string& protocol_version) {
+  impl_->on_initialized(protocol_version);
+}
+
+void StreamableHttpTransport::close() {
+  impl_->close();
+}
+
+std::string StreamableHttpTransport::session_id() const {
+  return impl_->session_id();
+}
+
+StreamableHttpTransport::Impl::Impl(TransportOptions options) : options_(std::move(options)) {
+  if (!options_.http) throw Error(ErrorCode::usage, "StreamableHttpTransport needs an HttpClient");
+}
+
+void StreamableHttpTransport::Impl::start(MessageHandler on_message, ErrorHandler on_error) {
   on_message_ = std::move(on_message);
   on_error_ = std::move(on_error);
 }
 
-std::string StreamableHttpTransport::session_id() const {
+std::string StreamableHttpTransport::Impl::session_id() const {
   std::lock_guard lock(mutex_);
   return session_id_;
 }
 
-net::HttpRequest StreamableHttpTransport::make_request(std::string method) const {
+net::HttpRequest StreamableHttpTransport::Impl::make_request(std::string method) const {
   net::HttpRequest request;
   request.method = std::move(method);
   request.url = options_.url;
@@ -95,11 +162,7 @@ net::HttpRequest StreamableHttpTransport::make_request(std::string method) const
   return request;
 }
 
-void StreamableHttpTransport::send(const Message& message) {
-  post(message);
-}
-
-void StreamableHttpTransport::post(const Message& message) {
+void StreamableHttpTransport::Impl::post(const Message& message) {
   const std::string method = method_of(message);
   const auto* request_message = std::get_if<Request>(&message);
   const bool is_initialize = request_message && request_message->method == "initialize";
@@ -198,8 +261,8 @@ void StreamableHttpTransport::post(const Message& message) {
               options_.url);
 }
 
-void StreamableHttpTransport::resume(const core::jsonrpc::Id& awaited, std::string last_event_id,
-                                     std::optional<std::chrono::milliseconds> retry, const std::string& method) {
+void StreamableHttpTransport::Impl::resume(const core::jsonrpc::Id& awaited, std::string last_event_id,
+                                           std::optional<std::chrono::milliseconds> retry, const std::string& method) {
   // The POST stream ended before the response: re-open it with GET and
   // Last-Event-ID, waiting as long as the server's `retry:` asks.
   for (int attempt = 0; attempt < options_.max_stream_reconnects; ++attempt) {
@@ -243,12 +306,12 @@ void StreamableHttpTransport::resume(const core::jsonrpc::Id& awaited, std::stri
               options_.url);
 }
 
-bool StreamableHttpTransport::wait_unless_closed(std::chrono::milliseconds delay) {
+bool StreamableHttpTransport::Impl::wait_unless_closed(std::chrono::milliseconds delay) {
   std::unique_lock lock(mutex_);
   return !closed_cv_.wait_for(lock, delay, [this] { return closed_.load(); });
 }
 
-void StreamableHttpTransport::on_initialized(const std::string& protocol_version) {
+void StreamableHttpTransport::Impl::on_initialized(const std::string& protocol_version) {
   {
     std::lock_guard lock(mutex_);
     protocol_version_ = protocol_version;
@@ -264,7 +327,7 @@ void StreamableHttpTransport::on_initialized(const std::string& protocol_version
   }
 }
 
-void StreamableHttpTransport::mark_listener_answered() {
+void StreamableHttpTransport::Impl::mark_listener_answered() {
   {
     std::lock_guard lock(mutex_);
     listener_answered_ = true;
@@ -272,9 +335,9 @@ void StreamableHttpTransport::mark_listener_answered() {
   closed_cv_.notify_all();
 }
 
-void StreamableHttpTransport::listen() {
+void StreamableHttpTransport::Impl::listen() {
   struct AnsweredOnExit {
-    StreamableHttpTransport* t;
+    Impl* t;
     ~AnsweredOnExit() { t->mark_listener_answered(); }
   } answered_on_exit{this};
   std::string last_event_id;
@@ -328,7 +391,7 @@ void StreamableHttpTransport::listen() {
   }
 }
 
-void StreamableHttpTransport::close() {
+void StreamableHttpTransport::Impl::close() {
   {
     std::lock_guard lock(mutex_);
     if (closed_.exchange(true)) return;

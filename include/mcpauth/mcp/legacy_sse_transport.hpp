@@ -3,15 +3,19 @@
 // names the URL to POST messages to; every server message, responses
 // included, arrives on that stream. The endpoint must be on the same origin
 // as the stream: credentials are never sent anywhere else.
+//
+// Threading: start() runs one thread of its own that reads the stream; the
+// MessageHandler and ErrorHandler are called on it. send() may be called
+// from several threads at once (each POST runs on its caller's thread).
+// close() (also from the destructor) cancels the stream and joins that
+// thread, so it is not for a handler. The state, its lock and the thread
+// live in Impl (legacy_sse_transport.cpp), so this header commits to no
+// layout.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
-#include <mutex>
-#include <optional>
-#include <thread>
+#include <memory>
+#include <string>
 
-#include "mcpauth/core/sse_parser.hpp"
 #include "mcpauth/mcp/transport.hpp"
 
 namespace mcpauth::mcp {
@@ -29,23 +33,8 @@ class LegacySseTransport final : public Transport {
   std::string_view kind() const noexcept override { return "sse"; }
 
  private:
-  void read_stream();
-  void on_event(core::SseEvent&& event);
-  void fail(const Error& error);
-
-  TransportOptions options_;
-  MessageHandler on_message_;
-  ErrorHandler on_error_;
-
-  mutable std::mutex mutex_;
-  std::condition_variable cv_;
-  std::string endpoint_;
-  std::optional<Error> failure_;  // why the stream could not be used
-  std::string protocol_version_;
-  std::atomic<bool> closed_{false};
-
-  std::thread reader_;
-  net::CancelToken reader_cancel_;
+  class Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace mcpauth::mcp

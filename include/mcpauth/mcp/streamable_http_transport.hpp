@@ -8,13 +8,20 @@
 // with DELETE. Modern-era requests (2026-07-28) mirror their `_meta`
 // protocol version, method and name into the MCP-Protocol-Version,
 // Mcp-Method and Mcp-Name headers.
+//
+// Threading: send() may be called from several threads at once (each POST
+// runs on its caller's thread); a handshake-era session also runs one
+// thread of its own for the GET stream, started by on_initialized(), and
+// the MessageHandler and ErrorHandler are called on whichever of these
+// threads received the message. close() (also from the destructor) cancels
+// every transfer in flight, joins the GET-stream thread and then sends the
+// DELETE, so it is not for a handler running on that thread. The state, its
+// lock and the thread live in Impl (streamable_http_transport.cpp), so this
+// header commits to no layout.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
-#include <mutex>
-#include <set>
-#include <thread>
+#include <memory>
+#include <string>
 
 #include "mcpauth/mcp/transport.hpp"
 
@@ -35,31 +42,8 @@ class StreamableHttpTransport final : public Transport {
   std::string session_id() const;
 
  private:
-  net::HttpRequest make_request(std::string method) const;
-  void post(const core::jsonrpc::Message& message);
-  void resume(const core::jsonrpc::Id& awaited, std::string last_event_id,
-              std::optional<std::chrono::milliseconds> retry, const std::string& method);
-  void listen();
-  void mark_listener_answered();
-  bool wait_unless_closed(std::chrono::milliseconds delay);
-
-  // Registers a cancel token so close() can abort transfers in flight.
-  class InFlight;
-
-  TransportOptions options_;
-  MessageHandler on_message_;
-  ErrorHandler on_error_;
-
-  mutable std::mutex mutex_;
-  std::string session_id_;
-  std::string protocol_version_;
-  std::set<net::CancelToken*> in_flight_;
-  std::atomic<bool> closed_{false};
-  std::condition_variable closed_cv_;
-
-  bool listener_answered_ = false;  // the GET stream got its first answer (or gave up)
-  std::thread listener_;
-  net::CancelToken listener_cancel_;
+  class Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace mcpauth::mcp

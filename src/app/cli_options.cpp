@@ -13,7 +13,6 @@
 #include "mcpauth/core/text.hpp"
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/error.hpp"
-#include "mcpauth/net/curl_http_client.hpp"
 #include "mcpauth/store/sqlite_token_store.hpp"
 #include "plain_http.hpp"
 #include "server_config.hpp"
@@ -141,6 +140,22 @@ void remember_protocol(const Connection& c, const mcp::Session& session) {
   }
 }
 
+ClientOptions client_options(const ServerConfig& server, const std::string& url) {
+  ClientOptions o;
+  o.url = url;
+  o.transport = mcp::parse_transport_kind(server.transport);
+  for (const auto& [name, value] : server.headers) o.headers.set(name, value);
+  o.oauth = server.oauth.enabled;
+  o.account = server.account;
+  o.client.client_id = server.oauth.client_id;
+  o.client.client_secret = server.oauth.client_secret;
+  o.client.client_metadata_url = server.oauth.client_metadata_url;
+  o.scope = server.oauth.scope;
+  o.resource = server.oauth.resource;
+  o.send_resource = server.oauth.send_resource;
+  return o;
+}
+
 Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
   const std::optional<Config> config = load_config_option(args.config_path, env);
   if (config) {
@@ -148,38 +163,25 @@ Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
   }
   const ServerConfig server = resolve_server(args.target, config, env);
 
-  Connection c;
-  c.name = server.name;
-  c.account = args.account.empty() ? server.account : args.account;
-  mcp::SessionOptions& options = c.options;
   const core::Url url = core::parse_url(server.url);  // validates early, with a clear message
-  options.url = url.text;
   require_https_off_loopback(url, args.allow_http);
+  ClientOptions o = client_options(server, url.text);
+  o.env = env;  // finds the user's store
   // The command line wins over the config file.
-  options.transport = mcp::parse_transport_kind(args.transport != "auto" ? args.transport : server.transport);
-  options.request_timeout = seconds_option(args.timeout_seconds, "--timeout");
-  options.connect_timeout = seconds_option(args.connect_timeout_seconds, "--connect-timeout");
-  options.http = std::make_shared<net::CurlHttpClient>();
-  net::HttpHeaders headers;
-  for (const auto& [name, value] : server.headers) headers.set(name, value);
+  if (args.transport != "auto") o.transport = mcp::parse_transport_kind(args.transport);
+  o.request_timeout = seconds_option(args.timeout_seconds, "--timeout");
+  o.connect_timeout = seconds_option(args.connect_timeout_seconds, "--connect-timeout");
   const net::HttpHeaders given = parse_headers(args.headers, env);  // replace the config's of the same name
-  for (const auto& header : given) headers.remove(header.name);
-  for (const auto& header : given) headers.add(header.name, header.value);
-  const bool static_authorization = headers.contains("Authorization");
-  const OAuthConfig& oauth = server.oauth;
-  // A static Authorization header means the user chose the credentials: no OAuth then.
-  if (!args.no_auth && oauth.enabled && !static_authorization) {
-    c.store = open_user_store(env);
-    auth::AuthorizerOptions a;
-    a.server_url = options.url;
-    a.http = options.http;
-    a.store = c.store;
-    a.account = c.account;
+  for (const auto& header : given) o.headers.remove(header.name);
+  for (const auto& header : given) o.headers.add(header.name, header.value);
+  if (args.no_auth) o.oauth = false;
+  if (!args.account.empty()) o.account = args.account;
+  if (uses_oauth(o)) {
     // The command's user reads progress (the URL to open, the device code) on stderr.
     const auto to_stderr = [](const std::string& line) { std::cerr << line << std::endl; };
     auth::LoopbackConsentOptions consent;
     consent.notify = to_stderr;
-    consent.port = args.callback_port != 0 ? args.callback_port : oauth.callback_port.value_or(0);
+    consent.port = args.callback_port != 0 ? args.callback_port : server.oauth.callback_port.value_or(0);
     if (!args.callback_path.empty()) consent.callback_path = args.callback_path;
     consent.open_browser = !args.no_browser;
     std::optional<std::string> no_paste;  // why the user cannot paste here
@@ -196,44 +198,48 @@ Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
       }
     }
     if (no_paste) {
-      a.consent = std::make_shared<UnavailableConsent>(*no_paste);
+      o.consent = std::make_shared<UnavailableConsent>(*no_paste);
     } else if (args.no_browser || can_open_browser(env)) {
-      a.consent = std::make_shared<auth::LoopbackConsent>(consent);
+      o.consent = std::make_shared<auth::LoopbackConsent>(consent);
     } else {
       const std::string target = args.target;
-      a.consent = std::make_shared<UnavailableConsent>(
+      o.consent = std::make_shared<UnavailableConsent>(
           "authorization is needed and no browser can be opened here (no display, or an SSH session); run `mcpauth "
           "login --device " +
           target + "` (approve with a code on any device) or `mcpauth login --no-browser " + target +
           "` (paste the address the browser ends on), or set $BROWSER");
     }
-    a.client.client_id = !args.client_id.empty() ? std::optional(args.client_id) : oauth.client_id;
-    a.client.client_secret =
-        !args.client_secret.empty() ? std::optional(expand_env(args.client_secret, env)) : oauth.client_secret;
-    a.client.client_metadata_url =
-        !args.client_metadata_url.empty() ? std::optional(args.client_metadata_url) : oauth.client_metadata_url;
-    a.scope = !args.scope.empty() ? std::optional(args.scope) : oauth.scope;
+    if (!args.client_id.empty()) o.client.client_id = args.client_id;
+    if (!args.client_secret.empty()) o.client.client_secret = expand_env(args.client_secret, env);
+    if (!args.client_metadata_url.empty()) o.client.client_metadata_url = args.client_metadata_url;
+    if (!args.scope.empty()) o.scope = args.scope;
     if (!args.static_client_info.empty()) {
       const Json info = json_argument(args.static_client_info, "--static-oauth-client-info");
-      if (auto id = string_field(info, "client_id", "--static-oauth-client-info")) a.client.client_id = id;
+      if (auto id = string_field(info, "client_id", "--static-oauth-client-info")) o.client.client_id = id;
       if (auto secret = string_field(info, "client_secret", "--static-oauth-client-info"))
-        a.client.client_secret = secret;
+        o.client.client_secret = secret;
     }
     if (!args.static_client_metadata.empty()) {
       const Json metadata = json_argument(args.static_client_metadata, "--static-oauth-client-metadata");
-      if (auto name = string_field(metadata, "client_name", "--static-oauth-client-metadata")) a.client_name = *name;
-      if (auto scope = string_field(metadata, "scope", "--static-oauth-client-metadata"); scope && !a.scope) {
-        a.scope = scope;
+      if (auto name = string_field(metadata, "client_name", "--static-oauth-client-metadata")) o.client_name = *name;
+      if (auto scope = string_field(metadata, "scope", "--static-oauth-client-metadata"); scope && !o.scope) {
+        o.scope = scope;
       }
     }
-    a.resource = !args.resource.empty() ? std::optional(args.resource) : oauth.resource;
-    a.send_resource = !args.no_resource && oauth.send_resource;
-    if (args.device) a.grant = auth::Grant::device_code;
-    a.consent_timeout = seconds_option(args.consent_timeout_seconds, "--consent-timeout");
-    a.notify = to_stderr;
-    c.authorizer = std::make_shared<auth::Authorizer>(std::move(a));
+    if (!args.resource.empty()) o.resource = args.resource;
+    if (args.no_resource) o.send_resource = false;
+    if (args.device) o.grant = auth::Grant::device_code;
+    o.consent_timeout = seconds_option(args.consent_timeout_seconds, "--consent-timeout");
+    o.notify = to_stderr;
   }
-  options.authorizer = auth::credentials(c.authorizer, std::move(headers));
+
+  Composition composed = compose(o);
+  Connection c;
+  c.name = server.name;
+  c.account = o.account;
+  c.options = std::move(composed.session);
+  c.authorizer = std::move(composed.authorizer);
+  c.store = std::move(composed.store);
   recall_protocol(c);
   return c;
 }

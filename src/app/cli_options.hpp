@@ -11,9 +11,11 @@
 
 #include "env_lookup.hpp"
 #include "mcpauth/auth/authorizer.hpp"
+#include "mcpauth/composition.hpp"
 #include "mcpauth/mcp/session.hpp"
 #include "mcpauth/net/http.hpp"
 #include "mcpauth/store/token_store.hpp"
+#include "server_config.hpp"
 
 namespace mcpauth::app {
 
@@ -68,6 +70,15 @@ std::chrono::milliseconds seconds_option(double seconds, const char* option);
 // Parses "Name: value" arguments. Throws Error(usage) naming the bad one.
 net::HttpHeaders parse_headers(const std::vector<std::string>& args, const EnvLookup& env);
 
+// What a configuration entry says, as ClientOptions for `url` (the entry's,
+// checked and canonical): transport, static headers, OAuth on or off, the
+// account and the OAuth settings. The command and the gateway start from it.
+ClientOptions client_options(const ServerConfig& server, const std::string& url);
+
+// The command's connection to `args.target`: client_options() of its entry
+// (or of the URL), the command line over it, the command's consent (a
+// browser with a loopback redirect, a paste, or a message saying what to do
+// where neither can work), composed by mcpauth::compose().
 Connection connection_for(const ServerArgs& args, const EnvLookup& env);
 
 // What the server spoke last time, kept beside its discovery record in the

@@ -3,7 +3,9 @@
 // dashboard's transport, tools and errors.
 #include <algorithm>
 
+#include "cli_options.hpp"
 #include "gateway_impl.hpp"
+#include "mcpauth/composition.hpp"
 #include "mcpauth/core/url.hpp"
 #include "plain_http.hpp"
 
@@ -42,32 +44,25 @@ std::shared_ptr<Upstream> Gateway::Impl::make_upstream(const app::ServerConfig& 
 std::shared_ptr<auth::Authorizer> Gateway::Impl::make_authorizer(const app::ServerConfig& server,
                                                                  const std::string& url,
                                                                  std::shared_ptr<auth::ConsentHandler> consent) {
-  auth::AuthorizerOptions a;
-  a.server_url = url;
-  a.http = options_.http;
-  a.store = options_.store;
-  a.account = server.account;
-  a.client.client_id = server.oauth.client_id;
-  a.client.client_secret = server.oauth.client_secret;
-  a.client.client_metadata_url = server.oauth.client_metadata_url;
-  a.scope = server.oauth.scope;
-  a.resource = server.oauth.resource;
-  a.send_resource = server.oauth.send_resource;
-  a.http_timeout = std::min<std::chrono::milliseconds>(options_.request_timeout, std::chrono::seconds(30));
+  ClientOptions o = app::client_options(server, url);
+  o.http = options_.http;
+  o.store = options_.store;
+  o.http_timeout = std::min<std::chrono::milliseconds>(options_.request_timeout, std::chrono::seconds(30));
+  o.default_consent = false;  // never a browser of its own: the dashboard's flow brings its consent
   if (consent) {
-    a.consent = std::move(consent);
-    a.consent_timeout = options_.consent_timeout;
+    o.consent = std::move(consent);
+    o.consent_timeout = options_.consent_timeout;
   } else {
     // Also how long local requests wait for a consent another flow (the
     // dashboard's, another process's) is asking for: not long.
-    a.consent_timeout = std::chrono::seconds(3);
+    o.consent_timeout = std::chrono::seconds(3);
     // Without consent no authorization of its own can succeed; the budget
     // must not turn "authorization required" into "still answers 401".
-    a.max_authorizations = 1'000'000;
+    o.max_authorizations = 1'000'000;
   }
   const std::string name = server.name;
-  a.notify = [this, name](const std::string& line) { log(name + ": " + line); };
-  return std::make_shared<auth::Authorizer>(std::move(a));
+  o.notify = [this, name](const std::string& line) { log(name + ": " + line); };
+  return mcpauth::make_authorizer(o);
 }
 
 mcp::SessionOptions Gateway::Impl::session_options(const Upstream& up) const {

@@ -39,9 +39,7 @@
 #include <vector>
 
 #include "direct_client.hpp"
-#include "mcpauth/auth/authorizer.hpp"
-#include "mcpauth/net/curl_http_client.hpp"
-#include "mcpauth/store/sqlite_token_store.hpp"
+#include "mcpauth/composition.hpp"
 
 extern char** environ;
 
@@ -457,18 +455,13 @@ void authorize_mcp_remote(const ProxyVariant& v, const Config& c, const fs::path
   if (!tokens) fail("mcp-remote stored no tokens (see " + log.string() + ")");
 }
 
-// The Authorization value mcpauth cached for `url`, read through the library.
+// The Authorization value mcpauth cached for `url`, read through the
+// library's own composition (the user's store; nobody is ever asked).
 std::string cached_authorization(const std::string& url) {
-  mcpauth::auth::AuthorizerOptions options;
-  options.server_url = url;
-  options.http = std::make_shared<mcpauth::net::CurlHttpClient>();
-  options.store =
-      mcpauth::store::open_sqlite_token_store(mcpauth::store::default_sqlite_store_options([](const std::string& name) {
-        const char* value = std::getenv(name.c_str());
-        return value ? std::optional<std::string>(value) : std::nullopt;
-      }));
-  mcpauth::auth::Authorizer authorizer(std::move(options));  // no consent: never asks
-  const auto token = authorizer.access_token();
+  mcpauth::ClientOptions options;
+  options.url = url;
+  options.default_consent = false;
+  const auto token = mcpauth::make_authorizer(options)->access_token();
   if (!token) fail("mcpauth has no cached token for " + url);
   return "Bearer " + *token;
 }

@@ -11,6 +11,7 @@
 
 #include "env_lookup.hpp"
 #include "mcpauth/auth/authorizer.hpp"
+#include "mcpauth/auth/cancellable_consent.hpp"
 #include "mcpauth/composition.hpp"
 #include "mcpauth/mcp/session.hpp"
 #include "mcpauth/net/http.hpp"
@@ -61,6 +62,8 @@ struct Connection {
   mcp::SessionOptions options;
   std::shared_ptr<auth::Authorizer> authorizer;
   std::shared_ptr<store::TokenStore> store;  // when OAuth is on
+  // The authorizer's consent, which the proxy cancels when its input ends (when OAuth is on).
+  std::shared_ptr<auth::CancellableConsent> consent;
 };
 
 // A duration option given in seconds (--timeout, ...), in milliseconds.

@@ -38,7 +38,9 @@ mcp::BridgeOptions bridge_options(const Connection& connection, const ProxyOptio
 class StdioProxy {
  public:
   StdioProxy(const Connection& connection, const ProxyOptions& options, std::ostream& out)
-      : out_(out), bridge_(bridge_options(connection, options), [this](rpc::Message&& m) { write(m); }) {}
+      : out_(out),
+        consent_(connection.consent),
+        bridge_(bridge_options(connection, options), [this](rpc::Message&& m) { write(m); }) {}
 
   int run(std::istream& in) {
     std::string line;
@@ -55,7 +57,10 @@ class StdioProxy {
       }
       for (auto& message : messages) dispatch(std::move(message));
     }
-    // End of input: let answers in flight arrive, then end the remote session.
+    // End of input: the host and its user are gone, so a consent waiting for
+    // them ends now (its request is answered "cancelled") instead of at its
+    // timeout; answers in flight arrive, then the remote session ends.
+    if (consent_) consent_->cancel_all();
     {
       std::unique_lock lock(dispatch_mutex_);
       handshake_done_.wait(lock, [this] { return !handshake_pending_ && queued_.empty(); });
@@ -68,13 +73,17 @@ class StdioProxy {
  private:
   void dispatch(rpc::Message message) {
     std::lock_guard lock(dispatch_mutex_);
-    if (handshake_pending_) {
-      // While the server is being reached (perhaps waiting for the user's
-      // consent) the proxy answers pings itself; the rest waits its turn.
+    // While the server is being reached, or the user is being asked for
+    // consent (first or mid-session: the server's answers wait for it), the
+    // proxy answers pings itself: the host must not think it hung.
+    if (handshake_pending_ || (consent_ && consent_->waiting())) {
       if (const auto* request = std::get_if<rpc::Request>(&message); request && request->method == "ping") {
         write(rpc::Response{request->id, rpc::Json::object()});
         return;
       }
+    }
+    if (handshake_pending_) {
+      // The rest waits its turn.
       queued_.push_back(std::move(message));
       return;
     }
@@ -122,6 +131,7 @@ class StdioProxy {
 
   std::ostream& out_;
   std::mutex out_mutex_;
+  std::shared_ptr<auth::CancellableConsent> consent_;  // null without OAuth
   mcp::Bridge bridge_;
   std::mutex dispatch_mutex_;  // guards what follows
   std::condition_variable handshake_done_;

@@ -100,6 +100,7 @@ class LoopbackSession final : public ConsentSession {
   core::oauth::FormFields await(const ConsentPrompt& prompt) override {
     {
       std::lock_guard lock(mutex_);
+      if (cancelled_) throw cancelled(prompt);  // neither shown nor opened
       expected_state_ = prompt.state;
     }
     notify("Authorize mcpauth for " + prompt.server_url + " at " + prompt.issuer + ":");
@@ -117,7 +118,7 @@ class LoopbackSession final : public ConsentSession {
       paste = std::make_unique<PasteReader>(options_.paste_fd, [this](const std::string& line) { on_paste(line); });
     }
     std::unique_lock lock(mutex_);
-    if (!cv_.wait_for(lock, prompt.timeout, [this] { return result_.has_value(); })) {
+    if (!cv_.wait_for(lock, prompt.timeout, [this] { return result_.has_value() || cancelled_; })) {
       throw Error(ErrorCode::consent_timeout,
                   "nobody completed the authorization at " + prompt.issuer + " within " +
                       std::to_string(prompt.timeout.count() / 1000) +
@@ -127,16 +128,30 @@ class LoopbackSession final : public ConsentSession {
                   prompt.issuer, 0,
                   {.remedies = {Remedy::retry, Remedy::open_url_manually, Remedy::pre_register_client}});
     }
+    if (!result_) throw cancelled(prompt);
     return *result_;
   }
 
+  void cancel() override {
+    {
+      std::lock_guard lock(mutex_);
+      cancelled_ = true;
+    }
+    cv_.notify_all();
+  }
+
  private:
+  static Error cancelled(const ConsentPrompt& prompt) {
+    return Error(ErrorCode::cancelled, "the authorization at " + prompt.issuer + " was cancelled before it completed",
+                 prompt.issuer);
+  }
+
   detail::CallbackPage on_callback(core::oauth::FormFields fields) {
     const std::string* state = core::oauth::find_field(fields, "state");
     std::lock_guard lock(mutex_);
     // A response for another flow (an old tab, a stray request, one before
     // the prompt named the state) does not end this one.
-    if (result_ || !state || expected_state_.empty() || *state != expected_state_) {
+    if (result_ || cancelled_ || !state || expected_state_.empty() || *state != expected_state_) {
       return {400, kStrayPage, false};
     }
     result_ = std::move(fields);
@@ -154,7 +169,7 @@ class LoopbackSession final : public ConsentSession {
     }
     const std::string* state = core::oauth::find_field(fields, "state");
     std::lock_guard lock(mutex_);
-    if (result_) return;
+    if (result_ || cancelled_) return;
     if (!state || *state != expected_state_) {
       notify("That address belongs to another authorization (its state does not match); paste the newest one.");
       return;
@@ -173,6 +188,7 @@ class LoopbackSession final : public ConsentSession {
   std::condition_variable cv_;
   std::string expected_state_;
   std::optional<core::oauth::FormFields> result_;
+  bool cancelled_ = false;  // a redirect arriving afterwards is stray
 };
 
 }  // namespace

@@ -45,6 +45,8 @@ class Session final : public auth::ConsentSession {
     return *pending_->result;
   }
 
+  void cancel() override { pending_->cancel(); }
+
  private:
   std::shared_ptr<CallbackRegistry> registry_;
   std::string redirect_uri_;

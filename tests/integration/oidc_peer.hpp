@@ -46,6 +46,15 @@ inline void set_access_ttl(const PeerProcess& peer, int seconds) {
   ASSERT_EQ(net::CurlHttpClient().send(request).status, 200) << request.url;
 }
 
+// The peer's resource server refuses every access token issued so far (a
+// revoked grant): the client's next request needs a new consent.
+inline void reject_issued_tokens(const PeerProcess& peer) {
+  net::HttpRequest request;
+  request.method = "POST";
+  request.url = peer.url("/test/reject-issued");
+  ASSERT_EQ(net::CurlHttpClient().send(request).status, 200) << request.url;
+}
+
 // The requests the peer's authorization server saw, in order: [{method, path, status, grant_type?...}].
 inline mcp::Json as_requests(const PeerProcess& peer) {
   return get_json(peer.url("/test/as-requests"));

@@ -416,5 +416,51 @@ TEST(Proxy, AStuckConsentDoesNotBlockPingsAndTimesOutWithAnError) {
   expect_only_protocol_lines(r.out);
 }
 
+// The host went away (its input ended) while the user was being asked: the
+// consent ends at once, the waiting initialize is answered "cancelled", and
+// the proxy exits instead of waiting out the consent timeout (300 s here:
+// finish() gives up long before, so a proxy that waited fails the test).
+TEST(Proxy, TheEndOfInputEndsAConsentInProgress) {
+  PeerProcess peer("oidc-server.mjs");
+  InteractiveCommand proxy(cli({"proxy", peer.url()}), {"BROWSER=/bin/true"});
+  proxy.write_stdin(kInitialize);
+  proxy.wait_for_stderr("Authorize mcpauth for");  // the user is being asked
+  proxy.close_stdin();
+  const auto r = proxy.finish(std::chrono::seconds(60));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"re("mcpauth_error":"cancelled"[^\n]*"id":1)re"))) << r.out;
+  expect_only_protocol_lines(r.out);
+}
+
+// A grant revoked mid-session: the next call needs a new consent. While the
+// user is asked, the host's pings are answered (the server's answers wait
+// for the consent, the proxy's do not), and the end of input ends the
+// consent and answers the waiting call.
+TEST(Proxy, AMidSessionConsentLeavesPingsAnsweredAndEndsWithTheInput) {
+  PeerProcess peer("oidc-server.mjs");
+  // No offline_access, so no refresh token: a refused token needs the user.
+  const auto login = testing::run_command(cli({"login", peer.url(), "--scope", "mcp:tools"}), {"BROWSER=" + browser()});
+  ASSERT_EQ(login.exit_code, 0) << login.err;
+  InteractiveCommand proxy(cli({"proxy", peer.url()}), {"BROWSER=/bin/true"});
+  proxy.write_stdin(kInitialize);
+  proxy.wait_for_stdout(R"("id":1,"jsonrpc":"2.0","result":\{[^\n]*"protocolVersion")");
+  proxy.write_stdin(kInitialized);
+  proxy.write_stdin(call(2, "echo", R"({"text":"before"})"));
+  proxy.wait_for_stdout(R"("id":2,[^\n]*before)");
+  testing::reject_issued_tokens(peer);
+  proxy.write_stdin(call(3, "echo", R"({"text":"after"})"));
+  proxy.wait_for_stderr("Authorize mcpauth for");  // the user is being asked again
+  proxy.write_stdin(R"({"jsonrpc":"2.0","id":"p1","method":"ping"})"
+                    "\n");
+  proxy.wait_for_stdout(R"("id":"p1","jsonrpc":"2.0","result":\{\})");
+  EXPECT_EQ(proxy.out().find(R"("id":3,)"), std::string::npos) << "the call waits for the consent: " << proxy.out();
+  proxy.close_stdin();
+  const auto r = proxy.finish(std::chrono::seconds(60));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"re("mcpauth_error":"cancelled"[^\n]*"id":3)re"))) << r.out;
+  EXPECT_EQ(r.out.find("after"), std::string::npos) << "a cancelled call is never sent: " << r.out;
+  expect_only_protocol_lines(r.out);
+}
+
 }  // namespace
 }  // namespace mcpauth

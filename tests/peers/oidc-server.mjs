@@ -80,6 +80,10 @@
 //                          and slow_down.
 //   POST /test/access-ttl?seconds=N
 //                     access tokens issued from now on live N seconds
+//   POST /test/reject-issued
+//                     the resource server refuses (401 invalid_token) every
+//                     access token issued so far, as if the user had revoked
+//                     the grant: the client's next request needs a new consent
 //   GET /test/rs-requests  the MCP requests the resource server saw:
 //                          [{method, scheme ("Bearer", "DPoP" or ""), status,
 //                          rpc}]; rpc, the JSON-RPC method ("batch" for an
@@ -106,6 +110,8 @@ const values = parseFlags('oidc-server', {
 const scope = values.scope;
 // `let`: POST /test/access-ttl changes it for the tokens issued from then on.
 let accessTtl = intFlag(values, 'access-ttl', 3600);
+// POST /test/reject-issued: tokens issued at or before this (seconds) are refused.
+let rejectIssuedUpTo;
 const deviceInterval = intFlag(values, 'device-interval', undefined);
 const deviceCodeTtl = intFlag(values, 'device-code-ttl', 600);
 let slowDownsLeft = intFlag(values, 'slow-down', 0);
@@ -394,6 +400,9 @@ rsHttp.on('listening', () => {
             log(`rejected token: ${err.code ?? ''} ${err.message}`);
             return refuse(res, 401, scheme, 'invalid_token', err.code ?? 'invalid');
         }
+        if (rejectIssuedUpTo !== undefined && payload.iat <= rejectIssuedUpTo) {
+            return refuse(res, 401, scheme, 'invalid_token', 'the grant was revoked');
+        }
         const jkt = payload.cnf?.jkt;
         if (jkt && scheme !== 'DPoP') return refuse(res, 401, 'DPoP', 'invalid_token', 'a DPoP-bound token needs the DPoP scheme');
         if (!jkt && scheme !== 'Bearer') return refuse(res, 401, 'Bearer', 'invalid_token', 'not a DPoP-bound token');
@@ -426,6 +435,11 @@ rsHttp.on('listening', () => {
     rsApp.get('/test/rs-requests', (_req, res) => sendJson(res, 200, rsRequests));
     // A test that needs one expiry (not one every few seconds) logs in with a
     // short --access-ttl, lets it pass, then lengthens the lifetime here.
+    rsApp.post('/test/reject-issued', (_req, res) => {
+        rejectIssuedUpTo = Math.floor(Date.now() / 1000);
+        log('access tokens issued so far are refused from now on');
+        sendJson(res, 200, { rejected_up_to: rejectIssuedUpTo });
+    });
     rsApp.post('/test/access-ttl', (req, res) => {
         const seconds = Number(req.query.seconds);
         if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86400) {

@@ -30,6 +30,12 @@ class ConsentSession {
   // Shows the prompt, waits for the redirect, and returns its parameters
   // (code, state, iss, or error). Throws Error(consent_timeout | cancelled).
   virtual core::oauth::FormFields await(const ConsentPrompt& prompt) = 0;
+  // Ends the consent from another thread: an await() waiting now, or called
+  // later, throws Error(cancelled) at once. For a host whose user went away
+  // (the proxy's input ended), so nothing waits out the consent timeout.
+  // Called from any thread while the session lives. Default: not supported
+  // (await() then ends by its own timeout).
+  virtual void cancel() {}
 };
 
 class ConsentHandler {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -301,10 +302,15 @@ class SqliteTokenStore final : public TokenStore {
     }
     return out;
   }
+  // A damaged value (not hex) decodes to nothing, which no key opens: the
+  // caller's "wrong key" path, never an exception of the standard library.
   static std::string decode_blob(const std::string& text) {
     std::string out;
     for (std::size_t i = 0; i + 1 < text.size(); i += 2) {
-      out += static_cast<char>(std::stoi(text.substr(i, 2), nullptr, 16));
+      unsigned value = 0;
+      const auto [end, error] = std::from_chars(text.data() + i, text.data() + i + 2, value, 16);
+      if (error != std::errc() || end != text.data() + i + 2) return {};
+      out += static_cast<char>(value);
     }
     return out;
   }

@@ -295,6 +295,20 @@ TEST(SqliteTokenStore, AStoreFromANewerMcpauthIsRefusedAndKept) {
   expect_refused_and_untouched(options, "newer mcpauth");
 }
 
+// A damaged key check (not even hex) is the store's Error, never an
+// exception of the standard library, and the file is kept as it was.
+TEST(SqliteTokenStore, ADamagedKeyCheckIsRefusedAndKept) {
+  TempDir dir;
+  const auto options = options_in(dir);
+  open_sqlite_token_store(options);
+  {
+    detail::Database db(options.path, std::chrono::milliseconds(1000));
+    detail::write_meta(db, "key_check", "zz-not-hex");
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)", "test setup");
+  }
+  expect_refused_and_untouched(options, "cannot be opened with the key");
+}
+
 // A store as schema 1 wrote it (no discovery, no flows, no updated_at),
 // with a token row sealed the way schema 1 sealed it.
 TEST(SqliteTokenStore, ASchemaOneStoreOpensAndMigratesKeepingItsTokens) {

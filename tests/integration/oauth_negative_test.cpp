@@ -191,15 +191,23 @@ std::optional<Error> connect_and_call(const PeerProcess& peer, LibraryRun& run) 
   }
 }
 
+// Connects through the library and calls a tool, which must work, with
+// `authorizations` of its own (a mode the client is to get through).
+LibraryRun expect_it_works(const PeerProcess& peer, int authorizations = 1) {
+  auto run = library_client(peer);
+  const auto error = connect_and_call(peer, run);
+  EXPECT_FALSE(error.has_value()) << error->what();
+  EXPECT_EQ(run.authorizer->authorizations(), authorizations);
+  return run;
+}
+
 // ---------------------------------------------------------------- the control
 
 TEST(OAuthNegative, GoodModeAuthorizesAndTheTokenOnlyGoesToTheResourceServer) {
   // The control: the peer's flow works, so every refusal below is the client's doing.
   PeerProcess peer("evil-oauth-server.mjs", {"--mode", "good"});
-  auto run = library_client(peer);
-  const auto error = connect_and_call(peer, run);
-  ASSERT_FALSE(error.has_value()) << error->what();
-  EXPECT_EQ(run.authorizer->authorizations(), 1);
+  const auto run = expect_it_works(peer);
+  if (HasFailure()) return;
 
   const auto log = request_log(peer);
   EXPECT_EQ(count(log, "as", "GET", "/authorize"), 1) << describe(log);
@@ -413,10 +421,8 @@ class TokenHiccup : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(TokenHiccup, TheSameCodeIsExchangedAgainWithoutASecondConsent) {
   PeerProcess peer("evil-oauth-server.mjs", {"--mode", GetParam()});
-  auto run = library_client(peer);
-  const auto error = connect_and_call(peer, run);
-  ASSERT_FALSE(error.has_value()) << error->what();
-  EXPECT_EQ(run.authorizer->authorizations(), 1);
+  const auto run = expect_it_works(peer);
+  if (HasFailure()) return;
   EXPECT_EQ(run.consent->awaits.load(), 1);
   EXPECT_TRUE(run.said("trying again in 1 s")) << "the user is told about the wait";
   const auto log = request_log(peer);
@@ -433,10 +439,8 @@ INSTANTIATE_TEST_SUITE_P(OAuthNegative, TokenHiccup, ::testing::Values("token-50
 // each document here) simply works, with one authorization.
 TEST(OAuthNegative, SlowMetadataSimplyWorks) {
   PeerProcess peer("evil-oauth-server.mjs", {"--mode", "slow-metadata"});
-  auto run = library_client(peer);
-  const auto error = connect_and_call(peer, run);
-  ASSERT_FALSE(error.has_value()) << error->what();
-  EXPECT_EQ(run.authorizer->authorizations(), 1);
+  const auto run = expect_it_works(peer);
+  if (HasFailure()) return;
   const auto log = request_log(peer);
   EXPECT_EQ(count(log, "rs", "GET", "/.well-known/oauth-protected-resource/mcp"), 1) << describe(log);
   EXPECT_EQ(count(log, "as", "GET", "/.well-known/oauth-authorization-server"), 1) << describe(log);
@@ -462,10 +466,8 @@ TEST(OAuthNegative, NoRegistrationAndNoClientIdFailsAtOnceEveryTime) {
 // without it), so an expired token costs no new consent.
 TEST(OAuthNegative, ARefreshRepeatsTheGrantedScope) {
   PeerProcess peer("evil-oauth-server.mjs", {"--mode", "refresh-needs-scope"});
-  auto run = library_client(peer);
-  const auto error = connect_and_call(peer, run);
-  ASSERT_FALSE(error.has_value()) << error->what();
-  EXPECT_EQ(run.authorizer->authorizations(), 1);
+  const auto run = expect_it_works(peer);
+  if (HasFailure()) return;
   const auto log = request_log(peer);
   EXPECT_EQ(count(log, "as", "GET", "/authorize"), 1) << describe(log);
   const auto tokens = token_requests(log);
@@ -478,10 +480,8 @@ TEST(OAuthNegative, ARefreshRepeatsTheGrantedScope) {
 // user is told why in one line.
 TEST(OAuthNegative, ARevokedRefreshTokenIsSaidBeforeAuthorizingAgain) {
   PeerProcess peer("evil-oauth-server.mjs", {"--mode", "refresh-revoked"});
-  auto run = library_client(peer);
-  const auto error = connect_and_call(peer, run);
-  ASSERT_FALSE(error.has_value()) << error->what();
-  EXPECT_EQ(run.authorizer->authorizations(), 2);
+  const auto run = expect_it_works(peer, 2);
+  if (HasFailure()) return;
   EXPECT_TRUE(run.said("The refresh token was refused by")) << ::testing::PrintToString(*run.lines);
   EXPECT_TRUE(run.said("(invalid_grant): authorizing again.")) << ::testing::PrintToString(*run.lines);
   const auto log = request_log(peer);

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <regex>
 
+#include "library_login.hpp"
 #include "mcpauth/auth/authorizer.hpp"
 #include "mcpauth/auth/loopback_consent.hpp"
 #include "mcpauth/core/oauth/encoding.hpp"
@@ -168,19 +169,9 @@ TEST(OAuthOidc, TheResourceServerRefusesAnUnsignedToken) {
 
 TEST(OAuthOidc, TheLibraryAuthorizesOnceForTheResourceVerbatim) {
   PeerProcess peer("oidc-server.mjs");
-  ASSERT_EQ(setenv("BROWSER", browser().c_str(), 1), 0);
-  auto http = std::make_shared<net::CurlHttpClient>();
-  auth::AuthorizerOptions options;
-  options.server_url = peer.url();
-  options.http = http;
-  options.consent = std::make_shared<auth::LoopbackConsent>(auth::LoopbackConsentOptions{.notify = [](auto&) {}});
-  auto authorizer = std::make_shared<auth::Authorizer>(options);
-  auto session = mcp::Session::connect({.url = peer.url(), .http = http, .authorizer = authorizer});
-  EXPECT_EQ(session->list_tools().size(), 7u);
-  EXPECT_EQ(session->call_tool("add", {{"a", 1}, {"b", 2}}).result.at("content").at(0).at("text"), "3");
-  EXPECT_EQ(authorizer->authorizations(), 1);
-  const auto info = authorizer->info();
-  unsetenv("BROWSER");
+  const auto login = testing::log_in_through_the_library(peer, browser());
+  EXPECT_EQ(login.authorizer->authorizations(), 1);
+  const auto& info = login.info;
   ASSERT_TRUE(info.has_value());
   EXPECT_TRUE(std::regex_match(info->issuer, std::regex("http://localhost:[0-9]+/oidc"))) << info->issuer;
   EXPECT_EQ(info->resource, peer.url()) << "RFC 8707 resource is the PRM resource, verbatim";

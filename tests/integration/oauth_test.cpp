@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 
+#include "library_login.hpp"
 #include "mcpauth/auth/authorizer.hpp"
 #include "mcpauth/auth/loopback_consent.hpp"
 #include "mcpauth/mcp/session.hpp"
@@ -57,23 +58,13 @@ TEST(OAuth, AbandonedConsentTimesOutWithAClearError) {
 
 TEST(OAuth, TheLibraryAuthorizesOnceAndReusesTheToken) {
   PeerProcess peer("oauth-server.mjs");
-  ASSERT_EQ(setenv("BROWSER", kBrowser.c_str(), 1), 0);
-  auto http = std::make_shared<net::CurlHttpClient>();
-  auth::AuthorizerOptions options;
-  options.server_url = peer.url();
-  options.http = http;
-  options.consent = std::make_shared<auth::LoopbackConsent>(auth::LoopbackConsentOptions{.notify = [](auto&) {}});
-  auto authorizer = std::make_shared<auth::Authorizer>(options);
-  auto session = mcp::Session::connect({.url = peer.url(), .http = http, .authorizer = authorizer});
-  EXPECT_EQ(session->list_tools().size(), 7u);
-  EXPECT_EQ(session->call_tool("add", {{"a", 1}, {"b", 2}}).result.at("content").at(0).at("text"), "3");
-  EXPECT_EQ(authorizer->authorizations(), 1);
-  const auto info = authorizer->info();
+  const auto login = testing::log_in_through_the_library(peer, kBrowser);
+  EXPECT_EQ(login.authorizer->authorizations(), 1) << "two requests, one authorization";
+  const auto& info = login.info;
   ASSERT_TRUE(info.has_value());
   EXPECT_EQ(info->resource, peer.url()) << "RFC 8707 resource is the PRM resource, verbatim";
   EXPECT_EQ(info->scope, "mcp:tools");
   EXPECT_TRUE(info->expires_at.has_value());
-  unsetenv("BROWSER");
 }
 
 TEST(OAuth, AServerWithoutAnAuthorizerIsRefusedNotLooped) {

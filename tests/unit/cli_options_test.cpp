@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "fake_env.hpp"
 #include "mcpauth/error.hpp"
 
 namespace {
@@ -19,13 +20,7 @@ using mcpauth::app::EnvLookup;
 using mcpauth::app::expand_env;
 using mcpauth::app::parse_headers;
 
-EnvLookup fake_env(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-    const auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
+using mcpauth::testing::fake_env;
 
 // Runs f, which must throw mcpauth::Error; returns it.
 template <typename F>

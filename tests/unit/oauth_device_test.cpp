@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 
+#include "form_field.hpp"
 #include "mcpauth/error.hpp"
 
 namespace mcpauth::core::oauth {
@@ -41,10 +42,7 @@ ClientRegistration client(const std::string& method = "none") {
   return c;
 }
 
-std::string field(const FormFields& fields, const char* name) {
-  const std::string* value = find_field(fields, name);
-  return value ? *value : "<absent>";
-}
+using mcpauth::testing::field;
 
 // The Error `f` throws, after checking its message leaks nothing.
 Error caught(const std::function<void()>& f) {

@@ -20,7 +20,9 @@
 #include <string>
 #include <vector>
 
+#include "form_field.hpp"
 #include "mcpauth/error.hpp"
+#include "reference_base64.hpp"
 
 namespace {
 
@@ -87,31 +89,7 @@ std::string query_of(const std::string& url) {
   return q == std::string::npos ? std::string() : url.substr(q + 1);
 }
 
-std::string decode_base64url(std::string in) {
-  static constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  for (auto& c : in) {
-    if (c == '-') c = '+';
-    if (c == '_') c = '/';
-  }
-  std::string out;
-  unsigned buffer = 0;
-  int bits = 0;
-  for (char c : in) {
-    if (c == '=') break;
-    const auto index = alphabet.find(c);
-    if (index == std::string_view::npos) {
-      ADD_FAILURE() << "not base64: " << c;
-      return {};
-    }
-    buffer = (buffer << 6) | static_cast<unsigned>(index);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xff));
-    }
-  }
-  return out;
-}
+using mcpauth::testing::decode_base64url;
 
 void expect_no_secrets(const std::string& message) {
   for (const char* secret : {kAccessToken, kRefreshToken, kSecret, kCode, kVerifier}) {
@@ -327,10 +305,7 @@ TEST(OAuthCallback, MissingOrEmptyCodeIsProtocol) {
 
 // ---- token requests ----------------------------------------------------------
 
-std::string field(const FormFields& fields, const char* name) {
-  const std::string* v = find_field(fields, name);
-  return v ? *v : std::string("<absent>");
-}
+using mcpauth::testing::field;
 
 TEST(OAuthTokenRequest, AuthorizationCodeRequestBody) {
   const FlowRecord flow = make_flow();

@@ -13,6 +13,7 @@
 #include "mcpauth/core/oauth/encoding.hpp"
 #include "mcpauth/core/oauth/pkce.hpp"
 #include "mcpauth/error.hpp"
+#include "reference_base64.hpp"
 
 namespace {
 
@@ -20,28 +21,7 @@ using mcpauth::Error;
 using mcpauth::ErrorCode;
 using namespace mcpauth::core::oauth;
 
-// A plain standard-base64 decoder, independent of the code under test.
-std::string decode_base64(std::string_view in) {
-  static constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  unsigned buffer = 0;
-  int bits = 0;
-  for (char c : in) {
-    if (c == '=') break;
-    const auto index = alphabet.find(c);
-    if (index == std::string_view::npos) {
-      ADD_FAILURE() << "not base64: " << c;
-      return {};
-    }
-    buffer = (buffer << 6) | static_cast<unsigned>(index);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xff));
-    }
-  }
-  return out;
-}
+using mcpauth::testing::decode_base64;
 
 bool is_unreserved(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||

@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 
+#include "form_field.hpp"
 #include "mcpauth/error.hpp"
 
 namespace mcpauth::core::oauth {
@@ -28,10 +29,7 @@ ClientRegistration client(const std::string& method) {
   return c;
 }
 
-std::string field(const FormFields& fields, const char* name) {
-  const std::string* value = find_field(fields, name);
-  return value ? *value : "<absent>";
-}
+using mcpauth::testing::field;
 
 Error revocation_error(int status, const std::string& body, std::string_view retry_after = {}) {
   try {

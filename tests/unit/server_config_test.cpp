@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 
+#include "fake_env.hpp"
 #include "mcpauth/error.hpp"
 
 namespace {
@@ -25,13 +26,7 @@ using mcpauth::app::load_default_config;
 using mcpauth::app::resolve_server;
 using mcpauth::app::ServerConfig;
 
-EnvLookup fake_env(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-    const auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
+using mcpauth::testing::fake_env;
 
 // Runs f, which must throw mcpauth::Error(usage); returns its message.
 template <typename F>

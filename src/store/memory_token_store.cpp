@@ -13,86 +13,78 @@ namespace {
 using core::oauth::ClientRegistration;
 using core::oauth::TokenSet;
 
-class MemoryTokenStore final : public TokenStore {
+// Records kept by key, each call under the store's one lock.
+template <typename Key, typename Record>
+class Table {
  public:
-  std::optional<ClientRegistration> load_client(const std::string& issuer) override {
+  explicit Table(std::mutex& mutex) : mutex_(mutex) {}
+  std::optional<Record> load(const Key& key) const {
     std::lock_guard lock(mutex_);
-    const auto it = clients_.find(issuer);
-    if (it == clients_.end()) return std::nullopt;
+    const auto it = rows_.find(key);
+    if (it == rows_.end()) return std::nullopt;
     return it->second;
   }
-  void save_client(const ClientRegistration& client) override {
+  void save(const Key& key, const Record& record) {
     std::lock_guard lock(mutex_);
-    clients_[client.issuer] = client;
+    rows_[key] = record;
   }
-  void remove_client(const std::string& issuer) override {
+  void remove(const Key& key) {
     std::lock_guard lock(mutex_);
-    clients_.erase(issuer);
+    rows_.erase(key);
   }
-  std::vector<ClientRegistration> list_clients() override {
+  std::vector<Record> list() const {
     std::lock_guard lock(mutex_);
-    std::vector<ClientRegistration> out;
-    for (const auto& [issuer, client] : clients_) out.push_back(client);
+    std::vector<Record> out;
+    for (const auto& [key, record] : rows_) out.push_back(record);
     return out;
   }
+  // For a caller that holds the lock already (a read-modify-write).
+  std::map<Key, Record>& rows_locked() { return rows_; }
+
+ private:
+  std::mutex& mutex_;
+  std::map<Key, Record> rows_;
+};
+
+class MemoryTokenStore final : public TokenStore {
+ public:
+  std::optional<ClientRegistration> load_client(const std::string& issuer) override { return clients_.load(issuer); }
+  void save_client(const ClientRegistration& client) override { clients_.save(client.issuer, client); }
+  void remove_client(const std::string& issuer) override { clients_.remove(issuer); }
+  std::vector<ClientRegistration> list_clients() override { return clients_.list(); }
 
   std::optional<TokenSet> load_tokens(const TokenKey& key) override {
-    std::lock_guard lock(mutex_);
-    const auto it = tokens_.find(key);
-    if (it == tokens_.end()) return std::nullopt;
-    return it->second.tokens;
+    auto grant = grants_.load(key);
+    return grant ? std::optional(std::move(grant->tokens)) : std::nullopt;
   }
   void save_tokens(const TokenKey& key, const TokenSet& tokens) override {
-    std::lock_guard lock(mutex_);
-    tokens_[key] = GrantRecord{key, tokens, Clock::now(), std::nullopt};
+    grants_.save(key, GrantRecord{key, tokens, Clock::now(), std::nullopt});
   }
-  void remove_tokens(const TokenKey& key) override {
-    std::lock_guard lock(mutex_);
-    tokens_.erase(key);
-  }
-  std::vector<GrantRecord> list_grants() override {
-    std::lock_guard lock(mutex_);
-    std::vector<GrantRecord> out;
-    for (const auto& [key, grant] : tokens_) out.push_back(grant);
-    return out;
-  }
+  void remove_tokens(const TokenKey& key) override { grants_.remove(key); }
+  std::vector<GrantRecord> list_grants() override { return grants_.list(); }
   std::optional<TokenSet> update_tokens(const TokenKey& key, const TokenUpdate& update) override {
     std::lock_guard lock(mutex_);
-    const auto it = tokens_.find(key);
+    auto& grants = grants_.rows_locked();
+    const auto it = grants.find(key);
     std::optional<TokenSet> current;
-    if (it != tokens_.end()) current = it->second.tokens;
+    if (it != grants.end()) current = it->second.tokens;
     TokenDecision decision = update(current);
     switch (decision.action) {
       case TokenDecision::Action::keep: return current;
       case TokenDecision::Action::replace:
-        tokens_[key] = GrantRecord{key, decision.tokens, Clock::now(), std::nullopt};
+        grants[key] = GrantRecord{key, decision.tokens, Clock::now(), std::nullopt};
         return decision.tokens;
-      case TokenDecision::Action::remove: tokens_.erase(key); return std::nullopt;
+      case TokenDecision::Action::remove: grants.erase(key); return std::nullopt;
     }
     return current;
   }
 
   std::optional<DiscoveryRecord> load_discovery(const std::string& server_url) override {
-    std::lock_guard lock(mutex_);
-    const auto it = discovery_.find(server_url);
-    if (it == discovery_.end()) return std::nullopt;
-    return it->second;
+    return discovery_.load(server_url);
   }
-  void save_discovery(const DiscoveryRecord& record) override {
-    std::lock_guard lock(mutex_);
-    discovery_[record.server_url] = record;
-  }
-  void remove_discovery(const std::string& server_url) override {
-    std::lock_guard lock(mutex_);
-    discovery_.erase(server_url);
-  }
-
-  std::vector<DiscoveryRecord> list_discovery() override {
-    std::lock_guard lock(mutex_);
-    std::vector<DiscoveryRecord> out;
-    for (const auto& [url, record] : discovery_) out.push_back(record);
-    return out;
-  }
+  void save_discovery(const DiscoveryRecord& record) override { discovery_.save(record.server_url, record); }
+  void remove_discovery(const std::string& server_url) override { discovery_.remove(server_url); }
+  std::vector<DiscoveryRecord> list_discovery() override { return discovery_.list(); }
 
   bool claim_flow(const std::string& flow_key, std::chrono::seconds ttl) override {
     std::lock_guard lock(mutex_);
@@ -114,9 +106,9 @@ class MemoryTokenStore final : public TokenStore {
 
  private:
   std::mutex mutex_;
-  std::map<std::string, ClientRegistration> clients_;
-  std::map<TokenKey, GrantRecord> tokens_;
-  std::map<std::string, DiscoveryRecord> discovery_;
+  Table<std::string, ClientRegistration> clients_{mutex_};  // by issuer
+  Table<TokenKey, GrantRecord> grants_{mutex_};
+  Table<std::string, DiscoveryRecord> discovery_{mutex_};  // by server URL
   std::map<std::string, Clock::time_point> flows_;
 };
 

@@ -6,9 +6,7 @@
 
 #include "form_post.hpp"
 #include "mcpauth/auth/dpop.hpp"
-#include "mcpauth/core/oauth/client_choice.hpp"
 #include "mcpauth/core/oauth/grant_state.hpp"
-#include "mcpauth/core/oauth/pkce.hpp"
 #include "mcpauth/core/oauth/rejection.hpp"
 #include "mcpauth/core/oauth/retry.hpp"
 #include "mcpauth/core/url.hpp"
@@ -35,14 +33,12 @@ std::string bearer_of(const net::HttpRequest& request) {
   return {};
 }
 
-core::oauth::ClientUse client_use(Grant grant) {
-  switch (grant) {
-    case Grant::authorization_code: return core::oauth::ClientUse::browser;
-    case Grant::device_code: return core::oauth::ClientUse::device;
-    case Grant::client_credentials: return core::oauth::ClientUse::client_credentials;
-    default: return core::oauth::ClientUse::assertion;
-  }
-}
+// The machine's randomness: the OS CSPRNG.
+class SystemRandom final : public core::oauth::RandomSource {
+ public:
+  std::string token() override { return random_token(); }
+  std::array<std::uint8_t, 32> bytes() override { return random_bytes(); }
+};
 
 }  // namespace
 
@@ -80,20 +76,17 @@ class Authorizer::Impl {
   bool adopt_stored_locked(const Discovery& discovery, const std::string& rejected);
   void authorize_locked(const core::oauth::AuthChallenge& challenge, const std::optional<std::string>& scope_hint,
                         const std::string& rejected);
-  core::oauth::TokenSet obtain_tokens(const Discovery& discovery, const std::optional<std::string>& scope);
   void prepare_dpop(const Discovery& discovery, const core::oauth::AuthChallenge& challenge);
   void forget_other_clients_grants();
-  core::oauth::ClientRegistration obtain_client(const Discovery& discovery, const std::string& redirect_uri,
-                                                const std::optional<std::string>& scope);
-  core::oauth::TokenSet authorization_code_flow(const Discovery& discovery, const std::optional<std::string>& scope);
-  core::oauth::TokenSet client_credentials_flow(const Discovery& discovery, const std::optional<std::string>& scope);
-  core::oauth::TokenSet device_flow(const Discovery& discovery, const std::optional<std::string>& scope);
-  core::oauth::TokenSet assertion_flow(const Discovery& discovery, const std::optional<std::string>& scope);
   bool refresh_locked();
   void adopt(core::oauth::TokenSet tokens);
-  core::oauth::TokenSet exchange(const core::oauth::TokenRequest& request, const std::optional<std::string>& scope,
-                                 const std::optional<std::string>& previous_refresh);
-  net::HttpResponse post_form(const core::oauth::TokenRequest& request);
+  core::oauth::FlowSettings flow_settings() const;
+  const core::oauth::FlowAction& drive(core::oauth::AuthorizationFlow& flow, std::unique_ptr<ConsentSession>& consent);
+  void fetch_metadata(core::oauth::AuthorizationFlow& flow, const std::string& url);
+  void post(core::oauth::AuthorizationFlow& flow, const core::oauth::Post& action);
+  void open_consent(core::oauth::AuthorizationFlow& flow, const core::oauth::OpenConsent& open,
+                    std::unique_ptr<ConsentSession>& consent);
+  void show_device_code(const core::oauth::DeviceAuthorization& device) const;
   net::HttpResponse send_token_request(net::HttpRequest& request);
   void notify(const std::string& line) const;
 
@@ -118,6 +111,7 @@ class Authorizer::Impl {
   bool bearer_only_ = false;             // the resource refused a DPoP-bound token: never DPoP again
   std::optional<std::string> as_nonce_;  // DPoP-Nonce of the authorization server
   std::optional<std::string> rs_nonce_;  // DPoP-Nonce of the MCP server
+  SystemRandom random_;
 };
 
 Authorizer::Impl::Impl(AuthorizerOptions options)
@@ -404,8 +398,11 @@ class Authorizer::Impl::FlowClaim {
 
 void Authorizer::Impl::authorize_locked(const AuthChallenge& challenge, const std::optional<std::string>& scope_hint,
                                         const std::string& rejected) {
-  Discovery discovery = discover(discovery_options(), challenge);
-  if (options_.grant == Grant::authorization_code) core::oauth::require_pkce_s256(discovery.as);
+  core::oauth::AuthorizationFlow flow(flow_settings(), challenge, scope_hint, Clock::now(), random_);
+  std::unique_ptr<ConsentSession> consent;
+  const auto discovered = std::get<core::oauth::Discovered>(drive(flow, consent));
+  const Discovery& discovery = discovered.discovery;
+  const std::optional<std::string>& scope = discovered.scope;
   store::DiscoveryRecord record = to_record(discovery, options_.server_url);
   if (const auto before = options_.store->load_discovery(options_.server_url)) {
     // What the MCP server spoke is not the authorization's to forget.
@@ -414,11 +411,6 @@ void Authorizer::Impl::authorize_locked(const AuthChallenge& challenge, const st
   }
   options_.store->save_discovery(record);
   prepare_dpop(discovery, challenge);
-  std::optional<std::string> scope = scope_hint;
-  if (!scope)
-    scope = options_.scope
-                ? options_.scope
-                : core::oauth::initial_scope(challenge, discovery.prm ? &*discovery.prm : nullptr, discovery.as);
 
   // Of several processes needing the user's consent for this grant at once,
   // one asks; the others wait for its tokens (or for its claim to end).
@@ -460,7 +452,12 @@ void Authorizer::Impl::authorize_locked(const AuthChallenge& challenge, const st
     }
   }
 
-  TokenSet tokens = obtain_tokens(discovery, scope);
+  // The store's client for the issuer is read only now: the claim's
+  // previous holder may have registered one.
+  flow.on_discovered(options_.store->load_client(discovery.as.issuer), dpop_ != nullptr);
+  auto done = std::get<core::oauth::Done>(drive(flow, consent));
+  client_ = std::move(done.client);
+  TokenSet tokens = std::move(done.tokens);
   if (client_->kind == ClientKind::pre_registered) options_.store->save_client(*client_);
   // Only tokens of our own count against the budget: not adopted ones, and
   // not a consent that timed out or was declined (nothing the server rejected).
@@ -472,29 +469,8 @@ void Authorizer::Impl::authorize_locked(const AuthChallenge& challenge, const st
   forget_other_clients_grants();
   tokens_ = std::move(tokens);
   requested_scope_ = scope;
-  discovery_ = std::move(discovery);
+  discovery_ = discovery;
   notify("Authorized by " + client_->issuer + (tokens_->scope ? " (scope: " + *tokens_->scope + ")" : "") + ".");
-}
-
-// Runs the configured grant. A dynamic registration the authorization
-// server no longer knows (invalid_client) is replaced once, without the user
-// deleting anything.
-TokenSet Authorizer::Impl::obtain_tokens(const Discovery& discovery, const std::optional<std::string>& scope) {
-  for (int attempt = 0;; ++attempt) {
-    try {
-      switch (options_.grant) {
-        case Grant::authorization_code: return authorization_code_flow(discovery, scope);
-        case Grant::client_credentials: return client_credentials_flow(discovery, scope);
-        case Grant::device_code: return device_flow(discovery, scope);
-        default: return assertion_flow(discovery, scope);
-      }
-    } catch (const core::oauth::OAuthError& e) {
-      const bool stale_client = e.oauth_error() == "invalid_client" || e.oauth_error() == "unauthorized_client";
-      if (!stale_client || !client_ || client_->kind != ClientKind::dynamic || attempt > 0) throw;
-      options_.store->remove_client(discovery.as.issuer);
-      notify("The authorization server no longer accepts the stored registration; registering mcpauth again.");
-    }
-  }
 }
 
 // One grant per server and account: a grant made with an earlier (replaced)
@@ -509,223 +485,117 @@ void Authorizer::Impl::forget_other_clients_grants() {
   }
 }
 
-namespace {
-
-bool lists_es256(const core::oauth::Json& doc) {
-  const auto algs = doc.find("dpop_signing_alg_values_supported");
-  return algs != doc.end() && algs->is_array() && std::find(algs->begin(), algs->end(), "ES256") != algs->end();
-}
-
-}  // namespace
-
-// DPoP needs both sides: the authorization server binds the token to our
-// key, and the resource must accept a DPoP-bound token. An authorization
-// server offering DPoP says nothing about the resource (Keycloak with DPoP
-// enabled, oidc-provider's defaults): a Bearer-only resource refuses a bound
-// token for ever. So the resource must say so: a DPoP challenge, or its
-// metadata listing DPoP (RFC 9728 dpop_signing_alg_values_supported /
-// dpop_bound_access_tokens_required).
+// DPoP needs both sides (core::oauth::dpop_available), the user's leave, and
+// a resource that has not refused a DPoP-bound token already.
 void Authorizer::Impl::prepare_dpop(const Discovery& d, const AuthChallenge& challenge) {
-  bool resource_takes_dpop = challenge.dpop;
-  if (d.prm) {
-    resource_takes_dpop = resource_takes_dpop || lists_es256(d.prm->raw) ||
-                          d.prm->raw.value("dpop_bound_access_tokens_required", core::oauth::Json(false)) == true;
-  }
-  const bool use = options_.use_dpop && !bearer_only_ && lists_es256(d.as.raw) && resource_takes_dpop;
+  const bool use = options_.use_dpop && !bearer_only_ && core::oauth::dpop_available(d, challenge);
   if (use && !dpop_) dpop_ = std::make_unique<DpopKey>();
   if (!use) dpop_.reset();
 }
 
-ClientRegistration Authorizer::Impl::obtain_client(const Discovery& d, const std::string& redirect_uri,
-                                                   const std::optional<std::string>& scope) {
-  const std::string& issuer = d.as.issuer;
-  core::oauth::ClientChoiceInput input;
-  input.as = d.as;
-  input.configured = options_.client;
-  if (!options_.client.client_id) input.stored = options_.store->load_client(issuer);
-  input.use = client_use(options_.grant);
-  input.redirect_uri = redirect_uri;
-  input.scope = scope;
-  input.client_name = options_.client_name;
-  input.software_version = version();
-  input.server_url = options_.server_url;
-  core::oauth::ClientChoice choice = core::oauth::choose_client(input);
-  if (choice.source == core::oauth::ClientSource::stored) return std::move(*choice.client);
-  ClientRegistration client;
-  if (choice.client) {
-    client = std::move(*choice.client);
-  } else {
-    const core::oauth::RegistrationRequest& registration = choice.registration;
-    net::HttpRequest request;
-    request.method = "POST";
-    request.url = *d.as.registration_endpoint;
-    request.headers.set("Content-Type", "application/json");
-    request.headers.set("Accept", "application/json");
-    request.body = core::oauth::registration_body(registration);
-    request.total_timeout = options_.http_timeout;
-    request.max_response_bytes = core::oauth::kMaxMetadataBytes;
-    net::HttpResponse response;
-    try {
-      response = options_.http->send(request);
-    } catch (const Error& e) {
-      throw Error(ErrorCode::auth_server_unreachable, std::string("cannot register a client: ") + e.what(),
-                  request.url);
-    }
-    if (d.as.from_defaults && (response.status < 200 || response.status >= 300)) {
-      // Nothing was published and the guessed /register is not there either:
-      // most likely a server that takes a static token, not an OAuth one.
-      throw Error(ErrorCode::unauthorized,
-                  "the server at " + options_.server_url +
-                      " answered HTTP 401 but publishes no OAuth metadata (no protected resource metadata, no "
-                      "authorization server metadata, and " +
-                      request.url + " answered HTTP " + std::to_string(response.status) +
-                      "); if it takes a static token, send it in an Authorization header",
-                  options_.server_url, 401, {.remedies = {Remedy::static_token}});
-    }
-    client = core::oauth::parse_registration_response(response.status, response.body, request.url, issuer, registration,
-                                                      d.as);
-    notify("Registered mcpauth as a client of " + issuer + ".");
-  }
-  // A registration is the authorization server's record and is kept at once;
-  // a client the user configured is only kept once a token exchange proved it
-  // (authorize_locked), so a mistyped id is never remembered.
-  if (client.kind != ClientKind::pre_registered) options_.store->save_client(client);
-  return client;
+core::oauth::FlowSettings Authorizer::Impl::flow_settings() const {
+  core::oauth::FlowSettings s;
+  s.discovery = {options_.server_url, options_.resource, options_.client.issuer, options_.send_resource};
+  s.grant = options_.grant;
+  s.client = options_.client;
+  s.scope = options_.scope;
+  s.assertion = options_.assertion;
+  s.identity_provider = options_.identity_provider;
+  s.client_name = options_.client_name;
+  s.software_version = version();
+  s.can_ask_consent = options_.consent != nullptr;
+  s.consent_timeout = options_.consent_timeout;
+  return s;
 }
 
-TokenSet Authorizer::Impl::authorization_code_flow(const Discovery& d, const std::optional<std::string>& scope) {
-  if (!options_.consent) {
-    throw Error(ErrorCode::authorization_required,
-                "the server at " + options_.server_url + " requires authorization by " + d.as.issuer +
-                    " and no consent can be asked for here; authorize interactively first",
-                options_.server_url, 0, {.remedies = {Remedy::interactive_consent}});
-  }
-  // The redirect URI of the stored registration, so that every authorization
-  // at this server reuses it (one registration, not one per login).
-  std::string preferred_redirect_uri;
-  if (const auto stored = options_.store->load_client(d.as.issuer); stored && !stored->redirect_uris.empty()) {
-    preferred_redirect_uri = stored->redirect_uris.front();
-  }
-  std::unique_ptr<ConsentSession> consent;
-  try {
-    consent = preferred_redirect_uri.empty() ? options_.consent->begin(d.as.issuer)
-                                             : options_.consent->begin_preferring(d.as.issuer, preferred_redirect_uri);
-  } catch (const Error& e) {
-    if (e.code() != ErrorCode::authorization_required || !d.as.from_defaults) throw;
-    // Nothing published and no way to ask the user: most likely a static-token server.
-    throw Error(ErrorCode::authorization_required,
-                "the server at " + options_.server_url +
-                    " answered HTTP 401 and publishes no OAuth metadata; if it takes a static token, send it in an "
-                    "Authorization header (else: " +
-                    e.what() + ")",
-                options_.server_url, 401, {.remedies = Remedies(e.remedies()).add(Remedy::static_token)});
-  }
-  client_ = obtain_client(d, consent->redirect_uri(), scope);
-
-  const auto verifier_bytes = random_bytes();
-  const auto pkce = core::oauth::make_pkce(verifier_bytes);
-  core::oauth::FlowRecord flow;
-  flow.issuer = d.as.issuer;
-  flow.authorization_endpoint = d.as.authorization_endpoint;
-  flow.token_endpoint = d.as.token_endpoint;
-  flow.client_id = client_->client_id;
-  flow.redirect_uri = consent->redirect_uri();
-  flow.state = random_token();
-  flow.code_verifier = pkce.verifier;
-  flow.code_challenge = pkce.challenge;
-  flow.scope = scope;
-  flow.resource = d.resource;
-  flow.iss_parameter_supported = d.as.authorization_response_iss_parameter_supported;
-
-  core::oauth::FormFields extra;
-  if (scope && core::oauth::scope_covers(*scope, "offline_access")) extra.emplace_back("prompt", "consent");
-  const std::string url = core::oauth::authorization_url(flow, extra);
-  core::oauth::require_secure_url(url, "authorization URL");
-
-  core::oauth::FormFields params;
-  while_unlocked([&] {
-    params = consent->await({url, d.as.issuer, options_.server_url, flow.state, options_.consent_timeout});
-  });
-  const std::string code = core::oauth::code_from_callback(params, flow);
-  return exchange(core::oauth::authorization_code_request(flow, code, *client_, Clock::now(), random_token()), scope,
-                  std::nullopt);
-}
-
-TokenSet Authorizer::Impl::client_credentials_flow(const Discovery& d, const std::optional<std::string>& scope) {
-  client_ = obtain_client(d, "", scope);
-  return exchange(core::oauth::client_credentials_request(d.as.token_endpoint, scope, d.resource, *client_,
-                                                          Clock::now(), random_token()),
-                  scope, std::nullopt);
-}
-
-// RFC 8628: show the code, then poll at the server's pace until the user
-// approved on any device, declined, or the code expired.
-TokenSet Authorizer::Impl::device_flow(const Discovery& d, const std::optional<std::string>& scope) {
-  if (!core::oauth::supports_device_grant(d.as)) {
-    throw Error(ErrorCode::authorization_required,
-                "the authorization server " + d.as.issuer +
-                    " does not offer device login (RFC 8628); use a browser login (the authorization code grant) "
-                    "instead, opening the URL yourself where no browser runs",
-                d.as.issuer, 0, {.remedies = {Remedy::use_browser_grant, Remedy::open_url_manually}});
-  }
-  client_ = obtain_client(d, "", scope);
-  const auto request = core::oauth::device_authorization_request(*d.as.device_authorization_endpoint, scope, d.resource,
-                                                                 *client_, Clock::now(), random_token());
-  const auto answer = post_form(request);
-  const auto device =
-      core::oauth::parse_device_authorization_response(answer.status, answer.body, request.url, Clock::now());
-  if (options_.device_prompt) {
-    options_.device_prompt(device);
-  } else {
-    notify("To authorize mcpauth for " + options_.server_url + ", open " +
-           device.verification_uri_complete.value_or(device.verification_uri) + " and enter the code " +
-           device.user_code + ".");
-  }
-  const auto deadline = Clock::now() + options_.consent_timeout;
-  auto interval = device.interval;
+// Carries out the machine's actions until it stops at a decision of this
+// driver (Discovered) or is done; throws the Error it failed with. `consent`
+// lives as long as the authorization: it receives the redirect.
+const core::oauth::FlowAction& Authorizer::Impl::drive(core::oauth::AuthorizationFlow& flow,
+                                                       std::unique_ptr<ConsentSession>& consent) {
+  using namespace core::oauth;
   while (true) {
-    core::oauth::check_device_code_expiry(device, Clock::now(), request.url);
-    if (Clock::now() + interval > deadline) {
-      throw Error(ErrorCode::consent_timeout,
-                  "the device code was not approved within " + std::to_string(options_.consent_timeout.count() / 1000) +
-                      " s; start a new device login",
-                  request.url, 0, {.remedies = {Remedy::retry}});
+    const FlowAction& action = flow.next();
+    if (std::holds_alternative<Discovered>(action) || std::holds_alternative<Done>(action)) return action;
+    if (const auto* failed = std::get_if<Failed>(&action)) failed->raise();
+    if (const auto* fetch = std::get_if<FetchMetadata>(&action)) {
+      fetch_metadata(flow, fetch->url);
+    } else if (const auto* p = std::get_if<Post>(&action)) {
+      post(flow, *p);
+    } else if (const auto* open = std::get_if<OpenConsent>(&action)) {
+      open_consent(flow, *open, consent);
+    } else if (const auto* ask = std::get_if<AskUser>(&action)) {
+      const ConsentPrompt prompt{ask->authorization_url, ask->issuer, options_.server_url, ask->state,
+                                 options_.consent_timeout};
+      FormFields params;
+      while_unlocked([&] { params = consent->await(prompt); });
+      flow.on_callback(params, Clock::now());
+    } else if (const auto* wait = std::get_if<Wait>(&action)) {
+      const auto duration = wait->duration;
+      while_unlocked([&] { std::this_thread::sleep_for(duration); });  // RFC 8628 §3.5: the server sets the pace
+      flow.on_waited(Clock::now());
+    } else {
+      if (const auto* show = std::get_if<ShowDeviceCode>(&action)) show_device_code(show->device);
+      if (const auto* line = std::get_if<Notify>(&action)) notify(line->line);
+      if (const auto* save = std::get_if<SaveClient>(&action)) options_.store->save_client(save->client);
+      if (const auto* forget = std::get_if<ForgetClient>(&action)) options_.store->remove_client(forget->issuer);
+      flow.acknowledge();
     }
-    while_unlocked([&] { std::this_thread::sleep_for(interval); });  // RFC 8628 §3.5: the server sets the pace
-    const auto poll = core::oauth::device_token_request(d.as.token_endpoint, device.device_code, d.resource, *client_,
-                                                        Clock::now(), random_token());
-    const auto response = post_form(poll);
-    auto result = core::oauth::parse_device_token_response(response.status, response.body, poll.url, Clock::now(),
-                                                           scope, dpop_ != nullptr);
-    if (result.tokens) return std::move(*result.tokens);
-    interval = core::oauth::next_interval(interval, result.kind);
   }
 }
 
-TokenSet Authorizer::Impl::assertion_flow(const Discovery& d, const std::optional<std::string>& scope) {
-  std::string assertion;
-  if (options_.grant == Grant::jwt_bearer) {
-    if (!options_.assertion) throw Error(ErrorCode::usage, "the jwt-bearer grant needs an assertion");
-    assertion = *options_.assertion;
-  } else {
-    if (!options_.identity_provider) throw Error(ErrorCode::usage, "enterprise-managed authorization needs an IdP");
-    const IdentityProviderConfig& idp = *options_.identity_provider;
-    ClientRegistration idp_client;
-    idp_client.client_id = idp.client_id;
-    idp_client.client_secret = idp.client_secret;
-    idp_client.token_endpoint_auth_method = idp.client_secret ? "client_secret_post" : "none";
-    core::oauth::IdentityAssertionRequest exchange_request{idp.token_endpoint, idp.id_token, d.as.issuer, d.resource,
-                                                           scope};
-    const auto token_request =
-        core::oauth::identity_assertion_request(exchange_request, idp_client, Clock::now(), random_token());
-    const auto response = post_form(token_request);
-    assertion = core::oauth::parse_identity_assertion_response(response.status, response.body, token_request.url);
-    notify("Obtained an identity assertion from " + idp.token_endpoint + ".");
+void Authorizer::Impl::fetch_metadata(core::oauth::AuthorizationFlow& flow, const std::string& url) {
+  net::HttpResponse response;
+  try {
+    response = options_.http->send(metadata_request(url, options_.http_timeout));
+  } catch (const Error& e) {
+    return flow.on_transport_failure(e);
   }
-  client_ = obtain_client(d, "", scope);
-  return exchange(core::oauth::jwt_bearer_request(d.as.token_endpoint, assertion, scope, d.resource, *client_,
-                                                  Clock::now(), random_token()),
-                  scope, std::nullopt);
+  flow.on_answer(http_answer(response), Clock::now());
+}
+
+void Authorizer::Impl::post(core::oauth::AuthorizationFlow& flow, const core::oauth::Post& action) {
+  net::HttpResponse response;
+  try {
+    if (action.kind == core::oauth::PostKind::registration) {
+      net::HttpRequest request;
+      request.method = "POST";
+      request.url = action.request.url;
+      request.headers.set("Content-Type", "application/json");
+      request.headers.set("Accept", "application/json");
+      request.body = action.request.body;
+      request.total_timeout = options_.http_timeout;
+      request.max_response_bytes = core::oauth::kMaxMetadataBytes;
+      response = options_.http->send(request);
+    } else {
+      if (action.dpop_nonce) as_nonce_ = action.dpop_nonce;
+      net::HttpRequest request = detail::form_post(action.request, options_.http_timeout);
+      if (dpop_) request.headers.set("DPoP", dpop_->proof("POST", request.url, std::nullopt, as_nonce_));
+      response = send_token_request(request);
+    }
+  } catch (const Error& e) {
+    return flow.on_transport_failure(e);
+  }
+  flow.on_answer(http_answer(response), Clock::now());
+}
+
+void Authorizer::Impl::open_consent(core::oauth::AuthorizationFlow& flow, const core::oauth::OpenConsent& open,
+                                    std::unique_ptr<ConsentSession>& consent) {
+  try {
+    consent = open.preferred_redirect_uri.empty()
+                  ? options_.consent->begin(open.issuer)
+                  : options_.consent->begin_preferring(open.issuer, open.preferred_redirect_uri);
+  } catch (const Error& e) {
+    return flow.on_consent_failed(e);
+  }
+  flow.on_consent_opened(consent->redirect_uri());
+}
+
+void Authorizer::Impl::show_device_code(const core::oauth::DeviceAuthorization& device) const {
+  if (options_.device_prompt) return options_.device_prompt(device);
+  notify("To authorize mcpauth for " + options_.server_url + ", open " +
+         device.verification_uri_complete.value_or(device.verification_uri) + " and enter the code " +
+         device.user_code + ".");
 }
 
 // Single flight across threads and processes: the store's per-grant lock is
@@ -739,10 +609,11 @@ bool Authorizer::Impl::refresh_locked() {
     // Logged out meanwhile, or another thread or process refreshed already: take what is there.
     if (!stored || stored->access_token != held || !stored->refresh_token) return store::TokenDecision::keep();
     try {
-      TokenSet fresh = exchange(core::oauth::refresh_token_request(
-                                    discovery_->as.token_endpoint, *stored->refresh_token, discovery_->resource,
-                                    *client_, Clock::now(), random_token(), stored->scope),
-                                stored->scope, stored->refresh_token);
+      auto flow =
+          core::oauth::AuthorizationFlow::refresh(flow_settings(), *discovery_, *client_, *stored->refresh_token,
+                                                  stored->scope, dpop_ != nullptr, Clock::now(), random_);
+      std::unique_ptr<ConsentSession> no_consent;
+      TokenSet fresh = std::get<core::oauth::Done>(drive(flow, no_consent)).tokens;
       if (dpop_ && net::iequals(fresh.token_type, "DPoP")) fresh.dpop_key_pem = dpop_->private_key_pem();
       return store::TokenDecision::replace(std::move(fresh));
     } catch (const core::oauth::OAuthError& e) {
@@ -769,22 +640,6 @@ bool Authorizer::Impl::refresh_locked() {
   const bool changed = current->access_token != held;
   adopt(std::move(*current));
   return changed;
-}
-
-net::HttpResponse Authorizer::Impl::post_form(const core::oauth::TokenRequest& token_request) {
-  net::HttpRequest request = detail::form_post(token_request, options_.http_timeout);
-  for (int attempt = 0;; ++attempt) {
-    if (dpop_) request.headers.set("DPoP", dpop_->proof("POST", request.url, std::nullopt, as_nonce_));
-    net::HttpResponse response = send_token_request(request);
-    // RFC 9449 §8: the authorization server asks for a nonce in the proof; once.
-    const auto nonce = response.headers.get("DPoP-Nonce");
-    if (dpop_ && attempt == 0 && response.status == 400 && nonce &&
-        response.body.find("use_dpop_nonce") != std::string::npos) {
-      as_nonce_ = nonce;
-      continue;
-    }
-    return response;
-  }
 }
 
 // Sends a token endpoint request, and sends it again (a bounded number of
@@ -819,14 +674,6 @@ net::HttpResponse Authorizer::Impl::send_token_request(net::HttpRequest& request
     // A DPoP proof is single-use (its jti): a repeated request gets a new one.
     if (dpop_) request.headers.set("DPoP", dpop_->proof("POST", request.url, std::nullopt, as_nonce_));
   }
-}
-
-TokenSet Authorizer::Impl::exchange(const core::oauth::TokenRequest& token_request,
-                                    const std::optional<std::string>& scope,
-                                    const std::optional<std::string>& previous_refresh) {
-  const net::HttpResponse response = post_form(token_request);
-  return core::oauth::parse_token_response(response.status, response.body, token_request.url, Clock::now(), scope,
-                                           previous_refresh, dpop_ != nullptr);
 }
 
 Authorizer::Authorizer(AuthorizerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}

@@ -1,11 +1,14 @@
 // The MCP authorization client: plugs into the transports' credential seam
 // (mcp::RequestAuthorizer) and makes a server that answers 401 usable.
 //
-// On 401 it discovers (Protected Resource Metadata, then authorization
-// server metadata), obtains a client id (pre-registered, Client ID Metadata
-// Document, or Dynamic Client Registration, bound to the issuer), runs the
-// authorization code flow with PKCE S256, state and RFC 9207 iss checks
-// through a ConsentHandler, and stores the tokens. It refreshes before
+// On 401 it runs core::oauth::AuthorizationFlow, the sans-I/O machine that
+// discovers (Protected Resource Metadata, then authorization server
+// metadata), obtains a client id (pre-registered, Client ID Metadata
+// Document, or Dynamic Client Registration, bound to the issuer) and runs
+// the grant (the authorization code flow with PKCE S256, state and RFC 9207
+// iss checks, or another); this class is its driver: it sends, asks the
+// ConsentHandler, waits, keeps what the machine produced in the store, and
+// holds the locks. It refreshes before
 // expiry, refreshes first on invalid_token, steps up on 403
 // insufficient_scope with the union of scopes, and bounds every retry.
 // A token is only ever attached to requests for the server's own origin.
@@ -27,6 +30,7 @@
 
 #include "mcpauth/auth/consent.hpp"
 #include "mcpauth/auth/discovery.hpp"
+#include "mcpauth/core/oauth/authorization_flow.hpp"
 #include "mcpauth/core/oauth/client_choice.hpp"
 #include "mcpauth/core/oauth/device.hpp"
 #include "mcpauth/core/oauth/flow.hpp"
@@ -39,22 +43,12 @@ namespace mcpauth::auth {
 // What the user configured about the client identity (all optional).
 using ClientConfig = core::oauth::ClientSettings;
 
-// How tokens are obtained.
-enum class Grant {
-  authorization_code,  // a user consents in a browser (the default)
-  client_credentials,  // a machine client with its own credentials
-  jwt_bearer,          // RFC 7523: a given assertion (e.g. a workload identity token)
-  identity_assertion,  // SEP-990: RFC 8693 exchange of an ID token at an IdP, then jwt_bearer
-  device_code,         // RFC 8628: the user approves on another device with a short code (headless)
-};
+// How tokens are obtained (authorization_code, client_credentials,
+// jwt_bearer, identity_assertion, device_code).
+using Grant = core::oauth::Grant;
 
 // The identity provider of an enterprise-managed authorization (SEP-990).
-struct IdentityProviderConfig {
-  std::string token_endpoint;
-  std::string client_id;
-  std::optional<std::string> client_secret;
-  std::string id_token;  // the user's ID token issued by that IdP
-};
+using IdentityProviderConfig = core::oauth::IdentityProviderConfig;
 
 struct AuthorizerOptions {
   std::string server_url;

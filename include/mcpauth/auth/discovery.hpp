@@ -1,8 +1,10 @@
-// Discovery for one MCP server: its Protected Resource Metadata (RFC 9728)
-// and its authorization server's metadata (RFC 8414 / OpenID), with every
-// check the specification asks for (PRM `resource` names this server, exact
-// issuer, https-or-loopback URLs). Used by the Authorizer on a 401 and by
-// `mcpauth probe`, and kept in the store so a reconnect fetches nothing.
+// Discovery for one MCP server, driven: core::oauth::DiscoveryFlow decides
+// what to fetch and checks every answer (PRM `resource` names this server,
+// exact issuer, https-or-loopback and server-directed URLs); discover() only
+// sends its requests. Used by `mcpauth probe` (the Authorizer runs the same
+// machine inside its AuthorizationFlow), and kept in the store so a
+// reconnect fetches nothing. Also here: the HttpClient that keeps requests
+// a server chose away from local addresses.
 #pragma once
 
 #include <chrono>
@@ -10,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "mcpauth/core/oauth/discovery.hpp"
 #include "mcpauth/core/oauth/metadata.hpp"
 #include "mcpauth/core/oauth/www_authenticate.hpp"
 #include "mcpauth/core/url.hpp"
@@ -18,13 +21,7 @@
 
 namespace mcpauth::auth {
 
-struct Discovery {
-  std::optional<core::oauth::ProtectedResourceMetadata> prm;  // none: a 2025-03-26 server
-  std::string prm_url;
-  core::oauth::AuthorizationServerMetadata as;
-  std::string as_url;                   // "" when the metadata was defaulted
-  std::optional<std::string> resource;  // the RFC 8707 value to send (none: not sent)
-};
+using Discovery = core::oauth::Discovery;
 
 struct DiscoveryOptions {
   std::string server_url;
@@ -62,12 +59,19 @@ class RestrictedHttpClient final : public net::HttpClient {
 std::shared_ptr<net::HttpClient> restrict_to_server_directed(std::shared_ptr<net::HttpClient> http,
                                                              const std::string& server_url);
 
-// Throws Error(invalid_metadata | resource_mismatch | issuer_mismatch |
-// insecure_url | auth_server_unreachable) naming the URL concerned.
+// The GET of a metadata document (JSON, bounded, no redirects followed).
+net::HttpRequest metadata_request(const std::string& url, std::chrono::milliseconds timeout);
+// A response as core::oauth's machines read it.
+core::oauth::HttpAnswer http_answer(const net::HttpResponse& response);
+
+// Runs core::oauth::DiscoveryFlow over `options.http` (restricted to
+// server-directed addresses). Throws Error(invalid_metadata |
+// resource_mismatch | issuer_mismatch | insecure_url | auth_server_unreachable)
+// naming the URL concerned.
 Discovery discover(const DiscoveryOptions& options, const core::oauth::AuthChallenge& challenge);
 
 // The key the server's tokens are stored under: the resource, or the server URL when none is sent.
-std::string resource_key(const Discovery& discovery, const std::string& server_url);
+using core::oauth::resource_key;
 
 store::DiscoveryRecord to_record(const Discovery& discovery, const std::string& server_url);
 // Parses and checks the stored documents again, with the same options as

@@ -3,6 +3,7 @@
 // says "given these answers, the client sends exactly this".
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "mcpauth/auth/authorizer.hpp"
@@ -93,11 +94,14 @@ struct Fixture {
   std::shared_ptr<Authorizer> authorizer;
   std::shared_ptr<net::HttpClient> client;
 
-  explicit Fixture(AuthorizerOptions options = {}) {
+  std::vector<std::string> notes;  // the notify() lines
+
+  explicit Fixture(AuthorizerOptions options = {}, bool dpop = false) {
     options.server_url = kServer;
     options.http = http;
     options.consent = consent;
-    options.use_dpop = false;
+    options.use_dpop = dpop;
+    options.notify = [this](const std::string& line) { notes.push_back(line); };
     authorizer = std::make_shared<Authorizer>(std::move(options));
     client = mcp::with_credentials(http, authorizer);
   }
@@ -271,6 +275,88 @@ TEST(AuthorizerScripted, WithoutAConsentHandlerANeedForAuthorizationIsAnError) {
     EXPECT_EQ(e.code(), ErrorCode::authorization_required) << e.what();
   }
   EXPECT_EQ(http->unanswered(), 0u);
+}
+
+// The driver carries out the machine's store effects: the stale registration
+// is forgotten and the new one kept, and the user is asked once more.
+TEST(AuthorizerScripted, AStaleDynamicRegistrationIsReplacedOnceThroughTheStore) {
+  AuthorizerOptions options;
+  options.store = store::make_memory_token_store();
+  core::oauth::ClientRegistration stale;
+  stale.issuer = kIssuer;
+  stale.client_id = "stale-1";
+  stale.redirect_uris = {"http://127.0.0.1:8765/callback"};
+  options.store->save_client(stale);
+  Fixture f(options);
+  f.http->then(401, {{"WWW-Authenticate", std::string("Bearer resource_metadata=\"") + kPrm + "\""}})
+      .then(200, kJson, prm_json())
+      .then(200, kJson, as_json())
+      .then(401, kJson, R"({"error":"invalid_client"})")
+      .then(201, kJson, Json{{"client_id", "dyn-2"}, {"redirect_uris", {"http://127.0.0.1:8765/callback"}}}.dump())
+      .then(200, kJson, tokens_json("at-2"))
+      .then(200, kJson, R"({"jsonrpc":"2.0","id":1,"result":{}})");
+  EXPECT_EQ(f.post_to_server().status, 200);
+  const auto sent = f.http->requests();
+  ASSERT_EQ(sent.size(), 7u);
+  EXPECT_EQ(field(form_of(sent[3].body), "client_id"), "stale-1");
+  EXPECT_EQ(sent[4].url, "https://as.example/register");
+  EXPECT_EQ(field(form_of(sent[5].body), "client_id"), "dyn-2");
+  EXPECT_EQ(options.store->load_client(kIssuer)->client_id, "dyn-2");
+  EXPECT_EQ(f.consent->consents, 2);
+  EXPECT_NE(std::find(f.notes.begin(), f.notes.end(),
+                      "The authorization server no longer accepts the stored registration; registering mcpauth again."),
+            f.notes.end());
+  EXPECT_EQ(f.authorizer->info()->client_id, "dyn-2");
+}
+
+std::string base64url_decode(std::string_view text) {
+  static const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  unsigned buffer = 0;
+  int bits = 0;
+  for (const char c : text) {
+    buffer = (buffer << 6) | static_cast<unsigned>(alphabet.find(c));
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
+// The claims of a DPoP proof (a JWT).
+Json proof_claims(const net::HttpRequest& request) {
+  const std::string proof = request.headers.get("DPoP").value_or("..");
+  const auto first = proof.find('.');
+  const auto second = proof.find('.', first + 1);
+  return Json::parse(base64url_decode(proof.substr(first + 1, second - first - 1)));
+}
+
+// The machine asks for the request again with the nonce; the driver signs the new proof with it.
+TEST(AuthorizerScripted, TheTokenEndpointsDpopNonceGoesIntoTheSecondProof) {
+  AuthorizerOptions options;
+  options.grant = Grant::client_credentials;
+  options.client.client_id = "machine";
+  options.client.client_secret = "s3cret";
+  options.client.token_endpoint_auth_method = "client_secret_post";
+  Fixture f(options, true);
+  Json as = Json::parse(as_json());
+  as["dpop_signing_alg_values_supported"] = {"ES256"};
+  f.http
+      ->then(401, {{"WWW-Authenticate", std::string("DPoP algs=\"ES256\", Bearer resource_metadata=\"") + kPrm + "\""}})
+      .then(200, kJson, prm_json())
+      .then(200, kJson, as.dump())
+      .then(400, {{"Content-Type", "application/json"}, {"DPoP-Nonce", "n-1"}}, R"({"error":"use_dpop_nonce"})")
+      .then(200, kJson, R"({"access_token":"at-d","token_type":"DPoP","expires_in":3600})")
+      .then(200, kJson, R"({"jsonrpc":"2.0","id":1,"result":{}})");
+  EXPECT_EQ(f.post_to_server().status, 200);
+  const auto sent = f.http->requests();
+  ASSERT_EQ(sent.size(), 6u);
+  EXPECT_FALSE(proof_claims(sent[3]).contains("nonce"));
+  EXPECT_EQ(proof_claims(sent[4])["nonce"], "n-1");
+  EXPECT_NE(proof_claims(sent[3])["jti"], proof_claims(sent[4])["jti"]);
+  EXPECT_EQ(sent[5].headers.get("Authorization"), "DPoP at-d");
 }
 
 }  // namespace

@@ -1,18 +1,10 @@
 #include "mcpauth/auth/authorizer.hpp"
 
-#include <array>
-#include <mutex>
 #include <thread>
 
-#include "form_post.hpp"
-#include "mcpauth/auth/dpop.hpp"
+#include "authorizer_impl.hpp"
 #include "mcpauth/core/oauth/grant_state.hpp"
-#include "mcpauth/core/oauth/rejection.hpp"
-#include "mcpauth/core/oauth/retry.hpp"
 #include "mcpauth/core/url.hpp"
-#include "mcpauth/mcp/protocol.hpp"
-#include "mcpauth/version.hpp"
-#include "random.hpp"
 
 namespace mcpauth::auth {
 namespace {
@@ -23,9 +15,6 @@ using core::oauth::ClientRegistration;
 using core::oauth::Clock;
 using core::oauth::TokenSet;
 
-using detail::random_bytes;
-using detail::random_token;
-
 std::string bearer_of(const net::HttpRequest& request) {
   const auto value = request.headers.get("Authorization").value_or("");
   if (value.rfind("Bearer ", 0) == 0) return value.substr(7);
@@ -33,86 +22,7 @@ std::string bearer_of(const net::HttpRequest& request) {
   return {};
 }
 
-// The machine's randomness: the OS CSPRNG.
-class SystemRandom final : public core::oauth::RandomSource {
- public:
-  std::string token() override { return random_token(); }
-  std::array<std::uint8_t, 32> bytes() override { return random_bytes(); }
-};
-
 }  // namespace
-
-// Everything an Authorizer holds: the options, what it learned, and the
-// two locks. Kept out of the installed header.
-class Authorizer::Impl {
- public:
-  explicit Impl(AuthorizerOptions options);
-
-  void apply(net::HttpRequest& request);
-  bool on_rejected(const net::HttpRequest& request, const mcp::Rejection& rejection);
-  std::optional<std::string> access_token();
-  std::optional<AuthorizationInfo> info() const;
-  int authorizations() const;
-
- private:
-  class FlowClaim;
-  // Points held_ at the state lock for the length of one carry_out_locked().
-  struct HeldLock {
-    HeldLock(std::unique_lock<std::mutex>*& slot, std::unique_lock<std::mutex>& lock) : slot_(slot) { slot_ = &lock; }
-    ~HeldLock() { slot_ = nullptr; }
-    HeldLock(const HeldLock&) = delete;
-    HeldLock& operator=(const HeldLock&) = delete;
-    std::unique_lock<std::mutex>*& slot_;
-  };
-
-  core::oauth::RejectionPlan plan_rejection_locked(const net::HttpRequest& request,
-                                                   const mcp::Rejection& rejection) const;
-  bool carry_out_locked(const core::oauth::RejectionPlan& plan, const net::HttpRequest& request, int status);
-  void while_unlocked(const std::function<void()>& wait);
-
-  DiscoveryOptions discovery_options() const;
-  void restore_locked();
-  const core::oauth::TokenSet* fresh_tokens_locked();
-  bool adopt_stored_locked(const Discovery& discovery, const std::string& rejected);
-  void authorize_locked(const core::oauth::AuthChallenge& challenge, const std::optional<std::string>& scope_hint,
-                        const std::string& rejected);
-  void prepare_dpop(const Discovery& discovery, const core::oauth::AuthChallenge& challenge);
-  void forget_other_clients_grants();
-  bool refresh_locked();
-  void adopt(core::oauth::TokenSet tokens);
-  core::oauth::FlowSettings flow_settings() const;
-  const core::oauth::FlowAction& drive(core::oauth::AuthorizationFlow& flow, std::unique_ptr<ConsentSession>& consent);
-  void fetch_metadata(core::oauth::AuthorizationFlow& flow, const std::string& url);
-  void post(core::oauth::AuthorizationFlow& flow, const core::oauth::Post& action);
-  void open_consent(core::oauth::AuthorizationFlow& flow, const core::oauth::OpenConsent& open,
-                    std::unique_ptr<ConsentSession>& consent);
-  void show_device_code(const core::oauth::DeviceAuthorization& device) const;
-  net::HttpResponse send_token_request(net::HttpRequest& request);
-  void notify(const std::string& line) const;
-
-  AuthorizerOptions options_;
-  core::Url server_;
-  // Lock order: flow_mutex_, then mutex_. flow_mutex_ makes authorizations
-  // single-flight and is held while a person is waited for; mutex_ guards the
-  // state below and is never held while waiting for a person (refreshes, a
-  // network exchange, run under it).
-  std::mutex flow_mutex_;
-  mutable std::mutex mutex_;
-  std::unique_lock<std::mutex>* held_ = nullptr;  // mutex_, held by the thread holding flow_mutex_
-  std::optional<Discovery> discovery_;
-  std::optional<core::oauth::ClientRegistration> client_;
-  std::optional<store::TokenKey> key_;
-  bool restored_ = false;  // the store was consulted for an earlier authorization
-  std::optional<core::oauth::TokenSet> tokens_;
-  std::optional<std::string> requested_scope_;
-  std::string refreshed_for_;  // the access token a refresh already replaced once
-  int authorizations_ = 0;
-  std::unique_ptr<DpopKey> dpop_;        // set when the authorization server and the resource both take DPoP
-  bool bearer_only_ = false;             // the resource refused a DPoP-bound token: never DPoP again
-  std::optional<std::string> as_nonce_;  // DPoP-Nonce of the authorization server
-  std::optional<std::string> rs_nonce_;  // DPoP-Nonce of the MCP server
-  SystemRandom random_;
-};
 
 Authorizer::Impl::Impl(AuthorizerOptions options)
     : options_(std::move(options)), server_(core::parse_url(options_.server_url)) {
@@ -493,111 +403,6 @@ void Authorizer::Impl::prepare_dpop(const Discovery& d, const AuthChallenge& cha
   if (!use) dpop_.reset();
 }
 
-core::oauth::FlowSettings Authorizer::Impl::flow_settings() const {
-  core::oauth::FlowSettings s;
-  s.discovery = {options_.server_url, options_.resource, options_.client.issuer, options_.send_resource};
-  s.grant = options_.grant;
-  s.client = options_.client;
-  s.scope = options_.scope;
-  s.assertion = options_.assertion;
-  s.identity_provider = options_.identity_provider;
-  s.client_name = options_.client_name;
-  s.software_version = version();
-  s.can_ask_consent = options_.consent != nullptr;
-  s.consent_timeout = options_.consent_timeout;
-  return s;
-}
-
-// Carries out the machine's actions until it stops at a decision of this
-// driver (Discovered) or is done; throws the Error it failed with. `consent`
-// lives as long as the authorization: it receives the redirect.
-const core::oauth::FlowAction& Authorizer::Impl::drive(core::oauth::AuthorizationFlow& flow,
-                                                       std::unique_ptr<ConsentSession>& consent) {
-  using namespace core::oauth;
-  while (true) {
-    const FlowAction& action = flow.next();
-    if (std::holds_alternative<Discovered>(action) || std::holds_alternative<Done>(action)) return action;
-    if (const auto* failed = std::get_if<Failed>(&action)) failed->raise();
-    if (const auto* fetch = std::get_if<FetchMetadata>(&action)) {
-      fetch_metadata(flow, fetch->url);
-    } else if (const auto* p = std::get_if<Post>(&action)) {
-      post(flow, *p);
-    } else if (const auto* open = std::get_if<OpenConsent>(&action)) {
-      open_consent(flow, *open, consent);
-    } else if (const auto* ask = std::get_if<AskUser>(&action)) {
-      const ConsentPrompt prompt{ask->authorization_url, ask->issuer, options_.server_url, ask->state,
-                                 options_.consent_timeout};
-      FormFields params;
-      while_unlocked([&] { params = consent->await(prompt); });
-      flow.on_callback(params, Clock::now());
-    } else if (const auto* wait = std::get_if<Wait>(&action)) {
-      const auto duration = wait->duration;
-      while_unlocked([&] { std::this_thread::sleep_for(duration); });  // RFC 8628 §3.5: the server sets the pace
-      flow.on_waited(Clock::now());
-    } else {
-      if (const auto* show = std::get_if<ShowDeviceCode>(&action)) show_device_code(show->device);
-      if (const auto* line = std::get_if<Notify>(&action)) notify(line->line);
-      if (const auto* save = std::get_if<SaveClient>(&action)) options_.store->save_client(save->client);
-      if (const auto* forget = std::get_if<ForgetClient>(&action)) options_.store->remove_client(forget->issuer);
-      flow.acknowledge();
-    }
-  }
-}
-
-void Authorizer::Impl::fetch_metadata(core::oauth::AuthorizationFlow& flow, const std::string& url) {
-  net::HttpResponse response;
-  try {
-    response = options_.http->send(metadata_request(url, options_.http_timeout));
-  } catch (const Error& e) {
-    return flow.on_transport_failure(e);
-  }
-  flow.on_answer(http_answer(response), Clock::now());
-}
-
-void Authorizer::Impl::post(core::oauth::AuthorizationFlow& flow, const core::oauth::Post& action) {
-  net::HttpResponse response;
-  try {
-    if (action.kind == core::oauth::PostKind::registration) {
-      net::HttpRequest request;
-      request.method = "POST";
-      request.url = action.request.url;
-      request.headers.set("Content-Type", "application/json");
-      request.headers.set("Accept", "application/json");
-      request.body = action.request.body;
-      request.total_timeout = options_.http_timeout;
-      request.max_response_bytes = core::oauth::kMaxMetadataBytes;
-      response = options_.http->send(request);
-    } else {
-      if (action.dpop_nonce) as_nonce_ = action.dpop_nonce;
-      net::HttpRequest request = detail::form_post(action.request, options_.http_timeout);
-      if (dpop_) request.headers.set("DPoP", dpop_->proof("POST", request.url, std::nullopt, as_nonce_));
-      response = send_token_request(request);
-    }
-  } catch (const Error& e) {
-    return flow.on_transport_failure(e);
-  }
-  flow.on_answer(http_answer(response), Clock::now());
-}
-
-void Authorizer::Impl::open_consent(core::oauth::AuthorizationFlow& flow, const core::oauth::OpenConsent& open,
-                                    std::unique_ptr<ConsentSession>& consent) {
-  try {
-    consent = open.preferred_redirect_uri.empty()
-                  ? options_.consent->begin(open.issuer)
-                  : options_.consent->begin_preferring(open.issuer, open.preferred_redirect_uri);
-  } catch (const Error& e) {
-    return flow.on_consent_failed(e);
-  }
-  flow.on_consent_opened(consent->redirect_uri());
-}
-
-void Authorizer::Impl::show_device_code(const core::oauth::DeviceAuthorization& device) const {
-  if (options_.device_prompt) return options_.device_prompt(device);
-  notify("To authorize mcpauth for " + options_.server_url + ", open " +
-         device.verification_uri_complete.value_or(device.verification_uri) + " and enter the code " +
-         device.user_code + ".");
-}
-
 // Single flight across threads and processes: the store's per-grant lock is
 // held from re-reading the grant to persisting the rotated refresh token.
 // Returns whether a usable new token is now held.
@@ -640,40 +445,6 @@ bool Authorizer::Impl::refresh_locked() {
   const bool changed = current->access_token != held;
   adopt(std::move(*current));
   return changed;
-}
-
-// Sends a token endpoint request, and sends it again (a bounded number of
-// times, honouring Retry-After within a bound) when the authorization server
-// answered 5xx or 429 or was not reached at all: the code or refresh token was
-// not consumed, and giving up would cost the user a new consent. Any other
-// answer is returned as is. Throws Error(auth_server_unreachable).
-net::HttpResponse Authorizer::Impl::send_token_request(net::HttpRequest& request) {
-  for (int attempts = 1;; ++attempts) {
-    std::optional<std::chrono::milliseconds> delay;
-    std::string trouble;
-    try {
-      net::HttpResponse response = options_.http->send(request);
-      if (!core::oauth::is_transient_status(response.status)) return response;
-      const auto retry_after = response.headers.get("Retry-After");
-      delay = core::oauth::retry_delay(attempts,
-                                       retry_after ? std::optional<std::string_view>(*retry_after) : std::nullopt);
-      if (!delay) return response;  // the caller reports the status and the server's words
-      trouble = "answered HTTP " + std::to_string(response.status);
-    } catch (const Error& e) {
-      // Only a request that never left is safe to repeat after a transport failure.
-      if (e.never_sent()) delay = core::oauth::retry_delay(attempts, std::nullopt);
-      if (!delay) {
-        throw Error(ErrorCode::auth_server_unreachable, std::string("cannot reach ") + request.url + ": " + e.what(),
-                    request.url);
-      }
-      trouble = std::string("could not be reached (") + e.what() + ")";
-    }
-    notify("The token endpoint " + request.url + " " + trouble + "; trying again in " +
-           std::to_string((delay->count() + 999) / 1000) + " s.");
-    std::this_thread::sleep_for(*delay);  // the server's (bounded) Retry-After, or a short backoff
-    // A DPoP proof is single-use (its jti): a repeated request gets a new one.
-    if (dpop_) request.headers.set("DPoP", dpop_->proof("POST", request.url, std::nullopt, as_nonce_));
-  }
 }
 
 Authorizer::Authorizer(AuthorizerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}

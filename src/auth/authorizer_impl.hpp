@@ -1,0 +1,105 @@
+// Authorizer::Impl: the state, the locks and the driver of
+// core::oauth::AuthorizationFlow, shared by authorizer.cpp (rejections, the
+// store, refresh, the flow claim) and authorizer_driver.cpp (carrying out
+// the machine's actions). Not installed.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "mcpauth/auth/authorizer.hpp"
+#include "mcpauth/auth/dpop.hpp"
+#include "mcpauth/core/oauth/authorization_flow.hpp"
+#include "mcpauth/core/oauth/rejection.hpp"
+#include "random.hpp"
+
+namespace mcpauth::auth {
+namespace detail {
+
+// The machine's randomness: the OS CSPRNG.
+class SystemRandom final : public core::oauth::RandomSource {
+ public:
+  std::string token() override { return random_token(); }
+  std::array<std::uint8_t, 32> bytes() override { return random_bytes(); }
+};
+
+}  // namespace detail
+
+// Everything an Authorizer holds: the options, what it learned, and the
+// two locks. Kept out of the installed header.
+class Authorizer::Impl {
+ public:
+  explicit Impl(AuthorizerOptions options);
+
+  void apply(net::HttpRequest& request);
+  bool on_rejected(const net::HttpRequest& request, const mcp::Rejection& rejection);
+  std::optional<std::string> access_token();
+  std::optional<AuthorizationInfo> info() const;
+  int authorizations() const;
+
+ private:
+  class FlowClaim;
+  // Points held_ at the state lock for the length of one carry_out_locked().
+  struct HeldLock {
+    HeldLock(std::unique_lock<std::mutex>*& slot, std::unique_lock<std::mutex>& lock) : slot_(slot) { slot_ = &lock; }
+    ~HeldLock() { slot_ = nullptr; }
+    HeldLock(const HeldLock&) = delete;
+    HeldLock& operator=(const HeldLock&) = delete;
+    std::unique_lock<std::mutex>*& slot_;
+  };
+
+  core::oauth::RejectionPlan plan_rejection_locked(const net::HttpRequest& request,
+                                                   const mcp::Rejection& rejection) const;
+  bool carry_out_locked(const core::oauth::RejectionPlan& plan, const net::HttpRequest& request, int status);
+  void while_unlocked(const std::function<void()>& wait);
+
+  DiscoveryOptions discovery_options() const;
+  void restore_locked();
+  const core::oauth::TokenSet* fresh_tokens_locked();
+  bool adopt_stored_locked(const Discovery& discovery, const std::string& rejected);
+  void authorize_locked(const core::oauth::AuthChallenge& challenge, const std::optional<std::string>& scope_hint,
+                        const std::string& rejected);
+  void prepare_dpop(const Discovery& discovery, const core::oauth::AuthChallenge& challenge);
+  void forget_other_clients_grants();
+  bool refresh_locked();
+  void adopt(core::oauth::TokenSet tokens);
+  core::oauth::FlowSettings flow_settings() const;
+  const core::oauth::FlowAction& drive(core::oauth::AuthorizationFlow& flow, std::unique_ptr<ConsentSession>& consent);
+  void fetch_metadata(core::oauth::AuthorizationFlow& flow, const std::string& url);
+  void post(core::oauth::AuthorizationFlow& flow, const core::oauth::Post& action);
+  void open_consent(core::oauth::AuthorizationFlow& flow, const core::oauth::OpenConsent& open,
+                    std::unique_ptr<ConsentSession>& consent);
+  void show_device_code(const core::oauth::DeviceAuthorization& device) const;
+  net::HttpResponse send_token_request(net::HttpRequest& request);
+  void notify(const std::string& line) const;
+
+  AuthorizerOptions options_;
+  core::Url server_;
+  // Lock order: flow_mutex_, then mutex_. flow_mutex_ makes authorizations
+  // single-flight and is held while a person is waited for; mutex_ guards the
+  // state below and is never held while waiting for a person (refreshes, a
+  // network exchange, run under it).
+  std::mutex flow_mutex_;
+  mutable std::mutex mutex_;
+  std::unique_lock<std::mutex>* held_ = nullptr;  // mutex_, held by the thread holding flow_mutex_
+  std::optional<Discovery> discovery_;
+  std::optional<core::oauth::ClientRegistration> client_;
+  std::optional<store::TokenKey> key_;
+  bool restored_ = false;  // the store was consulted for an earlier authorization
+  std::optional<core::oauth::TokenSet> tokens_;
+  std::optional<std::string> requested_scope_;
+  std::string refreshed_for_;  // the access token a refresh already replaced once
+  int authorizations_ = 0;
+  std::unique_ptr<DpopKey> dpop_;        // set when the authorization server and the resource both take DPoP
+  bool bearer_only_ = false;             // the resource refused a DPoP-bound token: never DPoP again
+  std::optional<std::string> as_nonce_;  // DPoP-Nonce of the authorization server
+  std::optional<std::string> rs_nonce_;  // DPoP-Nonce of the MCP server
+  detail::SystemRandom random_;
+};
+
+}  // namespace mcpauth::auth

@@ -274,6 +274,18 @@ TEST(OAuthAuthorizationFlow, AnIssuerWithAPathIsLookedUpInTheOAuthThenBothOidcPl
   EXPECT_NE(std::string(e.what()).find("no authorization server metadata found for " + issuer), std::string::npos);
 }
 
+TEST(OAuthAuthorizationFlow, AnIssuerWithAPathMayPublishOnlyTheOidcDocument) {
+  ScriptedRandom random;
+  const std::string issuer = "https://as.example/tenant";
+  AuthorizationFlow flow(settings(), named(), std::nullopt, kNow, random);
+  flow.on_answer(ok(prm(kServer, issuer)), kNow);
+  flow.on_answer(status(404), kNow);
+  flow.on_answer(ok(as_meta(issuer)), kNow);
+  const Discovery& d = pending<Discovered>(flow).discovery;
+  EXPECT_EQ(d.as_url, "https://as.example/.well-known/openid-configuration/tenant");
+  EXPECT_EQ(d.as.token_endpoint, "https://as.example/tenant/token");
+}
+
 TEST(OAuthAuthorizationFlow, ThePreferredIssuerAndTheResourceSettingsApply) {
   ScriptedRandom random;
   FlowSettings s = settings();

@@ -683,45 +683,29 @@ TEST(OAuthAuthorizationFlow, DeviceCodePollsAtTheServersPaceUntilApproved) {
   EXPECT_EQ(pending<Done>(flow).tokens.access_token, "at-d");
 }
 
+// How a device flow ends when its first poll (after the first 5 s wait) is
+// answered `error` at `answered_at`, with `settings`.
+Error first_poll_ends(const FlowSettings& flow_settings, const std::string& error, Clock::time_point answered_at) {
+  ScriptedRandom random;
+  AuthorizationFlow flow(flow_settings, named(), std::nullopt, kNow, random);
+  to_first_wait(flow);
+  flow.on_waited(kNow + 5s);
+  flow.on_answer(oauth_error(400, error), answered_at);
+  return failure(flow);
+}
+
 TEST(OAuthAuthorizationFlow, DeviceCodeEndsWhenDeniedExpiredOrOutOfTime) {
-  {
-    ScriptedRandom random;
-    AuthorizationFlow denied(settings(Grant::device_code), named(), std::nullopt, kNow, random);
-    to_first_wait(denied);
-    denied.on_waited(kNow + 5s);
-    denied.on_answer(oauth_error(400, "access_denied"), kNow + 5s);
-    EXPECT_EQ(failure(denied).code(), ErrorCode::authorization_denied);
-  }
-  {
-    ScriptedRandom random;
-    AuthorizationFlow expired(settings(Grant::device_code), named(), std::nullopt, kNow, random);
-    to_first_wait(expired);
-    expired.on_waited(kNow + 5s);
-    expired.on_answer(oauth_error(400, "expired_token"), kNow + 5s);
-    EXPECT_EQ(failure(expired).code(), ErrorCode::consent_timeout);
-  }
-  {
-    // The code's own lifetime ends the polling even when the server never says expired_token.
-    ScriptedRandom random;
-    AuthorizationFlow lifetime(settings(Grant::device_code), named(), std::nullopt, kNow, random);
-    to_first_wait(lifetime);
-    lifetime.on_waited(kNow + 5s);
-    lifetime.on_answer(oauth_error(400, "authorization_pending"), kNow + 600s);
-    EXPECT_EQ(failure(lifetime).code(), ErrorCode::consent_timeout);
-  }
-  {
-    // The consent timeout ends it before the next wait would pass it.
-    ScriptedRandom random;
-    FlowSettings s = settings(Grant::device_code);
-    s.consent_timeout = 8s;
-    AuthorizationFlow timeout(s, named(), std::nullopt, kNow, random);
-    to_first_wait(timeout);
-    timeout.on_waited(kNow + 5s);
-    timeout.on_answer(oauth_error(400, "authorization_pending"), kNow + 5s);
-    const Error e = failure(timeout);
-    EXPECT_EQ(e.code(), ErrorCode::consent_timeout);
-    EXPECT_TRUE(e.remedies().has(Remedy::retry));
-  }
+  const FlowSettings device = settings(Grant::device_code);
+  EXPECT_EQ(first_poll_ends(device, "access_denied", kNow + 5s).code(), ErrorCode::authorization_denied);
+  EXPECT_EQ(first_poll_ends(device, "expired_token", kNow + 5s).code(), ErrorCode::consent_timeout);
+  // The code's own lifetime ends the polling even when the server never says expired_token.
+  EXPECT_EQ(first_poll_ends(device, "authorization_pending", kNow + 600s).code(), ErrorCode::consent_timeout);
+  // The consent timeout ends it before the next wait would pass it.
+  FlowSettings short_consent = device;
+  short_consent.consent_timeout = 8s;
+  const Error e = first_poll_ends(short_consent, "authorization_pending", kNow + 5s);
+  EXPECT_EQ(e.code(), ErrorCode::consent_timeout);
+  EXPECT_TRUE(e.remedies().has(Remedy::retry));
 }
 
 TEST(OAuthAuthorizationFlow, DeviceCodeNeedsTheServerToOfferIt) {

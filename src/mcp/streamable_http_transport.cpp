@@ -1,7 +1,5 @@
 #include "mcpauth/mcp/streamable_http_transport.hpp"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -10,6 +8,7 @@
 #include <thread>
 
 #include "mcpauth/mcp/protocol.hpp"
+#include "modern_headers.hpp"
 #include "response_reader.hpp"
 
 namespace mcpauth::mcp {
@@ -21,7 +20,6 @@ using core::jsonrpc::Request;
 constexpr const char* kAccept = "application/json, text/event-stream";
 constexpr std::chrono::milliseconds kDefaultRetry{1000};
 constexpr std::chrono::milliseconds kMaxBackoff{30'000};
-constexpr const char* kMetaVersionKey = "io.modelcontextprotocol/protocolVersion";
 
 std::string method_of(const Message& message) {
   if (const auto* r = std::get_if<Request>(&message)) return r->method;
@@ -33,21 +31,6 @@ const core::jsonrpc::Json* params_of(const Message& message) {
   if (const auto* r = std::get_if<Request>(&message)) return &r->params;
   if (const auto* n = std::get_if<core::jsonrpc::Notification>(&message)) return &n->params;
   return nullptr;
-}
-
-// A header value is sent as is when it is visible ASCII without edge spaces;
-// otherwise as =?base64?...?= (2026-07-28 "Value Encoding").
-std::string header_safe(const std::string& value) {
-  const bool plain =
-      !value.empty() && value.front() != ' ' && value.back() != ' ' &&
-      std::all_of(value.begin(), value.end(), [](unsigned char c) { return c >= 0x20 && c <= 0x7e; }) &&
-      !(value.rfind("=?base64?", 0) == 0 && value.size() >= 11 && value.compare(value.size() - 2, 2, "?=") == 0);
-  if (plain) return value;
-  std::string out(4 * ((value.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(value.data()), static_cast<int>(value.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return "=?base64?" + out + "?=";
 }
 
 }  // namespace
@@ -170,21 +153,9 @@ void StreamableHttpTransport::Impl::post(const Message& message) {
   net::HttpRequest request = make_request("POST");
   request.headers.set("Content-Type", "application/json");
   request.headers.set("Accept", kAccept);
-  if (const auto* params = params_of(message); params && params->is_object()) {
-    // Modern-era requests declare their version in _meta; mirror it and the
-    // routing fields into headers, as 2026-07-28 requires.
-    const auto meta = params->find("_meta");
-    if (meta != params->end() && meta->is_object() && meta->contains(kMetaVersionKey) &&
-        (*meta)[kMetaVersionKey].is_string()) {
-      request.headers.set("MCP-Protocol-Version", (*meta)[kMetaVersionKey].get<std::string>());
-      request.headers.set("Mcp-Method", method);
-      for (const char* key : {"name", "uri"}) {
-        if (const auto it = params->find(key); it != params->end() && it->is_string()) {
-          request.headers.set("Mcp-Name", header_safe(it->get<std::string>()));
-          break;
-        }
-      }
-    }
+  // Modern-era requests mirror their _meta version and routing fields into headers.
+  if (const auto* params = params_of(message)) {
+    for (const auto& [name, value] : detail::mirrored_headers(method, *params)) request.headers.set(name, value);
   }
   request.body = core::jsonrpc::serialize(message);
   const bool sent_session = request.headers.contains("Mcp-Session-Id");

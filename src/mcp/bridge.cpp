@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "mcpauth/mcp/legacy_sse_transport.hpp"
+#include "mcpauth/mcp/retry_policy.hpp"
 #include "mcpauth/mcp/streamable_http_transport.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
 #include "session_renewal.hpp"
@@ -18,14 +19,6 @@
 namespace mcpauth::mcp {
 
 namespace rpc = core::jsonrpc;
-
-bool is_safe_to_repeat(const std::string& method) {
-  static const char* const kSafe[] = {
-      "initialize",       "ping",           "resources/read", "prompts/get", "completion/complete",
-      "logging/setLevel", "server/discover"};
-  if (std::find(std::begin(kSafe), std::end(kSafe), method) != std::end(kSafe)) return true;
-  return method.size() > 5 && method.compare(method.size() - 5, 5, "/list") == 0;
-}
 
 namespace {
 
@@ -43,17 +36,6 @@ std::string method_of(const rpc::Message& message) {
   if (const auto* request = as_request(message)) return request->method;
   if (const auto* notification = std::get_if<rpc::Notification>(&message)) return notification->method;
   return {};
-}
-
-// Whether sending `message` again after `e` cannot make the server act twice.
-bool may_send_again(const Error& e, const rpc::Message& message) {
-  if (e.never_sent()) return true;                     // no connection was made
-  if (e.http_status() == 503) return true;             // refused before being handled
-  if (e.code() == ErrorCode::auth_server_unreachable)  // failed before the request left
-    return true;
-  const bool transient = e.code() == ErrorCode::connection || e.code() == ErrorCode::timeout ||
-                         (e.code() == ErrorCode::http_status && (e.http_status() == 502 || e.http_status() == 504));
-  return transient && is_safe_to_repeat(method_of(message));
 }
 
 }  // namespace
@@ -154,10 +136,10 @@ class Bridge::Impl {
         if (attempt > 1) log("the server answers again");
         return;
       } catch (const Error& e) {
-        // The budget is for a server that was there: nobody listening on
-        // the first message is a wrong URL or a server not started yet.
-        if (!reached_ && e.never_sent()) throw;
-        if (!may_send_again(e, message) || std::chrono::steady_clock::now() + backoff > deadline) throw;
+        // "Nothing sent twice" (mcp/retry_policy) says what may go again.
+        if (!may_retry(e, method_of(message), reached_) || std::chrono::steady_clock::now() + backoff > deadline) {
+          throw;
+        }
         log_retry(e.what(), last_failure, attempt, backoff);
         if (!wait_unless_closed(backoff)) throw Error(ErrorCode::cancelled, "the bridge was closed");
         backoff = std::min(options_.max_backoff, backoff * 2);

@@ -1,5 +1,6 @@
-// What the bridge may send twice: only requests that change nothing on the
-// server; and how it retries when the server is unreachable.
+// How the bridge retries when the server is unreachable, and how it words
+// the errors it answers with (what may be sent twice at all is
+// retry_policy_test's).
 #include "mcpauth/mcp/bridge.hpp"
 
 #include <gtest/gtest.h>
@@ -101,20 +102,6 @@ TEST(Bridge, RetriesOfOneFailureAreLoggedOnceThenCounted) {
   EXPECT_EQ(lines_containing(recorded.log, "trying again"), 1u);
   EXPECT_LE(lines_containing(recorded.log, "still retrying"), 12u) << "at doubling counts only, not one per attempt";
   EXPECT_LT(recorded.log.size(), static_cast<std::size_t>(retries));
-}
-
-TEST(Bridge, RequestsThatChangeNothingMayBeRepeated) {
-  for (const char* method : {"initialize", "ping", "tools/list", "resources/list", "resources/templates/list",
-                             "prompts/list", "resources/read", "prompts/get", "completion/complete"}) {
-    EXPECT_TRUE(is_safe_to_repeat(method)) << method;
-  }
-}
-
-TEST(Bridge, RequestsThatMayActAreNeverRepeated) {
-  for (const char* method : {"tools/call", "sampling/createMessage", "elicitation/create", "resources/subscribe",
-                             "list", "/list", "x", "", "tools/listen", "notifications/initialized"}) {
-    EXPECT_FALSE(is_safe_to_repeat(method)) << method;
-  }
 }
 
 // Answers every request with 401 and a Bearer challenge.

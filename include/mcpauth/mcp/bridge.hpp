@@ -16,7 +16,8 @@
 //   (ping, initialize, */list, resources/read, ...). Nothing else is ever
 //   sent twice; it is answered with an error instead. The budget is for a
 //   server that was there: while no message has reached it, a refused
-//   connection is answered with an error at once.
+//   connection is answered with an error at once. (The policy is
+//   mcp/retry_policy.hpp's.)
 //
 // A request the bridge cannot forward is answered through `deliver` with a
 // JSON-RPC error whose data.mcpauth_error names the ErrorCode (and
@@ -32,6 +33,7 @@
 #include <vector>
 
 #include "mcpauth/core/jsonrpc.hpp"
+#include "mcpauth/mcp/retry_policy.hpp"
 #include "mcpauth/mcp/session.hpp"
 
 namespace mcpauth::mcp {
@@ -89,9 +91,5 @@ class Bridge {
   class Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// Whether a request may be sent again after a failure that may have reached
-// the server (it changes nothing there): ping, initialize, */list, reads.
-bool is_safe_to_repeat(const std::string& method);
 
 }  // namespace mcpauth::mcp

@@ -10,11 +10,11 @@
 #include <mutex>
 #include <optional>
 
-#include "mcpauth/mcp/legacy_sse_transport.hpp"
 #include "mcpauth/mcp/retry_policy.hpp"
-#include "mcpauth/mcp/streamable_http_transport.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
+#include "negotiation.hpp"
 #include "session_renewal.hpp"
+#include "transport_factory.hpp"
 
 namespace mcpauth::mcp {
 
@@ -22,6 +22,7 @@ namespace rpc = core::jsonrpc;
 
 namespace {
 
+using detail::Negotiator;
 using detail::TransportPtr;
 
 // The id of the bridge's own initialize when it re-creates a session the
@@ -38,16 +39,28 @@ std::string method_of(const rpc::Message& message) {
   return {};
 }
 
+BridgeOptions prepared(BridgeOptions options) {
+  if (!options.session.http) options.session.http = std::make_shared<net::CurlHttpClient>();
+  return options;
+}
+
+TransportOptions bridge_transport_options(const SessionOptions& session) {
+  TransportOptions t = transport_options(session);
+  // A long-lived session re-opens its event stream for as long as it lives.
+  t.max_stream_reconnects = INT_MAX;
+  return t;
+}
+
 }  // namespace
 
 class Bridge::Impl {
  public:
   Impl(BridgeOptions options, Deliver deliver)
-      : options_(std::move(options)),
+      : options_(prepared(std::move(options))),
         deliver_(std::move(deliver)),
-        renewal_([this] { return current(); }, [this](const TransportPtr& failed) { return reinitialize(failed); }) {
-    if (!options_.session.http) options_.session.http = std::make_shared<net::CurlHttpClient>();
-  }
+        factory_(bridge_transport_options(options_.session)),
+        negotiator_(Negotiator::pass_through(options_.session.url, options_.session.transport)),
+        renewal_([this] { return current(); }, [this](const TransportPtr& failed) { return reinitialize(failed); }) {}
 
   void forward(const rpc::Message& message) {
     if (const auto* request = as_request(message)) {
@@ -178,16 +191,26 @@ class Bridge::Impl {
     return request && request->method == "initialize";
   }
 
+  // The first message may still find that the endpoint is not what was
+  // tried (the negotiator decides): then it goes on the transport it names.
   void send_with_fallback(const TransportPtr& transport, const rpc::Message& message) {
     try {
       send_owing(*transport, message);
     } catch (const Error& e) {
-      if (!fallback_allowed_.exchange(false) || !is_legacy_fallback_status(e)) throw;
-      // Not a Streamable HTTP endpoint: the 2024-11-05 HTTP+SSE transport.
-      transport->close();
-      send_owing(*open(TransportKind::sse), message);
+      if (negotiated_.load()) throw;
+      TransportPtr next;
+      {
+        std::lock_guard opening(open_mutex_);
+        if (!negotiator_.failed(e)) throw;
+        next = detail::open_transport(negotiator_, [this](TransportKind kind) { return open(kind); });
+      }
+      send_owing(*next, message);
     }
-    fallback_allowed_ = false;
+    if (!negotiated_.load()) {
+      std::lock_guard opening(open_mutex_);
+      negotiator_.forwarded();
+      negotiated_ = negotiator_.next().kind == detail::Step::Kind::done;
+    }
   }
 
   // Sends, remembering which transport owes the answer to a request until
@@ -275,15 +298,7 @@ class Bridge::Impl {
   TransportPtr open_first() {
     std::lock_guard opening(open_mutex_);
     if (auto transport = current()) return transport;
-    switch (options_.session.transport) {
-      case TransportKind::sse: return open(TransportKind::sse);
-      case TransportKind::sse_first: try { return open(TransportKind::sse);
-        } catch (const Error& e) {
-          if (!is_legacy_fallback_status(e)) throw;
-          return open(TransportKind::streamable_http);  // no legacy event stream here
-        }
-      default: return open(TransportKind::streamable_http);
-    }
+    return detail::open_transport(negotiator_, [this](TransportKind kind) { return open(kind); });
   }
 
   TransportPtr current() {
@@ -292,20 +307,17 @@ class Bridge::Impl {
     return transport_;
   }
 
+  // Opens a transport of `kind` in place of the one in use (closed).
   TransportPtr open(TransportKind kind) {
-    TransportOptions t = transport_options(options_.session);
-    // A long-lived session re-opens its event stream for as long as it lives.
-    t.max_stream_reconnects = INT_MAX;
-    TransportPtr transport;
-    if (kind == TransportKind::sse) {
-      transport = std::make_shared<LegacySseTransport>(std::move(t));
-    } else {
-      transport = std::make_shared<StreamableHttpTransport>(std::move(t));
-      if (!current()) fallback_allowed_ = options_.session.transport == TransportKind::automatic;
+    TransportPtr previous;
+    {
+      std::lock_guard lock(state_mutex_);
+      previous = transport_;
     }
-    std::weak_ptr<Transport> weak = transport;
-    transport->start([this](rpc::Message&& m) { from_server(std::move(m)); },
-                     [this, weak](const Error& e) { on_stream_error(weak, e); });
+    if (previous) previous->close();
+    TransportPtr transport = factory_.open(
+        kind, [this](rpc::Message&& m) { from_server(std::move(m)); },
+        [this](const TransportPtr& from, const Error& e) { on_stream_error(from, e); });
     std::lock_guard lock(state_mutex_);
     if (closed_) {
       transport->close();
@@ -318,9 +330,8 @@ class Bridge::Impl {
   // A stream died for good. A legacy session lives and dies with its stream,
   // and a Streamable HTTP stream refused with 404 means the session is gone:
   // the next message starts a new session.
-  void on_stream_error(const std::weak_ptr<Transport>& weak, const Error& e) {
+  void on_stream_error(const TransportPtr& transport, const Error& e) {
     log(e.what());
-    auto transport = weak.lock();
     if (!transport) return;
     if (transport->kind() == "sse" || e.code() == ErrorCode::session_expired) {
       std::lock_guard lock(state_mutex_);
@@ -355,11 +366,13 @@ class Bridge::Impl {
   void from_server(rpc::Message&& message) {
     if (auto* response = std::get_if<rpc::Response>(&message)) {
       if (!options_.ignored_tools.empty()) filter_tool_list(*response);
-      // The negotiated version, for the transport's later requests and GET stream.
-      const auto it = response->result.find("protocolVersion");
       std::lock_guard lock(state_mutex_);
-      if (response->result.is_object() && it != response->result.end() && it->is_string()) {
-        version_ = it->get<std::string>();
+      // The version agreed in the initialize exchange (the client's, or the
+      // bridge's replay of it), for the transport's later requests and GET stream.
+      const bool initialize_answer =
+          response->id == kReinitializeId || (client_initialize_ && response->id == client_initialize_->id);
+      if (initialize_answer) {
+        if (auto version = detail::agreed_version(response->result)) version_ = std::move(*version);
       }
       if (response->id == kReinitializeId) {
         reinit_answered_ = true;
@@ -424,7 +437,7 @@ class Bridge::Impl {
   BridgeOptions options_;
   Deliver deliver_;
   std::mutex deliver_mutex_;
-  std::mutex open_mutex_;   // two first messages open one transport
+  std::mutex open_mutex_;   // two first messages open one transport; guards negotiator_
   std::mutex state_mutex_;  // guards what follows
   std::condition_variable wake_;
   bool closed_ = false;
@@ -439,7 +452,9 @@ class Bridge::Impl {
   };
   std::map<std::string, Owed> owed_;  // requests sent and not yet answered, by serialized id
   std::vector<rpc::Id> tool_lists_;   // ids of tools/list requests in flight (ignored_tools)
-  std::atomic<bool> fallback_allowed_{false};
+  detail::TransportFactory factory_;
+  Negotiator negotiator_;                // the transport's fallbacks; under open_mutex_
+  std::atomic<bool> negotiated_{false};  // negotiator_ is done: no fallback any more
   std::atomic<bool> stream_lost_{false};
   std::atomic<bool> reached_{false};  // a message reached the server once
   detail::SessionRenewal renewal_;    // last: its callbacks use the members above

@@ -7,10 +7,24 @@
 namespace mcpauth::mcp {
 namespace {
 
+constexpr std::string_view kMetaPrefix = "io.modelcontextprotocol/";
+
+std::string meta_key(std::string_view name) {
+  return std::string(kMetaPrefix) + std::string(name);
+}
+
 std::optional<std::string> optional_string(const Json& object, const char* key) {
   const auto it = object.find(key);
   if (it == object.end() || !it->is_string()) return std::nullopt;
   return it->get<std::string>();
+}
+
+Implementation parse_implementation(const Json& value) {
+  Implementation out;
+  out.name = optional_string(value, "name").value_or("");
+  out.version = optional_string(value, "version").value_or("");
+  out.title = optional_string(value, "title");
+  return out;
 }
 
 }  // namespace
@@ -32,6 +46,53 @@ std::optional<std::string> choose_version(const std::vector<std::string>& server
   return std::nullopt;
 }
 
+Json to_json(const Implementation& implementation) {
+  Json out = {{"name", implementation.name}, {"version", implementation.version}};
+  if (implementation.title) out["title"] = *implementation.title;
+  return out;
+}
+
+Json initialize_params(std::string_view version, const Json& capabilities, const Implementation& client) {
+  return Json{{"protocolVersion", version}, {"capabilities", capabilities}, {"clientInfo", to_json(client)}};
+}
+
+Json with_modern_meta(Json params, std::string_view version, const Implementation& client, const Json& capabilities) {
+  if (!params.is_object()) params = Json::object();
+  Json& meta = params["_meta"];
+  if (!meta.is_object()) meta = Json::object();
+  meta[meta_key("protocolVersion")] = version;
+  meta[meta_key("clientInfo")] = to_json(client);
+  meta[meta_key("clientCapabilities")] = capabilities;
+  return params;
+}
+
+std::vector<std::string> string_list(const Json& value) {
+  std::vector<std::string> out;
+  if (!value.is_array()) return out;
+  for (const auto& v : value) {
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+ServerInfo parse_discover_result(const Json& result, std::string version) {
+  ServerInfo info;
+  info.protocol_version = std::move(version);
+  if (!result.is_object()) return info;
+  if (const auto caps = result.find("capabilities"); caps != result.end() && caps->is_object()) {
+    info.capabilities = *caps;
+  }
+  // 2026-07-28 puts serverInfo in the result's _meta; accept it beside the result too.
+  const Json* server = nullptr;
+  if (const auto meta = result.find("_meta"); meta != result.end() && meta->is_object()) {
+    if (const auto it = meta->find(meta_key("serverInfo")); it != meta->end()) server = &*it;
+  }
+  if (const auto it = result.find("serverInfo"); !server && it != result.end()) server = &*it;
+  if (server && server->is_object()) info.implementation = parse_implementation(*server);
+  info.instructions = optional_string(result, "instructions");
+  return info;
+}
+
 ServerInfo parse_initialize_result(const Json& result) {
   if (!result.is_object()) throw Error(ErrorCode::protocol, "the initialize result is not a JSON object");
   ServerInfo info;
@@ -42,9 +103,7 @@ ServerInfo parse_initialize_result(const Json& result) {
     info.capabilities = *caps;
   }
   if (const auto server = result.find("serverInfo"); server != result.end() && server->is_object()) {
-    info.implementation.name = optional_string(*server, "name").value_or("");
-    info.implementation.version = optional_string(*server, "version").value_or("");
-    info.implementation.title = optional_string(*server, "title");
+    info.implementation = parse_implementation(*server);
   }
   info.instructions = optional_string(result, "instructions");
   return info;

@@ -104,6 +104,68 @@ TEST(ParseInitializeResult, NonObjectThrowsProtocol) {
   EXPECT_EQ(error_code_of([] { parse_initialize_result(Json(nullptr)); }), ErrorCode::protocol);
 }
 
+TEST(ParseDiscoverResult, ServerInfoFromMetaOrBesideTheResult) {
+  const Json in_meta = {
+      {"supportedVersions", {"2026-07-28"}},
+      {"capabilities", {{"tools", Json::object()}}},
+      {"_meta", {{"io.modelcontextprotocol/serverInfo", {{"name", "meta"}, {"version", "2"}, {"title", "T"}}}}},
+      {"serverInfo", {{"name", "beside"}, {"version", "1"}}},
+      {"instructions", "hi"},
+  };
+  const ServerInfo info = parse_discover_result(in_meta, "2026-07-28");
+  EXPECT_EQ(info.protocol_version, "2026-07-28");
+  EXPECT_EQ(info.implementation.name, "meta") << "_meta wins";
+  EXPECT_EQ(info.implementation.version, "2");
+  EXPECT_EQ(info.implementation.title, "T");
+  EXPECT_TRUE(info.capabilities.contains("tools"));
+  EXPECT_EQ(info.instructions, "hi");
+  const ServerInfo beside =
+      parse_discover_result(Json{{"serverInfo", {{"name", "beside"}, {"version", "1"}}}}, "2026-07-28");
+  EXPECT_EQ(beside.implementation.name, "beside");
+}
+
+TEST(ParseDiscoverResult, EverythingButTheVersionIsOptional) {
+  for (const Json& result : {Json::object(), Json::array(), Json{{"capabilities", 3}, {"instructions", 4}}}) {
+    const ServerInfo info = parse_discover_result(result, "2026-07-28");
+    EXPECT_EQ(info.protocol_version, "2026-07-28");
+    EXPECT_TRUE(info.capabilities.is_object() && info.capabilities.empty()) << result.dump();
+    EXPECT_EQ(info.implementation.name, "");
+    EXPECT_FALSE(info.instructions.has_value());
+  }
+}
+
+TEST(StringList, KeepsTheStringsOfAnArray) {
+  EXPECT_EQ(string_list(Json{"a", 1, "b", nullptr}), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(string_list(Json("a")).empty());
+  EXPECT_TRUE(string_list(Json::object()).empty());
+}
+
+TEST(ClientMessages, ClientInfoAndInitializeParams) {
+  const Implementation client{"mcpauth", "1.0", std::nullopt};
+  EXPECT_EQ(to_json(client), (Json{{"name", "mcpauth"}, {"version", "1.0"}}));
+  const Implementation titled{"mcpauth", "1.0", "MCP auth"};
+  EXPECT_EQ(to_json(titled), (Json{{"name", "mcpauth"}, {"version", "1.0"}, {"title", "MCP auth"}}));
+  const Json caps = {{"roots", Json::object()}};
+  EXPECT_EQ(initialize_params("2025-06-18", caps, client),
+            (Json{{"protocolVersion", "2025-06-18"},
+                  {"capabilities", caps},
+                  {"clientInfo", {{"name", "mcpauth"}, {"version", "1.0"}}}}));
+}
+
+TEST(ClientMessages, ModernMetaIsAddedBesideWhatIsThere) {
+  const Implementation client{"mcpauth", "1.0", std::nullopt};
+  const Json params =
+      with_modern_meta(Json{{"name", "echo"}, {"_meta", {{"progressToken", 5}}}}, "2026-07-28", client, Json::object());
+  EXPECT_EQ(params["name"], "echo");
+  EXPECT_EQ(params["_meta"]["progressToken"], 5);
+  EXPECT_EQ(params["_meta"]["io.modelcontextprotocol/protocolVersion"], "2026-07-28");
+  EXPECT_EQ(params["_meta"]["io.modelcontextprotocol/clientInfo"], to_json(client));
+  EXPECT_EQ(params["_meta"]["io.modelcontextprotocol/clientCapabilities"], Json::object());
+  // Params that are not an object, or a _meta that is not one, are replaced.
+  EXPECT_TRUE(with_modern_meta(nullptr, "2026-07-28", client, Json::object())["_meta"].is_object());
+  EXPECT_EQ(with_modern_meta(Json{{"_meta", 1}}, "2026-07-28", client, Json::object())["_meta"].size(), 3u);
+}
+
 TEST(ParseTool, Valid) {
   const Json value = {
       {"name", "echo"},

@@ -72,6 +72,92 @@ TEST(SessionScripted, AHandshakeSessionCarriesItsIdAndVersionAndEndsWithDelete) 
   EXPECT_EQ(http->unanswered(), 0u);
 }
 
+// Answers a JSON-RPC request with an error, as a 400 with a JSON body.
+ScriptedHttpClient::Responder refuse(int code, Json data) {
+  return [code, data = std::move(data)](const net::HttpRequest& request) {
+    net::HttpResponse response;
+    response.status = 400;
+    response.headers.set("Content-Type", "application/json");
+    const Json sent = Json::parse(request.body);
+    response.body =
+        Json{{"jsonrpc", "2.0"}, {"id", sent["id"]}, {"error", {{"code", code}, {"message", "no"}, {"data", data}}}}
+            .dump();
+    return response;
+  };
+}
+
+SessionOptions fresh_options_for(std::shared_ptr<ScriptedHttpClient> http) {
+  SessionOptions options;
+  options.url = kServer;
+  options.http = std::move(http);
+  options.client_info = {"tester", "7", std::nullopt};
+  return options;  // automatic, the newest version, nothing remembered
+}
+
+TEST(SessionScripted, AModernServerIsFoundByDiscoverAndItsRequestsMirrorTheirMeta) {
+  auto http = std::make_shared<ScriptedHttpClient>();
+  http->then(answer(Json{{"supportedVersions", {"2025-11-25", "2026-07-28"}},
+                         {"capabilities", {{"tools", Json::object()}}},
+                         {"_meta", {{"io.modelcontextprotocol/serverInfo", {{"name", "modern"}, {"version", "2"}}}}}}))
+      .then(answer(Json{{"content", Json::array()}}));
+  {
+    auto session = Session::connect(fresh_options_for(http));
+    EXPECT_TRUE(session->modern());
+    EXPECT_EQ(session->server().implementation.name, "modern");
+    EXPECT_EQ(session->protocol_memory(), (ProtocolMemory{"2026-07-28", "streamable-http"}));
+    session->call_tool("caf\xc3\xa9", Json::object());
+  }
+  const auto sent = http->requests();
+  ASSERT_EQ(sent.size(), 2u) << "no initialize, no GET stream, no DELETE without a session";
+  const Json discover = Json::parse(sent[0].body);
+  EXPECT_EQ(discover["method"], "server/discover");
+  EXPECT_EQ(discover["params"]["_meta"]["io.modelcontextprotocol/clientInfo"],
+            (Json{{"name", "tester"}, {"version", "7"}}));
+  EXPECT_EQ(sent[0].headers.get("Mcp-Method"), "server/discover");
+  const Json call = Json::parse(sent[1].body);
+  EXPECT_EQ(call["params"]["_meta"]["io.modelcontextprotocol/protocolVersion"], "2026-07-28");
+  EXPECT_EQ(sent[1].headers.get("MCP-Protocol-Version"), "2026-07-28");
+  EXPECT_EQ(sent[1].headers.get("Mcp-Method"), "tools/call");
+  EXPECT_EQ(sent[1].headers.get("Mcp-Name"), "=?base64?Y2Fmw6k=?=");
+}
+
+TEST(SessionScripted, UnsupportedProtocolVersionLeadsToInitializeWithTheServersVersion) {
+  auto http = std::make_shared<ScriptedHttpClient>();
+  http->then(refuse(-32022, Json{{"supported", {"2025-03-26", "2024-11-05"}}}))
+      .then(answer(Json{{"protocolVersion", "2025-03-26"}, {"capabilities", Json::object()}},
+                   {{"Mcp-Session-Id", "s-9"}}))
+      .then(405)   // GET
+      .then(202)   // notifications/initialized
+      .then(200);  // DELETE
+  {
+    auto session = Session::connect(fresh_options_for(http));
+    EXPECT_FALSE(session->modern());
+    EXPECT_EQ(session->server().protocol_version, "2025-03-26");
+  }
+  const auto sent = http->requests();
+  ASSERT_EQ(sent.size(), 5u);
+  const Json initialize = Json::parse(sent[1].body);
+  EXPECT_EQ(initialize["method"], "initialize");
+  EXPECT_EQ(initialize["params"]["protocolVersion"], "2025-03-26");
+  EXPECT_EQ(initialize["params"]["clientInfo"], (Json{{"name", "tester"}, {"version", "7"}}));
+  EXPECT_FALSE(initialize["params"].contains("_meta"));
+  EXPECT_EQ(sent[4].method, "DELETE");
+}
+
+TEST(SessionScripted, AHandshakeServerRefusingDiscoverGetsTheNewestHandshakeVersion) {
+  auto http = std::make_shared<ScriptedHttpClient>();
+  http->then(400)  // server/discover: an unknown method
+      .then(answer(initialize_result()))
+      .then(405)   // GET
+      .then(202);  // notifications/initialized
+  auto session = Session::connect(fresh_options_for(http));
+  const auto sent = http->requests();
+  ASSERT_EQ(sent.size(), 4u);
+  EXPECT_EQ(Json::parse(sent[1].body)["params"]["protocolVersion"], "2025-11-25");
+  EXPECT_EQ(session->server().protocol_version, "2025-06-18") << "the server's choice";
+  EXPECT_EQ(session->protocol_memory(), (ProtocolMemory{"2025-06-18", "streamable-http"}));
+}
+
 TEST(SessionScripted, ARefusalWithoutCredentialsIsAnUnauthorizedErrorNotARetry) {
   auto http = std::make_shared<ScriptedHttpClient>();
   http->then(401, {{"WWW-Authenticate", "Bearer realm=\"scripted\""}});

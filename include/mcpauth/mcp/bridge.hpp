@@ -5,7 +5,10 @@
 // it itself needs:
 //
 // - the transport: Streamable HTTP or legacy HTTP+SSE as SessionOptions
-//   says, with the fallback of `automatic` / `sse_first` on the first message;
+//   says, with the fallback of `automatic` / `sse_first` on the first message
+//   (the mcp engine's negotiator and transport factory, which mcp::Session
+//   shares; the negotiated version is learned from the client's own
+//   initialize exchange);
 // - authorization: whatever RequestAuthorizer the options carry (the OAuth
 //   Authorizer consents, refreshes and steps up inside forward());
 // - a new session with the client's own initialize when the server forgets
@@ -24,6 +27,15 @@
 // data.mcpauth_detail holds the error's typed detail, when it has any), so a
 // client never waits for an answer that will not come. The message is the
 // library's neutral one unless BridgeOptions::error_answer words it.
+//
+// Threading: forward() may be called from several threads at once; each
+// call blocks its own thread until its message is with the server (or
+// answered with an error). `deliver` runs on whichever thread has a message
+// for the client (a forward() caller's, an event stream's), one call at a
+// time; it must not call close() or forward() and must not block for long.
+// close() (and the destructor) stops the streams and joins their threads.
+// The locks and threads are the implementation's; none is part of this
+// header.
 #pragma once
 
 #include <chrono>

@@ -1,5 +1,9 @@
-// MCP protocol facts the client needs: the revisions it speaks, and the
-// shapes of the few results it interprets (initialize, tools).
+// MCP protocol facts the client needs: the revisions it speaks, the few
+// messages it writes itself (initialize, the 2026-07-28 per-request _meta),
+// and the shapes of the few results it interprets (initialize,
+// server/discover, tools). Pure functions, no I/O.
+//
+// Threading: every function here is safe to call from any thread.
 #pragma once
 
 #include <optional>
@@ -54,8 +58,25 @@ struct Tool {
   Json raw;  // the whole definition as the server sent it
 };
 
+// The clientInfo object of initialize and of the 2026-07-28 `_meta`.
+Json to_json(const Implementation& implementation);
+
+// The params of an initialize request offering `version`.
+Json initialize_params(std::string_view version, const Json& capabilities, const Implementation& client);
+
+// `params` with the 2026-07-28 per-request `_meta` (protocolVersion,
+// clientInfo, clientCapabilities) added; other `_meta` entries are kept.
+Json with_modern_meta(Json params, std::string_view version, const Implementation& client, const Json& capabilities);
+
 // Parses an initialize result. Throws Error(protocol) when required fields are missing.
 ServerInfo parse_initialize_result(const Json& result);
+// Parses a server/discover result (2026-07-28) in the agreed `version`:
+// capabilities, serverInfo (in the result's `_meta`, or beside it) and
+// instructions, each optional.
+ServerInfo parse_discover_result(const Json& result, std::string version);
+// The strings of a JSON array (a discover result's supportedVersions, an
+// UnsupportedProtocolVersion error's data.supported); others are skipped.
+std::vector<std::string> string_list(const Json& value);
 // Parses one entry of tools/list. Throws Error(protocol).
 Tool parse_tool(const Json& value);
 

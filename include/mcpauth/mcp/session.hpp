@@ -9,23 +9,24 @@
 // server/discover request; any other server gets the initialize handshake of
 // the newest revision it accepts. In `automatic` mode a Streamable HTTP POST
 // answered 400, 404 or 405 (never 401 or 403) falls back to the legacy
-// HTTP+SSE transport.
+// HTTP+SSE transport. These decisions are the mcp engine's (the negotiator
+// and transport factory that mcp::Bridge shares); Session drives them with
+// its own initialize or server/discover.
 //
 // Threading: requests may be sent from several threads at once; each waits
 // on its own thread for its answer. on_notification and on_request run on
 // the thread that read the message: the GET event stream's (or the legacy
 // SSE reader's) thread, or the thread of the request whose streamed answer
 // carried it; they must not block for long, nor call close(). close() (and
-// the destructor) cancels transfers in flight and joins those threads.
+// the destructor) cancels transfers in flight and joins those threads. The
+// locks and threads are the implementation's; none is part of this header.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <functional>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mcpauth/mcp/protocol.hpp"
@@ -33,9 +34,6 @@
 #include "mcpauth/mcp/transport.hpp"
 
 namespace mcpauth::mcp {
-namespace detail {
-class SessionRenewal;
-}
 
 enum class TransportKind {
   automatic,        // Streamable HTTP, then legacy SSE on 400/404/405
@@ -123,11 +121,11 @@ class Session {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  const ServerInfo& server() const noexcept { return server_; }
+  const ServerInfo& server() const noexcept;
   std::string_view transport_kind() const;
   // What to remember for the next connection (SessionOptions::remembered).
   ProtocolMemory protocol_memory() const;
-  bool modern() const noexcept { return is_modern_version(server_.protocol_version); }
+  bool modern() const noexcept;
 
   // All tools, following nextCursor across pages (bounded, see kMaxPages).
   std::vector<Tool> list_tools();
@@ -145,32 +143,9 @@ class Session {
   static constexpr int kMaxPages = 1000;
 
  private:
-  struct Pending;
-
-  explicit Session(SessionOptions options);
-  void open(TransportKind kind);
-  void handshake();
-  bool connect_legacy_first();
-  bool try_discover();
-  void initialize(const std::string& version);
-  Json with_modern_meta(Json params) const;
-  Json send_request(const std::string& method, Json params);
-  void on_message(core::jsonrpc::Message&& message);
-  void on_server_request(const core::jsonrpc::Request& request);
-  void on_transport_error(const Error& error);
-  std::shared_ptr<Transport> transport() const;
-  std::shared_ptr<Transport> start_new_session(const std::shared_ptr<Transport>& failed);
-
-  SessionOptions options_;
-  mutable std::mutex transport_mutex_;
-  std::shared_ptr<Transport> transport_;  // replaced when the server forgets the session
-  std::unique_ptr<detail::SessionRenewal> renewal_;
-  ServerInfo server_;
-  std::string modern_version_;  // set when the server is modern
-
-  std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<Pending>> pending_;  // by serialized request id
-  std::atomic<long long> next_id_{1};
+  class Impl;
+  explicit Session(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace mcpauth::mcp

@@ -1,7 +1,5 @@
 #include "mcpauth/mcp/bridge.hpp"
 
-#include <fnmatch.h>
-
 #include <algorithm>
 #include <atomic>
 #include <climits>
@@ -10,6 +8,7 @@
 #include <mutex>
 #include <optional>
 
+#include "bridge_answers.hpp"
 #include "mcpauth/mcp/retry_policy.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
 #include "negotiation.hpp"
@@ -110,26 +109,9 @@ class Bridge::Impl {
   }
 
   void answer_error(const rpc::Id& id, const Error& e) {
-    rpc::ErrorResponse answer{id, kBridgeErrorCode, "mcpauth: " + std::string(e.what()),
-                              rpc::Json{{"mcpauth_error", std::string(to_string(e.code()))}}};
-    if (!e.detail().empty()) answer.data["mcpauth_detail"] = detail_json(e.detail());
+    rpc::ErrorResponse answer = detail::error_answer(id, e);
     if (options_.error_answer) options_.error_answer(e, answer);
     deliver(std::move(answer));
-  }
-
-  static rpc::Json detail_json(const ErrorDetail& detail) {
-    rpc::Json out = rpc::Json::object();
-    if (!detail.remedies.empty()) {
-      rpc::Json remedies = rpc::Json::array();
-      for (const Remedy remedy : kAllRemedies) {
-        if (detail.remedies.has(remedy)) remedies.push_back(std::string(to_string(remedy)));
-      }
-      out["remedies"] = std::move(remedies);
-    }
-    if (!detail.required_scope.empty()) out["required_scope"] = detail.required_scope;
-    if (!detail.expected_issuer.empty()) out["expected_issuer"] = detail.expected_issuer;
-    if (!detail.received_issuer.empty()) out["received_issuer"] = detail.received_issuer;
-    return out;
   }
 
   void deliver(rpc::Message&& message) {
@@ -393,11 +375,6 @@ class Bridge::Impl {
     deliver(std::move(message));
   }
 
-  bool ignored(const std::string& tool) const {
-    return std::any_of(options_.ignored_tools.begin(), options_.ignored_tools.end(),
-                       [&](const std::string& glob) { return ::fnmatch(glob.c_str(), tool.c_str(), 0) == 0; });
-  }
-
   // Hidden tools: a call is answered here; a tools/list is remembered so
   // its answer can be filtered.
   bool refuse_ignored_tool(const rpc::Request& request) {
@@ -407,12 +384,9 @@ class Bridge::Impl {
       tool_lists_.push_back(request.id);
       return false;
     }
-    if (request.method != "tools/call" || !request.params.is_object()) return false;
-    const auto name = request.params.find("name");
-    if (name == request.params.end() || !name->is_string() || !ignored(name->get<std::string>())) return false;
-    deliver(rpc::ErrorResponse{request.id, rpc::kInvalidParams,
-                               "mcpauth: the tool " + name->get<std::string>() + " is hidden (an ignored tool)",
-                               nullptr});
+    auto refusal = detail::refusal_of_hidden_call(options_.ignored_tools, request);
+    if (!refusal) return false;
+    deliver(std::move(*refusal));
     return true;
   }
 
@@ -423,15 +397,7 @@ class Bridge::Impl {
       if (it == tool_lists_.end()) return;
       tool_lists_.erase(it);
     }
-    auto tools = response.result.find("tools");
-    if (!response.result.is_object() || tools == response.result.end() || !tools->is_array()) return;
-    rpc::Json kept = rpc::Json::array();
-    for (auto& tool : *tools) {
-      const auto name = tool.find("name");
-      if (name != tool.end() && name->is_string() && ignored(name->get<std::string>())) continue;
-      kept.push_back(std::move(tool));
-    }
-    *tools = std::move(kept);
+    detail::drop_hidden_tools(options_.ignored_tools, response.result);
   }
 
   BridgeOptions options_;

@@ -1,0 +1,68 @@
+#include "bridge_answers.hpp"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+
+#include "mcpauth/mcp/bridge.hpp"
+
+namespace mcpauth::mcp::detail {
+namespace {
+
+namespace rpc = core::jsonrpc;
+
+rpc::Json detail_json(const ErrorDetail& detail) {
+  rpc::Json out = rpc::Json::object();
+  if (!detail.remedies.empty()) {
+    rpc::Json remedies = rpc::Json::array();
+    for (const Remedy remedy : kAllRemedies) {
+      if (detail.remedies.has(remedy)) remedies.push_back(std::string(to_string(remedy)));
+    }
+    out["remedies"] = std::move(remedies);
+  }
+  if (!detail.required_scope.empty()) out["required_scope"] = detail.required_scope;
+  if (!detail.expected_issuer.empty()) out["expected_issuer"] = detail.expected_issuer;
+  if (!detail.received_issuer.empty()) out["received_issuer"] = detail.received_issuer;
+  return out;
+}
+
+}  // namespace
+
+rpc::ErrorResponse error_answer(const rpc::Id& id, const Error& e) {
+  rpc::ErrorResponse answer{id, kBridgeErrorCode, "mcpauth: " + std::string(e.what()),
+                            rpc::Json{{"mcpauth_error", std::string(to_string(e.code()))}}};
+  if (!e.detail().empty()) answer.data["mcpauth_detail"] = detail_json(e.detail());
+  return answer;
+}
+
+bool is_hidden_tool(const std::vector<std::string>& globs, std::string_view tool) {
+  const std::string name(tool);
+  return std::any_of(globs.begin(), globs.end(),
+                     [&](const std::string& glob) { return ::fnmatch(glob.c_str(), name.c_str(), 0) == 0; });
+}
+
+std::optional<rpc::ErrorResponse> refusal_of_hidden_call(const std::vector<std::string>& globs,
+                                                         const rpc::Request& request) {
+  if (request.method != "tools/call" || !request.params.is_object()) return std::nullopt;
+  const auto name = request.params.find("name");
+  if (name == request.params.end() || !name->is_string() || !is_hidden_tool(globs, name->get<std::string>())) {
+    return std::nullopt;
+  }
+  return rpc::ErrorResponse{request.id, rpc::kInvalidParams,
+                            "mcpauth: the tool " + name->get<std::string>() + " is hidden (an ignored tool)", nullptr};
+}
+
+void drop_hidden_tools(const std::vector<std::string>& globs, rpc::Json& result) {
+  if (!result.is_object()) return;
+  const auto tools = result.find("tools");
+  if (tools == result.end() || !tools->is_array()) return;
+  rpc::Json kept = rpc::Json::array();
+  for (auto& tool : *tools) {
+    const auto name = tool.find("name");  // end() for a tool that is not an object
+    if (name != tool.end() && name->is_string() && is_hidden_tool(globs, name->get<std::string>())) continue;
+    kept.push_back(std::move(tool));
+  }
+  *tools = std::move(kept);
+}
+
+}  // namespace mcpauth::mcp::detail

@@ -2,19 +2,6 @@
 
 #include <algorithm>
 
-namespace mcpauth::mcp::detail {
-namespace {
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
-
-}  // namespace
-
-}  // namespace mcpauth::mcp::detail
-
 namespace mcpauth::mcp {
 
 bool is_legacy_fallback_status(const Error& e) {
@@ -25,6 +12,15 @@ bool is_legacy_fallback_status(const Error& e) {
 }  // namespace mcpauth::mcp
 
 namespace mcpauth::mcp::detail {
+namespace {
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+}  // namespace
 
 std::string supported_list() {
   return join(std::vector<std::string>(std::begin(kProtocolVersions), std::end(kProtocolVersions)));

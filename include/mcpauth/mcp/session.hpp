@@ -87,7 +87,7 @@ struct SessionOptions {
   std::function<Json(const std::string& method, const Json& params)> on_request;
 };
 
-// The options a session's transports are opened with (the proxy opens its own the same way).
+// The options a session's transports are opened with (Session's and Bridge's alike).
 TransportOptions transport_options(const SessionOptions& options);
 
 // Whether an error answering the first POST means "not a Streamable HTTP

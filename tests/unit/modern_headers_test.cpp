@@ -20,7 +20,9 @@ TEST(ModernHeaders, PlainValuesAreSentAsTheyAre) {
 }
 
 TEST(ModernHeaders, OtherValuesUseTheBase64Sentinel) {
-  EXPECT_EQ(header_safe(""), "=?base64?" "?=");  // split: "??=" would be a trigraph
+  EXPECT_EQ(header_safe(""),
+            "=?base64?"
+            "?=");  // split: "??=" would be a trigraph
   EXPECT_EQ(header_safe(" lead"), "=?base64?IGxlYWQ=?=");
   EXPECT_EQ(header_safe("trail "), "=?base64?dHJhaWwg?=");
   EXPECT_EQ(header_safe("caf\xc3\xa9"), "=?base64?Y2Fmw6k=?=");

@@ -244,10 +244,8 @@ ProbeResult probe(const ProbeOptions& options) {
   post.body = Json{{"jsonrpc", "2.0"},
                    {"id", 1},
                    {"method", "initialize"},
-                   {"params",
-                    {{"protocolVersion", std::string(mcp::kLatestLegacyVersion)},
-                     {"capabilities", Json::object()},
-                     {"clientInfo", {{"name", "mcpauth"}, {"version", version()}}}}}}
+                   {"params", mcp::initialize_params(mcp::kLatestLegacyVersion, Json::object(),
+                                                     mcp::Implementation{"mcpauth", version(), std::nullopt})}}
                   .dump();
   const HeadReader first = exchange(options, post);
   const std::string post_where = "POST " + options.server_url;

@@ -8,7 +8,6 @@
 #include <iostream>
 #include <sstream>
 
-#include "mcpauth/auth/cancellable_consent.hpp"
 #include "mcpauth/auth/loopback_consent.hpp"
 #include "mcpauth/core/json.hpp"
 #include "mcpauth/core/text.hpp"
@@ -177,7 +176,6 @@ Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
   for (const auto& header : given) o.headers.add(header.name, header.value);
   if (args.no_auth) o.oauth = false;
   if (!args.account.empty()) o.account = args.account;
-  std::shared_ptr<auth::CancellableConsent> consent_gate;  // the proxy ends a consent whose host went away
   if (uses_oauth(o)) {
     // The command's user reads progress (the URL to open, the device code) on stderr.
     const auto to_stderr = [](const std::string& line) { std::cerr << line << std::endl; };
@@ -211,8 +209,6 @@ Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
           target + "` (approve with a code on any device) or `mcpauth login --no-browser " + target +
           "` (paste the address the browser ends on), or set $BROWSER");
     }
-    consent_gate = std::make_shared<auth::CancellableConsent>(std::move(o.consent));
-    o.consent = consent_gate;
     if (!args.client_id.empty()) o.client.client_id = args.client_id;
     if (!args.client_secret.empty()) o.client.client_secret = expand_env(args.client_secret, env);
     if (!args.client_metadata_url.empty()) o.client.client_metadata_url = args.client_metadata_url;
@@ -244,7 +240,6 @@ Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
   c.options = std::move(composed.session);
   c.authorizer = std::move(composed.authorizer);
   c.store = std::move(composed.store);
-  c.consent = std::move(consent_gate);
   recall_protocol(c);
   return c;
 }

@@ -11,7 +11,6 @@
 
 #include "env_lookup.hpp"
 #include "mcpauth/auth/authorizer.hpp"
-#include "mcpauth/auth/cancellable_consent.hpp"
 #include "mcpauth/composition.hpp"
 #include "mcpauth/mcp/session.hpp"
 #include "mcpauth/net/http.hpp"
@@ -62,8 +61,6 @@ struct Connection {
   mcp::SessionOptions options;
   std::shared_ptr<auth::Authorizer> authorizer;
   std::shared_ptr<store::TokenStore> store;  // when OAuth is on
-  // The authorizer's consent, which the proxy cancels when its input ends (when OAuth is on).
-  std::shared_ptr<auth::CancellableConsent> consent;
 };
 
 // A duration option given in seconds (--timeout, ...), in milliseconds.

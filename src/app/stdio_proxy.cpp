@@ -39,7 +39,7 @@ class StdioProxy {
  public:
   StdioProxy(const Connection& connection, const ProxyOptions& options, std::ostream& out)
       : out_(out),
-        consent_(connection.consent),
+        authorizer_(connection.authorizer),
         bridge_(bridge_options(connection, options), [this](rpc::Message&& m) { write(m); }) {}
 
   int run(std::istream& in) {
@@ -57,10 +57,11 @@ class StdioProxy {
       }
       for (auto& message : messages) dispatch(std::move(message));
     }
-    // End of input: the host and its user are gone, so a consent waiting for
-    // them ends now (its request is answered "cancelled") instead of at its
-    // timeout; answers in flight arrive, then the remote session ends.
-    if (consent_) consent_->cancel_all();
+    // End of input: the host and its user are gone, so a wait for them (a
+    // consent, a device approval) ends now, its request answered
+    // "cancelled", instead of at its timeout; answers in flight arrive, then
+    // the remote session ends.
+    if (authorizer_) authorizer_->cancel();
     {
       std::unique_lock lock(dispatch_mutex_);
       handshake_done_.wait(lock, [this] { return !handshake_pending_ && queued_.empty(); });
@@ -76,7 +77,7 @@ class StdioProxy {
     // While the server is being reached, or the user is being asked for
     // consent (first or mid-session: the server's answers wait for it), the
     // proxy answers pings itself: the host must not think it hung.
-    if (handshake_pending_ || (consent_ && consent_->waiting())) {
+    if (handshake_pending_ || (authorizer_ && authorizer_->waiting_for_user())) {
       if (const auto* request = std::get_if<rpc::Request>(&message); request && request->method == "ping") {
         write(rpc::Response{request->id, rpc::Json::object()});
         return;
@@ -131,7 +132,7 @@ class StdioProxy {
 
   std::ostream& out_;
   std::mutex out_mutex_;
-  std::shared_ptr<auth::CancellableConsent> consent_;  // null without OAuth
+  std::shared_ptr<auth::Authorizer> authorizer_;  // null without OAuth
   mcp::Bridge bridge_;
   std::mutex dispatch_mutex_;  // guards what follows
   std::condition_variable handshake_done_;

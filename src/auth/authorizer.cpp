@@ -308,6 +308,10 @@ class Authorizer::Impl::FlowClaim {
 
 void Authorizer::Impl::authorize_locked(const AuthChallenge& challenge, const std::optional<std::string>& scope_hint,
                                         const std::string& rejected) {
+  // After cancel() nobody is left to ask: an interactive grant fails before anything is fetched.
+  if (options_.grant == Grant::authorization_code || options_.grant == Grant::device_code) {
+    waits_.refuse_if_cancelled();
+  }
   core::oauth::AuthorizationFlow flow(flow_settings(), challenge, scope_hint, Clock::now(), random_);
   std::unique_ptr<ConsentSession> consent;
   const auto discovered = std::get<core::oauth::Discovered>(drive(flow, consent));
@@ -352,7 +356,7 @@ void Authorizer::Impl::authorize_locked(const AuthChallenge& challenge, const st
                         " and did not finish in time; authorize again once it has ended",
                     options_.server_url, 0, {.remedies = {Remedy::retry, Remedy::interactive_consent}});
       }
-      while_unlocked([] { std::this_thread::sleep_for(std::chrono::milliseconds(200)); });  // polling another process
+      while_unlocked([this] { waits_.pause(std::chrono::milliseconds(200)); });  // polling another process
     }
     claim = std::make_unique<FlowClaim>(*options_.store, flow_key);
     // The claim's previous holder may have finished just before we took it.
@@ -464,6 +468,12 @@ std::optional<AuthorizationInfo> Authorizer::info() const {
 }
 int Authorizer::authorizations() const {
   return impl_->authorizations();
+}
+bool Authorizer::waiting_for_user() const {
+  return impl_->waiting_for_user();
+}
+void Authorizer::cancel() {
+  impl_->cancel();
 }
 
 std::shared_ptr<mcp::RequestAuthorizer> credentials(std::shared_ptr<mcp::RequestAuthorizer> oauth,

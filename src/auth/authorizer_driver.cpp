@@ -48,11 +48,11 @@ const core::oauth::FlowAction& Authorizer::Impl::drive(core::oauth::Authorizatio
       const ConsentPrompt prompt{ask->authorization_url, ask->issuer, options_.server_url, ask->state,
                                  options_.consent_timeout};
       FormFields params;
-      while_unlocked([&] { params = consent->await(prompt); });
+      while_unlocked([&] { params = waits_.await(*consent, prompt); });
       flow.on_callback(params, Clock::now());
     } else if (const auto* wait = std::get_if<Wait>(&action)) {
       const auto duration = wait->duration;
-      while_unlocked([&] { std::this_thread::sleep_for(duration); });  // RFC 8628 §3.5: the server sets the pace
+      while_unlocked([&] { waits_.pause(duration); });  // RFC 8628 §3.5: the server sets the pace
       flow.on_waited(Clock::now());
     } else {
       if (const auto* show = std::get_if<ShowDeviceCode>(&action)) show_device_code(show->device);

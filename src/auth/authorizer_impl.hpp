@@ -17,6 +17,7 @@
 #include "mcpauth/core/oauth/authorization_flow.hpp"
 #include "mcpauth/core/oauth/rejection.hpp"
 #include "random.hpp"
+#include "user_waits.hpp"
 
 namespace mcpauth::auth {
 namespace detail {
@@ -41,6 +42,8 @@ class Authorizer::Impl {
   std::optional<std::string> access_token();
   std::optional<AuthorizationInfo> info() const;
   int authorizations() const;
+  bool waiting_for_user() const { return waits_.waiting(); }
+  void cancel() { waits_.cancel(); }
 
  private:
   class FlowClaim;
@@ -100,6 +103,7 @@ class Authorizer::Impl {
   std::optional<std::string> as_nonce_;  // DPoP-Nonce of the authorization server
   std::optional<std::string> rs_nonce_;  // DPoP-Nonce of the MCP server
   detail::SystemRandom random_;
+  detail::UserWaits waits_;  // every wait for a person goes through it, so cancel() ends it
 };
 
 }  // namespace mcpauth::auth

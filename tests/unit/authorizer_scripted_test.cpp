@@ -3,6 +3,8 @@
 // says "given these answers, the client sends exactly this".
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include <algorithm>
 #include <thread>
 
@@ -28,10 +30,11 @@ class ApprovingConsent final : public ConsentHandler {
  public:
   int consents = 0;
   std::string last_url;                       // the authorization URL of the last consent
+  test_support::Gate* hold_first = nullptr;   // when set, the first consent waits here
   test_support::Gate* hold_second = nullptr;  // when set, the second consent waits here
   std::unique_ptr<ConsentSession> begin(const std::string&) override {
     ++consents;
-    return std::make_unique<Session>(last_url, consents == 2 ? hold_second : nullptr);
+    return std::make_unique<Session>(last_url, consents == 1 ? hold_first : consents == 2 ? hold_second : nullptr);
   }
 
  private:
@@ -41,10 +44,16 @@ class ApprovingConsent final : public ConsentHandler {
     core::oauth::FormFields await(const ConsentPrompt& prompt) override {
       url_ = prompt.authorization_url;
       if (gate_) gate_->arrive_and_wait();  // the user takes their time
+      if (cancelled_) throw Error(ErrorCode::cancelled, "cancelled");
       return {{"code", "the-code"}, {"state", prompt.state}, {"iss", prompt.issuer}};
+    }
+    void cancel() override {
+      cancelled_ = true;
+      if (gate_) gate_->open();
     }
     std::string& url_;
     test_support::Gate* gate_;
+    std::atomic<bool> cancelled_{false};
   };
 };
 
@@ -227,6 +236,78 @@ TEST(AuthorizerScripted, OtherRequestsGoOnWithTheCurrentTokenWhileAConsentRuns) 
   stepping_up.join();
   EXPECT_EQ(f.http->requests().back().headers.get("Authorization"), "Bearer at-3");
   EXPECT_EQ(f.http->unanswered(), 0u);
+}
+
+// The host's user went away (the proxy's input ended): cancel() ends the
+// consent under way at once, and a later need for consent fails before
+// anything is sent or anybody asked.
+TEST(AuthorizerScripted, CancelEndsTheConsentUnderWayAndRefusesLaterOnes) {
+  Fixture f;
+  test_support::Gate user;
+  f.consent->hold_first = &user;
+  f.http->then(401, {{"WWW-Authenticate", std::string("Bearer resource_metadata=\"") + kPrm + "\""}})
+      .then(200, kJson, prm_json())
+      .then(200, kJson, as_json())
+      .then(201, kJson, Json{{"client_id", "dyn-1"}, {"redirect_uris", {"http://127.0.0.1:8765/callback"}}}.dump());
+  EXPECT_FALSE(f.authorizer->waiting_for_user());
+  std::thread asking([&f] {
+    try {
+      f.post_to_server();
+      ADD_FAILURE() << "the request went through a cancelled consent";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::cancelled) << e.what();
+    }
+  });
+  user.wait_for_arrivals(1);
+  EXPECT_TRUE(f.authorizer->waiting_for_user());
+  f.authorizer->cancel();
+  asking.join();
+  EXPECT_FALSE(f.authorizer->waiting_for_user());
+  EXPECT_EQ(f.http->unanswered(), 0u);
+
+  f.http->then(401, {{"WWW-Authenticate", std::string("Bearer resource_metadata=\"") + kPrm + "\""}});
+  try {
+    f.post_to_server();
+    ADD_FAILURE() << "a new consent after cancel()";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::cancelled) << e.what();
+  }
+  EXPECT_EQ(f.consent->consents, 1) << "nobody was asked again";
+  EXPECT_EQ(f.http->unanswered(), 0u) << "nothing fetched for it either";
+}
+
+// The device grant's pause between polls ends at cancel() too.
+TEST(AuthorizerScripted, CancelEndsTheDeviceCodePolling) {
+  test_support::Gate shown;
+  AuthorizerOptions options;
+  options.grant = Grant::device_code;
+  options.device_prompt = [&shown](const core::oauth::DeviceAuthorization&) { shown.open(); };
+  Fixture f(options);
+  Json as = Json::parse(as_json());
+  as["device_authorization_endpoint"] = "https://as.example/device";
+  f.http->then(401, {{"WWW-Authenticate", std::string("Bearer resource_metadata=\"") + kPrm + "\""}})
+      .then(200, kJson, prm_json())
+      .then(200, kJson, as.dump())
+      .then(201, kJson, Json{{"client_id", "dev-1"}}.dump())
+      .then(200, kJson,
+            Json{{"device_code", "dc"},
+                 {"user_code", "ABCD-EFGH"},
+                 {"verification_uri", "https://as.example/activate"},
+                 {"expires_in", 600},
+                 {"interval", 60}}
+                .dump());
+  std::thread polling([&f] {
+    try {
+      f.post_to_server();
+      ADD_FAILURE() << "the device flow went on after cancel()";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::cancelled) << e.what();
+    }
+  });
+  shown.arrive_and_wait();  // the code was shown: the first 60 s pause is next (or under way)
+  f.authorizer->cancel();
+  polling.join();
+  EXPECT_EQ(f.http->unanswered(), 0u) << "no poll was sent";
 }
 
 TEST(AuthorizerScripted, AForbiddenThatIsNotAboutScopeIsReturnedUntouched) {

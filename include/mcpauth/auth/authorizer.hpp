@@ -104,6 +104,17 @@ class Authorizer final : public mcp::RequestAuthorizer {
   std::optional<AuthorizationInfo> info() const;
   int authorizations() const;
 
+  // Whether a person is being waited for now: a consent, a device approval,
+  // or another process's consent. A host can answer its own side meanwhile
+  // (the proxy answers pings itself).
+  bool waiting_for_user() const;
+  // For a host whose user has gone away (the proxy's input ended): ends any
+  // wait for a person at once with Error(cancelled) (the consent's own
+  // ConsentSession::cancel(), a device-code or another-process pause), and
+  // later interactive authorizations fail the same way before anything is
+  // sent. Refreshes and non-interactive grants go on. Any thread.
+  void cancel();
+
  private:
   class Impl;  // the state and the locks (authorizer.cpp)
   std::unique_ptr<Impl> impl_;

@@ -8,6 +8,7 @@
 #include <deque>
 #include <mutex>
 
+#include "jsonrpc_answer.hpp"
 #include "mcpauth/mcp/bridge.hpp"
 #include "scripted_http_client.hpp"
 
@@ -23,17 +24,7 @@ Json body_of(const net::HttpRequest& request) {
   return Json::parse(request.body);
 }
 
-// Answers a JSON-RPC request with `result`, keeping its id.
-ScriptedHttpClient::Responder answer(Json result, net::HttpHeaders headers = {}) {
-  return [result = std::move(result), headers = std::move(headers)](const net::HttpRequest& request) {
-    net::HttpResponse response;
-    response.status = 200;
-    response.headers = headers;
-    response.headers.set("Content-Type", "application/json");
-    response.body = Json{{"jsonrpc", "2.0"}, {"id", body_of(request)["id"]}, {"result", result}}.dump();
-    return response;
-  };
-}
+using test_support::answer;
 
 // Fails the request the way a connection reset after sending does: it may
 // have reached the server.

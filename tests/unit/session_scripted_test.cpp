@@ -2,6 +2,7 @@
 // requests of a handshake-era session, from initialize to DELETE.
 #include <gtest/gtest.h>
 
+#include "jsonrpc_answer.hpp"
 #include "mcpauth/mcp/session.hpp"
 #include "scripted_http_client.hpp"
 
@@ -12,18 +13,7 @@ using test_support::ScriptedHttpClient;
 
 constexpr const char* kServer = "https://mcp.example/mcp";
 
-// Answers a JSON-RPC request with `result`, keeping its id.
-ScriptedHttpClient::Responder answer(Json result, net::HttpHeaders headers = {}) {
-  return [result = std::move(result), headers = std::move(headers)](const net::HttpRequest& request) {
-    net::HttpResponse response;
-    response.status = 200;
-    response.headers = headers;
-    response.headers.set("Content-Type", "application/json");
-    const Json sent = Json::parse(request.body);
-    response.body = Json{{"jsonrpc", "2.0"}, {"id", sent["id"]}, {"result", result}}.dump();
-    return response;
-  };
-}
+using test_support::answer;
 
 Json initialize_result() {
   return Json{{"protocolVersion", "2025-06-18"},

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "mcpauth/core/text.hpp"
 #include "mcpauth/error.hpp"
 
 namespace mcpauth::mcp {
@@ -122,6 +123,21 @@ Tool parse_tool(const Json& value) {
   }
   tool.raw = value;
   return tool;
+}
+
+std::optional<core::jsonrpc::Message> error_answer_in_body(const core::jsonrpc::Id& request_id,
+                                                           std::string_view content_type, std::string_view body) {
+  if (core::media_type(content_type) != "application/json") return std::nullopt;
+  try {
+    auto messages = core::jsonrpc::parse(body);
+    if (messages.size() == 1 && std::holds_alternative<core::jsonrpc::ErrorResponse>(messages[0]) &&
+        core::jsonrpc::id_of(messages[0]) == request_id) {
+      return std::move(messages[0]);
+    }
+  } catch (const Error&) {
+    // not JSON-RPC: the HTTP status is the error
+  }
+  return std::nullopt;
 }
 
 }  // namespace mcpauth::mcp

@@ -172,16 +172,10 @@ void StreamableHttpTransport::Impl::post(const Message& message) {
   if (!reader.ok()) {
     // A JSON-RPC error answering this very request is the server's answer
     // (modern servers send 400 + UnsupportedProtocolVersion this way).
-    if (request_message && detail::media_type(reader.content_type()) == "application/json") {
-      try {
-        auto messages = core::jsonrpc::parse(reader.error_body());
-        if (messages.size() == 1 && std::holds_alternative<core::jsonrpc::ErrorResponse>(messages[0]) &&
-            core::jsonrpc::id_of(messages[0]) == request_message->id) {
-          on_message_(std::move(messages[0]));
-          return;
-        }
-      } catch (const Error&) {
-        // not a JSON-RPC error body: fall through to the HTTP error
+    if (request_message) {
+      if (auto answer = error_answer_in_body(request_message->id, reader.content_type(), reader.error_body())) {
+        on_message_(std::move(*answer));
+        return;
       }
     }
     throw detail::status_error(request.method, request.url, status, reader.headers(), reader.error_body(),

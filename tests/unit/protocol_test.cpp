@@ -218,4 +218,25 @@ TEST(TransportKindNames, RoundTripAndAcceptedSpellings) {
   EXPECT_EQ(error_code_of([] { parse_transport_kind("HTTP"); }), ErrorCode::usage);
 }
 
+// A non-2xx answer whose JSON body is this request's JSON-RPC error is the
+// answer (2026-07-28's 400 + UnsupportedProtocolVersion); nothing else is.
+TEST(ErrorAnswerInBody, OnlyThisRequestsJsonRpcErrorInAJsonBody) {
+  const Json id = 7;
+  const std::string error =
+      R"({"jsonrpc":"2.0","id":7,"error":{"code":-32602,"message":"Unsupported protocol version"}})";
+  const auto answer = error_answer_in_body(id, "application/json; charset=utf-8", error);
+  ASSERT_TRUE(answer);
+  ASSERT_TRUE(std::holds_alternative<mcpauth::core::jsonrpc::ErrorResponse>(*answer));
+  EXPECT_EQ(std::get<mcpauth::core::jsonrpc::ErrorResponse>(*answer).code, -32602);
+
+  EXPECT_FALSE(error_answer_in_body(Json(8), "application/json", error)) << "another request's error";
+  EXPECT_FALSE(error_answer_in_body(id, "text/html", error)) << "not a JSON body";
+  EXPECT_FALSE(error_answer_in_body(id, "application/json", R"({"jsonrpc":"2.0","id":7,"result":{}})"))
+      << "a result is no error answer";
+  EXPECT_FALSE(error_answer_in_body(id, "application/json", "[" + error + "," + error + "]")) << "a batch";
+  EXPECT_FALSE(error_answer_in_body(id, "application/json", "{\"error\": \"nope\"}")) << "not JSON-RPC";
+  EXPECT_FALSE(error_answer_in_body(id, "application/json", "<html>")) << "not JSON";
+  EXPECT_FALSE(error_answer_in_body(id, "", error)) << "no content type";
+}
+
 }  // namespace

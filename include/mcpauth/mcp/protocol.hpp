@@ -1,7 +1,8 @@
 // MCP protocol facts the client needs: the revisions it speaks, the few
 // messages it writes itself (initialize, the 2026-07-28 per-request _meta),
 // and the shapes of the few results it interprets (initialize,
-// server/discover, tools). Pure functions, no I/O.
+// server/discover, tools), and which HTTP error bodies are a request's
+// answer. Pure functions, no I/O.
 //
 // Threading: every function here is safe to call from any thread.
 #pragma once
@@ -12,6 +13,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "mcpauth/core/jsonrpc.hpp"
 
 namespace mcpauth::mcp {
 
@@ -67,6 +70,14 @@ Json initialize_params(std::string_view version, const Json& capabilities, const
 // `params` with the 2026-07-28 per-request `_meta` (protocolVersion,
 // clientInfo, clientCapabilities) added; other `_meta` entries are kept.
 Json with_modern_meta(Json params, std::string_view version, const Implementation& client, const Json& capabilities);
+
+// The request's answer carried by a non-2xx HTTP response, if there is one:
+// a body of type application/json holding exactly one JSON-RPC error whose
+// id is `request_id` (2026-07-28 servers answer 400 + UnsupportedProtocolVersion
+// this way). Anything else (another id, a result, not JSON-RPC, HTML) is
+// nullopt: the HTTP status is then the error. Never throws.
+std::optional<core::jsonrpc::Message> error_answer_in_body(const core::jsonrpc::Id& request_id,
+                                                           std::string_view content_type, std::string_view body);
 
 // Parses an initialize result. Throws Error(protocol) when required fields are missing.
 ServerInfo parse_initialize_result(const Json& result);

@@ -28,8 +28,11 @@ std::shared_ptr<Upstream> Gateway::Impl::make_upstream(const app::ServerConfig& 
     up->resolved.reset();
     up->resolve_error = e.what();
   }
-  const bool static_authorization = headers.contains("Authorization");
-  up->auth_kind = static_authorization ? "static" : (!raw.oauth.enabled ? "none" : "oauth");
+  // The rule of compose(): an Authorization header chose the credentials, else OAuth unless switched off.
+  ClientOptions rule;
+  rule.headers = headers;
+  rule.oauth = raw.oauth.enabled;
+  up->auth_kind = uses_oauth(rule) ? "oauth" : (headers.contains("Authorization") ? "static" : "none");
   Credentials::Factory factory;
   if (up->auth_kind == "oauth" && up->resolved) {
     factory = [this, resolved = *up->resolved, url = up->url] { return make_authorizer(resolved, url, nullptr); };

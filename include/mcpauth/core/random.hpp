@@ -9,7 +9,7 @@
 
 namespace mcpauth::core {
 
-// 32 random bytes. Throws Error(internal) when the system's generator fails.
+// 32 random bytes. Throws Error(usage) when the system's generator fails (ErrorCode has no internal code).
 std::array<std::uint8_t, 32> random_bytes();
 
 // 256 random bits as base64url (43 characters, no padding).

@@ -11,6 +11,7 @@
 #include "mcpauth/auth/discovery.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
 #include "mcpauth/store/sqlite_token_store.hpp"
+#include "oidc_peer.hpp"
 #include "peer_process.hpp"
 
 namespace mcpauth {
@@ -24,13 +25,7 @@ using testing::run_command;
 using testing::test_home;
 
 Json request_log(const PeerProcess& peer) {
-  net::CurlHttpClient http;
-  net::HttpRequest request;
-  request.url = peer.url("/__log");
-  request.total_timeout = std::chrono::seconds(5);
-  const auto response = http.send(request);
-  EXPECT_EQ(response.status, 200);
-  return Json::parse(response.body);
+  return testing::get_json(peer.url("/__log"));
 }
 
 int count_path(const Json& log, const std::string& path) {

@@ -24,6 +24,7 @@
 #include "mcpauth/core/oauth/encoding.hpp"
 #include "mcpauth/mcp/session.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
+#include "oidc_peer.hpp"
 #include "peer_process.hpp"
 
 namespace mcpauth {
@@ -50,13 +51,7 @@ struct LoggedRequest {
 };
 
 std::vector<LoggedRequest> request_log(const PeerProcess& peer) {
-  net::CurlHttpClient http;
-  net::HttpRequest request;
-  request.url = peer.url("/__log");
-  request.total_timeout = std::chrono::seconds(5);
-  const auto response = http.send(request);
-  EXPECT_EQ(response.status, 200);
-  const auto doc = nlohmann::json::parse(response.body);
+  const auto doc = testing::get_json(peer.url("/__log"));
   std::vector<LoggedRequest> out;
   for (const auto& entry : doc) {
     LoggedRequest r{entry.at("server"), entry.at("method"), entry.at("path"), std::nullopt, entry.at("query"), {}, {}};

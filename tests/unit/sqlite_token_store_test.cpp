@@ -189,6 +189,13 @@ TEST(SqliteTokenStore, AMissingKeyForAnExistingStoreIsNotReplacedByANewOne) {
   EXPECT_FALSE(fs::exists(options.path.string() + ".key")) << "no new key may be made for an existing store";
 }
 
+// A SQLite database of another program where the store is to be, made by `sql`.
+void another_programs_database(const SqliteStoreOptions& options, const char* sql) {
+  fs::create_directories(options.path.parent_path());
+  detail::Database db(options.path, std::chrono::milliseconds(1000));
+  db.exec(sql, "test setup");
+}
+
 TEST(SqliteTokenStore, AFileThatIsNotADatabaseIsRefusedAndKept) {
   TempDir dir;
   const auto options = options_in(dir);
@@ -200,11 +207,7 @@ TEST(SqliteTokenStore, AFileThatIsNotADatabaseIsRefusedAndKept) {
 TEST(SqliteTokenStore, AnotherProgramsDatabaseIsRefusedAndKept) {
   TempDir dir;
   const auto options = options_in(dir);
-  fs::create_directories(options.path.parent_path());
-  {
-    detail::Database db(options.path, std::chrono::milliseconds(1000));
-    db.exec("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine')", "test setup");
-  }
+  another_programs_database(options, "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine')");
   expect_refused_and_untouched(options, "another program");
 }
 
@@ -212,11 +215,7 @@ TEST(SqliteTokenStore, AnotherProgramsDatabaseIsRefusedAndKept) {
 TEST(SqliteTokenStore, AnotherProgramsDatabaseKeepsItsModeAndItsDirectoryToo) {
   TempDir dir;
   const auto options = options_in(dir);
-  fs::create_directories(options.path.parent_path());
-  {
-    detail::Database db(options.path, std::chrono::milliseconds(1000));
-    db.exec("CREATE TABLE notes (body TEXT)", "test setup");
-  }
+  another_programs_database(options, "CREATE TABLE notes (body TEXT)");
   ASSERT_EQ(::chmod(options.path.c_str(), 0644), 0);
   ASSERT_EQ(::chmod(options.path.parent_path().c_str(), 0755), 0);
   expect_refused_and_untouched(options, "another program");

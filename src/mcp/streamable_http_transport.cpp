@@ -328,7 +328,12 @@ void StreamableHttpTransport::Impl::listen() {
     mark_listener_answered();
     if (!failure) {
       const int status = reader.status();
-      if (status == 405 || (status == 404 && !sent_session)) return;  // the server offers no GET stream
+      // The server offers no GET stream: 405 as the specification says, or
+      // 400 as servers built on the SDK's stateless examples answer a GET
+      // they do not serve. Not an error of the session: its requests are
+      // answered on their own POSTs, and failing them for a refused optional
+      // stream would race with them.
+      if (status == 405 || status == 400 || (status == 404 && !sent_session)) return;
       if (!reader.ok()) {
         if (on_error_) {
           on_error_(detail::status_error(request.method, request.url, status, reader.headers(), reader.error_body(),

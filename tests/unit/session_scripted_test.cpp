@@ -4,6 +4,7 @@
 
 #include "jsonrpc_answer.hpp"
 #include "mcpauth/mcp/session.hpp"
+#include "mcpauth/mcp/streamable_http_transport.hpp"
 #include "scripted_http_client.hpp"
 
 namespace mcpauth::mcp {
@@ -60,6 +61,25 @@ TEST(SessionScripted, AHandshakeSessionCarriesItsIdAndVersionAndEndsWithDelete) 
   EXPECT_EQ(Json::parse(sent[3].body)["method"], "tools/list");
   EXPECT_EQ(sent[4].method, "DELETE");
   EXPECT_EQ(http->unanswered(), 0u);
+}
+
+// A server that answers the optional GET stream with 400 (as servers built
+// on the SDK's stateless examples do) has no stream: that is no error of the
+// session. (Reported as one, it failed whichever request was pending then:
+// CI saw the conformance suite's initialize scenario fail that way.) close()
+// joins the stream's thread, so a report would have been made by then.
+TEST(StreamableHttpTransportScripted, AGetStreamRefusedWith400IsNoError) {
+  auto http = std::make_shared<ScriptedHttpClient>();
+  http->then(400, {{"Content-Type", "application/json"}},
+             R"({"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"}})");
+  StreamableHttpTransport transport(TransportOptions{.url = kServer, .http = http});
+  int errors = 0;
+  transport.start([](core::jsonrpc::Message&&) {}, [&errors](const Error&) { ++errors; });
+  transport.on_initialized("2025-06-18");
+  transport.close();
+  EXPECT_EQ(errors, 0);
+  ASSERT_EQ(http->requests().size(), 1u);
+  EXPECT_EQ(http->requests()[0].method, "GET");
 }
 
 // Answers a JSON-RPC request with an error, as a 400 with a JSON body.

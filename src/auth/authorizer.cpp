@@ -78,15 +78,9 @@ std::optional<AuthorizationInfo> Authorizer::Impl::info() const {
   return info;
 }
 
-DiscoveryOptions Authorizer::Impl::discovery_options() const {
-  DiscoveryOptions d;
-  d.server_url = options_.server_url;
-  d.http = options_.http;
-  d.http_timeout = options_.http_timeout;
-  d.resource = options_.resource;
-  d.preferred_issuer = options_.client.issuer;
-  d.send_resource = options_.send_resource;
-  return d;
+// What discovery needs to know of the user's settings (fresh or from the store alike).
+core::oauth::DiscoveryPolicy Authorizer::Impl::discovery_policy() const {
+  return {options_.server_url, options_.resource, options_.client.issuer, options_.send_resource};
 }
 
 // Takes `tokens` as the current ones, with the DPoP key they are bound to.
@@ -105,7 +99,7 @@ void Authorizer::Impl::restore_locked() {
   const auto record = options_.store->load_discovery(options_.server_url);
   if (!record) return;
   try {
-    Discovery discovery = from_record(*record, discovery_options());
+    Discovery discovery = from_record(*record, discovery_policy());
     adopt_stored_locked(discovery, "");
   } catch (const Error& e) {
     if (e.code() == ErrorCode::store) throw;  // a store that cannot be read is the user's to know

@@ -15,7 +15,7 @@ using core::oauth::Clock;
 
 core::oauth::FlowSettings Authorizer::Impl::flow_settings() const {
   core::oauth::FlowSettings s;
-  s.discovery = {options_.server_url, options_.resource, options_.client.issuer, options_.send_resource};
+  s.discovery = discovery_policy();
   s.grant = options_.grant;
   s.client = options_.client;
   s.scope = options_.scope;

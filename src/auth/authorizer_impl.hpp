@@ -61,7 +61,7 @@ class Authorizer::Impl {
   bool carry_out_locked(const core::oauth::RejectionPlan& plan, const net::HttpRequest& request, int status);
   void while_unlocked(const std::function<void()>& wait);
 
-  DiscoveryOptions discovery_options() const;
+  core::oauth::DiscoveryPolicy discovery_policy() const;
   void restore_locked();
   const core::oauth::TokenSet* fresh_tokens_locked();
   bool adopt_stored_locked(const Discovery& discovery, const std::string& rejected);

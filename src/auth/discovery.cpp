@@ -107,9 +107,13 @@ store::DiscoveryRecord to_record(const Discovery& d, const std::string& server_u
   return record;
 }
 
-Discovery from_record(const store::DiscoveryRecord& record, const DiscoveryOptions& options) {
+Discovery from_record(const store::DiscoveryRecord& record, const core::oauth::DiscoveryPolicy& policy) {
   return core::oauth::discovery_from_stored(
-      {record.issuer, record.prm_url, record.prm_body, record.as_url, record.as_body}, policy_of(options));
+      {record.issuer, record.prm_url, record.prm_body, record.as_url, record.as_body}, policy);
+}
+
+Discovery from_record(const store::DiscoveryRecord& record, const DiscoveryOptions& options) {
+  return from_record(record, policy_of(options));
 }
 
 }  // namespace mcpauth::auth

@@ -77,5 +77,7 @@ store::DiscoveryRecord to_record(const Discovery& discovery, const std::string& 
 // Parses and checks the stored documents again, with the same options as
 // discover() (a stored record never bypasses a check). Throws like discover().
 Discovery from_record(const store::DiscoveryRecord& record, const DiscoveryOptions& options);
+// The same with the policy alone (no HTTP is involved).
+Discovery from_record(const store::DiscoveryRecord& record, const core::oauth::DiscoveryPolicy& policy);
 
 }  // namespace mcpauth::auth

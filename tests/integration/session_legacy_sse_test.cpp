@@ -9,16 +9,13 @@
 #include "mcpauth/mcp/session.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
 #include "peer_process.hpp"
+#include "tool_result.hpp"
 
 namespace mcpauth {
 namespace {
 
-using mcp::Json;
+using testing::first_text;
 using testing::PeerProcess;
-
-std::string first_text(const mcp::ToolCallResult& r) {
-  return r.result.at("content").at(0).at("text");
-}
 
 TEST(LegacySse, ListsAndCallsToolsOverTheExplicitTransport) {
   PeerProcess peer("sse-server.mjs");

@@ -4,16 +4,14 @@
 
 #include "mcpauth/mcp/session.hpp"
 #include "peer_process.hpp"
+#include "tool_result.hpp"
 
 namespace mcpauth {
 namespace {
 
 using mcp::Json;
+using testing::first_text;
 using testing::PeerProcess;
-
-std::string first_text(const mcp::ToolCallResult& r) {
-  return r.result.at("content").at(0).at("text");
-}
 
 TEST(Modern, DiscoversAModernOnlyServerAndCallsTools) {
   PeerProcess peer("modern/modern-server.mjs", {"--modern-only"});

@@ -9,21 +9,19 @@
 #include "mcpauth/mcp/session.hpp"
 #include "mcpauth/mcp/streamable_http_transport.hpp"
 #include "peer_process.hpp"
+#include "tool_result.hpp"
 
 namespace mcpauth {
 namespace {
 
 using mcp::Json;
+using testing::first_text;
 using testing::PeerProcess;
 
 std::vector<std::string> names(const std::vector<mcp::Tool>& tools) {
   std::vector<std::string> out;
   for (const auto& t : tools) out.push_back(t.name);
   return out;
-}
-
-std::string first_text(const mcp::ToolCallResult& r) {
-  return r.result.at("content").at(0).at("text");
 }
 
 struct Mode {

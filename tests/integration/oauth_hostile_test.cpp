@@ -54,8 +54,7 @@ TEST(OAuthHostile, ALegacyServerClaimingAnotherIssuerNeverGetsThatIssuersClient)
   }
   // A server without protected resource metadata whose root metadata claims that issuer.
   PeerProcess peer("mixup-server.mjs", {"--mode", "legacy-claims-issuer", "--claim", victim_issuer});
-  const auto r =
-      run_command(cli({"tools", peer.url()}), {"BROWSER=" + testing::follow_browser()}, std::chrono::seconds(30));
+  const auto r = run_command(cli({"tools", peer.url()}), {testing::follow_browser_env()}, std::chrono::seconds(30));
   EXPECT_EQ(r.exit_code, 6) << r.err;
   EXPECT_NE(r.err.find("the issuer must be the server's origin"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find(secret), std::string::npos);
@@ -121,8 +120,7 @@ TEST(OAuthHostile, RequestsARemoteServerDirectsAreRefusedAtTheSocketWhenTheyReso
 
 TEST(OAuthHostile, AnAuthorizationServerOfferingDpopDoesNotMakeABearerOnlyResourceFail) {
   PeerProcess peer("mixup-server.mjs", {"--mode", "as-dpop-rs-bearer"});
-  const auto r =
-      run_command(cli({"tools", peer.url()}), {"BROWSER=" + testing::follow_browser()}, std::chrono::seconds(30));
+  const auto r = run_command(cli({"tools", peer.url()}), {testing::follow_browser_env()}, std::chrono::seconds(30));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("echo"), std::string::npos) << r.out;
   const Json log = request_log(peer);
@@ -137,8 +135,7 @@ TEST(OAuthHostile, AnAuthorizationServerOfferingDpopDoesNotMakeABearerOnlyResour
 
 TEST(OAuthHostile, ADpopBoundTokenRefusedByABearerOnlyResourceIsReplacedByABearerToken) {
   PeerProcess peer("mixup-server.mjs", {"--mode", "dpop-then-bearer-only"});
-  const auto r =
-      run_command(cli({"tools", peer.url()}), {"BROWSER=" + testing::follow_browser()}, std::chrono::seconds(30));
+  const auto r = run_command(cli({"tools", peer.url()}), {testing::follow_browser_env()}, std::chrono::seconds(30));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("accepts only Bearer tokens"), std::string::npos) << r.err;
   const Json log = request_log(peer);

@@ -34,7 +34,6 @@ using testing::cli;
 using testing::PeerProcess;
 using testing::run_command;
 
-const std::string kBrowser = testing::follow_browser();
 // Never contacted: the test consent reads the redirect's Location instead.
 const std::string kRedirectUri = "http://127.0.0.1:9/callback/evil";
 
@@ -212,7 +211,7 @@ TEST(OAuthNegative, GoodModeAuthorizesAndTheTokenOnlyGoesToTheResourceServer) {
 
 TEST(OAuthNegative, GoodModeThroughTheCliSendsTheTokenOnlyToTheResourceServer) {
   PeerProcess peer("evil-oauth-server.mjs", {"--mode", "good"});
-  const auto r = run_command(cli({"call", peer.url(), "echo", R"({"text":"hi"})"}), {"BROWSER=" + kBrowser},
+  const auto r = run_command(cli({"call", peer.url(), "echo", R"({"text":"hi"})"}), {testing::follow_browser_env()},
                              std::chrono::seconds(10));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "hi\n");
@@ -294,7 +293,7 @@ TEST_P(Refused, ByTheCli) {
   const std::string consent_timeout = c.cli_waits_for_consent ? "1" : "5";
   const auto r =
       run_command(cli({"call", peer.url(), "echo", R"({"text":"hi"})", "--consent-timeout", consent_timeout}),
-                  {"BROWSER=" + kBrowser}, std::chrono::seconds(10));
+                  {testing::follow_browser_env()}, std::chrono::seconds(10));
   EXPECT_EQ(r.exit_code, c.cli_exit) << "-1 means it was still running after 10 s\n" << r.err;
   EXPECT_EQ(r.out, "");
   const std::string fragment = c.cli_waits_for_consent ? "nobody completed the authorization" : c.fragment;
@@ -331,7 +330,7 @@ INSTANTIATE_TEST_SUITE_P(
 // consent once more; nobody deletes anything.
 TEST(OAuthNegative, ARegistrationTheServerForgotIsReplacedWithoutTheUser) {
   PeerProcess peer("evil-oauth-server.mjs", {"--mode", "forget-client-once"});
-  const auto r = run_command(cli({"call", peer.url(), "echo", R"({"text":"healed"})"}), {"BROWSER=" + kBrowser},
+  const auto r = run_command(cli({"call", peer.url(), "echo", R"({"text":"healed"})"}), {testing::follow_browser_env()},
                              std::chrono::seconds(30));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("healed"), std::string::npos);
@@ -364,7 +363,7 @@ TEST(OAuthNegative, HttpAuthorizationServerIsNeverContacted) {
 
 TEST(OAuthNegative, FreshTokenRejectedEndsTheCliWithoutLooping) {
   PeerProcess peer("evil-oauth-server.mjs", {"--mode", "fresh-token-401"});
-  const auto r = run_command(cli({"call", peer.url(), "echo", R"({"text":"hi"})"}), {"BROWSER=" + kBrowser},
+  const auto r = run_command(cli({"call", peer.url(), "echo", R"({"text":"hi"})"}), {testing::follow_browser_env()},
                              std::chrono::seconds(10));
   EXPECT_EQ(r.exit_code, 6) << "-1 means it was still running after 10 s\n" << r.err;
   EXPECT_NE(r.err.find("401"), std::string::npos) << r.err;
@@ -448,7 +447,7 @@ TEST(OAuthNegative, SlowMetadataSimplyWorks) {
 TEST(OAuthNegative, NoRegistrationAndNoClientIdFailsAtOnceEveryTime) {
   PeerProcess peer("evil-oauth-server.mjs", {"--mode", "no-registration"});
   for (int i = 0; i < 5; ++i) {
-    const auto r = run_command(cli({"login", peer.url()}), {"BROWSER=" + kBrowser}, std::chrono::seconds(10));
+    const auto r = run_command(cli({"login", peer.url()}), {testing::follow_browser_env()}, std::chrono::seconds(10));
     ASSERT_NE(r.exit_code, -1) << "run " << i << " still running after 10 s\n" << r.err;
     EXPECT_NE(r.exit_code, 0) << r.err;
     EXPECT_NE(r.err.find("--client-id"), std::string::npos) << r.err;
@@ -520,7 +519,7 @@ TEST(OAuthNegative, CtrlCDuringConsentSaysInterruptedAndExits130) {
 TEST(OAuthNegative, AConsentTimeoutPointsAtTheClientId) {
   PeerProcess peer("evil-oauth-server.mjs", {"--mode", "good"});
   const auto r = run_command(cli({"login", peer.url(), "--client-id", "not-registered-here", "--consent-timeout", "1"}),
-                             {"BROWSER=" + kBrowser}, std::chrono::seconds(20));
+                             {testing::follow_browser_env()}, std::chrono::seconds(20));
   EXPECT_NE(r.exit_code, 0) << r.err;
   EXPECT_NE(r.exit_code, -1) << r.err;
   EXPECT_NE(r.err.find("nobody completed"), std::string::npos) << r.err;
@@ -534,7 +533,7 @@ TEST(OAuthNegative, AConsentTimeoutPointsAtTheClientId) {
   EXPECT_EQ(count(log, "as", "POST", "/token"), 0) << describe(log);
 
   // Item 20: the wrong id was never stored; the next login without it registers and works.
-  const auto again = run_command(cli({"login", peer.url()}), {"BROWSER=" + kBrowser}, std::chrono::seconds(20));
+  const auto again = run_command(cli({"login", peer.url()}), {testing::follow_browser_env()}, std::chrono::seconds(20));
   ASSERT_EQ(again.exit_code, 0) << again.err;
   const auto after = request_log(peer);
   EXPECT_EQ(count(after, "as", "POST", "/register"), 1) << describe(after);
@@ -547,7 +546,7 @@ TEST(OAuthNegative, AConsentTimeoutPointsAtTheClientId) {
 TEST(OAuthNegative, ThreeLoginsMakeOneRegistration) {
   PeerProcess peer("evil-oauth-server.mjs", {"--mode", "good"});
   for (const std::string account : {"first", "second", "third"}) {
-    const auto r = run_command(cli({"login", peer.url(), "--account", account}), {"BROWSER=" + kBrowser},
+    const auto r = run_command(cli({"login", peer.url(), "--account", account}), {testing::follow_browser_env()},
                                std::chrono::seconds(20));
     ASSERT_EQ(r.exit_code, 0) << account << ": " << r.err;
   }
@@ -571,8 +570,8 @@ int authorize_port(const std::vector<LoggedRequest>& log, int n) {
 // the login still works, on another port, with a registration for it.
 TEST(OAuthNegative, ALoginWhoseRegisteredPortIsBusyUsesAnotherAndRegistersIt) {
   PeerProcess peer("evil-oauth-server.mjs", {"--mode", "good"});
-  const auto first =
-      run_command(cli({"login", peer.url(), "--account", "first"}), {"BROWSER=" + kBrowser}, std::chrono::seconds(20));
+  const auto first = run_command(cli({"login", peer.url(), "--account", "first"}), {testing::follow_browser_env()},
+                                 std::chrono::seconds(20));
   ASSERT_EQ(first.exit_code, 0) << first.err;
   const int registered_port = authorize_port(request_log(peer), 0);
   ASSERT_GT(registered_port, 0) << describe(request_log(peer));
@@ -586,8 +585,8 @@ TEST(OAuthNegative, ALoginWhoseRegisteredPortIsBusyUsesAnotherAndRegistersIt) {
   ASSERT_EQ(::bind(busy, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0) << "port " << registered_port;
   ASSERT_EQ(::listen(busy, 1), 0);
 
-  const auto second =
-      run_command(cli({"login", peer.url(), "--account", "second"}), {"BROWSER=" + kBrowser}, std::chrono::seconds(20));
+  const auto second = run_command(cli({"login", peer.url(), "--account", "second"}), {testing::follow_browser_env()},
+                                  std::chrono::seconds(20));
   ::close(busy);
   ASSERT_EQ(second.exit_code, 0) << second.err;
   const auto log = request_log(peer);
@@ -605,7 +604,7 @@ TEST(OAuthNegative, AClientMetadataDocumentCanListTheRedirectUri) {
   PeerProcess peer("evil-oauth-server.mjs", {"--mode", "cimd-only"});
   const auto r = run_command(cli({"login", peer.url(), "--client-metadata-url", "https://vendor.example/mcpauth.json",
                                   "--consent-timeout", "10"}),
-                             {"BROWSER=" + kBrowser}, std::chrono::seconds(30));
+                             {testing::follow_browser_env()}, std::chrono::seconds(30));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto log = request_log(peer);
   EXPECT_EQ(count(log, "as", "POST", "/register"), 0) << describe(log);
@@ -616,8 +615,8 @@ TEST(OAuthNegative, AClientMetadataDocumentCanListTheRedirectUri) {
 // (this document lists only /callback, so another path is refused there).
 TEST(OAuthNegative, CallbackPathSetsTheRedirectUriPath) {
   PeerProcess peer("evil-oauth-server.mjs", {"--mode", "good"});
-  const auto r = run_command(cli({"login", peer.url(), "--callback-path", "/oauth/done"}), {"BROWSER=" + kBrowser},
-                             std::chrono::seconds(20));
+  const auto r = run_command(cli({"login", peer.url(), "--callback-path", "/oauth/done"}),
+                             {testing::follow_browser_env()}, std::chrono::seconds(20));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto log = request_log(peer);
   int with_path = 0;
@@ -656,12 +655,12 @@ TEST(OAuthNegative, ProxyNoBrowserWithoutATerminalNeverReadsAPasteFromStdin) {
 // client that was wrong can be replaced; the next login registers afresh.
 TEST(OAuthNegative, LogoutAllForgetsTheRegistration) {
   PeerProcess peer("evil-oauth-server.mjs", {"--mode", "good"});
-  const auto login = run_command(cli({"login", peer.url()}), {"BROWSER=" + kBrowser}, std::chrono::seconds(20));
+  const auto login = run_command(cli({"login", peer.url()}), {testing::follow_browser_env()}, std::chrono::seconds(20));
   ASSERT_EQ(login.exit_code, 0) << login.err;
   const auto logout = run_command(cli({"logout", peer.url(), "--all"}), {}, std::chrono::seconds(20));
   ASSERT_EQ(logout.exit_code, 0) << logout.err;
   EXPECT_NE(logout.out.find("Forgot the client registration at"), std::string::npos) << logout.out;
-  const auto again = run_command(cli({"login", peer.url()}), {"BROWSER=" + kBrowser}, std::chrono::seconds(20));
+  const auto again = run_command(cli({"login", peer.url()}), {testing::follow_browser_env()}, std::chrono::seconds(20));
   ASSERT_EQ(again.exit_code, 0) << again.err;
   const auto log = request_log(peer);
   EXPECT_EQ(count(log, "as", "POST", "/register"), 2) << describe(log);

@@ -21,8 +21,6 @@ using testing::cli;
 using testing::PeerProcess;
 using testing::run_command;
 
-const std::string kBrowser = testing::follow_browser();
-
 std::size_t count(const std::string& text, const std::string& needle) {
   std::size_t n = 0;
   for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + needle.size())) ++n;
@@ -45,7 +43,7 @@ std::string encoded(const std::string& url) {
 TEST(OAuthSse, CallOverTheLegacyTransportAuthorizesOnDemand) {
   PeerProcess peer("oauth-server.mjs", {"--sse"});
   const auto r = run_command(cli({"call", "--transport", "sse", peer.url("/sse"), "echo", R"({"text":"over sse"})"}),
-                             {"BROWSER=" + kBrowser});
+                             {testing::follow_browser_env()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "over sse\n");
   EXPECT_EQ(count(r.err, "Authorize mcpauth for " + peer.url("/sse")), 1u) << r.err;
@@ -59,7 +57,7 @@ TEST(OAuthSse, AutoAuthorizesOnThePostThenFallsBackToSse) {
   // does auto mode fall back to the legacy transport, with the same token.
   PeerProcess peer("oauth-server.mjs", {"--sse"});
   const auto r = run_command(cli({"call", "--transport", "auto", peer.url("/sse"), "echo", R"({"text":"x"})"}),
-                             {"BROWSER=" + kBrowser});
+                             {testing::follow_browser_env()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "x\n");
   EXPECT_EQ(count(r.err, "Authorize mcpauth for "), 1u) << "one authorization serves both transports\n" << r.err;
@@ -82,7 +80,7 @@ TEST(OAuthSse, AutoNeverFallsBackOnA401) {
 
 TEST(OAuthSse, TheLibraryAuthorizesOnceForTheStreamAndTheMessages) {
   PeerProcess peer("oauth-server.mjs", {"--sse"});
-  ASSERT_EQ(setenv("BROWSER", kBrowser.c_str(), 1), 0);
+  ASSERT_EQ(setenv("BROWSER", testing::follow_browser().c_str(), 1), 0);
   auto http = std::make_shared<net::CurlHttpClient>();
   auth::AuthorizerOptions options;
   options.server_url = peer.url("/sse");

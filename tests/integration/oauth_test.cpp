@@ -21,11 +21,9 @@ using testing::cli;
 using testing::PeerProcess;
 using testing::run_command;
 
-const std::string kBrowser = testing::follow_browser();
-
 TEST(OAuth, LoginRunsTheWholeFlowAndReportsTheGrant) {
   PeerProcess peer("oauth-server.mjs");
-  const auto r = run_command(cli({"login", peer.url()}), {"BROWSER=" + kBrowser});
+  const auto r = run_command(cli({"login", peer.url()}), {testing::follow_browser_env()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("Authorized " + peer.url()), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("issuer:      http://localhost:"), std::string::npos) << r.out;
@@ -37,7 +35,8 @@ TEST(OAuth, LoginRunsTheWholeFlowAndReportsTheGrant) {
 
 TEST(OAuth, CallAuthorizesOnDemand) {
   PeerProcess peer("oauth-server.mjs");
-  const auto r = run_command(cli({"call", peer.url(), "echo", R"({"text":"behind oauth"})"}), {"BROWSER=" + kBrowser});
+  const auto r =
+      run_command(cli({"call", peer.url(), "echo", R"({"text":"behind oauth"})"}), {testing::follow_browser_env()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "behind oauth\n");
 }
@@ -58,7 +57,7 @@ TEST(OAuth, AbandonedConsentTimesOutWithAClearError) {
 
 TEST(OAuth, TheLibraryAuthorizesOnceAndReusesTheToken) {
   PeerProcess peer("oauth-server.mjs");
-  const auto login = testing::log_in_through_the_library(peer, kBrowser);
+  const auto login = testing::log_in_through_the_library(peer, testing::follow_browser());
   EXPECT_EQ(login.authorizer->authorizations(), 1) << "two requests, one authorization";
   const auto& info = login.info;
   ASSERT_TRUE(info.has_value());

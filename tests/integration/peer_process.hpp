@@ -39,6 +39,10 @@ class PeerProcess {
 inline std::string follow_browser() {
   return std::string(MCPAUTH_PEERS_DIR) + "/browser-follow.sh";
 }
+// The environment entry that sets $BROWSER to follow_browser().
+inline std::string follow_browser_env() {
+  return "BROWSER=" + follow_browser();
+}
 
 // This test process's own folder (removed at exit). Commands started here get
 // XDG_DATA_HOME=<it>/data and XDG_CONFIG_HOME=<it>/config, so their token

@@ -63,6 +63,16 @@ TokenSet tokens(const std::string& access, const std::string& refresh) {
   return t;
 }
 
+// A confidential client of kKey's authorization server: its secret must be
+// stored encrypted.
+ClientRegistration secret_client() {
+  ClientRegistration client;
+  client.issuer = kKey.issuer;
+  client.client_id = "client-1";
+  client.client_secret = "client-secret-value-7";
+  return client;
+}
+
 SqliteStoreOptions options_in(const TempDir& dir) {
   SqliteStoreOptions options;
   options.path = dir.path() / "data" / "mcpauth" / "tokens.db";
@@ -75,10 +85,7 @@ TEST(SqliteTokenStore, KeepsEverythingAcrossReopeningWithTheSameKeyFile) {
   const auto options = options_in(dir);
   {
     auto store = open_sqlite_token_store(options);
-    ClientRegistration client;
-    client.issuer = kKey.issuer;
-    client.client_id = "client-1";
-    client.client_secret = "client-secret-value-7";
+    ClientRegistration client = secret_client();
     client.token_endpoint_auth_method = "client_secret_basic";
     client.redirect_uris = {"http://127.0.0.1:4321/callback/abc"};
     client.kind = ClientKind::pre_registered;
@@ -121,11 +128,7 @@ TEST(SqliteTokenStore, FilesArePrivateAndHoldNoSecretInClear) {
   TempDir dir;
   const auto options = options_in(dir);
   auto store = open_sqlite_token_store(options);
-  ClientRegistration client;
-  client.issuer = kKey.issuer;
-  client.client_id = "client-1";
-  client.client_secret = "client-secret-value-7";
-  store->save_client(client);
+  store->save_client(secret_client());
   store->save_tokens(kKey, tokens("access-value-1", "refresh-value-1"));
   EXPECT_EQ(mode_of(options.path.parent_path()), 0700u);
   EXPECT_EQ(mode_of(options.path), 0600u);

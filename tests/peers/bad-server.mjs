@@ -4,8 +4,7 @@
 // notifications get proper answers first and only later requests misbehave.
 // GET and DELETE: 405. --mode web-page is a web site, not an MCP server: every
 // request of any method gets a 404 HTML page.
-import http from 'node:http';
-import { intFlag, listenAndServe, log, parseFlags, readBody, sendJson } from './common.mjs';
+import { createRawServer, intFlag, listenAndServe, log, parseFlags, readBody, sendJson } from './common.mjs';
 
 const MODES = [
     'malformed-json',
@@ -176,15 +175,7 @@ async function handle(req, res) {
     await misbehave(req, res, body);
 }
 
-const httpServer = http.createServer((req, res) => {
-    handle(req, res).catch(err => {
-        log('error handling request:', err.message);
-        if (!res.headersSent) {
-            res.writeHead(500);
-            res.end();
-        } else res.destroy();
-    });
-});
+const httpServer = createRawServer(handle);
 
 log(`mode ${mode}${values['after-initialize'] ? ' (after initialize)' : ''}`);
 listenAndServe(httpServer, values);

@@ -1,5 +1,6 @@
 // Shared plumbing for the test peers: flags, the LISTENING contract, logging
 // to stderr only, and lifetime (SIGTERM / stdin closed -> clean exit).
+import http from 'node:http';
 import { parseArgs } from 'node:util';
 
 // stdout carries exactly one line, `LISTENING <port>`. Anything the SDK or we
@@ -122,6 +123,20 @@ export function readBody(req, limit = 4 * 1024 * 1024) {
                 done = true;
                 reject(err);
             }
+        });
+    });
+}
+
+// An http.Server for a raw peer's async `handle(req, res)`: a handler that
+// throws answers 500, or drops the connection once its answer has begun.
+export function createRawServer(handle) {
+    return http.createServer((req, res) => {
+        handle(req, res).catch(err => {
+            log('error handling request:', err.message);
+            if (!res.headersSent) {
+                res.writeHead(500);
+                res.end();
+            } else res.destroy();
         });
     });
 }

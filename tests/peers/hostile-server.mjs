@@ -8,8 +8,7 @@
 //   control-chars  a working server whose tool name and description, and the
 //                  JSON-RPC error of every tools/call, hold ESC sequences,
 //                  CR/LF and NUL (a cleared screen, a forged log line).
-import http from 'node:http';
-import { listenAndServe, log, parseFlags, readBody, sendJson } from './common.mjs';
+import { createRawServer, listenAndServe, log, parseFlags, readBody, sendJson } from './common.mjs';
 
 const MODES = ['deep-metadata', 'huge-header', 'control-chars'];
 const values = parseFlags('hostile-server', { mode: { type: 'string' } });
@@ -87,15 +86,7 @@ async function handle(req, res) {
     }
 }
 
-const httpServer = http.createServer((req, res) => {
-    handle(req, res).catch(err => {
-        log('error handling request:', err.message);
-        if (!res.headersSent) {
-            res.writeHead(500);
-            res.end();
-        } else res.destroy();
-    });
-});
+const httpServer = createRawServer(handle);
 
 log(`mode ${mode}`);
 listenAndServe(httpServer, values);

@@ -16,7 +16,6 @@
 //                    issued for another resource is refused.
 import http from 'node:http';
 import express from 'express';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import { mcpAuthRouter, mcpAuthMetadataRouter } from '@modelcontextprotocol/sdk/server/auth/router.js';
@@ -24,7 +23,7 @@ import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middlew
 import { getOAuthProtectedResourceMetadataUrl } from '@modelcontextprotocol/sdk/server/auth/router.js';
 import { DemoInMemoryAuthProvider } from '@modelcontextprotocol/sdk/examples/server/demoInMemoryOAuthProvider.js';
 import { listenAndServe, log, parseFlags } from './common.mjs';
-import { createMcpServer } from './tools.mjs';
+import { answerStateless, createMcpServer } from './tools.mjs';
 
 const values = parseFlags('oauth-server', {
     scope: { type: 'string', default: 'mcp:tools' },
@@ -103,16 +102,7 @@ rsHttp.on('listening', () => {
         });
         rsApp.all('/sse', guard, (req, res) => res.status(405).set('Allow', 'GET').end());
     } else {
-        rsApp.post('/mcp', guard, express.json(), async (req, res) => {
-            const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-            const server = createMcpServer();
-            res.on('close', () => {
-                transport.close().catch(() => {});
-                server.close().catch(() => {});
-            });
-            await server.connect(transport);
-            await transport.handleRequest(req, res, req.body);
-        });
+        rsApp.post('/mcp', guard, express.json(), answerStateless);
         rsApp.all('/mcp', guard, (req, res) => res.status(405).set('Allow', 'POST').end());
     }
     rsHttp.on('request', rsApp);

@@ -93,9 +93,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import express from 'express';
 import Provider, { errors as oidcErrors } from 'oidc-provider';
 import { EmbeddedJWK, calculateJwkThumbprint, createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { intFlag, listenAndServe, log, parseFlags, sendJson } from './common.mjs';
-import { createMcpServer } from './tools.mjs';
+import { answerStateless } from './tools.mjs';
 
 const values = parseFlags('oidc-server', {
     scope: { type: 'string', default: 'mcp:tools' },
@@ -459,14 +458,7 @@ rsHttp.on('listening', () => {
         }
     }, express.json(), async (req, res) => {
         req.rsEntry.rpc = Array.isArray(req.body) ? 'batch' : req.body?.method;
-        const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-        const server = createMcpServer();
-        res.on('close', () => {
-            transport.close().catch(() => {});
-            server.close().catch(() => {});
-        });
-        await server.connect(transport);
-        await transport.handleRequest(req, res, req.body);
+        await answerStateless(req, res);
     });
     rsApp.all('/mcp', async (req, res) => {
         if (!(await authenticate(req, res))) return;

@@ -1,6 +1,7 @@
 // The tools every SDK-based peer offers, on the SDK's low-level Server class
 // (McpServer does not paginate tools/list; here --page-size does).
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import {
     CallToolRequestSchema,
     CreateMessageResultSchema,
@@ -233,4 +234,18 @@ export function createMcpServer({ pageSize = 0, extraTools = 0 } = {}) {
     });
     server.onerror = err => log('mcp server error:', err.message);
     return server;
+}
+
+// Answers one Streamable HTTP POST (its body parsed by express.json()) the
+// stateless way: a new server and transport for this request alone, closed
+// with the response.
+export async function answerStateless(req, res) {
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    const server = createMcpServer();
+    res.on('close', () => {
+        transport.close().catch(() => {});
+        server.close().catch(() => {});
+    });
+    await server.connect(transport);
+    await transport.handleRequest(req, res, req.body);
 }

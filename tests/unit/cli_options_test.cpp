@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "error_of.hpp"
 #include "fake_env.hpp"
 #include "mcpauth/error.hpp"
 
@@ -22,17 +23,7 @@ using mcpauth::app::parse_headers;
 
 using mcpauth::testing::fake_env;
 
-// Runs f, which must throw mcpauth::Error; returns it.
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "did not throw";
-  return Error(ErrorCode::protocol, "");
-}
+using mcpauth::testing::error_of;
 
 // ---- scan_env_references ---------------------------------------------------
 

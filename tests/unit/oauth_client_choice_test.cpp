@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "error_of.hpp"
 #include "mcpauth/core/oauth/device.hpp"
 
 namespace mcpauth::core::oauth {
@@ -114,14 +115,10 @@ TEST(ChooseClient, AConfiguredClientOfAnotherIssuerIsRefused) {
   auto input = input_with_dcr();
   input.configured.client_id = "given";
   input.configured.issuer = "https://other-as.example";
-  try {
-    choose_client(input);
-    FAIL() << "expected registration_rejected";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::registration_rejected);
-    EXPECT_NE(std::string(e.what()).find("https://other-as.example"), std::string::npos) << e.what();
-    EXPECT_TRUE(e.remedies().has(Remedy::pre_register_client));
-  }
+  const Error e = mcpauth::testing::error_of([&] { choose_client(input); });
+  EXPECT_EQ(e.code(), ErrorCode::registration_rejected);
+  EXPECT_NE(std::string(e.what()).find("https://other-as.example"), std::string::npos) << e.what();
+  EXPECT_TRUE(e.remedies().has(Remedy::pre_register_client));
 }
 
 TEST(ChooseClient, AMetadataDocumentIsTheClientIdWhereTheServerTakesOne) {
@@ -138,14 +135,10 @@ TEST(ChooseClient, AMetadataDocumentIsTheClientIdWhereTheServerTakesOne) {
 TEST(ChooseClient, NoWayToGetAClientIdIsAClearRefusal) {
   auto input = input_with_dcr();
   input.as.registration_endpoint.reset();
-  try {
-    choose_client(input);
-    FAIL() << "expected registration_rejected";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::registration_rejected);
-    EXPECT_NE(std::string(e.what()).find("neither dynamic client registration"), std::string::npos) << e.what();
-    EXPECT_EQ(std::string(e.what()).find("--client-id"), std::string::npos) << e.what();
-  }
+  const Error e = mcpauth::testing::error_of([&] { choose_client(input); });
+  EXPECT_EQ(e.code(), ErrorCode::registration_rejected);
+  EXPECT_NE(std::string(e.what()).find("neither dynamic client registration"), std::string::npos) << e.what();
+  EXPECT_EQ(std::string(e.what()).find("--client-id"), std::string::npos) << e.what();
 }
 
 TEST(ChooseClient, SourceNamesAreStable) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 
+#include "error_of.hpp"
 #include "form_field.hpp"
 #include "mcpauth/error.hpp"
 
@@ -46,17 +47,12 @@ using mcpauth::testing::field;
 
 // The Error `f` throws, after checking its message leaks nothing.
 Error caught(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    const std::string what = e.what();
-    for (const char* secret : {kDeviceCode, kAccessToken, kSecret}) {
-      EXPECT_EQ(what.find(secret), std::string::npos) << secret << " leaked into: " << what;
-    }
-    return e;
+  const Error e = mcpauth::testing::error_of(f);
+  const std::string what = e.what();
+  for (const char* secret : {kDeviceCode, kAccessToken, kSecret}) {
+    EXPECT_EQ(what.find(secret), std::string::npos) << secret << " leaked into: " << what;
   }
-  ADD_FAILURE() << "no mcpauth::Error was thrown";
-  return Error(ErrorCode::usage, "");
+  return e;
 }
 
 Error device_error(const std::string& body, int status = 200) {

@@ -5,10 +5,10 @@
 
 #include <gtest/gtest.h>
 
-#include <functional>
 #include <string>
 #include <vector>
 
+#include "error_of.hpp"
 #include "mcpauth/error.hpp"
 
 namespace {
@@ -18,16 +18,7 @@ using mcpauth::ErrorCode;
 using namespace mcpauth::core::oauth;
 using Strings = std::vector<std::string>;
 
-// The code of the mcpauth::Error `f` throws; a failure if it throws nothing.
-ErrorCode error_code(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  ADD_FAILURE() << "no mcpauth::Error was thrown";
-  return ErrorCode::usage;
-}
+using mcpauth::testing::error_code_of;
 
 // ---- §11 A: PRM candidates -------------------------------------------------
 
@@ -129,13 +120,13 @@ TEST(OAuthProtectedResourceMetadata, ScopesSupportedAbsentIsNullopt) {
 
 TEST(OAuthProtectedResourceMetadata, MissingResourceIsInvalid) {
   EXPECT_EQ(
-      error_code([] { parse_protected_resource_metadata(R"({"authorization_servers":["https://a"]})", kPrmUrl); }),
+      error_code_of([] { parse_protected_resource_metadata(R"({"authorization_servers":["https://a"]})", kPrmUrl); }),
       ErrorCode::invalid_metadata);
-  EXPECT_EQ(error_code([] {
+  EXPECT_EQ(error_code_of([] {
               parse_protected_resource_metadata(R"({"resource":"","authorization_servers":["https://a"]})", kPrmUrl);
             }),
             ErrorCode::invalid_metadata);
-  EXPECT_EQ(error_code([] {
+  EXPECT_EQ(error_code_of([] {
               parse_protected_resource_metadata(R"({"resource":42,"authorization_servers":["https://a"]})", kPrmUrl);
             }),
             ErrorCode::invalid_metadata);
@@ -145,14 +136,14 @@ TEST(OAuthProtectedResourceMetadata, EmptyOrMissingAuthorizationServersIsInvalid
   for (const char* body : {R"({"resource":"https://r","authorization_servers":[]})", R"({"resource":"https://r"})",
                            R"({"resource":"https://r","authorization_servers":"https://a"})",
                            R"({"resource":"https://r","authorization_servers":[1,null]})"}) {
-    EXPECT_EQ(error_code([&] { parse_protected_resource_metadata(body, kPrmUrl); }), ErrorCode::invalid_metadata)
+    EXPECT_EQ(error_code_of([&] { parse_protected_resource_metadata(body, kPrmUrl); }), ErrorCode::invalid_metadata)
         << body;
   }
 }
 
 TEST(OAuthProtectedResourceMetadata, NotJsonIsInvalid) {
   for (const char* body : {"", "<html>not found</html>", "[1,2]", "\"string\"", "{\"resource\":", "null"}) {
-    EXPECT_EQ(error_code([&] { parse_protected_resource_metadata(body, kPrmUrl); }), ErrorCode::invalid_metadata)
+    EXPECT_EQ(error_code_of([&] { parse_protected_resource_metadata(body, kPrmUrl); }), ErrorCode::invalid_metadata)
         << body;
   }
 }
@@ -161,7 +152,7 @@ TEST(OAuthProtectedResourceMetadata, OverMaxBytesIsInvalid) {
   std::string body = R"({"resource":"https://r","authorization_servers":["https://a"],"pad":")";
   body += std::string(kMaxMetadataBytes, 'x') + "\"}";
   ASSERT_GT(body.size(), kMaxMetadataBytes);
-  EXPECT_EQ(error_code([&] { parse_protected_resource_metadata(body, kPrmUrl); }), ErrorCode::invalid_metadata);
+  EXPECT_EQ(error_code_of([&] { parse_protected_resource_metadata(body, kPrmUrl); }), ErrorCode::invalid_metadata);
   try {
     parse_protected_resource_metadata(body, kPrmUrl);
   } catch (const Error& e) {
@@ -285,12 +276,12 @@ TEST(OAuthAuthorizationServerMetadata, IssuerMustMatchExactly) {
   for (const std::string claimed :
        {"https://auth.example.com/tenant1/", "https://AUTH.example.com/tenant1", "https://auth.example.com/Tenant1",
         "https://auth.example.com:443/tenant1", "https://auth.example.com", "http://auth.example.com/tenant1"}) {
-    EXPECT_EQ(error_code([&] { parse_authorization_server_metadata(as_doc(claimed), kAsUrl, expected); }),
+    EXPECT_EQ(error_code_of([&] { parse_authorization_server_metadata(as_doc(claimed), kAsUrl, expected); }),
               ErrorCode::issuer_mismatch)
         << claimed;
   }
   // And the other way round: the expected value has the slash, the document not.
-  EXPECT_EQ(error_code([&] {
+  EXPECT_EQ(error_code_of([&] {
               parse_authorization_server_metadata(as_doc("https://auth.example.com/tenant1"), kAsUrl,
                                                   std::string("https://auth.example.com/tenant1/"));
             }),
@@ -305,7 +296,7 @@ TEST(OAuthAuthorizationServerMetadata, AttackerClaimingHonestIssuerIsRejected) {
   const std::string body =
       R"({"issuer":"https://honest.example","authorization_endpoint":"https://honest.example/a",)"
       R"("token_endpoint":"https://honest.example/t","code_challenge_methods_supported":["S256"]})";
-  EXPECT_EQ(error_code([&] {
+  EXPECT_EQ(error_code_of([&] {
               parse_authorization_server_metadata(body,
                                                   "https://attacker.example/.well-known/oauth-authorization-server",
                                                   std::string("https://attacker.example"));
@@ -332,24 +323,24 @@ TEST(OAuthAuthorizationServerMetadata, NoExpectedIssuerSkipsTheComparison) {
 
 TEST(OAuthAuthorizationServerMetadata, MissingIssuerOrEndpointsIsInvalid) {
   const std::optional<std::string> none;
-  EXPECT_EQ(error_code([&] {
+  EXPECT_EQ(error_code_of([&] {
               parse_authorization_server_metadata(
                   R"({"authorization_endpoint":"https://a/authorize","token_endpoint":"https://a/token"})", kAsUrl,
                   none);
             }),
             ErrorCode::invalid_metadata);
-  EXPECT_EQ(error_code([&] {
+  EXPECT_EQ(error_code_of([&] {
               parse_authorization_server_metadata(R"({"issuer":"https://a","token_endpoint":"https://a/token"})",
                                                   kAsUrl, std::string("https://a"));
             }),
             ErrorCode::invalid_metadata);
-  EXPECT_EQ(error_code([&] {
+  EXPECT_EQ(error_code_of([&] {
               parse_authorization_server_metadata(
                   R"({"issuer":"https://a","authorization_endpoint":"https://a/authorize"})", kAsUrl,
                   std::string("https://a"));
             }),
             ErrorCode::invalid_metadata);
-  EXPECT_EQ(error_code([&] {
+  EXPECT_EQ(error_code_of([&] {
               parse_authorization_server_metadata(
                   R"({"issuer":"https://a","authorization_endpoint":"","token_endpoint":"https://a/token"})", kAsUrl,
                   std::string("https://a"));
@@ -358,13 +349,13 @@ TEST(OAuthAuthorizationServerMetadata, MissingIssuerOrEndpointsIsInvalid) {
 }
 
 TEST(OAuthAuthorizationServerMetadata, NotJsonOrTooLargeIsInvalid) {
-  EXPECT_EQ(error_code([&] { parse_authorization_server_metadata("not json", kAsUrl, std::nullopt); }),
+  EXPECT_EQ(error_code_of([&] { parse_authorization_server_metadata("not json", kAsUrl, std::nullopt); }),
             ErrorCode::invalid_metadata);
-  EXPECT_EQ(error_code([&] { parse_authorization_server_metadata("[]", kAsUrl, std::nullopt); }),
+  EXPECT_EQ(error_code_of([&] { parse_authorization_server_metadata("[]", kAsUrl, std::nullopt); }),
             ErrorCode::invalid_metadata);
   const std::string big =
       as_doc("https://auth.example.com", R"(,"pad":")" + std::string(kMaxMetadataBytes, 'x') + "\"");
-  EXPECT_EQ(error_code([&] { parse_authorization_server_metadata(big, kAsUrl, std::nullopt); }),
+  EXPECT_EQ(error_code_of([&] { parse_authorization_server_metadata(big, kAsUrl, std::nullopt); }),
             ErrorCode::invalid_metadata);
 }
 
@@ -373,7 +364,7 @@ TEST(OAuthAuthorizationServerMetadata, HttpEndpointOffLoopbackIsInsecure) {
                                   "revocation_endpoint", "device_authorization_endpoint"}) {
     Json doc = Json::parse(as_doc("https://auth.example.com"));
     doc[field] = "http://auth.example.com/" + field;
-    EXPECT_EQ(error_code([&] {
+    EXPECT_EQ(error_code_of([&] {
                 parse_authorization_server_metadata(doc.dump(), kAsUrl, std::string("https://auth.example.com"));
               }),
               ErrorCode::insecure_url)
@@ -401,7 +392,7 @@ TEST(OAuthAuthorizationServerMetadata, NonHttpEndpointSchemesAreInsecure) {
                                 "ftp://auth.example.com/authorize", "/relative/authorize"}) {
     Json doc = Json::parse(as_doc("https://auth.example.com"));
     doc["authorization_endpoint"] = url;
-    EXPECT_EQ(error_code([&] {
+    EXPECT_EQ(error_code_of([&] {
                 parse_authorization_server_metadata(doc.dump(), kAsUrl, std::string("https://auth.example.com"));
               }),
               ErrorCode::insecure_url)
@@ -412,7 +403,7 @@ TEST(OAuthAuthorizationServerMetadata, NonHttpEndpointSchemesAreInsecure) {
 TEST(OAuthAuthorizationServerMetadata, AuthorizationEndpointWithFragmentIsInvalid) {
   Json doc = Json::parse(as_doc("https://auth.example.com"));
   doc["authorization_endpoint"] = "https://auth.example.com/authorize#frag";
-  EXPECT_EQ(error_code([&] {
+  EXPECT_EQ(error_code_of([&] {
               parse_authorization_server_metadata(doc.dump(), kAsUrl, std::string("https://auth.example.com"));
             }),
             ErrorCode::invalid_metadata);
@@ -421,12 +412,12 @@ TEST(OAuthAuthorizationServerMetadata, AuthorizationEndpointWithFragmentIsInvali
 TEST(OAuthAuthorizationServerMetadata, ResponseTypesWithoutCodeIsInvalid) {
   Json doc = Json::parse(as_doc("https://auth.example.com"));
   doc["response_types_supported"] = {"token", "id_token"};
-  EXPECT_EQ(error_code([&] {
+  EXPECT_EQ(error_code_of([&] {
               parse_authorization_server_metadata(doc.dump(), kAsUrl, std::string("https://auth.example.com"));
             }),
             ErrorCode::invalid_metadata);
   doc["response_types_supported"] = Json::array();
-  EXPECT_EQ(error_code([&] {
+  EXPECT_EQ(error_code_of([&] {
               parse_authorization_server_metadata(doc.dump(), kAsUrl, std::string("https://auth.example.com"));
             }),
             ErrorCode::invalid_metadata);
@@ -441,18 +432,18 @@ TEST(OAuthRequirePkceS256, AbsentListIsUnsupported) {
   doc.erase("code_challenge_methods_supported");
   const auto m = parse_authorization_server_metadata(doc.dump(), kAsUrl, std::string("https://auth.example.com"));
   ASSERT_FALSE(m.code_challenge_methods_supported.has_value());
-  EXPECT_EQ(error_code([&] { require_pkce_s256(m); }), ErrorCode::pkce_unsupported);
+  EXPECT_EQ(error_code_of([&] { require_pkce_s256(m); }), ErrorCode::pkce_unsupported);
 }
 
 TEST(OAuthRequirePkceS256, ListWithoutS256IsUnsupported) {
   AuthorizationServerMetadata m;
   m.issuer = "https://auth.example.com";
   m.code_challenge_methods_supported = Strings{"plain"};
-  EXPECT_EQ(error_code([&] { require_pkce_s256(m); }), ErrorCode::pkce_unsupported);
+  EXPECT_EQ(error_code_of([&] { require_pkce_s256(m); }), ErrorCode::pkce_unsupported);
   m.code_challenge_methods_supported = Strings{};
-  EXPECT_EQ(error_code([&] { require_pkce_s256(m); }), ErrorCode::pkce_unsupported);
+  EXPECT_EQ(error_code_of([&] { require_pkce_s256(m); }), ErrorCode::pkce_unsupported);
   m.code_challenge_methods_supported = Strings{"s256"};  // exact, case-sensitive value
-  EXPECT_EQ(error_code([&] { require_pkce_s256(m); }), ErrorCode::pkce_unsupported);
+  EXPECT_EQ(error_code_of([&] { require_pkce_s256(m); }), ErrorCode::pkce_unsupported);
 }
 
 TEST(OAuthRequirePkceS256, WithS256IsOk) {
@@ -489,7 +480,7 @@ TEST(OAuthDefaultMetadata, OriginEndpointsWithPathDropped) {
 }
 
 TEST(OAuthDefaultMetadata, PlainHttpOffLoopbackIsInsecure) {
-  EXPECT_EQ(error_code([] { default_authorization_server_metadata("http://mcp.example.com/mcp"); }),
+  EXPECT_EQ(error_code_of([] { default_authorization_server_metadata("http://mcp.example.com/mcp"); }),
             ErrorCode::insecure_url);
 }
 
@@ -498,7 +489,8 @@ TEST(OAuthDefaultMetadata, PlainHttpOffLoopbackIsInsecure) {
 TEST(OAuthRequireSecureUrl, RejectsNonHttpSchemes) {
   for (const std::string url : {"javascript:alert(1)", "JAVASCRIPT:alert(1)", "data:text/html;base64,PGgxPg==",
                                 "file:///etc/passwd", "ftp://example.com/x", "vbscript:msgbox", "", "example.com"}) {
-    EXPECT_EQ(error_code([&] { require_secure_url(url, "authorization endpoint"); }), ErrorCode::insecure_url) << url;
+    EXPECT_EQ(error_code_of([&] { require_secure_url(url, "authorization endpoint"); }), ErrorCode::insecure_url)
+        << url;
   }
 }
 
@@ -508,9 +500,10 @@ TEST(OAuthRequireSecureUrl, HttpOnlyOnLoopback) {
   EXPECT_NO_THROW(require_secure_url("http://127.5.6.7:99/x", "token endpoint"));
   EXPECT_NO_THROW(require_secure_url("http://localhost:8080/x", "token endpoint"));
   EXPECT_NO_THROW(require_secure_url("http://[::1]:8080/x", "token endpoint"));
-  EXPECT_EQ(error_code([] { require_secure_url("http://example.com/x", "token endpoint"); }), ErrorCode::insecure_url);
-  EXPECT_EQ(error_code([] { require_secure_url("http://10.0.0.1/x", "token endpoint"); }), ErrorCode::insecure_url);
-  EXPECT_EQ(error_code([] { require_secure_url("http://localhost.evil.com/x", "token endpoint"); }),
+  EXPECT_EQ(error_code_of([] { require_secure_url("http://example.com/x", "token endpoint"); }),
+            ErrorCode::insecure_url);
+  EXPECT_EQ(error_code_of([] { require_secure_url("http://10.0.0.1/x", "token endpoint"); }), ErrorCode::insecure_url);
+  EXPECT_EQ(error_code_of([] { require_secure_url("http://localhost.evil.com/x", "token endpoint"); }),
             ErrorCode::insecure_url);
 }
 

@@ -3,8 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include <functional>
-
+#include "error_of.hpp"
 #include "mcpauth/error.hpp"
 #include "mcpauth/mcp/session.hpp"
 
@@ -14,15 +13,7 @@ using mcpauth::Error;
 using mcpauth::ErrorCode;
 using namespace mcpauth::mcp;
 
-ErrorCode error_code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  ADD_FAILURE() << "did not throw";
-  return ErrorCode::usage;
-}
+using mcpauth::testing::error_code_of;
 
 TEST(ProtocolVersions, SupportedVersions) {
   for (auto v : kProtocolVersions) EXPECT_TRUE(is_supported_version(v)) << v;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "error_of.hpp"
 #include "mcpauth/error.hpp"
 
 namespace {
@@ -72,12 +73,7 @@ TEST(ResponseReader, EmptyJsonBodyIsAProtocolError) {
   Collector c;
   auto reader = c.make();
   reader.on_response_start(200, content_type("application/json"));
-  try {
-    reader.finish();
-    FAIL() << "finish() accepted an empty body";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::protocol);
-  }
+  EXPECT_EQ(mcpauth::testing::error_code_of([&] { reader.finish(); }), ErrorCode::protocol);
 }
 
 TEST(ResponseReader, MalformedJsonBodyIsAProtocolErrorNamingTheUrl) {
@@ -85,14 +81,10 @@ TEST(ResponseReader, MalformedJsonBodyIsAProtocolErrorNamingTheUrl) {
   auto reader = c.make();
   reader.on_response_start(200, content_type("application/json"));
   reader.on_body("{not json");
-  try {
-    reader.finish();
-    FAIL() << "finish() accepted malformed JSON";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::protocol);
-    EXPECT_EQ(e.url(), kUrl);
-    EXPECT_NE(std::string(e.what()).find(kUrl), std::string::npos);
-  }
+  const Error e = mcpauth::testing::error_of([&] { reader.finish(); });
+  EXPECT_EQ(e.code(), ErrorCode::protocol);
+  EXPECT_EQ(e.url(), kUrl);
+  EXPECT_NE(std::string(e.what()).find(kUrl), std::string::npos);
 }
 
 TEST(ResponseReader, SsePrimingEventThenResponse) {
@@ -174,12 +166,7 @@ TEST(ResponseReader, SseEventWithInvalidJsonIsAProtocolError) {
   Collector c;
   auto reader = c.make();
   reader.on_response_start(200, content_type("text/event-stream"));
-  try {
-    reader.on_body("data: not json\n\n");
-    FAIL() << "accepted";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::protocol);
-  }
+  EXPECT_EQ(mcpauth::testing::error_code_of([&] { reader.on_body("data: not json\n\n"); }), ErrorCode::protocol);
 }
 
 TEST(ResponseReader, JsonBodyOverMaxBytesIsResponseTooLarge) {
@@ -187,13 +174,11 @@ TEST(ResponseReader, JsonBodyOverMaxBytesIsResponseTooLarge) {
   auto reader = c.make(64);
   reader.on_response_start(200, content_type("application/json"));
   const std::string body = R"({"jsonrpc":"2.0","id":1,"result":")" + std::string(100, 'x') + "\"}";
-  try {
-    feed_in_chunks(reader, body, 16);
-    reader.finish();
-    FAIL() << "accepted a body over the limit";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::response_too_large);
-  }
+  EXPECT_EQ(mcpauth::testing::error_code_of([&] {
+              feed_in_chunks(reader, body, 16);
+              reader.finish();
+            }),
+            ErrorCode::response_too_large);
   EXPECT_TRUE(c.messages.empty());
 }
 
@@ -201,12 +186,10 @@ TEST(ResponseReader, SseEventOverMaxBytesIsResponseTooLarge) {
   Collector c;
   auto reader = c.make(64);
   reader.on_response_start(200, content_type("text/event-stream"));
-  try {
-    for (int i = 0; i < 20; ++i) reader.on_body("data: 0123456789\n");
-    FAIL() << "accepted an event over the limit";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::response_too_large);
-  }
+  EXPECT_EQ(mcpauth::testing::error_code_of([&] {
+              for (int i = 0; i < 20; ++i) reader.on_body("data: 0123456789\n");
+            }),
+            ErrorCode::response_too_large);
 }
 
 TEST(ResponseReader, TextHtmlIsOther) {

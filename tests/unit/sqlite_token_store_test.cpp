@@ -15,6 +15,7 @@
 #include "../../src/store/schema.hpp"
 #include "../../src/store/sqlite.hpp"
 #include "../../src/store/store_file.hpp"
+#include "error_of.hpp"
 #include "mcpauth/error.hpp"
 #include "mcpauth/store/sqlite_token_store.hpp"
 
@@ -152,25 +153,17 @@ TEST(SqliteTokenStore, AKeyFileReadableByOthersIsRefused) {
   const auto options = options_in(dir);
   open_sqlite_token_store(options);
   ::chmod((options.path.string() + ".key").c_str(), 0644);
-  try {
-    open_sqlite_token_store(options);
-    FAIL() << "opened with a world-readable key";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::store);
-    EXPECT_NE(std::string(e.what()).find("chmod 600"), std::string::npos) << e.what();
-  }
+  const Error e = mcpauth::testing::error_of([&] { open_sqlite_token_store(options); });
+  EXPECT_EQ(e.code(), ErrorCode::store);
+  EXPECT_NE(std::string(e.what()).find("chmod 600"), std::string::npos) << e.what();
 }
 
 void expect_refused_and_untouched(const SqliteStoreOptions& options, const std::string& expected_words) {
   const std::string before = read_all(options.path);
-  try {
-    open_sqlite_token_store(options);
-    FAIL() << "opened a store that should be refused";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::store);
-    EXPECT_NE(std::string(e.what()).find(expected_words), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find(options.path.string()), std::string::npos) << e.what();
-  }
+  const Error e = mcpauth::testing::error_of([&] { open_sqlite_token_store(options); });
+  EXPECT_EQ(e.code(), ErrorCode::store);
+  EXPECT_NE(std::string(e.what()).find(expected_words), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find(options.path.string()), std::string::npos) << e.what();
   EXPECT_TRUE(read_all(options.path) == before) << "a refused store must be left byte for byte as it was";
 }
 

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "error_of.hpp"
 #include "mcpauth/error.hpp"
 
 namespace {
@@ -51,13 +52,7 @@ std::vector<Ev> parse_byte_by_byte(std::string_view stream) {
 }
 
 ErrorCode code_of_feed(SseParser& parser, std::string_view chunk) {
-  try {
-    parser.feed(chunk, [](SseEvent&&) {});
-  } catch (const Error& e) {
-    return e.code();
-  }
-  ADD_FAILURE() << "feed() did not throw";
-  return ErrorCode::usage;
+  return mcpauth::testing::error_code_of([&] { parser.feed(chunk, [](SseEvent&&) {}); });
 }
 
 TEST(SseParser, SingleEventIsDispatchedWithDefaultTypeMessage) {

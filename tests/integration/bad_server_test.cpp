@@ -2,6 +2,7 @@
 // case must end in a clear mcpauth::Error, never a crash or a hang.
 #include <gtest/gtest.h>
 
+#include "../unit/error_of.hpp"
 #include "mcpauth/mcp/session.hpp"
 #include "peer_process.hpp"
 
@@ -26,14 +27,10 @@ TEST_P(BadServer, GivesAClearErrorAfterInitialize) {
   options.request_timeout = std::chrono::milliseconds(1500);
   options.max_message_bytes = 1u << 20;
   auto session = mcp::Session::connect(std::move(options));
-  try {
-    session->list_tools();
-    FAIL() << "expected an error for mode " << c.mode;
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), c.expected) << e.what();
-    EXPECT_NE(std::string(e.what()).find(c.message_part), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find(peer.url()), std::string::npos) << "names the URL: " << e.what();
-  }
+  const Error e = mcpauth::testing::error_of([&] { session->list_tools(); });
+  EXPECT_EQ(e.code(), c.expected) << e.what();
+  EXPECT_NE(std::string(e.what()).find(c.message_part), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find(peer.url()), std::string::npos) << "names the URL: " << e.what();
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, BadServer,
@@ -53,12 +50,8 @@ INSTANTIATE_TEST_SUITE_P(Modes, BadServer,
 
 TEST(BadServerConnect, MalformedAnswerToTheFirstRequestFailsTheConnection) {
   PeerProcess peer("bad-server.mjs", {"--mode", "malformed-json"});
-  try {
-    mcp::Session::connect({.url = peer.url()});
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::protocol) << e.what();
-  }
+  const Error e = mcpauth::testing::error_of([&] { mcp::Session::connect({.url = peer.url()}); });
+  EXPECT_EQ(e.code(), ErrorCode::protocol) << e.what();
 }
 
 // A web site where an MCP endpoint was expected (a wrong path): the error
@@ -67,18 +60,16 @@ TEST(BadServerConnect, AWebPageIsNamedNotQuotedAndTheUsualPathsSuggested) {
   PeerProcess peer("bad-server.mjs", {"--mode", "web-page"});
   for (const auto transport :
        {mcp::TransportKind::automatic, mcp::TransportKind::streamable_http, mcp::TransportKind::sse}) {
-    try {
-      mcp::Session::connect({.url = peer.url(), .transport = transport});
-      FAIL() << "expected an error";
-    } catch (const Error& e) {
-      const std::string what = e.what();
-      EXPECT_EQ(e.code(), ErrorCode::http_status) << what;
-      EXPECT_NE(what.find("HTTP 404 with an HTML page, not an MCP endpoint"), std::string::npos) << what;
-      EXPECT_NE(what.find("/mcp"), std::string::npos) << what;
-      EXPECT_NE(what.find("/sse"), std::string::npos) << what;
-      EXPECT_EQ(what.find("<html"), std::string::npos) << "the page is not quoted: " << what;
-      EXPECT_EQ(what.find("Not Found</h1>"), std::string::npos) << what;
-    }
+    SCOPED_TRACE(std::string(mcp::to_string(transport)));
+    const Error e =
+        mcpauth::testing::error_of([&] { mcp::Session::connect({.url = peer.url(), .transport = transport}); });
+    const std::string what = e.what();
+    EXPECT_EQ(e.code(), ErrorCode::http_status) << what;
+    EXPECT_NE(what.find("HTTP 404 with an HTML page, not an MCP endpoint"), std::string::npos) << what;
+    EXPECT_NE(what.find("/mcp"), std::string::npos) << what;
+    EXPECT_NE(what.find("/sse"), std::string::npos) << what;
+    EXPECT_EQ(what.find("<html"), std::string::npos) << "the page is not quoted: " << what;
+    EXPECT_EQ(what.find("Not Found</h1>"), std::string::npos) << what;
   }
 }
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 
+#include "../unit/error_of.hpp"
 #include "mcpauth/mcp/session.hpp"
 #include "mcpauth/mcp/streamable_http_transport.hpp"
 #include "peer_process.hpp"
@@ -111,13 +112,9 @@ TEST(StreamableHttp, ReceivesServerInitiatedNotificationsOnTheGetStream) {
 
 TEST(StreamableHttp, RefusesAServerThatRequiresAHeaderWeDoNotSend) {
   PeerProcess peer("streamable-server.mjs", {"--require-header", "Authorization: Bearer s3cret"});
-  try {
-    mcp::Session::connect({.url = peer.url()});
-    FAIL() << "expected an authorization error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::unauthorized);
-    EXPECT_NE(std::string(e.what()).find("401"), std::string::npos);
-  }
+  const Error e = mcpauth::testing::error_of([&] { mcp::Session::connect({.url = peer.url()}); });
+  EXPECT_EQ(e.code(), ErrorCode::unauthorized);
+  EXPECT_NE(std::string(e.what()).find("401"), std::string::npos);
 }
 
 TEST(StreamableHttp, SendsStaticHeadersOnEveryRequest) {
@@ -143,13 +140,9 @@ TEST(StreamableHttp, AServerThatIsGoneIsAConnectionError) {
     PeerProcess peer("streamable-server.mjs");
     url = peer.url();
   }
-  try {
-    mcp::Session::connect({.url = url});
-    FAIL() << "expected a connection error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::connection);
-    EXPECT_NE(std::string(e.what()).find(url), std::string::npos) << "the message names the URL";
-  }
+  const Error e = mcpauth::testing::error_of([&] { mcp::Session::connect({.url = url}); });
+  EXPECT_EQ(e.code(), ErrorCode::connection);
+  EXPECT_NE(std::string(e.what()).find(url), std::string::npos) << "the message names the URL";
 }
 
 // The server restarts on the same port and forgets the session (404 on its

@@ -1,6 +1,7 @@
 #include "mcpauth/core/oauth/authorization_flow.hpp"
 
 #include "mcpauth/core/oauth/pkce.hpp"
+#include "mcpauth_internal/core/guarded_step.hpp"
 
 namespace mcpauth::core::oauth {
 namespace {
@@ -97,11 +98,7 @@ void AuthorizationFlow::expect(const char* feed) const {
 // Runs one step; any check that throws ends the flow with that Error.
 template <class F>
 void AuthorizationFlow::guarded(F&& step) {
-  try {
-    step();
-  } catch (const Error&) {
-    fail(std::current_exception());
-  }
+  detail::run_guarded(step, [this](std::exception_ptr error) { fail(std::move(error)); });
 }
 
 // Effects already queued (a registration to keep) are still answered first.

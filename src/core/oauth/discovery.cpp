@@ -4,6 +4,7 @@
 
 #include "mcpauth/core/text.hpp"
 #include "mcpauth/core/url.hpp"
+#include "mcpauth_internal/core/guarded_step.hpp"
 
 namespace mcpauth::core::oauth {
 namespace {
@@ -83,11 +84,7 @@ std::string_view to_string(DiscoveryState state) noexcept {
 // Runs one step; a check that throws ends discovery with that Error.
 template <class F>
 void DiscoveryFlow::guarded(F&& step) {
-  try {
-    step();
-  } catch (const Error&) {
-    fail(std::current_exception());
-  }
+  detail::run_guarded(step, [this](std::exception_ptr error) { fail(std::move(error)); });
 }
 
 DiscoveryFlow::DiscoveryFlow(DiscoveryPolicy policy, AuthChallenge challenge) : policy_(std::move(policy)) {

@@ -79,13 +79,19 @@ int token_requests(const Json& requests) {
   return n;
 }
 
+// `mcpauth call <peer> echo {"text": text}` prints the text after one token
+// request, and every MCP request after the first carried `scheme`.
+void expect_echo_call_authorized_with(const PeerProcess& peer, const std::string& text, const std::string& scheme) {
+  const auto r = run_command(cli({"call", peer.url(), "echo", Json{{"text", text}}.dump()}), {"BROWSER=" + browser()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, text + "\n");
+  EXPECT_EQ(token_requests(as_requests(peer)), 1) << describe(as_requests(peer));
+  expect_all_authorized_with(rs_requests(peer), scheme);
+}
+
 TEST(OAuthOidc, CallAuthorizesOnDemandAndTheResourceServerAcceptsTheJwt) {
   PeerProcess peer("oidc-server.mjs");
-  const auto r = run_command(cli({"call", peer.url(), "echo", R"({"text":"x"})"}), {"BROWSER=" + browser()});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "x\n");
-  EXPECT_EQ(token_requests(as_requests(peer)), 1) << describe(as_requests(peer));
-  expect_all_authorized_with(rs_requests(peer), "Bearer");
+  expect_echo_call_authorized_with(peer, "x", "Bearer");
 }
 
 TEST(OAuthOidc, ADpopBoundTokenIsSentWithValidProofs) {
@@ -93,11 +99,7 @@ TEST(OAuthOidc, ADpopBoundTokenIsSentWithValidProofs) {
   // token to a key, and the resource server takes it only as `DPoP` with a
   // fresh, valid proof on every request.
   PeerProcess peer("oidc-server.mjs", {"--dpop"});
-  const auto r = run_command(cli({"call", peer.url(), "echo", R"({"text":"bound"})"}), {"BROWSER=" + browser()});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "bound\n");
-  EXPECT_EQ(token_requests(as_requests(peer)), 1) << describe(as_requests(peer));
-  expect_all_authorized_with(rs_requests(peer), "DPoP");
+  expect_echo_call_authorized_with(peer, "bound", "DPoP");
 }
 
 TEST(OAuthOidc, MetadataIsFoundAtThePathAppendedOpenIdLocation) {

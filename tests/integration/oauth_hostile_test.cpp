@@ -34,6 +34,19 @@ int count_path(const Json& log, const std::string& path) {
   return n;
 }
 
+// One `mcpauth tools` against mixup-server.mjs started with `args`, with
+// $BROWSER set by `browser_env`; the peer stays up for its request log.
+struct ToolsAgainstMixup {
+  explicit ToolsAgainstMixup(const std::vector<std::string>& args,
+                             const std::string& browser_env = testing::follow_browser_env())
+      : peer("mixup-server.mjs", args),
+        result(run_command(cli({"tools", peer.url()}), {browser_env}, std::chrono::seconds(30))) {}
+  Json log() const { return request_log(peer); }
+
+  PeerProcess peer;
+  testing::CommandResult result;
+};
+
 // ---------------------------------------------------------------- item 1
 
 TEST(OAuthHostile, ALegacyServerClaimingAnotherIssuerNeverGetsThatIssuersClient) {
@@ -53,13 +66,12 @@ TEST(OAuthHostile, ALegacyServerClaimingAnotherIssuerNeverGetsThatIssuersClient)
     store::open_sqlite_token_store(options)->save_client(client);
   }
   // A server without protected resource metadata whose root metadata claims that issuer.
-  PeerProcess peer("mixup-server.mjs", {"--mode", "legacy-claims-issuer", "--claim", victim_issuer});
-  const auto r = run_command(cli({"tools", peer.url()}), {testing::follow_browser_env()}, std::chrono::seconds(30));
-  EXPECT_EQ(r.exit_code, 6) << r.err;
-  EXPECT_NE(r.err.find("the issuer must be the server's origin"), std::string::npos) << r.err;
-  EXPECT_EQ(r.err.find(secret), std::string::npos);
+  const ToolsAgainstMixup run({"--mode", "legacy-claims-issuer", "--claim", victim_issuer});
+  EXPECT_EQ(run.result.exit_code, 6) << run.result.err;
+  EXPECT_NE(run.result.err.find("the issuer must be the server's origin"), std::string::npos) << run.result.err;
+  EXPECT_EQ(run.result.err.find(secret), std::string::npos);
 
-  const Json log = request_log(peer);
+  const Json log = run.log();
   EXPECT_EQ(count_path(log, "/authorize"), 0) << log.dump(1);
   EXPECT_EQ(count_path(log, "/token"), 0) << log.dump(1);
   for (const auto& entry : log) {
@@ -70,20 +82,18 @@ TEST(OAuthHostile, ALegacyServerClaimingAnotherIssuerNeverGetsThatIssuersClient)
 // ---------------------------------------------------------------- item 7
 
 TEST(OAuthHostile, AnAuthorizationServerOnACloudMetadataAddressIsNeverFetched) {
-  PeerProcess peer("mixup-server.mjs", {"--mode", "prm-link-local"});
-  const auto r = run_command(cli({"tools", peer.url()}), {"BROWSER=/bin/false"}, std::chrono::seconds(30));
-  EXPECT_EQ(r.exit_code, 6) << r.err;
-  EXPECT_NE(r.err.find("https://169.254.169.254"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("metadata-service"), std::string::npos) << r.err;
+  const ToolsAgainstMixup run({"--mode", "prm-link-local"}, "BROWSER=/bin/false");
+  EXPECT_EQ(run.result.exit_code, 6) << run.result.err;
+  EXPECT_NE(run.result.err.find("https://169.254.169.254"), std::string::npos) << run.result.err;
+  EXPECT_NE(run.result.err.find("metadata-service"), std::string::npos) << run.result.err;
 }
 
 TEST(OAuthHostile, AResourceMetadataUrlOnAnIpv4MappedMetadataAddressIsNeverFetched) {
-  PeerProcess peer("mixup-server.mjs", {"--mode", "challenge-link-local"});
-  const auto r = run_command(cli({"tools", peer.url()}), {"BROWSER=/bin/false"}, std::chrono::seconds(30));
-  EXPECT_EQ(r.exit_code, 6) << r.err;
-  EXPECT_NE(r.err.find("169.254.169.254"), std::string::npos) << r.err;
+  const ToolsAgainstMixup run({"--mode", "challenge-link-local"}, "BROWSER=/bin/false");
+  EXPECT_EQ(run.result.exit_code, 6) << run.result.err;
+  EXPECT_NE(run.result.err.find("169.254.169.254"), std::string::npos) << run.result.err;
   // Nothing was guessed instead of the named document.
-  const Json log = request_log(peer);
+  const Json log = run.log();
   EXPECT_EQ(count_path(log, "/.well-known/oauth-authorization-server"), 0) << log.dump(1);
 }
 
@@ -119,11 +129,10 @@ TEST(OAuthHostile, RequestsARemoteServerDirectsAreRefusedAtTheSocketWhenTheyReso
 // ---------------------------------------------------------------- item 13
 
 TEST(OAuthHostile, AnAuthorizationServerOfferingDpopDoesNotMakeABearerOnlyResourceFail) {
-  PeerProcess peer("mixup-server.mjs", {"--mode", "as-dpop-rs-bearer"});
-  const auto r = run_command(cli({"tools", peer.url()}), {testing::follow_browser_env()}, std::chrono::seconds(30));
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("echo"), std::string::npos) << r.out;
-  const Json log = request_log(peer);
+  const ToolsAgainstMixup run({"--mode", "as-dpop-rs-bearer"});
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  EXPECT_NE(run.result.out.find("echo"), std::string::npos) << run.result.out;
+  const Json log = run.log();
   EXPECT_EQ(count_path(log, "/token"), 1) << log.dump(1);
   for (const auto& entry : log) {
     if (entry.at("path") == "/token") EXPECT_FALSE(entry.at("dpop").get<bool>()) << "a DPoP proof was sent";
@@ -134,11 +143,10 @@ TEST(OAuthHostile, AnAuthorizationServerOfferingDpopDoesNotMakeABearerOnlyResour
 }
 
 TEST(OAuthHostile, ADpopBoundTokenRefusedByABearerOnlyResourceIsReplacedByABearerToken) {
-  PeerProcess peer("mixup-server.mjs", {"--mode", "dpop-then-bearer-only"});
-  const auto r = run_command(cli({"tools", peer.url()}), {testing::follow_browser_env()}, std::chrono::seconds(30));
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.err.find("accepts only Bearer tokens"), std::string::npos) << r.err;
-  const Json log = request_log(peer);
+  const ToolsAgainstMixup run({"--mode", "dpop-then-bearer-only"});
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.err;
+  EXPECT_NE(run.result.err.find("accepts only Bearer tokens"), std::string::npos) << run.result.err;
+  const Json log = run.log();
   int bound = 0;
   int plain = 0;
   for (const auto& entry : log) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -68,11 +69,13 @@ TEST(HttpHeaders, ValuesAreCaseSensitive) {
 }
 
 TEST(Iequals, ComparesAsciiCaseInsensitively) {
-  EXPECT_TRUE(iequals("Content-Length", "content-length"));
-  EXPECT_TRUE(iequals("", ""));
-  EXPECT_FALSE(iequals("Content-Length", "Content-Lengt"));
-  EXPECT_FALSE(iequals("a", "b"));
-  EXPECT_FALSE(iequals("a-b", "a_b"));
+  using Pair = std::pair<std::string, std::string>;
+  for (const auto& [a, b] : {Pair{"Content-Length", "content-length"}, Pair{"", ""}}) {
+    EXPECT_TRUE(iequals(a, b)) << a << " / " << b;
+  }
+  for (const auto& [a, b] : {Pair{"Content-Length", "Content-Lengt"}, Pair{"a", "b"}, Pair{"a-b", "a_b"}}) {
+    EXPECT_FALSE(iequals(a, b)) << a << " / " << b;
+  }
 }
 
 TEST(CancelToken, StartsNotCancelledAndCancelIsSticky) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 
 namespace {
 
@@ -17,12 +18,14 @@ TEST(TextLower, FoldsAsciiOnly) {
 }
 
 TEST(TextIequals, IgnoresAsciiCaseAndComparesLength) {
-  EXPECT_TRUE(iequals("Bearer", "bearer"));
-  EXPECT_TRUE(iequals("DPoP", "dpop"));
-  EXPECT_TRUE(iequals("", ""));
-  EXPECT_FALSE(iequals("Bearer", "Bearer "));
-  EXPECT_FALSE(iequals("bearer", "beerer"));
-  EXPECT_FALSE(iequals("\xC3\x89", "\xC3\xA9"));  // not Unicode case folding
+  using Pair = std::pair<std::string, std::string>;
+  for (const auto& [a, b] : {Pair{"Bearer", "bearer"}, Pair{"DPoP", "dpop"}, Pair{"", ""}}) {
+    EXPECT_TRUE(iequals(a, b)) << a << " / " << b;
+  }
+  // The last pair: no Unicode case folding.
+  for (const auto& [a, b] : {Pair{"Bearer", "Bearer "}, Pair{"bearer", "beerer"}, Pair{"\xC3\x89", "\xC3\xA9"}}) {
+    EXPECT_FALSE(iequals(a, b)) << a << " / " << b;
+  }
 }
 
 TEST(TextToken, Rfc9110Tchars) {

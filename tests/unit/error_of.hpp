@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
+#include <string>
 #include <utility>
 
 #include "mcpauth/error.hpp"
@@ -26,6 +28,18 @@ Error error_of(F&& f) {
 template <class F>
 ErrorCode error_code_of(F&& f) {
   return error_of(std::forward<F>(f)).code();
+}
+
+// The Error `f` throws, after checking that its message carries none of
+// `secrets` (no token, code or client secret may reach an error message).
+template <class F>
+Error error_without(F&& f, std::initializer_list<const char*> secrets) {
+  const Error e = error_of(std::forward<F>(f));
+  const std::string what = e.what();
+  for (const char* secret : secrets) {
+    EXPECT_EQ(what.find(secret), std::string::npos) << secret << " leaked into: " << what;
+  }
+  return e;
 }
 
 }  // namespace mcpauth::testing

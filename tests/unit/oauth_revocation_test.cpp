@@ -5,9 +5,9 @@
 
 #include <gtest/gtest.h>
 
-#include <functional>
 #include <string>
 
+#include "error_of.hpp"
 #include "form_field.hpp"
 #include "mcpauth/error.hpp"
 
@@ -32,19 +32,11 @@ ClientRegistration client(const std::string& method) {
 using mcpauth::testing::field;
 
 Error revocation_error(int status, const std::string& body, std::string_view retry_after = {}) {
-  try {
-    check_revocation_response(status, body, kEndpoint, retry_after);
-  } catch (const Error& e) {
-    const std::string what = e.what();
-    for (const char* secret : {kToken, kSecret}) {
-      EXPECT_EQ(what.find(secret), std::string::npos) << secret << " leaked into: " << what;
-    }
-    EXPECT_NE(what.find(kEndpoint), std::string::npos) << what;
-    EXPECT_EQ(e.http_status(), status);
-    return e;
-  }
-  ADD_FAILURE() << "no mcpauth::Error was thrown";
-  return Error(ErrorCode::usage, "");
+  const Error e = mcpauth::testing::error_without(
+      [&] { check_revocation_response(status, body, kEndpoint, retry_after); }, {kToken, kSecret});
+  EXPECT_NE(std::string(e.what()).find(kEndpoint), std::string::npos) << e.what();
+  EXPECT_EQ(e.http_status(), status);
+  return e;
 }
 
 TEST(OAuthRevocationRequest, MatchesTheRfcExampleWithBasicAuthentication) {

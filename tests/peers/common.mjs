@@ -127,16 +127,15 @@ export function readBody(req, limit = 4 * 1024 * 1024) {
     });
 }
 
-// An http.Server for a raw peer's async `handle(req, res)`: a handler that
-// throws answers 500, or drops the connection once its answer has begun.
-export function createRawServer(handle) {
+// An http.Server for a peer's async `handle(req, res)`: a handler that throws
+// gets `answerFailure(res)` (an empty 500 unless given), or its connection
+// dropped once its answer has begun.
+export function createRawServer(handle, answerFailure = res => res.writeHead(500).end()) {
     return http.createServer((req, res) => {
         handle(req, res).catch(err => {
-            log('error handling request:', err.message);
-            if (!res.headersSent) {
-                res.writeHead(500);
-                res.end();
-            } else res.destroy();
+            log('error handling request:', err?.stack ?? err);
+            if (!res.headersSent) answerFailure(res);
+            else res.destroy();
         });
     });
 }

@@ -3,9 +3,9 @@
 // GET /sse (or /mcp) opens the stream and gets an `endpoint` event; POST
 // /messages?sessionId=... carries client messages. POST /sse and POST /mcp get
 // --fallback-status (default 405) so a client's auto-detection falls back here.
-import http from 'node:http';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import {
+    createRawServer,
     headerRequirement,
     intFlag,
     jsonRpcError,
@@ -102,13 +102,7 @@ async function handle(req, res) {
     jsonRpcError(res, 404, -32000, `Not Found: ${path}`);
 }
 
-const httpServer = http.createServer((req, res) => {
-    handle(req, res).catch(err => {
-        log('error handling request:', err.message);
-        if (!res.headersSent) jsonRpcError(res, 500, -32603, 'Internal server error');
-        else res.destroy();
-    });
-});
+const httpServer = createRawServer(handle, res => jsonRpcError(res, 500, -32603, 'Internal server error'));
 
 listenAndServe(httpServer, values, async () => {
     await Promise.allSettled([...sessions.values()].map(({ transport }) => transport.close()));

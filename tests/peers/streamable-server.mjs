@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // A real MCP server on the SDK's StreamableHTTPServerTransport at /mcp.
 // See README.md for flags; prints `LISTENING <port>` on stdout once ready.
-import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import {
+    createRawServer,
     headerRequirement,
     intFlag,
     jsonRpcError,
@@ -149,13 +149,7 @@ async function handle(req, res) {
     });
 }
 
-const httpServer = http.createServer((req, res) => {
-    handle(req, res).catch(err => {
-        log('error handling request:', err);
-        if (!res.headersSent) jsonRpcError(res, 500, -32603, 'Internal server error');
-        else res.destroy();
-    });
-});
+const httpServer = createRawServer(handle, res => jsonRpcError(res, 500, -32603, 'Internal server error'));
 
 log(
     `mode: ${stateless ? 'stateless' : 'stateful'}, ${values['json-response'] ? 'JSON' : 'SSE'} responses, ` +

@@ -1,7 +1,7 @@
 #include "mcpauth/core/oauth/authorization_flow.hpp"
 
+#include "guarded_step.hpp"
 #include "mcpauth/core/oauth/pkce.hpp"
-#include "mcpauth_internal/core/guarded_step.hpp"
 
 namespace mcpauth::core::oauth {
 namespace {

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
+#include "guarded_step.hpp"
 #include "mcpauth/core/text.hpp"
 #include "mcpauth/core/url.hpp"
-#include "mcpauth_internal/core/guarded_step.hpp"
 
 namespace mcpauth::core::oauth {
 namespace {

@@ -1,6 +1,6 @@
-// The step runner of the sans-I/O OAuth machines (discovery, authorization):
-// a check that throws ends the machine with that Error instead of escaping
-// from the feed that ran the step.
+// The step runner of the sans-I/O OAuth machines (discovery, authorization),
+// private to core/oauth: a check that throws ends the machine with that Error
+// instead of escaping from the feed that ran the step.
 #pragma once
 
 #include <exception>

@@ -24,8 +24,8 @@
 #      ACCESS_TTL s); EXPIRY_REQUESTS requests over EXPIRY_CONNECTIONS
 #      connections from one second after the token expired: the authorization
 #      server must see exactly one refresh_token grant.
-# Other variables: OUT (the results file), PART (all | a | b | c | d, one
-# scenario; c includes e), MCPAUTH and DRIVER (binaries, instead of BUILD_DIR's).
+# Other variables: OUT (the results file), PART ("all", or some of "a b c d";
+# c includes e), MCPAUTH and DRIVER (binaries, instead of BUILD_DIR's).
 # Exits 1 when a correctness check failed (an error, an unanswered request, a
 # notification lost, not exactly one refresh); missed performance targets are
 # reported, not failed. tests (bench.gateway_load.smoke) run it with tiny numbers.
@@ -69,13 +69,21 @@ export MCPAUTH_KEY
 
 # File descriptors: every process started from here inherits these limits.
 # The hard limit can only be raised with CAP_SYS_RESOURCE (up to fs.nr_open).
-ulimit -Hn "$(cat /proc/sys/fs/nr_open)" 2>/dev/null || true
+FD_RAISED=true
+ulimit -Hn "$(cat /proc/sys/fs/nr_open)" 2>/dev/null || FD_RAISED=false
 ulimit -n "$(ulimit -Hn)"
 FD_LIMIT=$(ulimit -n)
-# The gateway holds a local and a remote stream per session, plus its
-# listener, connections to the upstream and its own files: keep 300 spare.
-HOLD_MAX=$(((FD_LIMIT - 300) / 2))
-HOLD_RUN=$((HOLD_SESSIONS < HOLD_MAX ? HOLD_SESSIONS : HOLD_MAX))
+# (c) holds as many sessions as the gateway's descriptors allow: at least a
+# local and a remote stream each, or what it was seen to use per session in (a)
+# (set_hold_run), plus what it holds idle and 200 spare.
+FDS_PER_SESSION=2
+IDLE_FDS=100
+set_hold_run() {
+  local most
+  most=$(awk -v l="$FD_LIMIT" -v i="$IDLE_FDS" -v p="$FDS_PER_SESSION" 'BEGIN {print int((l - i - 200) / p)}')
+  HOLD_RUN=$((HOLD_SESSIONS < most ? HOLD_SESSIONS : most))
+}
+set_hold_run
 
 # start NAME COMMAND...: runs it with stdin held open, waits for "LISTENING <port>"; sets PORT and PID.
 start() {
@@ -150,6 +158,7 @@ hold_run() {
   cat "$WORK/results/$name.json" >&2
 }
 
+want() { [ "$PART" = all ] || [[ " $PART " == *" $1 "* ]]; }
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 start upstream "$DRIVER" upstream
 UP=$PORT
@@ -158,15 +167,21 @@ UPURL=http://127.0.0.1:$UP/mcp
 STATS=http://127.0.0.1:$UP/stats
 echo "{\"mcpServers\":{\"load\":{\"url\":\"$UPURL\",\"transport\":\"http\"}}}" >"$WORK/load.json"
 
-if [ "$PART" = all ] || [ "$PART" = a ]; then
+if want a; then
   open_args=(--sessions "$SESSIONS" --rate "$RATE" --seconds "$SECONDS_RUN" --warmup "$WARMUP" --upstream-stats "$STATS")
   start_gateway gateway_a "$WORK/load.json"
+  IDLE_FDS=$(find /proc/"$GW_PID"/fd -mindepth 1 -maxdepth 1 | wc -l)
   measure a_direct open "$UPURL" "${open_args[@]}" --pid "$UP_PID"
   measure a_gateway open "http://127.0.0.1:$GW/servers/load/mcp" "${open_args[@]}" --pid "$GW_PID"
   stop_process "$GW_PID"
+  used=$(grep -o '"fds":[0-9]*' "$WORK/results/a_gateway.json" | cut -d: -f2)
+  if [ -n "$used" ]; then
+    FDS_PER_SESSION=$(awk -v u="$used" -v i="$IDLE_FDS" -v n="$SESSIONS" 'BEGIN {p = (u - i) / n; print (p > 2 ? p : 2)}')
+    set_hold_run
+  fi
 fi
 
-if [ "$PART" = all ] || [ "$PART" = b ]; then
+if want b; then
   closed_args=(--sessions "$CLOSED_SESSIONS" --streams 0 --connections "$CONNECTIONS" --seconds "$CLOSED_SECONDS"
     --warmup "$WARMUP")
   start_gateway gateway_b "$WORK/load.json"
@@ -175,7 +190,7 @@ if [ "$PART" = all ] || [ "$PART" = b ]; then
   stop_process "$GW_PID"
 fi
 
-if [ "$PART" = all ] || [ "$PART" = c ]; then
+if want c; then
   hold_run c_direct "$UPURL" "$UP_PID"
   stop_process "$HOLD_PID"
   start_gateway gateway_c "$WORK/load.json"
@@ -196,7 +211,7 @@ if [ "$PART" = all ] || [ "$PART" = c ]; then
   tail -n 1 "$WORK/c_gateway.out" | grep hold-end >"$WORK/results/e_streams.json" || echo '{}' >"$WORK/results/e_streams.json"
 fi
 
-if [ "$PART" = all ] || [ "$PART" = d ]; then
+if want d; then
   echo "== d: refresh at expiry" >&2
   start oidc "$NODE" tests/peers/oidc-server.mjs --access-ttl "$ACCESS_TTL"
   RS=$PORT
@@ -244,7 +259,8 @@ cat >"$WORK/results/machine.json" <<EOF
  "kernel": "$(uname -r)", "os": "$(. /etc/os-release && echo "$PRETTY_NAME")", "virtualization": "$virt",
  "date": "$(date -u '+%Y-%m-%d %H:%M UTC')", "commit": "$commit",
  "build": "$(basename "$(dirname "$MCPAUTH")"): ${build_type:-unknown}${sanitize:+, sanitizers $sanitize}",
- "fd_limit": $FD_LIMIT, "hold_asked": $HOLD_SESSIONS, "hold_run": $HOLD_RUN,
+ "fd_limit": $FD_LIMIT, "fd_raised": $FD_RAISED, "hold_asked": $HOLD_SESSIONS, "hold_run": $HOLD_RUN,
+ "fds_per_session": $FDS_PER_SESSION, "idle_fds": $IDLE_FDS,
  "max_connections": "$MAX_CONNECTIONS_NOTE", "load_before": "$LOAD_BEFORE", "load_after": "$LOAD_AFTER",
  "params": {"sessions": $SESSIONS, "rate": $RATE, "seconds": $SECONDS_RUN, "warmup": $WARMUP,
             "closed_sessions": $CLOSED_SESSIONS, "connections": $CONNECTIONS, "closed_seconds": $CLOSED_SECONDS,

@@ -109,9 +109,10 @@ L.push('');
 // (c) held streams
 L.push(`## c. ${int(m?.hold_run)} sessions with open event streams held`, '');
 if (m && m.hold_run < m.hold_asked) {
-  L.push(`**${int(m.hold_asked)} were asked; ${int(m.hold_run)} is the most the open files limit of ` +
-    `${int(m.fd_limit)} per process allows** (the gateway holds a local and a remote stream per session; the ` +
-    'hard limit could not be raised here).', '');
+  L.push(`**${int(m.hold_asked)} were asked; ${int(m.hold_run)} is the most the open-files limit of ` +
+    `${int(m.fd_limit)} per process allows**: the gateway used ${fmt(m.fds_per_session)} descriptors per session ` +
+    `in (a) (taken as at least 2: a local and a remote stream) and ${int(m.idle_fds)} idle` +
+    `${m.fd_raised ? '' : '; the hard limit could not be raised here (no CAP_SYS_RESOURCE)'}.`, '');
 }
 L.push('Sessions opened 64 at a time, each with its GET stream; then one `tools/call notify` on every session',
   '(the upstream first pushes a `notifications/message` on that session\'s stream, then answers): every answer',

@@ -58,9 +58,14 @@ done
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() {
+  local status=$?
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$WORK"
+  if [ "$status" = 0 ]; then
+    rm -rf "$WORK"
+  else
+    echo "gateway_load: every process's output is kept in $WORK" >&2
+  fi
 }
 trap cleanup EXIT
 export XDG_DATA_HOME=$WORK/data XDG_CONFIG_HOME=$WORK/config MCPAUTH_KEYRING=off
@@ -140,6 +145,7 @@ measure() {
     exit 2
   }
   cat "$WORK/results/$name.json" >&2
+  [ ! -s "$WORK/$name.err" ] || sed 's/^/  /' "$WORK/$name.err" >&2 # the driver's first failures, if any
 }
 
 # hold_run NAME URL PID: (c) — the driver holds the streams; its first line is the result.

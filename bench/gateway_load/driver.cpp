@@ -231,6 +231,7 @@ class Driver {
     result["streams_open_now"] = counts_.open - counts_.ended;
     result["remote_streams_after"] = remote_streams();
     if (process.ok) {
+      result["peak_threads"] = std::max(peak_threads_, process.threads);  // since the first session opened
       result["threads"] = process.threads;
       result["rss_mb"] = round3(process.rss_mb);
       result["hwm_mb"] = round3(process.hwm_mb);
@@ -253,8 +254,19 @@ class Driver {
     while (!done()) {
       if (Clock::now() >= deadline) return false;
       io_.run_for(std::chrono::milliseconds(2));
+      sample_peaks();
     }
     return true;
+  }
+
+  // The process under test's peak threads and RSS, sampled every 100 ms
+  // whenever the driver runs.
+  void sample_peaks() {
+    if (options_.pid <= 0 || Clock::now() - last_sample_ < std::chrono::milliseconds(100)) return;
+    last_sample_ = Clock::now();
+    const auto now = sample_process(options_.pid);
+    peak_threads_ = std::max(peak_threads_, now.threads);
+    peak_rss_mb_ = std::max(peak_rss_mb_, now.rss_mb);
   }
 
   // Runs until `from`, then samples the process under test (and its peaks
@@ -263,24 +275,13 @@ class Driver {
     run_until([&] { return Clock::now() >= from; }, std::chrono::hours(1));
     const auto before = sample_process(options_.pid);
     const double driver_before = own_cpu_seconds();
-    long peak_threads = before.threads;
-    double peak_rss = before.rss_mb;
-    auto last = Clock::now();
-    run_until(
-        [&] {
-          if (options_.pid > 0 && Clock::now() - last >= std::chrono::milliseconds(100)) {
-            last = Clock::now();
-            const auto now = sample_process(options_.pid);
-            peak_threads = std::max(peak_threads, now.threads);
-            peak_rss = std::max(peak_rss, now.rss_mb);
-          }
-          return Clock::now() >= to;
-        },
-        std::chrono::hours(1));
+    peak_threads_ = before.threads;
+    peak_rss_mb_ = before.rss_mb;
+    run_until([&] { return Clock::now() >= to; }, std::chrono::hours(1));
     auto window = window_json(before, sample_process(options_.pid), driver_before, to - from);
     if (options_.pid > 0) {
-      window["peak_threads"] = peak_threads;
-      window["peak_rss_mb"] = round3(peak_rss);
+      window["peak_threads"] = peak_threads_;
+      window["peak_rss_mb"] = round3(peak_rss_mb_);
     }
     return window;
   }
@@ -418,6 +419,9 @@ class Driver {
   int connections_made_ = 0;
   long next_id_ = 1;
   int errors_noted_ = 0;
+  Clock::time_point last_sample_;
+  long peak_threads_ = 0;
+  double peak_rss_mb_ = 0;
 };
 
 }  // namespace

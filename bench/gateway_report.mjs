@@ -103,6 +103,13 @@ if (throughput !== undefined) {
   L.push('', `Throughput gateway/direct: **${fmt(throughput * 100, 1)}%**. The gateway spends ` +
     `${fmt(bG.cpu_ms_per_request, 3)} ms of CPU per forwarded request (the upstream ${fmt(bD.cpu_ms_per_request, 3)} ms per request direct).`);
 }
+for (const [name, r] of [['direct', bD], ['gateway', bG]]) {
+  // One driver thread: when it was busy the whole window, it (not the server) set the pace.
+  if (r && r.driver_cpu_s / r.window_s >= 0.9) {
+    L.push('', `**The driver's thread was busy ${fmt((100 * r.driver_cpu_s) / r.window_s, 0)}% of the ${name} run:** ` +
+      `that figure is the driver's limit${name === 'direct' ? ', so the ratio flatters the gateway' : ''}.`);
+  }
+}
 target('b. throughput ≥ 50% of direct', throughput === undefined ? '–' : `${fmt(throughput * 100, 1)}%`,
   throughput === undefined ? undefined : throughput >= 0.5);
 L.push('');

@@ -4,6 +4,8 @@
 // its request again. Also refreshing(), which a dashboard shows.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "authorizer_script.hpp"
 
 namespace mcpauth::auth {
@@ -95,6 +97,35 @@ TEST(AuthorizerNeeds, AStepUpWithoutAConsentHandlerIsInsufficientScopeWithTheSco
       << f.consent->last_url;
   EXPECT_EQ(f.post_to_server().status, 200);
   EXPECT_EQ(f.http->requests().back().headers.get("Authorization"), "Bearer at-2");
+  EXPECT_EQ(f.http->unanswered(), 0u);
+}
+
+// A host's "Authorize" while a token is held: the user is asked again (the
+// token held is not the answer), and requests go on with that token
+// meanwhile: no lock is held while the user is waited for.
+TEST(AuthorizerNeeds, WhileTheHostsConsentWaitsRequestsGoOnWithTheCurrentToken) {
+  Fixture f({}, false, /*consent_in_requests=*/false);
+  test_support::Gate user;
+  f.consent->hold_second = &user;
+  f.http->then(200, kJson, prm_json())
+      .then(200, kJson, as_json())
+      .then(201, kJson, Json{{"client_id", "dyn-1"}, {"redirect_uris", {"http://127.0.0.1:8765/callback"}}}.dump())
+      .then(200, kJson, tokens_json("at-1"));
+  ASSERT_EQ(f.authorizer->authorize(*f.consent).client_id, "dyn-1");
+
+  f.http->then(200, kJson, prm_json())
+      .then(200, kJson, as_json())
+      .then(200, kJson, R"({"jsonrpc":"2.0","id":1,"result":{}})")  // the request during the consent
+      .then(200, kJson, tokens_json("at-2"));
+  std::thread host([&f] { EXPECT_EQ(f.authorizer->authorize(*f.consent).client_id, "dyn-1"); });
+  user.wait_for_arrivals(1);
+  EXPECT_TRUE(f.authorizer->waiting_for_user());
+  EXPECT_EQ(f.post_to_server().status, 200);
+  EXPECT_EQ(f.http->requests().back().headers.get("Authorization"), "Bearer at-1");
+  user.open();
+  host.join();
+  EXPECT_EQ(f.consent->consents, 2);
+  EXPECT_EQ(f.authorizer->access_token(), "at-2");
   EXPECT_EQ(f.http->unanswered(), 0u);
 }
 

@@ -15,6 +15,25 @@
 // ClientOptions (composition.hpp) says what to connect to and how; a host
 // that wants the parts without this object (its own Session, a Bridge)
 // gets the same composition from mcpauth::compose().
+//
+// A host that asks its user itself (default_consent = false, no consent)
+// gets each need for consent as an Error (authorization_required, or
+// insufficient_scope for a step-up; detail() says what is needed), runs it
+// with authorize() and a ConsentHandler of its own, and tries again:
+//
+//   std::unique_ptr<mcpauth::Client> client;
+//   try { client = mcpauth::Client::connect(options); }
+//   catch (const mcpauth::Error& e) {
+//     if (!mcpauth::is_authorization_need(e)) throw;
+//     mcpauth::Client::authorize(options, my_consent);  // before there is a Client
+//     client = mcpauth::Client::connect(options);
+//   }
+//   try { return client->call_tool("echo", args); }
+//   catch (const mcpauth::Error& e) {
+//     if (!mcpauth::is_authorization_need(e)) throw;
+//     client->authorize(my_consent);  // e.g. a step-up to a wider scope
+//     return client->call_tool("echo", args);
+//   }
 #pragma once
 
 #include <memory>
@@ -28,6 +47,10 @@
 #include "mcpauth/mcp/session.hpp"
 
 namespace mcpauth {
+
+// Whether `e` is a need a host may run with authorize() and then retry:
+// authorization_required or insufficient_scope.
+bool is_authorization_need(const Error& e) noexcept;
 
 class Client {
  public:
@@ -51,6 +74,19 @@ class Client {
   // to expire, for a program that calls the same resource server's other
   // APIs. Throws Error(authorization_required) when the server needed none.
   std::string access_token();
+
+  // Runs, with `consent`, the authorization the last refused request needed
+  // (or a new one when none is pending), waiting for the user as long as
+  // the consent takes; `scope` replaces the one the need named. Then send
+  // the request again. Throws Error(usage) when this client uses no OAuth;
+  // else as auth::Authorizer::authorize.
+  auth::AuthorizationInfo authorize(auth::ConsentHandler& consent,
+                                    const std::optional<std::string>& scope = std::nullopt);
+  // The same for a need connect() threw, before there is a Client: a new
+  // authorization for `options`' server, kept in their store (give the next
+  // connect() the same store, or leave it to the user's shared one).
+  static auth::AuthorizationInfo authorize(const ClientOptions& options, auth::ConsentHandler& consent,
+                                           const std::optional<std::string>& scope = std::nullopt);
 
   mcp::Session& session();
   void close();

@@ -80,6 +80,10 @@ struct ClientOptions {
   // of the system browser: for a host that authorizes elsewhere or only
   // reads the tokens a login stored.
   bool default_consent = true;
+  // Called when the Authorizer starts or ends a refresh (its refreshing()
+  // changes), on the refreshing thread, which holds the Authorizer's state
+  // lock: wake a view, call nothing of the Authorizer but refreshing().
+  std::function<void()> refreshing_changed{};
 };
 
 // What compose() built.

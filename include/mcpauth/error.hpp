@@ -108,11 +108,23 @@ inline constexpr Remedy kAllRemedies[] = {
 
 // The typed part of an error, for a program that branches on more than the
 // code. Every field is optional (empty when unknown or not applicable).
+//
+// authorization_required and insufficient_scope are needs, not failures: a
+// host that owns the user runs the authorization they describe
+// (auth::Authorizer::authorize, Client::authorize) and sends its request
+// again. For them `resource`, `issuer` and `required_scope` say what is needed.
 struct ErrorDetail {
   Remedies remedies{};
   // insufficient_scope: the scope the server asks for (space-separated, as in
-  // its challenge, joined with what was held).
+  // its challenge, joined with what was held). authorization_required: the
+  // scope the authorization would ask for (the server's challenge's, else
+  // what its metadata lists), when one is known.
   std::string required_scope{};
+  // authorization_required, insufficient_scope: the protected resource (the
+  // MCP server) the authorization is for, and the authorization server that
+  // would grant it once discovery found it.
+  std::string resource{};
+  std::string issuer{};
   // issuer_mismatch: the issuer that was expected, and the one a document
   // named. received_issuer stays empty where the value came from an
   // authorization response (attacker-controlled input, never repeated).
@@ -120,7 +132,8 @@ struct ErrorDetail {
   std::string received_issuer{};
 
   bool empty() const noexcept {
-    return remedies.empty() && required_scope.empty() && expected_issuer.empty() && received_issuer.empty();
+    return remedies.empty() && required_scope.empty() && resource.empty() && issuer.empty() &&
+           expected_issuer.empty() && received_issuer.empty();
   }
 };
 

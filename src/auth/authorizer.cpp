@@ -66,6 +66,10 @@ int Authorizer::Impl::authorizations() const {
 
 std::optional<AuthorizationInfo> Authorizer::Impl::info() const {
   std::lock_guard lock(mutex_);
+  return info_locked();
+}
+
+std::optional<AuthorizationInfo> Authorizer::Impl::info_locked() const {
   if (!tokens_ || !client_) return std::nullopt;
   AuthorizationInfo info;
   info.issuer = client_->issuer;
@@ -194,6 +198,13 @@ bool needs_the_flow(core::oauth::RejectionStep step) {
   return step != Step::give_up && step != Step::retry && step != Step::retry_with_nonce;
 }
 
+// `e` with `detail` instead of its own (an Error's detail is immutable).
+Error with_detail(const Error& e, ErrorDetail detail) {
+  Error out(e.code(), e.what(), e.url(), e.http_status(), std::move(detail));
+  if (e.never_sent()) out.mark_never_sent();
+  return out;
+}
+
 }  // namespace
 
 bool Authorizer::Impl::on_rejected(const net::HttpRequest& request, const mcp::Rejection& rejection) {
@@ -237,15 +248,17 @@ core::oauth::RejectionPlan Authorizer::Impl::plan_rejection_locked(const net::Ht
 
 bool Authorizer::Impl::carry_out_locked(const core::oauth::RejectionPlan& plan, const net::HttpRequest& request,
                                         int status) {
+  using Step = core::oauth::RejectionStep;
   const std::string sent = bearer_of(request);
   const auto authorize_or_fail = [&](const std::optional<std::string>& scope) {
     if (plan.instead_of_authorizing) {
-      throw Error(plan.instead_of_authorizing->code, plan.instead_of_authorizing->message, options_.server_url, status);
+      const core::oauth::Failure& failure = *plan.instead_of_authorizing;
+      ErrorDetail detail = failure.detail;
+      if (failure.code == ErrorCode::insufficient_scope) detail.resource = options_.server_url;
+      throw Error(failure.code, failure.message, options_.server_url, status, std::move(detail));
     }
-    authorize_locked(plan.challenge, scope, sent);
-    return true;
+    return authorize_for_rejection_locked({plan.challenge, scope, sent}, plan.step == Step::step_up);
   };
-  using Step = core::oauth::RejectionStep;
   switch (plan.step) {
     case Step::give_up: return false;
     case Step::retry: return true;
@@ -300,15 +313,66 @@ class Authorizer::Impl::FlowClaim {
   std::string key_;
 };
 
+// The authorization a refused request needs, with the configured consent.
+// Without one it is the request's Error, remembered for authorize(): a
+// step-up's is insufficient_scope (what the server refuses for), any other
+// authorization_required.
+bool Authorizer::Impl::authorize_for_rejection_locked(const Need& need, bool step_up) {
+  need_ = need;
+  try {
+    authorize_locked(need.challenge, need.scope, need.rejected, options_.consent.get());
+  } catch (const Error& e) {
+    if (!step_up || options_.consent || e.code() != ErrorCode::authorization_required) throw;
+    ErrorDetail detail = e.detail();
+    detail.required_scope = need.scope.value_or("");
+    detail.remedies.add(Remedy::interactive_consent);
+    throw Error(ErrorCode::insufficient_scope,
+                "the server at " + options_.server_url + " needs the scope \"" + detail.required_scope +
+                    "\", more than the current authorization grants, and no consent can be asked for here; "
+                    "authorize again with that scope",
+                options_.server_url, 403, std::move(detail));
+  }
+  return true;
+}
+
+// What a host's authorize() runs when no refused request is pending: a new
+// authorization, from the protected resource metadata a stored discovery
+// names (the 401's challenge may have pointed at it), else from the
+// well-known locations. The token held is not taken as the answer.
+Authorizer::Impl::Need Authorizer::Impl::fresh_need_locked() const {
+  Need need;
+  if (const auto record = options_.store->load_discovery(options_.server_url); record && !record->prm_url.empty()) {
+    need.challenge.resource_metadata = record->prm_url;
+  }
+  if (tokens_) need.rejected = tokens_->access_token;
+  return need;
+}
+
+AuthorizationInfo Authorizer::Impl::authorize(ConsentHandler& consent, const std::optional<std::string>& scope) {
+  const std::lock_guard flow(flow_mutex_);  // lock order: the flow lock, then the state lock
+  std::unique_lock lock(mutex_);
+  if (!restored_) restore_locked();
+  Need need = need_ ? *need_ : fresh_need_locked();
+  if (scope) need.scope = scope;
+  const HeldLock held(held_, lock);  // the user is waited for without the state lock
+  authorize_locked(need.challenge, need.scope, need.rejected, &consent);
+  auto info = info_locked();
+  if (!info)
+    throw Error(ErrorCode::authorization_required,
+                "the authorization of " + options_.server_url + " ended without tokens", options_.server_url);
+  return std::move(*info);
+}
+
 void Authorizer::Impl::authorize_locked(const AuthChallenge& challenge, const std::optional<std::string>& scope_hint,
-                                        const std::string& rejected) {
+                                        const std::string& rejected, ConsentHandler* consent_handler) {
   // After cancel() nobody is left to ask: an interactive grant fails before anything is fetched.
   if (options_.grant == Grant::authorization_code || options_.grant == Grant::device_code) {
     waits_.refuse_if_cancelled();
   }
-  core::oauth::AuthorizationFlow flow(flow_settings(), challenge, scope_hint, Clock::now(), random_);
+  core::oauth::AuthorizationFlow flow(flow_settings(consent_handler != nullptr), challenge, scope_hint, Clock::now(),
+                                      random_);
   std::unique_ptr<ConsentSession> consent;
-  const auto discovered = std::get<core::oauth::Discovered>(drive(flow, consent));
+  const auto discovered = std::get<core::oauth::Discovered>(drive(flow, consent_handler, consent));
   const Discovery& discovery = discovered.discovery;
   const std::optional<std::string>& scope = discovered.scope;
   store::DiscoveryRecord record = to_record(discovery, options_.server_url);
@@ -336,6 +400,7 @@ void Authorizer::Impl::authorize_locked(const AuthChallenge& challenge, const st
     while (true) {
       if (may_adopt && adopt_stored_locked(discovery, rejected)) {
         notify("Authorized by " + client_->issuer + " in another mcpauth process.");
+        need_.reset();
         return;
       }
       if (options_.store->claim_flow(flow_key, ttl)) break;
@@ -356,14 +421,27 @@ void Authorizer::Impl::authorize_locked(const AuthChallenge& challenge, const st
     // The claim's previous holder may have finished just before we took it.
     if (may_adopt && adopt_stored_locked(discovery, rejected)) {
       notify("Authorized by " + client_->issuer + " in another mcpauth process.");
+      need_.reset();
       return;
     }
   }
 
-  // The store's client for the issuer is read only now: the claim's
-  // previous holder may have registered one.
-  flow.on_discovered(options_.store->load_client(discovery.as.issuer), dpop_ != nullptr);
-  auto done = std::get<core::oauth::Done>(drive(flow, consent));
+  core::oauth::Done done;
+  try {
+    // The store's client for the issuer is read only now: the claim's
+    // previous holder may have registered one.
+    flow.on_discovered(options_.store->load_client(discovery.as.issuer), dpop_ != nullptr);
+    done = std::get<core::oauth::Done>(drive(flow, consent_handler, consent));
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::authorization_required) throw;
+    // A need: say what it is, for the host that will run it.
+    ErrorDetail detail = e.detail();
+    if (detail.resource.empty()) detail.resource = discovery.resource.value_or(options_.server_url);
+    if (detail.issuer.empty()) detail.issuer = discovery.as.issuer;
+    // What the server asked for, else what this authorization would ask for.
+    if (detail.required_scope.empty()) detail.required_scope = challenge.scope.value_or(scope.value_or(""));
+    throw with_detail(e, std::move(detail));
+  }
   client_ = std::move(done.client);
   TokenSet tokens = std::move(done.tokens);
   if (client_->kind == ClientKind::pre_registered) options_.store->save_client(*client_);
@@ -378,6 +456,7 @@ void Authorizer::Impl::authorize_locked(const AuthChallenge& challenge, const st
   tokens_ = std::move(tokens);
   requested_scope_ = scope;
   discovery_ = discovery;
+  need_.reset();
   notify("Authorized by " + client_->issuer + (tokens_->scope ? " (scope: " + *tokens_->scope + ")" : "") + ".");
 }
 
@@ -407,16 +486,26 @@ void Authorizer::Impl::prepare_dpop(const Discovery& d, const AuthChallenge& cha
 bool Authorizer::Impl::refresh_locked() {
   if (!tokens_ || !client_ || !discovery_ || !key_) return false;
   const std::string held = tokens_->access_token;
+  // Seen by refreshing() from any thread (a dashboard), without the state lock.
+  ++refreshing_;
+  if (options_.refreshing_changed) options_.refreshing_changed();
+  struct Refreshed {
+    Impl& impl;
+    ~Refreshed() {
+      --impl.refreshing_;
+      if (impl.options_.refreshing_changed) impl.options_.refreshing_changed();
+    }
+  } refreshed{*this};
   std::optional<core::oauth::OAuthError> refused;
   auto current = options_.store->update_tokens(*key_, [&](const std::optional<TokenSet>& stored) {
     // Logged out meanwhile, or another thread or process refreshed already: take what is there.
     if (!stored || stored->access_token != held || !stored->refresh_token) return store::TokenDecision::keep();
     try {
       auto flow =
-          core::oauth::AuthorizationFlow::refresh(flow_settings(), *discovery_, *client_, *stored->refresh_token,
+          core::oauth::AuthorizationFlow::refresh(flow_settings(false), *discovery_, *client_, *stored->refresh_token,
                                                   stored->scope, dpop_ != nullptr, Clock::now(), random_);
       std::unique_ptr<ConsentSession> no_consent;
-      TokenSet fresh = std::get<core::oauth::Done>(drive(flow, no_consent)).tokens;
+      TokenSet fresh = std::get<core::oauth::Done>(drive(flow, nullptr, no_consent)).tokens;
       if (dpop_ && net::iequals(fresh.token_type, "DPoP")) fresh.dpop_key_pem = dpop_->private_key_pem();
       return store::TokenDecision::replace(std::move(fresh));
     } catch (const core::oauth::OAuthError& e) {
@@ -462,6 +551,12 @@ std::optional<AuthorizationInfo> Authorizer::info() const {
 }
 int Authorizer::authorizations() const {
   return impl_->authorizations();
+}
+AuthorizationInfo Authorizer::authorize(ConsentHandler& consent, const std::optional<std::string>& scope) {
+  return impl_->authorize(consent, scope);
+}
+bool Authorizer::refreshing() const {
+  return impl_->refreshing();
 }
 bool Authorizer::waiting_for_user() const {
   return impl_->waiting_for_user();

@@ -13,7 +13,7 @@ namespace mcpauth::auth {
 
 using core::oauth::Clock;
 
-core::oauth::FlowSettings Authorizer::Impl::flow_settings() const {
+core::oauth::FlowSettings Authorizer::Impl::flow_settings(bool can_ask_consent) const {
   core::oauth::FlowSettings s;
   s.discovery = discovery_policy();
   s.grant = options_.grant;
@@ -23,15 +23,16 @@ core::oauth::FlowSettings Authorizer::Impl::flow_settings() const {
   s.identity_provider = options_.identity_provider;
   s.client_name = options_.client_name;
   s.software_version = version();
-  s.can_ask_consent = options_.consent != nullptr;
+  s.can_ask_consent = can_ask_consent;
   s.consent_timeout = options_.consent_timeout;
   return s;
 }
 
 // Carries out the machine's actions until it stops at a decision of this
 // driver (Discovered) or is done; throws the Error it failed with. `consent`
-// lives as long as the authorization: it receives the redirect.
-const core::oauth::FlowAction& Authorizer::Impl::drive(core::oauth::AuthorizationFlow& flow,
+// lives as long as the authorization: it receives the redirect. A flow
+// made with can_ask_consent never asks for one without a `handler`.
+const core::oauth::FlowAction& Authorizer::Impl::drive(core::oauth::AuthorizationFlow& flow, ConsentHandler* handler,
                                                        std::unique_ptr<ConsentSession>& consent) {
   using namespace core::oauth;
   while (true) {
@@ -43,7 +44,8 @@ const core::oauth::FlowAction& Authorizer::Impl::drive(core::oauth::Authorizatio
     } else if (const auto* p = std::get_if<Post>(&action)) {
       post(flow, *p);
     } else if (const auto* open = std::get_if<OpenConsent>(&action)) {
-      open_consent(flow, *open, consent);
+      if (!handler) throw Error(ErrorCode::authorization_required, "no consent handler for " + options_.server_url);
+      open_consent(flow, *open, *handler, consent);
     } else if (const auto* ask = std::get_if<AskUser>(&action)) {
       const ConsentPrompt prompt{ask->authorization_url, ask->issuer, options_.server_url, ask->state,
                                  options_.consent_timeout};
@@ -100,11 +102,10 @@ void Authorizer::Impl::post(core::oauth::AuthorizationFlow& flow, const core::oa
 }
 
 void Authorizer::Impl::open_consent(core::oauth::AuthorizationFlow& flow, const core::oauth::OpenConsent& open,
-                                    std::unique_ptr<ConsentSession>& consent) {
+                                    ConsentHandler& handler, std::unique_ptr<ConsentSession>& consent) {
   try {
-    consent = open.preferred_redirect_uri.empty()
-                  ? options_.consent->begin(open.issuer)
-                  : options_.consent->begin_preferring(open.issuer, open.preferred_redirect_uri);
+    consent = open.preferred_redirect_uri.empty() ? handler.begin(open.issuer)
+                                                  : handler.begin_preferring(open.issuer, open.preferred_redirect_uri);
   } catch (const Error& e) {
     return flow.on_consent_failed(e);
   }

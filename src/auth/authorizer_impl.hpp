@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -42,11 +43,20 @@ class Authorizer::Impl {
   std::optional<std::string> access_token();
   std::optional<AuthorizationInfo> info() const;
   int authorizations() const;
+  AuthorizationInfo authorize(ConsentHandler& consent, const std::optional<std::string>& scope);
+  bool refreshing() const { return refreshing_.load() > 0; }
   bool waiting_for_user() const { return waits_.waiting(); }
   void cancel() { waits_.cancel(); }
 
  private:
   class FlowClaim;
+  // An authorization a refused request needed and did not get here (no
+  // consent handler, or its consent failed): what authorize() runs.
+  struct Need {
+    core::oauth::AuthChallenge challenge;
+    std::optional<std::string> scope;  // a step-up's union of scopes
+    std::string rejected;              // the access token the server refused
+  };
   // Points held_ at the state lock for the length of one carry_out_locked().
   struct HeldLock {
     HeldLock(std::unique_lock<std::mutex>*& slot, std::unique_lock<std::mutex>& lock) : slot_(slot) { slot_ = &lock; }
@@ -61,21 +71,27 @@ class Authorizer::Impl {
   bool carry_out_locked(const core::oauth::RejectionPlan& plan, const net::HttpRequest& request, int status);
   void while_unlocked(const std::function<void()>& wait);
 
+  std::optional<AuthorizationInfo> info_locked() const;
   core::oauth::DiscoveryPolicy discovery_policy() const;
   void restore_locked();
   const core::oauth::TokenSet* fresh_tokens_locked();
   bool adopt_stored_locked(const Discovery& discovery, const std::string& rejected);
+  bool authorize_for_rejection_locked(const Need& need, bool step_up);
+  Need fresh_need_locked() const;
   void authorize_locked(const core::oauth::AuthChallenge& challenge, const std::optional<std::string>& scope_hint,
-                        const std::string& rejected);
+                        const std::string& rejected, ConsentHandler* consent);
   void prepare_dpop(const Discovery& discovery, const core::oauth::AuthChallenge& challenge);
   void forget_other_clients_grants();
   bool refresh_locked();
   void adopt(core::oauth::TokenSet tokens);
-  core::oauth::FlowSettings flow_settings() const;
-  const core::oauth::FlowAction& drive(core::oauth::AuthorizationFlow& flow, std::unique_ptr<ConsentSession>& consent);
+  core::oauth::FlowSettings flow_settings(bool can_ask_consent) const;
+  // `handler` asks for consent (null: nobody can be asked); `consent` is
+  // the consent under way, kept for as long as the authorization runs.
+  const core::oauth::FlowAction& drive(core::oauth::AuthorizationFlow& flow, ConsentHandler* handler,
+                                       std::unique_ptr<ConsentSession>& consent);
   void fetch_metadata(core::oauth::AuthorizationFlow& flow, const std::string& url);
   void post(core::oauth::AuthorizationFlow& flow, const core::oauth::Post& action);
-  void open_consent(core::oauth::AuthorizationFlow& flow, const core::oauth::OpenConsent& open,
+  void open_consent(core::oauth::AuthorizationFlow& flow, const core::oauth::OpenConsent& open, ConsentHandler& handler,
                     std::unique_ptr<ConsentSession>& consent);
   void show_device_code(const core::oauth::DeviceAuthorization& device) const;
   net::HttpResponse send_token_request(net::HttpRequest& request);
@@ -98,6 +114,8 @@ class Authorizer::Impl {
   std::optional<std::string> requested_scope_;
   std::string refreshed_for_;  // the access token a refresh already replaced once
   int authorizations_ = 0;
+  std::optional<Need> need_;             // cleared once an authorization (or adopting one) succeeds
+  std::atomic<int> refreshing_{0};       // refreshes under way; read without the state lock
   std::unique_ptr<DpopKey> dpop_;        // set when the authorization server and the resource both take DPoP
   bool bearer_only_ = false;             // the resource refused a DPoP-bound token: never DPoP again
   std::optional<std::string> as_nonce_;  // DPoP-Nonce of the authorization server

@@ -5,6 +5,13 @@
 #include "mcpauth/error.hpp"
 
 namespace mcpauth {
+namespace {
+
+Error no_oauth(const std::string& url) {
+  return Error(ErrorCode::usage, "the connection to " + url + " uses no OAuth: there is nothing to authorize", url);
+}
+
+}  // namespace
 
 struct Client::Parts {
   std::string url;
@@ -49,6 +56,27 @@ std::string Client::access_token() {
                 parts_->url);
   }
   return std::move(*token);
+}
+
+bool is_authorization_need(const Error& e) noexcept {
+  return e.code() == ErrorCode::authorization_required || e.code() == ErrorCode::insufficient_scope;
+}
+
+auth::AuthorizationInfo Client::authorize(auth::ConsentHandler& consent, const std::optional<std::string>& scope) {
+  if (!parts_->authorizer) {
+    throw no_oauth(parts_->url);
+  }
+  return parts_->authorizer->authorize(consent, scope);
+}
+
+auth::AuthorizationInfo Client::authorize(const ClientOptions& options, auth::ConsentHandler& consent,
+                                          const std::optional<std::string>& scope) {
+  if (!uses_oauth(options)) {
+    throw no_oauth(options.url);
+  }
+  ClientOptions without_default = options;
+  without_default.default_consent = false;  // `consent` asks; nothing else is opened
+  return make_authorizer(without_default)->authorize(consent, scope);
 }
 
 mcp::Session& Client::session() {

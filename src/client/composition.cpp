@@ -53,6 +53,7 @@ std::shared_ptr<auth::Authorizer> authorizer_for(const ClientOptions& options, s
   a.http_timeout = options.http_timeout;
   a.max_authorizations = options.max_authorizations;
   a.notify = options.notify;
+  a.refreshing_changed = options.refreshing_changed;
   return std::make_shared<auth::Authorizer>(std::move(a));
 }
 

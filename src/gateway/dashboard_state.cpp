@@ -93,7 +93,11 @@ Json Gateway::Impl::row_json(const Upstream& up, const app::StoredGrants* stored
     row["state"] = "error";
     row["last_error"] = *up.last_error;
   } else if (auth == "oauth") {
-    row["state"] = usable ? "authorized" : "needs_authorization";
+    // A refresh under way for a local client's request (no person asked).
+    const auto authorizer = up.credentials ? up.credentials->current() : nullptr;
+    row["state"] = authorizer && authorizer->refreshing() ? "refreshing"
+                   : usable                               ? "authorized"
+                                                          : "needs_authorization";
     // Why the last dashboard authorization failed (denied, timed out), if it did.
     if (!usable && up.flow && up.flow->error && up.flow->error->code() != ErrorCode::cancelled) {
       row["last_error"] = up.flow->error->what();

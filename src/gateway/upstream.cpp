@@ -65,6 +65,7 @@ std::shared_ptr<auth::Authorizer> Gateway::Impl::make_authorizer(const app::Serv
   }
   const std::string name = server.name;
   o.notify = [this, name](const std::string& line) { log(name + ": " + line); };
+  o.refreshing_changed = [this] { bump(); };  // the row says "refreshing" meanwhile
   return mcpauth::make_authorizer(o);
 }
 

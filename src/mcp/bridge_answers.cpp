@@ -21,6 +21,8 @@ rpc::Json detail_json(const ErrorDetail& detail) {
     out["remedies"] = std::move(remedies);
   }
   if (!detail.required_scope.empty()) out["required_scope"] = detail.required_scope;
+  if (!detail.resource.empty()) out["resource"] = detail.resource;
+  if (!detail.issuer.empty()) out["issuer"] = detail.issuer;
   if (!detail.expected_issuer.empty()) out["expected_issuer"] = detail.expected_issuer;
   if (!detail.received_issuer.empty()) out["received_issuer"] = detail.received_issuer;
   return out;

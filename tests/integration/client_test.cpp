@@ -6,6 +6,7 @@
 
 #include <regex>
 
+#include "mcpauth/auth/loopback_consent.hpp"
 #include "mcpauth/mcpauth.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
 #include "mcpauth/store/token_store.hpp"
@@ -113,6 +114,51 @@ TEST(Client, AStaticAuthorizationHeaderTurnsOAuthOff) {
   options.headers.set("Authorization", "Bearer not-a-token");
   EXPECT_THROW(Client::connect(std::move(options)), Error);
   EXPECT_EQ(testing::count_requests(testing::as_requests(peer), "/oidc/auth"), 0);
+}
+
+// The results path: a host without a consent of its own in requests gets
+// the need (what to authorize, where, for which scope), runs it with its
+// consent, and connects again.
+TEST(Client, AHostGetsTheNeedRunsTheAuthorizationItselfAndConnectsAgain) {
+  PeerProcess peer("oidc-server.mjs");
+  const ClientOptions options{.url = peer.url(), .store = store::make_memory_token_store(), .default_consent = false};
+  std::optional<Error> need;
+  try {
+    Client::connect(options);
+    ADD_FAILURE() << "connected without authorization";
+  } catch (const Error& e) {
+    need = e;
+  }
+  ASSERT_TRUE(need.has_value());
+  EXPECT_EQ(need->code(), ErrorCode::authorization_required) << need->what();
+  EXPECT_TRUE(is_authorization_need(*need));
+  EXPECT_EQ(need->detail().resource, peer.url());
+  EXPECT_TRUE(std::regex_match(need->detail().issuer, std::regex("http://localhost:[0-9]+/oidc")))
+      << need->detail().issuer;
+  EXPECT_NE(need->detail().required_scope.find("mcp:tools"), std::string::npos) << need->detail().required_scope;
+  EXPECT_EQ(testing::count_requests(testing::as_requests(peer), "/oidc/auth"), 0) << "nobody was asked";
+
+  ASSERT_EQ(setenv("BROWSER", browser().c_str(), 1), 0);
+  struct Unset {
+    ~Unset() { unsetenv("BROWSER"); }
+  } unset;
+  auth::LoopbackConsent consent({.notify = [](const std::string&) {}});
+  const auth::AuthorizationInfo info = Client::authorize(options, consent);
+  EXPECT_EQ(info.issuer, need->detail().issuer);
+  EXPECT_EQ(info.scope, "mcp:tools");
+
+  auto client = Client::connect(options);
+  EXPECT_EQ(client->call_tool("echo", {{"text", "after consent"}}).result.at("content").at(0).at("text"),
+            "after consent");
+  EXPECT_EQ(client->authorization()->issuer, info.issuer);
+  EXPECT_EQ(testing::count_requests(testing::as_requests(peer), "/oidc/auth"), 1);
+
+  // A host's "Authorize" button on a connected client: a new consent, a new grant.
+  const auth::AuthorizationInfo again = client->authorize(consent);
+  EXPECT_EQ(again.issuer, info.issuer);
+  EXPECT_EQ(testing::count_requests(testing::as_requests(peer), "/oidc/auth"), 2);
+  EXPECT_FALSE(client->list_tools().empty());
+  client->close();
 }
 
 }  // namespace

@@ -20,12 +20,17 @@ TEST(BridgeAnswers, AnErrorAnswerNamesTheCodeAndCarriesTheTypedDetail) {
   EXPECT_EQ(answer.data, (rpc::Json{{"mcpauth_error", "connection"}}));
 
   const Error detailed(ErrorCode::insufficient_scope, "more scope", "https://mcp.example/mcp", 403,
-                       {.remedies = {Remedy::interactive_consent}, .required_scope = "read write"});
+                       {.remedies = {Remedy::interactive_consent},
+                        .required_scope = "read write",
+                        .resource = "https://mcp.example/mcp",
+                        .issuer = "https://as.example"});
   const rpc::ErrorResponse with_detail = error_answer("a", detailed);
   EXPECT_EQ(with_detail.id, rpc::Id("a"));
   EXPECT_EQ(with_detail.data["mcpauth_error"], "insufficient_scope");
-  EXPECT_EQ(with_detail.data["mcpauth_detail"],
-            (rpc::Json{{"remedies", {"interactive_consent"}}, {"required_scope", "read write"}}));
+  EXPECT_EQ(with_detail.data["mcpauth_detail"], (rpc::Json{{"remedies", {"interactive_consent"}},
+                                                           {"required_scope", "read write"},
+                                                           {"resource", "https://mcp.example/mcp"},
+                                                           {"issuer", "https://as.example"}}));
 }
 
 TEST(BridgeAnswers, HiddenToolsMatchGlobs) {

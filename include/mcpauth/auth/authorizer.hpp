@@ -15,11 +15,26 @@
 // What to do with each 401/403 is decided by core::oauth::plan_rejection();
 // this class gathers the facts and carries the plan out.
 //
+// Needs are results: without a ConsentHandler (AuthorizerOptions::consent
+// null), a refused request that needs the user is not waited on: it fails
+// at once with Error(authorization_required), or Error(insufficient_scope)
+// for a step-up, whose detail() names the resource, the authorization
+// server and the scope. The layer that owns the user then runs that
+// authorization with a consent of its own and sends its request again:
+//
+//   try { return session.list_tools(); }
+//   catch (const Error& e) {
+//     if (e.code() != ErrorCode::authorization_required && e.code() != ErrorCode::insufficient_scope) throw;
+//     authorizer.authorize(my_consent);  // the user is asked here, by the host
+//     return session.list_tools();       // once; a second need is the user's to see
+//   }
+//
 // Threading: every member may be called from any thread. apply() and info()
 // never wait for a person: a consent (or a device approval, or another
 // process's consent) runs without the state lock, so requests go on carrying
-// the current token meanwhile. on_rejected() calls that need an authorization
-// run one at a time, and may block for as long as the consent takes.
+// the current token meanwhile. on_rejected() calls that need an authorization,
+// and authorize(), run one at a time, and may block for as long as the
+// consent takes.
 #pragma once
 
 #include <chrono>
@@ -54,7 +69,10 @@ struct AuthorizerOptions {
   std::string server_url;
   std::shared_ptr<net::HttpClient> http;     // required
   std::shared_ptr<store::TokenStore> store;  // null: kept in memory
-  std::shared_ptr<ConsentHandler> consent;   // null: Error(authorization_required) instead of asking
+  // null: nobody is asked inside a request; a need for consent is the
+  // request's Error (authorization_required, insufficient_scope), and the
+  // host runs it with authorize().
+  std::shared_ptr<ConsentHandler> consent;
   ClientConfig client;
   std::optional<std::string> scope;     // replaces the specification's scope selection
   std::optional<std::string> resource;  // replaces the RFC 8707 resource value
@@ -72,6 +90,11 @@ struct AuthorizerOptions {
   std::function<void(const std::string&)> notify;  // progress lines for the user; default: none
   // Grant::device_code: shows the user the code and where to enter it. Default: through notify.
   std::function<void(const core::oauth::DeviceAuthorization&)> device_prompt;
+  // Called when refreshing() changes (a refresh starts or ends), on the
+  // refreshing thread while it holds this Authorizer's state lock: it must
+  // not call this Authorizer back (refreshing() aside). A dashboard wakes
+  // its change stream with it. Default: none.
+  std::function<void()> refreshing_changed;
 };
 
 // What an authorization produced, for display. Never a token.
@@ -103,6 +126,23 @@ class Authorizer final : public mcp::RequestAuthorizer {
   // The current authorization, if one was obtained.
   std::optional<AuthorizationInfo> info() const;
   int authorizations() const;
+
+  // Runs, with `consent`, the authorization the last refused request needed
+  // and did not get (the need its Error described); with none pending, a
+  // new one from discovery (a host's "Authorize" button: the user is asked
+  // even when a token is held, unless another process stored a newer one).
+  // `scope` replaces the scope the need named. Returns what was obtained;
+  // the host then sends its request again. Waits for the user without the
+  // state lock (requests go on with the current token), one authorization
+  // at a time with on_rejected(); ended by cancel() like any consent (and
+  // refused after it with Error(cancelled)). Not limited by
+  // max_authorizations: it is the user's own request. Throws mcpauth::Error.
+  AuthorizationInfo authorize(ConsentHandler& consent, const std::optional<std::string>& scope = std::nullopt);
+
+  // Whether a refresh of the access token is under way now (a network
+  // exchange with the authorization server, no person): a dashboard shows
+  // it. Never waits.
+  bool refreshing() const;
 
   // Whether a person is being waited for now: a consent, a device approval,
   // or another process's consent. A host can answer its own side meanwhile

@@ -16,7 +16,7 @@
         authorized: 'authorized',
         needs_authorization: 'needs authorization',
         authorizing: 'waiting for consent',
-        refreshing: 'refreshing',
+        refreshing: 'refreshing token',
         error: 'error',
         ready: 'ready'
     };

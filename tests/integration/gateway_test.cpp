@@ -905,6 +905,26 @@ TEST(Gateway, StatelessModernClientsListAndCallToolsWithoutInitialize) {
   session->close();
 }
 
+// The gateway does not translate between eras: a stateless request to a
+// handshake-era server gets a JSON-RPC error at once, after which mcpauth's
+// own client negotiates a session through the gateway as before.
+TEST(Gateway, StatelessRequestToAHandshakeEraServerGetsAnErrorAndClientsFallBack) {
+  PeerProcess peer("streamable-server.mjs");
+  GatewayProcess gw(write_config("eras", {{"plain", {{"url", peer.url()}}}}));
+  const std::string endpoint = gw.url("/servers/plain/mcp");
+  const auto r = http("POST", endpoint, modern_request(1, "tools/list").dump(), modern_headers("tools/list"));
+  EXPECT_EQ(r.status, 200) << r.body;
+  const Json answer = Json::parse(r.body);
+  EXPECT_EQ(answer["id"], 1) << r.body;
+  EXPECT_EQ(answer["error"]["code"], -32603) << r.body;
+  EXPECT_FALSE(r.headers.contains("Mcp-Session-Id"));
+
+  auto session = connect(endpoint, mcp::TransportKind::streamable_http);
+  EXPECT_FALSE(session->modern());
+  EXPECT_EQ(session->call_tool("add", {{"a", 2}, {"b", 3}}).result["content"][0]["text"], "5");
+  session->close();
+}
+
 // 2026-07-28 "Server Validation": a mirrored header that is missing or
 // contradicts the body is a 400 with HeaderMismatch (-32020).
 TEST(Gateway, StatelessRequestWhoseHeadersContradictTheBodyGets400) {

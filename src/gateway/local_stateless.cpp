@@ -51,12 +51,12 @@ std::optional<std::string> claimed_version(const rpc::Message& message) {
   return version->get<std::string>();
 }
 
-// A header carries a body value as it is or in the Base64 sentinel form
-// ("=?base64?...?="; 2026-07-28 "Value Encoding"). Compared encoded, which
-// is the same as decoding for the canonical (padded, standard) Base64 that
-// the encoding prescribes.
-bool carries(const std::string& header, const std::string& value) {
-  return header == value || header == "=?base64?" + core::oauth::base64(value) + "?=";
+// A header carries a body value as it is or, where the revision allows it
+// (Mcp-Name), in the Base64 sentinel form ("=?base64?...?="; 2026-07-28
+// "Value Encoding"). Compared encoded, which is the same as decoding for the
+// canonical (padded, standard) Base64 that the encoding prescribes.
+bool carries(const std::string& header, const std::string& value, bool encodable) {
+  return header == value || (encodable && header == "=?base64?" + core::oauth::base64(value) + "?=");
 }
 
 // What Mcp-Name mirrors: params.name, else params.uri (as clients mirror it).
@@ -77,21 +77,21 @@ std::optional<std::string> header_mismatch(const http::Request& req, const rpc::
   const bool request = std::holds_alternative<rpc::Request>(message);
   const std::string method = method_of(message);
   const auto check = [&](const char* header, const std::optional<std::string>& body_value, bool required,
-                         const char* body_field) -> std::optional<std::string> {
+                         const char* body_field, bool encodable = false) -> std::optional<std::string> {
     if (!req.has_header(header)) {
       if (!required) return std::nullopt;
       return std::string("Header mismatch: the ") + header + " header is required (the body's " + body_field + " is " +
              (body_value ? "'" + *body_value + "'" : std::string("absent")) + ")";
     }
     const std::string value = req.get_header_value(header);
-    if (body_value && carries(value, *body_value)) return std::nullopt;
+    if (body_value && carries(value, *body_value, encodable)) return std::nullopt;
     return std::string("Header mismatch: ") + header + " header value '" + value + "' does not match the body's " +
            body_field + " " + (body_value ? "'" + *body_value + "'" : std::string("(absent)"));
   };
   if (auto why = check("MCP-Protocol-Version", version, request, "_meta protocol version")) return why;
   if (auto why = check("Mcp-Method", method, request, "method")) return why;
   const bool names = method == "tools/call" || method == "resources/read" || method == "prompts/get";
-  return check("Mcp-Name", name_of(*params_of(message)), request && names, "params.name or params.uri");
+  return check("Mcp-Name", name_of(*params_of(message)), request && names, "params.name or params.uri", true);
 }
 
 }  // namespace

@@ -950,7 +950,8 @@ TEST(Gateway, StatelessRequestWhoseHeadersContradictTheBodyGets400) {
       modern_request(1, "tools/call", {{"name", "add"}, {"arguments", {{"a", 1}, {"b", 1}}}}).dump();
   expect_refused(http("POST", endpoint, call, modern_headers("tools/call", "echo")), -32020, "Mcp-Name");
   expect_refused(http("POST", endpoint, call, modern_headers("tools/call")), -32020, "Mcp-Name");
-  // The Base64 sentinel form of the right name is the name.
+  // Only Mcp-Name may come in the Base64 sentinel form, where the right name is the name.
+  expect_refused(http("POST", endpoint, list, modern_headers("=?base64?dG9vbHMvbGlzdA==?=")), -32020, "Mcp-Method");
   const auto encoded = http("POST", endpoint, call, modern_headers("tools/call", "=?base64?YWRk?="));
   EXPECT_EQ(encoded.status, 200) << encoded.body;
   EXPECT_EQ(Json::parse(encoded.body)["result"]["content"][0]["text"], "2") << encoded.body;

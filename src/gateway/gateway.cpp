@@ -122,10 +122,12 @@ void Gateway::Impl::stop() {
     for (auto& [id, s] : sessions_) sessions.push_back(s);
   }
   for (auto& s : sessions) s->mark_closed();  // ends SSE streams and waiting POSTs
+  end_stateless();                            // and the stateless clients' waiting POSTs
   if (server_) server_->stop();               // closes every connection: the handlers' writes end
   if (housekeeping_.joinable()) housekeeping_.join();
   join_workers();
   for (auto& s : sessions) s->bridge->close();
+  close_stateless();
   std::lock_guard lock(sessions_mutex_);
   sessions_.clear();
 }
@@ -273,14 +275,16 @@ http::Router Gateway::Impl::routes() {
 
 // A POST route with a body. The server has read it whole within the route's
 // cap, whatever the framing (over it: 413 and the connection closes). No
-// Content-Length and no Transfer-Encoding means an empty body in HTTP/1.1:
-// fine where the body is optional, else 411 saying what to send.
+// Content-Length and no Transfer-Encoding means an empty body in HTTP/1.1
+// (RFC 9112 section 6.3), the same as Content-Length: 0: fine where the body
+// is optional; on the MCP endpoints, whose body is a JSON-RPC message, a 400
+// with a JSON-RPC Parse error saying what to send.
 http::Handler Gateway::Impl::with_body(bool required, http::Handler handler) {
   return [required, handler = std::move(handler)](const http::Request& req, http::Response& res) {
-    const bool framed = req.has_header("Content-Length") || req.has_header("Transfer-Encoding");
-    if (!framed && required) {
-      send_error(res, 411, "usage",
-                 "send the JSON-RPC message as the request body, with a Content-Length (e.g. curl -d '{...}')");
+    if (required && req.body.find_first_not_of(" \t\r\n") == std::string::npos) {
+      rpc_error(res, 400, rpc::kParseError,
+                "Parse error: the POST has no body; send one JSON-RPC message as the request body (e.g. curl -d "
+                "'{...}')");
       return;
     }
     handler(req, res);

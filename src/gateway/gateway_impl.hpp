@@ -1,7 +1,8 @@
 // Gateway::Impl, the service behind `mcpauth gateway`: its state and the
 // declarations of its parts. The member functions are defined one concern per
 // file: gateway.cpp (lifecycle, routes, background work), request_screen.cpp,
-// upstream.cpp, local_session.cpp, local_endpoints.cpp, dashboard_state.cpp,
+// upstream.cpp, local_session.cpp, local_endpoints.cpp, local_batch.cpp,
+// local_stateless.cpp, dashboard_state.cpp,
 // dashboard_authorize.cpp and dashboard_api.cpp. Internal to the gateway.
 #pragma once
 
@@ -26,6 +27,7 @@
 #include "http_responses.hpp"
 #include "http_server.hpp"
 #include "local_session.hpp"
+#include "local_stateless.hpp"
 #include "mcpauth/auth/authorizer.hpp"
 #include "mcpauth/core/jsonrpc.hpp"
 #include "mcpauth/error.hpp"
@@ -141,6 +143,25 @@ class Gateway::Impl {
   void sse_get(const http::Request& req, http::Response& res);
   void sse_post(const http::Request& req, http::Response& res);
 
+  // ---- JSON-RPC batches (local_batch.cpp) -------------------------------------
+
+  static bool is_batch(const std::string& body);
+  void mcp_batch(const std::shared_ptr<Upstream>& up, const http::Request& req, http::Response& res);
+  // The version an initialize answer names ("" when none), for the batch rule.
+  static std::string agreed_version(const std::string& initialize_answer);
+
+  // ---- stateless 2026-07-28 clients (local_stateless.cpp) ---------------------
+
+  // The options of every Bridge to `up` (a local session's or the stateless one).
+  mcp::BridgeOptions bridge_options(const std::shared_ptr<Upstream>& up);
+  // A POST without Mcp-Session-Id that is not initialize: served (or refused)
+  // when it is a 2026-07-28 message; false leaves it to the caller.
+  bool serve_stateless(const std::shared_ptr<Upstream>& up, const http::Request& req, const rpc::Message& message,
+                       http::Response& res);
+  std::shared_ptr<StatelessRoute> stateless_route(const std::shared_ptr<Upstream>& up);
+  void end_stateless();    // wakes the waiting requests (stop, first)
+  void close_stateless();  // closes the bridges (stop, once the handlers are done)
+
   // ---- dashboard authorization (dashboard_authorize.cpp) ----------------------
 
   void authorize(const std::shared_ptr<Upstream>& up, bool remove_on_failure, http::Response& res);
@@ -184,6 +205,9 @@ class Gateway::Impl {
   std::mutex sessions_mutex_;
   std::map<std::string, std::shared_ptr<LocalSession>> sessions_;
   std::size_t session_limit_ = 0;  // options_.max_sessions, lowered to what the open-file limit allows
+
+  std::mutex stateless_mutex_;
+  std::map<std::string, std::shared_ptr<StatelessRoute>> stateless_;  // by server name
 
   std::mutex events_mutex_;
   std::condition_variable events_cv_;

@@ -16,6 +16,7 @@ void Gateway::Impl::mcp_post(const http::Request& req, http::Response& res) {
     rpc_error(res, 503, rpc::kInternalError, "the server " + up->name + " cannot be used: " + up->resolve_error);
     return;
   }
+  if (is_batch(req.body)) return mcp_batch(up, req, res);  // local_batch.cpp
   auto message = parse_message(req, res);
   if (!message) return;
   const auto* request = std::get_if<rpc::Request>(&*message);
@@ -36,6 +37,8 @@ void Gateway::Impl::mcp_post(const http::Request& req, http::Response& res) {
     session = new_session(up, false);
     session->peer = req.remote_addr;
     fresh = true;
+  } else if (serve_stateless(up, req, *message, res)) {  // local_stateless.cpp
+    return;
   } else {
     rpc_error(res, 400, rpc::kInvalidRequest, "Bad Request: Mcp-Session-Id header is required (send initialize first)",
               request ? request->id : rpc::Id(nullptr));
@@ -84,6 +87,10 @@ void Gateway::Impl::mcp_post(const http::Request& req, http::Response& res) {
       }
     }
     if (ok) {
+      {
+        std::lock_guard lock(session->mutex);
+        session->protocol_version = agreed_version(*answer);  // local_batch.cpp: batches are 2025-03-26's
+      }
       res.set_header(kSessionHeader, session->id);
       note_connected(*up, *session);
     } else {

@@ -51,14 +51,9 @@ std::optional<rpc::Message> Gateway::Impl::parse_message(const http::Request& re
 
 std::shared_ptr<LocalSession> Gateway::Impl::new_session(const std::shared_ptr<Upstream>& up, bool legacy) {
   auto session = std::make_shared<LocalSession>(core::random_token(), up, legacy);
-  mcp::BridgeOptions bo;
-  bo.session = session_options(*up);
-  const std::string name = up->name;
-  bo.log = [this, name](const std::string& line) { log(name + ": " + line); };
-  bo.error_answer = [this, up](const Error& e, rpc::ErrorResponse& answer) { explain(*up, e, answer); };
   LocalSession* raw = session.get();
   session->bridge = std::make_unique<mcp::Bridge>(
-      std::move(bo), [this, raw](rpc::Message&& message) { on_delivered(*raw, std::move(message)); });
+      bridge_options(up), [this, raw](rpc::Message&& message) { on_delivered(*raw, std::move(message)); });
   return session;
 }
 

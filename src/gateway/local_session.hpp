@@ -43,6 +43,8 @@ class LocalSession {
   bool stream_open = false;
   bool closed = false;
   std::chrono::steady_clock::time_point last_used;
+  // What its initialize agreed (Streamable HTTP; local_batch.cpp: batches are 2025-03-26's only).
+  std::string protocol_version;
 
   std::unique_ptr<mcp::Bridge> bridge;  // last member: destroyed first
 

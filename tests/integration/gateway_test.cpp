@@ -681,16 +681,24 @@ TEST(Gateway, ConnectionsOverThePerClientCapGet503AndTheOthersKeepWorking) {
 // Item 26: a POST with neither Content-Length nor Transfer-Encoding (curl
 // -X POST) has an empty body; cpp-httplib waited for EOF and said "no such
 // endpoint".
+// Issue 13: a POST with no body (Content-Length: 0, or no framing at all,
+// which RFC 9112 section 6.3 makes an empty body) is answered 400 with a
+// JSON-RPC Parse error on the MCP endpoints, on a connection that stays usable.
 TEST(Gateway, PostWithoutABodyIsAnsweredWithWhatToSend) {
   PeerProcess peer("streamable-server.mjs");
   GatewayProcess gw(write_config("nobody", {{"plain", {{"url", peer.url()}}}}));
   const std::string host = "Host: 127.0.0.1:" + std::to_string(gw.port()) + "\r\n";
-  {
-    RawConnection c(gw.port());
-    ASSERT_TRUE(c.send("POST /servers/plain/mcp HTTP/1.1\r\n" + host + "\r\n"));
-    const std::string answer = c.receive("}}");
-    EXPECT_EQ(answer.rfind("HTTP/1.1 411", 0), 0u) << answer;
-    EXPECT_NE(answer.find("Content-Length"), std::string::npos) << answer;
+  for (const std::string framing : {"", "Content-Length: 0\r\n"}) {
+    for (const std::string path : {"/servers/plain/mcp", "/servers/plain/messages?sessionId=x"}) {
+      RawConnection c(gw.port());
+      ASSERT_TRUE(c.send("POST " + path + " HTTP/1.1\r\n" + host + framing + "Connection: close\r\n\r\n"));
+      const std::string answer = c.receive();
+      EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << framing << path << "\n" << answer;
+      const Json error = Json::parse(answer.substr(answer.find("\r\n\r\n") + 4));
+      EXPECT_EQ(error["error"]["code"], -32700) << answer;
+      EXPECT_TRUE(error["id"].is_null()) << answer;
+      EXPECT_NE(error["error"]["message"].get<std::string>().find("no body"), std::string::npos) << answer;
+    }
   }
   {
     // Where the body is optional (a dashboard action), it is accepted.
@@ -711,6 +719,246 @@ TEST(Gateway, PostWithoutABodyIsAnsweredWithWhatToSend) {
     EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer;
     EXPECT_NE(answer.find("give the server's URL"), std::string::npos) << answer;
   }
+}
+
+// ---- local protocol (issue 13): batches and stateless 2026-07-28 clients ------
+
+const net::HttpHeaders kAccept{{"Accept", "application/json, text/event-stream"}};
+
+Json rpc_request(const Json& id, const std::string& method, const Json& params = nullptr) {
+  Json request = {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}};
+  if (!params.is_null()) request["params"] = params;
+  return request;
+}
+
+// A raw handshake-era session through the gateway, in `version`: its Mcp-Session-Id.
+std::string open_session(GatewayProcess& gw, const std::string& path, const std::string& version) {
+  const Json params = {{"protocolVersion", version},
+                       {"capabilities", Json::object()},
+                       {"clientInfo", {{"name", "raw"}, {"version", "1"}}}};
+  const auto r = http("POST", gw.url(path), rpc_request(0, "initialize", params).dump(), kAccept);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json::parse(r.body)["result"]["protocolVersion"], version) << r.body;
+  return r.headers.get("Mcp-Session-Id").value_or("");
+}
+
+const Json* answer_with_id(const Json& answers, const Json& id) {
+  for (const auto& a : answers) {
+    if (a["id"] == id) return &a;
+  }
+  return nullptr;
+}
+
+TEST(Gateway, BatchOfA20250326SessionGetsTheAnswersOfItsRequests) {
+  PeerProcess peer("streamable-server.mjs");
+  GatewayProcess gw(write_config("batch", {{"plain", {{"url", peer.url()}}}}));
+  const std::string path = "/servers/plain/mcp";
+  const std::string session = open_session(gw, path, "2025-03-26");
+  ASSERT_FALSE(session.empty());
+  net::HttpHeaders headers = kAccept;
+  headers.set("Mcp-Session-Id", session);
+
+  const Json batch =
+      Json::array({{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}},
+                   rpc_request(1, "tools/list"),
+                   rpc_request("two", "tools/call", {{"name", "add"}, {"arguments", {{"a", 2}, {"b", 3}}}})});
+  const auto r = http("POST", gw.url(path), batch.dump(), headers);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.headers.get("Content-Type").value_or("").rfind("application/json", 0), 0u);
+  const Json answers = Json::parse(r.body);
+  ASSERT_TRUE(answers.is_array()) << r.body;
+  ASSERT_EQ(answers.size(), 2u) << r.body;
+  const Json* listed = answer_with_id(answers, 1);
+  ASSERT_NE(listed, nullptr) << r.body;
+  const Json& tools = (*listed)["result"]["tools"];
+  EXPECT_TRUE(std::any_of(tools.begin(), tools.end(), [](const Json& t) { return t["name"] == "add"; })) << r.body;
+  const Json* added = answer_with_id(answers, "two");
+  ASSERT_NE(added, nullptr) << r.body;
+  EXPECT_EQ((*added)["result"]["content"][0]["text"], "5") << r.body;
+
+  // An element that is no message is answered in place, beside the others' answers.
+  const auto mixed = http("POST", gw.url(path), Json::array({rpc_request(3, "ping"), 42}).dump(), headers);
+  ASSERT_EQ(mixed.status, 200) << mixed.body;
+  const Json mixed_answers = Json::parse(mixed.body);
+  ASSERT_EQ(mixed_answers.size(), 2u) << mixed.body;
+  ASSERT_NE(answer_with_id(mixed_answers, 3), nullptr) << mixed.body;
+  EXPECT_TRUE((*answer_with_id(mixed_answers, 3)).contains("result")) << mixed.body;
+  ASSERT_NE(answer_with_id(mixed_answers, nullptr), nullptr) << mixed.body;
+  EXPECT_EQ((*answer_with_id(mixed_answers, nullptr))["error"]["code"], -32600) << mixed.body;
+
+  // Notifications only: 202 and no body.
+  const auto notified =
+      http("POST", gw.url(path),
+           Json::array({{{"jsonrpc", "2.0"}, {"method", "notifications/roots/list_changed"}}}).dump(), headers);
+  EXPECT_EQ(notified.status, 202) << notified.body;
+  EXPECT_TRUE(notified.body.empty()) << notified.body;
+
+  // An empty batch is an Invalid Request.
+  const auto empty = http("POST", gw.url(path), "[]", headers);
+  EXPECT_EQ(empty.status, 400) << empty.body;
+  EXPECT_EQ(Json::parse(empty.body)["error"]["code"], -32600) << empty.body;
+  EXPECT_TRUE(Json::parse(empty.body)["id"].is_null()) << empty.body;
+
+  // So is one over the bound, and none of it is forwarded.
+  Json many = Json::array();
+  for (int i = 0; i < 101; ++i) many.push_back(rpc_request(100 + i, "ping"));
+  const auto oversized = http("POST", gw.url(path), many.dump(), headers);
+  EXPECT_EQ(oversized.status, 400) << oversized.body;
+  EXPECT_EQ(Json::parse(oversized.body)["error"]["code"], -32600) << oversized.body;
+  EXPECT_NE(oversized.body.find("at most 100"), std::string::npos) << oversized.body;
+
+  // The session still answers single messages.
+  const auto single = http("POST", gw.url(path), rpc_request(9, "ping").dump(), headers);
+  EXPECT_EQ(single.status, 200) << single.body;
+  EXPECT_EQ(Json::parse(single.body)["id"], 9) << single.body;
+}
+
+// 2025-06-18 removed batches: a session of that revision (or later), or none, gets an Invalid Request.
+TEST(Gateway, BatchOutsideA20250326SessionIsRefused) {
+  PeerProcess peer("streamable-server.mjs");
+  GatewayProcess gw(write_config("nobatch", {{"plain", {{"url", peer.url()}}}}));
+  const std::string path = "/servers/plain/mcp";
+  const std::string session = open_session(gw, path, "2025-06-18");
+  ASSERT_FALSE(session.empty());
+  net::HttpHeaders headers = kAccept;
+  headers.set("Mcp-Session-Id", session);
+  const std::string batch = Json::array({rpc_request(1, "ping")}).dump();
+  const auto refused = http("POST", gw.url(path), batch, headers);
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_EQ(Json::parse(refused.body)["error"]["code"], -32600) << refused.body;
+  EXPECT_NE(refused.body.find("removed in protocol version 2025-06-18"), std::string::npos) << refused.body;
+  EXPECT_NE(refused.body.find("speaks 2025-06-18"), std::string::npos) << refused.body;
+
+  const auto sessionless = http("POST", gw.url(path), batch, kAccept);
+  EXPECT_EQ(sessionless.status, 400) << sessionless.body;
+  EXPECT_EQ(Json::parse(sessionless.body)["error"]["code"], -32600) << sessionless.body;
+}
+
+// A 2026-07-28 request as a stateless client sends it: the _meta envelope in
+// its params and the headers that mirror it.
+Json modern_request(const Json& id, const std::string& method, Json params = Json::object()) {
+  params["_meta"] = {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+                     {"io.modelcontextprotocol/clientInfo", {{"name", "stateless"}, {"version", "1"}}},
+                     {"io.modelcontextprotocol/clientCapabilities", Json::object()}};
+  return rpc_request(id, method, params);
+}
+
+net::HttpHeaders modern_headers(const std::string& method, const std::string& name = "") {
+  net::HttpHeaders headers = kAccept;
+  headers.set("MCP-Protocol-Version", "2026-07-28");
+  headers.set("Mcp-Method", method);
+  if (!name.empty()) headers.set("Mcp-Name", name);
+  return headers;
+}
+
+TEST(Gateway, StatelessModernClientsListAndCallToolsWithoutInitialize) {
+  PeerProcess peer("modern/modern-server.mjs", {"--modern-only"});
+  GatewayProcess gw(write_config("stateless", {{"modern", {{"url", peer.url()}}}}));
+  const std::string endpoint = gw.url("/servers/modern/mcp");
+
+  const auto discovered =
+      http("POST", endpoint, modern_request(1, "server/discover").dump(), modern_headers("server/discover"));
+  ASSERT_EQ(discovered.status, 200) << discovered.body;
+  const Json discover = Json::parse(discovered.body);
+  EXPECT_EQ(discover["id"], 1) << discovered.body;
+  EXPECT_TRUE(discover["result"]["capabilities"].contains("tools")) << discovered.body;
+  EXPECT_FALSE(discovered.headers.contains("Mcp-Session-Id"));
+
+  const auto listed = http("POST", endpoint, modern_request("a", "tools/list").dump(), modern_headers("tools/list"));
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  const Json list = Json::parse(listed.body);
+  EXPECT_EQ(list["id"], "a") << listed.body;
+  const Json& tools = list["result"]["tools"];
+  EXPECT_TRUE(std::any_of(tools.begin(), tools.end(), [](const Json& t) { return t["name"] == "add"; })) << listed.body;
+
+  // Two clients using the same id at once each get their own answer.
+  const auto call = [&](const std::string& text) {
+    return http("POST", endpoint,
+                modern_request(7, "tools/call", {{"name", "echo"}, {"arguments", {{"text", text}}}}).dump(),
+                modern_headers("tools/call", "echo"));
+  };
+  net::HttpResponse first;
+  std::thread other([&] { first = call("first"); });
+  auto second = call("second");
+  other.join();
+  for (const auto& [r, text] : {std::pair{&first, "first"}, std::pair{&second, "second"}}) {
+    ASSERT_EQ(r->status, 200) << r->body;
+    const Json answer = Json::parse(r->body);
+    EXPECT_EQ(answer["id"], 7) << r->body;
+    EXPECT_EQ(answer["result"]["content"][0]["text"], text) << r->body;
+  }
+
+  // A revision the remote server does not speak: its UnsupportedProtocolVersion error, with its 400.
+  Json future = modern_request(2, "tools/list");
+  future["params"]["_meta"]["io.modelcontextprotocol/protocolVersion"] = "2099-01-01";
+  net::HttpHeaders future_headers = modern_headers("tools/list");
+  future_headers.set("MCP-Protocol-Version", "2099-01-01");
+  const auto unsupported = http("POST", endpoint, future.dump(), future_headers);
+  EXPECT_EQ(unsupported.status, 400) << unsupported.body;
+  EXPECT_EQ(Json::parse(unsupported.body)["error"]["code"], -32022) << unsupported.body;
+  EXPECT_EQ(Json::parse(unsupported.body)["id"], 2) << unsupported.body;
+
+  // mcpauth's own client finds the modern revision through the gateway and uses it.
+  auto session = connect(endpoint, mcp::TransportKind::streamable_http);
+  EXPECT_TRUE(session->modern());
+  EXPECT_EQ(session->call_tool("add", {{"a", 2}, {"b", 3}}).result["content"][0]["text"], "5");
+  session->close();
+}
+
+// The gateway does not translate between eras: a stateless request to a
+// handshake-era server gets a JSON-RPC error at once, after which mcpauth's
+// own client negotiates a session through the gateway as before.
+TEST(Gateway, StatelessRequestToAHandshakeEraServerGetsAnErrorAndClientsFallBack) {
+  PeerProcess peer("streamable-server.mjs");
+  GatewayProcess gw(write_config("eras", {{"plain", {{"url", peer.url()}}}}));
+  const std::string endpoint = gw.url("/servers/plain/mcp");
+  const auto r = http("POST", endpoint, modern_request(1, "tools/list").dump(), modern_headers("tools/list"));
+  EXPECT_EQ(r.status, 200) << r.body;
+  const Json answer = Json::parse(r.body);
+  EXPECT_EQ(answer["id"], 1) << r.body;
+  EXPECT_EQ(answer["error"]["code"], -32603) << r.body;
+  EXPECT_FALSE(r.headers.contains("Mcp-Session-Id"));
+
+  auto session = connect(endpoint, mcp::TransportKind::streamable_http);
+  EXPECT_FALSE(session->modern());
+  EXPECT_EQ(session->call_tool("add", {{"a", 2}, {"b", 3}}).result["content"][0]["text"], "5");
+  session->close();
+}
+
+// 2026-07-28 "Server Validation": a mirrored header that is missing or
+// contradicts the body is a 400 with HeaderMismatch (-32020).
+TEST(Gateway, StatelessRequestWhoseHeadersContradictTheBodyGets400) {
+  PeerProcess peer("modern/modern-server.mjs", {"--modern-only"});
+  GatewayProcess gw(write_config("mismatch", {{"modern", {{"url", peer.url()}}}}));
+  const std::string endpoint = gw.url("/servers/modern/mcp");
+  const auto expect_refused = [&](const net::HttpResponse& r, int code, const std::string& words) {
+    EXPECT_EQ(r.status, 400) << r.body;
+    const Json answer = Json::parse(r.body);
+    EXPECT_EQ(answer["error"]["code"], code) << r.body;
+    EXPECT_EQ(answer["id"], 1) << r.body;
+    EXPECT_NE(r.body.find(words), std::string::npos) << r.body;
+  };
+  const std::string list = modern_request(1, "tools/list").dump();
+  expect_refused(http("POST", endpoint, list, modern_headers("tools/call")), -32020, "Mcp-Method");
+  net::HttpHeaders no_method = modern_headers("tools/list");
+  no_method.set("Mcp-Method", "");
+  expect_refused(http("POST", endpoint, list, no_method), -32020, "Mcp-Method");
+  net::HttpHeaders old_version = modern_headers("tools/list");
+  old_version.set("MCP-Protocol-Version", "2025-11-25");
+  expect_refused(http("POST", endpoint, list, old_version), -32020, "MCP-Protocol-Version");
+  const std::string call =
+      modern_request(1, "tools/call", {{"name", "add"}, {"arguments", {{"a", 1}, {"b", 1}}}}).dump();
+  expect_refused(http("POST", endpoint, call, modern_headers("tools/call", "echo")), -32020, "Mcp-Name");
+  expect_refused(http("POST", endpoint, call, modern_headers("tools/call")), -32020, "Mcp-Name");
+  // Only Mcp-Name may come in the Base64 sentinel form, where the right name is the name.
+  expect_refused(http("POST", endpoint, list, modern_headers("=?base64?dG9vbHMvbGlzdA==?=")), -32020, "Mcp-Method");
+  const auto encoded = http("POST", endpoint, call, modern_headers("tools/call", "=?base64?YWRk?="));
+  EXPECT_EQ(encoded.status, 200) << encoded.body;
+  EXPECT_EQ(Json::parse(encoded.body)["result"]["content"][0]["text"], "2") << encoded.body;
+  // A modern version header on a body without the envelope: Invalid params.
+  expect_refused(
+      http("POST", endpoint, rpc_request(1, "tools/list", Json::object()).dump(), modern_headers("tools/list")), -32602,
+      "_meta");
 }
 
 // Item 9: the callback page said "Authorized" before the token exchange ran.

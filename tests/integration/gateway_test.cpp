@@ -899,6 +899,7 @@ TEST(Gateway, RemoteEventStreamsOfManySessionsShareOneLoopAndStillDeliver) {
   for (int i = 0; i < kSessions; ++i) sessions.push_back(open_raw_session(endpoint));
 
   const int threads = thread_count(gw.command().pid());
+  RecordProperty("gateway_threads", threads);  // in the test's XML report
   EXPECT_GT(threads, 0);
   EXPECT_LE(threads, 32) << "with " << kSessions << " remote event streams open";
 

@@ -7,9 +7,22 @@
 #include "gateway_impl.hpp"
 #include "mcpauth/composition.hpp"
 #include "mcpauth/core/url.hpp"
+#include "mcpauth/net/curl_multi_loop.hpp"
 #include "plain_http.hpp"
 
 namespace mcpauth::gateway {
+namespace {
+
+// One event loop per gateway process carries every bridge's remote event
+// stream, so open streams cost no thread each. Made on first use (a
+// process that never bridges a session starts none); it outlives every
+// bridge, which hold it too.
+std::shared_ptr<net::AsyncHttpClient> remote_event_loop() {
+  static const std::shared_ptr<net::AsyncHttpClient> loop = std::make_shared<net::CurlMultiLoop>();
+  return loop;
+}
+
+}  // namespace
 
 std::shared_ptr<Upstream> Gateway::Impl::make_upstream(const app::ServerConfig& raw) {
   auto up = std::make_shared<Upstream>();
@@ -75,6 +88,7 @@ mcp::SessionOptions Gateway::Impl::session_options(const Upstream& up) const {
   so.transport = mcp::parse_transport_kind(up.resolved ? up.resolved->transport : "auto");
   so.http = options_.http;
   so.authorizer = up.credentials;
+  so.event_loop = remote_event_loop();  // a Bridge's streams; the connection check's Session ignores it
   so.request_timeout = options_.request_timeout;
   so.connect_timeout = options_.connect_timeout;
   so.client_info = {"mcpauth-gateway", "", std::nullopt};

@@ -1,6 +1,8 @@
 #include "mcpauth/mcp/authorizing_http_client.hpp"
 
+#include <mutex>
 #include <optional>
+#include <utility>
 
 #include "mcpauth/error.hpp"
 
@@ -83,6 +85,127 @@ void AuthorizingHttpClient::stream(const net::HttpRequest& original, net::HttpSt
       return;
     }
   }
+}
+
+// One request on the loop with its credential retries: each attempt is a
+// transfer whose 401/403 is held back (RejectionCatcher); at its end the
+// authorizer is asked on the pool, and the request goes again or the held
+// answer goes to the caller's handler.
+class AuthorizingAsyncHttpClient::Exchange final : public std::enable_shared_from_this<Exchange>,
+                                                   public net::AsyncOperation {
+ public:
+  Exchange(std::shared_ptr<net::AsyncHttpClient> inner, std::shared_ptr<RequestAuthorizer> authorizer,
+           net::HttpRequest original, std::shared_ptr<net::AsyncStreamHandler> handler)
+      : inner_(std::move(inner)),
+        authorizer_(std::move(authorizer)),
+        original_(std::move(original)),
+        handler_(std::move(handler)) {}
+
+  // Applies the credentials (on the calling thread) and starts an attempt.
+  void send() {
+    net::HttpRequest request = original_;
+    try {
+      authorizer_->apply(request);
+    } catch (const Error& e) {
+      handler_->on_done(&e);
+      return;
+    }
+    auto attempt = std::make_shared<Attempt>(shared_from_this(), request);
+    auto op = inner_->start(std::move(request), attempt);
+    std::lock_guard lock(mutex_);
+    current_ = std::move(op);
+    if (cancelled_) current_->cancel();
+  }
+
+  void cancel() override {
+    std::shared_ptr<net::AsyncOperation> current;
+    {
+      std::lock_guard lock(mutex_);
+      cancelled_ = true;
+      current = current_;
+    }
+    if (current) current->cancel();
+  }
+
+ private:
+  class Attempt final : public net::AsyncStreamHandler, public std::enable_shared_from_this<Attempt> {
+   public:
+    Attempt(std::shared_ptr<Exchange> exchange, net::HttpRequest request)
+        : exchange_(std::move(exchange)), request_(std::move(request)), catcher_(*exchange_->handler_) {}
+    bool on_response_start(int status, const net::HttpHeaders& headers) override {
+      return catcher_.on_response_start(status, headers);
+    }
+    bool on_body(std::string_view chunk) override { return catcher_.on_body(chunk); }
+    void on_done(const Error* error) override {
+      if (error || !catcher_.rejection()) {
+        exchange_->handler_->on_done(error);
+        return;
+      }
+      // May block (a refresh, another thread's authorization): off the loop.
+      auto self = shared_from_this();
+      exchange_->inner_->run_blocking([self] { self->exchange_->rejected(*self); });
+    }
+    const net::HttpRequest& request() const { return request_; }
+    RejectionCatcher& catcher() { return catcher_; }
+
+   private:
+    std::shared_ptr<Exchange> exchange_;
+    net::HttpRequest request_;
+    RejectionCatcher catcher_;
+  };
+
+  void rejected(Attempt& attempt) {
+    bool again = false;
+    {
+      std::lock_guard lock(mutex_);
+      again = !cancelled_ && attempts_ < kMaxCredentialRetries;
+    }
+    try {
+      again = again && authorizer_->on_rejected(attempt.request(), *attempt.catcher().rejection());
+    } catch (const Error& e) {
+      handler_->on_done(&e);
+      return;
+    }
+    if (again) {
+      {
+        std::lock_guard lock(mutex_);
+        ++attempts_;
+      }
+      send();
+      return;
+    }
+    attempt.catcher().deliver();
+    handler_->on_done(nullptr);
+  }
+
+  std::shared_ptr<net::AsyncHttpClient> inner_;
+  std::shared_ptr<RequestAuthorizer> authorizer_;
+  net::HttpRequest original_;
+  std::shared_ptr<net::AsyncStreamHandler> handler_;
+  std::mutex mutex_;
+  bool cancelled_ = false;
+  int attempts_ = 0;
+  std::shared_ptr<net::AsyncOperation> current_;
+};
+
+AuthorizingAsyncHttpClient::AuthorizingAsyncHttpClient(std::shared_ptr<net::AsyncHttpClient> inner,
+                                                       std::shared_ptr<RequestAuthorizer> authorizer)
+    : inner_(std::move(inner)), authorizer_(std::move(authorizer)) {
+  if (!inner_ || !authorizer_)
+    throw Error(ErrorCode::usage, "AuthorizingAsyncHttpClient needs an AsyncHttpClient and an authorizer");
+}
+
+std::shared_ptr<net::AsyncOperation> AuthorizingAsyncHttpClient::start(
+    net::HttpRequest request, std::shared_ptr<net::AsyncStreamHandler> handler) {
+  auto exchange = std::make_shared<Exchange>(inner_, authorizer_, std::move(request), std::move(handler));
+  exchange->send();
+  return exchange;
+}
+
+std::shared_ptr<net::AsyncHttpClient> with_credentials(std::shared_ptr<net::AsyncHttpClient> http,
+                                                       std::shared_ptr<RequestAuthorizer> authorizer) {
+  if (!authorizer || !http) return http;
+  return std::make_shared<AuthorizingAsyncHttpClient>(std::move(http), std::move(authorizer));
 }
 
 std::shared_ptr<net::HttpClient> with_credentials(std::shared_ptr<net::HttpClient> http,

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "bridge_answers.hpp"
+#include "mcpauth/mcp/authorizing_http_client.hpp"
 #include "mcpauth/mcp/retry_policy.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
 #include "negotiation.hpp"
@@ -45,6 +46,7 @@ BridgeOptions prepared(BridgeOptions options) {
 
 TransportOptions bridge_transport_options(const SessionOptions& session) {
   TransportOptions t = transport_options(session);
+  t.async_http = with_credentials(session.event_loop, session.authorizer);
   // A long-lived session re-opens its event stream for as long as it lives.
   t.max_stream_reconnects = INT_MAX;
   return t;

@@ -4,11 +4,12 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
-#include <thread>
 
+#include "hook_gate.hpp"
 #include "mcpauth/core/sse_parser.hpp"
 #include "mcpauth/core/url.hpp"
 #include "response_reader.hpp"
+#include "thread_async_client.hpp"
 
 namespace mcpauth::mcp {
 namespace {
@@ -17,8 +18,8 @@ using core::jsonrpc::Message;
 
 }  // namespace
 
-// The transport's state: the stream's reader thread, the endpoint it
-// announced, and why it failed.
+// The transport's state: the stream (on the given event loop, or on a
+// thread of its own), the endpoint it announced, and why it failed.
 class LegacySseTransport::Impl {
  public:
   explicit Impl(TransportOptions options);
@@ -29,7 +30,8 @@ class LegacySseTransport::Impl {
   void close();
 
  private:
-  void read_stream();
+  class StreamHandler;
+  void stream_ended(const detail::ResponseReader& reader, const Error* error);
   void on_event(core::SseEvent&& event);
   void fail(const Error& error);
 
@@ -44,8 +46,37 @@ class LegacySseTransport::Impl {
   std::string protocol_version_;
   std::atomic<bool> closed_{false};
 
-  std::thread reader_;
-  net::CancelToken reader_cancel_;
+  std::shared_ptr<net::AsyncOperation> stream_;
+  // The stream's own thread when no event loop was given (joined by close()).
+  std::shared_ptr<detail::ThreadAsyncClient> own_thread_;
+  // The stream's callbacks reach this object only until close().
+  std::shared_ptr<detail::HookGate> gate_ = std::make_shared<detail::HookGate>();
+};
+
+// The stream's handler: the reader, and the way back to the transport
+// through its gate (the transport may be gone when the loop reports).
+class LegacySseTransport::Impl::StreamHandler final : public net::AsyncStreamHandler {
+ public:
+  explicit StreamHandler(Impl& t)
+      : t_(t),
+        gate_(t.gate_),
+        reader_(
+            t.options_.url, t.options_.max_message_bytes,
+            [this](Message&& m) { gate_->run([&] { t_.on_message_(std::move(m)); }); },
+            [this](core::SseEvent&& e) { gate_->run([&] { t_.on_event(std::move(e)); }); }) {}
+
+  bool on_response_start(int status, const net::HttpHeaders& headers) override {
+    return reader_.on_response_start(status, headers);
+  }
+  bool on_body(std::string_view chunk) override { return reader_.on_body(chunk); }
+  void on_done(const Error* error) override {
+    gate_->run([&] { t_.stream_ended(reader_, error); });
+  }
+
+ private:
+  Impl& t_;
+  std::shared_ptr<detail::HookGate> gate_;
+  detail::ResponseReader reader_;
 };
 
 LegacySseTransport::LegacySseTransport(TransportOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -77,7 +108,21 @@ LegacySseTransport::Impl::Impl(TransportOptions options) : options_(std::move(op
 void LegacySseTransport::Impl::start(MessageHandler on_message, ErrorHandler on_error) {
   on_message_ = std::move(on_message);
   on_error_ = std::move(on_error);
-  reader_ = std::thread([this] { read_stream(); });
+
+  net::HttpRequest request;
+  request.method = "GET";
+  request.url = options_.url;
+  request.connect_timeout = options_.connect_timeout;
+  request.total_timeout = std::chrono::milliseconds(0);  // the stream lives as long as the session
+  request.headers.set("Accept", "text/event-stream");
+  std::shared_ptr<net::AsyncHttpClient> client = options_.async_http;
+  if (!client) client = own_thread_ = std::make_shared<detail::ThreadAsyncClient>(options_.http);
+  auto stream = client->start(std::move(request), std::make_shared<StreamHandler>(*this));
+  {
+    std::lock_guard lock(mutex_);
+    stream_ = std::move(stream);
+    if (closed_) stream_->cancel();
+  }
 
   std::unique_lock lock(mutex_);
   const auto deadline = options_.connect_timeout + options_.request_timeout;
@@ -123,28 +168,14 @@ void LegacySseTransport::Impl::on_event(core::SseEvent&& event) {
   cv_.notify_all();
 }
 
-void LegacySseTransport::Impl::read_stream() {
-  net::HttpRequest request;
-  request.method = "GET";
-  request.url = options_.url;
-  request.connect_timeout = options_.connect_timeout;
-  request.total_timeout = std::chrono::milliseconds(0);  // the stream lives as long as the session
-  request.headers.set("Accept", "text/event-stream");
-
-  detail::ResponseReader reader(
-      options_.url, options_.max_message_bytes, [this](Message&& m) { on_message_(std::move(m)); },
-      [this](core::SseEvent&& e) { on_event(std::move(e)); });
-  try {
-    options_.http->stream(request, reader, &reader_cancel_);
-  } catch (const Error& e) {
-    if (e.code() == ErrorCode::cancelled || closed_) return;
-    fail(e);
+void LegacySseTransport::Impl::stream_ended(const detail::ResponseReader& reader, const Error* error) {
+  if (closed_) return;
+  if (error) {
+    if (error->code() != ErrorCode::cancelled) fail(*error);
     return;
   }
-  const int status = reader.status();
-  if (closed_) return;
   if (!reader.ok()) {
-    fail(detail::status_error("GET", options_.url, status, reader.headers(), reader.error_body(), false));
+    fail(detail::status_error("GET", options_.url, reader.status(), reader.headers(), reader.error_body(), false));
   } else if (reader.body_kind() != detail::BodyKind::event_stream) {
     fail(Error(ErrorCode::protocol,
                "GET " + options_.url + " answered with Content-Type \"" + reader.content_type() +
@@ -182,10 +213,16 @@ void LegacySseTransport::Impl::on_initialized(const std::string& protocol_versio
 }
 
 void LegacySseTransport::Impl::close() {
-  if (closed_.exchange(true)) return;
+  std::shared_ptr<net::AsyncOperation> stream;
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_.exchange(true)) return;
+    stream = stream_;
+  }
   cv_.notify_all();
-  reader_cancel_.cancel();
-  if (reader_.joinable()) reader_.join();
+  if (stream) stream->cancel();
+  gate_->close();  // no callback after this; one running on another thread has ended
+  if (own_thread_) own_thread_->shutdown();
 }
 
 }  // namespace mcpauth::mcp

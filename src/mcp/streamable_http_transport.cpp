@@ -5,11 +5,12 @@
 #include <condition_variable>
 #include <mutex>
 #include <set>
-#include <thread>
 
+#include "event_stream.hpp"
 #include "mcpauth/mcp/protocol.hpp"
 #include "modern_headers.hpp"
 #include "response_reader.hpp"
+#include "thread_async_client.hpp"
 
 namespace mcpauth::mcp {
 namespace {
@@ -19,7 +20,6 @@ using core::jsonrpc::Request;
 
 constexpr const char* kAccept = "application/json, text/event-stream";
 constexpr std::chrono::milliseconds kDefaultRetry{1000};
-constexpr std::chrono::milliseconds kMaxBackoff{30'000};
 
 std::string method_of(const Message& message) {
   if (const auto* r = std::get_if<Request>(&message)) return r->method;
@@ -36,7 +36,8 @@ const core::jsonrpc::Json* params_of(const Message& message) {
 }  // namespace
 
 // The transport's state: the session id and version it sends, the
-// transfers close() must cancel, and the GET-stream listener thread.
+// transfers close() must cancel, and the GET stream (on the given event
+// loop, or on a thread of its own).
 class StreamableHttpTransport::Impl {
  public:
   explicit Impl(TransportOptions options);
@@ -54,7 +55,7 @@ class StreamableHttpTransport::Impl {
   net::HttpRequest make_request(std::string method) const;
   void resume(const core::jsonrpc::Id& awaited, std::string last_event_id,
               std::optional<std::chrono::milliseconds> retry, const std::string& method);
-  void listen();
+  void open_event_stream();
   void mark_listener_answered();
   bool wait_unless_closed(std::chrono::milliseconds delay);
 
@@ -70,8 +71,9 @@ class StreamableHttpTransport::Impl {
   std::condition_variable closed_cv_;
 
   bool listener_answered_ = false;  // the GET stream got its first answer (or gave up)
-  std::thread listener_;
-  net::CancelToken listener_cancel_;
+  std::shared_ptr<detail::EventStream> stream_;
+  // The stream's own thread when no event loop was given (joined by close()).
+  std::shared_ptr<detail::ThreadAsyncClient> own_thread_;
 };
 
 class StreamableHttpTransport::Impl::InFlight {
@@ -283,13 +285,35 @@ void StreamableHttpTransport::Impl::on_initialized(const std::string& protocol_v
   }
   // Sessions of the handshake era may receive server-initiated messages on a
   // GET stream; the modern era has no such stream.
-  if (!is_modern_version(protocol_version) && !listener_.joinable() && !closed_) {
-    listener_ = std::thread([this] { listen(); });
-    // Wait until the server has answered the GET (or refused it): messages it
-    // sends right after the next request must find the stream open.
-    std::unique_lock lock(mutex_);
-    closed_cv_.wait_for(lock, options_.connect_timeout, [this] { return listener_answered_ || closed_.load(); });
+  if (!is_modern_version(protocol_version)) open_event_stream();
+}
+
+void StreamableHttpTransport::Impl::open_event_stream() {
+  std::shared_ptr<detail::EventStream> stream;
+  {
+    std::lock_guard lock(mutex_);
+    if (stream_ || closed_) return;
+    std::shared_ptr<net::AsyncHttpClient> client = options_.async_http;
+    if (!client) client = own_thread_ = std::make_shared<detail::ThreadAsyncClient>(options_.http);
+    detail::EventStream::Options o;
+    o.url = options_.url;
+    o.max_message_bytes = options_.max_message_bytes;
+    o.max_reconnects = options_.max_stream_reconnects;
+    o.default_retry = kDefaultRetry;
+    detail::EventStream::Hooks hooks;
+    hooks.make_request = [this] { return make_request("GET"); };
+    hooks.on_message = [this](Message&& m) { on_message_(std::move(m)); };
+    hooks.on_answered = [this] { mark_listener_answered(); };
+    hooks.on_error = [this](const Error& e) {
+      if (on_error_) on_error_(e);
+    };
+    stream = stream_ = detail::EventStream::create(std::move(client), std::move(o), std::move(hooks));
   }
+  stream->open();
+  // Wait until the server has answered the GET (or refused it): messages it
+  // sends right after the next request must find the stream open.
+  std::unique_lock lock(mutex_);
+  closed_cv_.wait_for(lock, options_.connect_timeout, [this] { return listener_answered_ || closed_.load(); });
 }
 
 void StreamableHttpTransport::Impl::mark_listener_answered() {
@@ -300,67 +324,6 @@ void StreamableHttpTransport::Impl::mark_listener_answered() {
   closed_cv_.notify_all();
 }
 
-void StreamableHttpTransport::Impl::listen() {
-  struct AnsweredOnExit {
-    Impl* t;
-    ~AnsweredOnExit() { t->mark_listener_answered(); }
-  } answered_on_exit{this};
-  std::string last_event_id;
-  std::chrono::milliseconds delay = kDefaultRetry;
-  int failures = 0;
-  while (!closed_) {
-    net::HttpRequest request = make_request("GET");
-    request.headers.set("Accept", "text/event-stream");
-    request.total_timeout = std::chrono::milliseconds(0);  // lives as long as the session
-    if (!last_event_id.empty()) request.headers.set("Last-Event-ID", last_event_id);
-    const bool sent_session = request.headers.contains("Mcp-Session-Id");
-
-    detail::ResponseReader reader(options_.url, options_.max_message_bytes,
-                                  [this](Message&& m) { on_message_(std::move(m)); });
-    reader.on_start([this] { mark_listener_answered(); });
-    std::optional<Error> failure;
-    try {
-      options_.http->stream(request, reader, &listener_cancel_);
-    } catch (const Error& e) {
-      if (e.code() == ErrorCode::cancelled || closed_) return;
-      failure = e;
-    }
-    mark_listener_answered();
-    if (!failure) {
-      const int status = reader.status();
-      // The server offers no GET stream: 405 as the specification says, or
-      // 400 as servers built on the SDK's stateless examples answer a GET
-      // they do not serve. Not an error of the session: its requests are
-      // answered on their own POSTs, and failing them for a refused optional
-      // stream would race with them.
-      if (status == 405 || status == 400 || (status == 404 && !sent_session)) return;
-      if (!reader.ok()) {
-        if (on_error_) {
-          on_error_(detail::status_error(request.method, request.url, status, reader.headers(), reader.error_body(),
-                                         sent_session));
-        }
-        return;
-      }
-      if (reader.body_kind() != detail::BodyKind::event_stream) return;  // not a stream: nothing to listen to
-      if (!reader.last_event_id().empty()) last_event_id = reader.last_event_id();
-      if (reader.retry()) delay = *reader.retry();
-      if (reader.events_seen() > 0) failures = 0;
-    }
-    // The stream ended or dropped: reconnect, backing off while it keeps failing.
-    if (++failures > options_.max_stream_reconnects) {
-      if (on_error_) {
-        on_error_(Error(ErrorCode::connection,
-                        "the event stream from " + options_.url + " dropped and could not be re-opened" +
-                            (failure ? std::string(": ") + failure->what() : std::string()),
-                        options_.url));
-      }
-      return;
-    }
-    const auto backoff = std::min(kMaxBackoff, delay * (1 << std::min(failures - 1, 5)));
-    if (!wait_unless_closed(backoff)) return;
-  }
-}
-
 void StreamableHttpTransport::Impl::close() {
   {
     std::lock_guard lock(mutex_);
@@ -368,8 +331,17 @@ void StreamableHttpTransport::Impl::close() {
     for (auto* token : in_flight_) token->cancel();
   }
   closed_cv_.notify_all();
-  listener_cancel_.cancel();
-  if (listener_.joinable()) listener_.join();
+  std::shared_ptr<detail::EventStream> stream;
+  std::shared_ptr<detail::ThreadAsyncClient> own_thread;
+  {
+    std::lock_guard lock(mutex_);
+    stream = std::move(stream_);
+    own_thread = std::move(own_thread_);
+  }
+  // On a loop the stream's transfer is cancelled and no hook runs after
+  // this; on its own thread, that thread is also joined.
+  if (stream) stream->close();
+  if (own_thread) own_thread->shutdown();
 
   // Tell the server the session is over; a server that does not allow
   // clients to end sessions answers 405, which is fine.

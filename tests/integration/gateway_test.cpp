@@ -1076,3 +1076,97 @@ TEST(Gateway, OnLoopbackOnlyItsOwnUserGetsInWithoutTheApiKey) {
 
 }  // namespace
 }  // namespace mcpauth
+
+namespace mcpauth {
+namespace {
+
+int thread_count(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  }
+  return -1;
+}
+
+// A local Streamable HTTP session opened by hand, without a local GET
+// stream (which would hold a handler thread of the gateway's local side).
+std::string open_raw_session(const std::string& endpoint) {
+  const std::string initialize =
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
+      R"("capabilities":{},"clientInfo":{"name":"t","version":"1"}}})";
+  const net::HttpHeaders accept{{"Accept", "application/json, text/event-stream"}};
+  const auto r = http("POST", endpoint, initialize, accept);
+  EXPECT_EQ(r.status, 200) << r.body;
+  const std::string id = r.headers.get("Mcp-Session-Id").value_or("");
+  net::HttpHeaders headers = accept;
+  headers.set("Mcp-Session-Id", id);
+  headers.set("MCP-Protocol-Version", "2025-11-25");
+  // The bridge opens the remote event stream when the client says initialized.
+  const auto n = http("POST", endpoint, R"({"jsonrpc":"2.0","method":"notifications/initialized"})", headers);
+  EXPECT_EQ(n.status, 202) << n.body;
+  return id;
+}
+
+// Reads the local GET stream of `session` until `needle` arrives (or 30 s pass).
+bool local_stream_carries(const std::string& endpoint, const std::string& session, const std::string& needle) {
+  class Until final : public net::HttpStreamHandler {
+   public:
+    explicit Until(std::string needle) : needle_(std::move(needle)) {}
+    bool on_response_start(int, const net::HttpHeaders&) override { return true; }
+    bool on_body(std::string_view chunk) override {
+      body.append(chunk);
+      return body.find(needle_) == std::string::npos;
+    }
+    std::string body;
+
+   private:
+    std::string needle_;
+  } until(needle);
+  net::HttpRequest get;
+  get.url = endpoint;
+  get.headers = {{"Accept", "text/event-stream"}, {"Mcp-Session-Id", session}};
+  get.total_timeout = std::chrono::seconds(30);
+  try {
+    net::CurlHttpClient().stream(get, until);
+  } catch (const Error& e) {
+    ADD_FAILURE() << e.what() << "\n" << until.body;
+  }
+  return until.body.find(needle) != std::string::npos;
+}
+
+// Issue 13: the bridges' remote event streams run on one event loop, so
+// hundreds of local sessions with open remote streams hold no thread each;
+// the server's messages still reach the sessions.
+TEST(Gateway, RemoteEventStreamsOfManySessionsShareOneLoopAndStillDeliver) {
+  PeerProcess peer("streamable-server.mjs");
+  GatewayProcess gw(write_config("many", {{"plain", {{"url", peer.url()}}}}), {"--max-sessions-per-client", "512"});
+  const std::string endpoint = gw.url("/servers/plain/mcp");
+  constexpr int kSessions = 200;
+  std::vector<std::string> sessions;
+  for (int i = 0; i < kSessions; ++i) sessions.push_back(open_raw_session(endpoint));
+
+  const int threads = thread_count(gw.command().pid());
+  RecordProperty("gateway_threads", threads);  // in the test's XML report
+  EXPECT_GT(threads, 0);
+  EXPECT_LE(threads, 32) << "with " << kSessions << " remote event streams open";
+
+  // The remote streams are open: a notification the server sends on the
+  // standalone stream of the first and the last session reaches each.
+  for (const std::string& id : {sessions.front(), sessions.back()}) {
+    net::HttpHeaders headers{{"Accept", "application/json, text/event-stream"},
+                             {"Mcp-Session-Id", id},
+                             {"MCP-Protocol-Version", "2025-11-25"}};
+    const auto call = http(
+        "POST", endpoint,
+        R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"notify_later","arguments":{"delay_ms":10}}})",
+        headers);
+    EXPECT_EQ(call.status, 200) << call.body;
+    EXPECT_TRUE(local_stream_carries(endpoint, id, "notifications/tools/list_changed"));
+  }
+  EXPECT_LE(thread_count(gw.command().pid()), 32);
+  for (const std::string& id : sessions) http("DELETE", endpoint, "", {{"Mcp-Session-Id", id}});
+}
+
+}  // namespace
+}  // namespace mcpauth

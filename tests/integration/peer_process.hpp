@@ -91,6 +91,7 @@ class InteractiveCommand {
   // What it printed so far (for failure messages while it runs).
   const std::string& out() const noexcept { return result_.out; }
   const std::string& err() const noexcept { return result_.err; }
+  pid_t pid() const noexcept { return pid_; }
 
  private:
   bool pump(std::chrono::milliseconds wait);

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "mcpauth/mcp/request_authorizer.hpp"
+#include "mcpauth/net/async_http.hpp"
 #include "mcpauth/net/http.hpp"
 
 namespace mcpauth::mcp {
@@ -31,8 +32,35 @@ class AuthorizingHttpClient final : public net::HttpClient {
   std::shared_ptr<RequestAuthorizer> authorizer_;
 };
 
+// The same seam for transfers on an event loop. start() applies the
+// credentials on the calling thread, so it is for threads that may block (a
+// refresh), not for the loop thread. A 401 or 403 is held back as above;
+// on_rejected() then runs on the inner client's run_blocking() pool, never on
+// the loop thread, and the transfer starts again from there while it says
+// so. A refusal no retry follows reaches the handler from that pool thread
+// (after the transfer, so still one call at a time).
+class AuthorizingAsyncHttpClient final : public net::AsyncHttpClient {
+ public:
+  AuthorizingAsyncHttpClient(std::shared_ptr<net::AsyncHttpClient> inner,
+                             std::shared_ptr<RequestAuthorizer> authorizer);
+
+  std::shared_ptr<net::AsyncOperation> start(net::HttpRequest request,
+                                             std::shared_ptr<net::AsyncStreamHandler> handler) override;
+  std::shared_ptr<net::AsyncOperation> after(std::chrono::milliseconds delay, std::function<void()> task) override {
+    return inner_->after(delay, std::move(task));
+  }
+  void run_blocking(std::function<void()> task) override { inner_->run_blocking(std::move(task)); }
+
+ private:
+  class Exchange;
+  std::shared_ptr<net::AsyncHttpClient> inner_;
+  std::shared_ptr<RequestAuthorizer> authorizer_;
+};
+
 // `http` itself when there is no authorizer, otherwise `http` wrapped.
 std::shared_ptr<net::HttpClient> with_credentials(std::shared_ptr<net::HttpClient> http,
                                                   std::shared_ptr<RequestAuthorizer> authorizer);
+std::shared_ptr<net::AsyncHttpClient> with_credentials(std::shared_ptr<net::AsyncHttpClient> http,
+                                                       std::shared_ptr<RequestAuthorizer> authorizer);
 
 }  // namespace mcpauth::mcp

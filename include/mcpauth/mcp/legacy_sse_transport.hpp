@@ -4,13 +4,15 @@
 // included, arrives on that stream. The endpoint must be on the same origin
 // as the stream: credentials are never sent anywhere else.
 //
-// Threading: start() runs one thread of its own that reads the stream; the
-// MessageHandler and ErrorHandler are called on it. send() may be called
-// from several threads at once (each POST runs on its caller's thread).
-// close() (also from the destructor) cancels the stream and joins that
-// thread, so it is not for a handler. The state, its lock and the thread
-// live in Impl (legacy_sse_transport.cpp), so this header commits to no
-// layout.
+// Threading: start() opens the stream on the event loop of
+// TransportOptions::async_http when there is one (no thread of its own),
+// else on one thread of its own; the MessageHandler and ErrorHandler are
+// called there. send() may be called from several threads at once (each
+// POST runs on its caller's thread). close() (also from the destructor)
+// cancels the stream; no handler runs after it returns (it waits for one
+// running on another thread, and joins the transport's own thread), so it
+// is not for a handler. The state, its lock and the stream live in Impl
+// (legacy_sse_transport.cpp), so this header commits to no layout.
 #pragma once
 
 #include <memory>

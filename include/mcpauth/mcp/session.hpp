@@ -66,6 +66,11 @@ struct SessionOptions {
   TransportKind transport = TransportKind::automatic;
   std::shared_ptr<net::HttpClient> http;          // null: a CurlHttpClient from the environment
   std::shared_ptr<RequestAuthorizer> authorizer;  // null: no credentials
+  // A Bridge's server event streams run here (e.g. one net::CurlMultiLoop
+  // for many bridges) instead of on a thread each; its handlers only queue,
+  // so they may run on the loop thread. A Session ignores it: it answers
+  // server requests on the thread that read them.
+  std::shared_ptr<net::AsyncHttpClient> event_loop;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds request_timeout{60'000};
   std::size_t max_message_bytes = 64u << 20;

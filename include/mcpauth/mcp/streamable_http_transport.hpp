@@ -10,14 +10,16 @@
 // Mcp-Method and Mcp-Name headers.
 //
 // Threading: send() may be called from several threads at once (each POST
-// runs on its caller's thread); a handshake-era session also runs one
-// thread of its own for the GET stream, started by on_initialized(), and
-// the MessageHandler and ErrorHandler are called on whichever of these
-// threads received the message. close() (also from the destructor) cancels
-// every transfer in flight, joins the GET-stream thread and then sends the
-// DELETE, so it is not for a handler running on that thread. The state, its
-// lock and the thread live in Impl (streamable_http_transport.cpp), so this
-// header commits to no layout.
+// runs on its caller's thread); a handshake-era session also has the GET
+// stream, opened by on_initialized(): on the event loop of
+// TransportOptions::async_http when there is one (no thread of its own),
+// else on one thread of its own. The MessageHandler and ErrorHandler are
+// called on whichever of these threads received the message. close() (also
+// from the destructor) cancels every transfer in flight and the stream (no
+// handler runs after it returns: it waits for one running on another thread
+// and joins the stream's own thread) and then sends the DELETE, so it is not
+// for a handler. The state, its lock and the stream live in Impl
+// (streamable_http_transport.cpp), so this header commits to no layout.
 #pragma once
 
 #include <memory>

@@ -12,6 +12,7 @@
 
 #include "mcpauth/core/jsonrpc.hpp"
 #include "mcpauth/error.hpp"
+#include "mcpauth/net/async_http.hpp"
 #include "mcpauth/net/http.hpp"
 
 namespace mcpauth::mcp {
@@ -21,6 +22,12 @@ struct TransportOptions {
   // Required. Credentials are this client's business (see
   // AuthorizingHttpClient): a transport adds none of its own.
   std::shared_ptr<net::HttpClient> http;
+  // Optional: where long-lived streams run (the Streamable HTTP GET stream,
+  // the legacy SSE stream) instead of on a thread of their own, e.g. a
+  // net::CurlMultiLoop shared by many sessions, wrapped with the same
+  // credentials as `http`. The transport's handlers then run on its loop
+  // thread and must not block. Null: a thread per stream, over `http`.
+  std::shared_ptr<net::AsyncHttpClient> async_http;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds request_timeout{60'000};  // one POST exchange, streamed answers included
   std::size_t max_message_bytes = 64u << 20;          // one JSON-RPC message or SSE event

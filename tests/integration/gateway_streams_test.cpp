@@ -163,6 +163,7 @@ TEST(GatewayStreams, ThreeHundredOpenLocalStreamsAddNoThreads) {
   }
   const long threads = gateway_status(config, "Threads");
   ASSERT_GT(threads, 0);
+  RecordProperty("gateway_threads", static_cast<int>(threads));  // in --gtest_output=xml, for the record
   EXPECT_LE(threads, 32) << "the gateway has " << threads << " threads with " << kStreams << " streams open";
   // And it serves while they are open.
   const auto echo = call_tool(gw, sessions.front(), 2, "echo", {{"text", "with streams open"}});

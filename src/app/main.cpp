@@ -182,6 +182,10 @@ int main(int argc, char** argv) {
                    "Local MCP sessions one client address may hold open at once")
       ->capture_default_str();
   gateway
+      ->add_option("--max-connections", gateway_args.max_connections,
+                   "Connections (event streams included) the gateway holds open at once (more are answered 503)")
+      ->capture_default_str();
+  gateway
       ->add_option("--max-connections-per-client", gateway_args.max_connections_per_client,
                    "Connections one client address may hold open at once (more are answered 503)")
       ->capture_default_str();

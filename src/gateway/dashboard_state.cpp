@@ -106,24 +106,87 @@ Json Gateway::Impl::row_json(const Upstream& up, const app::StoredGrants* stored
   return row;
 }
 
-void Gateway::Impl::events(const http::Request&, http::Response& res) {
-  auto last = std::make_shared<std::uint64_t>(~std::uint64_t{0});
-  res.set_chunked_content_provider("text/event-stream", [this, last](http::DataSink& sink) {
-    std::unique_lock lock(events_mutex_);
-    events_cv_.wait_for(lock, kKeepalive, [&] { return stopping_ || version_ != *last; });
-    if (stopping_) return false;
-    if (version_ == *last) {
-      lock.unlock();
-      static constexpr std::string_view kComment = ": keepalive\n\n";
-      return sink.write(kComment.data(), kComment.size());
+// The /api/events stream: the whole state again after every change (bump()
+// wakes it). The state reads the token store, so it is made on a worker and
+// the stream written when it is ready; the I/O thread never waits for it.
+class Gateway::Impl::StateStream final : public http::StreamSource, public std::enable_shared_from_this<StateStream> {
+ public:
+  explicit StateStream(Impl& gateway) : gateway_(gateway) {}
+
+  void open(Wake wake) override {
+    wake_ = wake;
+    std::lock_guard lock(gateway_.events_mutex_);
+    watcher_ = gateway_.next_state_watcher_++;
+    gateway_.state_watchers_[watcher_] = std::move(wake);
+  }
+
+  Chunk take() override {
+    Chunk chunk;
+    std::uint64_t version = 0;
+    {
+      std::lock_guard lock(gateway_.events_mutex_);
+      if (gateway_.stopping_) {
+        chunk.end = true;
+        return chunk;
+      }
+      version = gateway_.version_;
     }
-    *last = version_;
-    lock.unlock();
-    Json state = state_json(false);
-    const std::string event =
-        "event: state\ndata: " + state.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n\n";
-    return sink.write(event.data(), event.size());
-  });
+    std::lock_guard lock(mutex_);
+    chunk.data = std::move(ready_);
+    ready_.clear();
+    if (!rendering_ && version != rendered_) {
+      rendering_ = true;
+      rendered_ = version;
+      gateway_.spawn([self = shared_from_this(), version] { self->render(version); });
+    }
+    return chunk;
+  }
+
+  std::string keepalive() override { return ": keepalive\n\n"; }
+
+  void closed() override {
+    std::lock_guard lock(gateway_.events_mutex_);
+    gateway_.state_watchers_.erase(watcher_);
+  }
+
+ private:
+  void render(std::uint64_t version) {
+    std::string event;
+    try {
+      const Json state = gateway_.state_json(false);
+      event = "id: " + std::to_string(version) +
+              "\nevent: state\ndata: " + state.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n\n";
+    } catch (const std::exception&) {
+      // The next change renders again.
+    }
+    {
+      std::lock_guard lock(mutex_);
+      ready_ = std::move(event);  // only the latest state matters
+      rendering_ = false;
+    }
+    wake_();  // also renders again if the state changed meanwhile
+  }
+
+  Impl& gateway_;
+  Wake wake_;
+  std::uint64_t watcher_ = 0;
+  std::mutex mutex_;
+  std::string ready_;  // the latest rendered event, not yet written
+  bool rendering_ = false;
+  std::uint64_t rendered_ = ~std::uint64_t{0};
+};
+
+void Gateway::Impl::events(const http::Request&, http::Response& res) {
+  res.set_stream("text/event-stream", std::make_shared<StateStream>(*this));
+}
+
+void Gateway::Impl::wake_state_streams() {
+  std::vector<http::StreamSource::Wake> wakes;
+  {
+    std::lock_guard lock(events_mutex_);
+    for (const auto& [id, wake] : state_watchers_) wakes.push_back(wake);
+  }
+  for (const auto& wake : wakes) wake();
 }
 
 }  // namespace mcpauth::gateway

@@ -64,12 +64,18 @@ int Gateway::Impl::start() {
   constexpr std::size_t kFilesPerSession = 3;
   session_limit_ =
       std::min(options_.max_sessions, files > kReservedFiles ? (files - kReservedFiles) / kFilesPerSession : 1);
+  if (options_.max_connections + kReservedFiles > files) {
+    log("the open-file limit (" + std::to_string(files) + ") is below what --max-connections (" +
+        std::to_string(options_.max_connections) +
+        ") needs: connections past it wait until others close; raise the hard limit (ulimit -Hn) to hold that many");
+  }
   http::ServerOptions server;
   server.host = options_.listen_host;
   server.port = options_.listen_port;
   server.max_connections = options_.max_connections;
   server.max_connections_per_client = options_.max_connections_per_peer;
   server.head_timeout = options_.head_timeout;
+  server.stream_keepalive = kKeepalive;
   server.default_headers = {{"Cache-Control", "no-store"},
                             {"X-Content-Type-Options", "nosniff"},
                             {"Referrer-Policy", "no-referrer"},
@@ -107,6 +113,7 @@ void Gateway::Impl::stop() {
     stopping_ = true;
   }
   events_cv_.notify_all();
+  wake_state_streams();  // they end
   callbacks_->cancel_all();
   {
     std::lock_guard lock(state_mutex_);
@@ -121,9 +128,9 @@ void Gateway::Impl::stop() {
     std::lock_guard lock(sessions_mutex_);
     for (auto& [id, s] : sessions_) sessions.push_back(s);
   }
-  for (auto& s : sessions) s->mark_closed();  // ends SSE streams and waiting POSTs
+  for (auto& s : sessions) s->mark_closed();  // ends their event streams and waiting POSTs
   end_stateless();                            // and the stateless clients' waiting POSTs
-  if (server_) server_->stop();               // closes every connection: the handlers' writes end
+  if (server_) server_->stop();               // closes every connection; every stream has ended
   if (housekeeping_.joinable()) housekeeping_.join();
   join_workers();
   for (auto& s : sessions) s->bridge->close();
@@ -206,7 +213,7 @@ void Gateway::Impl::bump() {
     std::lock_guard lock(events_mutex_);
     ++version_;
   }
-  events_cv_.notify_all();
+  wake_state_streams();
 }
 
 void Gateway::Impl::log(const std::string& line) const {
@@ -247,15 +254,19 @@ http::Router Gateway::Impl::routes() {
   const auto api = kMaxApiBodyBytes;
   router.add("POST", "/servers/" + name + "/mcp", mcp,
              with_body(true, guarded([this](auto& req, auto& res) { mcp_post(req, res); })));
-  router.add("GET", "/servers/" + name + "/mcp", api, guarded([this](auto& req, auto& res) { mcp_get(req, res); }));
+  // Opening an event stream never blocks: on the I/O thread (http::Runs).
+  const auto loop = http::Runs::on_loop;
+  router.add("GET", "/servers/" + name + "/mcp", api, guarded([this](auto& req, auto& res) { mcp_get(req, res); }),
+             loop);
   router.add("DELETE", "/servers/" + name + "/mcp", api,
              guarded([this](auto& req, auto& res) { mcp_delete(req, res); }));
-  router.add("GET", "/servers/" + name + "/sse", api, guarded([this](auto& req, auto& res) { sse_get(req, res); }));
+  router.add("GET", "/servers/" + name + "/sse", api, guarded([this](auto& req, auto& res) { sse_get(req, res); }),
+             loop);
   router.add("POST", "/servers/" + name + "/messages", mcp,
              with_body(true, guarded([this](auto& req, auto& res) { sse_post(req, res); })));
 
   router.add("GET", "/api/state", api, guarded([this](auto&, auto& res) { send_json(res, 200, state_json(true)); }));
-  router.add("GET", "/api/events", api, guarded([this](auto& req, auto& res) { events(req, res); }));
+  router.add("GET", "/api/events", api, guarded([this](auto& req, auto& res) { events(req, res); }), loop);
   router.add("POST", "/api/servers/" + name + "/authorize", api,
              with_body(false, guarded([this](auto& req, auto& res) { api_authorize(req, res); })));
   router.add("POST", "/api/servers/" + name + "/logout", api,

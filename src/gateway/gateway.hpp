@@ -63,6 +63,7 @@ struct GatewayArgs {
   double timeout_seconds = 60;
   bool allow_http = false;
   std::size_t max_sessions_per_client = 512;
+  std::size_t max_connections = 4'096;
   std::size_t max_connections_per_client = 1'024;
   double head_timeout_seconds = 10;
 };

@@ -42,6 +42,8 @@ int run_gateway(const GatewayArgs& args) {
   options.allow_http = args.allow_http;
   if (args.max_sessions_per_client == 0) throw Error(ErrorCode::usage, "--max-sessions-per-client must be at least 1");
   options.max_sessions_per_peer = args.max_sessions_per_client;
+  if (args.max_connections == 0) throw Error(ErrorCode::usage, "--max-connections must be at least 1");
+  options.max_connections = args.max_connections;
   if (args.max_connections_per_client == 0) {
     throw Error(ErrorCode::usage, "--max-connections-per-client must be at least 1");
   }

@@ -88,7 +88,10 @@ class Gateway::Impl {
   static std::string client_type(store::ClientStore& store, const store::TokenKey& key);
   Json state_json(bool with_csrf);
   Json row_json(const Upstream& up, const app::StoredGrants* stored, const std::string& store_error);
+  class StateStream;  // the /api/events stream's source
   void events(const http::Request&, http::Response& res);
+  // Tells every /api/events stream to look at the version again.
+  void wake_state_streams();
 
   // ---- HTTP (gateway.cpp, request_screen.cpp) ---------------------------------
 
@@ -213,6 +216,8 @@ class Gateway::Impl {
   std::condition_variable events_cv_;
   std::uint64_t version_ = 0;
   bool stopping_ = false;
+  std::map<std::uint64_t, http::StreamSource::Wake> state_watchers_;  // the open /api/events streams
+  std::uint64_t next_state_watcher_ = 0;
 
   app::WorkerPool workers_;  // last member: its threads end before the rest goes
 };

@@ -4,12 +4,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <exception>
-#include <future>
 
 #include "mcpauth/core/oauth/encoding.hpp"
 
@@ -45,6 +43,38 @@ bhttp::response<bhttp::string_body> plain_message(Response& res, unsigned versio
   return out;
 }
 
+// One chunk of a chunked body (RFC 9112 section 7.1), and after it the last
+// (empty) chunk when `last`.
+std::string chunk_bytes(const std::string& data, bool last) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  if (!data.empty()) {
+    std::string size;
+    for (std::size_t n = data.size(); n > 0; n /= 16) size.insert(size.begin(), kHex[n % 16]);
+    out.reserve(size.size() + data.size() + 4);
+    out += size;
+    out += "\r\n";
+    out += data;
+    out += "\r\n";
+  }
+  if (last) out += "0\r\n\r\n";
+  return out;
+}
+
+Request to_request(bhttp::request<bhttp::string_body>&& message) {
+  Request req;
+  req.method = std::string(message.method_string());
+  req.target = std::string(message.target());
+  const auto query = req.target.find('?');
+  req.path = req.target.substr(0, query);
+  if (query != std::string::npos) req.params = core::oauth::parse_form(req.target.substr(query + 1));
+  for (const auto& field : message) {
+    req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  req.body = std::move(message.body());
+  return req;
+}
+
 }  // namespace
 
 // ---- the shared state -------------------------------------------------------------
@@ -58,7 +88,8 @@ std::optional<std::string> ServerCore::admit(const std::shared_ptr<Connection>& 
   std::lock_guard lock(mutex_);
   if (stopping_) return "the gateway is stopping";
   if (live_.size() >= options.max_connections) {
-    return "the gateway has " + std::to_string(live_.size()) + " connections open, its limit: retry later";
+    return "the gateway has " + std::to_string(live_.size()) +
+           " connections open, its limit (--max-connections): retry later";
   }
   const auto it = per_client_.find(connection->client());
   const std::size_t of_client = it == per_client_.end() ? 0 : it->second;
@@ -74,10 +105,13 @@ std::optional<std::string> ServerCore::admit(const std::shared_ptr<Connection>& 
 }
 
 void ServerCore::release(const Connection* connection, const std::string& client) {
-  std::lock_guard lock(mutex_);
-  live_.erase(connection);
-  const auto it = per_client_.find(client);
-  if (it != per_client_.end() && --it->second == 0) per_client_.erase(it);
+  {
+    std::lock_guard lock(mutex_);
+    live_.erase(connection);
+    const auto it = per_client_.find(client);
+    if (it != per_client_.end() && --it->second == 0) per_client_.erase(it);
+  }
+  released_.notify_all();
 }
 
 std::vector<std::shared_ptr<Connection>> ServerCore::begin_stop() {
@@ -90,9 +124,15 @@ std::vector<std::shared_ptr<Connection>> ServerCore::begin_stop() {
   return open;
 }
 
+void ServerCore::wait_until_all_released(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mutex_);
+  released_.wait_until(lock, deadline, [this] { return live_.empty(); });
+}
+
 // ---- one connection: reading, on its strand ------------------------------------
 
-Connection::Connection(ServerCore& core, tcp::socket socket) : core_(core), stream_(std::move(socket)) {
+Connection::Connection(ServerCore& core, tcp::socket socket)
+    : core_(core), executor_(socket.get_executor()), stream_(std::move(socket)), keepalive_(executor_) {
   beast::error_code ec;
   stream_.socket().set_option(tcp::no_delay(true), ec);
   const auto remote = stream_.socket().remote_endpoint(ec);
@@ -108,25 +148,31 @@ Connection::Connection(ServerCore& core, tcp::socket socket) : core_(core), stre
 }
 
 Connection::~Connection() {
+  end_source();  // a stream whose end never ran (the I/O threads stopped first)
   if (admitted_) core_.release(this, remote_addr_);
 }
 
 void Connection::start() {
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_head(); });
+  asio::dispatch(executor_, [self = shared_from_this()] { self->read_head(); });
 }
 
 void Connection::refuse(const std::string& reason) {
-  asio::dispatch(stream_.get_executor(),
-                 [self = shared_from_this(), reason] { self->answer_and_close(503, reason, false); });
+  asio::dispatch(executor_, [self = shared_from_this(), reason] { self->answer_and_close(503, reason, false); });
 }
 
 void Connection::close() {
-  asio::post(stream_.get_executor(), [self = shared_from_this()] { self->shut(); });
+  asio::post(executor_, [self = shared_from_this()] { self->shut(); });
+}
+
+void Connection::abandon() {
+  end_source();
 }
 
 void Connection::shut() {
+  end_source();
   if (closed_) return;
   closed_ = true;
+  keepalive_.cancel();
   beast::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
   stream_.close();
@@ -160,14 +206,15 @@ void Connection::on_head(beast::error_code ec) {
 
   const auto& head = parser_->get();
   const std::string target(head.target());
-  body_limit_ = core_.router.body_limit(std::string(head.method_string()), target.substr(0, target.find('?')));
+  plan_ = core_.router.plan(std::string(head.method_string()), target.substr(0, target.find('?')));
   const auto length = parser_->content_length();
-  if (length && *length > body_limit_) {
+  if (length && *length > plan_.body_limit) {
     return answer_and_close(
-        413, "the request body is larger than the gateway accepts here (" + std::to_string(body_limit_) + " bytes)",
+        413,
+        "the request body is larger than the gateway accepts here (" + std::to_string(plan_.body_limit) + " bytes)",
         true);
   }
-  parser_->body_limit(body_limit_);  // chunked: counted as the chunks come
+  parser_->body_limit(plan_.body_limit);  // chunked: counted as the chunks come
   if (!parser_->is_done() && beast::iequals(head[bhttp::field::expect], "100-continue")) {
     auto go_on = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, head.version());
     stream_.expires_after(core_.options.write_timeout);
@@ -180,12 +227,19 @@ void Connection::on_head(beast::error_code ec) {
   read_body();
 }
 
-// The body in reads bounded by body_timeout each, and by the route's cap in all.
+// The body in reads bounded by body_timeout each, and by the route's cap in
+// all. Then the handler: here on the strand if its route never blocks, else
+// on the pool, whose thread hands the answer back to the strand.
 void Connection::read_body() {
   if (closed_) return;
   if (parser_->is_done()) {
     stream_.expires_never();
-    if (!core_.handlers.submit([self = shared_from_this()] { self->serve(); })) shut();  // stopping
+    if (plan_.runs == Runs::on_loop) return respond(handle());
+    const bool queued = core_.handlers.submit([self = shared_from_this()] {
+      auto answer = std::make_shared<Answer>(self->handle());
+      asio::post(self->executor_, [self, answer] { self->respond(std::move(*answer)); });
+    });
+    if (!queued) shut();  // stopping
     return;
   }
   stream_.expires_after(core_.options.body_timeout);
@@ -196,7 +250,8 @@ void Connection::read_body() {
 void Connection::on_body(beast::error_code ec) {
   if (ec == bhttp::error::body_limit) {
     return answer_and_close(
-        413, "the request body is larger than the gateway accepts here (" + std::to_string(body_limit_) + " bytes)",
+        413,
+        "the request body is larger than the gateway accepts here (" + std::to_string(plan_.body_limit) + " bytes)",
         true);
   }
   if (ec) return shut();
@@ -228,126 +283,150 @@ void Connection::linger() {
   });
 }
 
-// ---- one request: handled and answered on a handler thread -----------------------
+// ---- one request: handled, then answered on the strand ---------------------------
 
-namespace {
-
-Request to_request(bhttp::request<bhttp::string_body>&& message) {
-  Request req;
-  req.method = std::string(message.method_string());
-  req.target = std::string(message.target());
-  const auto query = req.target.find('?');
-  req.path = req.target.substr(0, query);
-  if (query != std::string::npos) req.params = core::oauth::parse_form(req.target.substr(query + 1));
-  for (const auto& field : message) {
-    req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-  }
-  req.body = std::move(message.body());
-  return req;
-}
-
-}  // namespace
-
-class ChunkSink final : public DataSink {
- public:
-  explicit ChunkSink(Connection& connection) : connection_(connection) {}
-  bool write(const char* data, std::size_t size) override {
-    if (failed_) return false;
-    if (size == 0) return true;  // an empty chunk would end the body
-    failed_ = static_cast<bool>(connection_.run_on_strand([&](auto done) {
-      connection_.stream_.expires_after(connection_.core_.options.write_timeout);
-      asio::async_write(connection_.stream_, bhttp::make_chunk(asio::const_buffer(data, size)),
-                        [done](beast::error_code ec, std::size_t) { done(ec); });
-    }));
-    return !failed_;
-  }
-  bool failed() const { return failed_; }
-
- private:
-  Connection& connection_;
-  bool failed_ = false;
-};
-
-void Connection::serve() {
+Connection::Answer Connection::handle() {
   auto message = parser_->release();
-  const unsigned version = message.version();
-  bool keep_alive = message.keep_alive();
-  Response res;
+  Answer answer;
+  answer.version = message.version();
+  answer.keep_alive = message.keep_alive();
   try {
     Request req = to_request(std::move(message));
     req.remote_addr = remote_addr_;
     req.remote_port = remote_port_;
     req.local_addr = local_addr_;
     req.local_port = local_port_;
-    core_.router.dispatch(req, res);
+    core_.router.dispatch(req, answer.res);
   } catch (const std::exception&) {
-    core_.router.error(400, "the gateway could not read this request's query", res);
-    keep_alive = false;
+    core_.router.error(400, "the gateway could not read this request's query", answer.res);
+    answer.keep_alive = false;
   }
-  keep_alive = keep_alive && !beast::iequals(res.get_header_value("Connection"), "close");
-  const bool open = res.provider ? write_stream(res, version) : write_response(res, version, keep_alive);
-  if (open && keep_alive) {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] { self->read_head(); });
-  } else {
-    close();
-  }
+  return answer;
 }
 
-bool Connection::write_response(Response& res, unsigned version, bool keep_alive) {
-  auto out = plain_message(res, version, keep_alive, core_.options.default_headers);
-  return !run_on_strand([&](auto done) {
-    stream_.expires_after(core_.options.write_timeout);
-    bhttp::async_write(stream_, out, [done](beast::error_code ec, std::size_t) { done(ec); });
+void Connection::respond(Answer answer) {
+  if (closed_) {
+    if (answer.res.stream) answer.res.stream->closed();
+    return;
+  }
+  if (answer.res.stream) return start_stream(std::move(answer.res), answer.version);
+  const bool keep_alive = answer.keep_alive && !beast::iequals(answer.res.get_header_value("Connection"), "close");
+  auto out = std::make_shared<bhttp::response<bhttp::string_body>>(
+      plain_message(answer.res, answer.version, keep_alive, core_.options.default_headers));
+  stream_.expires_after(core_.options.write_timeout);
+  bhttp::async_write(stream_, *out, [self = shared_from_this(), out, keep_alive](beast::error_code ec, std::size_t) {
+    if (ec || !keep_alive) return self->shut();
+    self->read_head();
   });
 }
 
-// A chunked stream: the provider runs until it says stop or the client is
-// gone; the connection then closes (streams are long and rare).
-bool Connection::write_stream(Response& res, unsigned version) {
-  bhttp::response<bhttp::empty_body> head;
-  head.version(version);
-  head.result(static_cast<unsigned>(res.status));
-  put_fields(head, res, core_.options.default_headers);
-  head.keep_alive(false);
-  head.chunked(true);
-  bhttp::response_serializer<bhttp::empty_body> serializer(head);
-  ChunkSink sink(*this);
-  bool ok = !run_on_strand([&](auto done) {
-    stream_.expires_after(core_.options.write_timeout);
-    bhttp::async_write_header(stream_, serializer, [done](beast::error_code ec, std::size_t) { done(ec); });
+// ---- a streamed response, on the strand -------------------------------------------
+
+// The head (chunked; the connection closes after the stream: streams are
+// long and few per client), then whatever the source has, as it comes. The
+// stream holds no thread: between writes it is a pending read (to see the
+// client leave), a timer (for keep-alives) and the source's wake.
+void Connection::start_stream(Response res, unsigned version) {
+  source_ = std::move(res.stream);
+  auto head = std::make_shared<bhttp::response<bhttp::empty_body>>();
+  head->version(version);
+  head->result(static_cast<unsigned>(res.status));
+  put_fields(*head, res, core_.options.default_headers);
+  head->keep_alive(false);
+  head->chunked(true);
+  auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*head);
+  writing_ = true;
+  stream_.expires_after(core_.options.write_timeout);
+  bhttp::async_write_header(stream_, *serializer,
+                            [self = shared_from_this(), head, serializer](beast::error_code ec, std::size_t) {
+                              self->writing_ = false;
+                              if (ec || !self->source_) return self->shut();
+                              self->watch_peer();
+                              self->source_->open(self->waker());
+                              self->arm_keepalive();
+                              self->pull();
+                            });
+}
+
+// What the source calls when it has something: from any thread, even after
+// the connection is gone (then nothing happens).
+StreamSource::Wake Connection::waker() {
+  return [weak = weak_from_this()] {
+    if (auto self = weak.lock()) self->wake();
+  };
+}
+
+void Connection::wake() {
+  if (wake_posted_.exchange(true)) return;  // a pull is queued already: it takes everything there is
+  asio::post(executor_, [self = shared_from_this()] {
+    self->wake_posted_ = false;
+    self->pull();
   });
+}
+
+// Writes what the source has, one write at a time; a write's end pulls again.
+void Connection::pull() {
+  if (!source_ || writing_ || closed_) return;
+  StreamSource::Chunk chunk;
   try {
-    while (ok && res.provider(sink)) {
-    }
+    chunk = source_->take();
   } catch (const std::exception&) {
+    chunk.end = true;  // an allocation failed: end this stream, not the server
   }
-  if (ok && !sink.failed()) {
-    run_on_strand([&](auto done) {
-      stream_.expires_after(core_.options.write_timeout);
-      asio::async_write(stream_, bhttp::make_chunk_last(), [done](beast::error_code ec, std::size_t) { done(ec); });
-    });
+  if (chunk.end) {
+    end_source();
+    return write_chunk(std::move(chunk.data), true);
   }
-  if (res.stream_done) res.stream_done();
-  return false;
+  if (!chunk.data.empty()) write_chunk(std::move(chunk.data), false);
 }
 
-// Starts `operation` on the connection's strand and waits for its end: the
-// handler's thread writes while the strand serialises it with close().
-beast::error_code Connection::run_on_strand(
-    const std::function<void(std::function<void(beast::error_code)>)>& operation) {
-  auto done = std::make_shared<std::promise<beast::error_code>>();
-  auto result = done->get_future();
-  asio::post(stream_.get_executor(), [this, self = shared_from_this(), &operation, done] {
-    if (closed_) {
-      done->set_value(asio::error::operation_aborted);
-      return;
-    }
-    operation([done](beast::error_code ec) { done->set_value(ec); });
+void Connection::write_chunk(std::string data, bool last) {
+  auto bytes = std::make_shared<std::string>(chunk_bytes(data, last));
+  writing_ = true;
+  stream_.expires_after(core_.options.write_timeout);  // a client that stops reading is dropped
+  asio::async_write(stream_, asio::buffer(*bytes),
+                    [self = shared_from_this(), bytes, last](beast::error_code ec, std::size_t) {
+                      self->writing_ = false;
+                      if (ec || last) return self->shut();  // gone, too slow, or the end
+                      self->arm_keepalive();
+                      self->pull();
+                    });
+}
+
+// A read pending for the stream's life: it ends when the client closes or
+// resets the connection (the client is gone: the stream ends). Bytes it
+// sends meanwhile are dropped (the connection closes after the stream).
+// Without a deadline (each write has its own).
+void Connection::watch_peer() {
+  stream_.expires_never();
+  stream_.async_read_some(asio::buffer(scratch_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    if (ec) return self->shut();
+    if (!self->closed_) self->watch_peer();
   });
-  try {
-    return result.get();
-  } catch (const std::future_error&) {  // the I/O threads ended first
-    return asio::error::operation_aborted;
+}
+
+// An idle stream gets the source's keep-alive after the interval; every write restarts it.
+void Connection::arm_keepalive() {
+  if (core_.options.stream_keepalive.count() <= 0) return;
+  keepalive_.expires_after(core_.options.stream_keepalive);
+  keepalive_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec || !self->source_ || self->closed_) return;
+    if (std::chrono::steady_clock::now() < self->keepalive_.expiry()) return;  // restarted since
+    if (self->writing_) return self->arm_keepalive();
+    std::string comment = self->source_->keepalive();
+    if (comment.empty()) return self->arm_keepalive();
+    self->write_chunk(std::move(comment), false);
+  });
+}
+
+// The source hears once that its stream is over.
+void Connection::end_source() {
+  if (auto source = std::move(source_)) {
+    source_.reset();
+    try {
+      source->closed();
+    } catch (const std::exception&) {
+    }
   }
 }
 

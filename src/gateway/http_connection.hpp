@@ -1,18 +1,22 @@
 // The parts of http::Server that use Boost.Beast and Asio, internal to
 // http_server.cpp and http_connection.cpp: the state every connection shares
 // (options, routes, the handler pool, the connection counts) and one
-// connection's life (read a head, then its body, run the handler on the
-// pool, write the answer, read the next head).
+// connection's life (read a head, then its body, run the handler on the loop
+// or the pool, write the answer or run its stream, read the next head).
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <condition_variable>
 #include <cstddef>
-#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -37,16 +41,19 @@ class ServerCore {
 
   const ServerOptions options;
   const Router router;
-  app::WorkerPool handlers;  // the blocking handlers, one request at a time each
+  app::WorkerPool handlers;  // the handlers that may block, one request at a time each
 
   // Counts the connection in, or says why it may not be served.
   std::optional<std::string> admit(const std::shared_ptr<Connection>& connection);
   void release(const Connection* connection, const std::string& client);
   // Refuses new connections from now on; the ones open now, to close.
   std::vector<std::shared_ptr<Connection>> begin_stop();
+  // Waits until every connection is gone or `deadline` passed.
+  void wait_until_all_released(std::chrono::steady_clock::time_point deadline);
 
  private:
   std::mutex mutex_;
+  std::condition_variable released_;
   std::map<const Connection*, std::weak_ptr<Connection>> live_;
   std::map<std::string, std::size_t> per_client_;
   bool stopping_ = false;
@@ -54,6 +61,8 @@ class ServerCore {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
+  using Executor = asio::any_io_executor;  // the strand the socket was accepted on
+
   // `socket` runs on its own strand.
   Connection(ServerCore& core, asio::ip::tcp::socket socket);
   ~Connection();
@@ -67,31 +76,51 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void start();
   // Answers 503 with `reason` and closes.
   void refuse(const std::string& reason);
-  // Closes from any thread; pending reads and writes end.
+  // Closes from any thread; pending reads and writes end, and so does a stream.
   void close();
+  // After the I/O threads have stopped (no strand runs any more): ends a
+  // stream whose close never ran.
+  void abandon();
 
  private:
+  // An answer, as its handler left it.
+  struct Answer {
+    Response res;
+    unsigned version = 11;
+    bool keep_alive = false;
+  };
+
   // On the connection's strand.
   void read_head();
   void on_head(beast::error_code ec);
   void read_body();
   void on_body(beast::error_code ec);
+  void respond(Answer answer);
   void answer_and_close(int status, const std::string& reason, bool linger);
   void linger();
   void shut();
 
-  // On a handler thread.
-  void serve();
-  bool write_response(Response& res, unsigned version, bool keep_alive);
-  bool write_stream(Response& res, unsigned version);
-  friend class ChunkSink;
-  beast::error_code run_on_strand(const std::function<void(std::function<void(beast::error_code)>)>& operation);
+  // A streamed response, on the strand: the source's bytes are written
+  // whenever it wakes the connection; a read stays pending to see the
+  // client leave; a timer writes keep-alives on an idle stream.
+  void start_stream(Response res, unsigned version);
+  StreamSource::Wake waker();
+  void wake();
+  void pull();
+  void write_chunk(std::string data, bool last);
+  void watch_peer();
+  void arm_keepalive();
+  void end_source();
+
+  // On the handler pool, or on the strand for routes that run on the loop.
+  Answer handle();
 
   ServerCore& core_;
+  const Executor executor_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  std::size_t body_limit_ = 0;
+  Router::Plan plan_{0, Runs::on_pool};
   std::string remote_addr_;
   int remote_port_ = 0;
   std::string local_addr_;
@@ -100,6 +129,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closed_ = false;  // on the strand
   std::size_t lingered_ = 0;
   std::array<char, 16 * 1024> scratch_{};
+
+  // The stream, on the strand (source_ set while it runs).
+  std::shared_ptr<StreamSource> source_;
+  bool writing_ = false;
+  bool ending_ = false;  // the last chunk is on its way
+  asio::steady_timer keepalive_;
+  std::atomic<bool> wake_posted_{false};  // any thread: one pull queued at a time
 };
 
 }  // namespace mcpauth::gateway::http

@@ -60,10 +60,9 @@ void Response::set_content(const char* data, std::size_t size, const std::string
   set_content(std::string(data, size), content_type);
 }
 
-void Response::set_chunked_content_provider(const std::string& content_type, ContentProvider content, StreamDone done) {
+void Response::set_stream(const std::string& content_type, std::shared_ptr<StreamSource> source) {
   set_header("Content-Type", content_type);
-  provider = std::move(content);
-  stream_done = std::move(done);
+  stream = std::move(source);
 }
 
 }  // namespace mcpauth::gateway::http

@@ -1,12 +1,13 @@
 // The gateway's view of one local HTTP exchange: the request as read (head,
 // body, the connection's addresses) and the response a handler builds (a
-// body, or a chunked stream written through a sink). Plain types with no
+// body, or a chunked stream its source pushes). Plain types with no
 // HTTP library in them: the handlers see these, http_server.cpp does the
 // protocol (docs/architecture.md, "Server library and threading model").
 #pragma once
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,25 +38,40 @@ struct Request {
   std::string get_param_value(std::string_view name) const;
 };
 
-// Where a streamed response's chunks go; write() is false once the client is gone.
-class DataSink {
+// The bytes of a streamed response (Server-Sent Events), pushed: the
+// connection writes what the source has whenever the source wakes it, so an
+// open stream holds a socket and this object, no thread. The connection calls
+// open(), take() and closed() on its I/O thread, one call at a time; none may
+// block.
+class StreamSource {
  public:
-  virtual ~DataSink() = default;
-  virtual bool write(const char* data, std::size_t size) = 0;
-};
+  // Asks the connection to call take() soon. Callable from any thread, at any
+  // time: once the stream has ended it does nothing.
+  using Wake = std::function<void()>;
+  struct Chunk {
+    std::string data;  // to write now; empty: nothing yet
+    bool end = false;  // the stream ends after `data`
+  };
 
-// Called again and again; writes through the sink and returns true to go on,
-// false to end the stream.
-using ContentProvider = std::function<bool(DataSink&)>;
-// Called once when a stream ends, however it ended.
-using StreamDone = std::function<void()>;
+  virtual ~StreamSource() = default;
+  // Once, when the response head is written; take() follows at once.
+  virtual void open(Wake wake) = 0;
+  // After open() and after each wake, once the previous bytes are written.
+  virtual Chunk take() = 0;
+  // What to write when the stream has been idle for the server's keep-alive
+  // interval (an SSE comment), so proxies and clients do not time it out; "" for nothing.
+  virtual std::string keepalive() { return {}; }
+  // Once, however the stream ended: the source's end, the client gone (a
+  // failed write, its FIN), the server stopping; also when the connection
+  // closed before open() (then open() is never called).
+  virtual void closed() = 0;
+};
 
 struct Response {
   int status = 200;
   Fields headers;
   std::string body;
-  ContentProvider provider;  // set: a chunked stream instead of `body`
-  StreamDone stream_done;
+  std::shared_ptr<StreamSource> stream;  // set: a chunked stream instead of `body`; the connection closes after it
 
   // Replaces any field of that name.
   void set_header(const std::string& name, const std::string& value);
@@ -63,8 +79,7 @@ struct Response {
   std::string get_header_value(std::string_view name) const;
   void set_content(std::string content, const std::string& content_type);
   void set_content(const char* data, std::size_t size, const std::string& content_type);
-  void set_chunked_content_provider(const std::string& content_type, ContentProvider content,
-                                    StreamDone done = nullptr);
+  void set_stream(const std::string& content_type, std::shared_ptr<StreamSource> source);
 };
 
 // Field-name comparison (RFC 9110 section 5.1: case-insensitive).

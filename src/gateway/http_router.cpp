@@ -5,8 +5,9 @@
 
 namespace mcpauth::gateway::http {
 
-void Router::add(const std::string& method, const std::string& pattern, std::size_t body_limit, Handler handler) {
-  routes_.push_back(Route{method, std::regex(pattern), body_limit, std::move(handler)});
+void Router::add(const std::string& method, const std::string& pattern, std::size_t body_limit, Handler handler,
+                 Runs runs) {
+  routes_.push_back(Route{method, std::regex(pattern), Plan{body_limit, runs}, std::move(handler)});
 }
 
 const Router::Route* Router::find(std::string_view method, const std::string& path, std::smatch* groups) const {
@@ -17,14 +18,14 @@ const Router::Route* Router::find(std::string_view method, const std::string& pa
   return nullptr;
 }
 
-std::size_t Router::body_limit(std::string_view method, const std::string& path) const {
+Router::Plan Router::plan(std::string_view method, const std::string& path) const {
   const Route* route = find(method, path, nullptr);
-  return route ? route->body_limit : default_body_limit_;
+  return route ? route->plan : Plan{default_body_limit_, Runs::on_loop};
 }
 
 std::size_t Router::largest_body_limit() const {
   std::size_t largest = default_body_limit_;
-  for (const auto& route : routes_) largest = std::max(largest, route.body_limit);
+  for (const auto& route : routes_) largest = std::max(largest, route.plan.body_limit);
   return largest;
 }
 

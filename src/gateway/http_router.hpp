@@ -1,6 +1,7 @@
 // Which handler answers a request: routes by method and path pattern, each
-// with the largest body it accepts, a screen every request passes first, and
-// the page for the statuses the server itself answers (404, 413, 503, ...).
+// with the largest body it accepts and where it runs (the I/O thread or the
+// handler pool), a screen every request passes first, and the page for the
+// statuses the server itself answers (404, 413, 503, ...).
 #pragma once
 
 #include <cstddef>
@@ -20,18 +21,31 @@ using Screen = std::function<bool(const Request&, Response&)>;
 // Fills a response for a status the server or the router chose, with a short reason.
 using ErrorPage = std::function<void(int status, const std::string& reason, Response&)>;
 
+// Where a route's handler runs. A handler that may wait (for a remote
+// server, a lock held across I/O, the token store) runs on the server's
+// bounded handler pool; one that never waits (opening a stream, a lookup)
+// runs on the connection's I/O thread and costs no thread hand-off.
+enum class Runs { on_pool, on_loop };
+
 class Router {
  public:
+  // What the server needs of a request's route once its head is read.
+  struct Plan {
+    std::size_t body_limit;  // the largest request body (any framing) read for it
+    Runs runs;
+  };
+
   // `pattern` must match the whole path; its groups become Request::matches.
-  // `body_limit`: the largest request body (any framing) read for it.
-  void add(const std::string& method, const std::string& pattern, std::size_t body_limit, Handler handler);
+  void add(const std::string& method, const std::string& pattern, std::size_t body_limit, Handler handler,
+           Runs runs = Runs::on_pool);
   void set_screen(Screen screen) { screen_ = std::move(screen); }
   void set_error_page(ErrorPage page) { error_page_ = std::move(page); }
   // The body cap of requests matching no route.
   void set_default_body_limit(std::size_t limit) { default_body_limit_ = limit; }
 
-  // The body cap for a request head (decided before its body is read).
-  std::size_t body_limit(std::string_view method, const std::string& path) const;
+  // The plan for a request head (decided before its body is read); a
+  // request no route takes is answered on the loop, with the default cap.
+  Plan plan(std::string_view method, const std::string& path) const;
   // The largest cap of any route.
   std::size_t largest_body_limit() const;
   // Screen, route, handler (or the error page): fills `res`. Never throws.
@@ -42,7 +56,7 @@ class Router {
   struct Route {
     std::string method;
     std::regex pattern;
-    std::size_t body_limit;
+    Plan plan;
     Handler handler;
   };
   const Route* find(std::string_view method, const std::string& path, std::smatch* groups) const;

@@ -1,5 +1,5 @@
-// http::Server: the listener and the I/O threads. One connection's work is
-// in http_connection.cpp.
+// http::Server: the listener, the I/O threads and the stop. One connection's
+// work is in http_connection.cpp.
 #include "http_server.hpp"
 
 #include <algorithm>
@@ -16,6 +16,10 @@
 namespace mcpauth::gateway::http {
 
 using tcp = asio::ip::tcp;
+
+// How long stop() lets the connections close on their own threads before it
+// stops those threads (and ends what is left itself).
+constexpr auto kStopGrace = std::chrono::seconds(2);
 
 class Server::State {
  public:
@@ -44,24 +48,36 @@ class Server::State {
     }
   }
 
+  // Every connection closes now (a stream's source hears its end); handlers
+  // still running finish (their answers go nowhere); then the I/O threads end.
   void stop() {
     if (stopped) return;
     stopped = true;
-    const auto open = core.begin_stop();
+    std::vector<std::weak_ptr<Connection>> open;
+    for (const auto& connection : core.begin_stop()) {
+      connection->close();
+      open.push_back(connection);
+    }
     asio::post(acceptor.get_executor(), [this] {
       beast::error_code ignored;
       acceptor.close(ignored);
       retry.cancel();
     });
-    for (const auto& connection : open) connection->close();
-    // The handlers' writes run on the I/O threads (and fail on the closed
-    // sockets): those threads must not run out of work and leave first.
+    // A handler's answer is handed to the I/O threads: they must not run out
+    // of work and leave before it.
     core.handlers.join();
     work.reset();
+    // The closes run on the I/O threads, each on its connection's strand;
+    // they take moments (no write is waited for once a socket is closed).
+    core.wait_until_all_released(std::chrono::steady_clock::now() + kStopGrace);
     io.stop();
     for (auto& thread : threads) thread.join();
     beast::error_code ignored;
     acceptor.close(ignored);  // if the I/O threads stopped before the posted close ran
+    // No strand runs now: a connection whose close never ran ends its stream here.
+    for (const auto& weak : open) {
+      if (auto connection = weak.lock()) connection->abandon();
+    }
   }
 
  private:

@@ -1,13 +1,15 @@
-// The gateway's local HTTP/1.1 server (issue 11 items 3 and 5): Boost.Beast
-// over one Asio io_context with a few threads, which accepts and reads every
-// request head and body asynchronously, so a slow or silent client costs no
-// thread. A request head must arrive whole within `head_timeout`; a body is
-// capped per route whatever its framing (413, then the connection closes);
-// connections are capped in total and per client address (503). A request
-// read whole runs its (blocking) handler on a bounded pool of threads that
-// end when idle; the handler's thread writes the response, streamed ones
-// included, and the connection then goes back to reading the next head.
-// docs/architecture.md, "Server library and threading model".
+// The gateway's local HTTP/1.1 server (issue 11 items 3 and 5, issue 13):
+// Boost.Beast over one Asio io_context with a few threads, which accepts and
+// reads every request head and body asynchronously, so a slow or silent
+// client costs no thread. A request head must arrive whole within
+// `head_timeout`; a body is capped per route whatever its framing (413, then
+// the connection closes); connections are capped in total and per client
+// address (503). A route's handler runs on the I/O thread when it never
+// blocks (opening an event stream), else on a bounded pool of threads that
+// end when idle; either way the answer is written asynchronously on the I/O
+// threads. A streamed response is pushed by its source (http::StreamSource):
+// an open stream holds a socket, no thread. docs/architecture.md, "Server
+// library and threading model".
 #pragma once
 
 #include <chrono>
@@ -25,9 +27,10 @@ struct ServerOptions {
   int port = 0;                    // 0: any free port
   std::size_t max_connections = 4'096;
   std::size_t max_connections_per_client = 1'024;
-  std::chrono::milliseconds head_timeout{10'000};  // a whole request head, from accept or the end of the last response
-  std::chrono::milliseconds body_timeout{30'000};  // between two reads of a body
-  std::chrono::milliseconds write_timeout{30'000};
+  std::chrono::milliseconds head_timeout{10'000};   // a whole request head, from accept or the end of the last response
+  std::chrono::milliseconds body_timeout{30'000};   // between two reads of a body
+  std::chrono::milliseconds write_timeout{30'000};  // one write, a stream's included
+  std::chrono::milliseconds stream_keepalive{15'000};  // an idle stream's keep-alive interval (0: none)
   std::size_t header_limit = 32u << 10;
   std::size_t io_threads = 0;  // 0: about the number of cores
   Fields default_headers;      // on every response that does not set them
@@ -45,8 +48,9 @@ class Server {
   int bind();
   // Starts accepting and serving on the I/O threads.
   void serve();
-  // Closes the listener and every connection, waits for running handlers and
-  // the I/O threads. Idempotent.
+  // Closes the listener and every connection (ending every stream: each
+  // source's closed() has run when this returns), waits for running handlers
+  // and the I/O threads. Idempotent.
   void stop();
 
  private:

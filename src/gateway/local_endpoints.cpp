@@ -124,6 +124,9 @@ void Gateway::Impl::mcp_get(const http::Request& req, http::Response& res) {
       return;
     }
     session->stream_open = true;
+    // Resumption: the events this session wrote after that id are written
+    // again, then the rest of the outbox (docs/gateway.md).
+    if (req.has_header("Last-Event-ID")) session->resume_after_locked(req.get_header_value("Last-Event-ID"));
   }
   stream_events(res, session, ": stream open\n\n", false);
 }

@@ -1,5 +1,8 @@
 // Local sessions in Gateway::Impl: creation, the session table, id routing
-// of the remote side's answers, and the event stream that writes the outbox.
+// of the remote side's answers, the outbox with its replay history, and the
+// event stream that writes it (pushed: no thread waits on it).
+#include <charconv>
+
 #include "gateway_impl.hpp"
 #include "mcpauth/core/random.hpp"
 
@@ -7,24 +10,80 @@ namespace mcpauth::gateway {
 
 using SteadyClock = std::chrono::steady_clock;
 
+LocalSession::LocalSession(std::string session_id, std::shared_ptr<Upstream> server, bool legacy_sse)
+    : id(std::move(session_id)),
+      upstream(std::move(server)),
+      legacy(legacy_sse),
+      last_used(SteadyClock::now()),
+      id_prefix_(id.substr(0, 8) + "-") {}
+
+// "<session tag>-<number>": increasing within the session, and another
+// session's id (the tag differs) is never taken for one of this session's.
+std::string LocalSession::event_id(std::uint64_t number) const {
+  return id_prefix_ + std::to_string(number);
+}
+
 void LocalSession::push_event(const std::string& json) {
-  std::lock_guard lock(mutex);
-  if (closed) return;
-  outbox.push_back("event: message\ndata: " + json + "\n\n");
-  outbox_bytes += outbox.back().size();
-  while (outbox.size() > kMaxOutboxMessages || outbox_bytes > kMaxOutboxBytes) {
-    outbox_bytes -= outbox.front().size();
-    outbox.pop_front();  // a client that never reads its stream cannot grow this without bound
+  http::StreamSource::Wake wake;
+  {
+    std::lock_guard lock(mutex);
+    if (closed) return;
+    const std::uint64_t number = next_event++;
+    outbox.push_back({number, "id: " + event_id(number) + "\nevent: message\ndata: " + json + "\n\n"});
+    outbox_bytes += outbox.back().text.size();
+    while (outbox.size() > kMaxOutboxMessages || outbox_bytes > kMaxOutboxBytes) {
+      outbox_bytes -= outbox.front().text.size();
+      outbox.pop_front();  // a client that never reads its stream cannot grow this without bound
+    }
+    wake = wake_stream;
   }
-  cv.notify_all();
+  if (wake) wake();  // outside the lock: the stream takes it on its own thread
 }
 
 void LocalSession::mark_closed() {
+  http::StreamSource::Wake wake;
   {
     std::lock_guard lock(mutex);
     closed = true;
+    wake = wake_stream;
   }
   cv.notify_all();
+  if (wake) wake();
+}
+
+std::string LocalSession::take_outbox_locked() {
+  std::string chunk;
+  while (!outbox.empty()) {
+    chunk += outbox.front().text;
+    outbox_bytes -= outbox.front().text.size();
+    written_bytes += outbox.front().text.size();
+    written.push_back(std::move(outbox.front()));
+    outbox.pop_front();
+  }
+  while (written.size() > kMaxReplayEvents || written_bytes > kMaxReplayBytes) {
+    written_bytes -= written.front().text.size();
+    written.pop_front();
+  }
+  return chunk;
+}
+
+void LocalSession::resume_after_locked(const std::string& last_event_id) {
+  if (last_event_id.rfind(id_prefix_, 0) != 0) return;
+  const char* first = last_event_id.data() + id_prefix_.size();
+  const char* end = last_event_id.data() + last_event_id.size();
+  std::uint64_t last = 0;
+  const auto [stop, error] = std::from_chars(first, end, last);
+  if (error != std::errc() || stop != end || first == end || last >= next_event) return;
+  while (!written.empty() && written.back().number > last) {
+    written_bytes -= written.back().text.size();
+    outbox_bytes += written.back().text.size();
+    outbox.push_front(std::move(written.back()));
+    written.pop_back();
+  }
+  while (!outbox.empty() && outbox.front().number <= last) {  // the client has it
+    outbox_bytes -= outbox.front().text.size();
+    outbox.pop_front();
+  }
 }
 
 void Gateway::Impl::rpc_error(http::Response& res, int status, int code, const std::string& message,
@@ -179,37 +238,62 @@ void Gateway::Impl::note_connected(Upstream& up, LocalSession& session) {
   if (changed) bump();
 }
 
-// Streams messages to a local client until it goes, the session ends or the gateway stops.
+namespace {
+
+// A session's event stream: writes the outbox whenever a message arrives
+// (push_event wakes it), until the client goes, the session ends or the
+// gateway stops. A legacy SSE session ends with its stream.
+class SessionStream final : public http::StreamSource {
+ public:
+  SessionStream(std::shared_ptr<LocalSession> session, std::string first, std::function<void()> on_end)
+      : session_(std::move(session)), first_(std::move(first)), on_end_(std::move(on_end)) {}
+
+  void open(Wake wake) override {
+    std::lock_guard lock(session_->mutex);
+    session_->wake_stream = std::move(wake);
+  }
+
+  Chunk take() override {
+    Chunk chunk;
+    chunk.data = std::move(first_);
+    first_.clear();
+    std::lock_guard lock(session_->mutex);
+    chunk.data += session_->take_outbox_locked();
+    chunk.end = session_->closed;
+    session_->last_used = SteadyClock::now();
+    return chunk;
+  }
+
+  std::string keepalive() override { return ": keepalive\n\n"; }
+
+  void closed() override {
+    {
+      std::lock_guard lock(session_->mutex);
+      session_->wake_stream = nullptr;
+      session_->stream_open = false;
+      session_->last_used = SteadyClock::now();
+    }
+    if (on_end_) on_end_();
+  }
+
+ private:
+  const std::shared_ptr<LocalSession> session_;
+  std::string first_;  // what the stream starts with (a comment, the legacy endpoint event)
+  const std::function<void()> on_end_;
+};
+
+}  // namespace
+
 void Gateway::Impl::stream_events(http::Response& res, std::shared_ptr<LocalSession> session, std::string first,
                                   bool close_when_done) {
   res.set_header("X-Accel-Buffering", "no");
-  auto pending = std::make_shared<std::string>(std::move(first));
-  res.set_chunked_content_provider(
-      "text/event-stream",
-      [this, session, pending](http::DataSink& sink) {
-        std::string chunk = std::move(*pending);
-        pending->clear();
-        if (chunk.empty()) {
-          std::unique_lock lock(session->mutex);
-          session->cv.wait_for(lock, kKeepalive, [&] { return session->closed || !session->outbox.empty(); });
-          if (session->closed || stopping_flag_.load()) return false;
-          while (!session->outbox.empty()) {
-            chunk += session->outbox.front();
-            session->outbox_bytes -= session->outbox.front().size();
-            session->outbox.pop_front();
-          }
-          session->last_used = SteadyClock::now();
-        }
-        if (chunk.empty()) chunk = ": keepalive\n\n";
-        return sink.write(chunk.data(), chunk.size());
-      },
-      [this, session, close_when_done] {
-        {
-          std::lock_guard lock(session->mutex);
-          session->stream_open = false;
-        }
-        if (close_when_done) close_session(session);
-      });
+  std::function<void()> on_end;
+  if (close_when_done) {
+    // Closing joins the bridge's threads: on a worker, never on the I/O thread
+    // that ends the stream. (Once the workers stop, stop() closes every bridge.)
+    on_end = [this, session] { spawn([this, session] { close_session(session); }); };
+  }
+  res.set_stream("text/event-stream", std::make_shared<SessionStream>(session, std::move(first), std::move(on_end)));
 }
 
 }  // namespace mcpauth::gateway

@@ -27,16 +27,21 @@ bool accepts(asio::io_context& io, int port) {
   return !ec;
 }
 
+// A stream with one event, then its end.
+class EndedStream final : public StreamSource {
+ public:
+  void open(Wake) override {}
+  Chunk take() override { return {"data: x\n\n", true}; }
+  void closed() override {}
+};
+
 void run_stop_with_handler_inside(bool streamed) {
   test_support::Gate gate;  // holds the handler inside until the test lets it go
   Router router;
   router.add("GET", "/slow", 0, [&](const Request&, Response& res) {
     gate.arrive_and_wait();
     if (streamed) {
-      res.set_chunked_content_provider("text/event-stream", [](DataSink& sink) {
-        sink.write("data: x\n\n", 9);
-        return false;
-      });
+      res.set_stream("text/event-stream", std::make_shared<EndedStream>());
     } else {
       res.set_content("late", "text/plain");
     }

@@ -1,0 +1,264 @@
+// The gateway's local event streams on its event loop (issue 13): hundreds
+// of open streams add no threads, a stream resumed with Last-Event-ID gets
+// exactly what it missed, and SIGTERM ends every open stream cleanly.
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <csignal>
+#include <memory>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gateway_harness.hpp"
+
+namespace mcpauth {
+namespace {
+
+using mcp::Json;
+using testing::gateway_status;
+using testing::GatewayProcess;
+using testing::http;
+using testing::PeerProcess;
+using testing::RawConnection;
+using testing::write_config;
+
+// How long a read waits for what a test expects before the test fails (a
+// hang bound, never a speed requirement: what is awaited comes at once).
+constexpr auto kPatience = std::chrono::seconds(30);
+
+const net::HttpHeaders kAccept{{"Accept", "application/json, text/event-stream"}};
+
+// A new local session of `server`; its Mcp-Session-Id.
+std::string initialize(GatewayProcess& gw, const std::string& server) {
+  const std::string initialize =
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
+      R"("capabilities":{},"clientInfo":{"name":"t","version":"1"}}})";
+  const auto r = http("POST", gw.url("/servers/" + server + "/mcp"), initialize, kAccept);
+  EXPECT_EQ(r.status, 200) << r.body;
+  const auto id = r.headers.get("Mcp-Session-Id");
+  EXPECT_TRUE(id.has_value()) << r.body;
+  net::HttpHeaders headers = kAccept;
+  headers.set("Mcp-Session-Id", id.value_or(""));
+  EXPECT_EQ(http("POST", gw.url("/servers/" + server + "/mcp"),
+                 R"({"jsonrpc":"2.0","method":"notifications/initialized"})", headers)
+                .status,
+            202);
+  return id.value_or("");
+}
+
+net::HttpResponse call_tool(GatewayProcess& gw, const std::string& session, int id, const std::string& tool,
+                            const Json& arguments) {
+  net::HttpHeaders headers = kAccept;
+  headers.set("Mcp-Session-Id", session);
+  const Json request = {
+      {"jsonrpc", "2.0"}, {"id", id}, {"method", "tools/call"}, {"params", {{"name", tool}, {"arguments", arguments}}}};
+  return http("POST", gw.url("/servers/plain/mcp"), request.dump(), headers);
+}
+
+// The raw bytes of one stream as they arrive (chunk framing included: the
+// SSE fields are found in them whole, since the gateway never splits an event).
+class StreamReader {
+ public:
+  // GET `path` (with the session's id, and Last-Event-ID when given).
+  StreamReader(GatewayProcess& gw, const std::string& path, const std::string& session = "",
+               const std::string& last_event_id = "")
+      : connection_(std::make_unique<RawConnection>(gw.port())) {
+    std::string head = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(gw.port()) +
+                       "\r\nAccept: text/event-stream\r\n";
+    if (!session.empty()) head += "Mcp-Session-Id: " + session + "\r\n";
+    if (!last_event_id.empty()) head += "Last-Event-ID: " + last_event_id + "\r\n";
+    connection_->send(head + "\r\n");
+  }
+
+  // Reads until `text` has arrived; false if the stream ended first, or
+  // `kPatience` went by (a hang bound: keep-alives would keep a receive timeout from ending the wait).
+  bool until(const std::string& text) {
+    const auto deadline = std::chrono::steady_clock::now() + kPatience;
+    while (text_.find(text) == std::string::npos) {
+      if (!read_some(deadline)) return false;
+    }
+    return true;
+  }
+  // Reads until `n` events with an id have arrived (or as `until`); their ids, in order.
+  std::vector<std::string> ids(std::size_t n) {
+    const auto deadline = std::chrono::steady_clock::now() + kPatience;
+    for (;;) {
+      std::vector<std::string> found;
+      static const std::regex kId("(?:^|\n)id: ([^\n]+)\n");
+      for (std::sregex_iterator it(text_.begin(), text_.end(), kId), end; it != end; ++it) found.push_back((*it)[1]);
+      if (found.size() >= n || !read_some(deadline)) return found;
+    }
+  }
+  // Everything until the gateway closes the connection; false if it did not (timeout).
+  bool until_closed() {
+    auto [rest, closed] = connection_->receive_until_closed();
+    text_ += rest;
+    return closed;
+  }
+  const std::string& text() const { return text_; }
+  bool ok() const { return text_.rfind("HTTP/1.1 200", 0) == 0; }
+
+ private:
+  bool read_some(std::chrono::steady_clock::time_point deadline) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd readable{connection_->fd(), POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&readable, 1, static_cast<int>(left.count())) != 1) return false;
+    char buffer[4096];
+    const ssize_t n = ::recv(connection_->fd(), buffer, sizeof buffer, 0);
+    if (n <= 0) return false;
+    text_.append(buffer, static_cast<std::size_t>(n));
+    return true;
+  }
+
+  std::unique_ptr<RawConnection> connection_;
+  std::string text_;
+};
+
+// The session's GET stream, open (its first comment has arrived). The
+// gateway allows one per session: right after the client dropped the
+// previous one, the gateway may not have seen that yet (409), so try again.
+std::unique_ptr<StreamReader> open_stream(GatewayProcess& gw, const std::string& session,
+                                          const std::string& last_event_id = "") {
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    auto reader = std::make_unique<StreamReader>(gw, "/servers/plain/mcp", session, last_event_id);
+    if (!reader->until("\r\n\r\n")) break;
+    if (reader->ok()) {
+      EXPECT_TRUE(reader->until(": stream open")) << reader->text();
+      return reader;
+    }
+    EXPECT_EQ(reader->text().rfind("HTTP/1.1 409", 0), 0u) << reader->text();
+    std::this_thread::yield();
+  }
+  ADD_FAILURE() << "the session's stream did not open";
+  return nullptr;
+}
+
+// "<tag>-<n>" -> n
+unsigned long event_number(const std::string& id) {
+  return std::stoul(id.substr(id.rfind('-') + 1));
+}
+
+// The upstream (the SDK's stateless server) offers no GET stream, so the
+// remote side of each session holds no thread either: whatever threads the
+// gateway has, the local streams did not add them.
+TEST(GatewayStreams, ThreeHundredOpenLocalStreamsAddNoThreads) {
+  PeerProcess peer("streamable-server.mjs", {"--stateless"});
+  const std::string config = write_config("streams300", {{"plain", {{"url", peer.url()}}}});
+  GatewayProcess gw(config);
+  constexpr int kStreams = 300;
+  std::vector<std::string> sessions;
+  for (int i = 0; i < kStreams; ++i) {
+    sessions.push_back(initialize(gw, "plain"));
+    ASSERT_FALSE(sessions.back().empty()) << i;
+  }
+  std::vector<std::unique_ptr<StreamReader>> streams;
+  for (const auto& session : sessions) {
+    streams.push_back(open_stream(gw, session));
+    ASSERT_TRUE(streams.back()) << streams.size();
+  }
+  const long threads = gateway_status(config, "Threads");
+  ASSERT_GT(threads, 0);
+  RecordProperty("gateway_threads", static_cast<int>(threads));  // in --gtest_output=xml, for the record
+  EXPECT_LE(threads, 32) << "the gateway has " << threads << " threads with " << kStreams << " streams open";
+  // And it serves while they are open.
+  const auto echo = call_tool(gw, sessions.front(), 2, "echo", {{"text", "with streams open"}});
+  EXPECT_EQ(echo.status, 200) << echo.body;
+  EXPECT_NE(echo.body.find("with streams open"), std::string::npos) << echo.body;
+  EXPECT_EQ(http("GET", gw.url("/api/state")).status, 200);
+}
+
+// A client that dropped its stream and comes back with the id of the last
+// event it processed gets every later event once, in order: those written to
+// the dropped stream, then those pushed while no stream was open.
+TEST(GatewayStreams, LastEventIdReplaysExactlyWhatTheClientMissedInOrder) {
+  PeerProcess peer("streamable-server.mjs");
+  GatewayProcess gw(write_config("resume", {{"plain", {{"url", peer.url()}}}}));
+  const std::string session = initialize(gw, "plain");
+  auto first = open_stream(gw, session);
+  ASSERT_TRUE(first);
+  int request = 10;
+  // Each notify_later becomes one notifications/tools/list_changed on the stream.
+  auto push = [&] { EXPECT_EQ(call_tool(gw, session, ++request, "notify_later", {{"delay_ms", 0}}).status, 200); };
+  for (int i = 0; i < 3; ++i) push();
+  const auto seen = first->ids(3);
+  ASSERT_EQ(seen.size(), 3u) << first->text();
+  EXPECT_EQ(event_number(seen[1]), event_number(seen[0]) + 1);
+  EXPECT_EQ(event_number(seen[2]), event_number(seen[0]) + 2);
+  first.reset();  // dropped: as if the last two never reached the client
+  for (int i = 0; i < 2; ++i) push();
+
+  auto resumed = open_stream(gw, session, seen[0]);
+  ASSERT_TRUE(resumed);
+  const auto replayed = resumed->ids(4);
+  ASSERT_EQ(replayed.size(), 4u) << resumed->text();
+  EXPECT_EQ(replayed[0], seen[1]);
+  EXPECT_EQ(replayed[1], seen[2]);
+  EXPECT_EQ(event_number(replayed[2]), event_number(seen[2]) + 1);
+  EXPECT_EQ(event_number(replayed[3]), event_number(seen[2]) + 2);
+  // Nothing else came in between: the next push is the next event.
+  push();
+  const auto all = resumed->ids(5);
+  ASSERT_EQ(all.size(), 5u) << resumed->text();
+  EXPECT_EQ(event_number(all[4]), event_number(seen[2]) + 3) << resumed->text();
+  std::size_t notifications = 0;
+  for (std::size_t at = 0; (at = resumed->text().find("notifications/tools/list_changed", at)) != std::string::npos;
+       ++at) {
+    ++notifications;
+  }
+  EXPECT_EQ(notifications, 5u) << resumed->text();
+}
+
+// An id the session never wrote (another session's, say) is no cursor: the
+// stream opens as without it, with nothing written before replayed.
+TEST(GatewayStreams, AnUnknownLastEventIdReplaysNothing) {
+  PeerProcess peer("streamable-server.mjs");
+  GatewayProcess gw(write_config("resume-unknown", {{"plain", {{"url", peer.url()}}}}));
+  const std::string session = initialize(gw, "plain");
+  auto first = open_stream(gw, session);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(call_tool(gw, session, 2, "notify_later", {{"delay_ms", 0}}).status, 200);
+  const auto seen = first->ids(1);
+  ASSERT_EQ(seen.size(), 1u) << first->text();
+  first.reset();
+
+  auto again = open_stream(gw, session, "another-session-" + std::to_string(event_number(seen[0])));
+  ASSERT_TRUE(again);
+  ASSERT_EQ(call_tool(gw, session, 3, "notify_later", {{"delay_ms", 0}}).status, 200);
+  const auto next = again->ids(1);
+  ASSERT_EQ(next.size(), 1u) << again->text();
+  EXPECT_EQ(event_number(next[0]), event_number(seen[0]) + 1) << again->text();
+}
+
+// SIGTERM with streams of every kind open: the gateway ends each one with its
+// last chunk (a clean end, not a cut connection) and exits 0.
+TEST(GatewayStreams, SigtermWithStreamsOpenEndsEveryStreamAndExitsZero) {
+  PeerProcess peer("streamable-server.mjs", {"--stateless"});
+  GatewayProcess gw(write_config("sigterm-streams", {{"plain", {{"url", peer.url()}}}}));
+  std::vector<std::unique_ptr<StreamReader>> streams;
+  for (int i = 0; i < 50; ++i) {
+    streams.push_back(open_stream(gw, initialize(gw, "plain")));
+    ASSERT_TRUE(streams.back());
+  }
+  streams.push_back(std::make_unique<StreamReader>(gw, "/servers/plain/sse"));
+  ASSERT_TRUE(streams.back()->until("event: endpoint")) << streams.back()->text();
+  streams.push_back(std::make_unique<StreamReader>(gw, "/api/events"));
+  ASSERT_TRUE(streams.back()->until("event: state")) << streams.back()->text();
+
+  gw.command().send_signal(SIGTERM);
+  for (auto& stream : streams) {
+    EXPECT_TRUE(stream->until_closed());
+    const std::string& text = stream->text();
+    EXPECT_EQ(text.substr(text.size() - std::min<std::size_t>(text.size(), 5)), "0\r\n\r\n")
+        << "the stream was cut, not ended: " << text.substr(0, 300);
+  }
+  const auto result = gw.command().finish(std::chrono::seconds(60));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+}
+
+}  // namespace
+}  // namespace mcpauth

@@ -92,12 +92,12 @@ void Gateway::Impl::api_reconnect(const http::Request& req, http::Response& res)
 
 // Ends the server's sessions and flow, deletes what the store holds for
 // it (revoking first when asked) and its config entry.
+// The row goes last: whoever sees it gone (the dashboard, a test) finds the
+// configuration entry, the grants and the discovery record gone too.
 void Gateway::Impl::remove_server(const std::shared_ptr<Upstream>& up, bool revoke) {
   {
     std::lock_guard lock(state_mutex_);
     if (up->flow && !up->flow->done) up->flow->pending->cancel();
-    const auto it = upstreams_.find(up->name);
-    if (it != upstreams_.end() && it->second == up) upstreams_.erase(it);
   }
   close_sessions_of(up->name);
   if (up->resolved && up->auth_kind == "oauth") {
@@ -108,9 +108,17 @@ void Gateway::Impl::remove_server(const std::shared_ptr<Upstream>& up, bool revo
       log(up->name + ": " + std::string(e.what()));
     }
   }
-  std::lock_guard lock(config_mutex_);
-  remove_server_entry(options_.config_path, up->name);
-  reload_config_locked();
+  {
+    std::lock_guard lock(config_mutex_);
+    remove_server_entry(options_.config_path, up->name);
+    reload_config_locked();
+  }
+  {
+    std::lock_guard lock(state_mutex_);
+    const auto it = upstreams_.find(up->name);
+    if (it != upstreams_.end() && it->second == up) upstreams_.erase(it);
+  }
+  close_sessions_of(up->name);  // any a local client opened meanwhile
 }
 
 void Gateway::Impl::reload_config_locked() {

@@ -34,7 +34,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 BUILD=${1:-build-gw-rel}
 MCPAUTH=${MCPAUTH:-$ROOT/$BUILD/mcpauth}
-DRIVER=${DRIVER:-$ROOT/$BUILD/mcpauth_gateway_load}
+DRIVER=${DRIVER:-$ROOT/$BUILD/bench/mcpauth_gateway_load}
 OUT=${OUT:-$ROOT/bench/GATEWAY_RESULTS.md}
 PART=${PART:-all}
 SESSIONS=${SESSIONS:-1000}

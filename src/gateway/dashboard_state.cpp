@@ -10,25 +10,40 @@ long long unix_seconds(core::oauth::Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
-}  // namespace
-
-std::string Gateway::Impl::client_type(store::ClientStore& store, const store::TokenKey& key) {
-  const auto client = store.load_client(key.issuer);
+// How the grant's client was obtained, from its issuer's stored registration
+// (none, or another client id: one registered dynamically and since replaced).
+std::string client_type(const std::optional<core::oauth::ClientRegistration>& client, const store::TokenKey& key) {
   if (!client || client->client_id != key.client_id) return "dynamic";
   return std::string(core::oauth::to_string(client->kind));
 }
 
+}  // namespace
+
 Json Gateway::Impl::state_json(bool with_csrf) {
+  // Everything read from the store is read before the state lock: a read
+  // may wait for another process's transaction, and the I/O threads take
+  // that lock to open streams.
   std::optional<app::StoredGrants> stored;
   std::string store_error;
+  StoredClients clients;
   try {
     stored.emplace(*options_.store);
   } catch (const Error& e) {
     store_error = e.what();
   }
+  for (const auto& record : stored ? stored->servers() : std::vector<store::DiscoveryRecord>{}) {
+    if (clients.count(record.issuer) != 0) continue;
+    try {
+      clients[record.issuer] = options_.store->load_client(record.issuer);
+    } catch (const Error&) {
+      // A registration that cannot be read only leaves the rows' client type out.
+    }
+  }
   Json rows = Json::array();
   std::lock_guard lock(state_mutex_);
-  for (const auto& [name, up] : upstreams_) rows.push_back(row_json(*up, stored ? &*stored : nullptr, store_error));
+  for (const auto& [name, up] : upstreams_) {
+    rows.push_back(row_json(*up, stored ? &*stored : nullptr, clients, store_error));
+  }
   Json out = Json::object();
   if (with_csrf) out["csrf"] = csrf_;
   out["servers"] = std::move(rows);
@@ -36,7 +51,8 @@ Json Gateway::Impl::state_json(bool with_csrf) {
 }
 
 // Never a token, a secret or a header value: names, URLs as written, states.
-Json Gateway::Impl::row_json(const Upstream& up, const app::StoredGrants* stored, const std::string& store_error) {
+Json Gateway::Impl::row_json(const Upstream& up, const app::StoredGrants* stored, const StoredClients& clients,
+                             const std::string& store_error) {
   Json row = {{"name", up.name},
               {"url", up.raw.url},
               {"account", up.account},
@@ -75,9 +91,8 @@ Json Gateway::Impl::row_json(const Upstream& up, const app::StoredGrants* stored
     row["issuer"] = grant->key.issuer;
     if (grant->tokens.expires_at) row["expires_at"] = unix_seconds(*grant->tokens.expires_at);
     if (grant->tokens.scope) row["scopes"] = *grant->tokens.scope;
-    try {
-      row["client_type"] = client_type(*options_.store, grant->key);
-    } catch (const Error&) {
+    if (const auto client = clients.find(grant->key.issuer); client != clients.end()) {
+      row["client_type"] = client_type(client->second, grant->key);
     }
     usable = !grant->error && core::oauth::usable(core::oauth::grant_state(grant->tokens, core::oauth::Clock::now()));
   }

@@ -85,9 +85,11 @@ class Gateway::Impl {
 
   void bump();
   void log(const std::string& line) const;
-  static std::string client_type(store::ClientStore& store, const store::TokenKey& key);
   Json state_json(bool with_csrf);
-  Json row_json(const Upstream& up, const app::StoredGrants* stored, const std::string& store_error);
+  // Each issuer's stored client registration (nullopt: none), read with the grants.
+  using StoredClients = std::map<std::string, std::optional<core::oauth::ClientRegistration>>;
+  Json row_json(const Upstream& up, const app::StoredGrants* stored, const StoredClients& clients,
+                const std::string& store_error);
   class StateStream;  // the /api/events stream's source
   void events(const http::Request&, http::Response& res);
   // Tells every /api/events stream to look at the version again.

@@ -117,6 +117,7 @@ void Gateway::Impl::mcp_get(const http::Request& req, http::Response& res) {
     rpc_error(res, 404, -32001, "Session not found");
     return;
   }
+  std::string first = ": stream open\n\n";
   {
     std::lock_guard lock(session->mutex);
     if (session->stream_open) {
@@ -127,8 +128,11 @@ void Gateway::Impl::mcp_get(const http::Request& req, http::Response& res) {
     // Resumption: the events this session wrote after that id are written
     // again, then the rest of the outbox (docs/gateway.md).
     if (req.has_header("Last-Event-ID")) session->resume_after_locked(req.get_header_value("Last-Event-ID"));
+    // Only for clients of the revision that defines it: older ones may take
+    // an event without data for a malformed message.
+    if (session->protocol_version >= "2025-11-25") first += session->priming_event_locked();
   }
-  stream_events(res, session, ": stream open\n\n", false);
+  stream_events(res, session, std::move(first), false);
 }
 
 void Gateway::Impl::mcp_delete(const http::Request& req, http::Response& res) {

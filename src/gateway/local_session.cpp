@@ -86,6 +86,11 @@ void LocalSession::resume_after_locked(const std::string& last_event_id) {
   }
 }
 
+std::string LocalSession::priming_event_locked() const {
+  const std::uint64_t before = outbox.empty() ? next_event - 1 : outbox.front().number - 1;
+  return "id: " + event_id(before) + "\ndata:\n\n";
+}
+
 void Gateway::Impl::rpc_error(http::Response& res, int status, int code, const std::string& message,
                               const rpc::Id& id) {
   res.status = status;

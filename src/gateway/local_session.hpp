@@ -76,6 +76,11 @@ class LocalSession {
   // session's, malformed, not yet sent) changes nothing; one older than what
   // is kept brings back everything kept (the events before are gone).
   void resume_after_locked(const std::string& last_event_id);
+  // The "priming" event of a stream about to write the outbox (2025-11-25,
+  // Streamable HTTP: an id and no data): the id of the position before the
+  // outbox, so a client whose stream drops before any message still has an
+  // id to resume with. A client dispatches no message for it.
+  std::string priming_event_locked() const;
 
  private:
   std::string event_id(std::uint64_t number) const;

@@ -33,10 +33,9 @@ constexpr auto kPatience = std::chrono::seconds(30);
 const net::HttpHeaders kAccept{{"Accept", "application/json, text/event-stream"}};
 
 // A new local session of `server`; its Mcp-Session-Id.
-std::string initialize(GatewayProcess& gw, const std::string& server) {
-  const std::string initialize =
-      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
-      R"("capabilities":{},"clientInfo":{"name":"t","version":"1"}}})";
+std::string initialize(GatewayProcess& gw, const std::string& server, const std::string& version = "2025-11-25") {
+  const std::string initialize = R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":")" +
+                                 version + R"(","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})";
   const auto r = http("POST", gw.url("/servers/" + server + "/mcp"), initialize, kAccept);
   EXPECT_EQ(r.status, 200) << r.body;
   const auto id = r.headers.get("Mcp-Session-Id");
@@ -83,12 +82,13 @@ class StreamReader {
     }
     return true;
   }
-  // Reads until `n` events with an id have arrived (or as `until`); their ids, in order.
+  // Reads until `n` message events have arrived (or as `until`); their ids,
+  // in order (a priming event, an id without a message, is not one).
   std::vector<std::string> ids(std::size_t n) {
     const auto deadline = std::chrono::steady_clock::now() + kPatience;
     for (;;) {
       std::vector<std::string> found;
-      static const std::regex kId("(?:^|\n)id: ([^\n]+)\n");
+      static const std::regex kId("(?:^|\n)id: ([^\n]+)\nevent: message\n");
       for (std::sregex_iterator it(text_.begin(), text_.end(), kId), end; it != end; ++it) found.push_back((*it)[1]);
       if (found.size() >= n || !read_some(deadline)) return found;
     }
@@ -232,6 +232,47 @@ TEST(GatewayStreams, AnUnknownLastEventIdReplaysNothing) {
   const auto next = again->ids(1);
   ASSERT_EQ(next.size(), 1u) << again->text();
   EXPECT_EQ(event_number(next[0]), event_number(seen[0]) + 1) << again->text();
+}
+
+// A client of 2025-11-25 gets a "priming" event (an id, no data) as its
+// stream opens: a stream dropped before its first message can still resume,
+// and gets that message once.
+TEST(GatewayStreams, A2025_11_25StreamOpensWithAPrimingEventToResumeFrom) {
+  PeerProcess peer("streamable-server.mjs");
+  GatewayProcess gw(write_config("priming", {{"plain", {{"url", peer.url()}}}}));
+  const std::string session = initialize(gw, "plain");
+  auto first = open_stream(gw, session);
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(first->until("data:\n\n")) << first->text();
+  static const std::regex kPriming("\nid: ([^\n]+)\ndata:\n\n");
+  std::smatch primed;
+  ASSERT_TRUE(std::regex_search(first->text(), primed, kPriming)) << first->text();
+  const std::string primed_id = primed[1];
+  EXPECT_EQ(event_number(primed_id), 0u) << primed_id;
+  first.reset();  // dropped before any message
+  ASSERT_EQ(call_tool(gw, session, 2, "notify_later", {{"delay_ms", 0}}).status, 200);
+
+  auto resumed = open_stream(gw, session, primed_id);
+  ASSERT_TRUE(resumed);
+  const auto ids = resumed->ids(1);
+  ASSERT_EQ(ids.size(), 1u) << resumed->text();
+  EXPECT_EQ(event_number(ids[0]), 1u) << resumed->text();
+  ASSERT_EQ(call_tool(gw, session, 3, "notify_later", {{"delay_ms", 0}}).status, 200);
+  const auto both = resumed->ids(2);
+  ASSERT_EQ(both.size(), 2u) << resumed->text();
+  EXPECT_EQ(event_number(both[1]), 2u) << resumed->text();  // the first was not written twice
+}
+
+// Older revisions define no event without data: their streams get none.
+TEST(GatewayStreams, A2025_06_18StreamHasNoPrimingEvent) {
+  PeerProcess peer("streamable-server.mjs");
+  GatewayProcess gw(write_config("no-priming", {{"plain", {{"url", peer.url()}}}}));
+  const std::string session = initialize(gw, "plain", "2025-06-18");
+  auto stream = open_stream(gw, session);
+  ASSERT_TRUE(stream);
+  ASSERT_EQ(call_tool(gw, session, 2, "notify_later", {{"delay_ms", 0}}).status, 200);
+  ASSERT_EQ(stream->ids(1).size(), 1u) << stream->text();
+  EXPECT_EQ(stream->text().find("data:\n"), std::string::npos) << stream->text();
 }
 
 // SIGTERM with streams of every kind open: the gateway ends each one with its

@@ -124,6 +124,10 @@ class Gateway::Impl {
   static void rpc_error(http::Response& res, int status, int code, const std::string& message,
                         const rpc::Id& id = nullptr);
   std::optional<rpc::Message> parse_message(const http::Request& req, http::Response& res);
+  // How long a local request waits for its remote answer: the request
+  // timeout, plus a margin for the Bridge's own renewal and retry, so the
+  // Bridge's error (not this wait) is what a slow server produces.
+  std::chrono::milliseconds answer_wait() const { return options_.request_timeout + std::chrono::seconds(10); }
   std::shared_ptr<LocalSession> new_session(const std::shared_ptr<Upstream>& up, bool legacy);
   // Why a new session of `peer` is refused (over the overall or the
   // per-address budget), or nullopt when it fits.

@@ -133,7 +133,7 @@ void Gateway::Impl::mcp_batch(const std::shared_ptr<Upstream>& up, const http::R
 
   {
     std::unique_lock lock(session->mutex);
-    const auto deadline = SteadyClock::now() + options_.request_timeout + std::chrono::seconds(10);
+    const auto deadline = SteadyClock::now() + answer_wait();
     const auto all_answered = [&] {
       return std::all_of(slots.begin(), slots.end(),
                          [&](const Slot& s) { return s.key.empty() || session->waiting[s.key].has_value(); });

@@ -66,8 +66,7 @@ void Gateway::Impl::mcp_post(const http::Request& req, http::Response& res) {
   std::optional<std::string> answer;
   {
     std::unique_lock lock(session->mutex);
-    session->cv.wait_for(lock, options_.request_timeout + std::chrono::seconds(10),
-                         [&] { return session->waiting[key].has_value() || session->closed; });
+    session->cv.wait_for(lock, answer_wait(), [&] { return session->waiting[key].has_value() || session->closed; });
     answer = std::move(session->waiting[key]);
     session->waiting.erase(key);
     session->last_used = SteadyClock::now();

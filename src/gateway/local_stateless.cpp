@@ -198,8 +198,7 @@ bool Gateway::Impl::serve_stateless(const std::shared_ptr<Upstream>& up, const h
   std::optional<rpc::Message> answer;
   {
     std::unique_lock lock(route->mutex);
-    route->cv.wait_for(lock, options_.request_timeout + std::chrono::seconds(10),
-                       [&] { return route->waiting[key].has_value() || route->closed; });
+    route->cv.wait_for(lock, answer_wait(), [&] { return route->waiting[key].has_value() || route->closed; });
     answer = std::move(route->waiting[key]);
     route->waiting.erase(key);
   }

@@ -31,12 +31,14 @@ Json Gateway::Impl::state_json(bool with_csrf) {
   } catch (const Error& e) {
     store_error = e.what();
   }
-  for (const auto& record : stored ? stored->servers() : std::vector<store::DiscoveryRecord>{}) {
-    if (clients.count(record.issuer) != 0) continue;
-    try {
-      clients[record.issuer] = options_.store->load_client(record.issuer);
-    } catch (const Error&) {
-      // A registration that cannot be read only leaves the rows' client type out.
+  if (stored) {
+    for (const auto& record : stored->servers()) {
+      if (clients.count(record.issuer) != 0) continue;
+      try {
+        clients[record.issuer] = options_.store->load_client(record.issuer);
+      } catch (const Error&) {
+        // A registration that cannot be read only leaves the rows' client type out.
+      }
     }
   }
   Json rows = Json::array();

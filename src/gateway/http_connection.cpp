@@ -161,7 +161,17 @@ void Connection::refuse(const std::string& reason) {
 }
 
 void Connection::close() {
-  asio::post(executor_, [self = shared_from_this()] { self->shut(); });
+  asio::post(executor_, [self = shared_from_this()] { self->finish(); });
+}
+
+// A stream is ended, not cut: whatever its source still holds and the last
+// chunk go out (after the write in progress; the write timeout bounds a
+// client that does not read). Anything else closes at once.
+void Connection::finish() {
+  if (closed_) return;
+  if (!source_) return shut();
+  finishing_ = true;
+  pull();
 }
 
 void Connection::abandon() {
@@ -373,7 +383,7 @@ void Connection::pull() {
   } catch (const std::exception&) {
     chunk.end = true;  // an allocation failed: end this stream, not the server
   }
-  if (chunk.end) {
+  if (chunk.end || finishing_) {
     end_source();
     return write_chunk(std::move(chunk.data), true);
   }

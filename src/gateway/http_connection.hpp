@@ -76,7 +76,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void start();
   // Answers 503 with `reason` and closes.
   void refuse(const std::string& reason);
-  // Closes from any thread; pending reads and writes end, and so does a stream.
+  // Closes from any thread; pending reads and writes end. A stream ends
+  // with its last chunk first (after the write in progress, if any), so its
+  // client sees an end, not a cut connection.
   void close();
   // After the I/O threads have stopped (no strand runs any more): ends a
   // stream whose close never ran.
@@ -99,6 +101,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void answer_and_close(int status, const std::string& reason, bool linger);
   void linger();
   void shut();
+  void finish();
 
   // A streamed response, on the strand: the source's bytes are written
   // whenever it wakes the connection; a read stays pending to see the
@@ -136,7 +139,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The stream, on the strand (source_ set while it runs).
   std::shared_ptr<StreamSource> source_;
   bool writing_ = false;
-  bool ending_ = false;  // the last chunk is on its way
+  bool finishing_ = false;  // closing: the next write is the stream's last
   asio::steady_timer keepalive_;
   std::atomic<bool> wake_posted_{false};  // any thread: one pull queued at a time
 };

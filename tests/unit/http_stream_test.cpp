@@ -211,5 +211,30 @@ TEST(HttpStream, StopEndsEveryOpenStreamAndTellsEverySource) {
   }
 }
 
+// A source that has not ended when the server stops still gets a clean end:
+// the client reads the last chunk, not a cut connection (a client resumes a
+// cut stream, and treats an ended one as over).
+TEST(HttpStream, StopEndsAStreamWithItsLastChunkNotACut) {
+  constexpr int kStreams = 20;
+  std::vector<std::shared_ptr<PushedSource>> sources;
+  for (int i = 0; i < kStreams; ++i) sources.push_back(std::make_shared<PushedSource>());
+  StreamServer server(sources);
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < kStreams; ++i) {
+    clients.push_back(std::make_unique<Client>(server.port()));
+    ASSERT_TRUE(sources[i]->wait_opened()) << i;
+    sources[i]->push("data: " + std::to_string(i) + "\n\n");  // written, or still held at the stop
+  }
+  server.server().stop();
+  for (int i = 0; i < kStreams; ++i) {
+    clients[i]->read_to_end();
+    const std::string& text = clients[i]->received();
+    EXPECT_NE(text.find("data: " + std::to_string(i) + "\n\n"), std::string::npos) << text;
+    ASSERT_GE(text.size(), 5u);
+    EXPECT_EQ(text.substr(text.size() - 5), "0\r\n\r\n") << "stream " << i << " was cut: " << text;
+    EXPECT_EQ(sources[i]->closed_count(), 1);
+  }
+}
+
 }  // namespace
 }  // namespace mcpauth::gateway::http

@@ -1,19 +1,56 @@
 #!/usr/bin/env bash
-# Installs everything building and testing mcpauth needs on Debian 12:
-# the apt packages (only those missing, after an apt-get update) and the
-# npm test peers, pinned by their package-lock.json files.
+# Installs what mcpauth needs on Debian 12: the apt packages (only those
+# missing, after an apt-get update) and the npm peers, pinned by their
+# package-lock.json files.
+#
+# Usage: scripts/install-deps.sh [--user] [--no-node]
+#   (default)  everything building and testing needs: compilers and tools,
+#              the libraries, the test frameworks, Chromium, the keyring,
+#              Node.js and every npm peer (tests, conformance, e2e, bench).
+#   --user     only what building and installing the binary needs, plus
+#              Node.js and the test servers of tests/peers for the demo.
+#   --no-node  with --user: no Node.js and no npm peers (no demo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(
-  build-essential cmake ninja-build pkg-config git curl
-  clang-14 libclang-rt-14-dev clang-format-14
-  libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcli11-dev libboost-dev libsqlite3-dev sqlite3
-  libsecret-1-dev gnome-keyring libsecret-tools dbus-daemon
-  libgtest-dev libgmock-dev libbenchmark-dev
-  nodejs npm
-  chromium chromium-driver
+profile=dev
+node=yes
+for arg in "$@"; do
+  case "$arg" in
+    --user) profile=user ;;
+    --no-node) node=no ;;
+    -h | --help)
+      sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+      exit 0
+      ;;
+    *)
+      echo "install-deps: unknown option $arg (see --help)" >&2
+      exit 2
+      ;;
+  esac
+done
+
+# Building and installing mcpauth: the compiler, CMake, and the libraries it links.
+BUILD_PACKAGES=(
+  build-essential cmake ninja-build pkg-config curl
+  libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcli11-dev libboost-dev libsqlite3-dev
+  libsecret-1-dev
+  help2man
 )
+# Developing and testing it as well.
+TEST_PACKAGES=(
+  git sqlite3
+  clang-14 libclang-rt-14-dev clang-format-14
+  gnome-keyring libsecret-tools dbus-daemon
+  libgtest-dev libgmock-dev libbenchmark-dev
+  chromium chromium-driver
+  file
+)
+NODE_PACKAGES=(nodejs npm)
+
+APT_PACKAGES=("${BUILD_PACKAGES[@]}")
+if [ "$profile" = dev ]; then APT_PACKAGES+=("${TEST_PACKAGES[@]}"); fi
+if [ "$profile" = dev ] || [ "$node" = yes ]; then APT_PACKAGES+=("${NODE_PACKAGES[@]}"); fi
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
@@ -33,8 +70,17 @@ if ((${#missing[@]})); then
 fi
 
 # npm peers: reinstall only when the lock file changed since the last install.
-for dir in tests/peers tests/peers/modern tests/conformance tests/e2e bench/peers; do
+peer_dirs=(tests/peers tests/peers/modern tests/conformance tests/e2e bench/peers)
+if [ "$profile" = user ]; then peer_dirs=(tests/peers); fi
+if [ "$profile" = user ] && [ "$node" = no ]; then peer_dirs=(); fi
+for dir in "${peer_dirs[@]}"; do
   [ -f "$dir/package-lock.json" ] || continue
+  # A node_modules that is a symlink is another checkout's install (a git
+  # worktree sharing it): npm ci would empty it through the link. Left alone.
+  if [ -L "$dir/node_modules" ]; then
+    echo "install-deps: $dir/node_modules is a symlink to another checkout's install: not reinstalled"
+    continue
+  fi
   if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
     echo "install-deps: npm ci in $dir"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)

@@ -3,7 +3,10 @@
 #  1. checks formatting (clang-format),
 #  2. builds with AddressSanitizer + UndefinedBehaviorSanitizer and runs the
 #     unit and integration tests (real MCP servers on 127.0.0.1) with ctest,
-#  3. runs each libFuzzer target for a short while (FUZZ_SECONDS, default 20).
+#  3. runs each libFuzzer target for a short while (FUZZ_SECONDS, default 20),
+#  4. builds the Debian package (Release), installs it into a temporary root
+#     and runs the installed binary; runs the set-up's demo (an OAuth login
+#     against a local test server) with that build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -20,3 +23,8 @@ ctest --test-dir build-asan --output-on-failure -j 2 --timeout 300
 
 echo "== fuzz smoke run"
 scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
+
+echo "== Debian package and the demo"
+deb=$(scripts/package.sh build-package)
+tests/package/check_deb.sh "$deb"
+scripts/demo.sh build-package/mcpauth

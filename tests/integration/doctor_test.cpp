@@ -209,6 +209,14 @@ TEST(Doctor, AServerThatNeedsNoAuthorization) {
   EXPECT_NE(doc["steps"][2]["summary"].get<std::string>().find("no authorization is needed"), std::string::npos);
 }
 
+// The 2026-07-28 revision: the era the session agreed on is named.
+TEST(Doctor, AModernServerIsNamedByItsRevision) {
+  PeerProcess peer("modern/modern-server.mjs", {"--modern-only"});
+  const auto r = doctor(peer);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_PRINTS(r, "protocol revision 2026-07-28 (server/discover, no initialize)");
+}
+
 TEST(Doctor, AnUnreachableServer) {
   const auto r = run_command(cli({"doctor", "http://127.0.0.1:1/mcp"}), {kNoBrowser});
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
@@ -250,6 +258,25 @@ TEST(Reset, RevokesAndForgetsEverythingOfOneServer) {
   const auto again = run_command(cli({"reset", peer.url()}));
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_PRINTS(again, "No discovery is stored for " + peer.url());
+}
+
+TEST(Reset, OneAccountKeepsTheServersDiscoveryForTheOthers) {
+  PeerProcess peer("oidc-server.mjs");
+  ASSERT_EQ(run_command(cli({"login", peer.url()}), {"BROWSER=" + testing::browser()}).exit_code, 0);
+  ASSERT_EQ(
+      run_command(cli({"login", peer.url(), "--account", "work"}), {"BROWSER=" + testing::browser("--login worker")})
+          .exit_code,
+      0);
+
+  const auto r = run_command(cli({"reset", peer.url(), "--account", "work"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_PRINTS(r, "Logged out of " + peer.url() + " (account work): revoked at");
+  EXPECT_PRINTS(r, "Kept the discovery of " + peer.url() + ": other accounts still hold grants there.");
+  auto store = open_test_store();
+  ASSERT_EQ(store->list_grants().size(), 1u);
+  EXPECT_EQ(store->list_grants()[0].key.account, "");
+  EXPECT_TRUE(store->load_discovery(peer.url()));
+  EXPECT_FALSE(store->list_clients().empty());
 }
 
 }  // namespace

@@ -284,7 +284,8 @@ Facts gather(const ServerArgs& args, const EnvLookup& env) {
   }
   const bool needs_nothing = f.probe && f.probe->needs == auth::ProbeResult::Needs::nothing;
   const bool with_grant = f.oauth && f.grant && !f.grant->error && !f.store.error;
-  if (f.probe && (needs_nothing || f.static_authorization || with_grant)) connect(f, args, env);
+  const bool headers_accepted = f.static_authorization && f.refusal_status == 0;
+  if (f.probe && (needs_nothing || headers_accepted || with_grant)) connect(f, args, env);
   return f;
 }
 

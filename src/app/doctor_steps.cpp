@@ -365,6 +365,10 @@ Step connect_step(const Facts& f, const Commands& commands) {
     return step("connect", Verdict::ok, summary);
   }
   const Error& e = *c.error;
+  if (f.static_authorization && (e.code() == ErrorCode::unauthorized || e.code() == ErrorCode::forbidden)) {
+    return failed("connect", "the server refuses the Authorization header given: " + message_of(e),
+                  "check the token given with -H (expired, or for another server)", kExitAuthorization);
+  }
   if (e.code() == ErrorCode::authorization_required || e.code() == ErrorCode::unauthorized) {
     if (c.grant_removed) {
       return failed("connect",

@@ -209,6 +209,22 @@ TEST(Doctor, AServerThatNeedsNoAuthorization) {
   EXPECT_NE(doc["steps"][2]["summary"].get<std::string>().find("no authorization is needed"), std::string::npos);
 }
 
+// A static token given with -H: checked, never printed.
+TEST(Doctor, AStaticAuthorizationHeader) {
+  PeerProcess peer("streamable-server.mjs", {"--require-header", "Authorization: Bearer static-secret-123"});
+  const auto good = doctor(peer, {"-H", "Authorization: Bearer ${TOKEN}"}, {"TOKEN=static-secret-123"});
+  EXPECT_EQ(good.exit_code, 0) << good.out << good.err;
+  EXPECT_PRINTS(good, "ok    challenge             the server accepts the headers given");
+  EXPECT_PRINTS(good, "ok    connect");
+  const auto bad = doctor(peer, {"-H", "Authorization: Bearer ${TOKEN}"}, {"TOKEN=static-secret-456"});
+  EXPECT_EQ(bad.exit_code, 6) << bad.out << bad.err;
+  EXPECT_PRINTS(bad, "fail  challenge             the server refuses the Authorization header given (HTTP 401)");
+  for (const auto* run : {&good, &bad}) {
+    EXPECT_EQ(run->out.find("static-secret"), std::string::npos) << run->out;
+    EXPECT_EQ(run->err.find("static-secret"), std::string::npos) << run->err;
+  }
+}
+
 // The 2026-07-28 revision: the era the session agreed on is named.
 TEST(Doctor, AModernServerIsNamedByItsRevision) {
   PeerProcess peer("modern/modern-server.mjs", {"--modern-only"});

@@ -284,6 +284,24 @@ TEST(DoctorSteps, AServerWithoutAuthorization) {
   EXPECT_EQ(r.exit_code, 0);
 }
 
+TEST(DoctorSteps, AStaticTokenIsJudgedAsTheUsersHeaderNotAsAGrant) {
+  Facts f = oauth_facts();
+  f.oauth = false;
+  f.static_authorization = true;
+  f.discovery_ran = false;
+  f.refusal_status = 0;
+  f.probe->needs = auth::ProbeResult::Needs::nothing;
+  f.probe->status = 200;
+  ConnectFacts c;
+  c.error = Error(ErrorCode::unauthorized, "HTTP 401 from https://mcp.example.com/mcp");
+  f.connect = c;
+  const Report r = judge(f);
+  EXPECT_EQ(ids(r), (std::vector<std::string>{"reach", "transport", "challenge", "store", "connect"}));
+  EXPECT_EQ(find(r, "challenge")->summary, "the server accepts the headers given");
+  EXPECT_NE(find(r, "connect")->summary.find("refuses the Authorization header given"), std::string::npos);
+  EXPECT_EQ(r.next, "check the token given with -H (expired, or for another server)");
+}
+
 TEST(DoctorSteps, AForbiddenServer) {
   Facts f = oauth_facts();
   f.refusal_status = 403;

@@ -250,6 +250,23 @@ TEST(DoctorSteps, AnExpiredGrantWithoutRefreshToken) {
   EXPECT_NE(find(r, "grant")->summary.find("no refresh token"), std::string::npos);
 }
 
+TEST(DoctorSteps, AGrantThatCannotBeReadIsAStoreFailureWithReset) {
+  Facts f = oauth_facts();
+  f.grant = valid_grant();
+  f.grant->error = "the row cannot be decrypted";
+  const Report r = judge(f);
+  EXPECT_EQ(find(r, "grant")->verdict, Verdict::fail);
+  EXPECT_EQ(r.exit_code, kExitStore);
+  EXPECT_EQ(r.next,
+            "`mcpauth reset https://mcp.example.com/mcp` forgets it, then `mcpauth login https://mcp.example.com/mcp`");
+}
+
+TEST(DoctorSteps, OpenIdMetadataIsNamedAsSuch) {
+  Facts f = oauth_facts();
+  f.discovery->as_url = "https://auth.example.com/.well-known/openid-configuration";
+  EXPECT_NE(find(judge(f), "authorization_server")->summary.find("(OpenID Connect Discovery)"), std::string::npos);
+}
+
 TEST(DoctorSteps, AWrongStoreKeyFromTheEnvironment) {
   Facts f = oauth_facts();
   f.store.key_source = "MCPAUTH_KEY";

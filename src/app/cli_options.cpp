@@ -231,6 +231,10 @@ Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
     if (args.device) o.grant = auth::Grant::device_code;
     o.consent_timeout = seconds_option(args.consent_timeout_seconds, "--consent-timeout");
     o.notify = to_stderr;
+    if (args.no_consent) {
+      o.consent.reset();
+      o.default_consent = false;
+    }
   }
 
   Composition composed = compose(o);

@@ -39,6 +39,7 @@ struct ServerArgs {
   std::string callback_path;  // empty: the default (/callback)
   bool no_browser = false;
   bool stdin_is_protocol = false;  // proxy: stdin is the host's JSON-RPC, never a paste
+  bool no_consent = false;         // doctor: nobody is asked; a needed authorization fails at once
   bool no_auth = false;
   bool device = false;  // login with the device authorization grant
   std::string account;  // --account: a second grant at the same server

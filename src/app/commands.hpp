@@ -36,4 +36,22 @@ struct StatusArgs {
 // One row per server and account; never a token, not even a prefix.
 int run_status(const StatusArgs& args);
 
+struct ResetArgs {
+  std::string target;
+  std::string config_path;
+  std::string account;  // empty: every account of the server
+};
+// Logs out of the server (every account, or `account`), then forgets its
+// discovery record (once no account holds a grant there) and its issuer's
+// client registration (once no stored grant uses it), saying what it removed.
+int run_reset(const ResetArgs& args);
+
+// Walks the chain to a server (reachability, transport, the challenge, the
+// OAuth metadata, PKCE, registration, the store, the grant, a connection
+// that asks nobody) and prints one line per step, ok / warn / fail, then the
+// next command; with `json` one object: server, url, account, ok,
+// exit_code, steps [{id, status, summary, details}], next. Returns 0 unless
+// a step fails, else the first failure's exit code. Never a secret.
+int run_doctor(const ServerArgs& args);
+
 }  // namespace mcpauth::app

@@ -124,6 +124,40 @@ int main(int argc, char** argv) {
   probe->add_flag("--json", probe_json, "Print machine-readable JSON");
   probe->add_option("--timeout", probe_timeout, "Seconds to wait for each answer")->capture_default_str();
 
+  mcpauth::app::ServerArgs doctor_args;
+  auto* doctor = app.add_subcommand(
+      "doctor",
+      "Walk the whole chain to a server (reachability, transport, OAuth metadata, client, store, grant) "
+      "and say what is right, what is wrong and what to run next");
+  doctor->add_option("server", doctor_args.target, "A server name from the config file, or a URL")->required();
+  doctor->add_option("--config", doctor_args.config_path, "mcpServers JSON file");
+  doctor->add_option("--account", doctor_args.account, "The account whose grant to check (default: the default one)");
+  doctor->add_option("-t,--transport", doctor_args.transport, "auto, http, or sse (as for tools)")
+      ->check(CLI::IsMember(
+          {"auto", "http", "streamable-http", "sse", "http-first", "http-only", "sse-first", "sse-only"}));
+  doctor->add_option("-H,--header", doctor_args.headers,
+                     "Extra HTTP header \"Name: value\" (repeatable; ${VAR} expands; never printed)");
+  doctor->add_option("--timeout", doctor_args.timeout_seconds, "Seconds to wait for each answer")
+      ->capture_default_str();
+  doctor->add_flag("--json", doctor_args.json, "Print the steps as JSON");
+  doctor->add_flag("--allow-http", doctor_args.allow_http, "Allow a plain http:// server URL off loopback");
+  doctor->add_option("--client-id", doctor_args.client_id, "OAuth: the pre-registered client id you would log in with")
+      ->group("OAuth");
+  doctor
+      ->add_option("--client-metadata-url", doctor_args.client_metadata_url,
+                   "OAuth: the Client ID Metadata Document URL you would log in with")
+      ->group("OAuth");
+  doctor->add_option("--resource", doctor_args.resource, "OAuth: the RFC 8707 resource value to use")->group("OAuth");
+  doctor->add_flag("--no-resource", doctor_args.no_resource, "OAuth: send no resource parameter")->group("OAuth");
+
+  mcpauth::app::ResetArgs reset_args;
+  auto* reset = app.add_subcommand(
+      "reset",
+      "Forget a server: revoke and delete its grants, its discovery and (when unused) its client registration");
+  reset->add_option("server", reset_args.target, "A server name from the config file, or a URL")->required();
+  reset->add_option("--config", reset_args.config_path, "mcpServers JSON file");
+  reset->add_option("--account", reset_args.account, "Only this account's grant (default: every account)");
+
   mcpauth::app::ServerArgs proxy_args;
   auto* proxy = app.add_subcommand(
       "proxy", "Bridge a stdio MCP host (JSON-RPC lines on stdin/stdout) to a remote server, authorizing as needed");
@@ -218,6 +252,8 @@ int main(int argc, char** argv) {
     if (probe->parsed()) return mcpauth::app::run_probe(probe_url, probe_json, probe_timeout);
     if (call->parsed()) return mcpauth::app::run_call(call_args, tool_name, tool_arguments);
     if (gateway->parsed()) return mcpauth::gateway::run_gateway(gateway_args);
+    if (doctor->parsed()) return mcpauth::app::run_doctor(doctor_args);
+    if (reset->parsed()) return mcpauth::app::run_reset(reset_args);
   } catch (const mcpauth::Error& e) {
     // The library's neutral message, then the command's own hint (error_hints.hpp).
     std::cerr << mcpauth::app::error_report(e, hint_context);

@@ -17,17 +17,6 @@ namespace {
 using Json = nlohmann::json;
 using auth::ProbeResult;
 
-// The URL as one shell word, so the suggested command can be pasted.
-std::string shell_word(const std::string& text) {
-  const bool plain = !text.empty() && text.find_first_not_of(
-                                          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                          "0123456789:/._~%+=,@-") == std::string::npos;
-  if (plain) return text;
-  std::string out = "'";
-  for (const char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 Json optional_json(const std::optional<std::string>& value) {
   return value ? Json(*value) : Json(nullptr);
 }
@@ -121,6 +110,16 @@ void print_text(std::ostream& out, const std::string& url, const ProbeResult& r)
 }
 
 }  // namespace
+
+std::string shell_word(const std::string& text) {
+  const bool plain = !text.empty() && text.find_first_not_of(
+                                          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                          "0123456789:/._~%+=,@-") == std::string::npos;
+  if (plain) return text;
+  std::string out = "'";
+  for (const char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
 
 void print_probe(std::ostream& out, const std::string& url, const ProbeResult& result, bool json) {
   if (json) {

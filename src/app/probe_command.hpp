@@ -18,6 +18,9 @@ namespace mcpauth::app {
 // thrown as mcpauth::Error. `timeout_seconds` bounds each request.
 int run_probe(const std::string& url, bool json, double timeout_seconds);
 
+// `text` as one shell word (quoted when needed), so a suggested command can be pasted.
+std::string shell_word(const std::string& text);
+
 // The output of run_probe for a result (exposed for tests).
 void print_probe(std::ostream& out, const std::string& url, const auth::ProbeResult& result, bool json);
 

@@ -49,6 +49,8 @@
 //                        http://127.0.0.1/callback, any port (RFC 8252 §7.3)
 //   slow-metadata        every metadata document (PRM and AS) is answered after 2.5 s,
 //                        as a loaded or distant server does; everything else behaves
+//   no-prm               no Protected Resource Metadata (404 at the well-known URLs) and
+//                        a challenge without resource_metadata: OAuth metadata nowhere
 //
 // POST /token entries in the log also carry the form's `grant_type` and
 // `scope` (null when absent).
@@ -79,7 +81,8 @@ const MODES = [
     'no-registration',
     'refresh-needs-scope',
     'refresh-revoked',
-    'cimd-only'
+    'cimd-only',
+    'no-prm'
 ];
 const REFRESH_MODES = ['refresh-needs-scope', 'refresh-revoked'];
 
@@ -351,6 +354,7 @@ async function handleRs(req, res, url) {
     if (req.method === 'GET' && url.pathname === '/__log') return sendJson(res, 200, requests);
     record('rs', req, url);
     if (
+        mode !== 'no-prm' &&
         req.method === 'GET' &&
         (url.pathname === '/.well-known/oauth-protected-resource/mcp' ||
             url.pathname === '/.well-known/oauth-protected-resource')
@@ -365,12 +369,8 @@ async function handleRs(req, res, url) {
     if (!bearerOk(req)) {
         const metadataUrl = `${rsOrigin}/.well-known/oauth-protected-resource/mcp`;
         const error = req.headers.authorization ? ', error="invalid_token"' : '';
-        return sendJson(
-            res,
-            401,
-            { error: 'unauthorized' },
-            { 'WWW-Authenticate': `Bearer resource_metadata="${metadataUrl}"${error}` }
-        );
+        const challenge = mode === 'no-prm' ? 'Bearer realm="mcp"' : `Bearer resource_metadata="${metadataUrl}"${error}`;
+        return sendJson(res, 401, { error: 'unauthorized' }, { 'WWW-Authenticate': challenge });
     }
     if (req.method !== 'POST') {
         res.writeHead(405, { Allow: 'POST', 'Content-Length': 0 });

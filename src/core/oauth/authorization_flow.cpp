@@ -254,8 +254,10 @@ void AuthorizationFlow::with_client() {
       flow_.resource = discovery_.resource;
       flow_.iss_parameter_supported = as.authorization_response_iss_parameter_supported;
       // Without a fresh consent many servers (Google, Keycloak) issue no new refresh token.
-      FormFields extra;
-      if (scope_ && scope_covers(*scope_, "offline_access")) extra.emplace_back("prompt", "consent");
+      FormFields extra = settings_.extra_authorization_params;
+      if (scope_ && scope_covers(*scope_, "offline_access") && !find_field(extra, "prompt")) {
+        extra.emplace_back("prompt", "consent");
+      }
       std::string url = authorization_url(flow_, extra);
       require_secure_url(url, "authorization URL");
       return set(FlowState::awaiting_callback, AskUser{std::move(url), as.issuer, flow_.state});

@@ -486,6 +486,17 @@ TEST(OAuthAuthorizationFlow, ExtraAuthorizationParamsGoOnTheAuthorizationUrlOnly
   EXPECT_EQ(field(exchange.request.body, "audience"), "<absent>");
 }
 
+TEST(OAuthAuthorizationFlow, ClientCredentialsAsksForNoRefreshToken) {
+  ScriptedRandom random;
+  AuthorizationFlow flow(settings(Grant::client_credentials), named(), std::nullopt, kNow, random);
+  discover(flow);  // the PRM lists read and write, the authorization server offline_access too
+  EXPECT_EQ(pending<Discovered>(flow).scope, "read write");
+
+  AuthorizationFlow browser(settings(), named(), std::nullopt, kNow, random);
+  discover(browser);
+  EXPECT_EQ(pending<Discovered>(browser).scope, "read write offline_access");
+}
+
 TEST(OAuthAuthorizationFlow, AStepUpAsksForTheScopeItWasGiven) {
   ScriptedRandom random;
   AuthorizationFlow flow(settings(), named(), std::string("read admin"), kNow, random);

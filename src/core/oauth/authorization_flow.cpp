@@ -129,6 +129,15 @@ void AuthorizationFlow::follow_discovery() {
     scope_ = scope_hint_       ? scope_hint_
              : settings_.scope ? settings_.scope
                                : initial_scope(challenge_, discovery_.prm ? &*discovery_.prm : nullptr, discovery_.as);
+    // RFC 6749 §4.4.3: no refresh token for client credentials, so none is
+    // asked for (strict servers refuse offline_access with invalid_scope).
+    if (settings_.grant == Grant::client_credentials && scope_ && !settings_.scope && !scope_hint_) {
+      std::string kept;
+      for (const auto& item : scope_list(*scope_)) {
+        if (item != "offline_access") kept += (kept.empty() ? "" : " ") + item;
+      }
+      scope_ = kept.empty() ? std::nullopt : std::optional(kept);
+    }
     set(FlowState::discovered, Discovered{discovery_, scope_});
   });
 }

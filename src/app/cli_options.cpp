@@ -335,9 +335,13 @@ Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
     if (!args.scope.empty()) o.scope = args.scope;
     if (!args.static_client_info.empty()) {
       const Json info = json_argument(args.static_client_info, "--static-oauth-client-info");
-      if (auto id = string_field(info, "client_id", "--static-oauth-client-info")) o.client.client_id = id;
-      if (auto secret = string_field(info, "client_secret", "--static-oauth-client-info"))
-        o.client.client_secret = secret;
+      // ${VAR} expands, as in mcp-remote: the secret need not be in argv or in the file.
+      if (auto id = string_field(info, "client_id", "--static-oauth-client-info")) {
+        o.client.client_id = expand_env(*id, env);
+      }
+      if (auto secret = string_field(info, "client_secret", "--static-oauth-client-info")) {
+        o.client.client_secret = expand_env(*secret, env);
+      }
     }
     if (!args.static_client_metadata.empty()) {
       const Json metadata = json_argument(args.static_client_metadata, "--static-oauth-client-metadata");

@@ -169,6 +169,26 @@ TEST(ProxyFlags, AuthorizeParamsThatWouldChangeTheFlowAreRefusedBeforeAnythingIs
   EXPECT_EQ(testing::as_requests(peer).size(), 0u) << "nothing reached the authorization server";
 }
 
+// --client-credentials: a machine client gets its own token; nobody is asked
+// (no browser: $BROWSER fails), and the token request is the client_credentials grant.
+TEST(ProxyFlags, ClientCredentialsGetsATokenWithoutABrowser) {
+  PeerProcess peer("oidc-server.mjs", {"--machine-client", "robot:r0b0t-secret"});
+  InteractiveCommand proxy(cli({"proxy", peer.url(), "--client-credentials", "--static-oauth-client-info",
+                                R"({"client_id":"robot","client_secret":"${ROBOT_SECRET}"})"}),
+                           {"BROWSER=/bin/false", "ROBOT_SECRET=r0b0t-secret"});
+  proxy.write_stdin(kInitialize);
+  proxy.wait_for_stdout(R"("id":1,"jsonrpc":"2.0","result":\{[^\n]*"protocolVersion")", std::chrono::seconds(60));
+  proxy.write_stdin(kInitialized);
+  proxy.write_stdin(call(2, "echo", R"({"text":"as a machine"})"));
+  proxy.wait_for_stdout(R"("id":2,[^\n]*as a machine)");
+  const auto r = proxy.finish();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("r0b0t-secret"), std::string::npos) << r.err;
+  const auto requests = testing::as_requests(peer);
+  EXPECT_EQ(testing::count_requests(requests, "/oidc/token", "client_credentials"), 1) << testing::describe(requests);
+  EXPECT_EQ(testing::count_requests(requests, "/oidc/auth"), 0) << testing::describe(requests);
+}
+
 // --keep-alive / --ping-interval: the proxy pings the quiet server on its
 // own; the answers stay in the proxy (the host never asked).
 TEST(ProxyFlags, KeepAlivePingsTheServerWhileTheHostIsQuiet) {

@@ -189,6 +189,25 @@ TEST(ProxyFlags, ClientCredentialsGetsATokenWithoutABrowser) {
   EXPECT_EQ(testing::count_requests(requests, "/oidc/auth"), 0) << testing::describe(requests);
 }
 
+// --device-code: the code shows on stderr (under --silent too: the user
+// must act on it), the host's initialize waits for the approval elsewhere.
+TEST(ProxyFlags, DeviceCodeAuthorizesWithACodeAndNoBrowser) {
+  PeerProcess peer("oidc-server.mjs", {"--device-interval", "1"});
+  InteractiveCommand proxy(cli({"proxy", peer.url(), "--device-code", "--silent"}), {"BROWSER=/bin/false"});
+  proxy.write_stdin(kInitialize);
+  const std::string code = proxy.wait_for_stderr("enter the code ([A-Z0-9-]+)");
+  const std::string uri = proxy.wait_for_stderr("open (http://\\S+) and enter the code");
+  const auto approve =
+      testing::run_command({testing::node_path(), std::string(MCPAUTH_PEERS_DIR) + "/oidc-device.mjs", uri, code});
+  ASSERT_EQ(approve.exit_code, 0) << approve.err;
+  proxy.wait_for_stdout(R"("id":1,"jsonrpc":"2.0","result":\{[^\n]*"protocolVersion")", std::chrono::seconds(60));
+  const auto r = proxy.finish();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const auto requests = testing::as_requests(peer);
+  EXPECT_EQ(testing::count_requests(requests, "/oidc/auth"), 0) << testing::describe(requests);
+  EXPECT_GE(testing::count_requests(requests, "/oidc/token", "urn:ietf:params:oauth:grant-type:device_code"), 1);
+}
+
 // --keep-alive / --ping-interval: the proxy pings the quiet server on its
 // own; the answers stay in the proxy (the host never asked).
 TEST(ProxyFlags, KeepAlivePingsTheServerWhileTheHostIsQuiet) {

@@ -68,7 +68,8 @@ void add_server_options(CLI::App& command, mcpauth::app::ServerArgs& args) {
       ->group("OAuth");
   command
       .add_option("--callback-path", args.callback_path,
-                  "OAuth: path of the loopback redirect URI (default: /callback; as mcp-remote)")
+                  "OAuth: path of the loopback redirect URI (default: /callback; mcp-remote's flag, whose default is "
+                  "/oauth/callback)")
       ->group("OAuth");
   command
       .add_flag("--no-browser", args.no_browser,

@@ -158,6 +158,37 @@ TEST(ProxyFlags, AuthorizeParamsAndTheRedirectHostAreInTheAuthorizationUrl) {
   EXPECT_NE(url.find("code_challenge_method=S256"), std::string::npos) << url;
 }
 
+// --auth-success-url: the browser that brings the code back is sent on to
+// the host's page, with nothing appended, and the flow completes.
+TEST(ProxyFlags, AnAcceptedCallbackRedirectsTheBrowserToTheSuccessUrl) {
+  PeerProcess peer("oidc-server.mjs");
+  const std::string redirect = testing::test_home() + "/redirect-" + std::to_string(::getpid());
+  const std::string answer = testing::test_home() + "/callback-answer-" + std::to_string(::getpid());
+  std::remove(redirect.c_str());
+  // The oidc-provider user, then the callback fetched without following its answer.
+  const std::string script = write_file("success-browser.sh",
+                                        "#!/bin/sh\n" + browser("--redirect-file " + redirect) +
+                                            " \"$1\" || exit 1\ncurl --silent --output /dev/null --write-out "
+                                            "'%{http_code} %{redirect_url}' \"$(cat '" +
+                                            redirect + "')\" > '" + answer + "'\n",
+                                        0700);
+  InteractiveCommand proxy(cli({"proxy", peer.url(), "--auth-success-url", "https://app.example.com/cli-connected"}),
+                           {"BROWSER=" + script});
+  proxy.write_stdin(kInitialize);
+  proxy.wait_for_stdout(R"("id":1,"jsonrpc":"2.0","result":\{[^\n]*"protocolVersion")", std::chrono::seconds(60));
+  const auto r = proxy.finish();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file(answer), "302 https://app.example.com/cli-connected");
+}
+
+TEST(ProxyFlags, ASuccessUrlThatIsNotHttpsIsRefused) {
+  PeerProcess peer("oidc-server.mjs");
+  for (const char* url : {"http://app.example.com/done", "https://app.example.com/done?x=1"}) {
+    const auto r = testing::run_command(cli({"proxy", peer.url(), "--auth-success-url", url}), {"BROWSER=/bin/false"});
+    EXPECT_EQ(r.exit_code, 2) << url << ": " << r.err;
+  }
+}
+
 TEST(ProxyFlags, AuthorizeParamsThatWouldChangeTheFlowAreRefusedBeforeAnythingIsSent) {
   PeerProcess peer("oidc-server.mjs");
   for (const char* param : {"state=mine", "code_challenge=x", "redirect_uri=https://elsewhere.example/",

@@ -20,6 +20,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "mcpauth/auth/authorizer.hpp"
 #include "mcpauth/auth/consent.hpp"
@@ -84,6 +86,10 @@ struct ClientOptions {
   // changes), on the refreshing thread, which holds the Authorizer's state
   // lock: wake a view, call nothing of the Authorizer but refreshing().
   std::function<void()> refreshing_changed{};
+  // Extra parameters of the authorization request (e.g. audience=...,
+  // access_type=offline); the ones the flow derives itself are refused.
+  std::vector<std::pair<std::string, std::string>> extra_authorization_params{};
+  std::chrono::seconds refresh_margin{60};  // refresh this long before expiry (at most half the token's lifetime)
 };
 
 // What compose() built.

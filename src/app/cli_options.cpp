@@ -1,6 +1,7 @@
 #include "cli_options.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -8,11 +9,14 @@
 #include <iostream>
 #include <sstream>
 
+#include "http_policy.hpp"
 #include "mcpauth/auth/loopback_consent.hpp"
 #include "mcpauth/core/json.hpp"
+#include "mcpauth/core/oauth/authorization_params.hpp"
 #include "mcpauth/core/text.hpp"
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/error.hpp"
+#include "mcpauth/net/curl_http_client.hpp"
 #include "mcpauth/store/sqlite_token_store.hpp"
 #include "plain_http.hpp"
 #include "server_config.hpp"
@@ -66,6 +70,53 @@ std::optional<std::string> string_field(const Json& object, const char* name, co
   return it->get<std::string>();
 }
 
+// A --header-file's text, bounded; a file others may read is worth a word
+// (it holds credentials), but it is the user's to decide, as with mcp-remote.
+std::string read_header_file(const std::string& path, const std::function<void(const std::string&)>& say) {
+  constexpr std::size_t kMaxHeaderFileBytes = 64 * 1024;
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw Error(ErrorCode::usage, "--header-file: cannot read " + path);
+  std::string text(kMaxHeaderFileBytes + 1, '\0');
+  file.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(file.gcount()));
+  if (text.size() > kMaxHeaderFileBytes) {
+    throw Error(ErrorCode::usage, "--header-file: " + path + " is larger than 64 KiB");
+  }
+  struct stat info {};
+  if (::stat(path.c_str(), &info) == 0 && (info.st_mode & (S_IRGRP | S_IROTH)) != 0 && say) {
+    say("mcpauth: warning: " + path +
+        " (--header-file) can be read by other users; chmod 600 it if it holds "
+        "credentials");
+  }
+  return text;
+}
+
+// Seconds of an optional duration option that may be 0 ("no limit").
+std::chrono::milliseconds seconds_or_zero(double seconds, const char* option) {
+  if (seconds == 0) return std::chrono::milliseconds(0);
+  return seconds_option(seconds, option);
+}
+
+// The command's HTTP client: the library's, with the command's address
+// family, cookie jar, timeouts and --debug lines.
+std::shared_ptr<net::HttpClient> http_client_for(const ServerArgs& args,
+                                                 const std::function<void(const std::string&)>& say) {
+  net::CurlHttpClientOptions curl = net::CurlHttpClientOptions::from_environment();
+  curl.ipv4_only = args.ipv4;
+  curl.cookies = !args.disable_cookies;
+  HttpPolicy policy;
+  if (args.headers_timeout_seconds) {
+    policy.headers_timeout = seconds_or_zero(*args.headers_timeout_seconds, "--headers-timeout");
+  }
+  if (args.body_timeout_seconds) policy.body_timeout = seconds_or_zero(*args.body_timeout_seconds, "--body-timeout");
+  if (args.debug) {
+    policy.debug = [say](const std::string& line) {
+      if (say) say("mcpauth: debug: " + line);
+    };
+  }
+  return with_http_policy(std::make_shared<net::CurlHttpClient>(std::move(curl)), std::move(policy));
+}
+
 }  // namespace
 
 std::chrono::milliseconds seconds_option(double seconds, const char* option) {
@@ -75,27 +126,74 @@ std::chrono::milliseconds seconds_option(double seconds, const char* option) {
   return std::chrono::milliseconds(static_cast<long long>(std::llround(seconds * 1000)));
 }
 
+namespace {
+
+// One "Name: value" (${VAR} expanded, the value trimmed) added to `headers`;
+// `where` names it in an error ("--header argument 2"), which never echoes it.
+void add_header_line(std::string_view line, const std::string& where, const EnvLookup& env, net::HttpHeaders& headers) {
+  const auto colon = line.find(':');
+  const std::string name(line.substr(0, colon));
+  if (colon == std::string_view::npos || !core::is_token(name)) {
+    // Never echo the argument: with the colon missing, the value may be in it.
+    throw Error(ErrorCode::usage, where + " is not of the form \"Name: value\" (a token name, a colon, the value)");
+  }
+  std::string value = expand_env(std::string(line.substr(colon + 1)), env);
+  const auto first = value.find_first_not_of(" \t");
+  value = first == std::string::npos ? std::string() : value.substr(first);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+  if (value.find_first_of("\r\n") != std::string::npos || value.find('\0') != std::string::npos) {
+    throw Error(ErrorCode::usage, "the value of header " + name + " (" + where + ") contains a line break");
+  }
+  headers.add(name, value);
+}
+
+}  // namespace
+
 net::HttpHeaders parse_headers(const std::vector<std::string>& args, const EnvLookup& env) {
   net::HttpHeaders headers;
   for (std::size_t index = 0; index < args.size(); ++index) {
-    const std::string& arg = args[index];
-    const auto colon = arg.find(':');
-    const std::string name = arg.substr(0, colon);
-    if (colon == std::string::npos || !core::is_token(name)) {
-      // Never echo the argument: with the colon missing, the value may be in it.
-      throw Error(ErrorCode::usage, "--header argument " + std::to_string(index + 1) +
-                                        " is not of the form \"Name: value\" (a token name, a colon, the value)");
-    }
-    std::string value = expand_env(arg.substr(colon + 1), env);
-    const auto first = value.find_first_not_of(" \t");
-    value = first == std::string::npos ? std::string() : value.substr(first);
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
-    if (value.find_first_of("\r\n") != std::string::npos || value.find('\0') != std::string::npos) {
-      throw Error(ErrorCode::usage, "the value of --header " + name + " contains a line break");
-    }
-    headers.add(name, value);
+    add_header_line(args[index], "--header argument " + std::to_string(index + 1), env, headers);
   }
   return headers;
+}
+
+net::HttpHeaders parse_header_file(std::string_view text, const std::string& file, const EnvLookup& env) {
+  net::HttpHeaders headers;
+  std::size_t number = 0;
+  while (!text.empty()) {
+    ++number;
+    const auto end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    const auto first = line.find_first_not_of(" \t");
+    if (first == std::string_view::npos || line[first] == '#') continue;
+    add_header_line(line.substr(first), "line " + std::to_string(number) + " of " + file, env, headers);
+  }
+  return headers;
+}
+
+std::vector<std::pair<std::string, std::string>> parse_authorize_params(const std::vector<std::string>& args) {
+  core::oauth::FormFields params;
+  for (std::size_t index = 0; index < args.size(); ++index) {
+    const std::string& arg = args[index];
+    const auto equals = arg.find('=');
+    std::string key = equals == std::string::npos ? std::string() : arg.substr(0, equals);
+    const auto first = key.find_first_not_of(" \t");
+    key = first == std::string::npos ? std::string() : key.substr(first, key.find_last_not_of(" \t") - first + 1);
+    if (key.empty()) {
+      // Not echoed: a value (a login hint, an audience) is the user's business.
+      throw Error(ErrorCode::usage, "--authorize-param " + std::to_string(index + 1) +
+                                        " is not of the form key=value (e.g. audience=https://api.example.com)");
+    }
+    params.emplace_back(std::move(key), arg.substr(equals + 1));
+  }
+  try {
+    core::oauth::check_extra_authorization_params(params);
+  } catch (const Error& e) {
+    throw Error(ErrorCode::usage, std::string("--authorize-param: ") + e.what());
+  }
+  return params;
 }
 
 std::shared_ptr<store::TokenStore> open_user_store(const EnvLookup& env) {
@@ -157,9 +255,23 @@ ClientOptions client_options(const ServerConfig& server, const std::string& url)
 }
 
 Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
+  // Diagnostics (warnings, --debug lines, the proxy's log): nothing with --silent unless --debug asks.
+  std::function<void(const std::string&)> say;
+  if (!args.silent || args.debug) say = [](const std::string& line) { std::cerr << line << std::endl; };
+  if (args.use_id_token) {
+    throw Error(ErrorCode::usage,
+                "--use-id-token is not supported yet: mcpauth does not keep ID tokens, so it cannot send one");
+  }
+  if (!args.token_endpoint.empty()) {
+    throw Error(ErrorCode::usage,
+                "--token-endpoint is not supported yet: mcpauth discovers the token endpoint (RFC 9728, RFC 8414)");
+  }
+  if (args.client_credentials && args.device) {
+    throw Error(ErrorCode::usage, "--client-credentials and --device-code are two different grants; choose one");
+  }
   const std::optional<Config> config = load_config_option(args.config_path, env);
-  if (config) {
-    for (const auto& warning : config->warnings) std::cerr << "mcpauth: " << config->path << ": " << warning << '\n';
+  if (config && say) {
+    for (const auto& warning : config->warnings) say("mcpauth: " + config->path + ": " + warning);
   }
   const ServerConfig server = resolve_server(args.target, config, env);
 
@@ -171,9 +283,15 @@ Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
   if (args.transport != "auto") o.transport = mcp::parse_transport_kind(args.transport);
   o.request_timeout = seconds_option(args.timeout_seconds, "--timeout");
   o.connect_timeout = seconds_option(args.connect_timeout_seconds, "--connect-timeout");
-  const net::HttpHeaders given = parse_headers(args.headers, env);  // replace the config's of the same name
-  for (const auto& header : given) o.headers.remove(header.name);
-  for (const auto& header : given) o.headers.add(header.name, header.value);
+  // --header-file, then --header: each replaces the headers of the same name before it (the config's first).
+  std::vector<net::HttpHeaders> given;
+  for (const auto& file : args.header_files) given.push_back(parse_header_file(read_header_file(file, say), file, env));
+  given.push_back(parse_headers(args.headers, env));
+  for (const auto& layer : given) {
+    for (const auto& header : layer) o.headers.remove(header.name);
+    for (const auto& header : layer) o.headers.add(header.name, header.value);
+  }
+  o.http = http_client_for(args, say);
   if (args.no_auth) o.oauth = false;
   if (!args.account.empty()) o.account = args.account;
   if (uses_oauth(o)) {
@@ -183,6 +301,8 @@ Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
     consent.notify = to_stderr;
     consent.port = args.callback_port != 0 ? args.callback_port : server.oauth.callback_port.value_or(0);
     if (!args.callback_path.empty()) consent.callback_path = args.callback_path;
+    if (!args.redirect_host.empty()) consent.redirect_host = args.redirect_host;
+    consent.success_url = args.auth_success_url;  // checked by LoopbackConsent
     consent.open_browser = !args.no_browser;
     std::optional<std::string> no_paste;  // why the user cannot paste here
     if (args.no_browser) {
@@ -215,9 +335,13 @@ Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
     if (!args.scope.empty()) o.scope = args.scope;
     if (!args.static_client_info.empty()) {
       const Json info = json_argument(args.static_client_info, "--static-oauth-client-info");
-      if (auto id = string_field(info, "client_id", "--static-oauth-client-info")) o.client.client_id = id;
-      if (auto secret = string_field(info, "client_secret", "--static-oauth-client-info"))
-        o.client.client_secret = secret;
+      // ${VAR} expands, as in mcp-remote: the secret need not be in argv or in the file.
+      if (auto id = string_field(info, "client_id", "--static-oauth-client-info")) {
+        o.client.client_id = expand_env(*id, env);
+      }
+      if (auto secret = string_field(info, "client_secret", "--static-oauth-client-info")) {
+        o.client.client_secret = expand_env(*secret, env);
+      }
     }
     if (!args.static_client_metadata.empty()) {
       const Json metadata = json_argument(args.static_client_metadata, "--static-oauth-client-metadata");
@@ -229,12 +353,25 @@ Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
     if (!args.resource.empty()) o.resource = args.resource;
     if (args.no_resource) o.send_resource = false;
     if (args.device) o.grant = auth::Grant::device_code;
+    if (args.client_credentials) o.grant = auth::Grant::client_credentials;
     o.consent_timeout = seconds_option(args.consent_timeout_seconds, "--consent-timeout");
-    o.notify = to_stderr;
+    // --silent keeps what the user must act on: the consent's URL (above) and a device code (shown through notify).
+    if (say || args.device) o.notify = to_stderr;
     if (args.no_consent) {
       o.consent.reset();
       o.default_consent = false;
     }
+    o.extra_authorization_params = parse_authorize_params(args.authorize_params);
+    if (args.refresh_margin_seconds) {
+      const double margin = *args.refresh_margin_seconds;
+      if (!(margin >= 0) || margin > 86400)
+        throw Error(ErrorCode::usage, "--refresh-margin must be 0 to 86400 seconds");
+      o.refresh_margin = std::chrono::seconds(static_cast<long long>(std::llround(margin)));
+    }
+  } else if (!args.authorize_params.empty() || args.client_credentials) {
+    throw Error(ErrorCode::usage,
+                "--authorize-param and --client-credentials need OAuth: drop --no-auth and any static Authorization "
+                "header");
   }
 
   Composition composed = compose(o);
@@ -244,6 +381,9 @@ Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
   c.options = std::move(composed.session);
   c.authorizer = std::move(composed.authorizer);
   c.store = std::move(composed.store);
+  c.allowed_tools = args.allowed_tools.empty() ? server.allowed_tools : args.allowed_tools;
+  c.ignored_tools = args.ignored_tools.empty() ? server.ignored_tools : args.ignored_tools;
+  c.diagnostics = say;
   recall_protocol(c);
   return c;
 }

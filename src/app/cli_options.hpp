@@ -52,6 +52,28 @@ struct ServerArgs {
   std::string log_file;                    // proxy: --log, diagnostics also to this file
   bool allow_http = false;                 // plain http to a host that is not loopback (test servers)
   double consent_timeout_seconds = 300;
+
+  // mcp-remote 0.15.1's flags (README: "mcp-remote flag by flag").
+  std::vector<std::string> authorize_params;      // "key=value": extra authorization request parameters
+  std::vector<std::string> header_files;          // files of "Name: value" lines, as --header
+  std::optional<double> headers_timeout_seconds;  // 0: no limit of its own
+  std::optional<double> body_timeout_seconds;     // longest silence within an answer; 0: none
+  bool ipv4 = false;
+  bool disable_cookies = false;  // no in-memory cookie jar (load-balancer stickiness)
+  std::string redirect_host;     // the redirect URI's host (127.0.0.1, localhost, [::1]); empty: 127.0.0.1
+  std::string auth_success_url;  // where the browser goes after an accepted callback
+  bool client_credentials = false;
+  std::string token_endpoint;  // refused: discovery cannot be skipped yet
+  bool use_id_token = false;   // refused: ID tokens are not kept yet
+  std::optional<double> refresh_margin_seconds;
+  bool silent = false;  // no diagnostics on stderr (what the user must act on still is)
+  bool debug = false;   // each HTTP exchange (method, URL without query, status) on stderr
+  // proxy only
+  std::vector<std::string> allowed_tools;  // globs: the only tools the host sees
+  std::string protocol = "legacy";         // mcp-remote's --protocol: only legacy (pass-through) is supported
+  bool keep_alive = false;
+  std::optional<double> ping_interval_seconds;  // implies keep_alive
+  bool enable_proxy = false;                    // accepted: proxy variables are always honoured
 };
 
 // What the commands connect with: the session options and, when OAuth is
@@ -62,6 +84,11 @@ struct Connection {
   mcp::SessionOptions options;
   std::shared_ptr<auth::Authorizer> authorizer;
   std::shared_ptr<store::TokenStore> store;  // when OAuth is on
+  // The tools a bridging host sees (the config entry's, or the command line's when given).
+  std::vector<std::string> allowed_tools;
+  std::vector<std::string> ignored_tools;
+  // Where the command's diagnostics go (stderr, or nothing with --silent).
+  std::function<void(const std::string&)> diagnostics;
 };
 
 // A duration option given in seconds (--timeout, ...), in milliseconds.
@@ -70,6 +97,15 @@ std::chrono::milliseconds seconds_option(double seconds, const char* option);
 
 // Parses "Name: value" arguments. Throws Error(usage) naming the bad one.
 net::HttpHeaders parse_headers(const std::vector<std::string>& args, const EnvLookup& env);
+
+// The text of a --header-file: one "Name: value" per line, as --header
+// (${VAR} expands); blank lines and lines starting with '#' are skipped.
+// Throws Error(usage) naming `file` and the line of a bad one (never its text).
+net::HttpHeaders parse_header_file(std::string_view text, const std::string& file, const EnvLookup& env);
+
+// --authorize-param values ("key=value", the key trimmed), checked by
+// core::oauth::check_extra_authorization_params. Throws Error(usage).
+std::vector<std::pair<std::string, std::string>> parse_authorize_params(const std::vector<std::string>& args);
 
 // What a configuration entry says, as ClientOptions for `url` (the entry's,
 // checked and canonical): transport, static headers, OAuth on or off, the

@@ -52,11 +52,23 @@ int run_proxy(const ServerArgs& given) {
   args.stdin_is_protocol = true;
   std::optional<LogTee> log;
   if (!args.log_file.empty()) log.emplace(args.log_file);
+  if (args.protocol != "legacy") {
+    // mcp-remote's --protocol auto bridges a handshake-era host to a 2026-07-28 server; the proxy does not yet.
+    throw Error(ErrorCode::usage, "--protocol " + args.protocol +
+                                      " is not supported yet: the proxy passes the host's own handshake through "
+                                      "(--protocol legacy, the default)");
+  }
   ProxyOptions options;
-  options.ignored_tools = args.ignored_tools;
   options.retry_budget = std::chrono::milliseconds(static_cast<long long>(args.retry_budget_seconds * 1000));
   options.hints = {args.target, args.device};
-  return run_stdio_proxy(connection_for(args, process_environment()), options, std::cin, std::cout);
+  if (args.keep_alive || args.ping_interval_seconds) {
+    options.ping_interval = seconds_option(args.ping_interval_seconds.value_or(30), "--ping-interval");
+  }
+  Connection connection = connection_for(args, process_environment());
+  options.allowed_tools = connection.allowed_tools;
+  options.ignored_tools = connection.ignored_tools;
+  options.log = connection.diagnostics;
+  return run_stdio_proxy(std::move(connection), options, std::cin, std::cout);
 }
 
 int run_login(const ServerArgs& given) {

@@ -68,7 +68,8 @@ void add_server_options(CLI::App& command, mcpauth::app::ServerArgs& args) {
       ->group("OAuth");
   command
       .add_option("--callback-path", args.callback_path,
-                  "OAuth: path of the loopback redirect URI (default: /callback; as mcp-remote)")
+                  "OAuth: path of the loopback redirect URI (default: /callback; mcp-remote's flag, whose default is "
+                  "/oauth/callback)")
       ->group("OAuth");
   command
       .add_flag("--no-browser", args.no_browser,
@@ -79,6 +80,50 @@ void add_server_options(CLI::App& command, mcpauth::app::ServerArgs& args) {
       ->capture_default_str()
       ->group("OAuth");
   command.add_flag("--no-auth", args.no_auth, "Never start an OAuth authorization")->group("OAuth");
+
+  // mcp-remote 0.15.1's flags, with its spellings (README: "mcp-remote flag by flag").
+  command.add_option("--header-file", args.header_files,
+                     "A file of \"Name: value\" lines ('#' comments), sent like --header; keeps credentials out of "
+                     "argv (repeatable; --header wins over it)");
+  command.add_option_function<double>(
+      "--headers-timeout", [&args](const double& s) { args.headers_timeout_seconds = s; },
+      "Seconds to wait for an answer's headers (0: no limit of its own)");
+  command.add_option_function<double>(
+      "--body-timeout", [&args](const double& s) { args.body_timeout_seconds = s; },
+      "Longest silence, in seconds, within an answer or an event stream (0: none, the default)");
+  command.add_flag("--ipv4", args.ipv4, "Connect over IPv4 only");
+  command.add_flag("--disable-cookies", args.disable_cookies,
+                   "Keep no cookies (by default they are kept in memory for load-balancer stickiness)");
+  command.add_flag("--silent", args.silent,
+                   "No diagnostics on stderr (errors, and what you must act on, such as a URL to open, still show)");
+  command.add_flag("--debug", args.debug,
+                   "Diagnostics on stderr: each HTTP exchange (method, URL without query, status); never a token");
+  command
+      .add_option("--authorize-param", args.authorize_params,
+                  "OAuth: an extra authorization request parameter key=value, e.g. audience=... (repeatable; state, "
+                  "PKCE, client_id, redirect_uri, scope and resource are refused)")
+      ->group("OAuth");
+  command
+      .add_option("--redirect-host", args.redirect_host,
+                  "OAuth: host of the redirect URI: 127.0.0.1 (default), localhost or [::1]; the listener binds "
+                  "loopback")
+      ->check(CLI::IsMember({"127.0.0.1", "localhost", "[::1]"}))
+      ->group("OAuth");
+  command
+      .add_option("--auth-success-url", args.auth_success_url,
+                  "OAuth: send the browser to this https URL after the callback was accepted, instead of mcpauth's "
+                  "page")
+      ->group("OAuth");
+  command
+      .add_flag("--client-credentials", args.client_credentials,
+                "OAuth: the client_credentials grant (a machine client; no browser, no user)")
+      ->group("OAuth");
+  command
+      .add_option_function<double>(
+          "--refresh-margin", [&args](const double& s) { args.refresh_margin_seconds = s; },
+          "OAuth: refresh the access token this many seconds before it expires (default 60; at most half its "
+          "lifetime)")
+      ->group("OAuth");
 }
 
 }  // namespace
@@ -177,6 +222,37 @@ int main(int argc, char** argv) {
       ->group("OAuth");
   proxy->add_option("--ignore-tool", proxy_args.ignored_tools,
                     "Hide tools whose name matches this glob from the host (repeatable; mcp-remote)");
+  proxy->add_option("--allow-tool", proxy_args.allowed_tools,
+                    "Show the host only the tools whose name matches this glob (repeatable; --ignore-tool still "
+                    "hides among them)");
+  proxy->add_flag("--keep-alive", proxy_args.keep_alive,
+                  "Ping the server every 30 s (or --ping-interval) so that an idle session is not reaped (mcp-remote)");
+  proxy->add_option_function<double>(
+      "--ping-interval", [&](const double& s) { proxy_args.ping_interval_seconds = s; },
+      "Seconds between keep-alive pings; implies --keep-alive (mcp-remote)");
+  proxy
+      ->add_option("--protocol", proxy_args.protocol,
+                   "legacy: pass the host's handshake through (the default; mcp-remote's auto is not supported yet)")
+      ->capture_default_str();
+  proxy->add_flag("--enable-proxy", proxy_args.enable_proxy,
+                  "Accepted for mcp-remote: HTTPS_PROXY / HTTP_PROXY / NO_PROXY are always honoured");
+  proxy->add_option("--host", proxy_args.redirect_host, "OAuth: same as --redirect-host (mcp-remote)")
+      ->check(CLI::IsMember({"127.0.0.1", "localhost", "[::1]"}))
+      ->group("OAuth");
+  proxy
+      ->add_option("--auth-timeout", proxy_args.consent_timeout_seconds,
+                   "OAuth: same as --consent-timeout (mcp-remote)")
+      ->group("OAuth");
+  proxy
+      ->add_flag("--device-code", proxy_args.device,
+                 "OAuth: the device authorization grant (RFC 8628): approve with a code on any device (mcp-remote)")
+      ->group("OAuth");
+  proxy
+      ->add_option("--token-endpoint", proxy_args.token_endpoint,
+                   "OAuth: refused for now (mcp-remote's explicit token endpoint; mcpauth discovers it)")
+      ->group("OAuth");
+  proxy->add_flag("--use-id-token", proxy_args.use_id_token, "OAuth: refused for now (mcp-remote's ID token bearer)")
+      ->group("OAuth");
   proxy
       ->add_option("--retry-budget", proxy_args.retry_budget_seconds,
                    "Seconds a message waits (retrying with backoff) for an unreachable server before the host gets "

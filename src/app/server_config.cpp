@@ -142,6 +142,20 @@ std::vector<std::pair<std::string, std::string>> headers_of(const Object& entry)
   return headers;
 }
 
+// A list of tool globs: an array of strings (one string is one glob).
+std::vector<std::string> globs_of(const Object& entry, std::initializer_list<const char*> spellings) {
+  const auto [value, path] = entry.get(spellings);
+  std::vector<std::string> globs;
+  if (!value) return globs;
+  if (value->is_string()) return {value->get<std::string>()};
+  if (!value->is_array()) fail(entry.prefix() + path + " must be an array of tool names or globs");
+  for (const auto& glob : *value) {
+    if (!glob.is_string()) fail(entry.prefix() + path + " must be an array of tool names or globs");
+    globs.push_back(glob.get<std::string>());
+  }
+  return globs;
+}
+
 std::optional<std::string> scope_of(const Object& oauth) {
   const auto [value, path] = oauth.get({"scopes", "scope"});
   if (!value) return std::nullopt;
@@ -211,9 +225,12 @@ void load_entry(const std::string& name, const Json& value, const std::string& t
   server.headers = headers_of(entry);
   server.account = entry.string({"account"}).value_or("");
   server.oauth = oauth_of(entry, name, config.warnings);
+  server.allowed_tools = globs_of(entry, {"allowedTools", "allowed_tools"});
+  server.ignored_tools = globs_of(entry, {"ignoredTools", "ignored_tools"});
   // Keys the hosts use for their own purposes: not ours, not misspellings.
   entry.warn_unknown({"url", "transport", "type", "headers", "account", "oauth", "command", "args", "env", "cwd",
-                      "description", "disabled", "autoApprove", "alwaysAllow", "timeout"},
+                      "description", "disabled", "autoApprove", "alwaysAllow", "timeout", "allowedTools",
+                      "allowed_tools", "ignoredTools", "ignored_tools"},
                      name, "", config.warnings);
   config.servers.push_back(std::move(server));
 }

@@ -37,6 +37,10 @@ struct ServerConfig {
   std::vector<std::pair<std::string, std::string>> headers;  // values: ${VAR} expands
   std::string account;
   OAuthConfig oauth;
+  // Globs (fnmatch) of the tools a bridging host sees: with allowedTools only
+  // those; never those of ignoredTools (mcp-remote's --ignore-tool).
+  std::vector<std::string> allowed_tools;
+  std::vector<std::string> ignored_tools;
 };
 
 struct Config {

@@ -21,13 +21,17 @@ namespace {
 namespace rpc = core::jsonrpc;
 
 constexpr std::size_t kMaxLineBytes = 64u << 20;
+constexpr std::string_view kKeepAlivePrefix = "mcpauth-proxy-keepalive-";
 
 mcp::BridgeOptions bridge_options(const Connection& connection, const ProxyOptions& options) {
   mcp::BridgeOptions bridge;
   bridge.session = connection.options;
   bridge.retry_budget = options.retry_budget;
+  bridge.allowed_tools = options.allowed_tools;
   bridge.ignored_tools = options.ignored_tools;
-  bridge.log = [](const std::string& line) { std::cerr << "mcpauth proxy: " << core::printable(line) << std::endl; };
+  if (options.log) {
+    bridge.log = [log = options.log](const std::string& line) { log("mcpauth proxy: " + core::printable(line)); };
+  }
   // The host shows its user the error's message: the library's words, then the command's hint.
   bridge.error_answer = [hints = options.hints](const Error& e, rpc::ErrorResponse& answer) {
     answer.message = "mcpauth: " + error_with_hint(e, hints);
@@ -40,7 +44,11 @@ class StdioProxy {
   StdioProxy(const Connection& connection, const ProxyOptions& options, std::ostream& out)
       : out_(out),
         authorizer_(connection.authorizer),
-        bridge_(bridge_options(connection, options), [this](rpc::Message&& m) { write(m); }) {}
+        log_(options.log),
+        ping_interval_(options.ping_interval),
+        bridge_(bridge_options(connection, options), [this](rpc::Message&& m) { from_bridge(std::move(m)); }) {
+    if (ping_interval_.count() > 0) pinger_ = std::thread([this] { keep_alive(); });
+  }
 
   int run(std::istream& in) {
     std::string line;
@@ -67,9 +75,12 @@ class StdioProxy {
       handshake_done_.wait(lock, [this] { return !handshake_pending_ && queued_.empty(); });
     }
     workers_.join();
+    stop_keep_alive();
     bridge_.close();
     return 0;
   }
+
+  ~StdioProxy() { stop_keep_alive(); }
 
  private:
   void dispatch(rpc::Message message) {
@@ -124,6 +135,45 @@ class StdioProxy {
 
   void spawn(std::function<void()> work) { workers_.submit(std::move(work)); }
 
+  // The answers to the proxy's own pings stay here: the host never asked.
+  void from_bridge(rpc::Message&& message) {
+    if (rpc::is_response(message) && is_keep_alive_id(rpc::id_of(message))) {
+      if (const auto* error = std::get_if<rpc::ErrorResponse>(&message); error && log_) {
+        log_("mcpauth proxy: keep-alive ping failed: " + core::printable(error->message));
+      }
+      return;
+    }
+    write(message);
+  }
+
+  // One ping per interval once the host's handshake is through; the wait is
+  // a condition variable, so the end of input stops it at once.
+  void keep_alive() {
+    std::uint64_t sequence = 0;
+    std::unique_lock lock(ping_mutex_);
+    while (!ping_stop_) {
+      if (ping_wake_.wait_for(lock, ping_interval_, [this] { return ping_stop_; })) return;
+      if (!handshake_through()) continue;
+      lock.unlock();
+      bridge_.forward(rpc::Request{keep_alive_id(++sequence), "ping", nullptr});
+      lock.lock();
+    }
+  }
+
+  bool handshake_through() {
+    std::lock_guard lock(dispatch_mutex_);
+    return bridge_.connected() && !handshake_pending_;
+  }
+
+  void stop_keep_alive() {
+    {
+      std::lock_guard lock(ping_mutex_);
+      ping_stop_ = true;
+    }
+    ping_wake_.notify_all();
+    if (pinger_.joinable()) pinger_.join();
+  }
+
   void write(const rpc::Message& message) {
     const std::string line = rpc::serialize(message);
     std::lock_guard lock(out_mutex_);
@@ -133,15 +183,29 @@ class StdioProxy {
   std::ostream& out_;
   std::mutex out_mutex_;
   std::shared_ptr<auth::Authorizer> authorizer_;  // null without OAuth
+  std::function<void(const std::string&)> log_;
+  std::chrono::milliseconds ping_interval_;
+  std::mutex ping_mutex_;  // guards ping_stop_
+  std::condition_variable ping_wake_;
+  bool ping_stop_ = false;
   mcp::Bridge bridge_;
   std::mutex dispatch_mutex_;  // guards what follows
   std::condition_variable handshake_done_;
   bool handshake_pending_ = false;
   std::deque<rpc::Message> queued_;  // arrived while the handshake was pending
-  WorkerPool workers_;               // last member: its threads end before the rest goes
+  WorkerPool workers_;               // its threads end before the rest goes
+  std::thread pinger_;               // keep_alive(); joined by run() or the destructor
 };
 
 }  // namespace
+
+rpc::Id keep_alive_id(std::uint64_t sequence) {
+  return rpc::Id(std::string(kKeepAlivePrefix) + std::to_string(sequence));
+}
+
+bool is_keep_alive_id(const rpc::Id& id) {
+  return id.is_string() && id.get<std::string>().rfind(kKeepAlivePrefix, 0) == 0;
+}
 
 int run_stdio_proxy(Connection connection, const ProxyOptions& options, std::istream& in, std::ostream& out) {
   StdioProxy proxy(connection, options, out);

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -18,10 +20,25 @@
 namespace mcpauth::app {
 
 struct ProxyOptions {
-  std::vector<std::string> ignored_tools;          // globs (fnmatch): hidden from tools/list, refused in tools/call
+  // Globs (fnmatch) hidden from tools/list and refused in tools/call: with
+  // allowed_tools, every tool but those; always the ignored_tools.
+  std::vector<std::string> allowed_tools;
+  std::vector<std::string> ignored_tools;
   std::chrono::milliseconds retry_budget{30'000};  // how long a message waits for an unreachable server
   HintContext hints;                               // for the hints the proxy adds to its error answers
+  // Zero: off. Else the proxy pings the server this often once the host's
+  // handshake is through (mcp-remote's --keep-alive), so that neither the
+  // server nor a load balancer reaps a quiet session; the answers are the
+  // proxy's own, and a failed ping is logged.
+  std::chrono::milliseconds ping_interval{0};
+  // The proxy's diagnostics (already prefixed "mcpauth proxy: "); empty: none (--silent).
+  std::function<void(const std::string&)> log;
 };
+
+// The id of the proxy's own keep-alive pings (never one of the host's: the
+// prefix is the proxy's), and whether an id is one.
+core::jsonrpc::Id keep_alive_id(std::uint64_t sequence);
+bool is_keep_alive_id(const core::jsonrpc::Id& id);
 
 // Runs until `in` ends; returns the exit code (0 after a clean end).
 int run_stdio_proxy(Connection connection, const ProxyOptions& options, std::istream& in, std::ostream& out);

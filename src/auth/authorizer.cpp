@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "authorizer_impl.hpp"
+#include "mcpauth/core/oauth/authorization_params.hpp"
 #include "mcpauth/core/oauth/grant_state.hpp"
 #include "mcpauth/core/url.hpp"
 
@@ -27,6 +28,7 @@ std::string bearer_of(const net::HttpRequest& request) {
 Authorizer::Impl::Impl(AuthorizerOptions options)
     : options_(std::move(options)), server_(core::parse_url(options_.server_url)) {
   if (!options_.http) throw Error(ErrorCode::usage, "Authorizer needs an HttpClient");
+  core::oauth::check_extra_authorization_params(options_.extra_authorization_params);
   // Every request the Authorizer makes goes to a URL the server or its
   // metadata chose (or to the server's own origin): none may reach local or
   // metadata-service addresses the server itself is not on.

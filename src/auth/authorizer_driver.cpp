@@ -25,6 +25,7 @@ core::oauth::FlowSettings Authorizer::Impl::flow_settings(bool can_ask_consent) 
   s.software_version = version();
   s.can_ask_consent = can_ask_consent;
   s.consent_timeout = options_.consent_timeout;
+  s.extra_authorization_params = options_.extra_authorization_params;
   return s;
 }
 

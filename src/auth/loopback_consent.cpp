@@ -72,6 +72,18 @@ class PasteReader {
   std::thread thread_;
 };
 
+// Where the browser may be sent after an accepted callback: https, or http on
+// loopback; no credentials (parse_url refuses them), query or fragment.
+void check_success_url(const std::string& text) {
+  const core::Url url = core::parse_url(text);
+  const bool secure = url.scheme == "https" || core::is_loopback_host(url.host);
+  if (!secure || !url.query.empty() || text.find_first_of("?#") != std::string::npos) {
+    throw Error(ErrorCode::usage,
+                "the page to show after a successful authorization must be an https URL (http on loopback) without "
+                "a query or fragment");
+  }
+}
+
 class LoopbackSession final : public ConsentSession {
  public:
   // `preferred_port` (0: none): tried first when no port is configured; taken, any free port instead.
@@ -95,7 +107,9 @@ class LoopbackSession final : public ConsentSession {
   // The listener goes first: its thread calls on_callback, which uses the members below.
   ~LoopbackSession() override { listener_.reset(); }
 
-  std::string redirect_uri() const override { return "http://127.0.0.1:" + std::to_string(port_) + path_; }
+  std::string redirect_uri() const override {
+    return "http://" + options_.redirect_host + ":" + std::to_string(port_) + path_;
+  }
 
   core::oauth::FormFields await(const ConsentPrompt& prompt) override {
     {
@@ -152,11 +166,13 @@ class LoopbackSession final : public ConsentSession {
     // A response for another flow (an old tab, a stray request, one before
     // the prompt named the state) does not end this one.
     if (result_ || cancelled_ || !state || expected_state_.empty() || *state != expected_state_) {
-      return {400, kStrayPage, false};
+      return {400, kStrayPage, false, {}};
     }
     result_ = std::move(fields);
     cv_.notify_all();
-    return {200, kDonePage, true};
+    // The host's own page instead of ours: nothing of the response is passed on to it.
+    if (!options_.success_url.empty()) return {302, {}, true, options_.success_url};
+    return {200, kDonePage, true, {}};
   }
 
   void on_paste(const std::string& line) {
@@ -198,6 +214,12 @@ LoopbackConsent::LoopbackConsent(LoopbackConsentOptions options) : options_(std:
   if (path.empty() || path.front() != '/' || path.find_first_of("?#") != std::string::npos) {
     throw Error(ErrorCode::usage, "the callback path must start with '/' and hold no '?' or '#', e.g. /callback");
   }
+  const std::string& host = options_.redirect_host;
+  if (host != "127.0.0.1" && host != "localhost" && host != "[::1]") {
+    // The listener binds loopback only: another host would carry the code elsewhere.
+    throw Error(ErrorCode::usage, "the redirect host must be 127.0.0.1, localhost or [::1]");
+  }
+  if (!options_.success_url.empty()) check_success_url(options_.success_url);
   // The library writes to no stream: the URL reaches the user through the caller's sink.
   if (!options_.notify) throw Error(ErrorCode::usage, "LoopbackConsentOptions::notify is required (the URL to open)");
 }
@@ -211,7 +233,8 @@ std::unique_ptr<ConsentSession> LoopbackConsent::begin_preferring(const std::str
   int preferred_port = 0;
   try {
     const core::Url url = core::parse_url(preferred_redirect_uri);
-    if (url.scheme == "http" && url.host == "127.0.0.1" && url.path == options_.callback_path && url.query.empty()) {
+    if (url.scheme == "http" && url.host == options_.redirect_host && url.path == options_.callback_path &&
+        url.query.empty()) {
       preferred_port = url.port;
     }
   } catch (const Error&) {

@@ -91,13 +91,13 @@ class LoopbackListener::State {
 
   CallbackPage answer(const bhttp::request<bhttp::string_body>& request) const {
     const beast::string_view target = request.target();
-    if (request.method() != bhttp::verb::get || target.empty() || target.front() != '/') return {404, {}, false};
+    if (request.method() != bhttp::verb::get || target.empty() || target.front() != '/') return {404, {}, false, {}};
     try {
       const core::Url url = core::parse_url("http://127.0.0.1" + std::string(target));
-      if (url.path != path) return {404, {}, false};
+      if (url.path != path) return {404, {}, false, {}};
       return on_callback(core::oauth::parse_form(url.query));
     } catch (const Error&) {
-      return {400, {}, false};  // a target the URL parser refuses, or a query over the form bounds
+      return {400, {}, false, {}};  // a target the URL parser refuses, or a query over the form bounds
     }
   }
 
@@ -177,9 +177,9 @@ class LoopbackListener::State::Connection : public std::enable_shared_from_this<
 
  private:
   void on_read(const beast::error_code& ec) {
-    if (ec == bhttp::error::header_limit) return reply({431, {}, false});
-    if (ec == bhttp::error::body_limit) return reply({413, {}, false});
-    if (is_parse_error(ec)) return reply({400, {}, false});
+    if (ec == bhttp::error::header_limit) return reply({431, {}, false, {}});
+    if (ec == bhttp::error::body_limit) return reply({413, {}, false, {}});
+    if (is_parse_error(ec)) return reply({400, {}, false, {}});
     if (ec) return;  // timed out or closed: nobody to answer
     reply(state_.answer(parser_.get()));
   }
@@ -190,6 +190,7 @@ class LoopbackListener::State::Connection : public std::enable_shared_from_this<
     response_.result(static_cast<unsigned>(page.status));
     if (!page.html.empty()) response_.set(bhttp::field::content_type, "text/html; charset=utf-8");
     if (page.no_store) response_.set(bhttp::field::cache_control, "no-store");
+    if (!page.location.empty()) response_.set(bhttp::field::location, page.location);
     response_.body() = page.html;
     response_.keep_alive(false);
     response_.prepare_payload();

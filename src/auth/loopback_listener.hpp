@@ -17,6 +17,7 @@ struct CallbackPage {
   int status = 200;
   std::string html;
   bool no_store = false;  // Cache-Control: no-store
+  std::string location;   // a Location header (with a 3xx status), when not empty
 };
 
 // Called on the I/O thread with the query parameters of a GET for the path.

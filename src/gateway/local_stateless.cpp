@@ -116,6 +116,8 @@ void StatelessRoute::mark_closed() {
 mcp::BridgeOptions Gateway::Impl::bridge_options(const std::shared_ptr<Upstream>& up) {
   mcp::BridgeOptions bo;
   bo.session = session_options(*up);
+  bo.allowed_tools = up->raw.allowed_tools;  // the entry's allowedTools / ignoredTools
+  bo.ignored_tools = up->raw.ignored_tools;
   const std::string name = up->name;
   bo.log = [this, name](const std::string& line) { log(name + ": " + line); };
   bo.error_answer = [this, up](const Error& e, rpc::ErrorResponse& answer) { explain(*up, e, answer); };

@@ -349,7 +349,7 @@ class Bridge::Impl {
 
   void from_server(rpc::Message&& message) {
     if (auto* response = std::get_if<rpc::Response>(&message)) {
-      if (!options_.ignored_tools.empty()) filter_tool_list(*response);
+      if (tool_filter_.active()) filter_tool_list(*response);
       std::lock_guard lock(state_mutex_);
       // The version agreed in the initialize exchange (the client's, or the
       // bridge's replay of it), for the transport's later requests and GET stream.
@@ -380,13 +380,13 @@ class Bridge::Impl {
   // Hidden tools: a call is answered here; a tools/list is remembered so
   // its answer can be filtered.
   bool refuse_ignored_tool(const rpc::Request& request) {
-    if (options_.ignored_tools.empty()) return false;
+    if (!tool_filter_.active()) return false;
     if (request.method == "tools/list") {
       std::lock_guard lock(state_mutex_);
       tool_lists_.push_back(request.id);
       return false;
     }
-    auto refusal = detail::refusal_of_hidden_call(options_.ignored_tools, request);
+    auto refusal = detail::refusal_of_hidden_call(tool_filter_, request);
     if (!refusal) return false;
     deliver(std::move(*refusal));
     return true;
@@ -399,10 +399,11 @@ class Bridge::Impl {
       if (it == tool_lists_.end()) return;
       tool_lists_.erase(it);
     }
-    detail::drop_hidden_tools(options_.ignored_tools, response.result);
+    detail::drop_hidden_tools(tool_filter_, response.result);
   }
 
   BridgeOptions options_;
+  const detail::ToolFilter tool_filter_{options_.allowed_tools, options_.ignored_tools};
   Deliver deliver_;
   std::mutex deliver_mutex_;
   std::mutex open_mutex_;   // two first messages open one transport; guards negotiator_
@@ -419,7 +420,7 @@ class Bridge::Impl {
     const Transport* transport;  // that carries its answer; identity only
   };
   std::map<std::string, Owed> owed_;  // requests sent and not yet answered, by serialized id
-  std::vector<rpc::Id> tool_lists_;   // ids of tools/list requests in flight (ignored_tools)
+  std::vector<rpc::Id> tool_lists_;   // ids of tools/list requests in flight (tool_filter_)
   detail::TransportFactory factory_;
   Negotiator negotiator_;                // the transport's fallbacks; under open_mutex_
   std::atomic<bool> negotiated_{false};  // negotiator_ is done: no fallback any more

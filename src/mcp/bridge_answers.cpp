@@ -37,31 +37,37 @@ rpc::ErrorResponse error_answer(const rpc::Id& id, const Error& e) {
   return answer;
 }
 
-bool is_hidden_tool(const std::vector<std::string>& globs, std::string_view tool) {
+bool matches_any_glob(const std::vector<std::string>& globs, std::string_view tool) {
   const std::string name(tool);
   return std::any_of(globs.begin(), globs.end(),
                      [&](const std::string& glob) { return ::fnmatch(glob.c_str(), name.c_str(), 0) == 0; });
 }
 
-std::optional<rpc::ErrorResponse> refusal_of_hidden_call(const std::vector<std::string>& globs,
-                                                         const rpc::Request& request) {
-  if (request.method != "tools/call" || !request.params.is_object()) return std::nullopt;
-  const auto name = request.params.find("name");
-  if (name == request.params.end() || !name->is_string() || !is_hidden_tool(globs, name->get<std::string>())) {
-    return std::nullopt;
-  }
-  return rpc::ErrorResponse{request.id, rpc::kInvalidParams,
-                            "mcpauth: the tool " + name->get<std::string>() + " is hidden (an ignored tool)", nullptr};
+std::optional<std::string> ToolFilter::hides(std::string_view tool) const {
+  if (!allowed.empty() && !matches_any_glob(allowed, tool)) return "not among the allowed tools";
+  if (matches_any_glob(ignored, tool)) return "an ignored tool";
+  return std::nullopt;
 }
 
-void drop_hidden_tools(const std::vector<std::string>& globs, rpc::Json& result) {
+std::optional<rpc::ErrorResponse> refusal_of_hidden_call(const ToolFilter& filter, const rpc::Request& request) {
+  if (request.method != "tools/call" || !request.params.is_object()) return std::nullopt;
+  const auto name = request.params.find("name");
+  if (name == request.params.end() || !name->is_string()) return std::nullopt;
+  const auto why = filter.hides(name->get<std::string>());
+  if (!why) return std::nullopt;
+  return rpc::ErrorResponse{request.id, rpc::kInvalidParams,
+                            "mcpauth: the tool " + name->get<std::string>() + " is hidden (" + *why + ")", nullptr};
+}
+
+void drop_hidden_tools(const ToolFilter& filter, rpc::Json& result) {
   if (!result.is_object()) return;
   const auto tools = result.find("tools");
   if (tools == result.end() || !tools->is_array()) return;
   rpc::Json kept = rpc::Json::array();
   for (auto& tool : *tools) {
     const auto name = tool.find("name");  // end() for a tool that is not an object
-    if (name != tool.end() && name->is_string() && is_hidden_tool(globs, name->get<std::string>())) continue;
+    const bool named = name != tool.end() && name->is_string();
+    if (named ? filter.hides(name->get<std::string>()).has_value() : !filter.allowed.empty()) continue;
     kept.push_back(std::move(tool));
   }
   *tools = std::move(kept);

@@ -118,6 +118,27 @@ void curl_global_init_once() {
   });
 }
 
+CookieShare::CookieShare() : share_(curl_share_init()) {
+  if (!share_) throw std::bad_alloc();
+  curl_share_setopt(share_, CURLSHOPT_LOCKFUNC, &CookieShare::lock);
+  curl_share_setopt(share_, CURLSHOPT_UNLOCKFUNC, &CookieShare::unlock);
+  curl_share_setopt(share_, CURLSHOPT_USERDATA, this);
+  curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE);
+}
+
+CookieShare::~CookieShare() {
+  curl_share_cleanup(share_);
+}
+
+// One lock for everything shared: only cookies are, and their uses are brief.
+void CookieShare::lock(CURL*, curl_lock_data, curl_lock_access, void* user) {
+  static_cast<CookieShare*>(user)->mutex_.lock();
+}
+
+void CookieShare::unlock(CURL*, curl_lock_data, void* user) {
+  static_cast<CookieShare*>(user)->mutex_.unlock();
+}
+
 CurlTransfer::CurlTransfer(CURL* easy, const HttpRequest& request, HttpStreamHandler& handler)
     : easy_(easy), request_(request), handler_(handler) {}
 
@@ -240,6 +261,11 @@ void CurlTransfer::setup(const EasySettings& settings) {
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!settings.ca_bundle.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, settings.ca_bundle.c_str());
+  curl_easy_setopt(easy, CURLOPT_IPRESOLVE, settings.ipv4_only ? CURL_IPRESOLVE_V4 : CURL_IPRESOLVE_WHATEVER);
+  if (settings.cookie_share) {
+    curl_easy_setopt(easy, CURLOPT_SHARE, settings.cookie_share);
+    curl_easy_setopt(easy, CURLOPT_COOKIEFILE, "");  // the engine on, reading no file
+  }
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout.count()));
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(request.total_timeout.count()));
   curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, request.follow_redirects ? 1L : 0L);
@@ -284,6 +310,11 @@ CurlTransfer::Watch CurlTransfer::watch(long& wait_ms) const {
     if (idle_for >= request_.idle_timeout) return Watch::idle_expired;
     wait_ms = std::min<long>(wait_ms, static_cast<long>((request_.idle_timeout - idle_for).count()) + 1);
   }
+  if (request_.headers_timeout.count() > 0 && !started_) {
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(now - created_);
+    if (waited >= request_.headers_timeout) return Watch::idle_expired;
+    wait_ms = std::min<long>(wait_ms, static_cast<long>((request_.headers_timeout - waited).count()) + 1);
+  }
   return Watch::go;
 }
 
@@ -292,6 +323,13 @@ void CurlTransfer::finish(bool done, CURLcode result, bool cancelled, bool idle_
   if (failure_) std::rethrow_exception(failure_);
   if (draining_) return;  // the handler had all it wanted; how the rest ended is moot
   if (cancelled) throw Error(ErrorCode::cancelled, request.method + " " + request.url + " was cancelled", request.url);
+  if (idle_expired && !started_ && request.headers_timeout.count() > 0 &&
+      std::chrono::steady_clock::now() - created_ >= request.headers_timeout) {
+    throw Error(ErrorCode::timeout,
+                request.method + " " + request.url + " timed out: no response headers within " +
+                    std::to_string(request.headers_timeout.count()) + " ms",
+                request.url);
+  }
   if (idle_expired) {
     throw Error(ErrorCode::timeout,
                 request.method + " " + request.url + " timed out: no data for " +

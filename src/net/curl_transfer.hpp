@@ -12,6 +12,7 @@
 #include <chrono>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "mcpauth/net/http.hpp"
@@ -24,6 +25,25 @@ void curl_global_init_once();
 struct EasySettings {
   std::string user_agent;
   std::string ca_bundle;  // empty: the system store
+  bool ipv4_only = false;
+  CURLSH* cookie_share = nullptr;  // the cookie jar every handle of a client shares; null: no cookies
+};
+
+// An in-memory cookie jar shared by the easy handles of one client (any
+// threads: curl calls the lock functions around each use).
+class CookieShare {
+ public:
+  CookieShare();
+  ~CookieShare();
+  CookieShare(const CookieShare&) = delete;
+  CookieShare& operator=(const CookieShare&) = delete;
+  CURLSH* get() const noexcept { return share_; }
+
+ private:
+  static void lock(CURL*, curl_lock_data, curl_lock_access, void* user);
+  static void unlock(CURL*, curl_lock_data, void* user);
+  CURLSH* share_;
+  std::mutex mutex_;
 };
 
 struct SlistDeleter {
@@ -81,6 +101,7 @@ class CurlTransfer {
   std::exception_ptr failure_;
   std::string refused_address_;  // an address the rules refused, for the error message
   std::chrono::steady_clock::time_point last_activity_ = std::chrono::steady_clock::now();
+  const std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();  // for headers_timeout
 };
 
 }  // namespace mcpauth::net::detail

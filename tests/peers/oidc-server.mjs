@@ -18,6 +18,10 @@
 //   --rfc8414         also serve it at the RFC 8414 "path inserted" location,
 //                     /.well-known/oauth-authorization-server/oidc
 //   --scope S         the scope the resource server requires (default mcp:tools)
+//   --machine-client ID:SECRET
+//                     a pre-registered confidential client (client_secret_basic)
+//                     that may only use the client_credentials grant, which is
+//                     then on
 //   --dpop            leave oidc-provider's DPoP (RFC 9449) on, as it is by
 //                     default: a client that sends a DPoP proof to the token
 //                     endpoint gets a DPoP-bound token (cnf.jkt), which the
@@ -104,7 +108,9 @@ const values = parseFlags('oidc-server', {
     'access-ttl': { type: 'string' },
     'device-interval': { type: 'string' },
     'device-code-ttl': { type: 'string' },
-    'slow-down': { type: 'string' }
+    'slow-down': { type: 'string' },
+    // ID:SECRET of a pre-registered confidential client for the client_credentials grant
+    'machine-client': { type: 'string' }
 });
 const scope = values.scope;
 // `let`: POST /test/access-ttl changes it for the tokens issued from then on.
@@ -137,8 +143,17 @@ const rsRequests = []; // {method, scheme, status}
 
 const sinceStart = () => Math.round(performance.now());
 
+// The --machine-client (client_credentials only), as oidc-provider's static client list.
+function machineClients() {
+    if (!values['machine-client']) return [];
+    const [client_id, client_secret] = values['machine-client'].split(':');
+    return [{ client_id, client_secret, grant_types: ['client_credentials'], response_types: [], redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_basic', scope: scope }];
+}
+
 function makeProvider(resource) {
     return new Provider(issuer, {
+        clients: machineClients(),
         jwks: { keys: [signingJwk] },
         cookies: { keys: [randomBytes(32).toString('base64url')] },
         // Any login name is an account.
@@ -168,6 +183,7 @@ function makeProvider(resource) {
         },
         features: {
             devInteractions: { enabled: true },
+            clientCredentials: { enabled: Boolean(values['machine-client']) },
             deviceFlow: { enabled: true },
             dPoP: { enabled: values.dpop },
             registration: { enabled: true, initialAccessToken: false },

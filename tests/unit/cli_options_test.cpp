@@ -219,4 +219,60 @@ TEST(ParseHeadersSecrets, UnterminatedReferenceDoesNotShowValue) {
                              fake_env({{"TOKEN", "t"}}));
 }
 
+// ---- parse_header_file (--header-file) ---------------------------------------
+
+TEST(ParseHeaderFile, ReadsNameValueLinesSkippingBlanksAndComments) {
+  const auto headers = mcpauth::app::parse_header_file(
+      "# credentials for the example server\r\nAuthorization: Bearer ${TOKEN}\n\n   \n  # indented comment\n"
+      "X-Custom-Header:custom-value\r\n  X-Indented: yes  \nX-Last: no newline",
+      "h.txt", fake_env({{"TOKEN", "t0k"}}));
+  EXPECT_EQ(headers.get("Authorization"), "Bearer t0k");
+  EXPECT_EQ(headers.get("X-Custom-Header"), "custom-value");
+  EXPECT_EQ(headers.get("X-Indented"), "yes");
+  EXPECT_EQ(headers.get("X-Last"), "no newline");
+  std::size_t count = 0;
+  for ([[maybe_unused]] const auto& h : headers) ++count;
+  EXPECT_EQ(count, 4u);
+  EXPECT_FALSE(mcpauth::app::parse_header_file("", "empty.txt", fake_env({})).contains("Authorization"));
+}
+
+TEST(ParseHeaderFile, ABadLineIsRefusedByNumberWithoutItsText) {
+  const Error e = error_of([] {
+    mcpauth::app::parse_header_file("X-Ok: 1\n# fine\nAuthorization Bearer ${T}\n", "/etc/h.txt",
+                                    fake_env({{"T", kSecret}}));
+  });
+  EXPECT_EQ(e.code(), ErrorCode::usage);
+  EXPECT_NE(std::string(e.what()).find("line 3 of /etc/h.txt"), std::string::npos);
+  EXPECT_EQ(std::string(e.what()).find("Bearer"), std::string::npos);
+  EXPECT_EQ(std::string(e.what()).find(kSecret), std::string::npos);
+}
+
+// ---- parse_authorize_params (--authorize-param) -------------------------------
+
+TEST(ParseAuthorizeParams, SplitsAtTheFirstEqualsAndTrimsTheKey) {
+  using Params = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(mcpauth::app::parse_authorize_params(
+                {"access_type=offline", " audience =https://api.example/?a=b", "login_hint=", "prompt=consent"}),
+            (Params{{"access_type", "offline"},
+                    {"audience", "https://api.example/?a=b"},
+                    {"login_hint", ""},
+                    {"prompt", "consent"}}));
+  EXPECT_TRUE(mcpauth::app::parse_authorize_params({}).empty());
+}
+
+TEST(ParseAuthorizeParams, RefusesAMissingKeyAndTheFlowsOwnParameters) {
+  for (const char* bad : {"novalue", "=value", " =value"}) {
+    const Error e = error_of([bad] { mcpauth::app::parse_authorize_params({"a=1", bad}); });
+    EXPECT_EQ(e.code(), ErrorCode::usage) << bad;
+    EXPECT_NE(std::string(e.what()).find("--authorize-param 2"), std::string::npos) << e.what();
+  }
+  for (const char* reserved :
+       {"state=x", "code_challenge=x", "code_challenge_method=plain", "client_id=x",
+        "redirect_uri=https://evil.example/", "response_type=token", "scope=all", "resource=https://other.example/"}) {
+    const Error e = error_of([reserved] { mcpauth::app::parse_authorize_params({reserved}); });
+    EXPECT_EQ(e.code(), ErrorCode::usage) << reserved;
+    EXPECT_EQ(std::string(e.what()).rfind("--authorize-param: ", 0), 0u) << e.what();
+  }
+}
+
 }  // namespace

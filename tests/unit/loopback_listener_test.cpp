@@ -24,7 +24,7 @@ struct Recorder {
     return [this](FormFields fields) {
       std::lock_guard lock(mutex);
       calls.push_back(std::move(fields));
-      return CallbackPage{200, "<p>done</p>", true};
+      return CallbackPage{200, "<p>done</p>", true, {}};
     };
   }
   std::size_t count() {

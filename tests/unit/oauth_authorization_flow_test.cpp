@@ -465,6 +465,38 @@ TEST(OAuthAuthorizationFlow, PromptConsentOnlyWithOfflineAccess) {
   EXPECT_EQ(query_field(pending<AskUser>(flow).authorization_url, "scope"), "read");
 }
 
+TEST(OAuthAuthorizationFlow, ExtraAuthorizationParamsGoOnTheAuthorizationUrlOnly) {
+  ScriptedRandom random;
+  FlowSettings s = settings();
+  s.scope = "read offline_access";
+  s.extra_authorization_params = {{"audience", "https://api.example/ a&b"}, {"prompt", "login"}};
+  AuthorizationFlow flow(s, named(), std::nullopt, kNow, random);
+  discover(flow);
+  flow.on_discovered(stored_dynamic(), false);
+  flow.on_consent_opened(kRedirect);
+  const AskUser ask = pending<AskUser>(flow);
+  EXPECT_EQ(query_field(ask.authorization_url, "audience"), "https://api.example/ a&b");  // form-encoded and back
+  // The host's prompt replaces the flow's own prompt=consent (one prompt parameter, the host's).
+  EXPECT_EQ(query_field(ask.authorization_url, "prompt"), "login");
+  EXPECT_EQ(parse_url(ask.authorization_url).query.find("prompt=consent"), std::string::npos);
+  EXPECT_EQ(query_field(ask.authorization_url, "state"), ask.state);
+  flow.on_callback({{"code", "the-code"}, {"state", ask.state}, {"iss", kIssuer}}, kNow);
+  const Post& exchange = pending<Post>(flow);
+  EXPECT_EQ(exchange.kind, PostKind::token);
+  EXPECT_EQ(field(exchange.request.body, "audience"), "<absent>");
+}
+
+TEST(OAuthAuthorizationFlow, ClientCredentialsAsksForNoRefreshToken) {
+  ScriptedRandom random;
+  AuthorizationFlow flow(settings(Grant::client_credentials), named(), std::nullopt, kNow, random);
+  discover(flow);  // the PRM lists read and write, the authorization server offline_access too
+  EXPECT_EQ(pending<Discovered>(flow).scope, "read write");
+
+  AuthorizationFlow browser(settings(), named(), std::nullopt, kNow, random);
+  discover(browser);
+  EXPECT_EQ(pending<Discovered>(browser).scope, "read write offline_access");
+}
+
 TEST(OAuthAuthorizationFlow, AStepUpAsksForTheScopeItWasGiven) {
   ScriptedRandom random;
   AuthorizationFlow flow(settings(), named(), std::string("read admin"), kNow, random);

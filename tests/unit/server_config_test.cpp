@@ -97,6 +97,36 @@ TEST_F(ServerConfigTest, CursorStyleUrlWithHeadersKeepsFileOrder) {
   EXPECT_EQ(c.servers[1].account, "work");
 }
 
+TEST_F(ServerConfigTest, ToolListsInEitherSpellingAsArraysOrOneString) {
+  const Config c = load(R"({"mcpServers": {
+      "a": {"url": "https://a.example/mcp", "allowedTools": ["read_*", "search"], "ignoredTools": "read_secret*"},
+      "b": {"url": "https://b.example/mcp", "allowed_tools": "echo", "ignored_tools": ["x", "y*"]},
+      "c": {"url": "https://c.example/mcp"}
+    }})");
+  ASSERT_EQ(c.servers.size(), 3u);
+  using Globs = std::vector<std::string>;
+  EXPECT_EQ(c.servers[0].allowed_tools, (Globs{"read_*", "search"}));
+  EXPECT_EQ(c.servers[0].ignored_tools, (Globs{"read_secret*"}));
+  EXPECT_EQ(c.servers[1].allowed_tools, (Globs{"echo"}));
+  EXPECT_EQ(c.servers[1].ignored_tools, (Globs{"x", "y*"}));
+  EXPECT_TRUE(c.servers[2].allowed_tools.empty());
+  EXPECT_TRUE(c.servers[2].ignored_tools.empty());
+  EXPECT_TRUE(c.warnings.empty());
+}
+
+TEST_F(ServerConfigTest, AToolListOfAnythingButStringsIsRefused) {
+  EXPECT_NE(load_error(R"({"mcpServers": {"a": {"url": "https://a.example/mcp", "allowedTools": [1]}}})")
+                .find("allowedTools must be an array of tool names or globs"),
+            std::string::npos);
+  EXPECT_NE(load_error(R"({"mcpServers": {"a": {"url": "https://a.example/mcp", "ignoredTools": {"x": 1}}}})")
+                .find("ignoredTools must be an array"),
+            std::string::npos);
+  EXPECT_NE(load_error(R"({"mcpServers": {"a": {"url": "https://a.example/mcp", "allowedTools": ["a"],
+                                                  "allowed_tools": ["b"]}}})")
+                .find("keep one"),
+            std::string::npos);
+}
+
 TEST_F(ServerConfigTest, VsCodeServersObjectIsAccepted) {
   const Config c = load(R"({"servers": {"gh": {"type": "http", "url": "https://api.example/mcp/"}}})");
   ASSERT_EQ(c.servers.size(), 1u);

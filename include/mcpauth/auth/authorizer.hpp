@@ -95,6 +95,10 @@ struct AuthorizerOptions {
   // not call this Authorizer back (refreshing() aside). A dashboard wakes
   // its change stream with it. Default: none.
   std::function<void()> refreshing_changed;
+  // Extra parameters of the authorization request (audience, login_hint,
+  // access_type, ...); the ones the flow sets itself are refused
+  // (core::oauth::check_extra_authorization_params) by the constructor.
+  core::oauth::FormFields extra_authorization_params;
 };
 
 // What an authorization produced, for display. Never a token.

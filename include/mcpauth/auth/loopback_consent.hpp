@@ -29,6 +29,14 @@ struct LoopbackConsentOptions {
   // address the browser ended on, one line: for a browser on another
   // machine (SSH), whose redirect to 127.0.0.1 reaches nothing here.
   int paste_fd = -1;
+  // The host name of the redirect URI: 127.0.0.1, localhost or [::1] (the
+  // listener binds loopback whatever it is; some authorization servers
+  // only accept a registered "localhost").
+  std::string redirect_host = "127.0.0.1";
+  // When set (https, or http on loopback; no credentials, query or
+  // fragment): the browser is sent there once the callback was accepted,
+  // instead of being shown the built-in page. Nothing is appended to it.
+  std::string success_url;
 };
 
 class LoopbackConsent final : public ConsentHandler {

@@ -79,6 +79,9 @@ struct HttpRequest {
   bool follow_redirects = false;
   int max_redirects = 5;
   AddressRules addresses;
+  // Longest wait from the start of the exchange until the response headers
+  // are complete; zero means no limit of its own (total_timeout still applies).
+  std::chrono::milliseconds headers_timeout{0};
 };
 
 struct HttpResponse {

@@ -129,6 +129,15 @@ void AuthorizationFlow::follow_discovery() {
     scope_ = scope_hint_       ? scope_hint_
              : settings_.scope ? settings_.scope
                                : initial_scope(challenge_, discovery_.prm ? &*discovery_.prm : nullptr, discovery_.as);
+    // RFC 6749 §4.4.3: no refresh token for client credentials, so none is
+    // asked for (strict servers refuse offline_access with invalid_scope).
+    if (settings_.grant == Grant::client_credentials && scope_ && !settings_.scope && !scope_hint_) {
+      std::string kept;
+      for (const auto& item : scope_list(*scope_)) {
+        if (item != "offline_access") kept += (kept.empty() ? "" : " ") + item;
+      }
+      scope_ = kept.empty() ? std::nullopt : std::optional(kept);
+    }
     set(FlowState::discovered, Discovered{discovery_, scope_});
   });
 }
@@ -254,8 +263,10 @@ void AuthorizationFlow::with_client() {
       flow_.resource = discovery_.resource;
       flow_.iss_parameter_supported = as.authorization_response_iss_parameter_supported;
       // Without a fresh consent many servers (Google, Keycloak) issue no new refresh token.
-      FormFields extra;
-      if (scope_ && scope_covers(*scope_, "offline_access")) extra.emplace_back("prompt", "consent");
+      FormFields extra = settings_.extra_authorization_params;
+      if (scope_ && scope_covers(*scope_, "offline_access") && !find_field(extra, "prompt")) {
+        extra.emplace_back("prompt", "consent");
+      }
       std::string url = authorization_url(flow_, extra);
       require_secure_url(url, "authorization URL");
       return set(FlowState::awaiting_callback, AskUser{std::move(url), as.issuer, flow_.state});

@@ -71,6 +71,10 @@ struct FlowSettings {
   std::string software_version;
   bool can_ask_consent = true;  // false: no consent handler, an authorization code grant is an error
   std::chrono::milliseconds consent_timeout{300'000};  // also bounds device polling
+  // Added to the authorization request (audience, login_hint, prompt, ...);
+  // checked by check_extra_authorization_params(). A `prompt` here replaces
+  // the flow's own prompt=consent.
+  FormFields extra_authorization_params;
 };
 
 // --- actions (what next() asks the driver to do) ---

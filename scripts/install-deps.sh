@@ -9,6 +9,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git curl
   clang-14 libclang-rt-14-dev clang-format-14
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcli11-dev libboost-dev libsqlite3-dev sqlite3
+  libpq-dev postgresql-15
   libsecret-1-dev gnome-keyring libsecret-tools dbus-daemon
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs npm

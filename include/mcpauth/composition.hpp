@@ -41,7 +41,8 @@ struct ClientOptions {
 
   // Where grants, client registrations and discovery are kept. Null: the
   // user's shared store, the one `mcpauth login` / `status` / `logout` use
-  // ($XDG_DATA_HOME/mcpauth/tokens.db, MCPAUTH_STORE, MCPAUTH_KEY).
+  // ($XDG_DATA_HOME/mcpauth/tokens.db, MCPAUTH_STORE, MCPAUTH_KEY; PostgreSQL
+  // when MCPAUTH_STORE_URL or store_url is a postgresql:// URL).
   std::shared_ptr<store::TokenStore> store{};
   // How the user is asked for consent. Null: the system browser ($BROWSER,
   // else xdg-open) with a loopback redirect on 127.0.0.1 (unless
@@ -84,6 +85,9 @@ struct ClientOptions {
   // changes), on the refreshing thread, which holds the Authorizer's state
   // lock: wake a view, call nothing of the Authorizer but refreshing().
   std::function<void()> refreshing_changed{};
+  // With a null `store`: a postgresql:// (or postgres://) URL of the shared
+  // store to use instead of the environment's MCPAUTH_STORE_URL.
+  std::string store_url{};
 };
 
 // What compose() built.

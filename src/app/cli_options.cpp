@@ -13,7 +13,7 @@
 #include "mcpauth/core/text.hpp"
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/error.hpp"
-#include "mcpauth/store/sqlite_token_store.hpp"
+#include "mcpauth/store/user_store.hpp"
 #include "plain_http.hpp"
 #include "server_config.hpp"
 
@@ -99,7 +99,7 @@ net::HttpHeaders parse_headers(const std::vector<std::string>& args, const EnvLo
 }
 
 std::shared_ptr<store::TokenStore> open_user_store(const EnvLookup& env) {
-  return store::open_sqlite_token_store(store::default_sqlite_store_options(env));
+  return store::open_user_token_store(env);
 }
 
 bool can_open_browser(const EnvLookup& env) {

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "gateway_harness.hpp"
+#include "mcpauth/mcp/session.hpp"
 #include "mcpauth/store/postgres_token_store.hpp"
 #include "oidc_peer.hpp"
 #include "peer_process.hpp"
@@ -86,6 +88,30 @@ TEST(PostgresCli, LoginWithAPostgresStoreIsSharedSealedAndNeverPrintsThePassword
     EXPECT_EQ(r->out.find(server.password()), std::string::npos) << r->out;
     EXPECT_EQ(r->err.find(server.password()), std::string::npos) << r->err;
   }
+}
+
+// The gateway opens the same store: a grant one instance's login stored is
+// the gateway's, with no consent and no token request of its own.
+TEST(PostgresCli, TheGatewayUsesTheGrantALoginStoredInPostgres) {
+  PostgresServer server;
+  const std::string url = server.create_database("gateway");
+  PeerProcess peer("oidc-server.mjs");
+  const CommandResult login = run_command(cli({"login", peer.url(), "--store", url}), {"BROWSER=" + browser()});
+  ASSERT_EQ(login.exit_code, 0) << login.err;
+
+  testing::GatewayProcess gw(testing::write_config("pg-gateway", {{"secure", {{"url", peer.url()}}}}),
+                             {"--store", url});
+  mcp::SessionOptions options;
+  options.url = gw.url("/servers/secure/mcp");
+  options.request_timeout = std::chrono::seconds(30);
+  auto session = mcp::Session::connect(options);
+  const auto result = session->call_tool("echo", {{"text", "through a shared store"}});
+  EXPECT_EQ(result.result["content"][0]["text"], "through a shared store");
+  session->close();
+  const auto requests = testing::as_requests(peer);
+  EXPECT_EQ(testing::count_requests(requests, "/oidc/token", "authorization_code"), 1) << testing::describe(requests);
+  EXPECT_EQ(testing::count_requests(requests, "/oidc/token", "refresh_token"), 0) << testing::describe(requests);
+  EXPECT_EQ(gw.command().err().find(server.password()), std::string::npos) << gw.command().err();
 }
 
 }  // namespace

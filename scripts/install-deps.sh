@@ -34,12 +34,12 @@ done
 BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config curl
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcli11-dev libboost-dev libsqlite3-dev
-  libsecret-1-dev
+  libsecret-1-dev libpq-dev
   help2man
 )
 # Developing and testing it as well.
 TEST_PACKAGES=(
-  git sqlite3
+  git sqlite3 postgresql-15
   clang-14 libclang-rt-14-dev clang-format-14
   gnome-keyring libsecret-tools dbus-daemon
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -43,7 +43,8 @@ struct ClientOptions {
 
   // Where grants, client registrations and discovery are kept. Null: the
   // user's shared store, the one `mcpauth login` / `status` / `logout` use
-  // ($XDG_DATA_HOME/mcpauth/tokens.db, MCPAUTH_STORE, MCPAUTH_KEY).
+  // ($XDG_DATA_HOME/mcpauth/tokens.db, MCPAUTH_STORE, MCPAUTH_KEY; PostgreSQL
+  // when MCPAUTH_STORE_URL or store_url is a postgresql:// URL).
   std::shared_ptr<store::TokenStore> store{};
   // How the user is asked for consent. Null: the system browser ($BROWSER,
   // else xdg-open) with a loopback redirect on 127.0.0.1 (unless
@@ -90,6 +91,9 @@ struct ClientOptions {
   // access_type=offline); the ones the flow derives itself are refused.
   std::vector<std::pair<std::string, std::string>> extra_authorization_params{};
   std::chrono::seconds refresh_margin{60};  // refresh this long before expiry (at most half the token's lifetime)
+  // With a null `store`: a postgresql:// (or postgres://) URL of the shared
+  // store to use instead of the environment's MCPAUTH_STORE_URL.
+  std::string store_url{};
 };
 
 // What compose() built.

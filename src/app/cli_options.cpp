@@ -17,7 +17,7 @@
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/error.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
-#include "mcpauth/store/sqlite_token_store.hpp"
+#include "mcpauth/store/user_store.hpp"
 #include "plain_http.hpp"
 #include "server_config.hpp"
 
@@ -197,7 +197,7 @@ std::vector<std::pair<std::string, std::string>> parse_authorize_params(const st
 }
 
 std::shared_ptr<store::TokenStore> open_user_store(const EnvLookup& env) {
-  return store::open_sqlite_token_store(store::default_sqlite_store_options(env));
+  return store::open_user_token_store(env);
 }
 
 bool can_open_browser(const EnvLookup& env) {

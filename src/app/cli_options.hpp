@@ -124,7 +124,8 @@ Connection connection_for(const ServerArgs& args, const EnvLookup& env);
 void recall_protocol(Connection& c);
 void remember_protocol(const Connection& c, const mcp::Session& session);
 
-// The user's token store (MCPAUTH_STORE / XDG data directory, MCPAUTH_KEY).
+// The user's token store: PostgreSQL when MCPAUTH_STORE_URL (--store) is a
+// postgresql:// URL, else SQLite (MCPAUTH_STORE / XDG data directory); MCPAUTH_KEY.
 std::shared_ptr<store::TokenStore> open_user_store(const EnvLookup& env);
 
 // Whether a browser can be opened here: $BROWSER is set, or a display is

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <utility>
 
@@ -16,7 +17,17 @@
 
 namespace {
 
+// --store, for every command that uses the token store: it becomes
+// MCPAUTH_STORE_URL, which everything that opens the store reads.
+std::string store_url;
+void add_store_option(CLI::App& command) {
+  command.add_option("--store", store_url,
+                     "Token store: a postgresql://user@host:port/dbname URL shared by several instances (password "
+                     "in PGPASSWORD or ~/.pgpass, not argv; default: $MCPAUTH_STORE_URL, else the user's SQLite file)");
+}
+
 void add_server_options(CLI::App& command, mcpauth::app::ServerArgs& args) {
+  add_store_option(command);
   command
       .add_option("server", args.target,
                   "A server name from the config file, or the URL of a remote MCP server (Streamable HTTP endpoint "
@@ -153,12 +164,14 @@ int main(int argc, char** argv) {
   logout->add_option("--config", logout_args.config_path, "mcpServers JSON file");
   logout->add_option("--account", logout_args.account, "The account to log out (default: the default account)");
   logout->add_flag("--all", logout_args.all, "Every account of the server; without a server, every stored grant");
+  add_store_option(*logout);
 
   mcpauth::app::StatusArgs status_args;
   auto* status = app.add_subcommand("status", "Show the authorization state of configured and stored servers");
   status->add_option("server", status_args.target, "Only this server (a name from the config file, or a URL)");
   status->add_option("--config", status_args.config_path, "mcpServers JSON file");
   status->add_flag("--json", status_args.json, "Print machine-readable JSON");
+  add_store_option(*status);
 
   std::string probe_url;
   bool probe_json = false;
@@ -277,6 +290,7 @@ int main(int argc, char** argv) {
                       "mcpServers JSON file (created by the dashboard if missing)");
   gateway->add_option("--listen", gateway_args.listen, "ADDR:PORT to listen on (port 0: any free port)")
       ->capture_default_str();
+  add_store_option(*gateway);
   gateway->add_option("--api-key-env", gateway_args.api_key_env,
                       "Name of the environment variable holding the API key (required off loopback)");
   gateway
@@ -311,6 +325,7 @@ int main(int argc, char** argv) {
     return rc == 0 ? mcpauth::app::kExitOk : mcpauth::app::kExitUsage;
   }
 
+  if (!store_url.empty()) ::setenv("MCPAUTH_STORE_URL", store_url.c_str(), 1);  // before any thread starts
   // The gateway takes SIGINT itself (sigwait) to shut down in order.
   if (!gateway->parsed()) mcpauth::app::exit_on_interrupt();
   mcpauth::app::HintContext hint_context;

@@ -6,7 +6,7 @@
 
 #include "mcpauth/auth/loopback_consent.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
-#include "mcpauth/store/sqlite_token_store.hpp"
+#include "mcpauth/store/user_store.hpp"
 
 namespace mcpauth {
 namespace {
@@ -22,7 +22,12 @@ std::shared_ptr<net::HttpClient> http_of(const ClientOptions& options) {
 
 std::shared_ptr<store::TokenStore> store_of(const ClientOptions& options) {
   if (options.store) return options.store;
-  return store::open_sqlite_token_store(store::default_sqlite_store_options(options.env ? options.env : process_env));
+  const auto env = options.env ? options.env : process_env;
+  if (options.store_url.empty()) return store::open_user_token_store(env);
+  const std::string url = options.store_url;
+  return store::open_user_token_store([env, url](const std::string& name) -> std::optional<std::string> {
+    return name == "MCPAUTH_STORE_URL" ? std::optional<std::string>(url) : env(name);
+  });
 }
 
 std::shared_ptr<auth::ConsentHandler> consent_of(const ClientOptions& options) {

@@ -87,6 +87,24 @@ Key parse_key(std::string_view text, std::string_view source) {
                                     "e.g. from `openssl rand -base64 32`) or as 64 hex digits");
 }
 
+std::string key_id(const Key& key) {
+  static constexpr char kLabel[] = "mcpauth store key id\n";
+  std::string input(kLabel);
+  input.append(reinterpret_cast<const char*>(key.data()), key.size());
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(input.data(), input.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+    throw Error(ErrorCode::store, "OpenSSL could not hash the store key's id");
+  }
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string id;
+  for (unsigned i = 0; i < 8; ++i) {
+    id += kDigits[digest[i] >> 4];
+    id += kDigits[digest[i] & 15];
+  }
+  return id;
+}
+
 std::string seal(const Key& key, std::string_view plaintext, std::string_view associated_data) {
   std::string out(1 + kNonceBytes + plaintext.size() + kTagBytes, '\0');
   auto* data = reinterpret_cast<unsigned char*>(out.data());

@@ -22,6 +22,11 @@ std::string encode_key(const Key& key);
 // Throws Error(usage) naming `source` (never echoing the text).
 Key parse_key(std::string_view text, std::string_view source);
 
+// A name for a key that does not reveal it (16 hex digits of a SHA-256 of
+// the key under a label), stored beside each sealed value so the rows of an
+// older key can be found and sealed again after a key rotation.
+std::string key_id(const Key& key);
+
 // version byte (1) | nonce (12) | ciphertext | tag (16)
 std::string seal(const Key& key, std::string_view plaintext, std::string_view associated_data);
 // nullopt when the value was not sealed with this key for this associated data.

@@ -1,11 +1,9 @@
 #include "mcpauth/store/sqlite_token_store.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <mutex>
@@ -13,10 +11,12 @@
 #include <vector>
 
 #include "cipher.hpp"
+#include "flow_owner.hpp"
 #include "key_source.hpp"
 #include "mcpauth/core/json.hpp"
 #include "mcpauth/error.hpp"
 #include "schema.hpp"
+#include "sealed_rows.hpp"
 #include "sqlite.hpp"
 #include "store_file.hpp"
 
@@ -27,37 +27,13 @@ using core::oauth::ClientKind;
 using core::oauth::ClientRegistration;
 using core::oauth::TokenSet;
 using detail::Database;
+using detail::from_millis;
+using detail::process_alive;
 using detail::Statement;
+using detail::this_host;
+using detail::to_millis;
 using detail::Transaction;
 using Json = nlohmann::json;
-
-constexpr const char* kKeyCheckText = "mcpauth store key check";
-constexpr const char* kKeyCheckContext = "meta\nkey_check";
-
-long long to_millis(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-Clock::time_point from_millis(long long ms) {
-  return Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(ms)));
-}
-
-// The associated data binding a sealed value to its row.
-std::string token_context(const TokenKey& key) {
-  return "tokens\n" + key.resource + "\n" + key.issuer + "\n" + key.client_id + "\n" + key.account;
-}
-std::string client_context(const std::string& issuer) {
-  return "clients\n" + issuer;
-}
-
-std::string this_host() {
-  char name[256] = {};
-  if (::gethostname(name, sizeof name - 1) != 0) return "?";
-  return name;
-}
-
-bool process_alive(long long pid) {
-  return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
-}
 
 class SqliteTokenStore final : public TokenStore {
  public:
@@ -85,11 +61,10 @@ class SqliteTokenStore final : public TokenStore {
     key_ = key.key;
     if (version == 0) {
       detail::migrate(*db, 0, detail::kSchemaVersion);
-      detail::write_meta(*db, "key_check", encode_blob(detail::seal(key_, kKeyCheckText, kKeyCheckContext)));
+      detail::write_meta(*db, "key_check", encode_blob(detail::seal_key_check(key_)));
     } else {
       const auto check = detail::read_meta(*db, "key_check");
-      const auto opened = check ? detail::unseal(key_, decode_blob(*check), kKeyCheckContext) : std::nullopt;
-      if (opened != std::string(kKeyCheckText)) {
+      if (!check || !detail::key_check_opens(key_, decode_blob(*check))) {
         throw Error(ErrorCode::store, "the token store " + options_.path.string() +
                                           " cannot be opened with the key from " + key.source +
                                           " (another key encrypted it: was MCPAUTH_KEY changed or the key file "
@@ -315,27 +290,6 @@ class SqliteTokenStore final : public TokenStore {
     return out;
   }
 
-  std::string seal_json(const Json& value, const std::string& context) const {
-    return detail::seal(key_, value.dump(), context);
-  }
-
-  Json unseal_json(const std::string& sealed, const std::string& context, const std::string& what) const {
-    const auto plain = detail::unseal(key_, sealed, context);
-    Json value = plain ? core::parse_json_or_discarded(*plain, core::JsonLimits{}) : Json();
-    if (!value.is_object()) {
-      throw Error(ErrorCode::store, "the stored " + what + " in " + options_.path.string() +
-                                        " cannot be decrypted (damaged, or moved from another row); log in again "
-                                        "to replace it");
-    }
-    return value;
-  }
-
-  static std::optional<std::string> optional_string(const Json& object, const char* name) {
-    const auto it = object.find(name);
-    if (it == object.end() || !it->is_string()) return std::nullopt;
-    return it->get<std::string>();
-  }
-
   ClientRegistration read_client(Statement& s, const std::string& issuer) const {
     ClientRegistration client;
     client.issuer = issuer;
@@ -347,11 +301,7 @@ class SqliteTokenStore final : public TokenStore {
       for (const auto& uri : uris)
         if (uri.is_string()) client.redirect_uris.push_back(uri.get<std::string>());
     }
-    if (!s.is_null(4)) {
-      const Json secrets = unseal_json(s.blob(4), client_context(issuer), "client registration for " + issuer);
-      client.client_secret = optional_string(secrets, "client_secret");
-      client.private_key_pem = optional_string(secrets, "private_key_pem");
-    }
+    if (!s.is_null(4)) detail::open_client_secrets(key_, s.blob(4), options_.path.string(), client);
     return client;
   }
 
@@ -361,11 +311,8 @@ class SqliteTokenStore final : public TokenStore {
                 "VALUES (?, ?, ?, ?, ?, ?)");
     s.bind(1, client.issuer).bind(2, client.client_id).bind(3, std::string(core::oauth::to_string(client.kind)));
     s.bind(4, client.token_endpoint_auth_method).bind(5, Json(client.redirect_uris).dump());
-    if (client.client_secret || client.private_key_pem) {
-      Json secrets = Json::object();
-      if (client.client_secret) secrets["client_secret"] = *client.client_secret;
-      if (client.private_key_pem) secrets["private_key_pem"] = *client.private_key_pem;
-      s.bind_blob(6, seal_json(secrets, client_context(client.issuer)));
+    if (const auto sealed = detail::seal_client_secrets(key_, client)) {
+      s.bind_blob(6, *sealed);
     } else {
       s.bind(6, std::optional<std::string>());
     }
@@ -377,13 +324,7 @@ class SqliteTokenStore final : public TokenStore {
     tokens.token_type = s.text(first);
     if (!s.is_null(first + 1)) tokens.expires_at = from_millis(s.integer(first + 1));
     tokens.scope = s.optional_text(first + 2);
-    const Json secrets = unseal_json(s.blob(first + 3), token_context(key), "tokens for " + key.resource);
-    tokens.access_token = optional_string(secrets, "access_token").value_or("");
-    tokens.refresh_token = optional_string(secrets, "refresh_token");
-    tokens.dpop_key_pem = optional_string(secrets, "dpop_key");
-    if (const auto it = secrets.find("issued_at"); it != secrets.end() && it->is_number_integer()) {
-      tokens.issued_at = from_millis(it->get<long long>());
-    }
+    detail::open_token_secrets(key_, key, s.blob(first + 3), options_.path.string(), tokens);
     return tokens;
   }
 
@@ -397,10 +338,6 @@ class SqliteTokenStore final : public TokenStore {
   }
 
   void write_tokens(Database& db, const TokenKey& key, const TokenSet& tokens) const {
-    Json secrets = {{"access_token", tokens.access_token}};
-    if (tokens.refresh_token) secrets["refresh_token"] = *tokens.refresh_token;
-    if (tokens.dpop_key_pem) secrets["dpop_key"] = *tokens.dpop_key_pem;
-    if (tokens.issued_at) secrets["issued_at"] = to_millis(*tokens.issued_at);  // in the sealed JSON: no migration
     Statement s(db,
                 "INSERT OR REPLACE INTO tokens (resource, issuer, client_id, account, token_type, expires_at, scope, "
                 "secrets, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -411,7 +348,9 @@ class SqliteTokenStore final : public TokenStore {
     } else {
       s.bind(6, std::optional<std::string>());
     }
-    s.bind(7, tokens.scope).bind_blob(8, seal_json(secrets, token_context(key))).bind(9, to_millis(Clock::now()));
+    s.bind(7, tokens.scope)
+        .bind_blob(8, detail::seal_token_secrets(key_, key, tokens))
+        .bind(9, to_millis(Clock::now()));
     s.run();
   }
 

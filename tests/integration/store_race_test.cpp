@@ -14,6 +14,9 @@
 //   adopts its tokens. The first holds its consent (stdin) until the second
 //   says it is waiting, so the overlap is certain, not a matter of timing.
 //
+// Both run against a SQLite file and against a PostgreSQL 15 of the test's
+// own (postgres_fixture.hpp): the same guarantees across instances.
+//
 // No sleeps: the test waits for lines the processes print, with deadlines.
 #include <gtest/gtest.h>
 
@@ -29,6 +32,7 @@
 
 #include "oidc_peer.hpp"
 #include "peer_process.hpp"
+#include "postgres_fixture.hpp"
 
 namespace mcpauth {
 namespace {
@@ -106,14 +110,14 @@ Summary summary_of(const std::string& out) {
   return s;
 }
 
-TEST(StoreRace, RotationRaceRefreshesOncePerExpiry) {
+// Run against a SQLite file and against PostgreSQL (`store` a path or a URL).
+void rotation_race(const std::string& store) {
   constexpr int kTtl = 6;     // access-token lifetime, seconds
   constexpr int kMargin = 2;  // refresh this long before expiry (under the cap of half the lifetime)
   constexpr int kProcesses = 8;
   constexpr int kThreads = 8;
   constexpr long long kRunMs = kTtl * 2500;  // 2.5 lifetimes: at least two expiries
   PeerProcess peer("oidc-server.mjs", {"--access-ttl", std::to_string(kTtl)});
-  const std::string store = store_path("rotation");
   const std::string key = random_key();
 
   // The one login, through the headless browser.
@@ -196,9 +200,8 @@ TEST(StoreRace, RotationRaceRefreshesOncePerExpiry) {
             << " answered 401\n";
 }
 
-TEST(StoreRace, TwoProcessesNeedingConsentShareOneBrowserFlow) {
+void shared_consent(const std::string& store) {
   PeerProcess peer("oidc-server.mjs");
-  const std::string store = store_path("consent");
   const std::string key = random_key();
   const std::vector<std::string> env = {"BROWSER=" + browser()};
 
@@ -253,6 +256,24 @@ TEST(StoreRace, TwoProcessesNeedingConsentShareOneBrowserFlow) {
   EXPECT_EQ(registrations, 1) << log;
   EXPECT_EQ(testing::count_requests(requests, "/oidc/token", "authorization_code"), 1) << log;
   EXPECT_EQ(testing::count_requests(requests, "/oidc/token", "refresh_token"), 0) << log;
+}
+
+TEST(StoreRace, RotationRaceRefreshesOncePerExpiry) {
+  rotation_race(store_path("rotation"));
+}
+
+TEST(StoreRace, RotationRaceRefreshesOncePerExpiryOnPostgres) {
+  testing::PostgresServer server;
+  rotation_race(server.create_database("rotation"));
+}
+
+TEST(StoreRace, TwoProcessesNeedingConsentShareOneBrowserFlow) {
+  shared_consent(store_path("consent"));
+}
+
+TEST(StoreRace, TwoProcessesNeedingConsentShareOneBrowserFlowOnPostgres) {
+  testing::PostgresServer server;
+  shared_consent(server.create_database("consent"));
 }
 
 }  // namespace

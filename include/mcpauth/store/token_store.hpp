@@ -4,16 +4,16 @@
 // client id, account) (a token is never offered to another server), and the
 // discovery state of each server so a reconnect needs no discovery request.
 //
-// Two implementations: MemoryTokenStore (one process, tests) and
-// SqliteTokenStore (the default: encrypted, shared by every mcpauth process
-// of the user). Everything that must hold across processes is in this
-// interface: the per-grant lock of update_tokens() and the flow claims that
-// let one process run a browser consent while its siblings wait.
+// Three: MemoryTokenStore (one process, tests), SqliteTokenStore (the default:
+// encrypted, shared by the user's mcpauth processes), PostgresTokenStore
+// (instances sharing one database). Everything that must hold across processes
+// is in this interface: the per-grant lock of update_tokens() and the flow
+// claims that let one process run a browser consent while its siblings wait.
 //
 // Threading: implementations must be safe to call from several threads at
 // once (an Authorizer's apply() and on_rejected() run on the transports'
-// threads, and a gateway shares one store across all its sessions). Both
-// implementations here are.
+// threads, and a gateway shares one store across all its sessions). All
+// three implementations here are.
 #pragma once
 
 #include <chrono>
@@ -130,8 +130,8 @@ class FlowCoordinator {
   virtual bool flow_claimed(const std::string& flow_key) = 0;
 };
 
-// All four, as the Authorizer, the CLI and the gateway use them; both
-// stores here implement it. An embedder with its own persistence may
+// All four, as the Authorizer, the CLI and the gateway use them; every
+// store here implements it. An embedder with its own persistence may
 // implement the parts it keeps and delegate the rest (e.g. to
 // make_memory_token_store()).
 class TokenStore : public ClientStore, public GrantStore, public DiscoveryCache, public FlowCoordinator {};

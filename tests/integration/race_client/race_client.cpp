@@ -1,13 +1,24 @@
 // store_race_client: one process of the store race tests
 // (tests/integration/store_race_test.cpp). Several of these run at once
-// against one SQLite token store, the way several mcpauth commands of one
-// user do, each with several threads that each have their own Authorizer
-// (sharing the process's one store instance) and their own Session.
+// against one token store (a SQLite file, or a PostgreSQL database when
+// --store is a postgresql:// URL), the way several mcpauth commands of one
+// user (or several gateway instances) do, each with several threads that
+// each have their own Authorizer (sharing the process's one store instance)
+// and their own Session.
 //
-//   store_race_client --url URL --store PATH --key KEY [--threads N]
+//   store_race_client --url URL --store PATH|URL --key KEY [--threads N]
 //                     [--consent none|loopback] [--hold-consent]
 //                     [--refresh-margin SECONDS]
 //                     [--until-epoch-ms T --tool NAME]
+//   store_race_client --store PATH|URL --key KEY --increment M [--threads N]
+//   store_race_client --store PATH|URL --key KEY --claim FLOW_KEY [--ttl SECONDS]
+//
+// --increment: no server; every thread adds 1 to a counter kept as the
+// access token of one grant, M times, each in its own update_tokens(): the
+// final value proves no update was lost (the store's single flight).
+// --claim: claims FLOW_KEY once, prints "claimed=1" or "claimed=0" on
+// stdout, then waits for a line (or EOF) on stdin, releases the claim if it
+// holds it, and prints "released".
 //
 // Without --until-epoch-ms every thread connects and lists the tools once;
 // with it every thread calls --tool (echo: its arguments are {text}) again
@@ -46,6 +57,7 @@
 #include "mcpauth/auth/loopback_consent.hpp"
 #include "mcpauth/mcp/session.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
+#include "mcpauth/store/postgres_token_store.hpp"
 #include "mcpauth/store/sqlite_token_store.hpp"
 
 namespace {
@@ -74,6 +86,9 @@ struct Options {
   int refresh_margin = 60;
   long long until_epoch_ms = 0;  // 0: list the tools once
   std::string tool = "echo";
+  int increment = 0;  // --increment M: the counter race instead of calls
+  std::string claim;  // --claim FLOW_KEY
+  int ttl = 60;       // --ttl for --claim
 };
 
 Options parse(int argc, char** argv) {
@@ -95,7 +110,7 @@ Options parse(int argc, char** argv) {
       values.erase(it);
     }
   };
-  std::string threads, margin, until;
+  std::string threads, margin, until, increment, ttl;
   take("url", o.url);
   take("store", o.store);
   take("key", o.key);
@@ -104,13 +119,19 @@ Options parse(int argc, char** argv) {
   take("threads", threads);
   take("refresh-margin", margin);
   take("until-epoch-ms", until);
+  take("increment", increment);
+  take("claim", o.claim);
+  take("ttl", ttl);
   if (!values.empty()) usage("unknown option --" + values.begin()->first);
-  if (o.url.empty() || o.store.empty() || o.key.empty()) usage("--url, --store and --key are required");
+  if (o.store.empty() || o.key.empty()) usage("--store and --key are required");
+  if (o.url.empty() && increment.empty() && o.claim.empty()) usage("--url is required (or --increment, --claim)");
   if (o.consent != "none" && o.consent != "loopback") usage("--consent is none or loopback");
   try {
     if (!threads.empty()) o.threads = std::stoi(threads);
     if (!margin.empty()) o.refresh_margin = std::stoi(margin);
     if (!until.empty()) o.until_epoch_ms = std::stoll(until);
+    if (!increment.empty()) o.increment = std::stoi(increment);
+    if (!ttl.empty()) o.ttl = std::stoi(ttl);
   } catch (const std::exception&) {
     usage("--threads, --refresh-margin and --until-epoch-ms take numbers");
   }
@@ -243,17 +264,72 @@ void run_thread(int index, const Options& o, const std::shared_ptr<net::HttpClie
   totals.authorizations += authorizer->authorizations();
 }
 
+std::shared_ptr<store::TokenStore> open_store(const Options& o) {
+  if (store::is_postgres_url(o.store)) {
+    store::PostgresStoreOptions po;
+    po.url = o.store;
+    po.key = o.key;
+    return store::open_postgres_token_store(po);
+  }
+  store::SqliteStoreOptions so;
+  so.path = o.store;
+  so.key = o.key;
+  so.use_keyring = false;
+  return store::open_sqlite_token_store(so);
+}
+
+// --increment: M read-modify-writes of one counter per thread.
+void run_increments(const Options& o, store::TokenStore& store, Totals& totals) {
+  const store::TokenKey key{"race:counter", "race", "race", ""};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < o.threads; ++i) {
+    threads.emplace_back([&] {
+      try {
+        for (int n = 0; n < o.increment; ++n) {
+          store.update_tokens(key, [](const std::optional<core::oauth::TokenSet>& current) {
+            core::oauth::TokenSet next;
+            next.token_type = "Bearer";
+            next.access_token = std::to_string(current ? std::stoll(current->access_token) + 1 : 1);
+            return store::TokenDecision::replace(next);
+          });
+          ++totals.ok;
+        }
+      } catch (const std::exception& e) {
+        ++totals.failed;
+        say(std::string("increment failed: ") + e.what());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+}
+
+// --claim: one claim, held until the test says so.
+void run_claim(const Options& o, store::TokenStore& store) {
+  const bool claimed = store.claim_flow(o.claim, std::chrono::seconds(o.ttl));
+  std::cout << "claimed=" << (claimed ? 1 : 0) << std::endl;
+  std::string line;
+  std::getline(std::cin, line);
+  if (claimed) store.release_flow(o.claim);
+  std::cout << "released" << std::endl;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const Options o = parse(argc, argv);
   Totals totals;
   try {
-    store::SqliteStoreOptions so;
-    so.path = o.store;
-    so.key = o.key;
-    so.use_keyring = false;
-    auto store = store::open_sqlite_token_store(so);
+    auto store = open_store(o);
+    if (!o.claim.empty()) {
+      run_claim(o, *store);
+      return 0;
+    }
+    if (o.increment > 0) {
+      run_increments(o, *store, totals);
+      std::cout << "race_client pid=" << ::getpid() << " threads=" << o.threads << " ok=" << totals.ok
+                << " failed=" << totals.failed << " authorizations=0 token_changes=0" << std::endl;
+      return totals.failed == 0 ? 0 : 1;
+    }
     std::shared_ptr<net::HttpClient> http =
         std::make_shared<TracingHttpClient>(std::make_shared<net::CurlHttpClient>());
     std::shared_ptr<auth::ConsentHandler> consent;

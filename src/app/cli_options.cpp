@@ -18,6 +18,7 @@
 #include "mcpauth/error.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
 #include "mcpauth/store/user_store.hpp"
+#include "mcpauth_internal/core/platform/browser.hpp"
 #include "plain_http.hpp"
 #include "server_config.hpp"
 
@@ -201,13 +202,7 @@ std::shared_ptr<store::TokenStore> open_user_store(const EnvLookup& env) {
 }
 
 bool can_open_browser(const EnvLookup& env) {
-  const auto set = [&env](const char* name) {
-    const auto value = env(name);
-    return value && !value->empty();
-  };
-  if (set("BROWSER")) return true;
-  if (set("SSH_CONNECTION") || set("SSH_TTY")) return false;
-  return set("DISPLAY") || set("WAYLAND_DISPLAY");
+  return core::platform::can_open_browser(core::platform::current_os(), env);
 }
 
 // The protocol memory is an optimisation: a store that cannot be read or

@@ -15,6 +15,7 @@
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/error.hpp"
 #include "mcpauth/mcp/session.hpp"
+#include "mcpauth_internal/core/platform/paths.hpp"
 
 namespace mcpauth::app {
 namespace {
@@ -352,16 +353,7 @@ Config load_config(const std::string& path) {
 }
 
 std::optional<std::string> default_config_path(const EnvLookup& env) {
-  const auto set = [&env](const char* name) -> std::optional<std::string> {
-    auto value = env(name);
-    if (!value || value->empty()) return std::nullopt;
-    return value;
-  };
-  if (auto explicit_path = set("MCPAUTH_CONFIG")) return explicit_path;
-  // The XDG spec says to ignore a relative XDG_CONFIG_HOME.
-  if (const auto xdg = set("XDG_CONFIG_HOME"); xdg && xdg->front() == '/') return *xdg + "/mcpauth/config.json";
-  if (const auto home = set("HOME")) return *home + "/.config/mcpauth/config.json";
-  return std::nullopt;
+  return core::platform::config_file_path(core::platform::current_os(), env);
 }
 
 std::optional<Config> load_config_option(const std::string& path, const EnvLookup& env) {

@@ -5,41 +5,18 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <sstream>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "mcpauth/core/oauth/metadata.hpp"
+#include "mcpauth_internal/core/platform/browser.hpp"
 
 extern char** environ;
 
 namespace mcpauth::auth {
 namespace {
-
-std::vector<std::string> split(const std::string& text, char separator) {
-  std::vector<std::string> parts;
-  std::string part;
-  std::istringstream in(text);
-  while (std::getline(in, part, separator)) {
-    if (!part.empty()) parts.push_back(part);
-  }
-  return parts;
-}
-
-// Splits a $BROWSER entry on spaces (no quoting: it is a command, not a script).
-std::vector<std::string> command_for(const std::string& entry, const std::string& url) {
-  std::vector<std::string> argv;
-  bool placed = false;
-  for (auto& word : split(entry, ' ')) {
-    if (const auto pos = word.find("%s"); pos != std::string::npos) {
-      word.replace(pos, 2, url);
-      placed = true;
-    }
-    argv.push_back(word);
-  }
-  if (!placed) argv.push_back(url);
-  return argv;
-}
 
 bool spawn_detached(std::vector<std::string> argv) {
   std::vector<char*> args;
@@ -64,14 +41,20 @@ bool spawn_detached(std::vector<std::string> argv) {
 }  // namespace
 
 bool open_in_browser(const std::string& url) {
+  namespace platform = core::platform;
   core::oauth::require_secure_url(url, "authorization URL");
-  if (const char* browser = std::getenv("BROWSER"); browser && *browser) {
-    for (const auto& entry : split(browser, ':')) {
-      if (spawn_detached(command_for(entry, url))) return true;
-    }
-    return false;
+  const auto env = [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (!value) return std::nullopt;
+    return std::string(value);
+  };
+  const auto launch = platform::browser_launch(platform::current_os(), env, url);
+  // Only a Windows build is told to ShellExecute, and this opener spawns.
+  if (launch.kind != platform::BrowserLaunch::Kind::run) return false;
+  for (const auto& command : launch.commands) {
+    if (spawn_detached(command)) return true;
   }
-  return spawn_detached({"xdg-open", url});
+  return false;
 }
 
 }  // namespace mcpauth::auth

@@ -15,6 +15,7 @@
 #include "key_source.hpp"
 #include "mcpauth/core/json.hpp"
 #include "mcpauth/error.hpp"
+#include "mcpauth_internal/core/platform/paths.hpp"
 #include "schema.hpp"
 #include "sealed_rows.hpp"
 #include "sqlite.hpp"
@@ -379,17 +380,15 @@ class SqliteTokenStore final : public TokenStore {
 
 SqliteStoreOptions default_sqlite_store_options(
     const std::function<std::optional<std::string>(const std::string&)>& env) {
+  namespace platform = core::platform;
   SqliteStoreOptions options;
-  if (auto path = env("MCPAUTH_STORE"); path && !path->empty()) {
-    options.path = *path;
-  } else if (auto data = env("XDG_DATA_HOME"); data && !data->empty() && data->front() == '/') {
-    options.path = std::filesystem::path(*data) / "mcpauth" / "tokens.db";
-  } else if (auto home = env("HOME"); home && !home->empty()) {
-    options.path = std::filesystem::path(*home) / ".local" / "share" / "mcpauth" / "tokens.db";
-  } else {
+  const auto path = platform::token_store_path(platform::current_os(), env);
+  if (!path) {
     throw Error(ErrorCode::store,
-                "cannot place the token store: neither XDG_DATA_HOME nor HOME is set (set MCPAUTH_STORE)");
+                "cannot place the token store: " + platform::token_store_path_unset(platform::current_os()) +
+                    " (set MCPAUTH_STORE)");
   }
+  options.path = *path;
   if (auto key = env("MCPAUTH_KEY"); key && !key->empty()) options.key = *key;
   if (auto keyring = env("MCPAUTH_KEYRING"); keyring && (*keyring == "off" || *keyring == "0"))
     options.use_keyring = false;

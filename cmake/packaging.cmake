@@ -37,5 +37,5 @@ set(CPACK_DEBIAN_PACKAGE_SECTION net)
 # needs their development packages, which is what Suggests says.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS
-    "libcurl4-openssl-dev, libssl-dev, libsqlite3-dev, nlohmann-json3-dev, libsecret-1-dev")
+    "libcurl4-openssl-dev, libssl-dev, libsqlite3-dev, libpq-dev, nlohmann-json3-dev, libsecret-1-dev")
 include(CPack)

@@ -23,7 +23,7 @@ fail() {
 echo "== package metadata"
 dpkg-deb --field "$deb" Package Version Architecture Depends
 depends=$(dpkg-deb --field "$deb" Depends)
-for lib in libcurl4 libssl3 libsqlite3-0; do
+for lib in libcurl4 libssl3 libsqlite3-0 libpq5; do
   [[ "$depends" == *"$lib"* ]] || fail "Depends does not name $lib: $depends"
 done
 # Every dependency is installed on this system, so the package would install

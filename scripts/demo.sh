@@ -23,7 +23,7 @@ trap cleanup EXIT
 # MCPAUTH_KEYRING=off: the throwaway store's key goes in a file beside it, not in
 # the desktop keyring, so nothing of the demo outlives it.
 export XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config" MCPAUTH_KEYRING=off
-unset MCPAUTH_STORE MCPAUTH_CONFIG MCPAUTH_KEY
+unset MCPAUTH_STORE MCPAUTH_STORE_URL MCPAUTH_CONFIG MCPAUTH_KEY MCPAUTH_KEY_FILE
 export BROWSER="$PWD/tests/peers/browser-follow.sh"
 
 echo "== starting a local OAuth-protected MCP server (tests/peers/oauth-server.mjs)"

@@ -98,7 +98,7 @@ struct AuthorizerOptions {
   // Extra parameters of the authorization request (audience, login_hint,
   // access_type, ...); the ones the flow sets itself are refused
   // (core::oauth::check_extra_authorization_params) by the constructor.
-  core::oauth::FormFields extra_authorization_params;
+  core::oauth::FormFields extra_authorization_params{};
 };
 
 // What an authorization produced, for display. Never a token.

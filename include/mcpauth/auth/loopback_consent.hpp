@@ -36,7 +36,7 @@ struct LoopbackConsentOptions {
   // When set (https, or http on loopback; no credentials, query or
   // fragment): the browser is sent there once the callback was accepted,
   // instead of being shown the built-in page. Nothing is appended to it.
-  std::string success_url;
+  std::string success_url{};
 };
 
 class LoopbackConsent final : public ConsentHandler {

@@ -57,10 +57,10 @@ struct BridgeOptions {
   std::chrono::milliseconds first_backoff{200};
   std::chrono::milliseconds max_backoff{5'000};
   // Globs (fnmatch) of tools hidden from the client: filtered out of tools/list, refused in tools/call.
-  std::vector<std::string> ignored_tools;
+  std::vector<std::string> ignored_tools{};
   // Globs of the only tools the client sees, when not empty (an allow-list;
   // ignored_tools still hides among them).
-  std::vector<std::string> allowed_tools;
+  std::vector<std::string> allowed_tools{};
   // Diagnostics for people (never a token); empty: none.
   std::function<void(const std::string&)> log;
   // Words the error answers the bridge writes itself in the host's own

@@ -74,7 +74,7 @@ struct FlowSettings {
   // Added to the authorization request (audience, login_hint, prompt, ...);
   // checked by check_extra_authorization_params(). A `prompt` here replaces
   // the flow's own prompt=consent.
-  FormFields extra_authorization_params;
+  FormFields extra_authorization_params{};
 };
 
 // --- actions (what next() asks the driver to do) ---

@@ -12,6 +12,7 @@
 
 #include "oidc_peer.hpp"
 #include "peer_process.hpp"
+#include "stdio_host_lines.hpp"
 
 namespace mcpauth {
 namespace {
@@ -21,12 +22,8 @@ using testing::cli;
 using testing::InteractiveCommand;
 using testing::PeerProcess;
 
-const std::string kInitialize =
-    R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},)"
-    R"("clientInfo":{"name":"host","version":"1"}}})"
-    "\n";
-const std::string kInitialized = R"({"jsonrpc":"2.0","method":"notifications/initialized"})"
-                                 "\n";
+using testing::kInitialize;
+using testing::kInitialized;
 const std::string kToolsList = R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})"
                                "\n";
 

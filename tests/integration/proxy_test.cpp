@@ -17,6 +17,7 @@
 #include "mcpauth/core/jsonrpc.hpp"
 #include "oidc_peer.hpp"
 #include "peer_process.hpp"
+#include "stdio_host_lines.hpp"
 
 namespace mcpauth {
 namespace {
@@ -29,12 +30,8 @@ using testing::describe;
 using testing::InteractiveCommand;
 using testing::PeerProcess;
 
-const std::string kInitialize =
-    R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},)"
-    R"("clientInfo":{"name":"host","version":"1"}}})"
-    "\n";
-const std::string kInitialized = R"({"jsonrpc":"2.0","method":"notifications/initialized"})"
-                                 "\n";
+using testing::kInitialize;
+using testing::kInitialized;
 
 std::string call(int id, const std::string& tool, const std::string& arguments) {
   return R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"method":"tools/call","params":{"name":")" + tool +

@@ -248,7 +248,8 @@ int main(int argc, char** argv) {
                    "legacy: pass the host's handshake through (the default; mcp-remote's auto is not supported yet)")
       ->capture_default_str();
   proxy->add_flag("--enable-proxy", proxy_args.enable_proxy,
-                  "Accepted for mcp-remote: HTTPS_PROXY / HTTP_PROXY / NO_PROXY are always honoured");
+                  "Accepted for mcp-remote: the proxy variables (https_proxy, http_proxy in lower case, all_proxy, "
+                  "no_proxy) are always honoured");
   proxy->add_option("--host", proxy_args.redirect_host, "OAuth: same as --redirect-host (mcp-remote)")
       ->check(CLI::IsMember({"127.0.0.1", "localhost", "[::1]"}))
       ->group("OAuth");

@@ -99,16 +99,11 @@ std::chrono::milliseconds seconds_or_zero(double seconds, const char* option) {
 }
 
 // The command's HTTP client: the library's, with the command's address
-// family, cookie jar, timeouts and --debug lines.
+// family, timeouts and --debug lines (no cookie jar: see the README's --disable-cookies).
 std::shared_ptr<net::HttpClient> http_client_for(const ServerArgs& args,
                                                  const std::function<void(const std::string&)>& say) {
   net::CurlHttpClientOptions curl = net::CurlHttpClientOptions::from_environment();
   curl.ipv4_only = args.ipv4;
-  // No cookie jar in the commands for now, whatever --disable-cookies says:
-  // with Debian 12's libcurl 7.88 a pooled handle that turns the cookie
-  // engine on again after curl_easy_reset() leaks libcurl's cookie-file
-  // list (LeakSanitizer, in every command). The library's option stays.
-  curl.cookies = false;
   HttpPolicy policy;
   if (args.headers_timeout_seconds) {
     policy.headers_timeout = seconds_or_zero(*args.headers_timeout_seconds, "--headers-timeout");

@@ -52,7 +52,7 @@ void Authorizer::Impl::notify(const std::string& line) const {
 // consent) happens without the state lock, so apply() and info() go on
 // answering meanwhile; the flow lock still keeps authorizations one at a time.
 void Authorizer::Impl::while_unlocked(const std::function<void()>& wait) {
-  if (!held_) return wait();
+  if (!held_ || held_by_ != std::this_thread::get_id()) return wait();
   held_->unlock();
   struct Relock {
     std::unique_lock<std::mutex>& lock;
@@ -213,16 +213,26 @@ bool Authorizer::Impl::on_rejected(const net::HttpRequest& request, const mcp::R
   std::unique_lock lock(mutex_);
   if (!restored_) restore_locked();
   core::oauth::RejectionPlan plan = plan_rejection_locked(request, rejection);
-  if (!needs_the_flow(plan.step)) return carry_out_locked(plan, request, rejection.status);
-  // One authorization at a time; the state lock is taken after the flow lock
+  if (!needs_the_flow(plan.step)) return carry_out_locked(plan, request, rejection.status, true);
+  // One authorization at a time; the state lock is taken after the flow turn
   // (always in that order), and the plan made again: the authorization this
-  // thread waited for may have answered it.
+  // thread waited for may have answered it. With nobody to ask, this request
+  // does not wait out another's consent: it recovers what it can without an
+  // authorization (another process's tokens, a refresh) or is answered now.
   lock.unlock();
-  const std::lock_guard flow(flow_mutex_);
+  const detail::FlowTurn turn(waits_, nobody_to_ask());
   lock.lock();
   plan = plan_rejection_locked(request, rejection);
-  const HeldLock held(held_, lock);  // only the flow's holder ever unlocks for a wait
-  return carry_out_locked(plan, request, rejection.status);
+  if (!turn) return carry_out_locked(plan, request, rejection.status, false);
+  const HeldLock held(*this, lock);  // only the flow's holder ever unlocks for a wait
+  return carry_out_locked(plan, request, rejection.status, true);
+}
+
+// Whether a refused request of this Authorizer can ever reach a person: a
+// browser consent needs the handler; a device approval asks through
+// device_prompt, and non-interactive grants ask nobody.
+bool Authorizer::Impl::nobody_to_ask() const {
+  return !options_.consent && options_.grant == Grant::authorization_code;
 }
 
 core::oauth::RejectionPlan Authorizer::Impl::plan_rejection_locked(const net::HttpRequest& request,
@@ -249,7 +259,7 @@ core::oauth::RejectionPlan Authorizer::Impl::plan_rejection_locked(const net::Ht
 }
 
 bool Authorizer::Impl::carry_out_locked(const core::oauth::RejectionPlan& plan, const net::HttpRequest& request,
-                                        int status) {
+                                        int status, bool may_authorize) {
   using Step = core::oauth::RejectionStep;
   const std::string sent = bearer_of(request);
   const auto authorize_or_fail = [&](const std::optional<std::string>& scope) {
@@ -258,6 +268,12 @@ bool Authorizer::Impl::carry_out_locked(const core::oauth::RejectionPlan& plan, 
       ErrorDetail detail = failure.detail;
       if (failure.code == ErrorCode::insufficient_scope) detail.resource = options_.server_url;
       throw Error(failure.code, failure.message, options_.server_url, status, std::move(detail));
+    }
+    if (!may_authorize) {
+      throw Error(ErrorCode::authorization_required,
+                  "an authorization of " + options_.server_url +
+                      " is waiting for the user now; send the request again once it has ended",
+                  options_.server_url, status, {.remedies = {Remedy::retry}, .resource = options_.server_url});
     }
     return authorize_for_rejection_locked({plan.challenge, scope, sent}, plan.step == Step::step_up);
   };
@@ -351,12 +367,12 @@ Authorizer::Impl::Need Authorizer::Impl::fresh_need_locked() const {
 }
 
 AuthorizationInfo Authorizer::Impl::authorize(ConsentHandler& consent, const std::optional<std::string>& scope) {
-  const std::lock_guard flow(flow_mutex_);  // lock order: the flow lock, then the state lock
+  const detail::FlowTurn turn(waits_, false);  // lock order: the flow turn, then the state lock
   std::unique_lock lock(mutex_);
   if (!restored_) restore_locked();
   Need need = need_ ? *need_ : fresh_need_locked();
   if (scope) need.scope = scope;
-  const HeldLock held(held_, lock);  // the user is waited for without the state lock
+  const HeldLock held(*this, lock);  // the user is waited for without the state lock
   authorize_locked(need.challenge, need.scope, need.rejected, &consent);
   auto info = info_locked();
   if (!info)
@@ -387,10 +403,18 @@ void Authorizer::Impl::authorize_locked(const AuthChallenge& challenge, const st
   prepare_dpop(discovery, challenge);
 
   // Of several processes needing the user's consent for this grant at once,
-  // one asks; the others wait for its tokens (or for its claim to end).
+  // one asks; the others wait for its tokens (or for its claim to end). One
+  // with nobody to ask does not wait: it takes tokens already stored, else
+  // its need is its answer (the flow fails with it below).
   std::unique_ptr<FlowClaim> claim;
   const bool interactive = options_.grant == Grant::authorization_code || options_.grant == Grant::device_code;
-  if (interactive) {
+  const bool nobody_here = consent_handler == nullptr && options_.grant == Grant::authorization_code;
+  if (nobody_here && !scope_hint && adopt_stored_locked(discovery, rejected)) {
+    notify("Authorized by " + client_->issuer + " in another mcpauth process.");
+    need_.reset();
+    return;
+  }
+  if (interactive && !nobody_here) {
     const std::string flow_key =
         resource_key(discovery, options_.server_url) + "\n" + discovery.as.issuer + "\n" + options_.account;
     const auto ttl =

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "mcpauth/auth/authorizer.hpp"
 #include "mcpauth/auth/dpop.hpp"
@@ -57,18 +58,26 @@ class Authorizer::Impl {
     std::optional<std::string> scope;  // a step-up's union of scopes
     std::string rejected;              // the access token the server refused
   };
-  // Points held_ at the state lock for the length of one carry_out_locked().
+  // Points held_ at the state lock of the thread holding the flow turn for
+  // the length of one carry_out_locked(); set and cleared under that lock.
   struct HeldLock {
-    HeldLock(std::unique_lock<std::mutex>*& slot, std::unique_lock<std::mutex>& lock) : slot_(slot) { slot_ = &lock; }
-    ~HeldLock() { slot_ = nullptr; }
+    HeldLock(Impl& impl, std::unique_lock<std::mutex>& lock) : impl_(impl) {
+      impl_.held_ = &lock;
+      impl_.held_by_ = std::this_thread::get_id();
+    }
+    ~HeldLock() { impl_.held_ = nullptr; }
     HeldLock(const HeldLock&) = delete;
     HeldLock& operator=(const HeldLock&) = delete;
-    std::unique_lock<std::mutex>*& slot_;
+    Impl& impl_;
   };
 
   core::oauth::RejectionPlan plan_rejection_locked(const net::HttpRequest& request,
                                                    const mcp::Rejection& rejection) const;
-  bool carry_out_locked(const core::oauth::RejectionPlan& plan, const net::HttpRequest& request, int status);
+  // `may_authorize`: this thread holds the flow turn; without it, a plan
+  // that needs a new authorization is the request's Error.
+  bool carry_out_locked(const core::oauth::RejectionPlan& plan, const net::HttpRequest& request, int status,
+                        bool may_authorize);
+  bool nobody_to_ask() const;
   void while_unlocked(const std::function<void()>& wait);
 
   std::optional<AuthorizationInfo> info_locked() const;
@@ -99,13 +108,16 @@ class Authorizer::Impl {
 
   AuthorizerOptions options_;
   core::Url server_;
-  // Lock order: flow_mutex_, then mutex_. flow_mutex_ makes authorizations
-  // single-flight and is held while a person is waited for; mutex_ guards the
-  // state below and is never held while waiting for a person (refreshes, a
-  // network exchange, run under it).
-  std::mutex flow_mutex_;
+  // Lock order: the flow turn (waits_.take_flow), then mutex_. The turn
+  // makes authorizations single-flight and is held while a person is waited
+  // for, but nobody without a person to ask queues behind that; mutex_
+  // guards the state below and is never held while waiting for a person
+  // (refreshes, a network exchange, run under it).
   mutable std::mutex mutex_;
-  std::unique_lock<std::mutex>* held_ = nullptr;  // mutex_, held by the thread holding flow_mutex_
+  // mutex_ as held by the thread holding the flow turn: only that thread
+  // unlocks it to wait for a person (while_unlocked).
+  std::unique_lock<std::mutex>* held_ = nullptr;
+  std::thread::id held_by_;
   std::optional<Discovery> discovery_;
   std::optional<core::oauth::ClientRegistration> client_;
   std::optional<store::TokenKey> key_;

@@ -21,7 +21,7 @@ core::oauth::FormFields UserWaits::await(ConsentSession& consent, const ConsentP
     std::lock_guard lock(mutex_);
     if (cancelled_) throw cancelled();
     consent_ = &consent;
-    ++waiting_;
+    begin_wait_locked();
   }
   struct Done {
     UserWaits& waits;
@@ -36,10 +36,30 @@ core::oauth::FormFields UserWaits::await(ConsentSession& consent, const ConsentP
 
 void UserWaits::pause(std::chrono::milliseconds duration) {
   std::unique_lock lock(mutex_);
-  ++waiting_;
+  begin_wait_locked();
   const bool cancelled_first = wake_.wait_for(lock, duration, [this] { return cancelled_; });
   --waiting_;
   if (cancelled_first) throw cancelled();
+}
+
+// Who waits for the flow turn and gives way to a person learns of it now.
+void UserWaits::begin_wait_locked() {
+  ++waiting_;
+  wake_.notify_all();
+}
+
+bool UserWaits::take_flow(bool give_way) {
+  std::unique_lock lock(mutex_);
+  wake_.wait(lock, [&] { return !flow_taken_ || (give_way && waiting_ > 0); });
+  if (flow_taken_) return false;
+  flow_taken_ = true;
+  return true;
+}
+
+void UserWaits::release_flow() {
+  std::lock_guard lock(mutex_);
+  flow_taken_ = false;
+  wake_.notify_all();
 }
 
 bool UserWaits::waiting() const {

@@ -4,6 +4,7 @@
 // its request again. Also refreshing(), which a dashboard shows.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <thread>
 
 #include "authorizer_script.hpp"
@@ -127,6 +128,81 @@ TEST(AuthorizerNeeds, WhileTheHostsConsentWaitsRequestsGoOnWithTheCurrentToken) 
   EXPECT_EQ(f.consent->consents, 2);
   EXPECT_EQ(f.authorizer->access_token(), "at-2");
   EXPECT_EQ(f.http->unanswered(), 0u);
+}
+
+// A request refused while the host's consent waits, on an Authorizer with
+// nobody to ask (the gateway's): it does not queue behind that consent (it
+// would wait as long as the user does), it is answered at once.
+TEST(AuthorizerNeeds, ARefusedRequestDoesNotWaitForTheHostsConsent) {
+  Fixture f({}, false, /*consent_in_requests=*/false);
+  test_support::Gate user;
+  f.consent->hold_first = &user;
+  f.http->then(200, kJson, prm_json())
+      .then(200, kJson, as_json())
+      .then(201, kJson, Json{{"client_id", "dyn-1"}, {"redirect_uris", {"http://127.0.0.1:8765/callback"}}}.dump())
+      .then(401, {{"WWW-Authenticate", kChallenge}})  // the request during the consent
+      .then(200, kJson, tokens_json("at-1"))
+      .then(200, kJson, R"({"jsonrpc":"2.0","id":1,"result":{}})");  // its retry, after the consent
+  std::thread host([&f] { EXPECT_EQ(f.authorizer->authorize(*f.consent).client_id, "dyn-1"); });
+  user.wait_for_arrivals(1);
+
+  const Error e = error_of(f);  // with the user still deciding
+  EXPECT_EQ(e.code(), ErrorCode::authorization_required) << e.what();
+  EXPECT_NE(std::string(e.what()).find("waiting for the user"), std::string::npos) << e.what();
+  EXPECT_TRUE(e.remedies().has(Remedy::retry));
+  EXPECT_EQ(e.detail().resource, kServer);
+  EXPECT_TRUE(f.authorizer->waiting_for_user());
+
+  user.open();
+  host.join();
+  EXPECT_EQ(f.post_to_server().status, 200);
+  EXPECT_EQ(f.http->requests().back().headers.get("Authorization"), "Bearer at-1");
+  EXPECT_EQ(f.consent->consents, 1);
+  EXPECT_EQ(f.http->unanswered(), 0u);
+}
+
+// Another process (here: another Authorizer on the same store) is asking
+// the user for this grant: one with nobody to ask does not poll for its
+// tokens for as long as that consent may take; its need is its answer.
+TEST(AuthorizerNeeds, WithNobodyToAskAnotherProcesssConsentIsNotWaitedFor) {
+  const std::shared_ptr<store::TokenStore> shared = store::make_memory_token_store();
+  AuthorizerOptions asking_options;
+  asking_options.store = shared;
+  Fixture asking(asking_options);
+  test_support::Gate user;
+  asking.consent->hold_first = &user;
+  asking.http->then(401, {{"WWW-Authenticate", kChallenge}})
+      .then(200, kJson, prm_json())
+      .then(200, kJson, as_json())
+      .then(201, kJson, Json{{"client_id", "dyn-1"}, {"redirect_uris", {"http://127.0.0.1:8765/callback"}}}.dump())
+      .then(200, kJson, tokens_json("at-1"))
+      .then(200, kJson, R"({"jsonrpc":"2.0","id":1,"result":{}})");
+  std::thread first([&asking] { EXPECT_EQ(asking.post_to_server().status, 200); });
+  user.wait_for_arrivals(1);  // its claim on the flow is held while the user decides
+
+  AuthorizerOptions answering_options;
+  answering_options.store = shared;
+  Fixture answering(answering_options, false, /*consent_in_requests=*/false);
+  answering.http->then(401, {{"WWW-Authenticate", kChallenge}})
+      .then(200, kJson, prm_json())
+      .then(200, kJson, as_json());
+  const Error e = error_of(answering);
+  EXPECT_EQ(e.code(), ErrorCode::authorization_required) << e.what();
+  EXPECT_EQ(e.detail().issuer, kIssuer);
+  EXPECT_FALSE(answering.authorizer->waiting_for_user());
+  EXPECT_EQ(answering.http->unanswered(), 0u);
+
+  user.open();
+  first.join();
+  // Once the other's tokens are stored, they are this one's answer too.
+  answering.http->then(401, {{"WWW-Authenticate", kChallenge}})
+      .then(200, kJson, prm_json())
+      .then(200, kJson, as_json())
+      .then(200, kJson, R"({"jsonrpc":"2.0","id":1,"result":{}})");
+  EXPECT_EQ(answering.post_to_server().status, 200);
+  EXPECT_EQ(answering.http->requests().back().headers.get("Authorization"), "Bearer at-1");
+  EXPECT_EQ(answering.consent->consents, 0);
+  EXPECT_EQ(answering.http->unanswered(), 0u);
 }
 
 TEST(AuthorizerNeeds, AuthorizeAfterCancelFailsBeforeAnythingIsSent) {

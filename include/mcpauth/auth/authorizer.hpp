@@ -34,7 +34,10 @@
 // process's consent) runs without the state lock, so requests go on carrying
 // the current token meanwhile. on_rejected() calls that need an authorization,
 // and authorize(), run one at a time, and may block for as long as the
-// consent takes.
+// consent takes; except that without a ConsentHandler (browser grant) a
+// refused request never waits for a person, this process's consent or
+// another's: it fails at once with Error(authorization_required), whose
+// remedies include retry when an authorization is under way.
 #pragma once
 
 #include <chrono>

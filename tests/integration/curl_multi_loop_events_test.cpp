@@ -128,7 +128,6 @@ TEST(CurlMultiLoopEvents, HeadersAndIdleBoundsEndTransfersWithTimeout) {
   EXPECT_NE(std::string(recorders[0]->error->what()).find("no response headers"), std::string::npos)
       << recorders[0]->error->what();
   EXPECT_NE(std::string(recorders[1]->error->what()).find("no data"), std::string::npos) << recorders[1]->error->what();
-  EXPECT_EQ(recorders[1]->status, 200);
 }
 
 // A handler that wants no more while the server keeps the stream open and

@@ -3,57 +3,69 @@
 #include <curl/curl.h>
 
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
-#include <map>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "curl_socket_driver.hpp"
 #include "curl_transfer.hpp"
 #include "mcpauth/version.hpp"
 
 namespace mcpauth::net {
 namespace {
 
-// Upper bound on one curl_multi_poll wait, so idle bounds are noticed.
-constexpr long kPollSliceMs = 1000;
+// A deadline further than any bound: the transfer has none to keep.
+constexpr long kNoBound = std::numeric_limits<long>::max();
 constexpr std::size_t kMaxIdleHandles = 64;
 
-using Clock = std::chrono::steady_clock;
-
-// Wakes the loop's poll; shared with the operations, which may outlive the loop.
-class Waker {
+// The way into the loop from any thread; shared with the operations, which
+// may outlive the loop. Closed at shutdown, after which nothing more is
+// queued (what was queued before runs first: the queue is in order).
+class Inbox {
  public:
-  explicit Waker(CURLM* multi) : multi_(multi) {}
-  void wake() {
+  explicit Inbox(boost::asio::io_context& io) : io_(&io) {}
+  template <class Command>
+  bool post(Command&& command) {
     std::lock_guard lock(mutex_);
-    if (multi_) curl_multi_wakeup(multi_);
+    if (!io_) return false;
+    boost::asio::post(*io_, std::forward<Command>(command));
+    return true;
   }
-  void detach() {
+  void close() {
     std::lock_guard lock(mutex_);
-    multi_ = nullptr;
+    io_ = nullptr;
   }
 
  private:
   std::mutex mutex_;
-  CURLM* multi_;
+  boost::asio::io_context* io_;
 };
 
-// What cancel() flips; the loop reads it on its thread.
+// What cancel() flips, and the command that tells the loop (so the loop
+// finds the one transfer or timer at once, without looking at the others).
 class Operation final : public AsyncOperation {
  public:
-  explicit Operation(std::shared_ptr<Waker> waker) : waker_(std::move(waker)) {}
+  Operation(std::shared_ptr<Inbox> inbox, std::function<void()> on_cancel)
+      : inbox_(std::move(inbox)), on_cancel_(std::move(on_cancel)) {}
   void cancel() override {
-    if (!cancelled_.exchange(true)) waker_->wake();
+    if (!cancelled_.exchange(true)) inbox_->post(on_cancel_);
   }
   bool cancelled() const noexcept { return cancelled_.load(); }
 
  private:
   std::atomic<bool> cancelled_{false};
-  std::shared_ptr<Waker> waker_;
+  std::shared_ptr<Inbox> inbox_;
+  const std::function<void()> on_cancel_;
 };
 
 Error as_error(std::exception_ptr failure) {
@@ -156,7 +168,7 @@ class CurlMultiLoop::Impl : public std::enable_shared_from_this<Impl> {
   explicit Impl(CurlMultiLoopOptions options);
   ~Impl();
   void launch() {
-    thread_ = std::thread([self = shared_from_this()] { self->loop(); });
+    thread_ = std::thread([self = shared_from_this()] { self->run(); });
   }
   void shutdown();
 
@@ -166,39 +178,78 @@ class CurlMultiLoop::Impl : public std::enable_shared_from_this<Impl> {
   std::size_t active() const { return active_.load(); }
 
  private:
-  // One transfer on the loop: the request and handler it keeps alive, and
-  // the curl state that points at them.
+  // What the transfer's callbacks go through: the handler's, and a handler
+  // that stops early starts the drain, whose grace gets a deadline of its own.
+  class Relay final : public HttpStreamHandler {
+   public:
+    Relay(Impl& impl, std::uint64_t id, AsyncStreamHandler& to) : impl_(impl), id_(id), to_(to) {}
+    bool on_response_start(int status, const HttpHeaders& headers) override {
+      return to_.on_response_start(status, headers);
+    }
+    bool on_body(std::string_view chunk) override {
+      if (to_.on_body(chunk)) return true;
+      // Inside libcurl: look at the bounds once its call has returned.
+      boost::asio::post(impl_.io_, [impl = &impl_, id = id_] { impl->check_bounds(id); });
+      return false;
+    }
+
+   private:
+    Impl& impl_;
+    const std::uint64_t id_;
+    AsyncStreamHandler& to_;
+  };
+
+  // One transfer on the loop: the request and handler it keeps alive, the
+  // curl state that points at them, and the deadline of its idle, headers
+  // and drain bounds.
   struct Running {
+    Running(Impl& impl, std::uint64_t id_, HttpRequest request_, std::shared_ptr<AsyncStreamHandler> handler_,
+            std::shared_ptr<Operation> op_)
+        : id(id_),
+          request(std::move(request_)),
+          handler(std::move(handler_)),
+          op(std::move(op_)),
+          relay(impl, id, *handler),
+          bound(impl.io_) {}
+    const std::uint64_t id;
     HttpRequest request;
     std::shared_ptr<AsyncStreamHandler> handler;
     std::shared_ptr<Operation> op;
+    Relay relay;
+    boost::asio::steady_timer bound;
     CURL* easy = nullptr;
     std::unique_ptr<detail::CurlTransfer> transfer;
   };
   struct Timer {
     std::shared_ptr<Operation> op;
     std::function<void()> task;
+    boost::asio::steady_timer clock;
   };
 
-  // Queues work for the loop thread and wakes it; false once the loop stopped.
-  bool post(std::function<void()> command);
-  void wake() { waker_->wake(); }
-  void loop();
+  std::shared_ptr<Operation> operation(std::uint64_t id);
+  void run();
+  void stop_now();
   void begin(std::unique_ptr<Running> running);
+  void cancel(std::uint64_t id);
+  void check_bounds(std::uint64_t id);
+  void fire(std::uint64_t id);
   void end(CURL* easy, bool done, CURLcode result, bool cancelled, bool idle_expired);
   CURL* acquire_easy();
 
+  // Declared first, destroyed last: the timers and sockets below are its.
+  boost::asio::io_context io_{1};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::shared_ptr<Inbox> inbox_;
+  std::atomic<std::uint64_t> next_id_{1};
+
   detail::EasySettings settings_;
   CURLM* multi_ = nullptr;
-  std::shared_ptr<Waker> waker_;
-
-  std::mutex mutex_;  // guards commands_ and stopping_
-  std::vector<std::function<void()>> commands_;
-  bool stopping_ = false;
 
   // Loop-thread state.
+  std::unique_ptr<detail::CurlSocketDriver> driver_;
   std::unordered_map<CURL*, std::unique_ptr<Running>> running_;
-  std::multimap<Clock::time_point, Timer> timers_;
+  std::unordered_map<std::uint64_t, CURL*> by_id_;
+  std::unordered_map<std::uint64_t, Timer> timers_;
   std::vector<CURL*> idle_easy_;
   std::atomic<std::size_t> active_{0};
 
@@ -207,22 +258,42 @@ class CurlMultiLoop::Impl : public std::enable_shared_from_this<Impl> {
 };
 
 CurlMultiLoop::Impl::Impl(CurlMultiLoopOptions options)
-    : pool_(std::make_shared<BlockingPool>(options.blocking_threads)) {
+    : work_(boost::asio::make_work_guard(io_)),
+      inbox_(std::make_shared<Inbox>(io_)),
+      pool_(std::make_shared<BlockingPool>(options.blocking_threads)) {
   detail::curl_global_init_once();
   settings_.user_agent =
       options.http.user_agent.empty() ? std::string("mcpauth/") + version() : std::move(options.http.user_agent);
   settings_.ca_bundle = std::move(options.http.ca_bundle);
   multi_ = curl_multi_init();
   if (!multi_) throw std::bad_alloc();
-  waker_ = std::make_shared<Waker>(multi_);
+  driver_ = std::make_unique<detail::CurlSocketDriver>(
+      io_, multi_, [this](CURL* easy, CURLcode result) { end(easy, true, result, false, false); });
+}
+
+CurlMultiLoop::Impl::~Impl() {
+  pool_->stop();
+  inbox_->close();
+  driver_.reset();
+  for (CURL* easy : idle_easy_) curl_easy_cleanup(easy);
+  curl_multi_cleanup(multi_);
+}
+
+void CurlMultiLoop::Impl::run() {
+  for (;;) {
+    try {
+      io_.run();
+      return;
+    } catch (...) {
+      // Every handler reports its own failures; the loop goes on.
+    }
+  }
 }
 
 void CurlMultiLoop::Impl::shutdown() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake();
+  // Commands already queued run first (the queue is in order), then the stop.
+  inbox_->close();
+  boost::asio::post(io_, [this] { stop_now(); });
   if (thread_.joinable()) {
     if (thread_.get_id() == std::this_thread::get_id()) {
       thread_.detach();  // the loop ends when this callback returns
@@ -232,31 +303,25 @@ void CurlMultiLoop::Impl::shutdown() {
   }
 }
 
-CurlMultiLoop::Impl::~Impl() {
-  pool_->stop();
-  waker_->detach();
-  for (CURL* easy : idle_easy_) curl_easy_cleanup(easy);
-  curl_multi_cleanup(multi_);
+// Every transfer still running ends cancelled; timers are dropped.
+void CurlMultiLoop::Impl::stop_now() {
+  while (!running_.empty()) end(running_.begin()->first, false, CURLE_OK, true, false);
+  timers_.clear();
+  driver_->stop();
+  work_.reset();
+  io_.stop();  // what is left are cancelled waits, which have nothing to do
 }
 
-bool CurlMultiLoop::Impl::post(std::function<void()> command) {
-  {
-    std::lock_guard lock(mutex_);
-    if (stopping_) return false;
-    commands_.push_back(std::move(command));
-  }
-  wake();
-  return true;
+std::shared_ptr<Operation> CurlMultiLoop::Impl::operation(std::uint64_t id) {
+  return std::make_shared<Operation>(inbox_, [this, id] { cancel(id); });
 }
 
 std::shared_ptr<AsyncOperation> CurlMultiLoop::Impl::start(HttpRequest request,
                                                            std::shared_ptr<AsyncStreamHandler> handler) {
-  auto op = std::make_shared<Operation>(waker_);
-  auto running = std::make_shared<std::unique_ptr<Running>>(std::make_unique<Running>());
-  (*running)->request = std::move(request);
-  (*running)->handler = handler;
-  (*running)->op = op;
-  if (!post([this, running] { begin(std::move(*running)); })) {
+  const std::uint64_t id = next_id_++;
+  auto op = operation(id);
+  auto running = std::make_unique<Running>(*this, id, std::move(request), handler, op);
+  if (!inbox_->post([this, running = std::move(running)]() mutable { begin(std::move(running)); })) {
     const Error stopped(ErrorCode::cancelled, "the HTTP event loop has stopped");
     report_done(*handler, &stopped);
   }
@@ -265,9 +330,16 @@ std::shared_ptr<AsyncOperation> CurlMultiLoop::Impl::start(HttpRequest request,
 
 std::shared_ptr<AsyncOperation> CurlMultiLoop::Impl::after(std::chrono::milliseconds delay,
                                                            std::function<void()> task) {
-  auto op = std::make_shared<Operation>(waker_);
-  const auto due = Clock::now() + delay;
-  post([this, due, op, task = std::move(task)]() mutable { timers_.emplace(due, Timer{op, std::move(task)}); });
+  const std::uint64_t id = next_id_++;
+  auto op = operation(id);
+  const auto due = std::chrono::steady_clock::now() + delay;
+  inbox_->post([this, id, due, op, task = std::move(task)]() mutable {
+    if (op->cancelled()) return;
+    auto& timer = timers_.emplace(id, Timer{op, std::move(task), boost::asio::steady_timer(io_, due)}).first->second;
+    timer.clock.async_wait([this, id](const boost::system::error_code& ec) {
+      if (!ec) fire(id);
+    });
+  });
   return op;
 }
 
@@ -295,7 +367,7 @@ void CurlMultiLoop::Impl::begin(std::unique_ptr<Running> running) {
   }
   try {
     running->easy = acquire_easy();
-    running->transfer = std::make_unique<detail::CurlTransfer>(running->easy, running->request, *running->handler);
+    running->transfer = std::make_unique<detail::CurlTransfer>(running->easy, running->request, running->relay);
     running->transfer->setup(settings_);
     if (curl_multi_add_handle(multi_, running->easy) != CURLM_OK) throw std::bad_alloc();
   } catch (...) {
@@ -304,9 +376,54 @@ void CurlMultiLoop::Impl::begin(std::unique_ptr<Running> running) {
     report_done(*running->handler, &failed);
     return;
   }
+  const std::uint64_t id = running->id;
   CURL* easy = running->easy;
+  by_id_.emplace(id, easy);
   running_.emplace(easy, std::move(running));
   ++active_;
+  check_bounds(id);
+}
+
+void CurlMultiLoop::Impl::cancel(std::uint64_t id) {
+  if (auto it = by_id_.find(id); it != by_id_.end()) {
+    end(it->second, false, CURLE_OK, true, false);
+  } else {
+    timers_.erase(id);  // its wait ends as aborted
+  }
+}
+
+// The idle, headers and drain bounds: ends the transfer when one is over,
+// else sets its deadline to the nearest. Activity only moves the idle
+// bound later, so the deadline is checked when it comes, not kept exact.
+void CurlMultiLoop::Impl::check_bounds(std::uint64_t id) {
+  const auto it = by_id_.find(id);
+  if (it == by_id_.end()) return;
+  Running& running = *running_.at(it->second);
+  long wait_ms = kNoBound;
+  const auto watch = running.transfer->watch(wait_ms);
+  if (watch != detail::CurlTransfer::Watch::go) {
+    end(running.easy, false, CURLE_OK, false, watch == detail::CurlTransfer::Watch::idle_expired);
+    return;
+  }
+  if (wait_ms == kNoBound) return;
+  running.bound.expires_after(std::chrono::milliseconds(wait_ms));
+  running.bound.async_wait([this, id](const boost::system::error_code& ec) {
+    if (!ec) check_bounds(id);
+  });
+}
+
+void CurlMultiLoop::Impl::fire(std::uint64_t id) {
+  const auto it = timers_.find(id);
+  if (it == timers_.end()) return;
+  auto op = std::move(it->second.op);
+  auto task = std::move(it->second.task);
+  timers_.erase(it);
+  if (op->cancelled()) return;
+  try {
+    task();
+  } catch (...) {
+    // A timer's task reports its own failures.
+  }
 }
 
 void CurlMultiLoop::Impl::end(CURL* easy, bool done, CURLcode result, bool cancelled, bool idle_expired) {
@@ -314,7 +431,9 @@ void CurlMultiLoop::Impl::end(CURL* easy, bool done, CURLcode result, bool cance
   if (it == running_.end()) return;
   std::unique_ptr<Running> running = std::move(it->second);
   running_.erase(it);
+  by_id_.erase(running->id);
   --active_;
+  running->bound.cancel();
   curl_multi_remove_handle(multi_, easy);
   std::optional<Error> failure;
   try {
@@ -329,75 +448,6 @@ void CurlMultiLoop::Impl::end(CURL* easy, bool done, CURLcode result, bool cance
     curl_easy_cleanup(easy);
   }
   report_done(*running->handler, failure ? &*failure : nullptr);
-}
-
-void CurlMultiLoop::Impl::loop() {
-  for (;;) {
-    std::vector<std::function<void()>> commands;
-    bool stopping = false;
-    {
-      std::lock_guard lock(mutex_);
-      commands.swap(commands_);
-      stopping = stopping_;
-    }
-    for (auto& command : commands) command();
-    if (stopping) break;
-
-    int still_running = 0;
-    curl_multi_perform(multi_, &still_running);
-    int queued = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi_, &queued)) {
-      if (msg->msg == CURLMSG_DONE) end(msg->easy_handle, true, msg->data.result, false, false);
-    }
-
-    // Cancelled transfers, and the idle and drain bounds of the others.
-    long wait_ms = kPollSliceMs;
-    std::vector<std::pair<CURL*, detail::CurlTransfer::Watch>> stopped;
-    std::vector<CURL*> cancelled;
-    for (auto& [easy, running] : running_) {
-      if (running->op->cancelled()) {
-        cancelled.push_back(easy);
-        continue;
-      }
-      const auto watch = running->transfer->watch(wait_ms);
-      if (watch != detail::CurlTransfer::Watch::go) stopped.emplace_back(easy, watch);
-    }
-    for (CURL* easy : cancelled) end(easy, false, CURLE_OK, true, false);
-    for (auto& [easy, watch] : stopped) {
-      end(easy, false, CURLE_OK, false, watch == detail::CurlTransfer::Watch::idle_expired);
-    }
-
-    // Timers that are due (cancelled ones are dropped).
-    const auto now = Clock::now();
-    std::vector<Timer> due;
-    while (!timers_.empty() && timers_.begin()->first <= now) {
-      due.push_back(std::move(timers_.begin()->second));
-      timers_.erase(timers_.begin());
-    }
-    for (auto& timer : due) {
-      if (timer.op->cancelled()) continue;
-      try {
-        timer.task();
-      } catch (...) {
-        // A timer's task reports its own failures.
-      }
-    }
-    for (auto it = timers_.begin(); it != timers_.end();) {
-      it = it->second.op->cancelled() ? timers_.erase(it) : std::next(it);
-    }
-    if (!due.empty() || !cancelled.empty() || !stopped.empty()) continue;  // they may have queued work
-    if (!timers_.empty()) {
-      const auto until = std::chrono::duration_cast<std::chrono::milliseconds>(timers_.begin()->first - now).count();
-      wait_ms = std::min<long>(wait_ms, static_cast<long>(until) + 1);
-    }
-    curl_multi_poll(multi_, nullptr, 0, static_cast<int>(wait_ms), nullptr);
-  }
-
-  // Stopping: every transfer still running ends cancelled; timers are dropped.
-  std::vector<CURL*> left;
-  for (auto& [easy, running] : running_) left.push_back(easy);
-  for (CURL* easy : left) end(easy, false, CURLE_OK, true, false);
-  timers_.clear();
 }
 
 CurlMultiLoop::CurlMultiLoop(CurlMultiLoopOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {

@@ -3,146 +3,25 @@
 // they arrive, cancel from another thread, timers, typed errors, the
 // address rules it shares with CurlHttpClient, and the destructor ending
 // what still runs.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <condition_variable>
 #include <mutex>
-#include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "curl_loop_harness.hpp"
 #include "mcpauth/net/curl_multi_loop.hpp"
 
 namespace mcpauth {
 namespace {
 
-// Answers each connection on a thread of its own: `/stream` sends headers
-// and three events, then holds the connection until release(); `/missing`
-// answers 404 with a header; anything else holds until the client leaves.
-class TinyServer {
- public:
-  TinyServer() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    EXPECT_EQ(::listen(fd_, 256), 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    acceptor_ = std::thread([this] { accept_loop(); });
-  }
-  ~TinyServer() {
-    release();
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    acceptor_.join();
-    for (auto& t : connections_) t.join();
-  }
-  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
-  void release() {
-    std::lock_guard lock(mutex_);
-    released_ = true;
-    cv_.notify_all();
-  }
-
- private:
-  void accept_loop() {
-    for (;;) {
-      const int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) return;
-      connections_.emplace_back([this, c] { serve(c); });
-    }
-  }
-  void serve(int c) {
-    std::string head;
-    char buf[4096];
-    while (head.find("\r\n\r\n") == std::string::npos) {
-      const ssize_t n = ::recv(c, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      head.append(buf, static_cast<std::size_t>(n));
-    }
-    auto send_all = [c](const std::string& s) { ::send(c, s.data(), s.size(), MSG_NOSIGNAL); };
-    if (head.rfind("GET /stream", 0) == 0) {
-      send_all("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n");
-      for (int i = 1; i <= 3; ++i) send_all("data: " + std::to_string(i) + "\n\n");
-      std::unique_lock lock(mutex_);
-      cv_.wait(lock, [this] { return released_; });
-    } else if (head.rfind("GET /missing", 0) == 0) {
-      send_all("HTTP/1.1 404 Not Found\r\nX-Test: yes\r\nContent-Length: 4\r\nConnection: close\r\n\r\ngone");
-    } else {
-      send_all("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n");
-      while (::recv(c, buf, sizeof buf, 0) > 0) {
-      }
-    }
-    ::close(c);
-  }
-
-  int fd_ = -1;
-  int port_ = 0;
-  std::thread acceptor_;
-  std::vector<std::thread> connections_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool released_ = false;
-};
-
-// Records what the loop reports, and on which threads.
-class Recorder final : public net::AsyncStreamHandler {
- public:
-  bool on_response_start(int s, const net::HttpHeaders& h) override {
-    std::lock_guard lock(mutex);
-    status = s;
-    headers = h;
-    threads.insert(std::this_thread::get_id());
-    cv.notify_all();
-    return true;
-  }
-  bool on_body(std::string_view chunk) override {
-    std::lock_guard lock(mutex);
-    body.append(chunk);
-    threads.insert(std::this_thread::get_id());
-    cv.notify_all();
-    return true;
-  }
-  void on_done(const Error* e) override {
-    std::lock_guard lock(mutex);
-    done = true;
-    if (e) error = *e;
-    threads.insert(std::this_thread::get_id());
-    cv.notify_all();
-  }
-  template <class Pred>
-  bool wait(Pred pred) {
-    std::unique_lock lock(mutex);
-    return cv.wait_for(lock, std::chrono::seconds(30), pred);
-  }
-
-  std::mutex mutex;
-  std::condition_variable cv;
-  int status = 0;
-  net::HttpHeaders headers;
-  std::string body;
-  bool done = false;
-  std::optional<Error> error;
-  std::set<std::thread::id> threads;
-};
-
-net::HttpRequest get(const std::string& url) {
-  net::HttpRequest r;
-  r.url = url;
-  r.total_timeout = std::chrono::milliseconds(0);
-  return r;
-}
+using curl_loop_test::get;
+using curl_loop_test::Recorder;
+using curl_loop_test::TinyServer;
 
 TEST(CurlMultiLoop, ManyStreamsAreOpenAtOnceOnItsOneThread) {
   TinyServer server;

@@ -1,10 +1,13 @@
-// An AsyncHttpClient on libcurl's multi interface: one thread runs
-// curl_multi_poll over every transfer started on it, with timers, and is
-// woken by curl_multi_wakeup when another thread starts or cancels one. The
-// easy handles are set up exactly as CurlHttpClient sets up its own
-// (timeouts, size caps, address rules, redirects, TLS, headers), and idle
-// ones keep their connection caches. Blocking work handed to
-// run_blocking() goes to a small pool of threads beside the loop.
+// An AsyncHttpClient on libcurl's multi interface, driven by
+// curl_multi_socket_action from one thread's event loop: the loop waits for
+// exactly the sockets libcurl asks for and for its timeout, so a wake-up
+// costs the sockets that are ready, not every transfer that is open (a
+// gateway holds one remote stream per session). Other threads start and
+// cancel work by queueing a command for the loop. The easy handles are set
+// up exactly as CurlHttpClient sets up its own (timeouts, size caps, address
+// rules, redirects, TLS, headers), and idle ones keep their connection
+// caches. Blocking work handed to run_blocking() goes to a small pool of
+// threads beside the loop.
 //
 // Threading: see async_http.hpp. The loop thread starts with the object and
 // stops in its destructor, which ends every transfer still running (its
@@ -12,9 +15,10 @@
 // destructor returns), drops timers not yet fired, then joins the pool after
 // the tasks it already holds (a transfer they start then ends at once with
 // Error(cancelled)). Run on the loop thread (the last owner let go in a
-// callback), it only stops the loop, which ends after that callback. Each turn of the loop looks at every running
-// transfer (its idle and drain bounds), which is cheap next to the system calls for thousands of transfers. The state
-// lives in Impl (curl_multi_loop.cpp), so this header commits to no layout.
+// callback), it only stops the loop, which ends after that callback. Each
+// transfer's idle, headers and drain bounds are a deadline of its own, looked
+// at when it comes. The state lives in Impl (curl_multi_loop.cpp), so this
+// header commits to no layout and names no event library.
 #pragma once
 
 #include <cstddef>

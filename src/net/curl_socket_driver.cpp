@@ -1,0 +1,153 @@
+#include "curl_socket_driver.hpp"
+
+#include <poll.h>
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <chrono>
+
+namespace mcpauth::net::detail {
+namespace {
+
+constexpr int kRead = 0;
+constexpr int kWrite = 1;
+
+constexpr int poll_flag(int direction) {
+  return direction == kRead ? CURL_POLL_IN : CURL_POLL_OUT;
+}
+
+// Whether the socket is ready for `direction` now (or failed: libcurl then
+// finds out what happened).
+bool ready_now(curl_socket_t fd, int direction) {
+  pollfd p{};
+  p.fd = fd;
+  p.events = direction == kRead ? POLLIN : POLLOUT;
+  return ::poll(&p, 1, 0) > 0;
+}
+
+}  // namespace
+
+// One socket libcurl asked for: what it wants, and which waits are pending.
+struct CurlSocketDriver::Watch {
+  Watch(boost::asio::io_context& io, curl_socket_t socket) : descriptor(io), fd(socket) { descriptor.assign(fd); }
+  ~Watch() { let_go(); }
+  Watch(const Watch&) = delete;
+  Watch& operator=(const Watch&) = delete;
+
+  // Deregisters the socket from the reactor without closing it: it is libcurl's.
+  void let_go() {
+    closed = true;
+    if (!descriptor.is_open()) return;
+    boost::system::error_code ignored;
+    descriptor.cancel(ignored);
+    descriptor.release();
+  }
+
+  boost::asio::posix::stream_descriptor descriptor;
+  const curl_socket_t fd;
+  int wanted = 0;  // CURL_POLL_IN / CURL_POLL_OUT bits
+  bool waiting[2] = {false, false};
+  bool closed = false;  // libcurl removed it (the fd may already be another socket's)
+};
+
+CurlSocketDriver::CurlSocketDriver(boost::asio::io_context& io, CURLM* multi, Done on_done)
+    : io_(io), multi_(multi), on_done_(std::move(on_done)), timeout_(io) {
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, on_socket);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, on_timer);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+}
+
+CurlSocketDriver::~CurlSocketDriver() {
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, static_cast<curl_socket_callback>(nullptr));
+  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, static_cast<curl_multi_timer_callback>(nullptr));
+  stop();
+}
+
+void CurlSocketDriver::stop() {
+  stopped_ = true;
+  timeout_.cancel();
+  for (auto& [fd, w] : watches_) w->let_go();
+  watches_.clear();
+  unwatchable_.clear();
+}
+
+int CurlSocketDriver::on_socket(CURL* easy, curl_socket_t fd, int what, void* self, void* /*socket_data*/) {
+  static_cast<CurlSocketDriver*>(self)->watch(easy, fd, what);
+  return 0;
+}
+
+int CurlSocketDriver::on_timer(CURLM* /*multi*/, long timeout_ms, void* self) {
+  auto* d = static_cast<CurlSocketDriver*>(self);
+  if (timeout_ms < 0 || d->stopped_) {
+    d->timeout_.cancel();
+    return 0;
+  }
+  // Never act from inside libcurl: a zero timeout runs on the next turn.
+  d->timeout_.expires_after(std::chrono::milliseconds(timeout_ms));
+  d->timeout_.async_wait([d](const boost::system::error_code& ec) {
+    if (!ec && !d->stopped_) d->act(CURL_SOCKET_TIMEOUT, 0);
+  });
+  return 0;
+}
+
+void CurlSocketDriver::watch(CURL* easy, curl_socket_t fd, int what) {
+  if (what == CURL_POLL_REMOVE) {
+    // Called before libcurl closes the socket: let go of it now, so a new
+    // socket that gets the same number is registered afresh.
+    if (auto it = watches_.find(fd); it != watches_.end()) {
+      it->second->let_go();
+      watches_.erase(it);
+    }
+    return;
+  }
+  if (stopped_) return;
+  auto& w = watches_[fd];
+  if (!w) {
+    try {
+      w = std::make_shared<Watch>(io_, fd);
+    } catch (...) {
+      // The reactor refused the socket (out of epoll watches): that transfer
+      // cannot go on; it ends once libcurl's call has returned.
+      watches_.erase(fd);
+      unwatchable_.push_back(easy);
+      return;
+    }
+  }
+  w->wanted = what;
+  if (what & CURL_POLL_IN) arm(w, kRead);
+  if (what & CURL_POLL_OUT) arm(w, kWrite);
+}
+
+void CurlSocketDriver::arm(const std::shared_ptr<Watch>& w, int direction) {
+  if (w->waiting[direction] || w->closed) return;
+  w->waiting[direction] = true;
+  auto on_ready = [this, w, direction](const boost::system::error_code& ec) {
+    w->waiting[direction] = false;
+    if (ec || w->closed || stopped_ || !(w->wanted & poll_flag(direction))) return;
+    act(w->fd, direction == kRead ? CURL_CSELECT_IN : CURL_CSELECT_OUT);
+    // Still wanted (not removed or changed by that call): wait again.
+    if (!w->closed && !stopped_ && (w->wanted & poll_flag(direction))) arm(w, direction);
+  };
+  if (ready_now(w->fd, direction)) {
+    boost::asio::post(io_, [on_ready] { on_ready({}); });
+  } else {
+    w->descriptor.async_wait(direction == kRead ? boost::asio::posix::descriptor_base::wait_read
+                                                : boost::asio::posix::descriptor_base::wait_write,
+                             std::move(on_ready));
+  }
+}
+
+void CurlSocketDriver::act(curl_socket_t fd, int events) {
+  int running = 0;
+  curl_multi_socket_action(multi_, fd, events, &running);
+  std::vector<CURL*> unwatchable;
+  unwatchable.swap(unwatchable_);
+  for (CURL* easy : unwatchable) on_done_(easy, CURLE_OUT_OF_MEMORY);
+  int queued = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi_, &queued)) {
+    if (msg->msg == CURLMSG_DONE) on_done_(msg->easy_handle, msg->data.result);
+  }
+}
+
+}  // namespace mcpauth::net::detail

@@ -15,17 +15,12 @@
 #include "sealed_rows.hpp"
 #include "store_file.hpp"
 
-namespace mcpauth::store {
+// The implementation lives in detail, beside the helpers it uses unqualified.
+namespace mcpauth::store::detail {
 namespace {
 
-using core::oauth::ClientKind;
 using core::oauth::ClientRegistration;
 using core::oauth::TokenSet;
-using detail::PgConnection;
-using detail::PgConnectionLost;
-using detail::PgParam;
-using detail::PgResult;
-using detail::PgTransaction;
 using Json = nlohmann::json;
 using P = PgParam;
 
@@ -290,7 +285,7 @@ class PostgresTokenStore final : public TokenStore {
       auto result = operation(*c);
       release(std::move(c));
       return result;
-    } catch (const PgConnectionLost&) {
+    } catch (const detail::PgConnectionLost&) {
       if (!may_retry()) throw;
     }
     c->reset();  // throws Error(store) naming the host when the server is unreachable
@@ -346,7 +341,7 @@ class PostgresTokenStore final : public TokenStore {
     ClientRegistration client;
     client.issuer = r.text(row, 6);
     client.client_id = r.text(row, 0);
-    client.kind = core::oauth::parse_client_kind(r.text(row, 1)).value_or(ClientKind::dynamic);
+    client.kind = core::oauth::parse_client_kind(r.text(row, 1)).value_or(core::oauth::ClientKind::dynamic);
     client.token_endpoint_auth_method = r.text(row, 2);
     const Json uris = core::parse_json_or_discarded(r.text(row, 3), core::JsonLimits{});
     if (uris.is_array()) {
@@ -444,6 +439,9 @@ class PostgresTokenStore final : public TokenStore {
 };
 
 }  // namespace
+}  // namespace mcpauth::store::detail
+
+namespace mcpauth::store {
 
 bool is_postgres_url(std::string_view text) {
   return text.rfind("postgresql://", 0) == 0 || text.rfind("postgres://", 0) == 0;
@@ -474,7 +472,7 @@ std::shared_ptr<TokenStore> open_postgres_token_store(const PostgresStoreOptions
   // A new store's key file is created beside the user's other mcpauth files.
   if (!options.key && options.key_file.has_parent_path())
     detail::create_missing_directories(options.key_file.parent_path());
-  auto store = std::make_shared<PostgresTokenStore>(options);
+  auto store = std::make_shared<detail::PostgresTokenStore>(options);
   store->initialize();
   return store;
 }

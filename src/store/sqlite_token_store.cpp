@@ -21,24 +21,17 @@
 #include "sqlite.hpp"
 #include "store_file.hpp"
 
-namespace mcpauth::store {
+// The implementation lives in detail, beside the helpers it uses unqualified.
+namespace mcpauth::store::detail {
 namespace {
 
-using core::oauth::ClientKind;
 using core::oauth::ClientRegistration;
 using core::oauth::TokenSet;
-using detail::Database;
-using detail::from_millis;
-using detail::process_alive;
-using detail::Statement;
-using detail::this_host;
-using detail::to_millis;
-using detail::Transaction;
 using Json = nlohmann::json;
 
 class SqliteTokenStore final : public TokenStore {
  public:
-  explicit SqliteTokenStore(SqliteStoreOptions options) : options_(std::move(options)), host_(this_host()) {}
+  explicit SqliteTokenStore(SqliteStoreOptions options) : options_(std::move(options)), host_(detail::this_host()) {}
 
   void refuse_newer(int version) const {
     if (version > detail::kSchemaVersion) {
@@ -135,7 +128,7 @@ class SqliteTokenStore final : public TokenStore {
       } catch (const Error& e) {
         grant.error = e.what();  // listed, so status can show it and logout can remove it
       }
-      grant.updated_at = from_millis(s.integer(8));
+      grant.updated_at = detail::from_millis(s.integer(8));
       out.push_back(std::move(grant));
     }
     return out;
@@ -190,7 +183,7 @@ class SqliteTokenStore final : public TokenStore {
     record.prm_body = s.text(3);
     record.as_url = s.text(4);
     record.as_body = s.text(5);
-    record.fetched_at = from_millis(s.integer(6));
+    record.fetched_at = detail::from_millis(s.integer(6));
     record.protocol_version = s.text(7);
     record.transport = s.text(8);
     return record;
@@ -202,7 +195,7 @@ class SqliteTokenStore final : public TokenStore {
                 "INSERT OR REPLACE INTO discovery (server_url, resource, issuer, prm_url, prm_body, as_url, as_body, "
                 "fetched_at, protocol_version, transport) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     s.bind(1, r.server_url).bind(2, r.resource).bind(3, r.issuer).bind(4, r.prm_url).bind(5, r.prm_body);
-    s.bind(6, r.as_url).bind(7, r.as_body).bind(8, to_millis(r.fetched_at)).bind(9, r.protocol_version);
+    s.bind(6, r.as_url).bind(7, r.as_body).bind(8, detail::to_millis(r.fetched_at)).bind(9, r.protocol_version);
     s.bind(10, r.transport).run();
   }
 
@@ -217,7 +210,7 @@ class SqliteTokenStore final : public TokenStore {
     if (live_claim(*db, flow_key)) return false;
     Statement s(*db, "INSERT OR REPLACE INTO flows (flow_key, host, pid, expires_at) VALUES (?, ?, ?, ?)");
     s.bind(1, flow_key).bind(2, host_).bind(3, static_cast<long long>(::getpid()));
-    s.bind(4, to_millis(Clock::now() + ttl)).run();
+    s.bind(4, detail::to_millis(Clock::now() + ttl)).run();
     transaction.commit();
     return true;
   }
@@ -295,7 +288,7 @@ class SqliteTokenStore final : public TokenStore {
     ClientRegistration client;
     client.issuer = issuer;
     client.client_id = s.text(0);
-    client.kind = core::oauth::parse_client_kind(s.text(1)).value_or(ClientKind::dynamic);
+    client.kind = core::oauth::parse_client_kind(s.text(1)).value_or(core::oauth::ClientKind::dynamic);
     client.token_endpoint_auth_method = s.text(2);
     const Json uris = core::parse_json_or_discarded(s.text(3), core::JsonLimits{});
     if (uris.is_array()) {
@@ -323,7 +316,7 @@ class SqliteTokenStore final : public TokenStore {
   TokenSet tokens_from_row(Statement& s, const TokenKey& key, int first) const {
     TokenSet tokens;
     tokens.token_type = s.text(first);
-    if (!s.is_null(first + 1)) tokens.expires_at = from_millis(s.integer(first + 1));
+    if (!s.is_null(first + 1)) tokens.expires_at = detail::from_millis(s.integer(first + 1));
     tokens.scope = s.optional_text(first + 2);
     detail::open_token_secrets(key_, key, s.blob(first + 3), options_.path.string(), tokens);
     return tokens;
@@ -345,13 +338,13 @@ class SqliteTokenStore final : public TokenStore {
     s.bind(1, key.resource).bind(2, key.issuer).bind(3, key.client_id).bind(4, key.account);
     s.bind(5, tokens.token_type);
     if (tokens.expires_at) {
-      s.bind(6, to_millis(*tokens.expires_at));
+      s.bind(6, detail::to_millis(*tokens.expires_at));
     } else {
       s.bind(6, std::optional<std::string>());
     }
     s.bind(7, tokens.scope)
         .bind_blob(8, detail::seal_token_secrets(key_, key, tokens))
-        .bind(9, to_millis(Clock::now()));
+        .bind(9, detail::to_millis(Clock::now()));
     s.run();
   }
 
@@ -365,8 +358,8 @@ class SqliteTokenStore final : public TokenStore {
     Statement s(db, "SELECT host, pid, expires_at FROM flows WHERE flow_key = ?");
     s.bind(1, flow_key);
     if (!s.step()) return false;
-    if (from_millis(s.integer(2)) <= Clock::now()) return false;
-    return s.text(0) != host_ || process_alive(s.integer(1));
+    if (detail::from_millis(s.integer(2)) <= Clock::now()) return false;
+    return s.text(0) != host_ || detail::process_alive(s.integer(1));
   }
 
   SqliteStoreOptions options_;
@@ -377,6 +370,9 @@ class SqliteTokenStore final : public TokenStore {
 };
 
 }  // namespace
+}  // namespace mcpauth::store::detail
+
+namespace mcpauth::store {
 
 SqliteStoreOptions default_sqlite_store_options(
     const std::function<std::optional<std::string>(const std::string&)>& env) {
@@ -403,7 +399,7 @@ std::shared_ptr<TokenStore> open_sqlite_token_store(const SqliteStoreOptions& gi
   detail::publish_new_store_file(options.path);
   detail::refuse_unusable_store_file(options.path);
   const auto path = options.path;
-  auto store = std::make_shared<SqliteTokenStore>(std::move(options));
+  auto store = std::make_shared<detail::SqliteTokenStore>(std::move(options));
   store->initialize();
   detail::make_store_file_private(path);  // its -wal and -shm files follow the database's mode
   return store;

@@ -25,3 +25,10 @@ export function serveMcpPeer(handle, values, closeAll) {
     const httpServer = createRawServer(handle, res => jsonRpcError(res, 500, -32603, 'Internal server error'));
     listenAndServe(httpServer, values, closeAll);
 }
+
+// The session `sid` names, or undefined after answering 404 for an unknown one.
+export function knownSession(sessions, sid, res) {
+    const entry = sessions.get(sid);
+    if (!entry) jsonRpcError(res, 404, -32001, 'Session not found');
+    return entry;
+}

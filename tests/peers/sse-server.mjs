@@ -5,7 +5,7 @@
 // --fallback-status (default 405) so a client's auto-detection falls back here.
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { intFlag, jsonRpcError, log, rejectUnlessHeader } from './common.mjs';
-import { parseMcpPeerFlags, serveMcpPeer } from './mcp-peer.mjs';
+import { knownSession, parseMcpPeerFlags, serveMcpPeer } from './mcp-peer.mjs';
 import { createMcpServer } from './tools.mjs';
 
 const { values, serverOptions, required } = parseMcpPeerFlags('sse-server', {
@@ -75,12 +75,8 @@ async function handle(req, res) {
             jsonRpcError(res, 400, -32000, 'Bad Request: sessionId query parameter is required');
             return;
         }
-        const entry = sessions.get(sid);
-        if (!entry) {
-            jsonRpcError(res, 404, -32001, 'Session not found');
-            return;
-        }
-        return entry.transport.handlePostMessage(req, res);
+        const entry = knownSession(sessions, sid, res);
+        return entry?.transport.handlePostMessage(req, res);
     }
     jsonRpcError(res, 404, -32000, `Not Found: ${path}`);
 }

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { intFlag, jsonRpcError, log, readBody, rejectUnlessHeader } from './common.mjs';
-import { parseMcpPeerFlags, serveMcpPeer } from './mcp-peer.mjs';
+import { knownSession, parseMcpPeerFlags, serveMcpPeer } from './mcp-peer.mjs';
 import { createMcpServer } from './tools.mjs';
 import { InMemoryEventStore } from './event-store.mjs';
 
@@ -97,12 +97,8 @@ async function handle(req, res) {
         }
         if (stateless) return statelessPost(req, res, body);
         if (sid !== undefined) {
-            const entry = sessions.get(sid);
-            if (!entry) {
-                jsonRpcError(res, 404, -32001, 'Session not found');
-                return;
-            }
-            return entry.transport.handleRequest(req, res, body);
+            const entry = knownSession(sessions, sid, res);
+            return entry?.transport.handleRequest(req, res, body);
         }
         if (isInitialize(body)) return startSession(req, res, body);
         jsonRpcError(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
@@ -119,12 +115,8 @@ async function handle(req, res) {
             jsonRpcError(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
             return;
         }
-        const entry = sessions.get(sid);
-        if (!entry) {
-            jsonRpcError(res, 404, -32001, 'Session not found');
-            return;
-        }
-        return entry.transport.handleRequest(req, res);
+        const entry = knownSession(sessions, sid, res);
+        return entry?.transport.handleRequest(req, res);
     }
 
     jsonRpcError(res, 405, -32000, 'Method Not Allowed', null, {

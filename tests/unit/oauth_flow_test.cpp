@@ -929,13 +929,19 @@ TEST(OAuthScope, UnionKeepsOrderAndDedups) {
 }
 
 TEST(OAuthScope, Covers) {
-  EXPECT_TRUE(scope_covers("a b c", "b a"));
-  EXPECT_TRUE(scope_covers("a b c", ""));
-  EXPECT_TRUE(scope_covers("", ""));
-  EXPECT_FALSE(scope_covers("a", "a b"));
-  EXPECT_FALSE(scope_covers("", "a"));
-  EXPECT_FALSE(scope_covers("ab", "a"));
-  EXPECT_FALSE(scope_covers("files:read", "files:write"));
+  // Each row: granted, wanted, whether the grant covers it.
+  const struct {
+    const char* granted;
+    const char* wanted;
+    bool covers;
+  } cases[] = {{"a b c", "b a", true},
+               {"a b c", "", true},
+               {"", "", true},
+               {"a", "a b", false},
+               {"", "a", false},
+               {"ab", "a", false},
+               {"files:read", "files:write", false}};
+  for (const auto& c : cases) EXPECT_EQ(scope_covers(c.granted, c.wanted), c.covers) << c.granted << " / " << c.wanted;
 }
 
 // One spelling, the token store's (kept so an older mcpauth reads the same rows).

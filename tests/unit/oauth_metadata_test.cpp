@@ -170,42 +170,42 @@ TEST(OAuthProtectedResourceMetadata, ExactlyMaxBytesIsAccepted) {
 
 // ---- resource_matches --------------------------------------------------------
 
-TEST(OAuthResourceMatches, ExactMatch) {
-  EXPECT_TRUE(resource_matches("https://mcp.example.com/mcp", "https://mcp.example.com/mcp"));
-  EXPECT_TRUE(resource_matches("https://mcp.example.com", "https://mcp.example.com"));
-}
+// Each row: the PRM's resource, the server URL it must cover, whether it does,
+// and the rule the row is about.
+struct ResourceCase {
+  const char* resource;
+  const char* server;
+  bool matches;
+  const char* rule;
+};
 
-TEST(OAuthResourceMatches, OriginOnlyResourceCoversPath) {
-  EXPECT_TRUE(resource_matches("https://mcp.example.com", "https://mcp.example.com/mcp"));
-  EXPECT_TRUE(resource_matches("https://mcp.example.com/", "https://mcp.example.com/mcp"));
-  EXPECT_TRUE(resource_matches("https://example.com/public", "https://example.com/public/mcp"));
-}
+const ResourceCase kResourceCases[] = {
+    {"https://mcp.example.com/mcp", "https://mcp.example.com/mcp", true, "exact match"},
+    {"https://mcp.example.com", "https://mcp.example.com", true, "exact match"},
+    {"https://mcp.example.com", "https://mcp.example.com/mcp", true, "an origin-only resource covers a path"},
+    {"https://mcp.example.com/", "https://mcp.example.com/mcp", true, "an origin-only resource covers a path"},
+    {"https://example.com/public", "https://example.com/public/mcp", true, "a path prefix covers what is below it"},
+    {"https://mcp.example.com/mcp", "https://mcp.example.com/mcpx", false, "a prefix ends on a segment boundary"},
+    {"https://mcp.example.com/mc", "https://mcp.example.com/mcp", false, "a prefix ends on a segment boundary"},
+    {"https://mcp.example.com/mcp/deeper", "https://mcp.example.com/mcp", false, "a prefix ends on a segment boundary"},
+    {"https://mcp.example.com/other", "https://mcp.example.com/mcp", false, "a prefix ends on a segment boundary"},
+    {"https://mcp.example.com:8443/mcp", "https://mcp.example.com/mcp", false, "another origin never matches"},
+    {"http://mcp.example.com/mcp", "https://mcp.example.com/mcp", false, "another origin never matches"},
+    {"https://evil.example.com/mcp", "https://mcp.example.com/mcp", false, "another origin never matches"},
+    {"https://example.com", "https://mcp.example.com/mcp", false, "another origin never matches"},
+    {"https://mcp.example.com.evil/mcp", "https://mcp.example.com/mcp", false, "another origin never matches"},
+    {"https://mcp.example.com/mcp/", "https://mcp.example.com/mcp", true, "trailing slashes"},
+    {"https://mcp.example.com/mcp", "https://mcp.example.com/mcp/", true, "trailing slashes"},
+    {"https://mcp.example.com/mcp/", "https://mcp.example.com/mcpx", false, "trailing slashes"},
+    {"not a url", "https://mcp.example.com/mcp", false, "unparsable is false"},
+    {"https://mcp.example.com/mcp", "", false, "unparsable is false"},
+    {"ftp://mcp.example.com/mcp", "ftp://mcp.example.com/mcp", false, "unparsable is false"},
+};
 
-TEST(OAuthResourceMatches, PathPrefixMustEndOnSegmentBoundary) {
-  EXPECT_FALSE(resource_matches("https://mcp.example.com/mcp", "https://mcp.example.com/mcpx"));
-  EXPECT_FALSE(resource_matches("https://mcp.example.com/mc", "https://mcp.example.com/mcp"));
-  EXPECT_FALSE(resource_matches("https://mcp.example.com/mcp/deeper", "https://mcp.example.com/mcp"));
-  EXPECT_FALSE(resource_matches("https://mcp.example.com/other", "https://mcp.example.com/mcp"));
-}
-
-TEST(OAuthResourceMatches, DifferentOriginNeverMatches) {
-  EXPECT_FALSE(resource_matches("https://mcp.example.com:8443/mcp", "https://mcp.example.com/mcp"));
-  EXPECT_FALSE(resource_matches("http://mcp.example.com/mcp", "https://mcp.example.com/mcp"));
-  EXPECT_FALSE(resource_matches("https://evil.example.com/mcp", "https://mcp.example.com/mcp"));
-  EXPECT_FALSE(resource_matches("https://example.com", "https://mcp.example.com/mcp"));
-  EXPECT_FALSE(resource_matches("https://mcp.example.com.evil/mcp", "https://mcp.example.com/mcp"));
-}
-
-TEST(OAuthResourceMatches, TrailingSlashes) {
-  EXPECT_TRUE(resource_matches("https://mcp.example.com/mcp/", "https://mcp.example.com/mcp"));
-  EXPECT_TRUE(resource_matches("https://mcp.example.com/mcp", "https://mcp.example.com/mcp/"));
-  EXPECT_FALSE(resource_matches("https://mcp.example.com/mcp/", "https://mcp.example.com/mcpx"));
-}
-
-TEST(OAuthResourceMatches, UnparsableIsFalse) {
-  EXPECT_FALSE(resource_matches("not a url", "https://mcp.example.com/mcp"));
-  EXPECT_FALSE(resource_matches("https://mcp.example.com/mcp", ""));
-  EXPECT_FALSE(resource_matches("ftp://mcp.example.com/mcp", "ftp://mcp.example.com/mcp"));
+TEST(OAuthResourceMatches, EveryRuleOfTheTable) {
+  for (const auto& c : kResourceCases) {
+    EXPECT_EQ(resource_matches(c.resource, c.server), c.matches) << c.rule << ": " << c.resource << " for " << c.server;
+  }
 }
 
 // ---- AS metadata -------------------------------------------------------------

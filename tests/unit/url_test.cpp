@@ -7,15 +7,8 @@
 
 #include "mcpauth/error.hpp"
 
+namespace mcpauth::core {
 namespace {
-
-using mcpauth::Error;
-using mcpauth::ErrorCode;
-using mcpauth::core::is_loopback_host;
-using mcpauth::core::origin_of;
-using mcpauth::core::parse_url;
-using mcpauth::core::resolve_reference;
-using mcpauth::core::same_origin;
 
 ErrorCode parse_error_code(std::string_view text) {
   try {
@@ -205,3 +198,4 @@ TEST(IsLoopbackHost, NonLoopbackHosts) {
 }
 
 }  // namespace
+}  // namespace mcpauth::core

@@ -461,19 +461,22 @@ TEST(OAuthRequirePkceS256, DefaultsAreOk) {
 
 // ---- 2025-03-26 defaults -----------------------------------------------------
 
+// The three endpoints 2025-03-26 places at the server's origin.
+void expect_endpoints_at(const AuthorizationServerMetadata& m, const std::string& origin) {
+  EXPECT_EQ(m.authorization_endpoint, origin + "/authorize");
+  EXPECT_EQ(m.token_endpoint, origin + "/token");
+  EXPECT_EQ(m.registration_endpoint, origin + "/register");
+}
+
 TEST(OAuthDefaultMetadata, OriginEndpointsWithPathDropped) {
   const auto m = default_authorization_server_metadata("https://api.example.com/v1/mcp");
   EXPECT_EQ(m.issuer, "https://api.example.com");
-  EXPECT_EQ(m.authorization_endpoint, "https://api.example.com/authorize");
-  EXPECT_EQ(m.token_endpoint, "https://api.example.com/token");
-  EXPECT_EQ(m.registration_endpoint, "https://api.example.com/register");
+  expect_endpoints_at(m, "https://api.example.com");
   EXPECT_TRUE(m.from_defaults);
   EXPECT_EQ(m.response_types_supported, Strings{"code"});
 
-  const auto sse = default_authorization_server_metadata("https://mcp.example.com/sse?x=1");
-  EXPECT_EQ(sse.authorization_endpoint, "https://mcp.example.com/authorize");
-  EXPECT_EQ(sse.token_endpoint, "https://mcp.example.com/token");
-  EXPECT_EQ(sse.registration_endpoint, "https://mcp.example.com/register");
+  expect_endpoints_at(default_authorization_server_metadata("https://mcp.example.com/sse?x=1"),
+                      "https://mcp.example.com");
 
   const auto port = default_authorization_server_metadata("http://127.0.0.1:8080/mcp");
   EXPECT_EQ(port.token_endpoint, "http://127.0.0.1:8080/token");

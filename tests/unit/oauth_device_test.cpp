@@ -11,18 +11,17 @@
 #include "error_of.hpp"
 #include "form_field.hpp"
 #include "mcpauth/error.hpp"
+#include "oauth_values.hpp"
 
 namespace mcpauth::core::oauth {
 namespace {
 
+using namespace testing::oauth_values;
 using namespace std::chrono_literals;
 
 constexpr const char* kEndpoint = "https://auth.example.com/device_authorization";
 constexpr const char* kTokenEndpoint = "https://auth.example.com/token";
 constexpr const char* kDeviceCode = "GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS";
-constexpr const char* kAccessToken = "AT-2YotnFZFEjr1zCsicMWpAA";
-constexpr const char* kSecret = "SECRET-7Fjfp0ZBr1KtDRbnfVdmIw";
-const Clock::time_point kNow = Clock::time_point(std::chrono::seconds(1'700'000'000));
 
 // RFC 8628 §3.2's example.
 constexpr const char* kRfcExample = R"({

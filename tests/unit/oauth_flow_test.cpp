@@ -22,6 +22,7 @@
 
 #include "form_field.hpp"
 #include "mcpauth/error.hpp"
+#include "oauth_values.hpp"
 #include "reference_base64.hpp"
 
 namespace {
@@ -31,17 +32,11 @@ using mcpauth::ErrorCode;
 using namespace mcpauth::core::oauth;
 using namespace std::chrono_literals;
 using Strings = std::vector<std::string>;
+using namespace mcpauth::testing::oauth_values;
 
 // ---- helpers ---------------------------------------------------------------
 
 constexpr const char* kIssuer = "https://auth.example.com/tenant1";
-constexpr const char* kVerifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-constexpr const char* kChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-constexpr const char* kCode = "CODE-SplxlOBeZQQYbYS6WxSbIA";
-constexpr const char* kAccessToken = "AT-2YotnFZFEjr1zCsicMWpAA";
-constexpr const char* kRefreshToken = "RT-tGzv3JOkF0XG5Qx2TlKWIA";
-constexpr const char* kSecret = "SECRET-7Fjfp0ZBr1KtDRbnfVdmIw";
-const Clock::time_point kNow = Clock::time_point(std::chrono::seconds(1'700'000'000));
 
 FlowRecord make_flow() {
   FlowRecord flow;

@@ -10,15 +10,16 @@
 #include "error_of.hpp"
 #include "form_field.hpp"
 #include "mcpauth/error.hpp"
+#include "oauth_values.hpp"
 
 namespace mcpauth::core::oauth {
 namespace {
 
+using namespace testing::oauth_values;
+
 constexpr const char* kEndpoint = "https://server.example.com/revoke";
 // RFC 7009 §2.1's example token.
 constexpr const char* kToken = "45ghiukldjahdnhzdauz";
-constexpr const char* kSecret = "SECRET-7Fjfp0ZBr1KtDRbnfVdmIw";
-const Clock::time_point kNow = Clock::time_point(std::chrono::seconds(1'700'000'000));
 
 ClientRegistration client(const std::string& method) {
   ClientRegistration c;

@@ -34,12 +34,7 @@ constexpr const char* kRfcExample = R"({
 })";
 
 ClientRegistration client(const std::string& method = "none") {
-  ClientRegistration c;
-  c.issuer = "https://auth.example.com";
-  c.client_id = "device-client";
-  c.token_endpoint_auth_method = method;
-  if (method != "none") c.client_secret = kSecret;
-  return c;
+  return registered_client("https://auth.example.com", "device-client", method);
 }
 
 using mcpauth::testing::field;

@@ -22,12 +22,7 @@ constexpr const char* kEndpoint = "https://server.example.com/revoke";
 constexpr const char* kToken = "45ghiukldjahdnhzdauz";
 
 ClientRegistration client(const std::string& method) {
-  ClientRegistration c;
-  c.issuer = "https://server.example.com";
-  c.client_id = "s6BhdRkqt3";
-  c.token_endpoint_auth_method = method;
-  if (method != "none") c.client_secret = kSecret;
-  return c;
+  return registered_client("https://server.example.com", "s6BhdRkqt3", method);
 }
 
 using mcpauth::testing::field;

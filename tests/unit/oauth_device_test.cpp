@@ -37,6 +37,7 @@ ClientRegistration client(const std::string& method = "none") {
   return registered_client("https://auth.example.com", "device-client", method);
 }
 
+using mcpauth::testing::expect_fields;
 using mcpauth::testing::field;
 
 // The Error `f` throws, after checking its message leaks nothing.
@@ -86,10 +87,10 @@ TEST(OAuthDeviceRequest, PublicClientSendsClientIdScopeAndResource) {
   EXPECT_EQ(r.url, kEndpoint);
   EXPECT_FALSE(r.authorization);
   const FormFields f = parse_form(r.body);
-  EXPECT_EQ(field(f, "client_id"), "device-client");
-  EXPECT_EQ(field(f, "scope"), "files:read offline_access");
-  EXPECT_EQ(field(f, "resource"), "https://mcp.example.com/mcp");
-  EXPECT_EQ(field(f, "grant_type"), "<absent>");
+  expect_fields(f, {{"client_id", "device-client"},
+                    {"scope", "files:read offline_access"},
+                    {"resource", "https://mcp.example.com/mcp"},
+                    {"grant_type", "<absent>"}});
 }
 
 TEST(OAuthDeviceRequest, EmptyScopeAndNoResourceAreLeftOut) {
@@ -110,11 +111,11 @@ TEST(OAuthDeviceRequest, TokenRequestUsesTheDeviceCodeGrant) {
                                       client("client_secret_post"), kNow, "jti");
   EXPECT_EQ(r.url, kTokenEndpoint);
   const FormFields f = parse_form(r.body);
-  EXPECT_EQ(field(f, "grant_type"), "urn:ietf:params:oauth:grant-type:device_code");
-  EXPECT_EQ(field(f, "device_code"), kDeviceCode);
-  EXPECT_EQ(field(f, "resource"), "https://mcp.example.com/mcp");
-  EXPECT_EQ(field(f, "client_id"), "device-client");
-  EXPECT_EQ(field(f, "client_secret"), kSecret);
+  expect_fields(f, {{"grant_type", "urn:ietf:params:oauth:grant-type:device_code"},
+                    {"device_code", kDeviceCode},
+                    {"resource", "https://mcp.example.com/mcp"},
+                    {"client_id", "device-client"},
+                    {"client_secret", kSecret}});
 }
 
 // ---- parse_device_authorization_response -----------------------------------------

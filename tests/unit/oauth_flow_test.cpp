@@ -300,6 +300,7 @@ TEST(OAuthCallback, MissingOrEmptyCodeIsProtocol) {
 
 // ---- token requests ----------------------------------------------------------
 
+using mcpauth::testing::expect_fields;
 using mcpauth::testing::field;
 
 TEST(OAuthTokenRequest, AuthorizationCodeRequestBody) {
@@ -307,12 +308,12 @@ TEST(OAuthTokenRequest, AuthorizationCodeRequestBody) {
   const TokenRequest request = authorization_code_request(flow, kCode, make_client("none"), kNow, "jti-1");
   EXPECT_EQ(request.url, flow.token_endpoint);
   const FormFields body = parse_form(request.body);
-  EXPECT_EQ(field(body, "grant_type"), "authorization_code");
-  EXPECT_EQ(field(body, "code"), kCode);
-  EXPECT_EQ(field(body, "redirect_uri"), flow.redirect_uri);
-  EXPECT_EQ(field(body, "code_verifier"), kVerifier);
-  EXPECT_EQ(field(body, "resource"), "https://mcp.example.com/mcp");
-  EXPECT_EQ(field(body, "client_id"), "client-123");
+  expect_fields(body, {{"grant_type", "authorization_code"},
+                       {"code", kCode},
+                       {"redirect_uri", flow.redirect_uri},
+                       {"code_verifier", kVerifier},
+                       {"resource", "https://mcp.example.com/mcp"},
+                       {"client_id", "client-123"}});
 }
 
 TEST(OAuthTokenRequest, AuthorizationCodeRequestWithoutResource) {
@@ -477,10 +478,10 @@ TEST(OAuthTokenRequest, RefreshTokenRequestIncludesResource) {
       "https://as/token", kRefreshToken, std::string("https://mcp.example.com/mcp"), make_client("none"), kNow, "j");
   EXPECT_EQ(request.url, "https://as/token");
   const FormFields body = parse_form(request.body);
-  EXPECT_EQ(field(body, "grant_type"), "refresh_token");
-  EXPECT_EQ(field(body, "refresh_token"), kRefreshToken);
-  EXPECT_EQ(field(body, "resource"), "https://mcp.example.com/mcp");
-  EXPECT_EQ(field(body, "client_id"), "client-123");
+  expect_fields(body, {{"grant_type", "refresh_token"},
+                       {"refresh_token", kRefreshToken},
+                       {"resource", "https://mcp.example.com/mcp"},
+                       {"client_id", "client-123"}});
   EXPECT_EQ(find_field(body, "code_verifier"), nullptr);
 }
 
@@ -510,9 +511,8 @@ TEST(OAuthTokenRequest, ClientCredentialsRequest) {
       client_credentials_request("https://as/token", std::string("a b"), std::string("https://mcp.example.com"),
                                  make_client("client_secret_basic"), kNow, "j");
   const FormFields body = parse_form(request.body);
-  EXPECT_EQ(field(body, "grant_type"), "client_credentials");
-  EXPECT_EQ(field(body, "scope"), "a b");
-  EXPECT_EQ(field(body, "resource"), "https://mcp.example.com");
+  expect_fields(body,
+                {{"grant_type", "client_credentials"}, {"scope", "a b"}, {"resource", "https://mcp.example.com"}});
   EXPECT_TRUE(request.authorization.has_value());
 }
 

@@ -25,6 +25,7 @@ ClientRegistration client(const std::string& method) {
   return registered_client("https://server.example.com", "s6BhdRkqt3", method);
 }
 
+using mcpauth::testing::expect_fields;
 using mcpauth::testing::field;
 
 Error revocation_error(int status, const std::string& body, std::string_view retry_after = {}) {
@@ -47,18 +48,16 @@ TEST(OAuthRevocationRequest, PublicClientSendsItsIdInTheBody) {
   const auto r = revocation_request(kEndpoint, kToken, "access_token", client("none"), kNow, "jti");
   EXPECT_FALSE(r.authorization);
   const FormFields f = parse_form(r.body);
-  EXPECT_EQ(field(f, "token"), kToken);
-  EXPECT_EQ(field(f, "token_type_hint"), "access_token");
-  EXPECT_EQ(field(f, "client_id"), "s6BhdRkqt3");
-  EXPECT_EQ(field(f, "client_secret"), "<absent>");
+  expect_fields(f, {{"token", kToken},
+                    {"token_type_hint", "access_token"},
+                    {"client_id", "s6BhdRkqt3"},
+                    {"client_secret", "<absent>"}});
 }
 
 TEST(OAuthRevocationRequest, PostAuthenticationAndNoHint) {
   const auto r = revocation_request(kEndpoint, kToken, "", client("client_secret_post"), kNow, "jti");
   const FormFields f = parse_form(r.body);
-  EXPECT_EQ(field(f, "token_type_hint"), "<absent>");
-  EXPECT_EQ(field(f, "client_id"), "s6BhdRkqt3");
-  EXPECT_EQ(field(f, "client_secret"), kSecret);
+  expect_fields(f, {{"token_type_hint", "<absent>"}, {"client_id", "s6BhdRkqt3"}, {"client_secret", kSecret}});
 }
 
 TEST(OAuthRevocationResponse, TwoHundredIsSuccessWhateverTheBody) {

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <type_traits>
 #include <vector>
 
 #include "cipher.hpp"
@@ -89,12 +90,8 @@ class SqliteTokenStore final : public TokenStore {
   }
 
   std::vector<ClientRegistration> list_clients() override {
-    auto db = acquire();
-    Statement s(*db,
-                "SELECT client_id, kind, auth_method, redirect_uris, secrets, issuer FROM clients ORDER BY issuer");
-    std::vector<ClientRegistration> out;
-    while (s.step()) out.push_back(read_client(s, s.text(5)));
-    return out;
+    return all_rows("SELECT client_id, kind, auth_method, redirect_uris, secrets, issuer FROM clients ORDER BY issuer",
+                    [&](Statement& s) { return read_client(s, s.text(5)); });
   }
 
   std::optional<TokenSet> load_tokens(const TokenKey& key) override {
@@ -115,23 +112,20 @@ class SqliteTokenStore final : public TokenStore {
   }
 
   std::vector<GrantRecord> list_grants() override {
-    auto db = acquire();
-    Statement s(*db,
-                "SELECT resource, issuer, client_id, account, token_type, expires_at, scope, secrets, updated_at "
-                "FROM tokens ORDER BY resource, account, issuer");
-    std::vector<GrantRecord> out;
-    while (s.step()) {
-      GrantRecord grant;
-      grant.key = TokenKey{s.text(0), s.text(1), s.text(2), s.text(3)};
-      try {
-        grant.tokens = tokens_from_row(s, grant.key, 4);
-      } catch (const Error& e) {
-        grant.error = e.what();  // listed, so status can show it and logout can remove it
-      }
-      grant.updated_at = detail::from_millis(s.integer(8));
-      out.push_back(std::move(grant));
-    }
-    return out;
+    return all_rows(
+        "SELECT resource, issuer, client_id, account, token_type, expires_at, scope, secrets, updated_at "
+        "FROM tokens ORDER BY resource, account, issuer",
+        [&](Statement& s) {
+          GrantRecord grant;
+          grant.key = TokenKey{s.text(0), s.text(1), s.text(2), s.text(3)};
+          try {
+            grant.tokens = tokens_from_row(s, grant.key, 4);
+          } catch (const Error& e) {
+            grant.error = e.what();  // listed, so status can show it and logout can remove it
+          }
+          grant.updated_at = detail::from_millis(s.integer(8));
+          return grant;
+        });
   }
 
   std::optional<TokenSet> update_tokens(const TokenKey& key, const TokenUpdate& update) override {
@@ -165,13 +159,10 @@ class SqliteTokenStore final : public TokenStore {
   }
 
   std::vector<DiscoveryRecord> list_discovery() override {
-    auto db = acquire();
-    Statement s(*db,
-                "SELECT resource, issuer, prm_url, prm_body, as_url, as_body, fetched_at, protocol_version, transport, "
-                "server_url FROM discovery ORDER BY server_url");
-    std::vector<DiscoveryRecord> out;
-    while (s.step()) out.push_back(discovery_from_row(s, s.text(9)));
-    return out;
+    return all_rows(
+        "SELECT resource, issuer, prm_url, prm_body, as_url, as_body, fetched_at, protocol_version, transport, "
+        "server_url FROM discovery ORDER BY server_url",
+        [](Statement& s) { return discovery_from_row(s, s.text(9)); });
   }
 
   static DiscoveryRecord discovery_from_row(Statement& s, const std::string& server_url) {
@@ -253,6 +244,16 @@ class SqliteTokenStore final : public TokenStore {
       }
     }
     return Lease(*this, std::make_unique<Database>(options_.path, options_.busy_timeout));
+  }
+
+  // Every row `sql` (without parameters) selects, each read by `read`.
+  template <class Read>
+  std::vector<std::invoke_result_t<Read&, Statement&>> all_rows(const char* sql, Read read) {
+    auto db = acquire();
+    Statement s(*db, sql);
+    std::vector<std::invoke_result_t<Read&, Statement&>> out;
+    while (s.step()) out.push_back(read(s));
+    return out;
   }
 
   void release(std::unique_ptr<Database> db) {

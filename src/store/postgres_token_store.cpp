@@ -103,16 +103,10 @@ class PostgresTokenStore final : public TokenStore {
   }
 
   std::vector<ClientRegistration> list_clients() override {
-    return run([&](PgConnection& c) {
-      const PgResult r = c.exec(
-          "SELECT client_id, kind, auth_method, redirect_uris, key_id, secrets, issuer FROM mcpauth_clients "
-          "ORDER BY issuer",
-          {}, "listing client registrations");
-      check_rows(r);
-      std::vector<ClientRegistration> out;
-      for (int row = 0; row < r.rows(); ++row) out.push_back(read_client(r, row));
-      return out;
-    });
+    return all_rows(
+        "SELECT client_id, kind, auth_method, redirect_uris, key_id, secrets, issuer FROM mcpauth_clients "
+        "ORDER BY issuer",
+        "listing client registrations", [&](const PgResult& r, int row) { return read_client(r, row); });
   }
 
   std::optional<TokenSet> load_tokens(const TokenKey& key) override {
@@ -140,26 +134,20 @@ class PostgresTokenStore final : public TokenStore {
   }
 
   std::vector<GrantRecord> list_grants() override {
-    return run([&](PgConnection& c) {
-      const PgResult r = c.exec(
-          "SELECT resource, issuer, client_id, account, token_type, expires_at, scope, key_id, secrets, updated_at "
-          "FROM mcpauth_tokens ORDER BY resource, account, issuer",
-          {}, "listing grants");
-      check_rows(r);
-      std::vector<GrantRecord> out;
-      for (int row = 0; row < r.rows(); ++row) {
-        GrantRecord grant;
-        grant.key = TokenKey{r.text(row, 0), r.text(row, 1), r.text(row, 2), r.text(row, 3)};
-        try {
-          grant.tokens = tokens_from_row(r, row, grant.key, 4);
-        } catch (const Error& e) {
-          grant.error = e.what();  // listed, so status can show it and logout can remove it
-        }
-        grant.updated_at = detail::from_millis(r.integer(row, 9));
-        out.push_back(std::move(grant));
-      }
-      return out;
-    });
+    return all_rows(
+        "SELECT resource, issuer, client_id, account, token_type, expires_at, scope, key_id, secrets, updated_at "
+        "FROM mcpauth_tokens ORDER BY resource, account, issuer",
+        "listing grants", [&](const PgResult& r, int row) {
+          GrantRecord grant;
+          grant.key = TokenKey{r.text(row, 0), r.text(row, 1), r.text(row, 2), r.text(row, 3)};
+          try {
+            grant.tokens = tokens_from_row(r, row, grant.key, 4);
+          } catch (const Error& e) {
+            grant.error = e.what();  // listed, so status can show it and logout can remove it
+          }
+          grant.updated_at = detail::from_millis(r.integer(row, 9));
+          return grant;
+        });
   }
 
   std::optional<TokenSet> update_tokens(const TokenKey& key, const TokenUpdate& update) override {
@@ -202,16 +190,10 @@ class PostgresTokenStore final : public TokenStore {
   }
 
   std::vector<DiscoveryRecord> list_discovery() override {
-    return run([&](PgConnection& c) {
-      const PgResult r = c.exec(
-          "SELECT resource, issuer, prm_url, prm_body, as_url, as_body, fetched_at, protocol_version, transport, "
-          "server_url FROM mcpauth_discovery ORDER BY server_url",
-          {}, "listing discovery records");
-      check_rows(r);
-      std::vector<DiscoveryRecord> out;
-      for (int row = 0; row < r.rows(); ++row) out.push_back(discovery_from_row(r, row));
-      return out;
-    });
+    return all_rows(
+        "SELECT resource, issuer, prm_url, prm_body, as_url, as_body, fetched_at, protocol_version, transport, "
+        "server_url FROM mcpauth_discovery ORDER BY server_url",
+        "listing discovery records", [&](const PgResult& r, int row) { return discovery_from_row(r, row); });
   }
 
   void save_discovery(const DiscoveryRecord& d) override {
@@ -318,6 +300,20 @@ class PostgresTokenStore final : public TokenStore {
       throw Error(ErrorCode::store, "the token store (" + target_.description + ") holds more than " +
                                         std::to_string(kMaxRows) + " rows in one table; refusing to read them all");
     }
+  }
+
+  // Every row `sql` (without parameters) selects, each read by `read(result,
+  // row)`; `doing` names the query in a failure.
+  template <class Read>
+  std::vector<std::invoke_result_t<Read&, const PgResult&, int>> all_rows(const char* sql, std::string_view doing,
+                                                                          Read read) {
+    return run([&](PgConnection& c) {
+      const PgResult r = c.exec(sql, {}, doing);
+      check_rows(r);
+      std::vector<std::invoke_result_t<Read&, const PgResult&, int>> out;
+      for (int row = 0; row < r.rows(); ++row) out.push_back(read(r, row));
+      return out;
+    });
   }
 
   // The grant's lock, across instances, until the transaction ends: also

@@ -69,14 +69,10 @@ class PostgresTokenStore final : public TokenStore {
   }
 
   std::optional<ClientRegistration> load_client(const std::string& issuer) override {
-    return run([&](PgConnection& c) -> std::optional<ClientRegistration> {
-      const PgResult r = c.exec(
-          "SELECT client_id, kind, auth_method, redirect_uris, key_id, secrets, issuer FROM mcpauth_clients "
-          "WHERE issuer = $1",
-          {P::text(issuer)}, "reading a client registration");
-      if (r.rows() == 0) return std::nullopt;
-      return read_client(r, 0);
-    });
+    return first_row(
+        "SELECT client_id, kind, auth_method, redirect_uris, key_id, secrets, issuer FROM mcpauth_clients "
+        "WHERE issuer = $1",
+        issuer, "reading a client registration", [&](const PgResult& r, int row) { return read_client(r, row); });
   }
 
   void save_client(const ClientRegistration& client) override {
@@ -179,14 +175,11 @@ class PostgresTokenStore final : public TokenStore {
   }
 
   std::optional<DiscoveryRecord> load_discovery(const std::string& server_url) override {
-    return run([&](PgConnection& c) -> std::optional<DiscoveryRecord> {
-      const PgResult r = c.exec(
-          "SELECT resource, issuer, prm_url, prm_body, as_url, as_body, fetched_at, protocol_version, transport, "
-          "server_url FROM mcpauth_discovery WHERE server_url = $1",
-          {P::text(server_url)}, "reading a discovery record");
-      if (r.rows() == 0) return std::nullopt;
-      return discovery_from_row(r, 0);
-    });
+    return first_row(
+        "SELECT resource, issuer, prm_url, prm_body, as_url, as_body, fetched_at, protocol_version, transport, "
+        "server_url FROM mcpauth_discovery WHERE server_url = $1",
+        server_url, "reading a discovery record",
+        [&](const PgResult& r, int row) { return discovery_from_row(r, row); });
   }
 
   std::vector<DiscoveryRecord> list_discovery() override {
@@ -300,6 +293,18 @@ class PostgresTokenStore final : public TokenStore {
       throw Error(ErrorCode::store, "the token store (" + target_.description + ") holds more than " +
                                         std::to_string(kMaxRows) + " rows in one table; refusing to read them all");
     }
+  }
+
+  // The first row `sql` selects for its one parameter, `key`, read by
+  // `read(result, row)`; nullopt when there is none.
+  template <class Read>
+  std::optional<std::invoke_result_t<Read&, const PgResult&, int>> first_row(const char* sql, const std::string& key,
+                                                                             std::string_view doing, Read read) {
+    return run([&](PgConnection& c) -> std::optional<std::invoke_result_t<Read&, const PgResult&, int>> {
+      const PgResult r = c.exec(sql, {P::text(key)}, doing);
+      if (r.rows() == 0) return std::nullopt;
+      return read(r, 0);
+    });
   }
 
   // Every row `sql` (without parameters) selects, each read by `read(result,

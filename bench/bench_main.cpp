@@ -36,6 +36,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "direct_client.hpp"
@@ -658,6 +659,26 @@ int run(Config c) {
   return 0;
 }
 
+// Each flag and the Config field its value sets (a number for the int ones).
+const std::map<std::string, std::variant<std::string Config::*, int Config::*>> kFlags = {
+    {"--node", &Config::node},
+    {"--mcpauth", &Config::mcpauth},
+    {"--mcp-remote", &Config::mcp_remote},
+    {"--server", &Config::server},
+    {"--browser", &Config::browser},
+    {"--out", &Config::out},
+    {"--commit", &Config::commit},
+    {"--node-version", &Config::node_version},
+    {"--mcp-remote-version", &Config::mcp_remote_version},
+    {"--profile-notes", &Config::profile_notes},
+    {"--cold-runs", &Config::cold_runs},
+    {"--cold-runs-mcp-remote", &Config::cold_runs_mcp_remote},
+    {"--warmup", &Config::warmup},
+    {"--calls", &Config::calls},
+    {"--concurrent-calls", &Config::concurrent_calls},
+    {"--concurrency", &Config::concurrency},
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -668,40 +689,13 @@ int main(int argc, char** argv) {
     const std::string& a = args[i];
     if (i + 1 >= args.size()) return usage();
     const std::string& v = args[++i];
-    if (a == "--node")
-      c.node = v;
-    else if (a == "--mcpauth")
-      c.mcpauth = v;
-    else if (a == "--mcp-remote")
-      c.mcp_remote = v;
-    else if (a == "--server")
-      c.server = v;
-    else if (a == "--browser")
-      c.browser = v;
-    else if (a == "--out")
-      c.out = v;
-    else if (a == "--commit")
-      c.commit = v;
-    else if (a == "--node-version")
-      c.node_version = v;
-    else if (a == "--mcp-remote-version")
-      c.mcp_remote_version = v;
-    else if (a == "--profile-notes")
-      c.profile_notes = v;
-    else if (a == "--cold-runs")
-      c.cold_runs = std::stoi(v);
-    else if (a == "--cold-runs-mcp-remote")
-      c.cold_runs_mcp_remote = std::stoi(v);
-    else if (a == "--warmup")
-      c.warmup = std::stoi(v);
-    else if (a == "--calls")
-      c.calls = std::stoi(v);
-    else if (a == "--concurrent-calls")
-      c.concurrent_calls = std::stoi(v);
-    else if (a == "--concurrency")
-      c.concurrency = std::stoi(v);
-    else
-      return usage();
+    const auto flag = kFlags.find(a);
+    if (flag == kFlags.end()) return usage();
+    if (const auto* text = std::get_if<std::string Config::*>(&flag->second)) {
+      c.*(*text) = v;
+    } else {
+      c.*std::get<int Config::*>(flag->second) = std::stoi(v);
+    }
   }
   if (c.node.empty() || c.mcpauth.empty() || c.mcp_remote.empty() || c.server.empty() || c.browser.empty() ||
       c.out.empty()) {

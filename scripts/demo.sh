@@ -13,13 +13,9 @@ bin=${1:-build/mcpauth}
 [ -x "$bin" ] || { echo "demo: no mcpauth binary at $bin (build first, or pass its path)" >&2; exit 1; }
 [ -d tests/peers/node_modules ] || { echo "demo: the test servers are not installed (run: cd tests/peers && npm ci)" >&2; exit 1; }
 
-home=$(mktemp -d)
-peer_pid=""
-cleanup() {
-  [ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null || true
-  rm -rf "$home"
-}
-trap cleanup EXIT
+# shellcheck source=tests/peers/start-peer.sh
+. tests/peers/start-peer.sh
+home=$scratch
 # MCPAUTH_KEYRING=off: the throwaway store's key goes in a file beside it, not in
 # the desktop keyring, so nothing of the demo outlives it.
 export XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config" MCPAUTH_KEYRING=off
@@ -29,15 +25,12 @@ export BROWSER="$PWD/tests/peers/browser-follow.sh"
 echo "== starting a local OAuth-protected MCP server (tests/peers/oauth-server.mjs)"
 # The server's own log goes to a file (shown if it does not start): its
 # lines about clients it turns away would read as mcpauth's here.
-coproc PEER { exec node tests/peers/oauth-server.mjs 2>"$home/server.log"; }
-peer_pid=$PEER_PID
-read -r -t 30 word port <&"${PEER[0]}" || true
-if [ "${word:-}" != LISTENING ]; then
+if ! start_peer "$home/server.log" oauth-server.mjs; then
   cat "$home/server.log" >&2
   echo "demo: the test server did not start" >&2
   exit 1
 fi
-server="http://127.0.0.1:$port/mcp"
+server="http://127.0.0.1:$peer_port/mcp"
 
 run() {
   echo

@@ -12,7 +12,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
+#include <functional>
 #include <iostream>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -35,36 +37,28 @@ int serve_upstream() {
 gateway_load::DriverOptions parse(const std::vector<std::string>& args) {
   gateway_load::DriverOptions options;
   options.url = args.at(1);
+  using Value = const std::string&;
+  // Each option and what its value sets.
+  const std::map<std::string, std::function<void(Value)>> setters = {
+      {"--sessions", [&](Value v) { options.sessions = std::stoi(v); }},
+      {"--streams", [&](Value v) { options.streams = v != "0"; }},
+      {"--parallel", [&](Value v) { options.parallel = std::stoi(v); }},
+      {"--rate", [&](Value v) { options.rate = std::stod(v); }},
+      {"--seconds", [&](Value v) { options.seconds = std::stod(v); }},
+      {"--warmup", [&](Value v) { options.warmup = std::stod(v); }},
+      {"--connections", [&](Value v) { options.connections = std::stoi(v); }},
+      {"--requests", [&](Value v) { options.requests = std::stol(v); }},
+      {"--start-at", [&](Value v) { options.start_at = std::stol(v); }},
+      {"--pid", [&](Value v) { options.pid = static_cast<pid_t>(std::stol(v)); }},
+      {"--upstream-stats", [&](Value v) { options.upstream_stats = v; }},
+      {"--protocol", [&](Value v) { options.protocol = v; }},
+  };
   for (std::size_t i = 2; i + 1 < args.size(); i += 2) {
     const auto& name = args[i];
     const auto& value = args[i + 1];
-    if (name == "--sessions") {
-      options.sessions = std::stoi(value);
-    } else if (name == "--streams") {
-      options.streams = value != "0";
-    } else if (name == "--parallel") {
-      options.parallel = std::stoi(value);
-    } else if (name == "--rate") {
-      options.rate = std::stod(value);
-    } else if (name == "--seconds") {
-      options.seconds = std::stod(value);
-    } else if (name == "--warmup") {
-      options.warmup = std::stod(value);
-    } else if (name == "--connections") {
-      options.connections = std::stoi(value);
-    } else if (name == "--requests") {
-      options.requests = std::stol(value);
-    } else if (name == "--start-at") {
-      options.start_at = std::stol(value);
-    } else if (name == "--pid") {
-      options.pid = static_cast<pid_t>(std::stol(value));
-    } else if (name == "--upstream-stats") {
-      options.upstream_stats = value;
-    } else if (name == "--protocol") {
-      options.protocol = value;
-    } else {
-      throw std::invalid_argument("unknown option " + name);
-    }
+    const auto set = setters.find(name);
+    if (set == setters.end()) throw std::invalid_argument("unknown option " + name);
+    set->second(value);
   }
   if ((args.size() - 2) % 2 != 0) throw std::invalid_argument("an option without its value");
   if (options.sessions < 1 || options.connections < 1 || options.parallel < 1 || options.rate <= 0) {

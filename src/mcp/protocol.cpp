@@ -20,12 +20,34 @@ std::optional<std::string> optional_string(const Json& object, const char* key) 
   return it->get<std::string>();
 }
 
+// The member `key` of `object` when it is a JSON object, else null.
+const Json* object_member(const Json& object, const std::string& key) {
+  const auto it = object.find(key);
+  return it != object.end() && it->is_object() ? &*it : nullptr;
+}
+
 Implementation parse_implementation(const Json& value) {
   Implementation out;
   out.name = optional_string(value, "name").value_or("");
   out.version = optional_string(value, "version").value_or("");
   out.title = optional_string(value, "title");
   return out;
+}
+
+// What the results of both handshakes carry. `modern` (2026-07-28's
+// server/discover) also takes serverInfo from the result's _meta, first.
+ServerInfo server_info(const Json& result, std::string version, bool modern) {
+  ServerInfo info;
+  info.protocol_version = std::move(version);
+  if (const Json* caps = object_member(result, "capabilities")) info.capabilities = *caps;
+  const Json* server = nullptr;
+  if (const Json* meta = modern ? object_member(result, "_meta") : nullptr) {
+    if (const auto it = meta->find(meta_key("serverInfo")); it != meta->end()) server = &*it;
+  }
+  if (const auto it = result.find("serverInfo"); !server && it != result.end()) server = &*it;
+  if (server && server->is_object()) info.implementation = parse_implementation(*server);
+  info.instructions = optional_string(result, "instructions");
+  return info;
 }
 
 }  // namespace
@@ -77,37 +99,15 @@ std::vector<std::string> string_list(const Json& value) {
 }
 
 ServerInfo parse_discover_result(const Json& result, std::string version) {
-  ServerInfo info;
-  info.protocol_version = std::move(version);
-  if (!result.is_object()) return info;
-  if (const auto caps = result.find("capabilities"); caps != result.end() && caps->is_object()) {
-    info.capabilities = *caps;
-  }
-  // 2026-07-28 puts serverInfo in the result's _meta; accept it beside the result too.
-  const Json* server = nullptr;
-  if (const auto meta = result.find("_meta"); meta != result.end() && meta->is_object()) {
-    if (const auto it = meta->find(meta_key("serverInfo")); it != meta->end()) server = &*it;
-  }
-  if (const auto it = result.find("serverInfo"); !server && it != result.end()) server = &*it;
-  if (server && server->is_object()) info.implementation = parse_implementation(*server);
-  info.instructions = optional_string(result, "instructions");
-  return info;
+  static const Json kNothing = Json::object();  // a result that is no object carries nothing
+  return server_info(result.is_object() ? result : kNothing, std::move(version), true);
 }
 
 ServerInfo parse_initialize_result(const Json& result) {
   if (!result.is_object()) throw Error(ErrorCode::protocol, "the initialize result is not a JSON object");
-  ServerInfo info;
   const auto version = optional_string(result, "protocolVersion");
   if (!version) throw Error(ErrorCode::protocol, "the initialize result has no protocolVersion");
-  info.protocol_version = *version;
-  if (const auto caps = result.find("capabilities"); caps != result.end() && caps->is_object()) {
-    info.capabilities = *caps;
-  }
-  if (const auto server = result.find("serverInfo"); server != result.end() && server->is_object()) {
-    info.implementation = parse_implementation(*server);
-  }
-  info.instructions = optional_string(result, "instructions");
-  return info;
+  return server_info(result, *version, false);
 }
 
 Tool parse_tool(const Json& value) {
@@ -118,9 +118,7 @@ Tool parse_tool(const Json& value) {
   tool.name = *name;
   tool.title = optional_string(value, "title");
   tool.description = optional_string(value, "description");
-  if (const auto schema = value.find("inputSchema"); schema != value.end() && schema->is_object()) {
-    tool.input_schema = *schema;
-  }
+  if (const Json* schema = object_member(value, "inputSchema")) tool.input_schema = *schema;
   tool.raw = value;
   return tool;
 }

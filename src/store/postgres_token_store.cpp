@@ -15,17 +15,12 @@
 #include "sealed_rows.hpp"
 #include "store_file.hpp"
 
-namespace mcpauth::store {
+// The implementation lives in detail, beside the helpers it uses unqualified.
+namespace mcpauth::store::detail {
 namespace {
 
-using core::oauth::ClientKind;
 using core::oauth::ClientRegistration;
 using core::oauth::TokenSet;
-using detail::PgConnection;
-using detail::PgConnectionLost;
-using detail::PgParam;
-using detail::PgResult;
-using detail::PgTransaction;
 using Json = nlohmann::json;
 using P = PgParam;
 
@@ -74,14 +69,10 @@ class PostgresTokenStore final : public TokenStore {
   }
 
   std::optional<ClientRegistration> load_client(const std::string& issuer) override {
-    return run([&](PgConnection& c) -> std::optional<ClientRegistration> {
-      const PgResult r = c.exec(
-          "SELECT client_id, kind, auth_method, redirect_uris, key_id, secrets, issuer FROM mcpauth_clients "
-          "WHERE issuer = $1",
-          {P::text(issuer)}, "reading a client registration");
-      if (r.rows() == 0) return std::nullopt;
-      return read_client(r, 0);
-    });
+    return first_row(
+        "SELECT client_id, kind, auth_method, redirect_uris, key_id, secrets, issuer FROM mcpauth_clients "
+        "WHERE issuer = $1",
+        issuer, "reading a client registration", [&](const PgResult& r, int row) { return read_client(r, row); });
   }
 
   void save_client(const ClientRegistration& client) override {
@@ -108,16 +99,10 @@ class PostgresTokenStore final : public TokenStore {
   }
 
   std::vector<ClientRegistration> list_clients() override {
-    return run([&](PgConnection& c) {
-      const PgResult r = c.exec(
-          "SELECT client_id, kind, auth_method, redirect_uris, key_id, secrets, issuer FROM mcpauth_clients "
-          "ORDER BY issuer",
-          {}, "listing client registrations");
-      check_rows(r);
-      std::vector<ClientRegistration> out;
-      for (int row = 0; row < r.rows(); ++row) out.push_back(read_client(r, row));
-      return out;
-    });
+    return all_rows(
+        "SELECT client_id, kind, auth_method, redirect_uris, key_id, secrets, issuer FROM mcpauth_clients "
+        "ORDER BY issuer",
+        "listing client registrations", [&](const PgResult& r, int row) { return read_client(r, row); });
   }
 
   std::optional<TokenSet> load_tokens(const TokenKey& key) override {
@@ -145,26 +130,20 @@ class PostgresTokenStore final : public TokenStore {
   }
 
   std::vector<GrantRecord> list_grants() override {
-    return run([&](PgConnection& c) {
-      const PgResult r = c.exec(
-          "SELECT resource, issuer, client_id, account, token_type, expires_at, scope, key_id, secrets, updated_at "
-          "FROM mcpauth_tokens ORDER BY resource, account, issuer",
-          {}, "listing grants");
-      check_rows(r);
-      std::vector<GrantRecord> out;
-      for (int row = 0; row < r.rows(); ++row) {
-        GrantRecord grant;
-        grant.key = TokenKey{r.text(row, 0), r.text(row, 1), r.text(row, 2), r.text(row, 3)};
-        try {
-          grant.tokens = tokens_from_row(r, row, grant.key, 4);
-        } catch (const Error& e) {
-          grant.error = e.what();  // listed, so status can show it and logout can remove it
-        }
-        grant.updated_at = detail::from_millis(r.integer(row, 9));
-        out.push_back(std::move(grant));
-      }
-      return out;
-    });
+    return all_rows(
+        "SELECT resource, issuer, client_id, account, token_type, expires_at, scope, key_id, secrets, updated_at "
+        "FROM mcpauth_tokens ORDER BY resource, account, issuer",
+        "listing grants", [&](const PgResult& r, int row) {
+          GrantRecord grant;
+          grant.key = TokenKey{r.text(row, 0), r.text(row, 1), r.text(row, 2), r.text(row, 3)};
+          try {
+            grant.tokens = tokens_from_row(r, row, grant.key, 4);
+          } catch (const Error& e) {
+            grant.error = e.what();  // listed, so status can show it and logout can remove it
+          }
+          grant.updated_at = detail::from_millis(r.integer(row, 9));
+          return grant;
+        });
   }
 
   std::optional<TokenSet> update_tokens(const TokenKey& key, const TokenUpdate& update) override {
@@ -196,27 +175,18 @@ class PostgresTokenStore final : public TokenStore {
   }
 
   std::optional<DiscoveryRecord> load_discovery(const std::string& server_url) override {
-    return run([&](PgConnection& c) -> std::optional<DiscoveryRecord> {
-      const PgResult r = c.exec(
-          "SELECT resource, issuer, prm_url, prm_body, as_url, as_body, fetched_at, protocol_version, transport, "
-          "server_url FROM mcpauth_discovery WHERE server_url = $1",
-          {P::text(server_url)}, "reading a discovery record");
-      if (r.rows() == 0) return std::nullopt;
-      return discovery_from_row(r, 0);
-    });
+    return first_row(
+        "SELECT resource, issuer, prm_url, prm_body, as_url, as_body, fetched_at, protocol_version, transport, "
+        "server_url FROM mcpauth_discovery WHERE server_url = $1",
+        server_url, "reading a discovery record",
+        [&](const PgResult& r, int row) { return discovery_from_row(r, row); });
   }
 
   std::vector<DiscoveryRecord> list_discovery() override {
-    return run([&](PgConnection& c) {
-      const PgResult r = c.exec(
-          "SELECT resource, issuer, prm_url, prm_body, as_url, as_body, fetched_at, protocol_version, transport, "
-          "server_url FROM mcpauth_discovery ORDER BY server_url",
-          {}, "listing discovery records");
-      check_rows(r);
-      std::vector<DiscoveryRecord> out;
-      for (int row = 0; row < r.rows(); ++row) out.push_back(discovery_from_row(r, row));
-      return out;
-    });
+    return all_rows(
+        "SELECT resource, issuer, prm_url, prm_body, as_url, as_body, fetched_at, protocol_version, transport, "
+        "server_url FROM mcpauth_discovery ORDER BY server_url",
+        "listing discovery records", [&](const PgResult& r, int row) { return discovery_from_row(r, row); });
   }
 
   void save_discovery(const DiscoveryRecord& d) override {
@@ -290,7 +260,7 @@ class PostgresTokenStore final : public TokenStore {
       auto result = operation(*c);
       release(std::move(c));
       return result;
-    } catch (const PgConnectionLost&) {
+    } catch (const detail::PgConnectionLost&) {
       if (!may_retry()) throw;
     }
     c->reset();  // throws Error(store) naming the host when the server is unreachable
@@ -325,6 +295,32 @@ class PostgresTokenStore final : public TokenStore {
     }
   }
 
+  // The first row `sql` selects for its one parameter, `key`, read by
+  // `read(result, row)`; nullopt when there is none.
+  template <class Read>
+  std::optional<std::invoke_result_t<Read&, const PgResult&, int>> first_row(const char* sql, const std::string& key,
+                                                                             std::string_view doing, Read read) {
+    return run([&](PgConnection& c) -> std::optional<std::invoke_result_t<Read&, const PgResult&, int>> {
+      const PgResult r = c.exec(sql, {P::text(key)}, doing);
+      if (r.rows() == 0) return std::nullopt;
+      return read(r, 0);
+    });
+  }
+
+  // Every row `sql` (without parameters) selects, each read by `read(result,
+  // row)`; `doing` names the query in a failure.
+  template <class Read>
+  std::vector<std::invoke_result_t<Read&, const PgResult&, int>> all_rows(const char* sql, std::string_view doing,
+                                                                          Read read) {
+    return run([&](PgConnection& c) {
+      const PgResult r = c.exec(sql, {}, doing);
+      check_rows(r);
+      std::vector<std::invoke_result_t<Read&, const PgResult&, int>> out;
+      for (int row = 0; row < r.rows(); ++row) out.push_back(read(r, row));
+      return out;
+    });
+  }
+
   // The grant's lock, across instances, until the transaction ends: also
   // for a grant with no row yet (a first login racing a refresh).
   void lock_grant(PgConnection& c, const TokenKey& key) const {
@@ -346,7 +342,7 @@ class PostgresTokenStore final : public TokenStore {
     ClientRegistration client;
     client.issuer = r.text(row, 6);
     client.client_id = r.text(row, 0);
-    client.kind = core::oauth::parse_client_kind(r.text(row, 1)).value_or(ClientKind::dynamic);
+    client.kind = core::oauth::parse_client_kind(r.text(row, 1)).value_or(core::oauth::ClientKind::dynamic);
     client.token_endpoint_auth_method = r.text(row, 2);
     const Json uris = core::parse_json_or_discarded(r.text(row, 3), core::JsonLimits{});
     if (uris.is_array()) {
@@ -444,6 +440,9 @@ class PostgresTokenStore final : public TokenStore {
 };
 
 }  // namespace
+}  // namespace mcpauth::store::detail
+
+namespace mcpauth::store {
 
 bool is_postgres_url(std::string_view text) {
   return text.rfind("postgresql://", 0) == 0 || text.rfind("postgres://", 0) == 0;
@@ -474,7 +473,7 @@ std::shared_ptr<TokenStore> open_postgres_token_store(const PostgresStoreOptions
   // A new store's key file is created beside the user's other mcpauth files.
   if (!options.key && options.key_file.has_parent_path())
     detail::create_missing_directories(options.key_file.parent_path());
-  auto store = std::make_shared<PostgresTokenStore>(options);
+  auto store = std::make_shared<detail::PostgresTokenStore>(options);
   store->initialize();
   return store;
 }

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <type_traits>
 #include <vector>
 
 #include "cipher.hpp"
@@ -21,24 +22,17 @@
 #include "sqlite.hpp"
 #include "store_file.hpp"
 
-namespace mcpauth::store {
+// The implementation lives in detail, beside the helpers it uses unqualified.
+namespace mcpauth::store::detail {
 namespace {
 
-using core::oauth::ClientKind;
 using core::oauth::ClientRegistration;
 using core::oauth::TokenSet;
-using detail::Database;
-using detail::from_millis;
-using detail::process_alive;
-using detail::Statement;
-using detail::this_host;
-using detail::to_millis;
-using detail::Transaction;
 using Json = nlohmann::json;
 
 class SqliteTokenStore final : public TokenStore {
  public:
-  explicit SqliteTokenStore(SqliteStoreOptions options) : options_(std::move(options)), host_(this_host()) {}
+  explicit SqliteTokenStore(SqliteStoreOptions options) : options_(std::move(options)), host_(detail::this_host()) {}
 
   void refuse_newer(int version) const {
     if (version > detail::kSchemaVersion) {
@@ -96,12 +90,8 @@ class SqliteTokenStore final : public TokenStore {
   }
 
   std::vector<ClientRegistration> list_clients() override {
-    auto db = acquire();
-    Statement s(*db,
-                "SELECT client_id, kind, auth_method, redirect_uris, secrets, issuer FROM clients ORDER BY issuer");
-    std::vector<ClientRegistration> out;
-    while (s.step()) out.push_back(read_client(s, s.text(5)));
-    return out;
+    return all_rows("SELECT client_id, kind, auth_method, redirect_uris, secrets, issuer FROM clients ORDER BY issuer",
+                    [&](Statement& s) { return read_client(s, s.text(5)); });
   }
 
   std::optional<TokenSet> load_tokens(const TokenKey& key) override {
@@ -122,23 +112,20 @@ class SqliteTokenStore final : public TokenStore {
   }
 
   std::vector<GrantRecord> list_grants() override {
-    auto db = acquire();
-    Statement s(*db,
-                "SELECT resource, issuer, client_id, account, token_type, expires_at, scope, secrets, updated_at "
-                "FROM tokens ORDER BY resource, account, issuer");
-    std::vector<GrantRecord> out;
-    while (s.step()) {
-      GrantRecord grant;
-      grant.key = TokenKey{s.text(0), s.text(1), s.text(2), s.text(3)};
-      try {
-        grant.tokens = tokens_from_row(s, grant.key, 4);
-      } catch (const Error& e) {
-        grant.error = e.what();  // listed, so status can show it and logout can remove it
-      }
-      grant.updated_at = from_millis(s.integer(8));
-      out.push_back(std::move(grant));
-    }
-    return out;
+    return all_rows(
+        "SELECT resource, issuer, client_id, account, token_type, expires_at, scope, secrets, updated_at "
+        "FROM tokens ORDER BY resource, account, issuer",
+        [&](Statement& s) {
+          GrantRecord grant;
+          grant.key = TokenKey{s.text(0), s.text(1), s.text(2), s.text(3)};
+          try {
+            grant.tokens = tokens_from_row(s, grant.key, 4);
+          } catch (const Error& e) {
+            grant.error = e.what();  // listed, so status can show it and logout can remove it
+          }
+          grant.updated_at = detail::from_millis(s.integer(8));
+          return grant;
+        });
   }
 
   std::optional<TokenSet> update_tokens(const TokenKey& key, const TokenUpdate& update) override {
@@ -172,13 +159,10 @@ class SqliteTokenStore final : public TokenStore {
   }
 
   std::vector<DiscoveryRecord> list_discovery() override {
-    auto db = acquire();
-    Statement s(*db,
-                "SELECT resource, issuer, prm_url, prm_body, as_url, as_body, fetched_at, protocol_version, transport, "
-                "server_url FROM discovery ORDER BY server_url");
-    std::vector<DiscoveryRecord> out;
-    while (s.step()) out.push_back(discovery_from_row(s, s.text(9)));
-    return out;
+    return all_rows(
+        "SELECT resource, issuer, prm_url, prm_body, as_url, as_body, fetched_at, protocol_version, transport, "
+        "server_url FROM discovery ORDER BY server_url",
+        [](Statement& s) { return discovery_from_row(s, s.text(9)); });
   }
 
   static DiscoveryRecord discovery_from_row(Statement& s, const std::string& server_url) {
@@ -190,7 +174,7 @@ class SqliteTokenStore final : public TokenStore {
     record.prm_body = s.text(3);
     record.as_url = s.text(4);
     record.as_body = s.text(5);
-    record.fetched_at = from_millis(s.integer(6));
+    record.fetched_at = detail::from_millis(s.integer(6));
     record.protocol_version = s.text(7);
     record.transport = s.text(8);
     return record;
@@ -202,7 +186,7 @@ class SqliteTokenStore final : public TokenStore {
                 "INSERT OR REPLACE INTO discovery (server_url, resource, issuer, prm_url, prm_body, as_url, as_body, "
                 "fetched_at, protocol_version, transport) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     s.bind(1, r.server_url).bind(2, r.resource).bind(3, r.issuer).bind(4, r.prm_url).bind(5, r.prm_body);
-    s.bind(6, r.as_url).bind(7, r.as_body).bind(8, to_millis(r.fetched_at)).bind(9, r.protocol_version);
+    s.bind(6, r.as_url).bind(7, r.as_body).bind(8, detail::to_millis(r.fetched_at)).bind(9, r.protocol_version);
     s.bind(10, r.transport).run();
   }
 
@@ -217,7 +201,7 @@ class SqliteTokenStore final : public TokenStore {
     if (live_claim(*db, flow_key)) return false;
     Statement s(*db, "INSERT OR REPLACE INTO flows (flow_key, host, pid, expires_at) VALUES (?, ?, ?, ?)");
     s.bind(1, flow_key).bind(2, host_).bind(3, static_cast<long long>(::getpid()));
-    s.bind(4, to_millis(Clock::now() + ttl)).run();
+    s.bind(4, detail::to_millis(Clock::now() + ttl)).run();
     transaction.commit();
     return true;
   }
@@ -262,6 +246,16 @@ class SqliteTokenStore final : public TokenStore {
     return Lease(*this, std::make_unique<Database>(options_.path, options_.busy_timeout));
   }
 
+  // Every row `sql` (without parameters) selects, each read by `read`.
+  template <class Read>
+  std::vector<std::invoke_result_t<Read&, Statement&>> all_rows(const char* sql, Read read) {
+    auto db = acquire();
+    Statement s(*db, sql);
+    std::vector<std::invoke_result_t<Read&, Statement&>> out;
+    while (s.step()) out.push_back(read(s));
+    return out;
+  }
+
   void release(std::unique_ptr<Database> db) {
     constexpr std::size_t kMaxIdle = 8;
     std::lock_guard lock(pool_mutex_);
@@ -295,7 +289,7 @@ class SqliteTokenStore final : public TokenStore {
     ClientRegistration client;
     client.issuer = issuer;
     client.client_id = s.text(0);
-    client.kind = core::oauth::parse_client_kind(s.text(1)).value_or(ClientKind::dynamic);
+    client.kind = core::oauth::parse_client_kind(s.text(1)).value_or(core::oauth::ClientKind::dynamic);
     client.token_endpoint_auth_method = s.text(2);
     const Json uris = core::parse_json_or_discarded(s.text(3), core::JsonLimits{});
     if (uris.is_array()) {
@@ -323,7 +317,7 @@ class SqliteTokenStore final : public TokenStore {
   TokenSet tokens_from_row(Statement& s, const TokenKey& key, int first) const {
     TokenSet tokens;
     tokens.token_type = s.text(first);
-    if (!s.is_null(first + 1)) tokens.expires_at = from_millis(s.integer(first + 1));
+    if (!s.is_null(first + 1)) tokens.expires_at = detail::from_millis(s.integer(first + 1));
     tokens.scope = s.optional_text(first + 2);
     detail::open_token_secrets(key_, key, s.blob(first + 3), options_.path.string(), tokens);
     return tokens;
@@ -345,13 +339,13 @@ class SqliteTokenStore final : public TokenStore {
     s.bind(1, key.resource).bind(2, key.issuer).bind(3, key.client_id).bind(4, key.account);
     s.bind(5, tokens.token_type);
     if (tokens.expires_at) {
-      s.bind(6, to_millis(*tokens.expires_at));
+      s.bind(6, detail::to_millis(*tokens.expires_at));
     } else {
       s.bind(6, std::optional<std::string>());
     }
     s.bind(7, tokens.scope)
         .bind_blob(8, detail::seal_token_secrets(key_, key, tokens))
-        .bind(9, to_millis(Clock::now()));
+        .bind(9, detail::to_millis(Clock::now()));
     s.run();
   }
 
@@ -365,8 +359,8 @@ class SqliteTokenStore final : public TokenStore {
     Statement s(db, "SELECT host, pid, expires_at FROM flows WHERE flow_key = ?");
     s.bind(1, flow_key);
     if (!s.step()) return false;
-    if (from_millis(s.integer(2)) <= Clock::now()) return false;
-    return s.text(0) != host_ || process_alive(s.integer(1));
+    if (detail::from_millis(s.integer(2)) <= Clock::now()) return false;
+    return s.text(0) != host_ || detail::process_alive(s.integer(1));
   }
 
   SqliteStoreOptions options_;
@@ -377,6 +371,9 @@ class SqliteTokenStore final : public TokenStore {
 };
 
 }  // namespace
+}  // namespace mcpauth::store::detail
+
+namespace mcpauth::store {
 
 SqliteStoreOptions default_sqlite_store_options(
     const std::function<std::optional<std::string>(const std::string&)>& env) {
@@ -403,7 +400,7 @@ std::shared_ptr<TokenStore> open_sqlite_token_store(const SqliteStoreOptions& gi
   detail::publish_new_store_file(options.path);
   detail::refuse_unusable_store_file(options.path);
   const auto path = options.path;
-  auto store = std::make_shared<SqliteTokenStore>(std::move(options));
+  auto store = std::make_shared<detail::SqliteTokenStore>(std::move(options));
   store->initialize();
   detail::make_store_file_private(path);  // its -wal and -shm files follow the database's mode
   return store;

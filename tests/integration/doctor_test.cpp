@@ -56,23 +56,27 @@ store::GrantRecord stored_grant(const PeerProcess& peer) {
 
 #define EXPECT_PRINTS(run, text) EXPECT_NE((run).out.find(text), std::string::npos) << (run).out << (run).err
 
+// Runs doctor (as doctor() does), expects its exit code and each of `prints`
+// in what it printed; returns the run for the test's other checks.
+CommandResult expect_doctor(const PeerProcess& peer, int exit_code, std::initializer_list<std::string> prints,
+                            std::initializer_list<std::string> extra = {}, const std::vector<std::string>& env = {}) {
+  auto r = doctor(peer, extra, env);
+  EXPECT_EQ(r.exit_code, exit_code) << r.out << r.err;
+  for (const auto& text : prints) EXPECT_PRINTS(r, text);
+  return r;
+}
+
 TEST(Doctor, EverythingWorksAfterALogin) {
   PeerProcess peer("evil-oauth-server.mjs", {"--mode", "good"});
   login(peer);
-  const auto r = doctor(peer);
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  for (const char* line :
-       {"ok    reach", "ok    transport", "ok    challenge", "ok    resource_metadata", "ok    authorization_server",
-        "ok    pkce", "ok    registration", "ok    store", "ok    grant", "ok    connect"}) {
-    EXPECT_PRINTS(r, line);
-  }
-  EXPECT_PRINTS(r, "Protected Resource Metadata found at " + peer.url("/.well-known/oauth-protected-resource/mcp"));
-  EXPECT_PRINTS(r, "HTTP 401 with a Bearer challenge");
-  EXPECT_PRINTS(r, "PKCE S256 is advertised");
-  EXPECT_PRINTS(r, "a dynamic client is stored for");
-  EXPECT_PRINTS(r, "connected: 1 tool listed");
-  EXPECT_PRINTS(r, "protocol revision 2025-11-25");
-  EXPECT_PRINTS(r, "Next: `mcpauth tools " + peer.url() + "` lists its tools");
+  const auto r = expect_doctor(
+      peer, 0,
+      {"ok    reach", "ok    transport", "ok    challenge", "ok    resource_metadata", "ok    authorization_server",
+       "ok    pkce", "ok    registration", "ok    store", "ok    grant", "ok    connect",
+       "Protected Resource Metadata found at " + peer.url("/.well-known/oauth-protected-resource/mcp"),
+       "HTTP 401 with a Bearer challenge", "PKCE S256 is advertised", "a dynamic client is stored for",
+       "connected: 1 tool listed", "protocol revision 2025-11-25",
+       "Next: `mcpauth tools " + peer.url() + "` lists its tools"});
   EXPECT_EQ(r.out.find("fail  "), std::string::npos) << r.out;
 
   // Never a secret: neither the token nor a prefix of it.
@@ -95,61 +99,48 @@ TEST(Doctor, EverythingWorksAfterALogin) {
 
 TEST(Doctor, BeforeALoginItSaysToLogIn) {
   PeerProcess peer("evil-oauth-server.mjs", {"--mode", "good"});
-  const auto r = doctor(peer);
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_PRINTS(r, "ok    registration          mcpauth registers itself at the first login");
-  EXPECT_PRINTS(r, "warn  grant");
-  EXPECT_PRINTS(r, "not logged in yet");
-  EXPECT_PRINTS(r, "Next: `mcpauth login " + peer.url() + "` authorizes");
+  expect_doctor(peer, 0,
+                {"ok    registration          mcpauth registers itself at the first login", "warn  grant",
+                 "not logged in yet", "Next: `mcpauth login " + peer.url() + "` authorizes"});
   EXPECT_FALSE(fs::exists(fs::path(test_home()) / "data" / "mcpauth" / "tokens.db")) << "doctor created the store";
 }
 
 TEST(Doctor, NoProtectedResourceMetadata) {
   PeerProcess peer("evil-oauth-server.mjs", {"--mode", "no-prm"});
-  const auto r = doctor(peer);
-  EXPECT_EQ(r.exit_code, 6) << r.out << r.err;
-  EXPECT_PRINTS(r, "ok    challenge");
-  EXPECT_PRINTS(r, "no resource_metadata: the well-known URLs are tried");
-  EXPECT_PRINTS(r, "fail  resource_metadata");
-  EXPECT_PRINTS(r, "no Protected Resource Metadata and no authorization server metadata");
-  EXPECT_PRINTS(r, peer.url("/.well-known/oauth-protected-resource/mcp") + ": HTTP 404");
+  const auto r =
+      expect_doctor(peer, 6,
+                    {"ok    challenge", "no resource_metadata: the well-known URLs are tried",
+                     "fail  resource_metadata", "no Protected Resource Metadata and no authorization server metadata",
+                     peer.url("/.well-known/oauth-protected-resource/mcp") + ": HTTP 404",
+                     "Next: if you have a token for it, pass it with a header"});
   EXPECT_EQ(r.out.find("authorization_server"), std::string::npos) << "no step after the broken one:\n" << r.out;
-  EXPECT_PRINTS(r, "Next: if you have a token for it, pass it with a header");
 }
 
 TEST(Doctor, IssuerMismatch) {
   PeerProcess peer("evil-oauth-server.mjs", {"--mode", "issuer-mismatch"});
-  const auto r = doctor(peer);
-  EXPECT_EQ(r.exit_code, 6) << r.out << r.err;
-  EXPECT_PRINTS(r, "ok    resource_metadata");
-  EXPECT_PRINTS(r, "fail  authorization_server");
-  EXPECT_PRINTS(r, "/someone-else\" but \"");
-  EXPECT_PRINTS(r, "was expected; refusing it (possible mix-up attack)");
+  const auto r = expect_doctor(peer, 6,
+                               {"ok    resource_metadata", "fail  authorization_server", "/someone-else\" but \"",
+                                "was expected; refusing it (possible mix-up attack)"});
   EXPECT_EQ(r.out.find("  pkce"), std::string::npos) << r.out;
 }
 
 TEST(Doctor, NoPkceS256) {
   PeerProcess peer("evil-oauth-server.mjs", {"--mode", "no-s256"});
-  const auto r = doctor(peer);
-  EXPECT_EQ(r.exit_code, 6) << r.out << r.err;
-  EXPECT_PRINTS(r, "ok    authorization_server");
-  EXPECT_PRINTS(r, "fail  pkce");
-  EXPECT_PRINTS(r, "does not advertise PKCE with S256");
-  EXPECT_PRINTS(r, "code_challenge_methods_supported: [plain]");
+  expect_doctor(peer, 6,
+                {"ok    authorization_server", "fail  pkce", "does not advertise PKCE with S256",
+                 "code_challenge_methods_supported: [plain]"});
 }
 
 TEST(Doctor, NoRegistrationEndpointAndNoClientId) {
   PeerProcess peer("evil-oauth-server.mjs", {"--mode", "no-registration"});
-  const auto r = doctor(peer);
-  EXPECT_EQ(r.exit_code, 6) << r.out << r.err;
-  EXPECT_PRINTS(r, "fail  registration");
-  EXPECT_PRINTS(r, "no registration_endpoint, no client ID metadata documents, and no client id configured");
-  EXPECT_PRINTS(r, "Next: register a client with the authorization server, then `mcpauth login " + peer.url() +
-                       " --client-id ID`");
+  expect_doctor(
+      peer, 6,
+      {"fail  registration", "no registration_endpoint, no client ID metadata documents, and no client id configured",
+       "Next: register a client with the authorization server, then `mcpauth login " + peer.url() +
+           " --client-id ID`"});
 
-  const auto with_id = doctor(peer, {"--client-id", "pre-registered"});
-  EXPECT_EQ(with_id.exit_code, 0) << with_id.out;
-  EXPECT_PRINTS(with_id, "ok    registration          a pre-registered client id is configured");
+  expect_doctor(peer, 0, {"ok    registration          a pre-registered client id is configured"},
+                {"--client-id", "pre-registered"});
 }
 
 TEST(Doctor, ARevokedRefreshTokenInTheStore) {
@@ -164,13 +155,10 @@ TEST(Doctor, ARevokedRefreshTokenInTheStore) {
     grant.tokens.issued_at = store::Clock::now() - std::chrono::minutes(65);
     store->save_tokens(grant.key, grant.tokens);
   }
-  const auto r = doctor(peer);
-  EXPECT_EQ(r.exit_code, 6) << r.out << r.err;
-  EXPECT_PRINTS(r, "warn  grant");
-  EXPECT_PRINTS(r, "the stored access token expired; its refresh token will be tried");
-  EXPECT_PRINTS(r, "fail  connect");
-  EXPECT_PRINTS(r, "the authorization server refused the stored refresh token (it expired or was revoked)");
-  EXPECT_PRINTS(r, "Next: `mcpauth login " + peer.url() + "` authorizes again");
+  expect_doctor(peer, 6,
+                {"warn  grant", "the stored access token expired; its refresh token will be tried", "fail  connect",
+                 "the authorization server refused the stored refresh token (it expired or was revoked)",
+                 "Next: `mcpauth login " + peer.url() + "` authorizes again"});
 
   // The refresh was really tried, and no authorization was started.
   const Json log = testing::get_json(peer.url("/__log"));
@@ -188,13 +176,11 @@ TEST(Doctor, AWrongStoreKeyInMcpauthKey) {
   PeerProcess peer("evil-oauth-server.mjs", {"--mode", "good"});
   login(peer);
   const std::string other_key = "MCPAUTH_KEY=" + std::string(64, 'a');
-  const auto r = doctor(peer, {}, {other_key});
-  EXPECT_EQ(r.exit_code, 7) << r.out << r.err;
-  EXPECT_PRINTS(r, "fail  store");
-  EXPECT_PRINTS(r, "cannot be opened with the key from MCPAUTH_KEY");
-  EXPECT_PRINTS(r, "Next: set MCPAUTH_KEY to the key that encrypted");
-  // The server's part was checked all the same.
-  EXPECT_PRINTS(r, "ok    registration");
+  // "ok    registration": the server's part was checked all the same.
+  const auto r = expect_doctor(peer, 7,
+                               {"fail  store", "cannot be opened with the key from MCPAUTH_KEY",
+                                "Next: set MCPAUTH_KEY to the key that encrypted", "ok    registration"},
+                               {}, {other_key});
   EXPECT_EQ(r.out.find(std::string(64, 'a')), std::string::npos) << "the key is never printed";
 }
 
@@ -212,13 +198,12 @@ TEST(Doctor, AServerThatNeedsNoAuthorization) {
 // A static token given with -H: checked, never printed.
 TEST(Doctor, AStaticAuthorizationHeader) {
   PeerProcess peer("streamable-server.mjs", {"--require-header", "Authorization: Bearer static-secret-123"});
-  const auto good = doctor(peer, {"-H", "Authorization: Bearer ${TOKEN}"}, {"TOKEN=static-secret-123"});
-  EXPECT_EQ(good.exit_code, 0) << good.out << good.err;
-  EXPECT_PRINTS(good, "ok    challenge             the server accepts the headers given");
-  EXPECT_PRINTS(good, "ok    connect");
-  const auto bad = doctor(peer, {"-H", "Authorization: Bearer ${TOKEN}"}, {"TOKEN=static-secret-456"});
-  EXPECT_EQ(bad.exit_code, 6) << bad.out << bad.err;
-  EXPECT_PRINTS(bad, "fail  challenge             the server refuses the Authorization header given (HTTP 401)");
+  const auto good =
+      expect_doctor(peer, 0, {"ok    challenge             the server accepts the headers given", "ok    connect"},
+                    {"-H", "Authorization: Bearer ${TOKEN}"}, {"TOKEN=static-secret-123"});
+  const auto bad = expect_doctor(
+      peer, 6, {"fail  challenge             the server refuses the Authorization header given (HTTP 401)"},
+      {"-H", "Authorization: Bearer ${TOKEN}"}, {"TOKEN=static-secret-456"});
   for (const auto* run : {&good, &bad}) {
     EXPECT_EQ(run->out.find("static-secret"), std::string::npos) << run->out;
     EXPECT_EQ(run->err.find("static-secret"), std::string::npos) << run->err;
@@ -228,9 +213,7 @@ TEST(Doctor, AStaticAuthorizationHeader) {
 // The 2026-07-28 revision: the era the session agreed on is named.
 TEST(Doctor, AModernServerIsNamedByItsRevision) {
   PeerProcess peer("modern/modern-server.mjs", {"--modern-only"});
-  const auto r = doctor(peer);
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_PRINTS(r, "protocol revision 2026-07-28 (server/discover, no initialize)");
+  expect_doctor(peer, 0, {"protocol revision 2026-07-28 (server/discover, no initialize)"});
 }
 
 TEST(Doctor, AnUnreachableServer) {

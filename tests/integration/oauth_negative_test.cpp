@@ -77,6 +77,12 @@ std::string describe(const std::vector<LoggedRequest>& log) {
   return out;
 }
 
+// The client registrations and token requests the authorization server saw.
+void expect_registrations_and_tokens(const std::vector<LoggedRequest>& log, int registrations, int tokens) {
+  EXPECT_EQ(count(log, "as", "POST", "/register"), registrations) << describe(log);
+  EXPECT_EQ(count(log, "as", "POST", "/token"), tokens) << describe(log);
+}
+
 // Every Authorization header in the log is a Bearer token on the resource
 // server; the authorization server (a public client's token endpoint
 // included) never sees one. Returns how many requests carried a token.
@@ -536,8 +542,7 @@ TEST(OAuthNegative, AConsentTimeoutPointsAtTheClientId) {
   const auto again = run_command(cli({"login", peer.url()}), {testing::follow_browser_env()}, std::chrono::seconds(20));
   ASSERT_EQ(again.exit_code, 0) << again.err;
   const auto after = request_log(peer);
-  EXPECT_EQ(count(after, "as", "POST", "/register"), 1) << describe(after);
-  EXPECT_EQ(count(after, "as", "POST", "/token"), 1) << describe(after);
+  expect_registrations_and_tokens(after, 1, 1);
 }
 
 // Item 16: authorizations at one authorization server reuse the stored
@@ -593,8 +598,7 @@ TEST(OAuthNegative, ALoginWhoseRegisteredPortIsBusyUsesAnotherAndRegistersIt) {
   const int second_port = authorize_port(log, 1);
   EXPECT_GT(second_port, 0) << describe(log);
   EXPECT_NE(second_port, registered_port) << describe(log);
-  EXPECT_EQ(count(log, "as", "POST", "/register"), 2) << describe(log);
-  EXPECT_EQ(count(log, "as", "POST", "/token"), 2) << describe(log);
+  expect_registrations_and_tokens(log, 2, 2);
 }
 
 // Item 27: a Client ID Metadata Document is published once and lists its
@@ -607,8 +611,7 @@ TEST(OAuthNegative, AClientMetadataDocumentCanListTheRedirectUri) {
                              {testing::follow_browser_env()}, std::chrono::seconds(30));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto log = request_log(peer);
-  EXPECT_EQ(count(log, "as", "POST", "/register"), 0) << describe(log);
-  EXPECT_EQ(count(log, "as", "POST", "/token"), 1) << describe(log);
+  expect_registrations_and_tokens(log, 0, 1);
 }
 
 // mcp-remote's --callback-path: the redirect URI's path is the given one

@@ -22,14 +22,11 @@
 namespace mcpauth {
 namespace {
 
-using core::oauth::ClientRegistration;
 using core::oauth::TokenSet;
 using store::TokenDecision;
 using store::TokenKey;
-using testing::CommandResult;
 using testing::error_of;
 using testing::InteractiveCommand;
-using testing::PostgresServer;
 
 std::string random_key() {
   std::random_device rd;
@@ -71,7 +68,7 @@ std::vector<std::string> race_client(const std::string& url, const std::string& 
 
 class PostgresStore : public ::testing::Test {
  protected:
-  PostgresServer server;
+  testing::PostgresServer server;
   std::string key = random_key();
   std::string url = server.create_database("store");
 };
@@ -79,7 +76,7 @@ class PostgresStore : public ::testing::Test {
 TEST_F(PostgresStore, EveryOperationRoundTrips) {
   auto s = open_store(url, key);
 
-  ClientRegistration client;
+  core::oauth::ClientRegistration client;
   client.issuer = "https://as.example";
   client.client_id = "client-1";
   client.client_secret = "client-secret-value";
@@ -190,7 +187,7 @@ TEST_F(PostgresStore, EveryOperationRoundTrips) {
 TEST_F(PostgresStore, NothingIsStoredInClearAndEachRowNamesItsKey) {
   auto s = open_store(url, key);
   s->save_tokens(kGrant, tokens("access-token-in-the-clear-test", "refresh-token-in-the-clear-test"));
-  ClientRegistration client;
+  core::oauth::ClientRegistration client;
   client.issuer = "https://as.example";
   client.client_id = "c";
   client.client_secret = "client-secret-in-the-clear-test";
@@ -365,7 +362,7 @@ TEST_F(PostgresStore, UpdateTokensIsSingleFlightAcrossProcesses) {
         race_client(url, key, {"--threads", std::to_string(kThreads), "--increment", std::to_string(kIncrements)})));
   }
   for (auto& c : clients) {
-    const CommandResult r = c->finish(std::chrono::seconds(120));
+    const testing::CommandResult r = c->finish(std::chrono::seconds(120));
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_NE(r.out.find("ok=" + std::to_string(kThreads * kIncrements) + " failed=0"), std::string::npos)
         << r.out << r.err;

@@ -15,17 +15,15 @@
 #include "mcpauth/auth/probe.hpp"
 #include "mcpauth/error.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
+#include "oidc_peer.hpp"
 #include "peer_process.hpp"
 
 namespace mcpauth {
 namespace {
 
 namespace fs = std::filesystem;
-using Json = nlohmann::json;
-using testing::cli;
-using testing::CommandResult;
+using mcp::Json;
 using testing::PeerProcess;
-using testing::run_command;
 
 // Each probe gets its own data and config folders under the test's home (so
 // a store another test made in this process cannot hide one made here) and a
@@ -36,11 +34,11 @@ class ProbeRun {
     fs::create_directories(home_);
   }
 
-  CommandResult run(const std::string& url, bool json = true) const {
-    std::vector<std::string> argv = cli({"probe", url});
+  testing::CommandResult run(const std::string& url, bool json = true) const {
+    std::vector<std::string> argv = testing::cli({"probe", url});
     if (json) argv.push_back("--json");
-    return run_command(argv, {"XDG_DATA_HOME=" + data_home(), "XDG_CONFIG_HOME=" + home_ + "/config",
-                              "BROWSER=/usr/bin/touch " + browser_mark()});
+    return testing::run_command(argv, {"XDG_DATA_HOME=" + data_home(), "XDG_CONFIG_HOME=" + home_ + "/config",
+                                       "BROWSER=/usr/bin/touch " + browser_mark()});
   }
 
   std::string data_home() const { return home_ + "/data"; }
@@ -58,11 +56,16 @@ class ProbeRun {
   std::string home_;
 };
 
-Json parse_json(const CommandResult& r) {
+Json parse_json(const testing::CommandResult& r) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   const Json doc = Json::parse(r.out, nullptr, false);
   EXPECT_TRUE(doc.is_object()) << r.out;
   return doc.is_object() ? doc : Json::object();
+}
+
+// Each key of `expected` has that value in the probe's --json answer (null: a JSON null).
+void expect_fields(const Json& doc, const Json& expected) {
+  for (const auto& [key, value] : expected.items()) EXPECT_EQ(doc.at(key), value) << key << " in " << doc.dump();
 }
 
 // The keys --json always prints, whatever the answer.
@@ -73,14 +76,18 @@ void expect_stable_keys(const Json& doc) {
   }
 }
 
-Json get_json(const std::string& url) {
-  net::CurlHttpClient http;
-  net::HttpRequest request;
-  request.url = url;
-  request.total_timeout = std::chrono::seconds(5);
-  const auto response = http.send(request);
-  EXPECT_EQ(response.status, 200) << url;
-  return Json::parse(response.body);
+// The probe's --json answer for `url`, with every key it always prints.
+Json probe_json(const ProbeRun& probe, const std::string& url) {
+  const Json doc = parse_json(probe.run(url));
+  expect_stable_keys(doc);
+  return doc;
+}
+
+// The probe's text answer for `url`: it exits 0.
+testing::CommandResult probe_text(const ProbeRun& probe, const std::string& url) {
+  auto text = probe.run(url, false);
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  return text;
 }
 
 std::string last_line(const std::string& text) {
@@ -94,17 +101,15 @@ std::string last_line(const std::string& text) {
 TEST(Probe, APlainStreamableServerNeedsNothing) {
   PeerProcess peer("streamable-server.mjs");
   ProbeRun probe("plain");
-  const Json doc = parse_json(probe.run(peer.url()));
-  expect_stable_keys(doc);
-  EXPECT_EQ(doc.at("server"), peer.url());
-  EXPECT_EQ(doc.at("needs"), "none");
-  EXPECT_EQ(doc.at("transport"), "streamable-http");
-  EXPECT_EQ(doc.at("status"), 200);
-  EXPECT_TRUE(doc.at("issuer").is_null());
-  EXPECT_TRUE(doc.at("registration").is_null());
+  const Json doc = probe_json(probe, peer.url());
+  expect_fields(doc, {{"server", peer.url()},
+                      {"needs", "none"},
+                      {"transport", "streamable-http"},
+                      {"status", 200},
+                      {"issuer", nullptr},
+                      {"registration", nullptr}});
 
-  const auto text = probe.run(peer.url(), false);
-  EXPECT_EQ(text.exit_code, 0) << text.err;
+  const auto text = probe_text(probe, peer.url());
   EXPECT_NE(text.out.find("needs no authorization (Streamable HTTP)"), std::string::npos) << text.out;
   EXPECT_EQ(last_line(text.out), "Next: `mcpauth tools " + peer.url() + "` lists its tools.") << text.out;
   EXPECT_TRUE(text.err.empty()) << text.err;
@@ -114,14 +119,10 @@ TEST(Probe, APlainStreamableServerNeedsNothing) {
 TEST(Probe, ALegacySseServerNeedsNothing) {
   PeerProcess peer("sse-server.mjs");
   ProbeRun probe("sse");
-  const Json doc = parse_json(probe.run(peer.url("/sse")));
-  expect_stable_keys(doc);
-  EXPECT_EQ(doc.at("needs"), "none");
-  EXPECT_EQ(doc.at("transport"), "sse");
-  EXPECT_EQ(doc.at("status"), 200);
+  const Json doc = probe_json(probe, peer.url("/sse"));
+  expect_fields(doc, {{"needs", "none"}, {"transport", "sse"}, {"status", 200}});
 
-  const auto text = probe.run(peer.url("/sse"), false);
-  EXPECT_EQ(text.exit_code, 0) << text.err;
+  const auto text = probe_text(probe, peer.url("/sse"));
   EXPECT_NE(text.out.find("needs no authorization (legacy HTTP+SSE)"), std::string::npos) << text.out;
   probe.expect_no_trace();
 }
@@ -129,18 +130,14 @@ TEST(Probe, ALegacySseServerNeedsNothing) {
 TEST(Probe, AServerThatWantsAHeaderTakesAStaticToken) {
   PeerProcess peer("streamable-server.mjs", {"--require-header", "Authorization: Bearer s3cret"});
   ProbeRun probe("static");
-  const Json doc = parse_json(probe.run(peer.url()));
-  expect_stable_keys(doc);
-  EXPECT_EQ(doc.at("needs"), "static_token");
-  EXPECT_EQ(doc.at("status"), 401);
+  const Json doc = probe_json(probe, peer.url());
+  expect_fields(doc, {{"needs", "static_token"}, {"status", 401}});
   EXPECT_TRUE(doc.at("transport").is_null()) << "refused before it said which transport it speaks";
   ASSERT_TRUE(doc.at("reason").is_string());
   EXPECT_NE(doc.at("reason").get<std::string>().find("publishes no OAuth metadata"), std::string::npos) << doc.dump();
-  EXPECT_TRUE(doc.at("metadata_error").is_null());
-  EXPECT_TRUE(doc.at("issuer").is_null());
+  expect_fields(doc, {{"metadata_error", nullptr}, {"issuer", nullptr}});
 
-  const auto text = probe.run(peer.url(), false);
-  EXPECT_EQ(text.exit_code, 0) << text.err;
+  const auto text = probe_text(probe, peer.url());
   EXPECT_EQ(last_line(text.out).rfind("Next: it takes a static token: pass it with --header \"Authorization: Bearer "
                                       "...\"",
                                       0),
@@ -152,22 +149,19 @@ TEST(Probe, AServerThatWantsAHeaderTakesAStaticToken) {
 TEST(Probe, TheSdkOAuthServerRegistersDynamically) {
   PeerProcess peer("oauth-server.mjs");
   ProbeRun probe("oauth");
-  const Json doc = parse_json(probe.run(peer.url()));
-  expect_stable_keys(doc);
-  EXPECT_EQ(doc.at("needs"), "oauth");
-  EXPECT_EQ(doc.at("status"), 401);
+  const Json doc = probe_json(probe, peer.url());
+  expect_fields(doc, {{"needs", "oauth"}, {"status", 401}});
   ASSERT_TRUE(doc.at("issuer").is_string()) << doc.dump();
   EXPECT_TRUE(std::regex_match(doc.at("issuer").get<std::string>(), std::regex("http://localhost:[0-9]+/")))
       << doc.dump();
-  EXPECT_EQ(doc.at("resource"), peer.url());
-  EXPECT_EQ(doc.at("scope"), "mcp:tools");
-  EXPECT_EQ(doc.at("registration"), "dynamic");
-  EXPECT_EQ(doc.at("device_grant"), false);
-  EXPECT_EQ(doc.at("pkce_s256"), true);
-  EXPECT_TRUE(doc.at("metadata_error").is_null());
+  expect_fields(doc, {{"resource", peer.url()},
+                      {"scope", "mcp:tools"},
+                      {"registration", "dynamic"},
+                      {"device_grant", false},
+                      {"pkce_s256", true},
+                      {"metadata_error", nullptr}});
 
-  const auto text = probe.run(peer.url(), false);
-  EXPECT_EQ(text.exit_code, 0) << text.err;
+  const auto text = probe_text(probe, peer.url());
   EXPECT_NE(text.out.find("  issuer:        " + doc.at("issuer").get<std::string>() + "\n"), std::string::npos)
       << text.out;
   EXPECT_EQ(last_line(text.out), "Next: mcpauth can register itself: run `mcpauth login " + peer.url() + "`.")
@@ -178,26 +172,24 @@ TEST(Probe, TheSdkOAuthServerRegistersDynamically) {
 TEST(Probe, TheOidcProviderRegistersDynamicallyAndOffersTheDeviceGrant) {
   PeerProcess peer("oidc-server.mjs");
   ProbeRun probe("oidc");
-  const Json doc = parse_json(probe.run(peer.url()));
-  expect_stable_keys(doc);
+  const Json doc = probe_json(probe, peer.url());
   EXPECT_EQ(doc.at("needs"), "oauth");
   ASSERT_TRUE(doc.at("issuer").is_string()) << doc.dump();
   EXPECT_TRUE(std::regex_match(doc.at("issuer").get<std::string>(), std::regex("http://localhost:[0-9]+/oidc")))
       << doc.dump();
-  EXPECT_EQ(doc.at("resource"), peer.url());
-  EXPECT_EQ(doc.at("scope"), "mcp:tools");
-  EXPECT_EQ(doc.at("registration"), "dynamic");
-  EXPECT_EQ(doc.at("device_grant"), true);
-  EXPECT_EQ(doc.at("pkce_s256"), true);
+  expect_fields(doc, {{"resource", peer.url()},
+                      {"scope", "mcp:tools"},
+                      {"registration", "dynamic"},
+                      {"device_grant", true},
+                      {"pkce_s256", true}});
 
-  const auto text = probe.run(peer.url(), false);
-  EXPECT_EQ(text.exit_code, 0) << text.err;
+  const auto text = probe_text(probe, peer.url());
   EXPECT_NE(text.out.find("  device grant:  yes (without a browser: `mcpauth login " + peer.url() + " --device`)\n"),
             std::string::npos)
       << text.out;
 
   // The authorization server saw metadata GETs only: no registration, no authorization, no token request.
-  const Json requests = get_json(peer.url("/test/as-requests"));
+  const Json requests = testing::as_requests(peer);
   ASSERT_FALSE(requests.empty());
   for (const auto& r : requests) {
     EXPECT_EQ(r.at("method"), "GET") << requests.dump();
@@ -205,7 +197,7 @@ TEST(Probe, TheOidcProviderRegistersDynamicallyAndOffersTheDeviceGrant) {
     EXPECT_NE(r.at("path"), "/oidc/reg") << requests.dump();
   }
   // And the resource server saw one unauthenticated request per probe.
-  const Json rs = get_json(peer.url("/test/rs-requests"));
+  const Json rs = testing::rs_requests(peer);
   ASSERT_EQ(rs.size(), 2u) << rs.dump();
   for (const auto& r : rs) {
     EXPECT_EQ(r.at("scheme"), "") << rs.dump();
@@ -220,17 +212,13 @@ TEST(Probe, TheOidcProviderRegistersDynamicallyAndOffersTheDeviceGrant) {
 TEST(Probe, MetadataThatFailsACheckIsReportedAsStaticTokenWithTheReason) {
   PeerProcess peer("evil-oauth-server.mjs", {"--mode", "issuer-mismatch"});
   ProbeRun probe("evil");
-  const Json doc = parse_json(probe.run(peer.url()));
-  expect_stable_keys(doc);
-  EXPECT_EQ(doc.at("needs"), "static_token");
-  EXPECT_EQ(doc.at("status"), 401);
-  EXPECT_EQ(doc.at("metadata_error"), "issuer_mismatch");
+  const Json doc = probe_json(probe, peer.url());
+  expect_fields(doc, {{"needs", "static_token"}, {"status", 401}, {"metadata_error", "issuer_mismatch"}});
   ASSERT_TRUE(doc.at("reason").is_string());
   EXPECT_NE(doc.at("reason").get<std::string>().find("/someone-else"), std::string::npos) << doc.dump();
   EXPECT_TRUE(doc.at("issuer").is_null());
 
-  const auto text = probe.run(peer.url(), false);
-  EXPECT_EQ(text.exit_code, 0) << text.err;
+  const auto text = probe_text(probe, peer.url());
   EXPECT_NE(
       text.out.find("  reason: the server answered HTTP 401, but its OAuth metadata is unusable (issuer_mismatch)"),
       std::string::npos)
@@ -238,7 +226,7 @@ TEST(Probe, MetadataThatFailsACheckIsReportedAsStaticTokenWithTheReason) {
   EXPECT_EQ(last_line(text.out).rfind("Next: mcpauth will not log in there", 0), 0u) << text.out;
 
   // Only the POST and the metadata GETs, on both listeners: nothing was registered or authorized.
-  const Json log = get_json(peer.url("/__log"));
+  const Json log = testing::get_json(peer.url("/__log"));
   for (const auto& r : log) {
     const std::string line = r.at("server").get<std::string>() + " " + r.at("method").get<std::string>() + " " +
                              r.at("path").get<std::string>();
@@ -255,14 +243,11 @@ TEST(Probe, AnAuthorizationServerWithoutS256IsOAuthThatMcpauthRefuses) {
   PeerProcess peer("evil-oauth-server.mjs", {"--mode", "no-s256"});
   ProbeRun probe("no-s256");
   const Json doc = parse_json(probe.run(peer.url()));
-  EXPECT_EQ(doc.at("needs"), "oauth");
-  EXPECT_EQ(doc.at("pkce_s256"), false);
-  EXPECT_EQ(doc.at("registration"), "dynamic");
+  expect_fields(doc, {{"needs", "oauth"}, {"pkce_s256", false}, {"registration", "dynamic"}});
   ASSERT_TRUE(doc.at("reason").is_string());
   EXPECT_NE(doc.at("reason").get<std::string>().find("S256"), std::string::npos) << doc.dump();
 
-  const auto text = probe.run(peer.url(), false);
-  EXPECT_EQ(text.exit_code, 0) << text.err;
+  const auto text = probe_text(probe, peer.url());
   EXPECT_NE(text.out.find("  PKCE S256:     no: mcpauth will refuse to authorize there\n"), std::string::npos)
       << text.out;
   EXPECT_EQ(last_line(text.out).rfind("Next: mcpauth will not log in there (MCP requires PKCE S256)", 0), 0u)

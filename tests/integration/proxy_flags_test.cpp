@@ -22,15 +22,10 @@ using testing::cli;
 using testing::InteractiveCommand;
 using testing::PeerProcess;
 
+using testing::handshake_and_list_tools;
 using testing::kInitialize;
 using testing::kInitialized;
-const std::string kToolsList = R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})"
-                               "\n";
-
-std::string call(int id, const std::string& tool, const std::string& arguments) {
-  return R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"method":"tools/call","params":{"name":")" + tool +
-         R"(","arguments":)" + arguments + "}}\n";
-}
+using testing::tool_call;
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
@@ -59,22 +54,22 @@ std::string recording_browser(const std::string& url_file) {
   return "BROWSER=" + script;
 }
 
-TEST(ProxyFlags, AllowedToolsAreTheOnlyOnesTheHostSeesOrMayCall) {
-  PeerProcess peer("streamable-server.mjs");
-  InteractiveCommand proxy(cli({"proxy", peer.url(), "--allow-tool", "ec*", "--allow-tool", "add"}));
-  proxy.write_stdin(kInitialize);
-  proxy.wait_for_stdout(R"("id":1,)");
-  proxy.write_stdin(kInitialized);
-  proxy.write_stdin(kToolsList);
-  const std::string list = proxy.wait_for_stdout(R"((\{[^\n]*"id":2,[^\n]*\}))");
+// The tools/list answer of the allowed-tools tests below.
+void expect_echo_and_add_but_not_fail_or_progress(const std::string& list) {
   EXPECT_NE(list.find(R"("name":"echo")"), std::string::npos) << list;
   EXPECT_NE(list.find(R"("name":"add")"), std::string::npos) << list;
   EXPECT_EQ(list.find(R"("name":"fail")"), std::string::npos) << list;
   EXPECT_EQ(list.find(R"("name":"progress")"), std::string::npos) << list;
-  proxy.write_stdin(call(3, "progress", R"({"steps":1})"));
+}
+
+TEST(ProxyFlags, AllowedToolsAreTheOnlyOnesTheHostSeesOrMayCall) {
+  PeerProcess peer("streamable-server.mjs");
+  InteractiveCommand proxy(cli({"proxy", peer.url(), "--allow-tool", "ec*", "--allow-tool", "add"}));
+  expect_echo_and_add_but_not_fail_or_progress(handshake_and_list_tools(proxy));
+  proxy.write_stdin(tool_call(3, "progress", R"({"steps":1})"));
   proxy.wait_for_stdout(
       R"re("code":-32602,"message":"mcpauth: the tool progress is hidden \(not among the allowed tools\)"\},"id":3)re");
-  proxy.write_stdin(call(4, "add", R"({"a":2,"b":3})"));
+  proxy.write_stdin(tool_call(4, "add", R"({"a":2,"b":3})"));
   proxy.wait_for_stdout(R"("id":4,[^\n]*"text":"5")");
   const auto r = proxy.finish();
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -86,15 +81,7 @@ TEST(ProxyFlags, TheConfigFileEntryNamesTheAllowedAndIgnoredTools) {
       write_file("config.json", R"({"mcpServers": {"peer": {"url": ")" + peer.url() +
                                     R"(", "allowedTools": ["echo", "add", "fail"], "ignoredTools": "fa*"}}})");
   InteractiveCommand proxy(cli({"proxy", "peer", "--config", config}));
-  proxy.write_stdin(kInitialize);
-  proxy.wait_for_stdout(R"("id":1,)");
-  proxy.write_stdin(kInitialized);
-  proxy.write_stdin(kToolsList);
-  const std::string list = proxy.wait_for_stdout(R"((\{[^\n]*"id":2,[^\n]*\}))");
-  EXPECT_NE(list.find(R"("name":"echo")"), std::string::npos) << list;
-  EXPECT_NE(list.find(R"("name":"add")"), std::string::npos) << list;
-  EXPECT_EQ(list.find(R"("name":"fail")"), std::string::npos) << list;
-  EXPECT_EQ(list.find(R"("name":"progress")"), std::string::npos) << list;
+  expect_echo_and_add_but_not_fail_or_progress(handshake_and_list_tools(proxy));
   const auto r = proxy.finish();
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
@@ -106,7 +93,7 @@ TEST(ProxyFlags, HeaderFileHeadersReachTheServer) {
   proxy.write_stdin(kInitialize);
   proxy.wait_for_stdout(R"("id":1,"jsonrpc":"2.0","result":\{[^\n]*"protocolVersion")");
   proxy.write_stdin(kInitialized);
-  proxy.write_stdin(call(2, "echo", R"({"text":"with the file's header"})"));
+  proxy.write_stdin(tool_call(2, "echo", R"({"text":"with the file's header"})"));
   proxy.wait_for_stdout(R"("id":2,[^\n]*with the file's header)");
   const auto r = proxy.finish();
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -144,7 +131,7 @@ TEST(ProxyFlags, AuthorizeParamsAndTheRedirectHostAreInTheAuthorizationUrl) {
   proxy.write_stdin(kInitialize);
   proxy.wait_for_stdout(R"("id":1,"jsonrpc":"2.0","result":\{[^\n]*"protocolVersion")", std::chrono::seconds(60));
   proxy.write_stdin(kInitialized);
-  proxy.write_stdin(call(2, "echo", R"({"text":"authorized"})"));
+  proxy.write_stdin(tool_call(2, "echo", R"({"text":"authorized"})"));
   proxy.wait_for_stdout(R"("id":2,[^\n]*authorized)");
   const auto r = proxy.finish();
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -207,7 +194,7 @@ TEST(ProxyFlags, ClientCredentialsGetsATokenWithoutABrowser) {
   proxy.write_stdin(kInitialize);
   proxy.wait_for_stdout(R"("id":1,"jsonrpc":"2.0","result":\{[^\n]*"protocolVersion")", std::chrono::seconds(60));
   proxy.write_stdin(kInitialized);
-  proxy.write_stdin(call(2, "echo", R"({"text":"as a machine"})"));
+  proxy.write_stdin(tool_call(2, "echo", R"({"text":"as a machine"})"));
   proxy.wait_for_stdout(R"("id":2,[^\n]*as a machine)");
   const auto r = proxy.finish();
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -260,7 +247,7 @@ TEST(ProxyFlags, SilentWritesNothingOnStderr) {
   proxy.write_stdin(kInitialize);
   proxy.wait_for_stdout(R"("id":1,)");
   peer.stop();
-  proxy.write_stdin(call(2, "echo", R"({"text":"x"})"));
+  proxy.write_stdin(tool_call(2, "echo", R"({"text":"x"})"));
   proxy.wait_for_stdout(R"("mcpauth_error":"connection"[^\n]*"id":2)");
   const auto r = proxy.finish();
   EXPECT_EQ(r.exit_code, 0) << r.err;

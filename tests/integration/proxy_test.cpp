@@ -22,7 +22,6 @@
 namespace mcpauth {
 namespace {
 
-using testing::as_requests;
 using testing::browser;
 using testing::cli;
 using testing::count_requests;
@@ -32,11 +31,7 @@ using testing::PeerProcess;
 
 using testing::kInitialize;
 using testing::kInitialized;
-
-std::string call(int id, const std::string& tool, const std::string& arguments) {
-  return R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"method":"tools/call","params":{"name":")" + tool +
-         R"(","arguments":)" + arguments + "}}\n";
-}
+using testing::tool_call;
 
 // Every stdout line is one JSON-RPC message: the host's stream stays clean.
 void expect_only_protocol_lines(const std::string& out) {
@@ -54,8 +49,8 @@ void run_session(InteractiveCommand& proxy) {
   proxy.write_stdin(kInitialize);
   proxy.wait_for_stdout(R"("id":1,"jsonrpc":"2.0","result":\{[^\n]*"protocolVersion")");
   proxy.write_stdin(kInitialized);
-  proxy.write_stdin(call(2, "progress", R"({"steps":2})"));
-  proxy.write_stdin(call(3, "echo", R"({"text":"through the proxy"})"));
+  proxy.write_stdin(tool_call(2, "progress", R"({"steps":2})"));
+  proxy.write_stdin(tool_call(3, "echo", R"({"text":"through the proxy"})"));
   proxy.wait_for_stdout(R"("id":3,[^\n]*through the proxy)");
   proxy.wait_for_stdout(R"("id":2,[^\n]*done 2)");
   EXPECT_NE(proxy.out().find(R"("method":"notifications/message")"), std::string::npos) << proxy.out();
@@ -66,7 +61,7 @@ TEST(Proxy, BridgesStreamableHttpBothWaysAndEndsWithStdin) {
   InteractiveCommand proxy(cli({"proxy", peer.url()}));
   run_session(proxy);
   // A notification the server sends later, on its own stream, reaches the host too.
-  proxy.write_stdin(call(4, "notify_later", R"({"delay_ms":10})"));
+  proxy.write_stdin(tool_call(4, "notify_later", R"({"delay_ms":10})"));
   proxy.wait_for_stdout(R"("method":"notifications/tools/list_changed")");
   const auto r = proxy.finish();
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -95,13 +90,13 @@ TEST(Proxy, LegacySseCallsInFlightWhenTheServerDiesAreAnsweredAndTheNextCallWork
   proxy.write_stdin(kInitialize);
   proxy.wait_for_stdout(R"("id":1,)");
   proxy.write_stdin(kInitialized);
-  proxy.write_stdin(call(2, "progress", R"({"steps":10000,"delay_ms":50})"));
+  proxy.write_stdin(tool_call(2, "progress", R"({"steps":10000,"delay_ms":50})"));
   proxy.wait_for_stdout(R"("method":"notifications/message")");  // the call is in flight
   peer.reset();
   proxy.wait_for_stdout(R"(\{"error":[^\n]*"id":2,)", std::chrono::seconds(60));
 
   peer = std::make_unique<PeerProcess>("sse-server.mjs", std::vector<std::string>{"--port", std::to_string(port)});
-  proxy.write_stdin(call(3, "echo", R"({"text":"after the restart"})"));
+  proxy.write_stdin(tool_call(3, "echo", R"({"text":"after the restart"})"));
   proxy.wait_for_stdout(R"("id":3,[^\n]*after the restart)", std::chrono::seconds(60));
   const auto r = proxy.finish();
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -123,16 +118,11 @@ TEST(Proxy, SseFirstFallsForwardToStreamableHttp) {
 TEST(Proxy, IgnoredToolsAreHiddenAndRefused) {
   PeerProcess peer("streamable-server.mjs");
   InteractiveCommand proxy(cli({"proxy", peer.url(), "--ignore-tool", "ec*", "--ignore-tool", "fail"}));
-  proxy.write_stdin(kInitialize);
-  proxy.wait_for_stdout(R"("id":1,)");
-  proxy.write_stdin(kInitialized);
-  proxy.write_stdin(R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})"
-                    "\n");
-  const std::string list = proxy.wait_for_stdout(R"((\{[^\n]*"id":2,[^\n]*\}))");
+  const std::string list = testing::handshake_and_list_tools(proxy);
   EXPECT_EQ(list.find(R"("name":"echo")"), std::string::npos) << list;
   EXPECT_EQ(list.find(R"("name":"fail")"), std::string::npos) << list;
   EXPECT_NE(list.find(R"("name":"add")"), std::string::npos) << list;
-  proxy.write_stdin(call(3, "echo", R"({"text":"x"})"));
+  proxy.write_stdin(tool_call(3, "echo", R"({"text":"x"})"));
   proxy.wait_for_stdout(
       R"re("code":-32602,"message":"mcpauth: the tool echo is hidden \(an ignored tool\)"\},"id":3)re");
   const auto r = proxy.finish();
@@ -159,7 +149,7 @@ TEST(Proxy, AnswersWhatItCannotForwardWithJsonRpcErrors) {
   proxy.write_stdin(kInitialize);
   proxy.wait_for_stdout(R"("id":1,)");
   peer.stop();  // the server goes away: the host gets an answer, not silence
-  proxy.write_stdin(call(2, "echo", R"({"text":"x"})"));
+  proxy.write_stdin(tool_call(2, "echo", R"({"text":"x"})"));
   proxy.wait_for_stdout(R"("data":\{"mcpauth_error":"connection"\},[^\n]*"id":2)");
   const auto r = proxy.finish();
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -197,16 +187,16 @@ TEST(Proxy, RecoversWhenTheServerComesBackWithoutTheSession) {
   proxy.write_stdin(kInitialize);
   proxy.wait_for_stdout(R"("id":1,)");
   proxy.write_stdin(kInitialized);
-  proxy.write_stdin(call(2, "echo", R"({"text":"before"})"));
+  proxy.write_stdin(tool_call(2, "echo", R"({"text":"before"})"));
   proxy.wait_for_stdout(R"("id":2,[^\n]*before)");
 
   peer.reset();
-  proxy.write_stdin(call(3, "echo", R"({"text":"while away"})"));
+  proxy.write_stdin(tool_call(3, "echo", R"({"text":"while away"})"));
   proxy.wait_for_stdout(R"("mcpauth_error":"connection"\},[^\n]*"id":3)");
 
   peer =
       std::make_unique<PeerProcess>("streamable-server.mjs", std::vector<std::string>{"--port", std::to_string(port)});
-  proxy.write_stdin(call(4, "echo", R"({"text":"after"})"));
+  proxy.write_stdin(tool_call(4, "echo", R"({"text":"after"})"));
   proxy.wait_for_stdout(R"("id":4,[^\n]*after)");
   proxy.wait_for_stderr("starting a new one");
   const auto r = proxy.finish();
@@ -237,12 +227,12 @@ TEST(Proxy, ACallSentWhileTheServerIsDownIsAnsweredWhenItReturns) {
   proxy.write_stdin(kInitialized);
 
   peer.reset();
-  proxy.write_stdin(call(2, "echo", R"({"text":"sent while away"})"));
+  proxy.write_stdin(tool_call(2, "echo", R"({"text":"sent while away"})"));
   proxy.wait_for_stderr("trying again in");  // it found the server gone and keeps trying
   peer =
       std::make_unique<PeerProcess>("streamable-server.mjs", std::vector<std::string>{"--port", std::to_string(port)});
   proxy.wait_for_stdout(R"("id":2,[^\n]*sent while away)", std::chrono::seconds(60));
-  proxy.write_stdin(call(3, "add", R"({"a":2,"b":3})"));
+  proxy.write_stdin(tool_call(3, "add", R"({"a":2,"b":3})"));
   proxy.wait_for_stdout(R"("id":3,[^\n]*"text":"5")");
   const auto r = proxy.finish();
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -258,7 +248,7 @@ TEST(Proxy, AStreamCutInTheMiddleIsResumedWithNothingLostOrTwice) {
   proxy.write_stdin(kInitialize);
   proxy.wait_for_stdout(R"("id":1,)");
   proxy.write_stdin(kInitialized);
-  proxy.write_stdin(call(2, "progress", R"({"steps":4,"cut_after":2})"));
+  proxy.write_stdin(tool_call(2, "progress", R"({"steps":4,"cut_after":2})"));
   proxy.wait_for_stdout(R"("id":2,[^\n]*done 4)");
   const auto r = proxy.finish();
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -307,7 +297,7 @@ TEST_P(ProxyServerRequests, ReachTheHostAndTheirAnswersGoBack) {
   };
   int id = 10;
   for (const auto& ask : asks) {
-    proxy.write_stdin(call(id, "ask_client", std::string(R"({"method":")") + ask.method + "\"}"));
+    proxy.write_stdin(tool_call(id, "ask_client", std::string(R"({"method":")") + ask.method + "\"}"));
     const std::string server_id =
         proxy.wait_for_stdout(std::string(R"(\{"id":([^,]+),"jsonrpc":"2.0","method":")") + ask.method + "\"");
     proxy.write_stdin(R"({"jsonrpc":"2.0","id":)" + server_id + R"(,"result":)" + ask.result + "}\n");
@@ -358,7 +348,7 @@ TEST(Proxy, ManyQuickReconnectsWithAnExpiredTokenRefreshOnceAndNeverOpenABrowser
     }
     proxies.clear();
   }
-  const auto requests = as_requests(peer);
+  const auto requests = testing::as_requests(peer);
   EXPECT_EQ(count_requests(requests, "/oidc/token", "refresh_token"), 1) << describe(requests);
   EXPECT_EQ(count_requests(requests, "/oidc/auth"), 1) << "only the login's browser flow:\n" << describe(requests);
 }
@@ -373,7 +363,7 @@ TEST(Proxy, LogFileGetsTheDiagnosticsPrivately) {
   proxy.write_stdin(kInitialize);
   proxy.wait_for_stdout(R"("id":1,)");
   peer.stop();
-  proxy.write_stdin(call(2, "echo", R"({"text":"x"})"));
+  proxy.write_stdin(tool_call(2, "echo", R"({"text":"x"})"));
   proxy.wait_for_stdout(R"("mcpauth_error":"connection")");
   const auto r = proxy.finish();
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -442,10 +432,10 @@ TEST(Proxy, AMidSessionConsentLeavesPingsAnsweredAndEndsWithTheInput) {
   proxy.write_stdin(kInitialize);
   proxy.wait_for_stdout(R"("id":1,"jsonrpc":"2.0","result":\{[^\n]*"protocolVersion")");
   proxy.write_stdin(kInitialized);
-  proxy.write_stdin(call(2, "echo", R"({"text":"before"})"));
+  proxy.write_stdin(tool_call(2, "echo", R"({"text":"before"})"));
   proxy.wait_for_stdout(R"("id":2,[^\n]*before)");
   testing::reject_issued_tokens(peer);
-  proxy.write_stdin(call(3, "echo", R"({"text":"after"})"));
+  proxy.write_stdin(tool_call(3, "echo", R"({"text":"after"})"));
   proxy.wait_for_stderr("Authorize mcpauth for");  // the user is being asked again
   proxy.write_stdin(R"({"jsonrpc":"2.0","id":"p1","method":"ping"})"
                     "\n");

@@ -8,13 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 deb=$1
-root=$(mktemp -d)
-peer_pid=""
-cleanup() {
-  [ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null || true
-  rm -rf "$root"
-}
-trap cleanup EXIT
+# shellcheck source=tests/peers/start-peer.sh
+. tests/peers/start-peer.sh
+root=$scratch
 fail() {
   echo "check_deb: $*" >&2
   exit 1
@@ -64,11 +60,8 @@ expected="mcpauth $(dpkg-deb --field "$deb" Version)"
 [ "$version" = "$expected" ] || fail "--version printed '$version', the package is '$expected'"
 
 echo "== $bin probe (a local MCP test server)"
-coproc PEER { exec node tests/peers/streamable-server.mjs; }
-peer_pid=$PEER_PID
-read -r -t 30 word port <&"${PEER[0]}" || true
-[ "${word:-}" = LISTENING ] || fail "the test server did not start"
-probe=$("$bin" probe --json "http://127.0.0.1:$port/mcp")
+start_peer /dev/stderr streamable-server.mjs || fail "the test server did not start"
+probe=$("$bin" probe --json "http://127.0.0.1:$peer_port/mcp")
 echo "$probe"
 node -e 'const p = JSON.parse(process.argv[1]); if (p.needs !== "none" || p.transport !== "streamable-http") { console.error("probe says needs=" + p.needs + ", transport=" + p.transport); process.exit(1); }' "$probe" ||
   fail "the installed binary's probe did not find the open test server"

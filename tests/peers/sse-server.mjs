@@ -4,32 +4,15 @@
 // /messages?sessionId=... carries client messages. POST /sse and POST /mcp get
 // --fallback-status (default 405) so a client's auto-detection falls back here.
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
-import {
-    createRawServer,
-    headerRequirement,
-    intFlag,
-    jsonRpcError,
-    listenAndServe,
-    log,
-    parseFlags,
-    rejectUnlessHeader
-} from './common.mjs';
+import { intFlag, jsonRpcError, log, rejectUnlessHeader } from './common.mjs';
+import { knownSession, parseMcpPeerFlags, serveMcpPeer } from './mcp-peer.mjs';
 import { createMcpServer } from './tools.mjs';
 
-const values = parseFlags('sse-server', {
+const { values, serverOptions, required } = parseMcpPeerFlags('sse-server', {
     'endpoint-origin': { type: 'string' },
-    'fallback-status': { type: 'string' },
-    'page-size': { type: 'string' },
-    'extra-tools': { type: 'string' },
-    'require-header': { type: 'string' }
+    'fallback-status': { type: 'string' }
 });
-
-const serverOptions = {
-    pageSize: intFlag(values, 'page-size', 0),
-    extraTools: intFlag(values, 'extra-tools', 0)
-};
 const fallbackStatus = intFlag(values, 'fallback-status', 405);
-const required = headerRequirement(values['require-header']);
 const endpointOrigin = values['endpoint-origin']?.replace(/\/+$/, '');
 
 // The SDK always sends a relative endpoint (it strips any origin). With
@@ -92,18 +75,12 @@ async function handle(req, res) {
             jsonRpcError(res, 400, -32000, 'Bad Request: sessionId query parameter is required');
             return;
         }
-        const entry = sessions.get(sid);
-        if (!entry) {
-            jsonRpcError(res, 404, -32001, 'Session not found');
-            return;
-        }
-        return entry.transport.handlePostMessage(req, res);
+        const entry = knownSession(sessions, sid, res);
+        return entry?.transport.handlePostMessage(req, res);
     }
     jsonRpcError(res, 404, -32000, `Not Found: ${path}`);
 }
 
-const httpServer = createRawServer(handle, res => jsonRpcError(res, 500, -32603, 'Internal server error'));
-
-listenAndServe(httpServer, values, async () => {
+serveMcpPeer(handle, values, async () => {
     await Promise.allSettled([...sessions.values()].map(({ transport }) => transport.close()));
 });

@@ -4,41 +4,24 @@
 import { randomUUID } from 'node:crypto';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import {
-    createRawServer,
-    headerRequirement,
-    intFlag,
-    jsonRpcError,
-    listenAndServe,
-    log,
-    parseFlags,
-    readBody,
-    rejectUnlessHeader
-} from './common.mjs';
+import { intFlag, jsonRpcError, log, readBody, rejectUnlessHeader } from './common.mjs';
+import { knownSession, parseMcpPeerFlags, serveMcpPeer } from './mcp-peer.mjs';
 import { createMcpServer } from './tools.mjs';
 import { InMemoryEventStore } from './event-store.mjs';
 
-const values = parseFlags('streamable-server', {
+const { values, serverOptions, required } = parseMcpPeerFlags('streamable-server', {
     stateless: { type: 'boolean', default: false },
     'json-response': { type: 'boolean', default: false },
-    'page-size': { type: 'string' },
-    'extra-tools': { type: 'string' },
-    'require-header': { type: 'string' },
     'keepalive-ms': { type: 'string' },
     'retry-ms': { type: 'string' }
 });
 
 const stateless = values.stateless;
-const serverOptions = {
-    pageSize: intFlag(values, 'page-size', 0),
-    extraTools: intFlag(values, 'extra-tools', 0)
-};
 const transportOptions = {
     enableJsonResponse: values['json-response'],
     keepAliveMs: intFlag(values, 'keepalive-ms', 15000), // 0 disables ': keepalive' comments
     retryInterval: intFlag(values, 'retry-ms', undefined)
 };
-const required = headerRequirement(values['require-header']);
 
 const sessions = new Map(); // session id -> { transport, server }
 const live = new Set(); // every open { transport, server }, for shutdown
@@ -114,12 +97,8 @@ async function handle(req, res) {
         }
         if (stateless) return statelessPost(req, res, body);
         if (sid !== undefined) {
-            const entry = sessions.get(sid);
-            if (!entry) {
-                jsonRpcError(res, 404, -32001, 'Session not found');
-                return;
-            }
-            return entry.transport.handleRequest(req, res, body);
+            const entry = knownSession(sessions, sid, res);
+            return entry?.transport.handleRequest(req, res, body);
         }
         if (isInitialize(body)) return startSession(req, res, body);
         jsonRpcError(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
@@ -136,12 +115,8 @@ async function handle(req, res) {
             jsonRpcError(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
             return;
         }
-        const entry = sessions.get(sid);
-        if (!entry) {
-            jsonRpcError(res, 404, -32001, 'Session not found');
-            return;
-        }
-        return entry.transport.handleRequest(req, res);
+        const entry = knownSession(sessions, sid, res);
+        return entry?.transport.handleRequest(req, res);
     }
 
     jsonRpcError(res, 405, -32000, 'Method Not Allowed', null, {
@@ -149,12 +124,10 @@ async function handle(req, res) {
     });
 }
 
-const httpServer = createRawServer(handle, res => jsonRpcError(res, 500, -32603, 'Internal server error'));
-
 log(
     `mode: ${stateless ? 'stateless' : 'stateful'}, ${values['json-response'] ? 'JSON' : 'SSE'} responses, ` +
         `page size ${serverOptions.pageSize || 'unlimited'}`
 );
-listenAndServe(httpServer, values, async () => {
+serveMcpPeer(handle, values, async () => {
     await Promise.allSettled([...live].map(({ transport }) => transport.close()));
 });

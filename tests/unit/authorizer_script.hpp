@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "form_field.hpp"
 #include "mcpauth/auth/authorizer.hpp"
 #include "mcpauth/core/json.hpp"
 #include "mcpauth/core/oauth/encoding.hpp"
@@ -93,12 +94,8 @@ inline core::oauth::FormFields form_of(const std::string& body) {
   return core::oauth::parse_form(body);
 }
 
-inline std::string field(const core::oauth::FormFields& fields, const std::string& name) {
-  for (const auto& [key, value] : fields) {
-    if (key == name) return value;
-  }
-  return "<absent>";
-}
+using testing::expect_fields;
+using testing::field;
 
 struct Fixture {
   std::shared_ptr<ScriptedHttpClient> http = std::make_shared<ScriptedHttpClient>();

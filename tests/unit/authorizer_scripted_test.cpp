@@ -39,10 +39,9 @@ TEST(AuthorizerScripted, AFirst401DiscoversRegistersAuthorizesAndSendsTheRequest
   // The code exchange: PKCE verifier, the resource (RFC 8707), our client.
   EXPECT_EQ(sent[4].url, "https://as.example/token");
   const auto exchange = form_of(sent[4].body);
-  EXPECT_EQ(field(exchange, "grant_type"), "authorization_code");
-  EXPECT_EQ(field(exchange, "code"), "the-code");
-  EXPECT_EQ(field(exchange, "client_id"), "dyn-1");
-  EXPECT_EQ(field(exchange, "resource"), kServer);
+  expect_fields(
+      exchange,
+      {{"grant_type", "authorization_code"}, {"code", "the-code"}, {"client_id", "dyn-1"}, {"resource", kServer}});
   EXPECT_GE(field(exchange, "code_verifier").size(), 43u);
 
   EXPECT_EQ(sent[5].headers.get("Authorization"), "Bearer at-1");

@@ -13,17 +13,12 @@
 #include "fake_env.hpp"
 #include "mcpauth/error.hpp"
 
+namespace mcpauth::app {
 namespace {
 
-using mcpauth::Error;
-using mcpauth::ErrorCode;
-using mcpauth::app::EnvLookup;
-using mcpauth::app::expand_env;
-using mcpauth::app::parse_headers;
+using testing::fake_env;
 
-using mcpauth::testing::fake_env;
-
-using mcpauth::testing::error_of;
+using testing::error_of;
 
 // ---- scan_env_references ---------------------------------------------------
 
@@ -276,3 +271,4 @@ TEST(ParseAuthorizeParams, RefusesAMissingKeyAndTheFlowsOwnParameters) {
 }
 
 }  // namespace
+}  // namespace mcpauth::app

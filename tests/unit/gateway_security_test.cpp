@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string_view>
+#include <utility>
+
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/error.hpp"
 
@@ -74,12 +77,14 @@ TEST(GatewaySecurity, BearerCredentials) {
 }
 
 TEST(GatewaySecurity, ConstantTimeEqualIsEquality) {
-  EXPECT_TRUE(constant_time_equal("", ""));
-  EXPECT_TRUE(constant_time_equal("secret-key", "secret-key"));
-  EXPECT_FALSE(constant_time_equal("secret-key", "secret-kez"));
-  EXPECT_FALSE(constant_time_equal("secret-key", "secret-key-longer"));
-  EXPECT_FALSE(constant_time_equal("a", ""));
-  EXPECT_FALSE(constant_time_equal(std::string_view("a\0", 2), "a"));
+  using Pair = std::pair<std::string_view, std::string_view>;
+  for (const auto& [a, b] : {Pair{"", ""}, Pair{"secret-key", "secret-key"}}) {
+    EXPECT_TRUE(constant_time_equal(a, b)) << a;
+  }
+  for (const auto& [a, b] : {Pair{"secret-key", "secret-kez"}, Pair{"secret-key", "secret-key-longer"}, Pair{"a", ""},
+                             Pair{std::string_view("a\0", 2), "a"}}) {
+    EXPECT_FALSE(constant_time_equal(a, b)) << a << " / " << b;
+  }
 }
 
 }  // namespace

@@ -11,18 +11,17 @@
 #include "error_of.hpp"
 #include "form_field.hpp"
 #include "mcpauth/error.hpp"
+#include "oauth_values.hpp"
 
 namespace mcpauth::core::oauth {
 namespace {
 
+using namespace testing::oauth_values;
 using namespace std::chrono_literals;
 
 constexpr const char* kEndpoint = "https://auth.example.com/device_authorization";
 constexpr const char* kTokenEndpoint = "https://auth.example.com/token";
 constexpr const char* kDeviceCode = "GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS";
-constexpr const char* kAccessToken = "AT-2YotnFZFEjr1zCsicMWpAA";
-constexpr const char* kSecret = "SECRET-7Fjfp0ZBr1KtDRbnfVdmIw";
-const Clock::time_point kNow = Clock::time_point(std::chrono::seconds(1'700'000'000));
 
 // RFC 8628 §3.2's example.
 constexpr const char* kRfcExample = R"({
@@ -35,14 +34,10 @@ constexpr const char* kRfcExample = R"({
 })";
 
 ClientRegistration client(const std::string& method = "none") {
-  ClientRegistration c;
-  c.issuer = "https://auth.example.com";
-  c.client_id = "device-client";
-  c.token_endpoint_auth_method = method;
-  if (method != "none") c.client_secret = kSecret;
-  return c;
+  return registered_client("https://auth.example.com", "device-client", method);
 }
 
+using mcpauth::testing::expect_fields;
 using mcpauth::testing::field;
 
 // The Error `f` throws, after checking its message leaks nothing.
@@ -92,10 +87,10 @@ TEST(OAuthDeviceRequest, PublicClientSendsClientIdScopeAndResource) {
   EXPECT_EQ(r.url, kEndpoint);
   EXPECT_FALSE(r.authorization);
   const FormFields f = parse_form(r.body);
-  EXPECT_EQ(field(f, "client_id"), "device-client");
-  EXPECT_EQ(field(f, "scope"), "files:read offline_access");
-  EXPECT_EQ(field(f, "resource"), "https://mcp.example.com/mcp");
-  EXPECT_EQ(field(f, "grant_type"), "<absent>");
+  expect_fields(f, {{"client_id", "device-client"},
+                    {"scope", "files:read offline_access"},
+                    {"resource", "https://mcp.example.com/mcp"},
+                    {"grant_type", "<absent>"}});
 }
 
 TEST(OAuthDeviceRequest, EmptyScopeAndNoResourceAreLeftOut) {
@@ -116,11 +111,11 @@ TEST(OAuthDeviceRequest, TokenRequestUsesTheDeviceCodeGrant) {
                                       client("client_secret_post"), kNow, "jti");
   EXPECT_EQ(r.url, kTokenEndpoint);
   const FormFields f = parse_form(r.body);
-  EXPECT_EQ(field(f, "grant_type"), "urn:ietf:params:oauth:grant-type:device_code");
-  EXPECT_EQ(field(f, "device_code"), kDeviceCode);
-  EXPECT_EQ(field(f, "resource"), "https://mcp.example.com/mcp");
-  EXPECT_EQ(field(f, "client_id"), "device-client");
-  EXPECT_EQ(field(f, "client_secret"), kSecret);
+  expect_fields(f, {{"grant_type", "urn:ietf:params:oauth:grant-type:device_code"},
+                    {"device_code", kDeviceCode},
+                    {"resource", "https://mcp.example.com/mcp"},
+                    {"client_id", "device-client"},
+                    {"client_secret", kSecret}});
 }
 
 // ---- parse_device_authorization_response -----------------------------------------

@@ -22,6 +22,7 @@
 
 #include "form_field.hpp"
 #include "mcpauth/error.hpp"
+#include "oauth_values.hpp"
 #include "reference_base64.hpp"
 
 namespace {
@@ -31,17 +32,11 @@ using mcpauth::ErrorCode;
 using namespace mcpauth::core::oauth;
 using namespace std::chrono_literals;
 using Strings = std::vector<std::string>;
+using namespace mcpauth::testing::oauth_values;
 
 // ---- helpers ---------------------------------------------------------------
 
 constexpr const char* kIssuer = "https://auth.example.com/tenant1";
-constexpr const char* kVerifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-constexpr const char* kChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-constexpr const char* kCode = "CODE-SplxlOBeZQQYbYS6WxSbIA";
-constexpr const char* kAccessToken = "AT-2YotnFZFEjr1zCsicMWpAA";
-constexpr const char* kRefreshToken = "RT-tGzv3JOkF0XG5Qx2TlKWIA";
-constexpr const char* kSecret = "SECRET-7Fjfp0ZBr1KtDRbnfVdmIw";
-const Clock::time_point kNow = Clock::time_point(std::chrono::seconds(1'700'000'000));
 
 FlowRecord make_flow() {
   FlowRecord flow;
@@ -305,6 +300,7 @@ TEST(OAuthCallback, MissingOrEmptyCodeIsProtocol) {
 
 // ---- token requests ----------------------------------------------------------
 
+using mcpauth::testing::expect_fields;
 using mcpauth::testing::field;
 
 TEST(OAuthTokenRequest, AuthorizationCodeRequestBody) {
@@ -312,12 +308,12 @@ TEST(OAuthTokenRequest, AuthorizationCodeRequestBody) {
   const TokenRequest request = authorization_code_request(flow, kCode, make_client("none"), kNow, "jti-1");
   EXPECT_EQ(request.url, flow.token_endpoint);
   const FormFields body = parse_form(request.body);
-  EXPECT_EQ(field(body, "grant_type"), "authorization_code");
-  EXPECT_EQ(field(body, "code"), kCode);
-  EXPECT_EQ(field(body, "redirect_uri"), flow.redirect_uri);
-  EXPECT_EQ(field(body, "code_verifier"), kVerifier);
-  EXPECT_EQ(field(body, "resource"), "https://mcp.example.com/mcp");
-  EXPECT_EQ(field(body, "client_id"), "client-123");
+  expect_fields(body, {{"grant_type", "authorization_code"},
+                       {"code", kCode},
+                       {"redirect_uri", flow.redirect_uri},
+                       {"code_verifier", kVerifier},
+                       {"resource", "https://mcp.example.com/mcp"},
+                       {"client_id", "client-123"}});
 }
 
 TEST(OAuthTokenRequest, AuthorizationCodeRequestWithoutResource) {
@@ -482,10 +478,10 @@ TEST(OAuthTokenRequest, RefreshTokenRequestIncludesResource) {
       "https://as/token", kRefreshToken, std::string("https://mcp.example.com/mcp"), make_client("none"), kNow, "j");
   EXPECT_EQ(request.url, "https://as/token");
   const FormFields body = parse_form(request.body);
-  EXPECT_EQ(field(body, "grant_type"), "refresh_token");
-  EXPECT_EQ(field(body, "refresh_token"), kRefreshToken);
-  EXPECT_EQ(field(body, "resource"), "https://mcp.example.com/mcp");
-  EXPECT_EQ(field(body, "client_id"), "client-123");
+  expect_fields(body, {{"grant_type", "refresh_token"},
+                       {"refresh_token", kRefreshToken},
+                       {"resource", "https://mcp.example.com/mcp"},
+                       {"client_id", "client-123"}});
   EXPECT_EQ(find_field(body, "code_verifier"), nullptr);
 }
 
@@ -515,9 +511,8 @@ TEST(OAuthTokenRequest, ClientCredentialsRequest) {
       client_credentials_request("https://as/token", std::string("a b"), std::string("https://mcp.example.com"),
                                  make_client("client_secret_basic"), kNow, "j");
   const FormFields body = parse_form(request.body);
-  EXPECT_EQ(field(body, "grant_type"), "client_credentials");
-  EXPECT_EQ(field(body, "scope"), "a b");
-  EXPECT_EQ(field(body, "resource"), "https://mcp.example.com");
+  expect_fields(body,
+                {{"grant_type", "client_credentials"}, {"scope", "a b"}, {"resource", "https://mcp.example.com"}});
   EXPECT_TRUE(request.authorization.has_value());
 }
 
@@ -929,13 +924,19 @@ TEST(OAuthScope, UnionKeepsOrderAndDedups) {
 }
 
 TEST(OAuthScope, Covers) {
-  EXPECT_TRUE(scope_covers("a b c", "b a"));
-  EXPECT_TRUE(scope_covers("a b c", ""));
-  EXPECT_TRUE(scope_covers("", ""));
-  EXPECT_FALSE(scope_covers("a", "a b"));
-  EXPECT_FALSE(scope_covers("", "a"));
-  EXPECT_FALSE(scope_covers("ab", "a"));
-  EXPECT_FALSE(scope_covers("files:read", "files:write"));
+  // Each row: granted, wanted, whether the grant covers it.
+  const struct {
+    const char* granted;
+    const char* wanted;
+    bool covers;
+  } cases[] = {{"a b c", "b a", true},
+               {"a b c", "", true},
+               {"", "", true},
+               {"a", "a b", false},
+               {"", "a", false},
+               {"ab", "a", false},
+               {"files:read", "files:write", false}};
+  for (const auto& c : cases) EXPECT_EQ(scope_covers(c.granted, c.wanted), c.covers) << c.granted << " / " << c.wanted;
 }
 
 // One spelling, the token store's (kept so an older mcpauth reads the same rows).

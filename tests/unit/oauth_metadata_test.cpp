@@ -170,42 +170,42 @@ TEST(OAuthProtectedResourceMetadata, ExactlyMaxBytesIsAccepted) {
 
 // ---- resource_matches --------------------------------------------------------
 
-TEST(OAuthResourceMatches, ExactMatch) {
-  EXPECT_TRUE(resource_matches("https://mcp.example.com/mcp", "https://mcp.example.com/mcp"));
-  EXPECT_TRUE(resource_matches("https://mcp.example.com", "https://mcp.example.com"));
-}
+// Each row: the PRM's resource, the server URL it must cover, whether it does,
+// and the rule the row is about.
+struct ResourceCase {
+  const char* resource;
+  const char* server;
+  bool matches;
+  const char* rule;
+};
 
-TEST(OAuthResourceMatches, OriginOnlyResourceCoversPath) {
-  EXPECT_TRUE(resource_matches("https://mcp.example.com", "https://mcp.example.com/mcp"));
-  EXPECT_TRUE(resource_matches("https://mcp.example.com/", "https://mcp.example.com/mcp"));
-  EXPECT_TRUE(resource_matches("https://example.com/public", "https://example.com/public/mcp"));
-}
+const ResourceCase kResourceCases[] = {
+    {"https://mcp.example.com/mcp", "https://mcp.example.com/mcp", true, "exact match"},
+    {"https://mcp.example.com", "https://mcp.example.com", true, "exact match"},
+    {"https://mcp.example.com", "https://mcp.example.com/mcp", true, "an origin-only resource covers a path"},
+    {"https://mcp.example.com/", "https://mcp.example.com/mcp", true, "an origin-only resource covers a path"},
+    {"https://example.com/public", "https://example.com/public/mcp", true, "a path prefix covers what is below it"},
+    {"https://mcp.example.com/mcp", "https://mcp.example.com/mcpx", false, "a prefix ends on a segment boundary"},
+    {"https://mcp.example.com/mc", "https://mcp.example.com/mcp", false, "a prefix ends on a segment boundary"},
+    {"https://mcp.example.com/mcp/deeper", "https://mcp.example.com/mcp", false, "a prefix ends on a segment boundary"},
+    {"https://mcp.example.com/other", "https://mcp.example.com/mcp", false, "a prefix ends on a segment boundary"},
+    {"https://mcp.example.com:8443/mcp", "https://mcp.example.com/mcp", false, "another origin never matches"},
+    {"http://mcp.example.com/mcp", "https://mcp.example.com/mcp", false, "another origin never matches"},
+    {"https://evil.example.com/mcp", "https://mcp.example.com/mcp", false, "another origin never matches"},
+    {"https://example.com", "https://mcp.example.com/mcp", false, "another origin never matches"},
+    {"https://mcp.example.com.evil/mcp", "https://mcp.example.com/mcp", false, "another origin never matches"},
+    {"https://mcp.example.com/mcp/", "https://mcp.example.com/mcp", true, "trailing slashes"},
+    {"https://mcp.example.com/mcp", "https://mcp.example.com/mcp/", true, "trailing slashes"},
+    {"https://mcp.example.com/mcp/", "https://mcp.example.com/mcpx", false, "trailing slashes"},
+    {"not a url", "https://mcp.example.com/mcp", false, "unparsable is false"},
+    {"https://mcp.example.com/mcp", "", false, "unparsable is false"},
+    {"ftp://mcp.example.com/mcp", "ftp://mcp.example.com/mcp", false, "unparsable is false"},
+};
 
-TEST(OAuthResourceMatches, PathPrefixMustEndOnSegmentBoundary) {
-  EXPECT_FALSE(resource_matches("https://mcp.example.com/mcp", "https://mcp.example.com/mcpx"));
-  EXPECT_FALSE(resource_matches("https://mcp.example.com/mc", "https://mcp.example.com/mcp"));
-  EXPECT_FALSE(resource_matches("https://mcp.example.com/mcp/deeper", "https://mcp.example.com/mcp"));
-  EXPECT_FALSE(resource_matches("https://mcp.example.com/other", "https://mcp.example.com/mcp"));
-}
-
-TEST(OAuthResourceMatches, DifferentOriginNeverMatches) {
-  EXPECT_FALSE(resource_matches("https://mcp.example.com:8443/mcp", "https://mcp.example.com/mcp"));
-  EXPECT_FALSE(resource_matches("http://mcp.example.com/mcp", "https://mcp.example.com/mcp"));
-  EXPECT_FALSE(resource_matches("https://evil.example.com/mcp", "https://mcp.example.com/mcp"));
-  EXPECT_FALSE(resource_matches("https://example.com", "https://mcp.example.com/mcp"));
-  EXPECT_FALSE(resource_matches("https://mcp.example.com.evil/mcp", "https://mcp.example.com/mcp"));
-}
-
-TEST(OAuthResourceMatches, TrailingSlashes) {
-  EXPECT_TRUE(resource_matches("https://mcp.example.com/mcp/", "https://mcp.example.com/mcp"));
-  EXPECT_TRUE(resource_matches("https://mcp.example.com/mcp", "https://mcp.example.com/mcp/"));
-  EXPECT_FALSE(resource_matches("https://mcp.example.com/mcp/", "https://mcp.example.com/mcpx"));
-}
-
-TEST(OAuthResourceMatches, UnparsableIsFalse) {
-  EXPECT_FALSE(resource_matches("not a url", "https://mcp.example.com/mcp"));
-  EXPECT_FALSE(resource_matches("https://mcp.example.com/mcp", ""));
-  EXPECT_FALSE(resource_matches("ftp://mcp.example.com/mcp", "ftp://mcp.example.com/mcp"));
+TEST(OAuthResourceMatches, EveryRuleOfTheTable) {
+  for (const auto& c : kResourceCases) {
+    EXPECT_EQ(resource_matches(c.resource, c.server), c.matches) << c.rule << ": " << c.resource << " for " << c.server;
+  }
 }
 
 // ---- AS metadata -------------------------------------------------------------
@@ -461,19 +461,22 @@ TEST(OAuthRequirePkceS256, DefaultsAreOk) {
 
 // ---- 2025-03-26 defaults -----------------------------------------------------
 
+// The three endpoints 2025-03-26 places at the server's origin.
+void expect_endpoints_at(const AuthorizationServerMetadata& m, const std::string& origin) {
+  EXPECT_EQ(m.authorization_endpoint, origin + "/authorize");
+  EXPECT_EQ(m.token_endpoint, origin + "/token");
+  EXPECT_EQ(m.registration_endpoint, origin + "/register");
+}
+
 TEST(OAuthDefaultMetadata, OriginEndpointsWithPathDropped) {
   const auto m = default_authorization_server_metadata("https://api.example.com/v1/mcp");
   EXPECT_EQ(m.issuer, "https://api.example.com");
-  EXPECT_EQ(m.authorization_endpoint, "https://api.example.com/authorize");
-  EXPECT_EQ(m.token_endpoint, "https://api.example.com/token");
-  EXPECT_EQ(m.registration_endpoint, "https://api.example.com/register");
+  expect_endpoints_at(m, "https://api.example.com");
   EXPECT_TRUE(m.from_defaults);
   EXPECT_EQ(m.response_types_supported, Strings{"code"});
 
-  const auto sse = default_authorization_server_metadata("https://mcp.example.com/sse?x=1");
-  EXPECT_EQ(sse.authorization_endpoint, "https://mcp.example.com/authorize");
-  EXPECT_EQ(sse.token_endpoint, "https://mcp.example.com/token");
-  EXPECT_EQ(sse.registration_endpoint, "https://mcp.example.com/register");
+  expect_endpoints_at(default_authorization_server_metadata("https://mcp.example.com/sse?x=1"),
+                      "https://mcp.example.com");
 
   const auto port = default_authorization_server_metadata("http://127.0.0.1:8080/mcp");
   EXPECT_EQ(port.token_endpoint, "http://127.0.0.1:8080/token");

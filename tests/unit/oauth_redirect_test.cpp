@@ -8,12 +8,14 @@
 
 #include "mcpauth/core/oauth/flow.hpp"
 #include "mcpauth/error.hpp"
+#include "oauth_values.hpp"
 
 namespace mcpauth::core::oauth {
 namespace {
 
+using namespace testing::oauth_values;
+
 constexpr const char* kRedirectUri = "http://127.0.0.1:8765/callback";
-constexpr const char* kCode = "CODE-SplxlOBeZQQYbYS6WxSbIA";
 const std::string kQuery = std::string("code=") + kCode + "&state=af0ifjsldkj&iss=https%3A%2F%2Fauth.example.com";
 
 void expect_callback(const FormFields& f) {

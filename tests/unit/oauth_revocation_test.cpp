@@ -10,25 +10,22 @@
 #include "error_of.hpp"
 #include "form_field.hpp"
 #include "mcpauth/error.hpp"
+#include "oauth_values.hpp"
 
 namespace mcpauth::core::oauth {
 namespace {
 
+using namespace testing::oauth_values;
+
 constexpr const char* kEndpoint = "https://server.example.com/revoke";
 // RFC 7009 §2.1's example token.
 constexpr const char* kToken = "45ghiukldjahdnhzdauz";
-constexpr const char* kSecret = "SECRET-7Fjfp0ZBr1KtDRbnfVdmIw";
-const Clock::time_point kNow = Clock::time_point(std::chrono::seconds(1'700'000'000));
 
 ClientRegistration client(const std::string& method) {
-  ClientRegistration c;
-  c.issuer = "https://server.example.com";
-  c.client_id = "s6BhdRkqt3";
-  c.token_endpoint_auth_method = method;
-  if (method != "none") c.client_secret = kSecret;
-  return c;
+  return registered_client("https://server.example.com", "s6BhdRkqt3", method);
 }
 
+using mcpauth::testing::expect_fields;
 using mcpauth::testing::field;
 
 Error revocation_error(int status, const std::string& body, std::string_view retry_after = {}) {
@@ -51,18 +48,16 @@ TEST(OAuthRevocationRequest, PublicClientSendsItsIdInTheBody) {
   const auto r = revocation_request(kEndpoint, kToken, "access_token", client("none"), kNow, "jti");
   EXPECT_FALSE(r.authorization);
   const FormFields f = parse_form(r.body);
-  EXPECT_EQ(field(f, "token"), kToken);
-  EXPECT_EQ(field(f, "token_type_hint"), "access_token");
-  EXPECT_EQ(field(f, "client_id"), "s6BhdRkqt3");
-  EXPECT_EQ(field(f, "client_secret"), "<absent>");
+  expect_fields(f, {{"token", kToken},
+                    {"token_type_hint", "access_token"},
+                    {"client_id", "s6BhdRkqt3"},
+                    {"client_secret", "<absent>"}});
 }
 
 TEST(OAuthRevocationRequest, PostAuthenticationAndNoHint) {
   const auto r = revocation_request(kEndpoint, kToken, "", client("client_secret_post"), kNow, "jti");
   const FormFields f = parse_form(r.body);
-  EXPECT_EQ(field(f, "token_type_hint"), "<absent>");
-  EXPECT_EQ(field(f, "client_id"), "s6BhdRkqt3");
-  EXPECT_EQ(field(f, "client_secret"), kSecret);
+  expect_fields(f, {{"token_type_hint", "<absent>"}, {"client_id", "s6BhdRkqt3"}, {"client_secret", kSecret}});
 }
 
 TEST(OAuthRevocationResponse, TwoHundredIsSuccessWhateverTheBody) {

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -18,6 +21,24 @@ std::vector<Challenge> parse1(const std::string& field) {
   return parse_www_authenticate({field});
 }
 
+// Each parameter of `expected` has that value in `challenge` (nullopt: absent).
+void expect_params(const Challenge& challenge,
+                   std::initializer_list<std::pair<const char*, std::optional<std::string>>> expected) {
+  for (const auto& [name, value] : expected) EXPECT_EQ(challenge.param(name), value) << name;
+}
+
+// Every field of the summary (none of these challenges is DPoP).
+void expect_summary(const AuthChallenge& s, bool bearer, const std::optional<std::string>& resource_metadata,
+                    const std::optional<std::string>& scope, const std::optional<std::string>& error,
+                    const std::optional<std::string>& error_description) {
+  EXPECT_EQ(s.bearer, bearer);
+  EXPECT_EQ(s.resource_metadata, resource_metadata);
+  EXPECT_EQ(s.scope, scope);
+  EXPECT_EQ(s.error, error);
+  EXPECT_EQ(s.error_description, error_description);
+  EXPECT_FALSE(s.dpop);
+}
+
 TEST(OAuthWwwAuthenticate, SingleBearerWithResourceMetadataScopeAndError) {
   const auto challenges =
       parse1(R"(Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource", )"
@@ -26,29 +47,22 @@ TEST(OAuthWwwAuthenticate, SingleBearerWithResourceMetadataScopeAndError) {
   EXPECT_EQ(challenges[0].scheme, "Bearer");
   EXPECT_TRUE(challenges[0].is("bearer"));
   EXPECT_FALSE(challenges[0].token68.has_value());
-  EXPECT_EQ(challenges[0].param("resource_metadata"), "https://mcp.example.com/.well-known/oauth-protected-resource");
-  EXPECT_EQ(challenges[0].param("scope"), "files:read files:write");
-  EXPECT_EQ(challenges[0].param("error"), "insufficient_scope");
-  EXPECT_EQ(challenges[0].param("realm"), std::nullopt);
+  expect_params(challenges[0], {{"resource_metadata", "https://mcp.example.com/.well-known/oauth-protected-resource"},
+                                {"scope", "files:read files:write"},
+                                {"error", "insufficient_scope"},
+                                {"realm", std::nullopt}});
 
-  const AuthChallenge s = summarize(challenges);
-  EXPECT_TRUE(s.bearer);
-  EXPECT_EQ(s.resource_metadata, "https://mcp.example.com/.well-known/oauth-protected-resource");
-  EXPECT_EQ(s.scope, "files:read files:write");
-  EXPECT_EQ(s.error, "insufficient_scope");
-  EXPECT_EQ(s.error_description, std::nullopt);
+  expect_summary(summarize(challenges), true, "https://mcp.example.com/.well-known/oauth-protected-resource",
+                 "files:read files:write", "insufficient_scope", std::nullopt);
 }
 
 TEST(OAuthWwwAuthenticate, SeveralChallengesInOneField) {
   const auto challenges = parse1(R"(Basic realm="x", Bearer resource_metadata="https://a/b", scope="a b")");
   ASSERT_EQ(challenges.size(), 2u);
   EXPECT_TRUE(challenges[0].is("Basic"));
-  EXPECT_EQ(challenges[0].param("realm"), "x");
-  EXPECT_EQ(challenges[0].param("resource_metadata"), std::nullopt);
+  expect_params(challenges[0], {{"realm", "x"}, {"resource_metadata", std::nullopt}});
   EXPECT_TRUE(challenges[1].is("Bearer"));
-  EXPECT_EQ(challenges[1].param("resource_metadata"), "https://a/b");
-  EXPECT_EQ(challenges[1].param("scope"), "a b");
-  EXPECT_EQ(challenges[1].param("realm"), std::nullopt);
+  expect_params(challenges[1], {{"resource_metadata", "https://a/b"}, {"scope", "a b"}, {"realm", std::nullopt}});
 
   const auto s = summarize(challenges);
   EXPECT_TRUE(s.bearer);
@@ -187,11 +201,7 @@ TEST(OAuthWwwAuthenticate, EmptyHeaderAndNoFields) {
   EXPECT_TRUE(parse1("").empty());
   EXPECT_TRUE(parse1("   \t ").empty());
   EXPECT_TRUE(parse_www_authenticate({}).empty());
-  const auto s = summarize({});
-  EXPECT_FALSE(s.bearer);
-  EXPECT_EQ(s.resource_metadata, std::nullopt);
-  EXPECT_EQ(s.scope, std::nullopt);
-  EXPECT_EQ(s.error, std::nullopt);
+  expect_summary(summarize({}), false, std::nullopt, std::nullopt, std::nullopt, std::nullopt);
 }
 
 TEST(OAuthWwwAuthenticate, JunkDoesNotThrow) {
@@ -283,12 +293,8 @@ TEST(OAuthWwwAuthenticate, ExactHeaderOfTheMcpTypeScriptSdk) {
              R"(resource_metadata="http://localhost:3000/.well-known/oauth-protected-resource/mcp")");
   ASSERT_EQ(challenges.size(), 1u);
   EXPECT_EQ(challenges[0].params.size(), 3u);
-  const auto s = summarize(challenges);
-  EXPECT_TRUE(s.bearer);
-  EXPECT_EQ(s.error, "invalid_token");
-  EXPECT_EQ(s.error_description, "Missing Authorization header");
-  EXPECT_EQ(s.resource_metadata, "http://localhost:3000/.well-known/oauth-protected-resource/mcp");
-  EXPECT_EQ(s.scope, std::nullopt);
+  expect_summary(summarize(challenges), true, "http://localhost:3000/.well-known/oauth-protected-resource/mcp",
+                 std::nullopt, "invalid_token", "Missing Authorization header");
 }
 
 }  // namespace

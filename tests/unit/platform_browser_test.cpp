@@ -5,14 +5,10 @@
 #include "fake_env.hpp"
 #include "mcpauth_internal/core/platform/browser.hpp"
 
+namespace mcpauth::core::platform {
 namespace {
 
-using mcpauth::core::platform::browser_command;
-using mcpauth::core::platform::browser_launch;
-using mcpauth::core::platform::BrowserLaunch;
-using mcpauth::core::platform::can_open_browser;
-using mcpauth::core::platform::Os;
-using mcpauth::testing::fake_env;
+using testing::fake_env;
 using Argv = std::vector<std::string>;
 using Commands = std::vector<Argv>;
 
@@ -99,3 +95,4 @@ TEST(PlatformBrowser, WindowsShellExecutesElseSplitsBrowserOnSemicolons) {
 }
 
 }  // namespace
+}  // namespace mcpauth::core::platform

@@ -5,14 +5,10 @@
 #include "fake_env.hpp"
 #include "mcpauth_internal/core/platform/paths.hpp"
 
+namespace mcpauth::core::platform {
 namespace {
 
-using mcpauth::core::platform::config_file_path;
-using mcpauth::core::platform::join_path;
-using mcpauth::core::platform::Os;
-using mcpauth::core::platform::token_store_path;
-using mcpauth::core::platform::token_store_path_unset;
-using mcpauth::testing::fake_env;
+using testing::fake_env;
 
 TEST(PlatformPaths, CurrentOsOfThisBuildIsLinux) {
   // The tests run on Linux; the other two systems are reached through the argument only.
@@ -126,3 +122,4 @@ TEST(PlatformPaths, JoinUsesEachSystemsSeparator) {
 }
 
 }  // namespace
+}  // namespace mcpauth::core::platform

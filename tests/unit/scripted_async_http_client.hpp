@@ -64,27 +64,9 @@ class ScriptedAsyncHttpClient final : public net::AsyncHttpClient {
     --inside_blocking;
   }
 
-  // The oldest transfer not yet taken (fails the test when there is none).
-  Transfer next_transfer() {
-    std::lock_guard lock(mutex_);
-    if (transfers_.empty()) {
-      ADD_FAILURE() << "no transfer was started";
-      throw std::runtime_error("no transfer");
-    }
-    Transfer t = transfers_.front();
-    transfers_.pop_front();
-    return t;
-  }
-  Timer next_timer() {
-    std::lock_guard lock(mutex_);
-    if (timers_.empty()) {
-      ADD_FAILURE() << "no timer was set";
-      throw std::runtime_error("no timer");
-    }
-    Timer t = timers_.front();
-    timers_.pop_front();
-    return t;
-  }
+  // The oldest transfer (timer) not yet taken (fails the test when there is none).
+  Transfer next_transfer() { return take_oldest(transfers_, "no transfer was started"); }
+  Timer next_timer() { return take_oldest(timers_, "no timer was set"); }
   std::size_t pending_transfers() const {
     std::lock_guard lock(mutex_);
     return transfers_.size();
@@ -98,6 +80,18 @@ class ScriptedAsyncHttpClient final : public net::AsyncHttpClient {
   std::atomic<int> inside_blocking{0};  // > 0 while a run_blocking() task runs
 
  private:
+  template <class T>
+  T take_oldest(std::deque<T>& queue, const char* missing) {
+    std::lock_guard lock(mutex_);
+    if (queue.empty()) {
+      ADD_FAILURE() << missing;
+      throw std::runtime_error(missing);
+    }
+    T oldest = queue.front();
+    queue.pop_front();
+    return oldest;
+  }
+
   mutable std::mutex mutex_;
   std::deque<Transfer> transfers_;
   std::deque<Timer> timers_;

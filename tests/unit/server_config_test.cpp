@@ -13,20 +13,12 @@
 #include "fake_env.hpp"
 #include "mcpauth/error.hpp"
 
+namespace mcpauth::app {
 namespace {
 
 namespace fs = std::filesystem;
-using mcpauth::Error;
-using mcpauth::ErrorCode;
-using mcpauth::app::Config;
-using mcpauth::app::default_config_path;
-using mcpauth::app::EnvLookup;
-using mcpauth::app::load_config;
-using mcpauth::app::load_default_config;
-using mcpauth::app::resolve_server;
-using mcpauth::app::ServerConfig;
 
-using mcpauth::testing::fake_env;
+using testing::fake_env;
 
 // Runs f, which must throw mcpauth::Error(usage); returns its message.
 template <typename F>
@@ -433,6 +425,7 @@ TEST_F(ServerConfigTest, LoadDefaultConfig) {
 }
 
 }  // namespace
+}  // namespace mcpauth::app
 
 // The one server-name rule, shared by the config file and the dashboard's add.
 TEST(ValidServerName, LettersDigitsDotUnderscoreDashUpTo64) {

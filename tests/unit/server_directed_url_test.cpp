@@ -3,6 +3,7 @@
 // stored discovery records that must not bypass them.
 #include <gtest/gtest.h>
 
+#include "error_of.hpp"
 #include "mcpauth/auth/discovery.hpp"
 #include "mcpauth/core/oauth/metadata.hpp"
 #include "mcpauth/core/url.hpp"
@@ -91,68 +92,60 @@ std::string legacy_metadata(const std::string& issuer, const std::string& origin
          origin + R"(/token","code_challenge_methods_supported":["S256"]})";
 }
 
-TEST(StoredDiscovery, ARecordCannotBindAnotherIssuerToA2025Server) {
-  auth::DiscoveryOptions options;
-  options.server_url = "https://mcp.example.com/mcp";
+// A stored discovery record for https://mcp.example.com/mcp: the AS metadata
+// `as_body` of `issuer`, as if fetched from `as_url`.
+store::DiscoveryRecord stored_record(const std::string& issuer, const std::string& as_url, const std::string& as_body) {
   store::DiscoveryRecord record;
-  record.server_url = options.server_url;
-  record.as_url = "https://mcp.example.com/.well-known/oauth-authorization-server";
-  record.issuer = "https://as.victim.example";
-  record.as_body = legacy_metadata("https://as.victim.example", "https://mcp.example.com");
-  EXPECT_THROW(
-      {
-        try {
-          auth::from_record(record, options);
-        } catch (const Error& e) {
-          EXPECT_EQ(e.code(), ErrorCode::issuer_mismatch);
-          throw;
-        }
-      },
-      Error);
+  record.server_url = "https://mcp.example.com/mcp";
+  record.issuer = issuer;
+  record.as_url = as_url;
+  record.as_body = as_body;
+  return record;
+}
+
+auth::Discovery load(const store::DiscoveryRecord& record) {
+  auth::DiscoveryOptions options;
+  options.server_url = record.server_url;
+  return auth::from_record(record, options);
+}
+
+// Why loading `record` is refused (the test fails if it loads).
+Error refusal(const store::DiscoveryRecord& record) {
+  return testing::error_of([&] { load(record); });
+}
+
+TEST(StoredDiscovery, ARecordCannotBindAnotherIssuerToA2025Server) {
+  auto record =
+      stored_record("https://as.victim.example", "https://mcp.example.com/.well-known/oauth-authorization-server",
+                    legacy_metadata("https://as.victim.example", "https://mcp.example.com"));
+  EXPECT_EQ(refusal(record).code(), ErrorCode::issuer_mismatch);
 
   // The honest record loads.
   record.issuer = "https://mcp.example.com";
   record.as_body = legacy_metadata("https://mcp.example.com", "https://mcp.example.com");
-  EXPECT_EQ(auth::from_record(record, options).as.issuer, "https://mcp.example.com");
+  EXPECT_EQ(load(record).as.issuer, "https://mcp.example.com");
 }
 
 TEST(StoredDiscovery, MetadataStoredFromAnotherUrlThanTheIssuersIsRefused) {
-  auth::DiscoveryOptions options;
-  options.server_url = "https://mcp.example.com/mcp";
-  store::DiscoveryRecord record;
-  record.server_url = options.server_url;
+  // A document that claims the issuer but was not fetched from its well-known URL.
+  auto record = stored_record("https://as.example.com", "https://evil.example/.well-known/oauth-authorization-server",
+                              legacy_metadata("https://as.example.com", "https://evil.example"));
   record.prm_url = "https://mcp.example.com/.well-known/oauth-protected-resource/mcp";
   record.prm_body = R"({"resource":"https://mcp.example.com/mcp","authorization_servers":["https://as.example.com"]})";
-  record.issuer = "https://as.example.com";
-  // A document that claims the issuer but was not fetched from its well-known URL.
-  record.as_url = "https://evil.example/.well-known/oauth-authorization-server";
-  record.as_body = legacy_metadata("https://as.example.com", "https://evil.example");
-  try {
-    auth::from_record(record, options);
-    ADD_FAILURE() << "a record with metadata from another URL was loaded";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::issuer_mismatch) << e.what();
-  }
+  const Error e = refusal(record);
+  EXPECT_EQ(e.code(), ErrorCode::issuer_mismatch) << e.what();
   record.as_url = "https://as.example.com/.well-known/oauth-authorization-server";
   record.as_body = legacy_metadata("https://as.example.com", "https://as.example.com");
-  EXPECT_EQ(auth::from_record(record, options).as.token_endpoint, "https://as.example.com/token");
+  EXPECT_EQ(load(record).as.token_endpoint, "https://as.example.com/token");
 }
 
 TEST(StoredDiscovery, AStoredEndpointOnAMetadataAddressIsRefused) {
-  auth::DiscoveryOptions options;
-  options.server_url = "https://mcp.example.com/mcp";
-  store::DiscoveryRecord record;
-  record.server_url = options.server_url;
-  record.as_url = "https://mcp.example.com/.well-known/oauth-authorization-server";
-  record.issuer = "https://mcp.example.com";
-  record.as_body = R"({"issuer":"https://mcp.example.com","authorization_endpoint":"https://mcp.example.com/a",)"
-                   R"("token_endpoint":"https://169.254.169.254/token","code_challenge_methods_supported":["S256"]})";
-  try {
-    auth::from_record(record, options);
-    ADD_FAILURE() << "a metadata-service token endpoint was loaded";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::insecure_url) << e.what();
-  }
+  const auto record =
+      stored_record("https://mcp.example.com", "https://mcp.example.com/.well-known/oauth-authorization-server",
+                    R"({"issuer":"https://mcp.example.com","authorization_endpoint":"https://mcp.example.com/a",)"
+                    R"("token_endpoint":"https://169.254.169.254/token","code_challenge_methods_supported":["S256"]})");
+  const Error e = refusal(record);
+  EXPECT_EQ(e.code(), ErrorCode::insecure_url) << e.what();
 }
 
 }  // namespace

@@ -10,13 +10,8 @@
 #include "error_of.hpp"
 #include "mcpauth/error.hpp"
 
+namespace mcpauth::core {
 namespace {
-
-using mcpauth::Error;
-using mcpauth::ErrorCode;
-using mcpauth::core::SseEvent;
-using mcpauth::core::SseLimits;
-using mcpauth::core::SseParser;
 
 struct Ev {
   std::string type;
@@ -44,6 +39,14 @@ std::vector<Ev> parse_whole(std::string_view stream) {
   return feed_chunks(parser, {stream});
 }
 
+// The data of each event, in order: all some vectors below need to check.
+using Data = std::vector<std::string>;
+Data data_of(const std::vector<Ev>& events) {
+  Data data;
+  for (const auto& e : events) data.push_back(e.data);
+  return data;
+}
+
 std::vector<Ev> parse_byte_by_byte(std::string_view stream) {
   SseParser parser;
   std::vector<std::string_view> chunks;
@@ -62,9 +65,7 @@ TEST(SseParser, SingleEventIsDispatchedWithDefaultTypeMessage) {
 }
 
 TEST(SseParser, MultipleDataLinesAreJoinedWithLineFeed) {
-  const auto events = parse_whole("data: one\ndata: two\ndata:three\n\n");
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].data, "one\ntwo\nthree");
+  EXPECT_EQ(data_of(parse_whole("data: one\ndata: two\ndata:three\n\n")), Data{"one\ntwo\nthree"});
 }
 
 TEST(SseParser, EventFieldSetsTypeForThatEventOnly) {
@@ -115,9 +116,7 @@ TEST(SseParser, RetryAcceptsOnlyAsciiDigits) {
 
 TEST(SseParser, CommentLinesAreIgnored) {
   SseParser parser;
-  const auto events = feed_chunks(parser, {":keepalive\n\n: another\ndata: x\n:between\n\n"});
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].data, "x");
+  EXPECT_EQ(data_of(feed_chunks(parser, {":keepalive\n\n: another\ndata: x\n:between\n\n"})), Data{"x"});
   EXPECT_FALSE(parser.has_partial_event());
 }
 
@@ -130,26 +129,17 @@ TEST(SseParser, CommentOnlyStreamHasNoPartialEvent) {
 
 TEST(SseParser, FieldWithoutColonIsFieldWithEmptyValue) {
   // "data" alone appends an empty line to the data buffer: two of them give "\n".
-  auto events = parse_whole("data\n\n");
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].data, "");
-  events = parse_whole("data\ndata\n\n");
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].data, "\n");
+  EXPECT_EQ(data_of(parse_whole("data\n\n")), Data{""});
+  EXPECT_EQ(data_of(parse_whole("data\ndata\n\n")), Data{"\n"});
 }
 
 TEST(SseParser, OnlyOneLeadingSpaceAfterColonIsStripped) {
-  const auto events = parse_whole("data:  two spaces\n\ndata:none\n\ndata: trailing \n\n");
-  ASSERT_EQ(events.size(), 3u);
-  EXPECT_EQ(events[0].data, " two spaces");
-  EXPECT_EQ(events[1].data, "none");
-  EXPECT_EQ(events[2].data, "trailing ");
+  EXPECT_EQ(data_of(parse_whole("data:  two spaces\n\ndata:none\n\ndata: trailing \n\n")),
+            (Data{" two spaces", "none", "trailing "}));
 }
 
 TEST(SseParser, UnknownFieldsAreIgnored) {
-  const auto events = parse_whole("foo: bar\ndata: x\nDATA: y\n\n");
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].data, "x") << "field names are case-sensitive";
+  EXPECT_EQ(data_of(parse_whole("foo: bar\ndata: x\nDATA: y\n\n")), Data{"x"}) << "field names are case-sensitive";
 }
 
 TEST(SseParser, LfCrlfAndCrLineEndingsAreEquivalent) {
@@ -172,44 +162,35 @@ TEST(SseParser, CrlfSplitAcrossChunksIsOneLineEnding) {
 
 TEST(SseParser, CrAtEndOfChunkFollowedByOtherTextStillEndsTheLine) {
   SseParser parser;
-  const auto events = feed_chunks(parser, {"data: a\r", "\r"});
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].data, "a");
+  EXPECT_EQ(data_of(feed_chunks(parser, {"data: a\r", "\r"})), Data{"a"});
 }
 
 TEST(SseParser, Utf8BomAtStartIsSkipped) {
-  const auto events = parse_whole(
-      "\xEF\xBB\xBF"
-      "data: x\n\n");
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].data, "x");
+  EXPECT_EQ(data_of(parse_whole("\xEF\xBB\xBF"
+                                "data: x\n\n")),
+            Data{"x"});
 }
 
 TEST(SseParser, Utf8BomSplitAcrossChunksIsSkipped) {
   SseParser parser;
-  const auto events = feed_chunks(parser, {"\xEF", "\xBB",
-                                           "\xBF"
-                                           "da",
-                                           "ta: x\n\n"});
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].data, "x");
+  EXPECT_EQ(data_of(feed_chunks(parser, {"\xEF", "\xBB",
+                                         "\xBF"
+                                         "da",
+                                         "ta: x\n\n"})),
+            Data{"x"});
 }
 
 TEST(SseParser, OnlyOneBomIsSkipped) {
   // The second BOM is part of the first line's field name, so "data" is not recognised.
-  const auto events = parse_whole(
-      "\xEF\xBB\xBF\xEF\xBB\xBF"
-      "data: x\n\ndata: y\n\n");
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].data, "y");
+  EXPECT_EQ(data_of(parse_whole("\xEF\xBB\xBF\xEF\xBB\xBF"
+                                "data: x\n\ndata: y\n\n")),
+            Data{"y"});
 }
 
 TEST(SseParser, BomInTheMiddleIsNotSkipped) {
-  const auto events = parse_whole(
-      "data: a\n\ndata: \xEF\xBB\xBFz\n\n\xEF\xBB\xBF"
-      "data: lost\n\n");
-  ASSERT_EQ(events.size(), 2u);
-  EXPECT_EQ(events[1].data, "\xEF\xBB\xBFz");
+  EXPECT_EQ(data_of(parse_whole("data: a\n\ndata: \xEF\xBB\xBFz\n\n\xEF\xBB\xBF"
+                                "data: lost\n\n")),
+            (Data{"a", "\xEF\xBB\xBFz"}));
 }
 
 TEST(SseParser, PartialBomPrefixThatIsNotABomIsKept) {
@@ -355,3 +336,4 @@ TEST(SseParser, DataLimitIsPerEventNotPerStream) {
 }
 
 }  // namespace
+}  // namespace mcpauth::core

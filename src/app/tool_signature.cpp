@@ -1,0 +1,128 @@
+#include "tool_signature.hpp"
+
+#include <algorithm>
+#include <string_view>
+#include <vector>
+
+#include "mcpauth/core/printable.hpp"
+
+namespace mcpauth::app {
+namespace {
+
+using Json = mcp::Json;
+
+constexpr std::size_t kMaxNameBytes = 128;
+constexpr std::size_t kMaxLiteralBytes = 40;
+constexpr std::size_t kMaxDescriptionBytes = 300;
+constexpr std::size_t kMaxAlternatives = 8;  // of an enum or a union, then "..."
+constexpr int kMaxDepth = 8;                 // a schema nests no deeper than this in a signature
+
+std::string join_alternatives(const std::vector<std::string>& parts) {
+  std::string out;
+  for (std::size_t i = 0; i < parts.size() && i < kMaxAlternatives; ++i) out += (i == 0 ? "" : "|") + parts[i];
+  if (parts.size() > kMaxAlternatives) out += "|...";
+  return out;
+}
+
+std::string literal(const Json& value) {
+  return core::printable(value.dump(-1, ' ', false, Json::error_handler_t::replace), kMaxLiteralBytes);
+}
+
+std::string type_of(const Json& schema, int depth);
+
+// An array's element type; a union is bracketed so that [] applies to all of it.
+std::string array_of(const Json& schema, int depth) {
+  const auto items = schema.find("items");
+  std::string element = items != schema.end() ? type_of(*items, depth + 1) : "any";
+  if (element.find('|') != std::string::npos) element = "(" + element + ")";
+  return element + "[]";
+}
+
+std::string named_type(const std::string& name, const Json& schema, int depth) {
+  if (name == "array") return array_of(schema, depth);
+  if (name == "string" || name == "number" || name == "integer" || name == "boolean" || name == "null" ||
+      name == "object") {
+    return name;
+  }
+  return core::printable(name, kMaxNameBytes);
+}
+
+std::string type_of(const Json& schema, int depth) {
+  if (!schema.is_object() || depth > kMaxDepth) return "any";
+  if (const auto constant = schema.find("const"); constant != schema.end()) return literal(*constant);
+  if (const auto values = schema.find("enum"); values != schema.end() && values->is_array() && !values->empty()) {
+    std::vector<std::string> parts;
+    for (const auto& value : *values) parts.push_back(literal(value));
+    return join_alternatives(parts);
+  }
+  for (const char* keyword : {"anyOf", "oneOf"}) {
+    if (const auto options = schema.find(keyword); options != schema.end() && options->is_array()) {
+      std::vector<std::string> parts;
+      for (const auto& option : *options) {
+        std::string part = type_of(option, depth + 1);
+        if (std::find(parts.begin(), parts.end(), part) == parts.end()) parts.push_back(std::move(part));
+      }
+      if (!parts.empty()) return join_alternatives(parts);
+    }
+  }
+  const auto type = schema.find("type");
+  if (type != schema.end() && type->is_string()) return named_type(type->get<std::string>(), schema, depth);
+  if (type != schema.end() && type->is_array()) {
+    std::vector<std::string> parts;
+    for (const auto& name : *type) {
+      if (name.is_string()) parts.push_back(named_type(name.get<std::string>(), schema, depth));
+    }
+    if (!parts.empty()) return join_alternatives(parts);
+  }
+  // Untyped, but its shape says what it is.
+  if (schema.contains("properties")) return "object";
+  if (schema.contains("items")) return array_of(schema, depth);
+  return "any";
+}
+
+}  // namespace
+
+std::string schema_type(const mcp::Json& schema) {
+  return type_of(schema, 0);
+}
+
+std::string tool_signature(const mcp::Tool& tool) {
+  std::string out = core::printable(tool.name, kMaxNameBytes) + "(";
+  const Json& schema = tool.input_schema;
+  const auto properties = schema.is_object() ? schema.find("properties") : schema.end();
+  if (properties == schema.end() || !properties->is_object()) return out + ")";
+  std::vector<std::string> required;
+  if (const auto listed = schema.find("required"); listed != schema.end() && listed->is_array()) {
+    for (const auto& name : *listed) {
+      if (name.is_string() && properties->contains(name.get<std::string>()) &&
+          std::find(required.begin(), required.end(), name.get<std::string>()) == required.end()) {
+        required.push_back(name.get<std::string>());
+      }
+    }
+  }
+  std::vector<std::string> params;
+  for (const auto& name : required) {
+    params.push_back(core::printable(name, kMaxNameBytes) + ": " + type_of(properties->at(name), 1));
+  }
+  for (const auto& [name, property] : properties->items()) {
+    if (std::find(required.begin(), required.end(), name) != required.end()) continue;
+    params.push_back(core::printable(name, kMaxNameBytes) + "?: " + type_of(property, 1));
+  }
+  for (std::size_t i = 0; i < params.size(); ++i) out += (i == 0 ? "" : ", ") + params[i];
+  return out + ")";
+}
+
+std::string tool_line(const mcp::Tool& tool) {
+  std::string line = tool_signature(tool);
+  if (tool.description && !tool.description->empty()) {
+    const std::string_view text(*tool.description);
+    const auto start = text.find_first_not_of(" \t\r\n");
+    if (start != std::string_view::npos) {
+      const std::string_view first = text.substr(start, text.find_first_of("\r\n", start) - start);
+      line += " — " + core::printable(first, kMaxDescriptionBytes);
+    }
+  }
+  return line;
+}
+
+}  // namespace mcpauth::app

@@ -283,12 +283,15 @@ int main(int argc, char** argv) {
       ->add_flag("--device-code", proxy_args.device,
                  "OAuth: the device authorization grant (RFC 8628): approve with a code on any device (mcp-remote)")
       ->group("OAuth");
+  // mcp-remote's flags that mcpauth does not implement yet: not offered (no
+  // group: hidden from --help and the completions), but parsed, so that a
+  // command line moved from mcp-remote is refused saying why.
   proxy
       ->add_option("--token-endpoint", proxy_args.token_endpoint,
                    "OAuth: refused for now (mcp-remote's explicit token endpoint; mcpauth discovers it)")
-      ->group("OAuth");
+      ->group("");
   proxy->add_flag("--use-id-token", proxy_args.use_id_token, "OAuth: refused for now (mcp-remote's ID token bearer)")
-      ->group("OAuth");
+      ->group("");
   proxy
       ->add_option("--retry-budget", proxy_args.retry_budget_seconds,
                    "Seconds a message waits (retrying with backoff) for an unreachable server before the host gets "

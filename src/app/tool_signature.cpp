@@ -118,7 +118,9 @@ std::string tool_line(const mcp::Tool& tool) {
     const std::string_view text(*tool.description);
     const auto start = text.find_first_not_of(" \t\r\n");
     if (start != std::string_view::npos) {
-      const std::string_view first = text.substr(start, text.find_first_of("\r\n", start) - start);
+      // Up to the first LF (a CRLF's CR too); a lone CR stays, shown escaped, so nothing is overwritten.
+      std::string_view first = text.substr(start, text.find('\n', start) - start);
+      if (!first.empty() && first.back() == '\r') first.remove_suffix(1);
       line += " — " + core::printable(first, kMaxDescriptionBytes);
     }
   }

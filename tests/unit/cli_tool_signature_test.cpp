@@ -111,6 +111,8 @@ TEST(ToolLine, TheDescriptionIsItsFirstLineCapped) {
                            "Echo the text back\nSecond paragraph.")),
             "echo(text: string) — Echo the text back");
   EXPECT_EQ(tool_line(tool("t", "{}", "\n\n  Starts late\nmore")), "t() — Starts late");
+  EXPECT_EQ(tool_line(tool("t", "{}", "Windows\r\nlines")), "t() — Windows");
+  EXPECT_EQ(tool_line(tool("t", "{}", "lone\rCR")), "t() — lone\\rCR") << "a CR is shown, never obeyed";
   EXPECT_EQ(tool_line(tool("t", "{}", "")), "t()");
   EXPECT_EQ(tool_line(tool("t", "{}")), "t()");
   const std::string line = tool_line(tool("t", "{}", std::string(1000, 'x')));

@@ -113,8 +113,9 @@ void add_server_options(CLI::App& command, mcpauth::app::ServerArgs& args, Offer
   command.add_option("--consent-timeout", args.consent_timeout_seconds, "OAuth: seconds to wait for your consent")
       ->capture_default_str()
       ->group("OAuth");
-  if (offered.no_auth)
+  if (offered.no_auth) {
     command.add_flag("--no-auth", args.no_auth, "Never start an OAuth authorization")->group("OAuth");
+  }
 
   // mcp-remote 0.15.1's flags, with its spellings (README: "mcp-remote flag by flag").
   command.add_option("--header-file", args.header_files,

@@ -111,9 +111,9 @@ TEST_P(CliHelpNotOffered, TheHelpDoesNotOfferItAndTheParserRefusesIt) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Commands, CliHelpNotOffered,
-                         ::testing::Values(NotOffered{"login", "--no-auth", "logging in is OAuth"},
-                                           NotOffered{"proxy", "--json", "stdout carries the host's JSON-RPC"},
-                                           NotOffered{"proxy", "--use-id-token", "not implemented yet"},
+                         ::testing::Values(NotOffered{"login", "--no-auth", "logging in is OAuth", nullptr},
+                                           NotOffered{"proxy", "--json", "stdout carries the host's JSON-RPC", nullptr},
+                                           NotOffered{"proxy", "--use-id-token", "not implemented yet", nullptr},
                                            NotOffered{"proxy", "--token-endpoint", "not implemented yet",
                                                       "https://as.example/token"}),
                          [](const auto& info) {

@@ -174,8 +174,11 @@ TEST(CliCompletion, BashCompletesCommandsAndACommandsOptions) {
   EXPECT_NE(std::find(proxy.begin(), proxy.end(), "--allow-tool"), proxy.end());
   EXPECT_EQ(std::find(proxy.begin(), proxy.end(), "--json"), proxy.end()) << "proxy does not offer --json";
   EXPECT_EQ(std::find(proxy.begin(), proxy.end(), "--device"), proxy.end()) << "--device is login's";
-  // A value is bash's own business (file names): no option names offered.
+  // A value is bash's own business (file names): no option names offered; unless the option has choices.
   EXPECT_TRUE(bash_complete(script, {"mcpauth", "tools", "--config", ""}).empty());
+  EXPECT_EQ(bash_complete(script, {"mcpauth", "probe", "https://x/mcp", "-t", "sse"}),
+            (std::vector<std::string>{"sse", "sse-first", "sse-only"}));
+  EXPECT_EQ(bash_complete(script, {"mcpauth", "completion", ""}), (std::vector<std::string>{"bash", "zsh"}));
 }
 
 // zsh is not part of the build's dependencies: where it is installed, the

@@ -15,10 +15,13 @@ struct Definitions {
   std::vector<std::string> values;
   bool flag = false;
   std::string positional;
+  int number = 0;
 
   Definitions() {
     auto* sub = app.add_subcommand("fetch", "Fetch a thing; more words");
-    sub->add_option("target", positional, "What to fetch")->required();
+    sub->add_option("target", positional, "What to fetch")->required()->check(CLI::IsMember({"one", "two"}));
+    sub->add_option("--mode", value, "A mode")->check(CLI::IsMember({"fast", "slow"}));
+    sub->add_option("--port", number, "A port")->check(CLI::Range(0, 65535));
     sub->add_option("-H,--header", values, "A header [repeatable]: Name: value");
     sub->add_option("--name", value, "The name")->group("Other");
     sub->add_flag("--json", flag, "Print JSON");
@@ -53,6 +56,13 @@ TEST(Completion, TheModelHasTheSubcommandsAndTheirOptions) {
   EXPECT_FALSE(find(fetch, "--json")->takes_value);
   EXPECT_NE(find(fetch, "--help"), nullptr);
   EXPECT_EQ(find(fetch, "--secret-flag"), nullptr) << "hidden from --help, so not offered";
+  ASSERT_NE(find(fetch, "--mode"), nullptr);
+  EXPECT_EQ(find(fetch, "--mode")->choices, (std::vector<std::string>{"fast", "slow"}));
+  ASSERT_NE(find(fetch, "--port"), nullptr);
+  EXPECT_TRUE(find(fetch, "--port")->choices.empty()) << "a range is no list of choices";
+  EXPECT_TRUE(header->choices.empty());
+  EXPECT_EQ(fetch.argument_choices, (std::vector<std::string>{"one", "two"}));
+  EXPECT_TRUE(model.commands[1].argument_choices.empty());
   for (const auto& option : fetch.options) EXPECT_NE(option.names.front(), "target") << "positionals are no option";
 }
 
@@ -60,8 +70,12 @@ TEST(Completion, TheBashScriptNamesEveryCommandAndOptionAndWhichTakeValues) {
   Definitions d;
   const std::string bash = bash_completion(completion_model(d.app));
   EXPECT_NE(bash.find("compgen -W 'fetch other -h --help'"), std::string::npos) << bash;
-  EXPECT_NE(bash.find("options='-h --help -H --header --name --json'"), std::string::npos) << bash;
-  EXPECT_NE(bash.find("valued='-H --header --name'"), std::string::npos) << bash;
+  EXPECT_NE(bash.find("options='-h --help --mode --port -H --header --name --json'"), std::string::npos) << bash;
+  EXPECT_NE(bash.find("valued='--mode --port -H --header --name'"), std::string::npos) << bash;
+  EXPECT_NE(bash.find("arguments='one two'"), std::string::npos) << bash;
+  EXPECT_NE(bash.find("        --mode)\n          COMPREPLY=($(compgen -W 'fast slow' -- \"$cur\"))"),
+            std::string::npos)
+      << bash;
   EXPECT_NE(bash.find("complete -o default -F _prog prog\n"), std::string::npos) << bash;
 }
 
@@ -75,6 +89,8 @@ TEST(Completion, TheZshScriptEscapesWhatZshReads) {
   // _arguments: brackets escaped, a value after an option that takes one.
   EXPECT_NE(zsh.find(R"('*--header[A header \[repeatable\]: Name: value]:value:_default')"), std::string::npos) << zsh;
   EXPECT_NE(zsh.find(R"('*--json[Print JSON]' \)"), std::string::npos) << zsh;
+  EXPECT_NE(zsh.find(R"('*--mode[A mode]:value:(fast slow)')"), std::string::npos) << zsh;
+  EXPECT_NE(zsh.find(R"('1:argument:(one two)')"), std::string::npos) << zsh;
   EXPECT_EQ(zsh.find("secret-flag"), std::string::npos) << zsh;
 }
 

@@ -106,6 +106,33 @@ TEST(ToolSignature, ADeepSchemaEndsInAny) {
   EXPECT_LT(type.size(), 40u) << type;
 }
 
+// A hostile schema cannot make the listing slow or endless: a type list of
+// arrays at every level (each "array" reads the same items again: 8^8 reads
+// in full), a union of 100,000 options, a huge required list and a thousand
+// parameters.
+TEST(ToolSignature, AHostileSchemaIsReadWithinBounds) {
+  Json options = Json::array();
+  for (int i = 0; i < 100'000; ++i) options.push_back(Json{{"const", i}});
+  EXPECT_EQ(schema_type(Json{{"anyOf", options}}), "0|1|2|3|4|5|6|7|...");
+
+  Json arrays = {{"type", "string"}};
+  for (int level = 0; level < 8; ++level) {
+    arrays = {{"type", Json::array({"array", "array", "array", "array", "array", "array", "array", "array"})},
+              {"items", arrays}};
+  }
+  EXPECT_LT(schema_type(arrays).size(), 20000u);
+
+  Json properties = Json::object();
+  Json required = Json::array();
+  for (int i = 0; i < 1000; ++i) properties["p" + std::to_string(1000 + i)] = {{"type", "string"}};
+  for (int i = 0; i < 100'000; ++i) required.push_back("p1000");
+  const std::string signature =
+      tool_signature(tool("f", Json{{"properties", properties}, {"required", required}}.dump().c_str()));
+  EXPECT_EQ(signature.rfind("f(p1000: string, p1001?: string, ", 0), 0u) << signature;
+  EXPECT_EQ(signature.substr(signature.size() - 6), ", ...)") << signature;
+  EXPECT_LT(signature.size(), 800u) << signature;
+}
+
 TEST(ToolLine, TheDescriptionIsItsFirstLineCapped) {
   EXPECT_EQ(tool_line(tool("echo", R"({"type":"object","properties":{"text":{"type":"string"}},"required":["text"]})",
                            "Echo the text back\nSecond paragraph.")),

@@ -1,5 +1,5 @@
-# The man page and the Debian package (`cpack -G DEB` in a build directory;
-# scripts/package.sh makes the Release build it is meant for).
+# The man page, the shell completions and the Debian package (`cpack -G DEB`
+# in a build directory; scripts/package.sh makes the Release build it is meant for).
 
 # mcpauth(1), generated from the program's own --help and --version, so the
 # page cannot drift from the binary. help2man (Debian) is optional: without
@@ -19,6 +19,24 @@ if(MCPAUTH_HELP2MAN)
   install(FILES ${MCPAUTH_MAN_PAGE} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 endif()
 
+# Shell completions, printed by the program from its own CLI11 definitions
+# (`mcpauth completion bash|zsh`), so they cannot drift from the binary;
+# installed where bash-completion and zsh look for them (the package's too).
+set(MCPAUTH_ZSH_COMPLETION_DIR ${CMAKE_INSTALL_DATADIR}/zsh/site-functions
+    CACHE STRING "Where _mcpauth is installed (Debian's zsh also reads share/zsh/vendor-completions)")
+set(MCPAUTH_COMPLETIONS_DIR ${CMAKE_CURRENT_BINARY_DIR}/completions)
+add_custom_command(OUTPUT ${MCPAUTH_COMPLETIONS_DIR}/mcpauth ${MCPAUTH_COMPLETIONS_DIR}/_mcpauth
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${MCPAUTH_COMPLETIONS_DIR}
+  COMMAND sh -c "\"$0\" completion bash > \"$1/mcpauth\" && \"$0\" completion zsh > \"$1/_mcpauth\""
+          $<TARGET_FILE:mcpauth_cli> ${MCPAUTH_COMPLETIONS_DIR}
+  DEPENDS mcpauth_cli
+  COMMENT "Generating the bash and zsh completions from the command's definitions"
+  VERBATIM)
+add_custom_target(mcpauth_completions ALL
+  DEPENDS ${MCPAUTH_COMPLETIONS_DIR}/mcpauth ${MCPAUTH_COMPLETIONS_DIR}/_mcpauth)
+install(FILES ${MCPAUTH_COMPLETIONS_DIR}/mcpauth DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
+install(FILES ${MCPAUTH_COMPLETIONS_DIR}/_mcpauth DESTINATION ${MCPAUTH_ZSH_COMPLETION_DIR})
+
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME mcpauth)
 set(CPACK_PACKAGE_VENDOR "mcpauth")
@@ -27,7 +45,8 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "use OAuth-protected remote MCP servers fr
 set(CPACK_PACKAGE_DESCRIPTION
     "mcpauth connects hosts to remote MCP servers, including those behind OAuth 2.1 (the MCP authorization\
  specification). The package holds the mcpauth command (tools, call, login, logout, status, probe, proxy,\
- gateway), the static C++ library with its headers, and its CMake and pkg-config files.")
+ gateway) with its man page and bash and zsh completions, the static C++ library with its headers, and its\
+ CMake and pkg-config files.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)

@@ -83,7 +83,9 @@ int run_login(const ServerArgs& given) {
   }
   Connection connection = connection_for(args, env);
   if (!connection.authorizer) {
-    throw Error(ErrorCode::usage, "login needs OAuth: drop --no-auth and any static Authorization header");
+    throw Error(ErrorCode::usage,
+                "login needs OAuth, which a static Authorization header (--header, or the server's headers in the "
+                "config file) or \"oauth\": false in its config entry turns off");
   }
   auto session = mcp::Session::connect(connection.options);
   // Some servers only ask for authorization on the first real request.

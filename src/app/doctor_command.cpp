@@ -21,6 +21,7 @@
 #include "mcpauth/store/sqlite_token_store.hpp"
 #include "plain_http.hpp"
 #include "server_config.hpp"
+#include "server_headers.hpp"
 #include "stored_grants.hpp"
 
 namespace mcpauth::app {
@@ -31,9 +32,7 @@ using doctor::Facts;
 
 // What the probe and discovery exchanged: each request's URL and status (or
 // the transport's failure) and, of a refusal, its WWW-Authenticate values
-// (a challenge, no secret). No other header value and no body is kept. The
-// static headers the user gave go on the requests to the server URL itself,
-// as the session would send them.
+// (a challenge, no secret). No other header value and no body is kept.
 class RecordingHttpClient final : public net::HttpClient {
  public:
   struct Exchange {
@@ -44,12 +43,11 @@ class RecordingHttpClient final : public net::HttpClient {
     std::vector<std::string> www_authenticate;
   };
 
-  RecordingHttpClient(std::shared_ptr<net::HttpClient> inner, std::string server_url, net::HttpHeaders headers)
-      : inner_(std::move(inner)), server_url_(std::move(server_url)), headers_(std::move(headers)) {}
+  explicit RecordingHttpClient(std::shared_ptr<net::HttpClient> inner) : inner_(std::move(inner)) {}
 
   net::HttpResponse send(const net::HttpRequest& request, net::CancelToken* cancel) override {
     try {
-      net::HttpResponse response = inner_->send(with_headers(request), cancel);
+      net::HttpResponse response = inner_->send(request, cancel);
       record(request, response.status, "", response.headers);
       return response;
     } catch (const Error& e) {
@@ -61,7 +59,7 @@ class RecordingHttpClient final : public net::HttpClient {
   void stream(const net::HttpRequest& request, net::HttpStreamHandler& handler, net::CancelToken* cancel) override {
     Observer observer(handler);
     try {
-      inner_->stream(with_headers(request), observer, cancel);
+      inner_->stream(request, observer, cancel);
     } catch (const Error& e) {
       record(request, observer.status, e.what(), observer.headers);
       throw;
@@ -88,13 +86,6 @@ class RecordingHttpClient final : public net::HttpClient {
     net::HttpHeaders headers;
   };
 
-  net::HttpRequest with_headers(const net::HttpRequest& request) const {
-    if (request.url != server_url_) return request;
-    net::HttpRequest out = request;
-    for (const auto& header : headers_) out.headers.set(header.name, header.value);
-    return out;
-  }
-
   void record(const net::HttpRequest& request, int status, std::string error, const net::HttpHeaders& headers) {
     std::lock_guard lock(mutex_);
     exchanges_.push_back(
@@ -103,8 +94,6 @@ class RecordingHttpClient final : public net::HttpClient {
   }
 
   std::shared_ptr<net::HttpClient> inner_;
-  std::string server_url_;
-  net::HttpHeaders headers_;
   mutable std::mutex mutex_;
   std::vector<Exchange> exchanges_;
 };
@@ -119,7 +108,8 @@ bool has_header(const net::HttpHeaders& headers, std::string_view name) {
 // 1. The probe: reachability, transport, and the refusal with its challenge.
 void probe_server(Facts& f, const std::shared_ptr<net::HttpClient>& curl, const net::HttpHeaders& headers,
                   std::chrono::milliseconds timeout) {
-  auto recorder = std::make_shared<RecordingHttpClient>(curl, f.url, headers);
+  // The static headers go on the requests to the server URL, as the session would send them.
+  auto recorder = std::make_shared<RecordingHttpClient>(with_server_headers(curl, f.url, headers));
   auth::ProbeOptions options;
   options.server_url = f.url;
   options.http = recorder;
@@ -142,7 +132,7 @@ void probe_server(Facts& f, const std::shared_ptr<net::HttpClient>& curl, const 
 void discover(Facts& f, const std::shared_ptr<net::HttpClient>& curl, const ServerConfig& server,
               const ServerArgs& args, std::chrono::milliseconds timeout) {
   f.discovery_ran = true;
-  auto recorder = std::make_shared<RecordingHttpClient>(curl, f.url, net::HttpHeaders{});
+  auto recorder = std::make_shared<RecordingHttpClient>(curl);
   auth::DiscoveryOptions options;
   options.server_url = f.url;
   options.http = recorder;

@@ -17,6 +17,23 @@ enum ExitCode : int {
   kExitInterrupted = 130,  // cancelled
 };
 
+// What each exit code means, as the main --help lists it (help_text.cpp).
+struct ExitCodeMeaning {
+  int code;
+  const char* meaning;
+};
+inline constexpr ExitCodeMeaning kExitCodeMeanings[] = {
+    {kExitOk, "success"},
+    {kExitToolError, "call: the tool ran and reported an error (isError)"},
+    {kExitUsage, "bad arguments or options"},
+    {kExitConnection, "the server could not be reached (DNS, TCP, TLS, timeout)"},
+    {kExitProtocol, "the server answered, but not as MCP allows (or an HTTP error status)"},
+    {kExitServerError, "the server answered a request with a JSON-RPC error"},
+    {kExitAuthorization, "authorization is missing, refused or insufficient (401/403, OAuth errors)"},
+    {kExitStore, "the local token store cannot be used (corrupted, foreign, wrong key)"},
+    {kExitInterrupted, "interrupted (Ctrl-C)"},
+};
+
 inline int exit_code_for(ErrorCode code) {
   switch (code) {
     case ErrorCode::usage: return kExitUsage;

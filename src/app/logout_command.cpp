@@ -1,10 +1,12 @@
 // `mcpauth logout`: revoke at the authorization server, then delete here.
+#include <algorithm>
 #include <iostream>
 #include <set>
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "mcpauth/auth/revocation.hpp"
+#include "mcpauth/core/printable.hpp"
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
 #include "server_config.hpp"
@@ -34,16 +36,51 @@ std::vector<Target> every_grant(const StoredGrants& stored) {
   return out;
 }
 
-std::vector<Target> grants_of_server(const StoredGrants& stored, const LogoutArgs& args, const EnvLookup& env) {
+// The grants of one server that the command line names, and what a
+// message needs when none does: the URL, the account, the accounts stored.
+struct ServerSelection {
+  std::string url;
+  std::string account;
+  std::vector<Target> targets;
+  std::vector<std::string> other_accounts;
+};
+
+ServerSelection grants_of_server(const StoredGrants& stored, const LogoutArgs& args, const EnvLookup& env) {
   const std::optional<Config> config = load_config_option(args.config_path, env);
   const ServerConfig server = resolve_server(args.target, config, env);
-  const std::string account = args.account.empty() ? server.account : args.account;
-  ServerGrants found = stored.for_server(core::parse_url(server.url).text);
-  std::vector<Target> out;
+  ServerSelection out;
+  out.account = args.account.empty() ? server.account : args.account;
+  out.url = core::parse_url(server.url).text;
+  ServerGrants found = stored.for_server(out.url);
   for (auto& grant : found.grants) {
-    if (args.all || grant.key.account == account) out.push_back({found.url, found.discovery, grant});
+    if (args.all || grant.key.account == out.account) {
+      out.targets.push_back({found.url, found.discovery, grant});
+    } else if (std::find(out.other_accounts.begin(), out.other_accounts.end(), grant.key.account) ==
+               out.other_accounts.end()) {
+      out.other_accounts.push_back(grant.key.account);  // one per account, whatever its issuers
+    }
   }
   return out;
+}
+
+std::string account_words(const std::string& account) {
+  return account.empty() ? std::string("the default account") : "account \"" + core::printable(account) + "\"";
+}
+
+// Why nothing was logged out of, naming what was asked for and what is there instead.
+std::string nothing_stored(const LogoutArgs& args, const ServerSelection& selection) {
+  if (args.target.empty()) return "Nothing to log out of: no tokens are stored.";
+  if (args.all) return "Nothing to log out of: no tokens are stored for " + args.target + ".";
+  std::string text =
+      "Nothing to log out of: no stored grant for " + account_words(selection.account) + " at " + selection.url;
+  if (!selection.other_accounts.empty()) {
+    text += " (stored there: ";
+    for (std::size_t i = 0; i < selection.other_accounts.size(); ++i) {
+      text += (i == 0 ? "" : ", ") + account_words(selection.other_accounts[i]);
+    }
+    text += ")";
+  }
+  return text + ".";
 }
 
 }  // namespace
@@ -55,7 +92,9 @@ int run_logout(const LogoutArgs& args) {
   }
   auto store = open_user_store(env);
   const StoredGrants stored(*store);
-  const auto targets = args.target.empty() ? every_grant(stored) : grants_of_server(stored, args, env);
+  ServerSelection selection;
+  if (!args.target.empty()) selection = grants_of_server(stored, args, env);
+  const auto targets = args.target.empty() ? every_grant(stored) : selection.targets;
   // `--all` also forgets client registrations (a wrong pre-registered client
   // included), so the next login starts clean: every one without a target,
   // else those of this server's authorization servers.
@@ -66,8 +105,7 @@ int run_logout(const LogoutArgs& args) {
     for (const auto& target : targets) registrations.insert(target.grant.key.issuer);
   }
   if (targets.empty() && registrations.empty()) {
-    std::cout << "Nothing to log out of: no tokens are stored" << (args.target.empty() ? "" : " for " + args.target)
-              << ".\n";
+    std::cout << nothing_stored(args, selection) << '\n';
     return kExitOk;
   }
   net::CurlHttpClient http;

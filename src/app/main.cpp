@@ -5,11 +5,14 @@
 #include <cstdlib>
 #include <iostream>
 #include <utility>
+#include <vector>
 
 #include "commands.hpp"
+#include "completion.hpp"
 #include "error_hints.hpp"
 #include "exit_codes.hpp"
 #include "gateway.hpp"
+#include "help_text.hpp"
 #include "interrupt.hpp"
 #include "mcpauth/core/printable.hpp"
 #include "mcpauth/version.hpp"
@@ -26,7 +29,38 @@ void add_store_option(CLI::App& command) {
                      "in PGPASSWORD or ~/.pgpass, not argv; default: $MCPAUTH_STORE_URL, else the user's SQLite file)");
 }
 
-void add_server_options(CLI::App& command, mcpauth::app::ServerArgs& args) {
+// -t/--transport, -H/--header and --allow-http: the same words on every
+// command that talks to a server (tools, call, login, proxy, probe, doctor).
+void add_transport_option(CLI::App& command, std::string& transport) {
+  command
+      .add_option("-t,--transport", transport,
+                  "auto (Streamable HTTP, then legacy SSE), http, or sse; mcp-remote's http-first, http-only, "
+                  "sse-first, sse-only work too")
+      ->check(
+          CLI::IsMember({"auto", "http", "streamable-http", "sse", "http-first", "http-only", "sse-first", "sse-only"}))
+      ->capture_default_str();
+}
+
+void add_header_option(CLI::App& command, std::vector<std::string>& headers) {
+  command.add_option("-H,--header", headers,
+                     "Extra HTTP header \"Name: value\" sent with every request to the server; ${VAR} expands from "
+                     "the environment (repeatable; never printed)");
+}
+
+void add_allow_http_option(CLI::App& command, bool& allow_http) {
+  command.add_flag("--allow-http", allow_http,
+                   "Allow a plain http:// server URL on a host that is not loopback (test servers; headers travel "
+                   "in clear, and OAuth still requires https)");
+}
+
+// The shared server options a command does not offer, because it would
+// refuse them or they would do nothing there.
+struct Offered {
+  bool json = true;     // proxy: stdout carries the host's protocol
+  bool no_auth = true;  // login: logging in is OAuth
+};
+
+void add_server_options(CLI::App& command, mcpauth::app::ServerArgs& args, Offered offered = {}) {
   add_store_option(command);
   command
       .add_option("server", args.target,
@@ -37,24 +71,13 @@ void add_server_options(CLI::App& command, mcpauth::app::ServerArgs& args) {
                      "mcpServers JSON file (default: $MCPAUTH_CONFIG, else $XDG_CONFIG_HOME/mcpauth/config.json)");
   command.add_option("--account", args.account, "OAuth: a name for a second grant at the same server (e.g. work)")
       ->group("OAuth");
-  command
-      .add_option(
-          "-t,--transport", args.transport,
-          "auto (Streamable HTTP, then legacy SSE), http, or sse; mcp-remote's http-first, http-only, sse-first, "
-          "sse-only work too")
-      ->check(
-          CLI::IsMember({"auto", "http", "streamable-http", "sse", "http-first", "http-only", "sse-first", "sse-only"}))
-      ->capture_default_str();
-  command.add_option("-H,--header", args.headers,
-                     "Extra HTTP header \"Name: value\" sent with every request; ${VAR} expands from the environment "
-                     "(repeatable)");
+  add_transport_option(command, args.transport);
+  add_header_option(command, args.headers);
   command.add_option("--timeout", args.timeout_seconds, "Seconds to wait for each answer")->capture_default_str();
   command.add_option("--connect-timeout", args.connect_timeout_seconds, "Seconds to wait for a connection")
       ->capture_default_str();
-  command.add_flag("--json", args.json, "Print machine-readable JSON");
-  command.add_flag("--allow-http", args.allow_http,
-                   "Allow a plain http:// server URL on a host that is not loopback (test servers; headers travel "
-                   "in clear, and OAuth still requires https)");
+  if (offered.json) command.add_flag("--json", args.json, "Print machine-readable JSON");
+  add_allow_http_option(command, args.allow_http);
 
   // OAuth: used when the server answers 401 (and no static Authorization header is given).
   command.add_option("--client-id", args.client_id, "OAuth: a pre-registered client id")->group("OAuth");
@@ -90,7 +113,9 @@ void add_server_options(CLI::App& command, mcpauth::app::ServerArgs& args) {
   command.add_option("--consent-timeout", args.consent_timeout_seconds, "OAuth: seconds to wait for your consent")
       ->capture_default_str()
       ->group("OAuth");
-  command.add_flag("--no-auth", args.no_auth, "Never start an OAuth authorization")->group("OAuth");
+  if (offered.no_auth) {
+    command.add_flag("--no-auth", args.no_auth, "Never start an OAuth authorization")->group("OAuth");
+  }
 
   // mcp-remote 0.15.1's flags, with its spellings (README: "mcp-remote flag by flag").
   command.add_option("--header-file", args.header_files,
@@ -151,7 +176,7 @@ int main(int argc, char** argv) {
 
   mcpauth::app::ServerArgs login_args;
   auto* login = app.add_subcommand("login", "Authorize with a remote MCP server now and show what was granted");
-  add_server_options(*login, login_args);
+  add_server_options(*login, login_args, {.json = true, .no_auth = false});
   login
       ->add_flag("--device", login_args.device,
                  "Use the device authorization grant (RFC 8628): approve with a code on any device")
@@ -173,14 +198,15 @@ int main(int argc, char** argv) {
   status->add_flag("--json", status_args.json, "Print machine-readable JSON");
   add_store_option(*status);
 
-  std::string probe_url;
-  bool probe_json = false;
-  double probe_timeout = 30;
+  mcpauth::app::ProbeArgs probe_args;
   auto* probe =
       app.add_subcommand("probe", "Tell what a server needs (no auth, a static token, OAuth) without storing anything");
-  probe->add_option("url", probe_url, "URL of the remote MCP server")->required();
-  probe->add_flag("--json", probe_json, "Print machine-readable JSON");
-  probe->add_option("--timeout", probe_timeout, "Seconds to wait for each answer")->capture_default_str();
+  probe->add_option("url", probe_args.url, "URL of the remote MCP server")->required();
+  probe->add_flag("--json", probe_args.json, "Print machine-readable JSON");
+  probe->add_option("--timeout", probe_args.timeout_seconds, "Seconds to wait for each answer")->capture_default_str();
+  add_transport_option(*probe, probe_args.transport);
+  add_header_option(*probe, probe_args.headers);
+  add_allow_http_option(*probe, probe_args.allow_http);
 
   mcpauth::app::ServerArgs doctor_args;
   auto* doctor = app.add_subcommand(
@@ -190,15 +216,12 @@ int main(int argc, char** argv) {
   doctor->add_option("server", doctor_args.target, "A server name from the config file, or a URL")->required();
   doctor->add_option("--config", doctor_args.config_path, "mcpServers JSON file");
   doctor->add_option("--account", doctor_args.account, "The account whose grant to check (default: the default one)");
-  doctor->add_option("-t,--transport", doctor_args.transport, "auto, http, or sse (as for tools)")
-      ->check(CLI::IsMember(
-          {"auto", "http", "streamable-http", "sse", "http-first", "http-only", "sse-first", "sse-only"}));
-  doctor->add_option("-H,--header", doctor_args.headers,
-                     "Extra HTTP header \"Name: value\" (repeatable; ${VAR} expands; never printed)");
+  add_transport_option(*doctor, doctor_args.transport);
+  add_header_option(*doctor, doctor_args.headers);
   doctor->add_option("--timeout", doctor_args.timeout_seconds, "Seconds to wait for each answer")
       ->capture_default_str();
   doctor->add_flag("--json", doctor_args.json, "Print the steps as JSON");
-  doctor->add_flag("--allow-http", doctor_args.allow_http, "Allow a plain http:// server URL off loopback");
+  add_allow_http_option(*doctor, doctor_args.allow_http);
   doctor->add_option("--client-id", doctor_args.client_id, "OAuth: the pre-registered client id you would log in with")
       ->group("OAuth");
   doctor
@@ -219,7 +242,7 @@ int main(int argc, char** argv) {
   mcpauth::app::ServerArgs proxy_args;
   auto* proxy = app.add_subcommand(
       "proxy", "Bridge a stdio MCP host (JSON-RPC lines on stdin/stdout) to a remote server, authorizing as needed");
-  add_server_options(*proxy, proxy_args);
+  add_server_options(*proxy, proxy_args, {.json = false, .no_auth = true});
   // mcp-remote's command line, so that switching is replacing the command.
   proxy->add_option("callback-port", proxy_args.callback_port, "OAuth: loopback port for the redirect (as mcp-remote)")
       ->check(CLI::Range(0, 65535));
@@ -261,12 +284,15 @@ int main(int argc, char** argv) {
       ->add_flag("--device-code", proxy_args.device,
                  "OAuth: the device authorization grant (RFC 8628): approve with a code on any device (mcp-remote)")
       ->group("OAuth");
+  // mcp-remote's flags that mcpauth does not implement yet: not offered (no
+  // group: hidden from --help and the completions), but parsed, so that a
+  // command line moved from mcp-remote is refused saying why.
   proxy
       ->add_option("--token-endpoint", proxy_args.token_endpoint,
                    "OAuth: refused for now (mcp-remote's explicit token endpoint; mcpauth discovers it)")
-      ->group("OAuth");
+      ->group("");
   proxy->add_flag("--use-id-token", proxy_args.use_id_token, "OAuth: refused for now (mcp-remote's ID token bearer)")
-      ->group("OAuth");
+      ->group("");
   proxy
       ->add_option("--retry-budget", proxy_args.retry_budget_seconds,
                    "Seconds a message waits (retrying with backoff) for an unreachable server before the host gets "
@@ -319,6 +345,15 @@ int main(int argc, char** argv) {
                    "Seconds a client has to send a whole request head (then the connection is closed)")
       ->capture_default_str();
 
+  std::string completion_shell;
+  auto* completion = app.add_subcommand(
+      "completion", "Print a shell completion script (bash or zsh) for mcpauth's commands and options");
+  completion->add_option("shell", completion_shell, "bash or zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
+
+  // Examples under each command's help, exit codes and the environment under the main help (help_text.cpp).
+  app.footer(mcpauth::app::main_help_footer());
+  for (CLI::App* command : app.get_subcommands({})) command->footer(mcpauth::app::examples_footer(command->get_name()));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -335,13 +370,19 @@ int main(int argc, char** argv) {
        {Parsed{tools, &tools_args}, Parsed{login, &login_args}, Parsed{proxy, &proxy_args}, Parsed{call, &call_args}}) {
     if (command->parsed()) hint_context = {args->target, args->device};
   }
+  if (completion->parsed()) {
+    const auto model = mcpauth::app::completion_model(app);
+    std::cout << (completion_shell == "zsh" ? mcpauth::app::zsh_completion(model)
+                                            : mcpauth::app::bash_completion(model));
+    return std::cout.flush() ? mcpauth::app::kExitOk : mcpauth::app::kExitUsage;
+  }
   try {
     if (tools->parsed()) return mcpauth::app::run_tools(tools_args);
     if (login->parsed()) return mcpauth::app::run_login(login_args);
     if (logout->parsed()) return mcpauth::app::run_logout(logout_args);
     if (status->parsed()) return mcpauth::app::run_status(status_args);
     if (proxy->parsed()) return mcpauth::app::run_proxy(proxy_args);
-    if (probe->parsed()) return mcpauth::app::run_probe(probe_url, probe_json, probe_timeout);
+    if (probe->parsed()) return mcpauth::app::run_probe(probe_args);
     if (call->parsed()) return mcpauth::app::run_call(call_args, tool_name, tool_arguments);
     if (gateway->parsed()) return mcpauth::gateway::run_gateway(gateway_args);
     if (doctor->parsed()) return mcpauth::app::run_doctor(doctor_args);

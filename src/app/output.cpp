@@ -1,24 +1,11 @@
 #include "output.hpp"
 
 #include <ostream>
-#include <string_view>
-#include <vector>
 
 #include "mcpauth/core/printable.hpp"
+#include "tool_signature.hpp"
 
 namespace mcpauth::app {
-namespace {
-
-constexpr std::size_t kMaxToolNameBytes = 128;
-constexpr std::size_t kMaxDescriptionBytes = 300;
-
-// First line of a description, so the list stays one line per tool; what the
-// server wrote goes through the sanitizer, like every server text printed.
-std::string first_line(const std::string& text) {
-  return core::printable(std::string_view(text).substr(0, text.find('\n')), kMaxDescriptionBytes);
-}
-
-}  // namespace
 
 void print_tools(std::ostream& out, const std::vector<mcp::Tool>& tools, bool json) {
   if (json) {
@@ -27,20 +14,8 @@ void print_tools(std::ostream& out, const std::vector<mcp::Tool>& tools, bool js
     out << list.dump(2, ' ', false, mcp::Json::error_handler_t::replace) << '\n';
     return;
   }
-  std::vector<std::string> names;
-  std::size_t width = 0;
-  for (const auto& tool : tools) {
-    names.push_back(core::printable(tool.name, kMaxToolNameBytes));
-    width = std::max(width, names.back().size());
-  }
-  for (std::size_t i = 0; i < tools.size(); ++i) {
-    const auto& tool = tools[i];
-    out << names[i];
-    if (tool.description && !tool.description->empty()) {
-      out << std::string(width - names[i].size() + 2, ' ') << first_line(*tool.description);
-    }
-    out << '\n';
-  }
+  // One line per tool: how to call it, and what it does.
+  for (const auto& tool : tools) out << tool_line(tool) << '\n';
 }
 
 void print_login(std::ostream& out, const std::string& url, const std::optional<auth::AuthorizationInfo>& info,

@@ -6,10 +6,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_options.hpp"
 #include "exit_codes.hpp"
 #include "mcpauth/core/printable.hpp"
+#include "mcpauth/core/url.hpp"
 #include "mcpauth/error.hpp"
+#include "mcpauth/mcp/session.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
+#include "plain_http.hpp"
+#include "server_headers.hpp"
 
 namespace mcpauth::app {
 namespace {
@@ -109,6 +114,59 @@ void print_text(std::ostream& out, const std::string& url, const ProbeResult& r)
   }
 }
 
+// --transport for the probe, around auth::probe's two requests to the server
+// URL (the Streamable HTTP initialize POST, then, when the POST is answered
+// 400/404/405, the legacy transport's GET). http: the GET is not sent, and
+// the POST's answer is the error. sse: the POST is not sent; the probe is
+// told 405 (as an SSE-only server answers), so it goes on with the GET.
+// sse-first probes as auto: it tries the same two requests, in the other order.
+constexpr int kNotSent = 405;
+
+class TransportGate final : public net::HttpClient {
+ public:
+  TransportGate(std::shared_ptr<net::HttpClient> inner, std::string server_url, mcp::TransportKind transport)
+      : inner_(std::move(inner)), server_url_(std::move(server_url)), transport_(transport) {}
+
+  net::HttpResponse send(const net::HttpRequest& request, net::CancelToken* cancel) override {
+    return inner_->send(request, cancel);
+  }
+
+  void stream(const net::HttpRequest& request, net::HttpStreamHandler& handler, net::CancelToken* cancel) override {
+    if (request.url == server_url_ && request.method == "POST" && transport_ == mcp::TransportKind::sse) {
+      handler.on_response_start(kNotSent, {});
+      return;
+    }
+    if (request.url == server_url_ && request.method == "GET" && transport_ == mcp::TransportKind::streamable_http) {
+      throw Error(ErrorCode::http_status,
+                  "POST " + server_url_ + " answered HTTP " + std::to_string(post_status_) +
+                      ": it is not a Streamable HTTP endpoint (--transport http does not try the legacy SSE "
+                      "transport; --transport auto does)",
+                  server_url_, post_status_);
+    }
+    if (request.url != server_url_ || request.method != "POST") return inner_->stream(request, handler, cancel);
+    StatusObserver observer(handler);
+    inner_->stream(request, observer, cancel);
+    post_status_ = observer.status;
+  }
+
+ private:
+  struct StatusObserver final : net::HttpStreamHandler {
+    explicit StatusObserver(net::HttpStreamHandler& wrapped) : inner(wrapped) {}
+    bool on_response_start(int s, const net::HttpHeaders& h) override {
+      status = s;
+      return inner.on_response_start(s, h);
+    }
+    bool on_body(std::string_view chunk) override { return inner.on_body(chunk); }
+    net::HttpStreamHandler& inner;
+    int status = 0;
+  };
+
+  std::shared_ptr<net::HttpClient> inner_;
+  std::string server_url_;
+  mcp::TransportKind transport_;
+  int post_status_ = 0;
+};
+
 }  // namespace
 
 std::string shell_word(const std::string& text) {
@@ -129,16 +187,35 @@ void print_probe(std::ostream& out, const std::string& url, const ProbeResult& r
   }
 }
 
-int run_probe(const std::string& url, bool json, double timeout_seconds) {
-  if (!std::isfinite(timeout_seconds) || timeout_seconds <= 0 || timeout_seconds > 86'400) {
+int run_probe(const ProbeArgs& args) {
+  if (!std::isfinite(args.timeout_seconds) || args.timeout_seconds <= 0 || args.timeout_seconds > 86'400) {
     throw Error(ErrorCode::usage, "--timeout must be a number of seconds between 0 and 86400");
   }
+  require_https_off_loopback(core::parse_url(args.url), args.allow_http);
+  const mcp::TransportKind transport = mcp::parse_transport_kind(args.transport);
   auth::ProbeOptions options;
-  options.server_url = url;
-  options.http = std::make_shared<net::CurlHttpClient>();
-  options.timeout = std::chrono::milliseconds(static_cast<long long>(std::ceil(timeout_seconds * 1000.0)));
-  const auto result = auth::probe(options);
-  print_probe(std::cout, url, result, json);
+  options.server_url = args.url;
+  std::shared_ptr<net::HttpClient> http = with_server_headers(std::make_shared<net::CurlHttpClient>(), args.url,
+                                                              parse_headers(args.headers, process_environment()));
+  if (transport == mcp::TransportKind::streamable_http || transport == mcp::TransportKind::sse) {
+    http = std::make_shared<TransportGate>(std::move(http), args.url, transport);
+  }
+  options.http = std::move(http);
+  options.timeout = std::chrono::milliseconds(static_cast<long long>(std::ceil(args.timeout_seconds * 1000.0)));
+  ProbeResult result;
+  try {
+    result = auth::probe(options);
+  } catch (const Error& e) {
+    if (transport != mcp::TransportKind::sse || e.code() != ErrorCode::http_status) throw;
+    // The POST the probe reports was never sent (TransportGate): say so instead.
+    std::string message = e.what();
+    const std::string post = " (and the POST answered HTTP " + std::to_string(kNotSent) + ")";
+    if (const auto at = message.find(post); at != std::string::npos) {
+      message.replace(at, post.size(), " (--transport sse: no Streamable HTTP POST was sent)");
+    }
+    throw Error(e.code(), message, e.url(), e.http_status(), e.detail());
+  }
+  print_probe(std::cout, args.url, result, args.json);
   return kExitOk;
 }
 

@@ -146,6 +146,9 @@ TEST(Gateway, LocalClientListsAndCallsToolsOfAnOAuthServerAfterDashboardAuthoriz
   } catch (const mcp::RpcError& e) {
     EXPECT_EQ(e.data().value("mcpauth_error", ""), "authorization_required") << e.what();
     EXPECT_NE(std::string(e.what()).find("dashboard"), std::string::npos) << e.what();
+    // The gateway's own words: its dashboard, never the command line's `mcpauth login`.
+    EXPECT_NE(std::string(e.what()).find("press Authorize"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("mcpauth login"), std::string::npos) << e.what();
   }
   EXPECT_EQ(wait_for_row(gw, "secure", [](const Json& r) { return r["state"] == "needs_authorization"; })["auth"],
             "oauth");
@@ -174,6 +177,7 @@ TEST(Gateway, LocalClientListsAndCallsToolsOfAnOAuthServerAfterDashboardAuthoriz
   expect_no_secrets(http("GET", gw.url("/api/state")).body);
   expect_no_secrets(listed.body);
   expect_no_secrets(gw.command().err());
+  EXPECT_EQ(gw.command().err().find("mcpauth login"), std::string::npos) << gw.command().err();
 
   // Log out: revoked at the authorization server, and local clients need authorization again.
   const auto out = api_post(gw, "/api/servers/secure/logout");

@@ -276,6 +276,15 @@ TEST(TokenLifecycle, StatusShowsEachStateForConfiguredServersAndAccounts) {
   rows = Json::parse(run_command(cli({"status", "docs", "--json"}), {cfg}).out);
   ASSERT_EQ(rows.size(), 1u) << rows.dump();
   EXPECT_EQ(rows[0]["account"], "");
+
+  // An account with no grant there is named, beside the accounts that have one.
+  r = run_command(cli({"logout", "docs", "--account", "nosuch"}), {cfg});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(
+      r.out.find("no stored grant for account \"nosuch\" at " + peer.url() + " (stored there: the default account)"),
+      std::string::npos)
+      << r.out;
+  EXPECT_EQ(Json::parse(run_command(cli({"status", "docs", "--json"}), {cfg}).out).size(), 1u);
 }
 
 TEST(TokenLifecycle, DeviceLoginCompletesHeadless) {

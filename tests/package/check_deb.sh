@@ -48,7 +48,9 @@ for file in "$bin" \
   "$root/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/libmcpauth.a" \
   "$root/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/cmake/mcpauth/mcpauthConfig.cmake" \
   "$root/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/pkgconfig/mcpauth.pc" \
-  "$root/usr/share/man/man1/mcpauth.1.gz"; do
+  "$root/usr/share/man/man1/mcpauth.1.gz" \
+  "$root/usr/share/bash-completion/completions/mcpauth" \
+  "$root/usr/share/zsh/site-functions/_mcpauth"; do
   [ -e "$file" ] || fail "the package installs no $file"
 done
 file "$bin" | grep -q 'stripped' && ! file "$bin" | grep -q 'not stripped' || fail "the installed binary is not stripped"

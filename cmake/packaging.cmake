@@ -22,8 +22,14 @@ endif()
 # Shell completions, printed by the program from its own CLI11 definitions
 # (`mcpauth completion bash|zsh`), so they cannot drift from the binary;
 # installed where bash-completion and zsh look for them (the package's too).
-set(MCPAUTH_ZSH_COMPLETION_DIR ${CMAKE_INSTALL_DATADIR}/zsh/site-functions
-    CACHE STRING "Where _mcpauth is installed (Debian's zsh also reads share/zsh/vendor-completions)")
+# Debian's zsh reads /usr/share/zsh/vendor-completions for packages and
+# <prefix>/share/zsh/site-functions for /usr/local (not /usr/share/zsh/site-functions).
+if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+  set(MCPAUTH_ZSH_COMPLETION_DEFAULT ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions)
+else()
+  set(MCPAUTH_ZSH_COMPLETION_DEFAULT ${CMAKE_INSTALL_DATADIR}/zsh/site-functions)
+endif()
+set(MCPAUTH_ZSH_COMPLETION_DIR ${MCPAUTH_ZSH_COMPLETION_DEFAULT} CACHE STRING "Where _mcpauth is installed")
 set(MCPAUTH_COMPLETIONS_DIR ${CMAKE_CURRENT_BINARY_DIR}/completions)
 add_custom_command(OUTPUT ${MCPAUTH_COMPLETIONS_DIR}/mcpauth ${MCPAUTH_COMPLETIONS_DIR}/_mcpauth
   COMMAND ${CMAKE_COMMAND} -E make_directory ${MCPAUTH_COMPLETIONS_DIR}

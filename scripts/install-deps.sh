@@ -44,7 +44,7 @@ TEST_PACKAGES=(
   gnome-keyring libsecret-tools dbus-daemon
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium chromium-driver
-  file
+  file zsh
 )
 NODE_PACKAGES=(nodejs npm)
 

@@ -50,7 +50,7 @@ for file in "$bin" \
   "$root/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/pkgconfig/mcpauth.pc" \
   "$root/usr/share/man/man1/mcpauth.1.gz" \
   "$root/usr/share/bash-completion/completions/mcpauth" \
-  "$root/usr/share/zsh/site-functions/_mcpauth"; do
+  "$root/usr/share/zsh/vendor-completions/_mcpauth"; do
   [ -e "$file" ] || fail "the package installs no $file"
 done
 file "$bin" | grep -q 'stripped' && ! file "$bin" | grep -q 'not stripped' || fail "the installed binary is not stripped"

@@ -47,10 +47,7 @@ TEST(AuthorizerNeeds, TheHostAuthorizesWithItsConsentAndTheRetrySucceeds) {
   ASSERT_EQ(error_of(f).code(), ErrorCode::authorization_required);
 
   // The pending need: its challenge's metadata and scope, then the consent.
-  f.http->then(200, kJson, prm_json())
-      .then(200, kJson, as_json())
-      .then(201, kJson, Json{{"client_id", "dyn-1"}, {"redirect_uris", {"http://127.0.0.1:8765/callback"}}}.dump())
-      .then(200, kJson, tokens_json("at-1", "read"));
+  script_registration(*f.http).then(200, kJson, tokens_json("at-1", "read"));
   const AuthorizationInfo info = f.authorizer->authorize(*f.consent);
   EXPECT_EQ(info.issuer, kIssuer);
   EXPECT_EQ(info.client_id, "dyn-1");
@@ -69,10 +66,7 @@ TEST(AuthorizerNeeds, TheHostAuthorizesWithItsConsentAndTheRetrySucceeds) {
 TEST(AuthorizerNeeds, AStepUpWithoutAConsentHandlerIsInsufficientScopeWithTheScope) {
   Fixture f({}, false, /*consent_in_requests=*/false);
   // Nothing refused yet: the host's "Authorize" discovers from the well-known location.
-  f.http->then(200, kJson, prm_json())
-      .then(200, kJson, as_json())
-      .then(201, kJson, Json{{"client_id", "dyn-1"}, {"redirect_uris", {"http://127.0.0.1:8765/callback"}}}.dump())
-      .then(200, kJson, tokens_json("at-1"));
+  script_registration(*f.http).then(200, kJson, tokens_json("at-1"));
   EXPECT_EQ(f.authorizer->authorize(*f.consent).scope, "read write");
   EXPECT_EQ(f.http->requests()[0].url, kPrm);
 
@@ -108,10 +102,7 @@ TEST(AuthorizerNeeds, WhileTheHostsConsentWaitsRequestsGoOnWithTheCurrentToken) 
   Fixture f({}, false, /*consent_in_requests=*/false);
   test_support::Gate user;
   f.consent->hold_second = &user;
-  f.http->then(200, kJson, prm_json())
-      .then(200, kJson, as_json())
-      .then(201, kJson, Json{{"client_id", "dyn-1"}, {"redirect_uris", {"http://127.0.0.1:8765/callback"}}}.dump())
-      .then(200, kJson, tokens_json("at-1"));
+  script_registration(*f.http).then(200, kJson, tokens_json("at-1"));
   ASSERT_EQ(f.authorizer->authorize(*f.consent).client_id, "dyn-1");
 
   f.http->then(200, kJson, prm_json())
@@ -137,9 +128,7 @@ TEST(AuthorizerNeeds, ARefusedRequestDoesNotWaitForTheHostsConsent) {
   Fixture f({}, false, /*consent_in_requests=*/false);
   test_support::Gate user;
   f.consent->hold_first = &user;
-  f.http->then(200, kJson, prm_json())
-      .then(200, kJson, as_json())
-      .then(201, kJson, Json{{"client_id", "dyn-1"}, {"redirect_uris", {"http://127.0.0.1:8765/callback"}}}.dump())
+  script_registration(*f.http)
       .then(401, {{"WWW-Authenticate", kChallenge}})  // the request during the consent
       .then(200, kJson, tokens_json("at-1"))
       .then(200, kJson, R"({"jsonrpc":"2.0","id":1,"result":{}})");  // its retry, after the consent
@@ -174,7 +163,7 @@ TEST(AuthorizerNeeds, WithNobodyToAskAnotherProcesssConsentIsNotWaitedFor) {
   asking.http->then(401, {{"WWW-Authenticate", kChallenge}})
       .then(200, kJson, prm_json())
       .then(200, kJson, as_json())
-      .then(201, kJson, Json{{"client_id", "dyn-1"}, {"redirect_uris", {"http://127.0.0.1:8765/callback"}}}.dump())
+      .then(201, kJson, registration_json())
       .then(200, kJson, tokens_json("at-1"))
       .then(200, kJson, R"({"jsonrpc":"2.0","id":1,"result":{}})");
   std::thread first([&asking] { EXPECT_EQ(asking.post_to_server().status, 200); });

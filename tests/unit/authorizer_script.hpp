@@ -90,6 +90,17 @@ inline std::string tokens_json(const std::string& access, const std::string& sco
       .dump();
 }
 
+// A dynamic registration's answer: client dyn-1 at the consent's redirect URI.
+inline std::string registration_json() {
+  return Json{{"client_id", "dyn-1"}, {"redirect_uris", {"http://127.0.0.1:8765/callback"}}}.dump();
+}
+
+// Discovery (the protected resource metadata, the authorization server's)
+// and a dynamic registration, answered in that order; for chaining.
+inline ScriptedHttpClient& script_registration(ScriptedHttpClient& http) {
+  return http.then(200, kJson, prm_json()).then(200, kJson, as_json()).then(201, kJson, registration_json());
+}
+
 inline core::oauth::FormFields form_of(const std::string& body) {
   return core::oauth::parse_form(body);
 }
@@ -130,7 +141,7 @@ inline void script_first_authorization(ScriptedHttpClient& http) {
   http.then(401, {{"WWW-Authenticate", std::string("Bearer resource_metadata=\"") + kPrm + "\""}})
       .then(200, kJson, prm_json())
       .then(200, kJson, as_json())
-      .then(201, kJson, Json{{"client_id", "dyn-1"}, {"redirect_uris", {"http://127.0.0.1:8765/callback"}}}.dump())
+      .then(201, kJson, registration_json())
       .then(200, kJson, tokens_json("at-1"))
       .then(200, kJson, R"({"jsonrpc":"2.0","id":1,"result":{"tools":[]}})");
 }

@@ -127,7 +127,7 @@ TEST(AuthorizerScripted, CancelEndsTheConsentUnderWayAndRefusesLaterOnes) {
   f.http->then(401, {{"WWW-Authenticate", std::string("Bearer resource_metadata=\"") + kPrm + "\""}})
       .then(200, kJson, prm_json())
       .then(200, kJson, as_json())
-      .then(201, kJson, Json{{"client_id", "dyn-1"}, {"redirect_uris", {"http://127.0.0.1:8765/callback"}}}.dump());
+      .then(201, kJson, registration_json());
   EXPECT_FALSE(f.authorizer->waiting_for_user());
   std::thread asking([&f] {
     try {

@@ -26,6 +26,15 @@ void add_store_option(CLI::App& command) {
                      "in PGPASSWORD or ~/.pgpass, not argv; default: $MCPAUTH_STORE_URL, else the user's SQLite file)");
 }
 
+// --verbose, on every command: it becomes MCPAUTH_LOG=debug, which every
+// command and the gateway read (app/debug_log.hpp).
+bool verbose = false;
+void add_verbose_option(CLI::App& command) {
+  command.add_flag("-v,--verbose", verbose,
+                   "Debug log on stderr: each HTTP exchange and each step of an authorization, tokens, codes and "
+                   "secrets redacted (also MCPAUTH_LOG=debug)");
+}
+
 void add_server_options(CLI::App& command, mcpauth::app::ServerArgs& args) {
   add_store_option(command);
   command
@@ -108,7 +117,7 @@ void add_server_options(CLI::App& command, mcpauth::app::ServerArgs& args) {
   command.add_flag("--silent", args.silent,
                    "No diagnostics on stderr (errors, and what you must act on, such as a URL to open, still show)");
   command.add_flag("--debug", args.debug,
-                   "Diagnostics on stderr: each HTTP exchange (method, URL without query, status); never a token");
+                   "Same as --verbose (mcp-remote's flag), and the diagnostics even with --silent");
   command
       .add_option("--authorize-param", args.authorize_params,
                   "OAuth: an extra authorization request parameter key=value, e.g. audience=... (repeatable; state, "
@@ -319,6 +328,8 @@ int main(int argc, char** argv) {
                    "Seconds a client has to send a whole request head (then the connection is closed)")
       ->capture_default_str();
 
+  for (auto* command : app.get_subcommands({})) add_verbose_option(*command);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -327,6 +338,7 @@ int main(int argc, char** argv) {
   }
 
   if (!store_url.empty()) ::setenv("MCPAUTH_STORE_URL", store_url.c_str(), 1);  // before any thread starts
+  if (verbose) ::setenv("MCPAUTH_LOG", "debug", 1);
   // The gateway takes SIGINT itself (sigwait) to shut down in order.
   if (!gateway->parsed()) mcpauth::app::exit_on_interrupt();
   mcpauth::app::HintContext hint_context;

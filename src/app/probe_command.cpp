@@ -6,10 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "debug_log.hpp"
 #include "exit_codes.hpp"
 #include "mcpauth/core/printable.hpp"
 #include "mcpauth/error.hpp"
-#include "mcpauth/net/curl_http_client.hpp"
 
 namespace mcpauth::app {
 namespace {
@@ -135,7 +135,7 @@ int run_probe(const std::string& url, bool json, double timeout_seconds) {
   }
   auth::ProbeOptions options;
   options.server_url = url;
-  options.http = std::make_shared<net::CurlHttpClient>();
+  options.http = logged_curl_client(process_environment());
   options.timeout = std::chrono::milliseconds(static_cast<long long>(std::ceil(timeout_seconds * 1000.0)));
   const auto result = auth::probe(options);
   print_probe(std::cout, url, result, json);

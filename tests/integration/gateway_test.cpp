@@ -193,15 +193,14 @@ TEST(Gateway, VerboseLogsEachServersExchangesAndAuthorizationStepsWithoutSecrets
   EXPECT_FALSE(session->list_tools().empty());
   session->close();
   const std::string log = gw.command().err();
-  for (const std::string& expected : std::vector<std::string>{
-           "mcpauth gateway: debug: secure: discovery: resource " + peer.url() + " (metadata at ",
-           "mcpauth gateway: debug: secure: token: authorization_code grant at ",
-           "/oidc/token -> 200 (",
-           "mcpauth gateway: debug: secure: POST " + peer.url() + " -> 200 (",
-           "method=tools/list",
-       }) {
-    EXPECT_NE(log.find(expected), std::string::npos) << "no \"" << expected << "\" in:\n" << log;
-  }
+  testing::expect_debug_lines(log, "mcpauth gateway: debug: secure: ",
+                              {
+                                  "secure: discovery: resource " + peer.url() + " (metadata at ",
+                                  "secure: token: authorization_code grant at ",
+                                  "/oidc/token -> 200 (",
+                                  "secure: POST " + peer.url() + " -> 200 (",
+                                  "method=tools/list",
+                              });
   EXPECT_EQ(testing::secrets_in_debug_log(log), "");
   const auto tokens = testing::stored_tokens(peer.url());
   ASSERT_TRUE(tokens.refresh_token);

@@ -18,28 +18,14 @@ namespace {
 
 using testing::browser;
 using testing::cli;
-using testing::CommandResult;
+using testing::lines_with;
 using testing::PeerProcess;
 using testing::run_command;
 using testing::stored_tokens;
 
 constexpr const char* kDebug = "mcpauth: debug: ";
 
-// Every line of `text` that contains `needle`.
-std::vector<std::string> lines_with(const std::string& text, const std::string& needle) {
-  std::vector<std::string> found;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    const auto end = text.find('\n', start);
-    const std::string line = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (line.find(needle) != std::string::npos) found.push_back(line);
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return found;
-}
-
-void expect_no_secret(const CommandResult& r, const std::vector<std::string>& secrets) {
+void expect_no_secret(const testing::CommandResult& r, const std::vector<std::string>& secrets) {
   for (const auto& secret : secrets) {
     ASSERT_GT(secret.size(), 8u);
     EXPECT_EQ(r.err.find(secret), std::string::npos) << "a secret on stderr:\n" << r.err;
@@ -53,26 +39,25 @@ TEST(Verbose, LoginLogsEachStepAndNoSecret) {
   PeerProcess peer("oidc-server.mjs");
   const auto r = run_command(cli({"login", peer.url(), "--verbose"}), {"BROWSER=" + browser()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const std::string& expected : std::vector<std::string>{
-           "POST " + peer.url() + " -> 401 (",
-           "challenge Bearer resource_metadata=",
-           "discovery: protected resource metadata at ",
-           "discovery: resource " + peer.url() + " (metadata at ",
-           "client: dynamic registration (RFC 7591) at ",
-           "/oidc/reg -> 201 (",
-           "client: keeping dynamic client ",
-           "consent: waiting for the user at ",
-           "token: authorization_code grant at ",
-           "/oidc/token -> 200 (",
-           "sent form{grant_type=authorization_code code=[redacted] ",
-           "code_verifier=[redacted]",
-           "got json{access_token expires_in=3600 refresh_token scope=mcp:tools token_type=Bearer}",
-           "token: obtained from ",
-           "credentials Bearer",
-       }) {
-    EXPECT_FALSE(lines_with(r.err, expected).empty()) << "no debug line with \"" << expected << "\":\n" << r.err;
-    for (const auto& line : lines_with(r.err, expected)) EXPECT_EQ(line.rfind(kDebug, 0), 0u) << line;
-  }
+  testing::expect_debug_lines(
+      r.err, kDebug,
+      {
+          "POST " + peer.url() + " -> 401 (",
+          "challenge Bearer resource_metadata=",
+          "discovery: protected resource metadata at ",
+          "discovery: resource " + peer.url() + " (metadata at ",
+          "client: dynamic registration (RFC 7591) at ",
+          "/oidc/reg -> 201 (",
+          "client: keeping dynamic client ",
+          "consent: waiting for the user at ",
+          "token: authorization_code grant at ",
+          "/oidc/token -> 200 (",
+          "sent form{grant_type=authorization_code code=[redacted] ",
+          "code_verifier=[redacted]",
+          "got json{access_token expires_in=3600 refresh_token scope=mcp:tools token_type=Bearer}",
+          "token: obtained from ",
+          "credentials Bearer",
+      });
   EXPECT_EQ(r.out.find("debug"), std::string::npos) << "never on stdout:\n" << r.out;
   const auto tokens = stored_tokens(peer.url());
   ASSERT_TRUE(tokens.refresh_token);

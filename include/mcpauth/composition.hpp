@@ -94,6 +94,12 @@ struct ClientOptions {
   // With a null `store`: a postgresql:// (or postgres://) URL of the shared
   // store to use instead of the environment's MCPAUTH_STORE_URL.
   std::string store_url{};
+  // A debug log for finding out why an authorization fails: one line per
+  // HTTP exchange of the session and of OAuth (net::with_exchange_log wraps
+  // the HttpClient) and one per action of each authorization or refresh
+  // (AuthorizerOptions::log). Tokens, codes, verifiers, secrets and
+  // assertions are never in it. Called from any thread that sends. Null: none.
+  std::function<void(const std::string&)> log{};
 };
 
 // What compose() built.

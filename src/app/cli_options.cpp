@@ -9,6 +9,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "debug_log.hpp"
 #include "http_policy.hpp"
 #include "mcpauth/auth/loopback_consent.hpp"
 #include "mcpauth/core/json.hpp"
@@ -99,9 +100,8 @@ std::chrono::milliseconds seconds_or_zero(double seconds, const char* option) {
 }
 
 // The command's HTTP client: the library's, with the command's address
-// family, timeouts and --debug lines (no cookie jar: see the README's --disable-cookies).
-std::shared_ptr<net::HttpClient> http_client_for(const ServerArgs& args,
-                                                 const std::function<void(const std::string&)>& say) {
+// family and timeouts (no cookie jar: see the README's --disable-cookies).
+std::shared_ptr<net::HttpClient> http_client_for(const ServerArgs& args) {
   net::CurlHttpClientOptions curl = net::CurlHttpClientOptions::from_environment();
   curl.ipv4_only = args.ipv4;
   HttpPolicy policy;
@@ -109,11 +109,6 @@ std::shared_ptr<net::HttpClient> http_client_for(const ServerArgs& args,
     policy.headers_timeout = seconds_or_zero(*args.headers_timeout_seconds, "--headers-timeout");
   }
   if (args.body_timeout_seconds) policy.body_timeout = seconds_or_zero(*args.body_timeout_seconds, "--body-timeout");
-  if (args.debug) {
-    policy.debug = [say](const std::string& line) {
-      if (say) say("mcpauth: debug: " + line);
-    };
-  }
   return with_http_policy(std::make_shared<net::CurlHttpClient>(std::move(curl)), std::move(policy));
 }
 
@@ -249,7 +244,7 @@ ClientOptions client_options(const ServerConfig& server, const std::string& url)
 }
 
 Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
-  // Diagnostics (warnings, --debug lines, the proxy's log): nothing with --silent unless --debug asks.
+  // Diagnostics (warnings, the proxy's log): nothing with --silent unless --debug asks.
   std::function<void(const std::string&)> say;
   if (!args.silent || args.debug) say = [](const std::string& line) { std::cerr << line << std::endl; };
   if (args.use_id_token) {
@@ -285,7 +280,8 @@ Connection connection_for(const ServerArgs& args, const EnvLookup& env) {
     for (const auto& header : layer) o.headers.remove(header.name);
     for (const auto& header : layer) o.headers.add(header.name, header.value);
   }
-  o.http = http_client_for(args, say);
+  o.http = http_client_for(args);
+  o.log = debug_log(env, args.debug);  // compose() logs the exchanges and the authorization's steps
   if (args.no_auth) o.oauth = false;
   if (!args.account.empty()) o.account = args.account;
   if (uses_oauth(o)) {

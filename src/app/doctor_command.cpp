@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "debug_log.hpp"
 #include "doctor_steps.hpp"
 #include "mcpauth/auth/discovery.hpp"
 #include "mcpauth/auth/probe.hpp"
@@ -17,7 +18,6 @@
 #include "mcpauth/core/printable.hpp"
 #include "mcpauth/core/text.hpp"
 #include "mcpauth/core/url.hpp"
-#include "mcpauth/net/curl_http_client.hpp"
 #include "mcpauth/store/sqlite_token_store.hpp"
 #include "plain_http.hpp"
 #include "server_config.hpp"
@@ -259,7 +259,7 @@ Facts gather(const ServerArgs& args, const EnvLookup& env) {
   f.client_id_configured = !args.client_id.empty() || server.oauth.client_id.has_value();
   f.client_metadata_url_configured = !args.client_metadata_url.empty() || server.oauth.client_metadata_url.has_value();
 
-  auto curl = std::make_shared<net::CurlHttpClient>();
+  auto curl = logged_curl_client(env);
   probe_server(f, curl, headers, timeout);
   const bool probed = f.probe || (f.probe_error && f.probe_error->code() == ErrorCode::auth_server_unreachable);
   if (probed && f.refusal_status == 401 && f.oauth) discover(f, curl, server, args, timeout);

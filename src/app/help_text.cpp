@@ -15,6 +15,7 @@ const EnvironmentVariable kEnvironmentVariables[] = {
     {"MCPAUTH_KEY", "the token store's key (32 bytes, base64url or hex) instead of the keyring or key file"},
     {"MCPAUTH_KEY_FILE", "the PostgreSQL store's key file"},
     {"MCPAUTH_KEYRING", "off: the SQLite store's key is not kept in the desktop keyring"},
+    {"MCPAUTH_LOG", "debug: the debug log on stderr, secrets redacted (as --verbose)"},
     {"MCPAUTH_CA_BUNDLE", "a CA bundle to trust (else SSL_CERT_FILE, CURL_CA_BUNDLE, the system's)"},
     {"BROWSER", "the browser that opens an authorization URL"},
     {"DISPLAY", "with WAYLAND_DISPLAY: a browser can be opened (not over SSH: SSH_CONNECTION, SSH_TTY)"},

@@ -4,11 +4,11 @@
 #include <set>
 
 #include "commands.hpp"
+#include "debug_log.hpp"
 #include "exit_codes.hpp"
 #include "mcpauth/auth/revocation.hpp"
 #include "mcpauth/core/printable.hpp"
 #include "mcpauth/core/url.hpp"
-#include "mcpauth/net/curl_http_client.hpp"
 #include "server_config.hpp"
 #include "stored_grants.hpp"
 
@@ -108,10 +108,10 @@ int run_logout(const LogoutArgs& args) {
     std::cout << nothing_stored(args, selection) << '\n';
     return kExitOk;
   }
-  net::CurlHttpClient http;
+  const auto http = logged_curl_client(env);
   for (const auto& target : targets) {
     const auto outcome =
-        auth::revoke_grant(http, *store, target.grant, target.discovery, std::chrono::milliseconds(30'000));
+        auth::revoke_grant(*http, *store, target.grant, target.discovery, std::chrono::milliseconds(30'000));
     store->remove_tokens(target.grant.key);  // whatever the authorization server said
     if (outcome.grant_revoked) {
       std::cout << "Logged out of " << describe(target) << ": revoked at " << target.grant.key.issuer

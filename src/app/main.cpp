@@ -29,6 +29,15 @@ void add_store_option(CLI::App& command) {
                      "in PGPASSWORD or ~/.pgpass, not argv; default: $MCPAUTH_STORE_URL, else the user's SQLite file)");
 }
 
+// --verbose, on every command: it becomes MCPAUTH_LOG=debug, which every
+// command and the gateway read (app/debug_log.hpp).
+bool verbose = false;
+void add_verbose_option(CLI::App& command) {
+  command.add_flag("-v,--verbose", verbose,
+                   "Debug log on stderr: each HTTP exchange and each step of an authorization, tokens, codes and "
+                   "secrets redacted (also MCPAUTH_LOG=debug)");
+}
+
 // -t/--transport, -H/--header and --allow-http: the same words on every
 // command that talks to a server (tools, call, login, proxy, probe, doctor).
 void add_transport_option(CLI::App& command, std::string& transport) {
@@ -133,7 +142,7 @@ void add_server_options(CLI::App& command, mcpauth::app::ServerArgs& args, Offer
   command.add_flag("--silent", args.silent,
                    "No diagnostics on stderr (errors, and what you must act on, such as a URL to open, still show)");
   command.add_flag("--debug", args.debug,
-                   "Diagnostics on stderr: each HTTP exchange (method, URL without query, status); never a token");
+                   "Same as --verbose (mcp-remote's flag), and the diagnostics even with --silent");
   command
       .add_option("--authorize-param", args.authorize_params,
                   "OAuth: an extra authorization request parameter key=value, e.g. audience=... (repeatable; state, "
@@ -354,6 +363,8 @@ int main(int argc, char** argv) {
   app.footer(mcpauth::app::main_help_footer());
   for (CLI::App* command : app.get_subcommands({})) command->footer(mcpauth::app::examples_footer(command->get_name()));
 
+  for (auto* command : app.get_subcommands({})) add_verbose_option(*command);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -362,6 +373,7 @@ int main(int argc, char** argv) {
   }
 
   if (!store_url.empty()) ::setenv("MCPAUTH_STORE_URL", store_url.c_str(), 1);  // before any thread starts
+  if (verbose) ::setenv("MCPAUTH_LOG", "debug", 1);
   // The gateway takes SIGINT itself (sigwait) to shut down in order.
   if (!gateway->parsed()) mcpauth::app::exit_on_interrupt();
   mcpauth::app::HintContext hint_context;

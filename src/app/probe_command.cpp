@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_options.hpp"
+#include "debug_log.hpp"
 #include "exit_codes.hpp"
 #include "mcpauth/core/printable.hpp"
 #include "mcpauth/core/url.hpp"
@@ -195,7 +196,7 @@ int run_probe(const ProbeArgs& args) {
   const mcp::TransportKind transport = mcp::parse_transport_kind(args.transport);
   auth::ProbeOptions options;
   options.server_url = args.url;
-  std::shared_ptr<net::HttpClient> http = with_server_headers(std::make_shared<net::CurlHttpClient>(), args.url,
+  std::shared_ptr<net::HttpClient> http = with_server_headers(logged_curl_client(process_environment()), args.url,
                                                               parse_headers(args.headers, process_environment()));
   if (transport == mcp::TransportKind::streamable_http || transport == mcp::TransportKind::sse) {
     http = std::make_shared<TransportGate>(std::move(http), args.url, transport);

@@ -8,6 +8,7 @@
 #include "form_post.hpp"
 #include "mcpauth/core/oauth/retry.hpp"
 #include "mcpauth/version.hpp"
+#include "mcpauth_internal/core/flow_log.hpp"
 
 namespace mcpauth::auth {
 
@@ -38,6 +39,7 @@ const core::oauth::FlowAction& Authorizer::Impl::drive(core::oauth::Authorizatio
   using namespace core::oauth;
   while (true) {
     const FlowAction& action = flow.next();
+    if (options_.log) options_.log(log_line(flow.state(), action));
     if (std::holds_alternative<Discovered>(action) || std::holds_alternative<Done>(action)) return action;
     if (const auto* failed = std::get_if<Failed>(&action)) failed->raise();
     if (const auto* fetch = std::get_if<FetchMetadata>(&action)) {

@@ -6,6 +6,7 @@
 
 #include "mcpauth/auth/loopback_consent.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
+#include "mcpauth/net/logging_http_client.hpp"
 #include "mcpauth/store/user_store.hpp"
 
 namespace mcpauth {
@@ -17,7 +18,7 @@ std::optional<std::string> process_env(const std::string& name) {
 }
 
 std::shared_ptr<net::HttpClient> http_of(const ClientOptions& options) {
-  return options.http ? options.http : std::make_shared<net::CurlHttpClient>();
+  return net::with_exchange_log(options.http ? options.http : std::make_shared<net::CurlHttpClient>(), options.log);
 }
 
 std::shared_ptr<store::TokenStore> store_of(const ClientOptions& options) {
@@ -61,6 +62,7 @@ std::shared_ptr<auth::Authorizer> authorizer_for(const ClientOptions& options, s
   a.refreshing_changed = options.refreshing_changed;
   a.extra_authorization_params = options.extra_authorization_params;
   a.refresh_margin = options.refresh_margin;
+  a.log = options.log;
   return std::make_shared<auth::Authorizer>(std::move(a));
 }
 

@@ -47,8 +47,8 @@ void Gateway::Impl::forget_grants(Upstream& up, bool revoke, bool all_accounts) 
     // Without a decryptable grant or a discovery record there is nothing to send: deleted quietly.
     if (revoke && !grant.error && found.discovery) {
       try {
-        const auto outcome =
-            auth::revoke_grant(*options_.http, *options_.store, grant, found.discovery, std::chrono::seconds(30));
+        const auto outcome = auth::revoke_grant(*with_debug_log(up.name), *options_.store, grant, found.discovery,
+                                                std::chrono::seconds(30));
         for (const auto& p : outcome.problems) log(up.name + ": revocation: " + p);
       } catch (const Error& e) {
         log(up.name + ": revocation: " + std::string(e.what()));
@@ -163,7 +163,7 @@ void Gateway::Impl::api_probe(const http::Request& req, http::Response& res) {
   const core::Url parsed = core::parse_url(*url);
   app::require_https_off_loopback(parsed, options_.allow_http);
   po.server_url = parsed.text;
-  po.http = options_.http;
+  po.http = with_debug_log("probe");
   const auto result = auth::probe(po);
   Json out = Json::object();
   // `needs` is probe --json's word (auth::to_string), except where the form

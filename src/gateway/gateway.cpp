@@ -11,6 +11,7 @@
 #include "mcpauth/core/random.hpp"
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
+#include "mcpauth/net/logging_http_client.hpp"
 
 namespace mcpauth::gateway {
 
@@ -218,6 +219,15 @@ void Gateway::Impl::bump() {
 
 void Gateway::Impl::log(const std::string& line) const {
   if (options_.log) options_.log(line);
+}
+
+std::function<void(const std::string&)> Gateway::Impl::debug_log(const std::string& name) const {
+  if (!options_.debug) return nullptr;
+  return [debug = options_.debug, name](const std::string& line) { debug(name + ": " + line); };
+}
+
+std::shared_ptr<net::HttpClient> Gateway::Impl::with_debug_log(const std::string& name) const {
+  return net::with_exchange_log(options_.http, debug_log(name));
 }
 
 // ---- HTTP ------------------------------------------------------------------------

@@ -34,6 +34,10 @@ struct GatewayOptions {
   std::size_t max_connections_per_peer = 1'024;    // connections of one client address; more get 503
   std::chrono::milliseconds head_timeout{10'000};  // a whole request head, from accept or the previous answer
   std::function<void(const std::string&)> log;     // lines for people; never a token
+  // A debug log (--verbose, MCPAUTH_LOG=debug): each HTTP exchange with a
+  // configured server and each step of its authorizations, behind the
+  // server's name; redacted (net/logging_http_client.hpp). Null: none.
+  std::function<void(const std::string&)> debug{};
 };
 
 class Gateway {

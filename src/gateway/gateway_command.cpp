@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli_options.hpp"  // open_user_store: this is the command's entry
+#include "debug_log.hpp"
 #include "exit_codes.hpp"
 #include "gateway.hpp"
 #include "mcpauth/core/printable.hpp"
@@ -50,6 +51,7 @@ int run_gateway(const GatewayArgs& args) {
   options.max_connections_per_peer = args.max_connections_per_client;
   options.head_timeout = seconds_option(args.head_timeout_seconds, "--head-timeout");
   options.log = [](const std::string& line) { std::cerr << "mcpauth gateway: " << core::printable(line) << std::endl; };
+  if (app::debug_log_requested(env)) options.debug = app::stderr_debug_log("mcpauth gateway: debug: ");
 
   // Signals are taken by sigwait below, never by a handler on a random thread:
   // block them before any thread starts, so every thread inherits the mask.

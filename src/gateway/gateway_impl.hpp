@@ -85,6 +85,10 @@ class Gateway::Impl {
 
   void bump();
   void log(const std::string& line) const;
+  // The debug log's lines about server `name` (null without a debug log);
+  // with_debug_log(): options_.http logging to it.
+  std::function<void(const std::string&)> debug_log(const std::string& name) const;
+  std::shared_ptr<net::HttpClient> with_debug_log(const std::string& name) const;
   Json state_json(bool with_csrf);
   // Each issuer's stored client registration (nullopt: none), read with the grants.
   using StoredClients = std::map<std::string, std::optional<core::oauth::ClientRegistration>>;

@@ -78,6 +78,7 @@ std::shared_ptr<auth::Authorizer> Gateway::Impl::make_authorizer(const app::Serv
   }
   const std::string name = server.name;
   o.notify = [this, name](const std::string& line) { log(name + ": " + line); };
+  o.log = debug_log(name);                    // compose() logs the Authorizer's exchanges too
   o.refreshing_changed = [this] { bump(); };  // the row says "refreshing" meanwhile
   return mcpauth::make_authorizer(o);
 }
@@ -86,7 +87,7 @@ mcp::SessionOptions Gateway::Impl::session_options(const Upstream& up) const {
   mcp::SessionOptions so;
   so.url = up.url;
   so.transport = mcp::parse_transport_kind(up.resolved ? up.resolved->transport : "auto");
-  so.http = options_.http;
+  so.http = with_debug_log(up.name);
   so.authorizer = up.credentials;
   so.event_loop = remote_event_loop();  // a Bridge's streams; the connection check's Session ignores it
   so.request_timeout = options_.request_timeout;

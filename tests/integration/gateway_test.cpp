@@ -187,6 +187,33 @@ TEST(Gateway, LocalClientListsAndCallsToolsOfAnOAuthServerAfterDashboardAuthoriz
   EXPECT_THROW(connect(endpoint, mcp::TransportKind::streamable_http), mcp::RpcError);
 }
 
+// --verbose: the gateway's log gets the debug lines of each server, behind
+// its name: the exchanges (local traffic's and the Authorizer's) and the
+// steps of the dashboard's authorization, never a secret.
+TEST(Gateway, VerboseLogsEachServersExchangesAndAuthorizationStepsWithoutSecrets) {
+  PeerProcess peer("oidc-server.mjs");
+  GatewayProcess gw(write_config("verbose", {{"secure", {{"url", peer.url()}}}}), {"--verbose"});
+  authorize(gw, "secure");
+  auto session = connect(gw.url("/servers/secure/mcp"), mcp::TransportKind::streamable_http);
+  EXPECT_FALSE(session->list_tools().empty());
+  session->close();
+  const std::string log = gw.command().err();
+  testing::expect_debug_lines(log, "mcpauth gateway: debug: secure: ",
+                              {
+                                  "secure: discovery: resource " + peer.url() + " (metadata at ",
+                                  "secure: token: authorization_code grant at ",
+                                  "/oidc/token -> 200 (",
+                                  "secure: POST " + peer.url() + " -> 200 (",
+                                  "method=tools/list",
+                              });
+  EXPECT_EQ(testing::secrets_in_debug_log(log), "");
+  const auto tokens = testing::stored_tokens(peer.url());
+  ASSERT_TRUE(tokens.refresh_token);
+  for (const std::string& secret : {tokens.access_token, *tokens.refresh_token}) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << log;
+  }
+}
+
 TEST(Gateway, ConcurrentLocalClientsAtTokenExpiryCauseExactlyOneRefresh) {
   PeerProcess peer("oidc-server.mjs", {"--access-ttl", "8"});
   GatewayProcess gw(write_config("refresh", {{"secure", {{"url", peer.url()}}}}));

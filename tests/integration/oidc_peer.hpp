@@ -5,10 +5,15 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <regex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "mcpauth/mcp/protocol.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
+#include "mcpauth/store/sqlite_token_store.hpp"
 #include "peer_process.hpp"
 
 namespace mcpauth::testing {
@@ -66,6 +71,58 @@ inline mcp::Json rs_requests(const PeerProcess& peer) {
 // Notable oidc-provider events in order: [{event, error, ...}].
 inline mcp::Json as_events(const PeerProcess& peer) {
   return get_json(peer.url("/test/as-events"));
+}
+
+// The tokens a command of this test stored for `resource` (the SQLite store
+// and its key file in the test's home), to check that none is ever printed.
+inline core::oauth::TokenSet stored_tokens(const std::string& resource) {
+  store::SqliteStoreOptions options;
+  options.path = std::filesystem::path(test_home()) / "data" / "mcpauth" / "tokens.db";
+  options.use_keyring = false;
+  for (auto& grant : store::open_sqlite_token_store(options)->list_grants()) {
+    if (grant.key.resource == resource) return grant.tokens;
+  }
+  ADD_FAILURE() << "no grant stored for " << resource;
+  return {};
+}
+
+// Every line of `text` that contains `needle`.
+inline std::vector<std::string> lines_with(const std::string& text, const std::string& needle) {
+  std::vector<std::string> found;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    if (line.find(needle) != std::string::npos) found.push_back(std::move(line));
+    start = end + 1;
+  }
+  return found;
+}
+
+// The lines of a debug log (--verbose) that show a credential by value: a
+// code, verifier or state not "[redacted]", or a JWT (oidc-provider's access
+// tokens are JWTs). Empty when the log is clean.
+inline std::string secrets_in_debug_log(const std::string& text) {
+  std::string found;
+  for (const auto& line : lines_with(text, "debug: ")) {
+    if (line.find("eyJ") != std::string::npos ||
+        std::regex_search(line, std::regex(R"([?&{ ](code|code_verifier|state)=(?!\[redacted\]))"))) {
+      found += line + "\n";
+    }
+  }
+  return found;
+}
+
+// Expects, for each of `needles`, a line of `log` that contains it, and
+// that every such line is a debug line (starts with `prefix`).
+inline void expect_debug_lines(const std::string& log, const std::string& prefix,
+                               const std::vector<std::string>& needles) {
+  for (const auto& needle : needles) {
+    const auto found = lines_with(log, needle);
+    EXPECT_FALSE(found.empty()) << "no debug line with \"" << needle << "\":\n" << log;
+    for (const auto& line : found) EXPECT_EQ(line.rfind(prefix, 0), 0u) << line;
+  }
 }
 
 inline std::string describe(const mcp::Json& requests) {

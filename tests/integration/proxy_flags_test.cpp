@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 
@@ -231,8 +232,9 @@ TEST(ProxyFlags, KeepAlivePingsTheServerWhileTheHostIsQuiet) {
   proxy.write_stdin(kInitialize);
   proxy.wait_for_stdout(R"("id":1,)");
   proxy.write_stdin(kInitialized);
-  // initialize is the first POST answered 200 (a notification gets 202); three more are pings.
-  proxy.wait_for_stderr(R"((POST http://127\.0\.0\.1:\d+/mcp -> 200\n[\s\S]*){4})");
+  // Three POSTs answered 200 that carry the proxy's own pings.
+  proxy.wait_for_stderr(
+      R"((POST http://127\.0\.0\.1:\d+/mcp -> 200 \([^\n]*id=mcpauth-proxy-keepalive-[^\n]*method=ping[\s\S]*){3})");
   const auto r = proxy.finish();
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.find("keepalive"), std::string::npos) << r.out;
@@ -254,7 +256,7 @@ TEST(ProxyFlags, SilentWritesNothingOnStderr) {
   EXPECT_EQ(r.err, "");
 }
 
-// --debug: one line per exchange, never a token or a code.
+// --debug (--verbose): one line per exchange, never a token or a code.
 TEST(ProxyFlags, DebugShowsEachExchangeButNoSecret) {
   PeerProcess peer("oidc-server.mjs");
   InteractiveCommand proxy(cli({"proxy", peer.url(), "--debug"}), {"BROWSER=" + browser()});
@@ -265,7 +267,8 @@ TEST(ProxyFlags, DebugShowsEachExchangeButNoSecret) {
   EXPECT_NE(r.err.find("mcpauth: debug: POST " + peer.url() + " -> 401"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("/token -> 200"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("mcpauth: debug: POST " + peer.url() + " -> 200"), std::string::npos) << r.err;
-  EXPECT_EQ(r.err.find("code="), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("code=[redacted]"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::regex_search(r.err, std::regex(R"([& ]code=(?!\[redacted\]))"))) << "a code by value: " << r.err;
   EXPECT_EQ(r.err.find("eyJ"), std::string::npos) << "no JWT: " << r.err;
 }
 

@@ -172,6 +172,34 @@ TEST(Compose, TheHostsConsentHttpClientAndStoreAreTheOnesUsed) {
   EXPECT_TRUE(quiet->requests().empty());
 }
 
+// ClientOptions::log: the session's exchanges, OAuth's and the steps of the
+// authorization in one sink, without the code or the token.
+TEST(Compose, TheLogGetsEveryExchangeAndEachStepOfTheAuthorization) {
+  auto http = std::make_shared<ScriptedHttpClient>();
+  std::vector<std::string> lines;
+  ClientOptions options{
+      .url = kServer, .store = store::make_memory_token_store(), .consent = std::make_shared<CountingConsent>()};
+  options.http = http;
+  options.log = [&lines](const std::string& line) { lines.push_back(line); };
+  const Composition c = compose(options);
+  script_first_authorization(*http);
+  EXPECT_EQ(post_to_server(c).status, 200);
+  std::string all;
+  for (const auto& line : lines) all += line + "\n";
+  for (const std::string expected :
+       {"\nPOST https://mcp.example/mcp -> 401 (",
+        "\nGET https://mcp.example/.well-known/oauth-protected-resource/mcp -> 200 (",
+        "\ndiscovery: resource https://mcp.example/mcp",
+        "\nclient: dynamic registration (RFC 7591) at https://as.example/register",
+        "\nPOST https://as.example/token -> 200 (", "\ntoken: obtained from https://as.example for client dyn-1",
+        "\nPOST https://mcp.example/mcp -> 200 ("}) {
+    EXPECT_NE(("\n" + all).find(expected), std::string::npos) << expected << " not in:\n" << all;
+  }
+  EXPECT_NE(all.find("code=[redacted]"), std::string::npos) << all;
+  EXPECT_EQ(all.find("the-code"), std::string::npos) << all;
+  EXPECT_EQ(all.find("at-1"), std::string::npos) << all;
+}
+
 TEST(Compose, TheOAuthSettingsReachTheAuthorizer) {
   auto http = std::make_shared<ScriptedHttpClient>();
   auto consent = std::make_shared<CountingConsent>();

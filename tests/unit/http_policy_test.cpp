@@ -1,13 +1,11 @@
 // The command's HTTP policy (app/http_policy): mcp-remote's
-// --headers-timeout / --body-timeout on every request, and --debug's one
-// line per exchange without the URL's query.
+// --headers-timeout / --body-timeout on every request.
 #include "http_policy.hpp"
 
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "scripted_http_client.hpp"
 
@@ -35,7 +33,7 @@ TEST(HttpPolicy, NothingToDoLeavesTheClientAsItIs) {
 TEST(HttpPolicy, TheTimeoutsReplaceEachRequestsOwn) {
   auto inner = std::make_shared<ScriptedHttpClient>();
   inner->then(200).then(200, {}, "streamed");
-  auto http = with_http_policy(inner, {.headers_timeout = 7s, .body_timeout = 0ms, .debug = {}});
+  auto http = with_http_policy(inner, {.headers_timeout = 7s, .body_timeout = 0ms});
   net::HttpRequest request;
   request.url = "https://mcp.example/mcp";
   request.idle_timeout = 5s;
@@ -50,43 +48,9 @@ TEST(HttpPolicy, TheTimeoutsReplaceEachRequestsOwn) {
   }
   auto only_body = std::make_shared<ScriptedHttpClient>();
   only_body->then(200);
-  with_http_policy(only_body, {.headers_timeout = {}, .body_timeout = 300s, .debug = {}})->send(request);
+  with_http_policy(only_body, {.headers_timeout = {}, .body_timeout = 300s})->send(request);
   EXPECT_EQ(only_body->requests().at(0).idle_timeout, 300s);
   EXPECT_EQ(only_body->requests().at(0).headers_timeout, 0ms);
-}
-
-TEST(HttpPolicy, DebugLinesNameMethodUrlWithoutQueryAndOutcome) {
-  std::vector<std::string> lines;
-  auto inner = std::make_shared<ScriptedHttpClient>();
-  inner->then(401).then(200, {}, "x").then([](const net::HttpRequest& r) -> net::HttpResponse {
-    throw Error(ErrorCode::connection, "cannot connect to " + r.url);
-  });
-  auto http =
-      with_http_policy(inner, {.headers_timeout = {}, .body_timeout = {}, .debug = [&lines](const std::string& line) {
-                                 lines.push_back(line);
-                               }});
-  net::HttpRequest post;
-  post.method = "POST";
-  post.url = "https://mcp.example/mcp";
-  http->send(post);
-  net::HttpRequest get;
-  get.url = "https://as.example/cb?code=s3cret-code&state=st#frag";
-  Collect collect;
-  http->stream(get, collect);
-  net::HttpRequest down;
-  down.url = "https://down.example/";
-  EXPECT_THROW(http->send(down), Error);
-  ASSERT_EQ(lines.size(), 3u);
-  EXPECT_EQ(lines[0], "POST https://mcp.example/mcp -> 401");
-  EXPECT_EQ(lines[1], "GET https://as.example/cb -> 200");
-  EXPECT_EQ(lines[2], "GET https://down.example/ -> failed: cannot connect to https://down.example/");
-  for (const auto& line : lines) EXPECT_EQ(line.find("s3cret"), std::string::npos) << line;
-}
-
-TEST(HttpPolicy, UrlForLogDropsQueryAndFragment) {
-  EXPECT_EQ(url_for_log("https://a.example/p?x=1#f"), "https://a.example/p");
-  EXPECT_EQ(url_for_log("https://a.example/p#f?x"), "https://a.example/p");
-  EXPECT_EQ(url_for_log("https://a.example/"), "https://a.example/");
 }
 
 }  // namespace

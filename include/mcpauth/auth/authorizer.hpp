@@ -102,6 +102,11 @@ struct AuthorizerOptions {
   // access_type, ...); the ones the flow sets itself are refused
   // (core::oauth::check_extra_authorization_params) by the constructor.
   core::oauth::FormFields extra_authorization_params{};
+  // A debug log: one line per action of each authorization or refresh
+  // (what is fetched or posted where, what discovery found, which client
+  // and grant, what was obtained), never a token, code or secret; called
+  // on the authorizing thread. Default: none.
+  std::function<void(const std::string&)> log{};
 };
 
 // What an authorization produced, for display. Never a token.

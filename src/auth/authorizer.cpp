@@ -48,6 +48,10 @@ void Authorizer::Impl::notify(const std::string& line) const {
   if (options_.notify) options_.notify(line);
 }
 
+void Authorizer::Impl::debug(const std::string& line) const {
+  if (options_.log) options_.log(line);
+}
+
 // Waiting for a person (a consent, a device approval, another process's
 // consent) happens without the state lock, so apply() and info() go on
 // answering meanwhile; the flow lock still keeps authorizations one at a time.
@@ -147,6 +151,7 @@ bool Authorizer::Impl::adopt_stored_locked(const Discovery& discovery, const std
   discovery_ = discovery;
   client_ = client;
   key_ = key;
+  debug("tokens taken from the store (stored by another authorization or refresh), issuer " + issuer);
   adopt(std::move(*tokens));
   return true;
 }
@@ -213,6 +218,8 @@ bool Authorizer::Impl::on_rejected(const net::HttpRequest& request, const mcp::R
   std::unique_lock lock(mutex_);
   if (!restored_) restore_locked();
   core::oauth::RejectionPlan plan = plan_rejection_locked(request, rejection);
+  debug("rejected: HTTP " + std::to_string(rejection.status) + " from " + options_.server_url +
+        "; next: " + std::string(core::oauth::to_string(plan.step)));
   if (!needs_the_flow(plan.step)) return carry_out_locked(plan, request, rejection.status, true);
   // One authorization at a time; the state lock is taken after the flow turn
   // (always in that order), and the plan made again: the authorization this
@@ -223,7 +230,11 @@ bool Authorizer::Impl::on_rejected(const net::HttpRequest& request, const mcp::R
   const detail::FlowTurn turn(waits_, nobody_to_ask());
   lock.lock();
   plan = plan_rejection_locked(request, rejection);
-  if (!turn) return carry_out_locked(plan, request, rejection.status, false);
+  if (!turn) {
+    debug("an authorization of " + options_.server_url +
+          " is waiting for the user; this request does not wait for it (no consent can be asked for here)");
+    return carry_out_locked(plan, request, rejection.status, false);
+  }
   const HeldLock held(*this, lock);  // only the flow's holder ever unlocks for a wait
   return carry_out_locked(plan, request, rejection.status, true);
 }
@@ -431,6 +442,7 @@ void Authorizer::Impl::authorize_locked(const AuthChallenge& challenge, const st
       }
       if (options_.store->claim_flow(flow_key, ttl)) break;
       if (!told) {
+        debug("the consent for this grant is claimed by another process; waiting for its tokens");
         notify("Another mcpauth process is asking you to authorize " + options_.server_url + " at " +
                discovery.as.issuer + "; waiting for it.");
         told = true;

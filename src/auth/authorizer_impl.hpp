@@ -105,6 +105,7 @@ class Authorizer::Impl {
   void show_device_code(const core::oauth::DeviceAuthorization& device) const;
   net::HttpResponse send_token_request(net::HttpRequest& request);
   void notify(const std::string& line) const;
+  void debug(const std::string& line) const;  // options_.log; never a secret
 
   AuthorizerOptions options_;
   core::Url server_;

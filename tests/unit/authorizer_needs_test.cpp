@@ -4,6 +4,8 @@
 // its request again. Also refreshing(), which a dashboard shows.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -125,7 +127,14 @@ TEST(AuthorizerNeeds, WhileTheHostsConsentWaitsRequestsGoOnWithTheCurrentToken) 
 // nobody to ask (the gateway's): it does not queue behind that consent (it
 // would wait as long as the user does), it is answered at once.
 TEST(AuthorizerNeeds, ARefusedRequestDoesNotWaitForTheHostsConsent) {
-  Fixture f({}, false, /*consent_in_requests=*/false);
+  std::mutex log_mutex;  // the host's thread logs too
+  std::vector<std::string> log;
+  AuthorizerOptions options;
+  options.log = [&](const std::string& line) {
+    const std::lock_guard lock(log_mutex);
+    log.push_back(line);
+  };
+  Fixture f(options, false, /*consent_in_requests=*/false);
   test_support::Gate user;
   f.consent->hold_first = &user;
   script_registration(*f.http)
@@ -141,6 +150,14 @@ TEST(AuthorizerNeeds, ARefusedRequestDoesNotWaitForTheHostsConsent) {
   EXPECT_TRUE(e.remedies().has(Remedy::retry));
   EXPECT_EQ(e.detail().resource, kServer);
   EXPECT_TRUE(f.authorizer->waiting_for_user());
+  {
+    const std::lock_guard lock(log_mutex);
+    const auto said = [&](const std::string& words) {
+      return std::any_of(log.begin(), log.end(), [&](const std::string& l) { return l.find(words) != l.npos; });
+    };
+    EXPECT_TRUE(said("rejected: HTTP 401 from https://mcp.example/mcp; next: "));
+    EXPECT_TRUE(said("is waiting for the user; this request does not wait for it"));
+  }
 
   user.open();
   host.join();

@@ -104,8 +104,9 @@ struct AuthorizerOptions {
   core::oauth::FormFields extra_authorization_params{};
   // A debug log: one line per action of each authorization or refresh
   // (what is fetched or posted where, what discovery found, which client
-  // and grant, what was obtained), never a token, code or secret; called
-  // on the authorizing thread. Default: none.
+  // and grant, what was obtained) and per decision about a refused request,
+  // never a token, code or secret; called on the requesting or authorizing
+  // thread, from several at once. Default: none.
   std::function<void(const std::string&)> log{};
 };
 

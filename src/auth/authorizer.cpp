@@ -6,6 +6,7 @@
 #include "mcpauth/core/oauth/authorization_params.hpp"
 #include "mcpauth/core/oauth/grant_state.hpp"
 #include "mcpauth/core/url.hpp"
+#include "mcpauth_internal/core/redact.hpp"
 
 namespace mcpauth::auth {
 namespace {
@@ -218,7 +219,7 @@ bool Authorizer::Impl::on_rejected(const net::HttpRequest& request, const mcp::R
   std::unique_lock lock(mutex_);
   if (!restored_) restore_locked();
   core::oauth::RejectionPlan plan = plan_rejection_locked(request, rejection);
-  debug("rejected: HTTP " + std::to_string(rejection.status) + " from " + options_.server_url +
+  debug("rejected: HTTP " + std::to_string(rejection.status) + " from " + core::redact_url(options_.server_url) +
         "; next: " + std::string(core::oauth::to_string(plan.step)));
   if (!needs_the_flow(plan.step)) return carry_out_locked(plan, request, rejection.status, true);
   // One authorization at a time; the state lock is taken after the flow turn
@@ -231,7 +232,7 @@ bool Authorizer::Impl::on_rejected(const net::HttpRequest& request, const mcp::R
   lock.lock();
   plan = plan_rejection_locked(request, rejection);
   if (!turn) {
-    debug("an authorization of " + options_.server_url +
+    debug("an authorization of " + core::redact_url(options_.server_url) +
           " is waiting for the user; this request does not wait for it (no consent can be asked for here)");
     return carry_out_locked(plan, request, rejection.status, false);
   }

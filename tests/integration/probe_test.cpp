@@ -24,7 +24,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using mcp::Json;
+using testing::cli;
+using testing::CommandResult;
 using testing::PeerProcess;
+using testing::run_command;
 
 // Each probe gets its own data and config folders under the test's home (so
 // a store another test made in this process cannot hide one made here) and a

@@ -24,7 +24,11 @@ namespace {
 
 namespace fs = std::filesystem;
 using mcp::Json;
+// Named here: clang 14 does not find these unqualified inside the tests (GCC does).
+using testing::cli;
+using testing::CommandResult;
 using testing::PeerProcess;
+using testing::run_command;
 
 // Each probe gets its own data and config folders under the test's home (so
 // a store another test made in this process cannot hide one made here) and a

@@ -41,6 +41,7 @@ BUILD_PACKAGES=(
 TEST_PACKAGES=(
   git sqlite3 postgresql-15
   clang-14 libclang-rt-14-dev clang-format-14
+  libc++-14-dev libc++abi-14-dev g++-mingw-w64-x86-64-posix python3
   gnome-keyring libsecret-tools dbus-daemon
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium chromium-driver

@@ -5,8 +5,10 @@
 namespace mcpauth::store::detail {
 
 Database::Database(const std::filesystem::path& path, std::chrono::milliseconds busy_timeout) : path_(path) {
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, nullptr);
+  // SQLite takes UTF-8 everywhere; path.c_str() is UTF-16 on Windows.
+  const std::u8string name = path.u8string();
+  const int rc = sqlite3_open_v2(reinterpret_cast<const char*>(name.c_str()), &db_,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, nullptr);
   if (rc != SQLITE_OK) {
     const std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);

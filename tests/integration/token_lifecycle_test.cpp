@@ -13,6 +13,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "mcpauth/store/sqlite_token_store.hpp"
 #include "oidc_peer.hpp"

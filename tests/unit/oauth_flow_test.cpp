@@ -716,8 +716,9 @@ TEST(OAuthSecrets, NoTokenOrSecretInExceptionMessages) {
            {400, R"({"error":"invalid_client_metadata","client_secret":")" + std::string(kSecret) + R"("})"},
            {201, R"({"client_secret":")" + std::string(kSecret) + R"("})"},
            {500, std::string(kSecret)}}) {
-    const Caught c = catch_error([&] {
-      parse_registration_response(status, body, "https://as/register", kIssuer, RegistrationRequest{}, metadata);
+    // Captured under names of their own: clang before 16 cannot capture a structured binding.
+    const Caught c = catch_error([&, code = status, &text = body] {
+      parse_registration_response(code, text, "https://as/register", kIssuer, RegistrationRequest{}, metadata);
     });
     EXPECT_EQ(c.code, ErrorCode::registration_rejected);
     expect_no_secrets(c.what);

@@ -10,11 +10,9 @@
 // `mcpauth SUBCOMMAND --flag` in the README's code to SUBCOMMAND's --help,
 // and every other --flag to some --help of mcpauth.
 #include <gtest/gtest.h>
-#include <stdlib.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -169,15 +167,15 @@ std::string replace_all(std::string text, std::string_view from, const std::stri
   return text;
 }
 
-// A throwaway HOME with its own store and config, and a bin/ whose `mcpauth` is the binary under test.
+// A throwaway HOME (0700) with its own store and config, and a bin/ whose `mcpauth` is the binary under test.
 std::string throwaway_home() {
-  std::string dir = test_home() + "/readme-XXXXXX";
-  if (!mkdtemp(dir.data())) throw std::runtime_error("mkdtemp failed");
-  const std::string bin = dir + "/bin";
-  if (mkdir(bin.c_str(), 0700) != 0 || symlink(MCPAUTH_CLI_PATH, (bin + "/mcpauth").c_str()) != 0) {
-    throw std::runtime_error("cannot make " + bin + "/mcpauth");
-  }
-  return dir;
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(test_home()) / "readme";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "bin");
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+  fs::create_symlink(MCPAUTH_CLI_PATH, dir / "bin" / "mcpauth");
+  return dir.string();
 }
 
 TEST(Readme, QuickStartRunsAsPrinted) {

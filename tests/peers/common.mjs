@@ -1,7 +1,13 @@
 // Shared plumbing for the test peers: flags, the LISTENING contract, logging
 // to stderr only, and lifetime (SIGTERM / stdin closed -> clean exit).
 import http from 'node:http';
+import { webcrypto } from 'node:crypto';
 import { parseArgs } from 'node:util';
+
+// Node 18 (Debian 12's nodejs, what `setup.sh --user` installs) has Web
+// Crypto only as node:crypto's webcrypto, not as the global `crypto` the MCP
+// SDK's Streamable HTTP transport calls at request time (crypto.randomUUID).
+if (!globalThis.crypto) globalThis.crypto = webcrypto;
 
 // stdout carries exactly one line, `LISTENING <port>`. Anything the SDK or we
 // log goes to stderr, so console.log must not reach stdout.

@@ -62,7 +62,12 @@ expected="mcpauth $(dpkg-deb --field "$deb" Version)"
 [ "$version" = "$expected" ] || fail "--version printed '$version', the package is '$expected'"
 
 echo "== $bin probe (a local MCP test server)"
-start_peer /dev/stderr streamable-server.mjs || fail "the test server did not start"
+# The server's log goes to a file (shown if it does not start): naming
+# /dev/stderr here would reopen, and so truncate, a log file this runs under.
+if ! start_peer "$scratch/server.log" streamable-server.mjs; then
+  cat "$scratch/server.log" >&2
+  fail "the test server did not start"
+fi
 probe=$("$bin" probe --json "http://127.0.0.1:$peer_port/mcp")
 echo "$probe"
 node -e 'const p = JSON.parse(process.argv[1]); if (p.needs !== "none" || p.transport !== "streamable-http") { console.error("probe says needs=" + p.needs + ", transport=" + p.transport); process.exit(1); }' "$probe" ||

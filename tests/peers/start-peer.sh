@@ -11,7 +11,8 @@ cleanup() {
 trap cleanup EXIT
 
 # start_peer LOG PEER.mjs [FLAGS...]: starts tests/peers/PEER.mjs with its
-# stdin held open (it exits when the script does) and its stderr in LOG, then
+# stdin held open (it exits when the script does) and its stderr in LOG (a
+# file: not /dev/stderr, which would truncate a log file stderr goes to), then
 # reads its `LISTENING <port>` line: sets $peer_port, or returns 1 when no
 # such line came within 30 s.
 start_peer() {

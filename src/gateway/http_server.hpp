@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -52,6 +53,11 @@ class Server {
   // source's closed() has run when this returns), waits for running handlers
   // and the I/O threads. Idempotent.
   void stop();
+
+  // Runs `task` on the handler pool: for a handler on the I/O thread that
+  // finds it must block after all (it answers through a deferred Reply).
+  // False once stop() has begun (the task is dropped).
+  bool offload(std::function<void()> task);
 
  private:
   class State;

@@ -365,6 +365,28 @@ TEST(GatewayStreams, AClientGoneWhileItsRequestWaitsLeavesNoRegistration) {
   EXPECT_NE(again.body.find("id 7 again"), std::string::npos) << again.body;
 }
 
+// The remote server restarts and forgets the session: the local session's
+// next request goes the blocking way once (the Bridge renews the remote
+// session with the client's initialize), and every request is answered.
+TEST(GatewayStreams, ARemoteSessionTheServerForgotIsRenewedAndRequestsGoOn) {
+  auto peer = std::make_unique<PeerProcess>("streamable-server.mjs");
+  const int port = peer->port();
+  GatewayProcess gw(write_config("renew", {{"plain", {{"url", peer->url()}}}}));
+  const std::string session = initialize(gw, "plain");
+  ASSERT_EQ(call_tool(gw, session, 2, "echo", {{"text", "before"}}).status, 200);
+  peer.reset();
+  peer =
+      std::make_unique<PeerProcess>("streamable-server.mjs", std::vector<std::string>{"--port", std::to_string(port)});
+  for (int id = 3; id < 6; ++id) {
+    const std::string text = "after the restart " + std::to_string(id);
+    const auto r = call_tool(gw, session, id, "echo", {{"text", text}});
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_NE(r.body.find(text), std::string::npos) << r.body;
+  }
+  // The renewal happened (a lost session would not answer at all, but say so).
+  EXPECT_NO_THROW(gw.command().wait_for_stderr("(forgot the session)"));
+}
+
 // SIGTERM with streams of every kind open: the gateway ends each one with its
 // last chunk (a clean end, not a cut connection) and exits 0.
 TEST(GatewayStreams, SigtermWithStreamsOpenEndsEveryStreamAndExitsZero) {

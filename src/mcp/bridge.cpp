@@ -90,6 +90,7 @@ class Bridge::Impl {
   // path (opening the transport, initialize, the event stream's opening, a
   // session to renew, legacy SSE) is handed back to the caller.
   void forward_async(const rpc::Message& message, AsyncDone done) {
+    if (!done) done = [](Forwarded) {};
     auto transport = async_transport(message);
     if (!transport) return done(Forwarded::use_forward);
     if (const auto* request = as_request(message)) {
@@ -244,26 +245,29 @@ class Bridge::Impl {
 
   // Answered with an error, as forward() does.
   void fail_async(const std::shared_ptr<AsyncForward>& op, const Error& e) {
-    {
-      std::lock_guard lock(op->mutex);
-      if (op->finished) return;
-    }
+    AsyncDone done = claim(op);
+    if (!done) return;  // answered already (close() and a retry may meet here)
     log(e.what());
     if (const auto* request = as_request(op->message)) answer_error(request->id, e);
-    finish_async(op, Forwarded::done);
+    complete(op, std::move(done), Forwarded::done);
   }
 
   void finish_async(const std::shared_ptr<AsyncForward>& op, Forwarded outcome) {
-    AsyncDone done;
-    {
-      std::lock_guard lock(op->mutex);
-      if (op->finished) return;
-      op->finished = true;
-      op->waiting = false;
-      op->timer.reset();
-      done = std::move(op->done);
-    }
-    if (done) done(outcome);
+    if (AsyncDone done = claim(op)) complete(op, std::move(done), outcome);
+  }
+
+  // The forward's end, taken once: empty when another path took it.
+  static AsyncDone claim(const std::shared_ptr<AsyncForward>& op) {
+    std::lock_guard lock(op->mutex);
+    if (op->finished) return nullptr;
+    op->finished = true;
+    op->waiting = false;
+    op->timer.reset();
+    return std::move(op->done);
+  }
+
+  void complete(const std::shared_ptr<AsyncForward>& op, AsyncDone done, Forwarded outcome) {
+    done(outcome);
     {
       std::lock_guard lock(state_mutex_);
       async_ops_.erase(op);

@@ -217,8 +217,9 @@ class Bridge::Impl {
       }
       return finish_async(op, Forwarded::use_forward);
     }
-    // "Nothing sent twice" (mcp/retry_policy) says what may go again.
-    if (!may_retry(*error, op->method, reached_) || std::chrono::steady_clock::now() + op->backoff > op->deadline) {
+    // "Nothing sent twice" (mcp/retry_policy) says what may go again; nothing once closing.
+    if (!may_retry(*error, op->method, reached_) || closing() ||
+        std::chrono::steady_clock::now() + op->backoff > op->deadline) {
       return fail_async(op, *error);
     }
     log_retry(error->what(), op->last_failure, op->attempt, op->backoff);
@@ -231,6 +232,11 @@ class Bridge::Impl {
     op->timer = loop->after(op->backoff, [this, op, loop] { loop->run_blocking([this, op] { retry_async(op); }); });
     op->backoff = std::min(options_.max_backoff, op->backoff * 2);
     ++op->attempt;
+  }
+
+  bool closing() {
+    std::lock_guard lock(state_mutex_);
+    return closed_;
   }
 
   void retry_async(const std::shared_ptr<AsyncForward>& op) {

@@ -5,9 +5,10 @@
 // `head_timeout`; a body is capped per route whatever its framing (413, then
 // the connection closes); connections are capped in total and per client
 // address (503). A route's handler runs on the I/O thread when it never
-// blocks (opening an event stream), else on a bounded pool of threads that
-// end when idle; either way the answer is written asynchronously on the I/O
-// threads. A streamed response is pushed by its source (http::StreamSource):
+// blocks (opening an event stream, forwarding a request whose answer comes
+// later through a deferred http::Reply), else on a bounded pool of threads
+// that end when idle; either way the answer is written asynchronously on
+// the I/O threads. A streamed response is pushed by its source (http::StreamSource):
 // an open stream holds a socket, no thread. docs/architecture.md, "Server
 // library and threading model".
 #pragma once

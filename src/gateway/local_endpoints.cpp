@@ -35,10 +35,10 @@ void Gateway::Impl::mcp_post(const http::Request& req, http::Response& res) {
     }
     return offload(req, res, [this, up, message = *message](const http::Request& r, http::Response& out) {
       if (serve_stateless(up, r, message, out)) return;  // local_stateless.cpp
-      const auto* request = std::get_if<rpc::Request>(&message);
+      const auto* without_session = std::get_if<rpc::Request>(&message);
       rpc_error(out, 400, rpc::kInvalidRequest,
                 "Bad Request: Mcp-Session-Id header is required (send initialize first)",
-                request ? request->id : rpc::Id(nullptr));
+                without_session ? without_session->id : rpc::Id(nullptr));
     });
   }
   auto session = find_session(req.get_header_value(kSessionHeader), *up, false);

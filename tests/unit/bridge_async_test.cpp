@@ -5,6 +5,7 @@
 // use_forward; close() answers what is still waiting.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -54,17 +55,19 @@ struct Recorder {
 };
 
 // A bridge whose session is open (initialize forwarded over the blocking
-// client, session s-1), with its POSTs on the scripted loop.
+// client, session s-1), with its POSTs on the scripted loop. `between`
+// scripts the blocking client's answers after the initialize's.
 struct Fixture {
   std::shared_ptr<ScriptedHttpClient> http = std::make_shared<ScriptedHttpClient>();
   std::shared_ptr<ScriptedAsyncHttpClient> loop = std::make_shared<ScriptedAsyncHttpClient>();
   Recorder recorder;
   std::unique_ptr<Bridge> bridge;
 
-  Fixture() {
-    http->then(answer(Json{{"protocolVersion", "2025-06-18"}, {"capabilities", Json::object()}},
-                      {{"Mcp-Session-Id", "s-1"}}))
-        .then(200);  // the DELETE of close()
+  explicit Fixture(const std::function<void(ScriptedHttpClient&)>& between = nullptr) {
+    http->then(
+        answer(Json{{"protocolVersion", "2025-06-18"}, {"capabilities", Json::object()}}, {{"Mcp-Session-Id", "s-1"}}));
+    if (between) between(*http);
+    http->then(200);  // the DELETE of close()
     BridgeOptions options;
     options.session.url = kServer;
     options.session.transport = TransportKind::streamable_http;
@@ -111,6 +114,23 @@ TEST(BridgeAsync, AnSseFramedAnswerIsDeliveredWithWhatCameBeforeIt) {
   ASSERT_EQ(f.recorder.delivered.size(), 3u);
   EXPECT_TRUE(std::holds_alternative<rpc::Notification>(f.recorder.delivered[1]));
   EXPECT_EQ(rpc::id_of(f.recorder.delivered[2]), rpc::Id(2));
+}
+
+TEST(BridgeAsync, APostStreamCutBeforeItsAnswerIsResumedOffTheLoop) {
+  Fixture f([](ScriptedHttpClient& http) {
+    http.then(200, {{"Content-Type", "text/event-stream"}},
+              "id: e2\nevent: message\ndata: " + result_of(2, "resumed") + "\n\n");
+  });
+  f.bridge->forward_async(kCall, f.recorder.done());
+  f.loop->next_transfer().answer(200, {{"Content-Type", "text/event-stream"}}, "id: e1\nretry: 1\ndata:\n\n");
+  EXPECT_EQ(f.loop->blocking_runs.load(), 1);  // the resumption GET blocks: on the pool
+  ASSERT_EQ(f.recorder.outcomes, std::vector<Forwarded>{Forwarded::done});
+  ASSERT_EQ(f.recorder.delivered.size(), 2u);
+  EXPECT_EQ(rpc::id_of(f.recorder.delivered[1]), rpc::Id(2));
+  const auto sent = f.http->requests();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[1].method, "GET");
+  EXPECT_EQ(sent[1].headers.get("Last-Event-ID"), "e1");
 }
 
 TEST(BridgeAsync, TheFirstMessageAndInitializeTakeTheBlockingPath) {

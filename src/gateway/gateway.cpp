@@ -193,7 +193,7 @@ void Gateway::Impl::reap_idle_sessions() {
       {
         std::lock_guard session_lock(it->second->mutex);
         expired = !it->second->legacy && !it->second->stream_open && it->second->waiting.empty() &&
-                  now - it->second->last_used > kIdleSession;
+                  it->second->pending.empty() && now - it->second->last_used > kIdleSession;
       }
       if (expired) {
         idle.push_back(it->second);
@@ -252,10 +252,12 @@ http::Router Gateway::Impl::routes() {
   const std::string name = "([A-Za-z0-9._-]{1,64})";
   const auto mcp = kMaxMcpBodyBytes;
   const auto api = kMaxApiBodyBytes;
-  router.add("POST", "/servers/" + name + "/mcp", mcp,
-             with_body(true, guarded([this](auto& req, auto& res) { mcp_post(req, res); })));
   // Opening an event stream never blocks: on the I/O thread (http::Runs).
+  // Nor does a POST: it forwards on the remote event loop and answers later,
+  // or hands what must block to the handler pool (local_endpoints.cpp).
   const auto loop = http::Runs::on_loop;
+  router.add("POST", "/servers/" + name + "/mcp", mcp,
+             with_body(true, guarded([this](auto& req, auto& res) { mcp_post(req, res); })), loop);
   router.add("GET", "/servers/" + name + "/mcp", api, guarded([this](auto& req, auto& res) { mcp_get(req, res); }),
              loop);
   router.add("DELETE", "/servers/" + name + "/mcp", api,

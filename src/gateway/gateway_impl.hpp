@@ -147,6 +147,10 @@ class Gateway::Impl {
   // ---- local MCP endpoints (local_endpoints.cpp) ------------------------------
 
   void mcp_post(const http::Request& req, http::Response& res);
+  void mcp_initialize(const std::shared_ptr<Upstream>& up, const http::Request& req, const rpc::Request& request,
+                      http::Response& res);
+  void forward_later(const std::shared_ptr<LocalSession>& session, rpc::Message message, std::function<void()> then);
+  void offload(const http::Request& req, http::Response& res, http::Handler handler);
   void mcp_get(const http::Request& req, http::Response& res);
   void mcp_delete(const http::Request& req, http::Response& res);
   void sse_get(const http::Request& req, http::Response& res);

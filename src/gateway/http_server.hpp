@@ -5,15 +5,17 @@
 // `head_timeout`; a body is capped per route whatever its framing (413, then
 // the connection closes); connections are capped in total and per client
 // address (503). A route's handler runs on the I/O thread when it never
-// blocks (opening an event stream), else on a bounded pool of threads that
-// end when idle; either way the answer is written asynchronously on the I/O
-// threads. A streamed response is pushed by its source (http::StreamSource):
+// blocks (opening an event stream, forwarding a request whose answer comes
+// later through a deferred http::Reply), else on a bounded pool of threads
+// that end when idle; either way the answer is written asynchronously on
+// the I/O threads. A streamed response is pushed by its source (http::StreamSource):
 // an open stream holds a socket, no thread. docs/architecture.md, "Server
 // library and threading model".
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -52,6 +54,11 @@ class Server {
   // source's closed() has run when this returns), waits for running handlers
   // and the I/O threads. Idempotent.
   void stop();
+
+  // Runs `task` on the handler pool: for a handler on the I/O thread that
+  // finds it must block after all (it answers through a deferred Reply).
+  // False once stop() has begun (the task is dropped).
+  bool offload(std::function<void()> task);
 
  private:
   class State;

@@ -42,13 +42,34 @@ void LocalSession::push_event(const std::string& json) {
 
 void LocalSession::mark_closed() {
   http::StreamSource::Wake wake;
+  std::map<std::string, Pending> unanswered;
   {
     std::lock_guard lock(mutex);
     closed = true;
     wake = wake_stream;
+    unanswered.swap(pending);
   }
   cv.notify_all();
   if (wake) wake();
+  for (auto& [key, request] : unanswered) {
+    if (request.timer) request.timer->cancel();
+    request.answer(std::nullopt);
+  }
+}
+
+bool LocalSession::answer_pending(const std::string& key, std::optional<std::string> answer) {
+  Pending request;
+  {
+    std::lock_guard lock(mutex);
+    const auto it = pending.find(key);
+    if (it == pending.end()) return false;
+    request = std::move(it->second);
+    pending.erase(it);
+    last_used = SteadyClock::now();
+  }
+  if (request.timer) request.timer->cancel();
+  request.answer(std::move(answer));
+  return true;
 }
 
 std::string LocalSession::take_outbox_locked() {
@@ -178,17 +199,21 @@ void Gateway::Impl::close_sessions_of(const std::string& name) {
 
 // Messages from the remote side of one local session.
 void Gateway::Impl::on_delivered(LocalSession& session, rpc::Message&& message) {
+  std::string text = rpc::serialize(message);
   if (!session.legacy && rpc::is_response(message)) {
     const std::string key = rpc::id_of(message).dump();
-    std::lock_guard lock(session.mutex);
-    const auto it = session.waiting.find(key);
-    if (it != session.waiting.end() && !it->second) {
-      it->second = rpc::serialize(message);
-      session.cv.notify_all();
-      return;
+    {
+      std::lock_guard lock(session.mutex);
+      const auto it = session.waiting.find(key);
+      if (it != session.waiting.end() && !it->second) {
+        it->second = std::move(text);
+        session.cv.notify_all();
+        return;
+      }
     }
+    if (session.answer_pending(key, text)) return;
   }
-  session.push_event(rpc::serialize(message));
+  session.push_event(text);
 }
 
 // The bridge's own error answers, in the gateway's words, from the typed

@@ -60,8 +60,12 @@ int Gateway::Impl::start() {
   // Sessions stay below what the descriptors allow, with room for the
   // listener, connections without a session, the store and the logs.
   const std::size_t files = raise_open_file_limit();
+  // A session holding its event stream has two descriptors for good: the
+  // local stream's connection and the remote stream's. Its requests borrow
+  // pooled ones (the remote event loop's, or a local client's keep-alive
+  // connection), which the reserve covers.
   constexpr std::size_t kReservedFiles = 256;
-  constexpr std::size_t kFilesPerSession = 3;
+  constexpr std::size_t kFilesPerSession = 2;
   session_limit_ =
       std::min(options_.max_sessions, files > kReservedFiles ? (files - kReservedFiles) / kFilesPerSession : 1);
   if (options_.max_connections + kReservedFiles > files) {
@@ -133,7 +137,7 @@ void Gateway::Impl::stop() {
   if (server_) server_->stop();               // closes every connection; every stream has ended
   if (housekeeping_.joinable()) housekeeping_.join();
   join_workers();
-  for (auto& s : sessions) s->bridge->close();
+  close_bridges(sessions);
   close_stateless();
   std::lock_guard lock(sessions_mutex_);
   sessions_.clear();

@@ -138,6 +138,8 @@ class Gateway::Impl {
   std::shared_ptr<LocalSession> find_session(const std::string& id, const Upstream& up, bool legacy);
   void close_session(const std::shared_ptr<LocalSession>& session);
   void close_sessions_of(const std::string& name);
+  // Closes the sessions' Bridges, several at a time.
+  static void close_bridges(const std::vector<std::shared_ptr<LocalSession>>& sessions);
   void on_delivered(LocalSession& session, rpc::Message&& message);
   void explain(Upstream& up, const Error& e, rpc::ErrorResponse& answer);
   void note_connected(Upstream& up, LocalSession& session);

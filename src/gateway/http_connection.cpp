@@ -82,7 +82,7 @@ Request to_request(bhttp::request<bhttp::string_body>&& message) {
 ServerCore::ServerCore(ServerOptions server_options, Router request_router)
     : options(std::move(server_options)),
       router(std::move(request_router)),
-      handlers(std::max<std::size_t>(options.max_connections, 4)) {}
+      handlers(std::max<std::size_t>(options.handler_threads, 1)) {}
 
 std::optional<std::string> ServerCore::admit(const std::shared_ptr<Connection>& connection) {
   std::lock_guard lock(mutex_);

@@ -35,7 +35,12 @@ struct ServerOptions {
   std::chrono::milliseconds stream_keepalive{15'000};  // an idle stream's keep-alive interval (0: none)
   std::size_t header_limit = 32u << 10;
   std::size_t io_threads = 0;  // 0: about the number of cores
-  Fields default_headers;      // on every response that does not set them
+  // The handlers that may block (Runs::on_pool) and offloaded work share this
+  // many threads; past it they queue. Bounded so that a burst (a thousand
+  // clients initializing at once) costs a queue, not a thousand threads: the
+  // requests of open sessions, the bulk of the traffic, need none.
+  std::size_t handler_threads = 16;
+  Fields default_headers;  // on every response that does not set them
 };
 
 class Server {

@@ -2,6 +2,7 @@
 // of the remote side's answers, the outbox with its replay history, and the
 // event stream that writes it (pushed: no thread waits on it).
 #include <charconv>
+#include <system_error>
 
 #include "gateway_impl.hpp"
 #include "mcpauth/core/random.hpp"
@@ -190,11 +191,41 @@ void Gateway::Impl::close_sessions_of(const std::string& name) {
   std::vector<std::shared_ptr<LocalSession>> of;
   {
     std::lock_guard lock(sessions_mutex_);
-    for (auto& [id, s] : sessions_) {
-      if (s->upstream->name == name) of.push_back(s);
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      if (it->second->upstream->name == name) {
+        of.push_back(it->second);
+        it = sessions_.erase(it);
+      } else {
+        ++it;
+      }
     }
   }
-  for (auto& s : of) close_session(s);
+  for (auto& s : of) s->mark_closed();
+  close_bridges(of);
+}
+
+// Closing a Bridge ends its remote stream and tells the server the session
+// is over (a DELETE of up to 5 s): one after another, thousands of sessions
+// took seconds after SIGTERM (4 s for 9,850 on this 2-core machine). They
+// are waits, not work, so a few threads share them.
+void Gateway::Impl::close_bridges(const std::vector<std::shared_ptr<LocalSession>>& sessions) {
+  constexpr std::size_t kSessionsPerThread = 64;
+  constexpr std::size_t kMaxThreads = 8;
+  const std::size_t threads = std::min(kMaxThreads, sessions.size() / kSessionsPerThread);
+  std::atomic<std::size_t> next{0};
+  auto close_some = [&] {
+    for (std::size_t i = next++; i < sessions.size(); i = next++) sessions[i]->bridge->close();
+  };
+  std::vector<std::thread> helpers;
+  for (std::size_t t = 0; t < threads; ++t) {
+    try {
+      helpers.emplace_back(close_some);
+    } catch (const std::system_error&) {
+      break;  // no thread to be had: this one does the rest
+    }
+  }
+  close_some();
+  for (auto& helper : helpers) helper.join();
 }
 
 // Messages from the remote side of one local session.

@@ -410,6 +410,10 @@ void CurlMultiLoop::Impl::begin(std::unique_ptr<Running> running) {
     running->easy = acquire_easy(endless);
     running->transfer = std::make_unique<detail::CurlTransfer>(running->easy, running->request, running->relay);
     running->transfer->setup(settings_);
+    // libcurl has its own copy of the headers now (setup's list): this one,
+    // credentials included, would otherwise live as long as the transfer,
+    // which for an event stream is the session's life.
+    running->request.headers = HttpHeaders{};
     // Set for every transfer: a reused handle keeps the share it was given.
     curl_easy_setopt(running->easy, CURLOPT_SHARE, endless ? stream_connections_ : nullptr);
     if (endless) curl_easy_setopt(running->easy, CURLOPT_BUFFERSIZE, kStreamBufferBytes);

@@ -61,8 +61,12 @@ int Gateway::Impl::start() {
   // Sessions stay below what the descriptors allow, with room for the
   // listener, connections without a session, the store and the logs.
   const std::size_t files = raise_open_file_limit();
+  // A session holding its event stream has two descriptors for good: the
+  // local stream's connection and the remote stream's. Its requests borrow
+  // pooled ones (the remote event loop's, or a local client's keep-alive
+  // connection), which the reserve covers.
   constexpr std::size_t kReservedFiles = 256;
-  constexpr std::size_t kFilesPerSession = 3;
+  constexpr std::size_t kFilesPerSession = 2;
   session_limit_ =
       std::min(options_.max_sessions, files > kReservedFiles ? (files - kReservedFiles) / kFilesPerSession : 1);
   if (options_.max_connections + kReservedFiles > files) {
@@ -134,7 +138,7 @@ void Gateway::Impl::stop() {
   if (server_) server_->stop();               // closes every connection; every stream has ended
   if (housekeeping_.joinable()) housekeeping_.join();
   join_workers();
-  for (auto& s : sessions) s->bridge->close();
+  close_bridges(sessions);
   close_stateless();
   std::lock_guard lock(sessions_mutex_);
   sessions_.clear();
@@ -194,7 +198,7 @@ void Gateway::Impl::reap_idle_sessions() {
       {
         std::lock_guard session_lock(it->second->mutex);
         expired = !it->second->legacy && !it->second->stream_open && it->second->waiting.empty() &&
-                  now - it->second->last_used > kIdleSession;
+                  it->second->pending.empty() && now - it->second->last_used > kIdleSession;
       }
       if (expired) {
         idle.push_back(it->second);
@@ -262,10 +266,12 @@ http::Router Gateway::Impl::routes() {
   const std::string name = "([A-Za-z0-9._-]{1,64})";
   const auto mcp = kMaxMcpBodyBytes;
   const auto api = kMaxApiBodyBytes;
-  router.add("POST", "/servers/" + name + "/mcp", mcp,
-             with_body(true, guarded([this](auto& req, auto& res) { mcp_post(req, res); })));
   // Opening an event stream never blocks: on the I/O thread (http::Runs).
+  // Nor does a POST: it forwards on the remote event loop and answers later,
+  // or hands what must block to the handler pool (local_endpoints.cpp).
   const auto loop = http::Runs::on_loop;
+  router.add("POST", "/servers/" + name + "/mcp", mcp,
+             with_body(true, guarded([this](auto& req, auto& res) { mcp_post(req, res); })), loop);
   router.add("GET", "/servers/" + name + "/mcp", api, guarded([this](auto& req, auto& res) { mcp_get(req, res); }),
              loop);
   router.add("DELETE", "/servers/" + name + "/mcp", api,

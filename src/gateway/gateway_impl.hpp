@@ -142,6 +142,8 @@ class Gateway::Impl {
   std::shared_ptr<LocalSession> find_session(const std::string& id, const Upstream& up, bool legacy);
   void close_session(const std::shared_ptr<LocalSession>& session);
   void close_sessions_of(const std::string& name);
+  // Closes the sessions' Bridges, several at a time.
+  static void close_bridges(const std::vector<std::shared_ptr<LocalSession>>& sessions);
   void on_delivered(LocalSession& session, rpc::Message&& message);
   void explain(Upstream& up, const Error& e, rpc::ErrorResponse& answer);
   void note_connected(Upstream& up, LocalSession& session);
@@ -151,6 +153,10 @@ class Gateway::Impl {
   // ---- local MCP endpoints (local_endpoints.cpp) ------------------------------
 
   void mcp_post(const http::Request& req, http::Response& res);
+  void mcp_initialize(const std::shared_ptr<Upstream>& up, const http::Request& req, const rpc::Request& request,
+                      http::Response& res);
+  void forward_later(const std::shared_ptr<LocalSession>& session, rpc::Message message, std::function<void()> then);
+  void offload(const http::Request& req, http::Response& res, http::Handler handler);
   void mcp_get(const http::Request& req, http::Response& res);
   void mcp_delete(const http::Request& req, http::Response& res);
   void sse_get(const http::Request& req, http::Response& res);

@@ -82,7 +82,7 @@ Request to_request(bhttp::request<bhttp::string_body>&& message) {
 ServerCore::ServerCore(ServerOptions server_options, Router request_router)
     : options(std::move(server_options)),
       router(std::move(request_router)),
-      handlers(std::max<std::size_t>(options.max_connections, 4)) {}
+      handlers(std::max<std::size_t>(options.handler_threads, 1)) {}
 
 std::optional<std::string> ServerCore::admit(const std::shared_ptr<Connection>& connection) {
   std::lock_guard lock(mutex_);
@@ -180,6 +180,7 @@ void Connection::abandon() {
 
 void Connection::shut() {
   end_source();
+  awaiting_.reset();  // a deferred answer that comes now is dropped
   if (closed_) return;
   closed_ = true;
   keepalive_.cancel();
@@ -300,6 +301,15 @@ Connection::Answer Connection::handle() {
   Answer answer;
   answer.version = message.version();
   answer.keep_alive = message.keep_alive();
+  // A handler that defers answers through this, from any thread, onto the strand.
+  const std::uint64_t number = ++request_number_;
+  answer.res.set_reply_sink(
+      [weak = weak_from_this(), number, version = answer.version, keep_alive = answer.keep_alive](Response&& res) {
+        auto self = weak.lock();
+        if (!self) return;
+        auto later = std::make_shared<Answer>(Answer{std::move(res), version, keep_alive});
+        asio::post(self->executor_, [self, number, later] { self->respond_later(number, std::move(*later)); });
+      });
   try {
     Request req = to_request(std::move(message));
     req.remote_addr = remote_addr_;
@@ -319,6 +329,16 @@ void Connection::respond(Answer answer) {
     if (answer.res.stream) answer.res.stream->closed();
     return;
   }
+  if (answer.res.deferred()) {
+    if (early_) {
+      auto early = std::move(early_);
+      return respond(std::move(*early));
+    }
+    // Its Reply writes it: no read or timer is pending meanwhile, so the
+    // connection keeps itself until then.
+    awaiting_ = shared_from_this();
+    return;
+  }
   if (answer.res.stream) return start_stream(std::move(answer.res), answer.version);
   const bool keep_alive = answer.keep_alive && !beast::iequals(answer.res.get_header_value("Connection"), "close");
   auto out = std::make_shared<bhttp::response<bhttp::string_body>>(
@@ -328,6 +348,20 @@ void Connection::respond(Answer answer) {
     if (ec || !keep_alive) return self->shut();
     self->read_head();
   });
+}
+
+// A deferred answer, on the strand.
+void Connection::respond_later(std::uint64_t request, Answer answer) {
+  if (closed_ || request != request_number_.load()) {  // closed meanwhile, or a Reply of an answered request
+    if (answer.res.stream) answer.res.stream->closed();
+    return;
+  }
+  if (!awaiting_) {  // before its handler returned: respond() takes it
+    early_ = std::make_unique<Answer>(std::move(answer));
+    return;
+  }
+  auto keep = std::move(awaiting_);
+  respond(std::move(answer));
 }
 
 // ---- a streamed response, on the strand -------------------------------------------

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -41,7 +42,7 @@ class ServerCore {
 
   const ServerOptions options;
   const Router router;
-  app::WorkerPool handlers;  // the handlers that may block, one request at a time each
+  app::WorkerPool handlers;  // the handlers that may block, one request at a time each (and offloaded work)
 
   // Counts the connection in, or says why it may not be served.
   std::optional<std::string> admit(const std::shared_ptr<Connection>& connection);
@@ -98,6 +99,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void read_body();
   void on_body(beast::error_code ec);
   void respond(Answer answer);
+  void respond_later(std::uint64_t request, Answer answer);
   void answer_and_close(int status, const std::string& reason, bool linger);
   void linger();
   void shut();
@@ -135,6 +137,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // streaming client's stray bytes): small, as every connection has one and
   // a gateway holds thousands of streams (16 KiB each cost 100 MB at 6,500).
   std::array<char, 1024> scratch_{};
+
+  // While a deferred answer is awaited: the connection keeps itself (its
+  // Reply holds it weakly), until the answer comes or the connection closes.
+  std::shared_ptr<Connection> awaiting_;
+  // A deferred answer that came before its handler had returned (a handler
+  // on the pool whose Reply was called at once).
+  std::unique_ptr<Answer> early_;
+  std::atomic<std::uint64_t> request_number_{0};  // of the request being handled; a stale Reply is ignored
 
   // The stream, on the strand (source_ set while it runs).
   std::shared_ptr<StreamSource> source_;

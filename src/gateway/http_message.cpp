@@ -1,6 +1,7 @@
 #include "http_message.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 
 #include "mcpauth/core/text.hpp"
@@ -63,6 +64,32 @@ void Response::set_content(const char* data, std::size_t size, const std::string
 void Response::set_stream(const std::string& content_type, std::shared_ptr<StreamSource> source) {
   set_header("Content-Type", content_type);
   stream = std::move(source);
+}
+
+struct Reply::State {
+  Sink sink;
+  std::atomic<bool> used{false};
+  ~State() {
+    if (used.exchange(true) || !sink) return;
+    Response lost;
+    lost.status = 500;
+    lost.set_content("internal error: the answer to this request was lost", "text/plain");
+    sink(std::move(lost));
+  }
+};
+
+Reply::Reply(Sink sink) : state_(std::make_shared<State>()) {
+  state_->sink = std::move(sink);
+}
+
+void Reply::operator()(Response res) const {
+  if (!state_ || state_->used.exchange(true)) return;
+  if (state_->sink) state_->sink(std::move(res));
+}
+
+Reply Response::defer() {
+  deferred_ = true;
+  return Reply(std::move(sink_));
 }
 
 }  // namespace mcpauth::gateway::http

@@ -67,6 +67,24 @@ class StreamSource {
   virtual void closed() = 0;
 };
 
+struct Response;
+
+// How a handler that answers later gives its response (Response::defer()):
+// called once, from any thread; later calls do nothing. Dropped without a
+// call, it answers 500 (a request is never left without an answer).
+class Reply {
+ public:
+  using Sink = std::function<void(Response&&)>;
+  Reply() = default;
+  explicit Reply(Sink sink);
+  void operator()(Response res) const;
+  explicit operator bool() const { return state_ != nullptr; }
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
 struct Response {
   int status = 200;
   Fields headers;
@@ -80,6 +98,19 @@ struct Response {
   void set_content(std::string content, const std::string& content_type);
   void set_content(const char* data, std::size_t size, const std::string& content_type);
   void set_stream(const std::string& content_type, std::shared_ptr<StreamSource> source);
+
+  // For a handler that answers later without holding its thread (it waits
+  // for a remote answer on an event loop): the returned Reply carries the
+  // response; this one is not written. The connection meanwhile holds its
+  // socket and no thread.
+  Reply defer();
+  bool deferred() const { return deferred_; }
+  // Set by the connection before the handler runs: where a deferred response goes.
+  void set_reply_sink(Reply::Sink sink) { sink_ = std::move(sink); }
+
+ private:
+  Reply::Sink sink_;
+  bool deferred_ = false;
 };
 
 // Field-name comparison (RFC 9110 section 5.1: case-insensitive).

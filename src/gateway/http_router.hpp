@@ -24,7 +24,10 @@ using ErrorPage = std::function<void(int status, const std::string& reason, Resp
 // Where a route's handler runs. A handler that may wait (for a remote
 // server, a lock held across I/O, the token store) runs on the server's
 // bounded handler pool; one that never waits (opening a stream, a lookup)
-// runs on the connection's I/O thread and costs no thread hand-off.
+// runs on the connection's I/O thread and costs no thread hand-off. A
+// handler on the I/O thread whose answer comes later (a remote answer on an
+// event loop) defers it (Response::defer()); one that finds it must block
+// after all hands the work to the pool with Server::offload().
 enum class Runs { on_pool, on_loop };
 
 class Router {

@@ -48,6 +48,8 @@ class Server::State {
     }
   }
 
+  bool offload(std::function<void()> task) { return core.handlers.submit(std::move(task)); }
+
   // Every connection closes now (a stream's source hears its end); handlers
   // still running finish (their answers go nowhere); then the I/O threads end.
   void stop() {
@@ -145,6 +147,10 @@ void Server::serve() {
 
 void Server::stop() {
   state_->stop();
+}
+
+bool Server::offload(std::function<void()> task) {
+  return state_->offload(std::move(task));
 }
 
 }  // namespace mcpauth::gateway::http

@@ -5,15 +5,17 @@
 // `head_timeout`; a body is capped per route whatever its framing (413, then
 // the connection closes); connections are capped in total and per client
 // address (503). A route's handler runs on the I/O thread when it never
-// blocks (opening an event stream), else on a bounded pool of threads that
-// end when idle; either way the answer is written asynchronously on the I/O
-// threads. A streamed response is pushed by its source (http::StreamSource):
+// blocks (opening an event stream, forwarding a request whose answer comes
+// later through a deferred http::Reply), else on a bounded pool of threads
+// that end when idle; either way the answer is written asynchronously on
+// the I/O threads. A streamed response is pushed by its source (http::StreamSource):
 // an open stream holds a socket, no thread. docs/architecture.md, "Server
 // library and threading model".
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -33,7 +35,12 @@ struct ServerOptions {
   std::chrono::milliseconds stream_keepalive{15'000};  // an idle stream's keep-alive interval (0: none)
   std::size_t header_limit = 32u << 10;
   std::size_t io_threads = 0;  // 0: about the number of cores
-  Fields default_headers;      // on every response that does not set them
+  // The handlers that may block (Runs::on_pool) and offloaded work share this
+  // many threads; past it they queue. Bounded so that a burst (a thousand
+  // clients initializing at once) costs a queue, not a thousand threads: the
+  // requests of open sessions, the bulk of the traffic, need none.
+  std::size_t handler_threads = 16;
+  Fields default_headers;  // on every response that does not set them
 };
 
 class Server {
@@ -52,6 +59,11 @@ class Server {
   // source's closed() has run when this returns), waits for running handlers
   // and the I/O threads. Idempotent.
   void stop();
+
+  // Runs `task` on the handler pool: for a handler on the I/O thread that
+  // finds it must block after all (it answers through a deferred Reply).
+  // False once stop() has begun (the task is dropped).
+  bool offload(std::function<void()> task);
 
  private:
   class State;

@@ -115,7 +115,7 @@ void Gateway::Impl::mcp_batch(const std::shared_ptr<Upstream>& up, const http::R
       std::string key = request->id.dump();
       {
         std::lock_guard lock(session->mutex);
-        if (session->waiting.count(key)) {
+        if (session->waiting.count(key) || session->pending.count(key)) {
           slots.push_back({"",
                            error_text(request->id, rpc::kInvalidRequest,
                                       "Invalid Request: a request with this id is already in progress"),

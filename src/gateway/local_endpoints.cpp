@@ -9,6 +9,11 @@ using SteadyClock = std::chrono::steady_clock;
 
 // ---- Streamable HTTP ------------------------------------------------------------
 
+// On the I/O thread: what needs no waiting is answered here; a request of
+// an open session is forwarded on the remote event loop and answered when
+// its answer is delivered (no thread waits for it); what must block
+// (initialize, batches, stateless clients, the Bridge's blocking cases) goes
+// to the handler pool.
 void Gateway::Impl::mcp_post(const http::Request& req, http::Response& res) {
   auto up = upstream_or_404(req, res);
   if (!up) return;
@@ -16,32 +21,29 @@ void Gateway::Impl::mcp_post(const http::Request& req, http::Response& res) {
     rpc_error(res, 503, rpc::kInternalError, "the server " + up->name + " cannot be used: " + up->resolve_error);
     return;
   }
-  if (is_batch(req.body)) return mcp_batch(up, req, res);  // local_batch.cpp
+  if (is_batch(req.body)) {  // local_batch.cpp
+    return offload(req, res, [this, up](const http::Request& r, http::Response& out) { mcp_batch(up, r, out); });
+  }
   auto message = parse_message(req, res);
   if (!message) return;
   const auto* request = std::get_if<rpc::Request>(&*message);
-  std::shared_ptr<LocalSession> session;
-  bool fresh = false;
-  if (req.has_header(kSessionHeader)) {
-    session = find_session(req.get_header_value(kSessionHeader), *up, false);
-    if (!session) {
-      rpc_error(res, 404, -32001, "Session not found");
-      return;
+  if (!req.has_header(kSessionHeader)) {
+    if (request && request->method == "initialize") {
+      return offload(req, res, [this, up, message = *message](const http::Request& r, http::Response& out) {
+        mcp_initialize(up, r, std::get<rpc::Request>(message), out);
+      });
     }
-  } else if (request && request->method == "initialize") {
-    // Checked before the upstream connection is made; again when registered.
-    if (auto refusal = session_budget_refusal(req.remote_addr)) {
-      rpc_error(res, 503, rpc::kInternalError, *refusal, request->id);
-      return;
-    }
-    session = new_session(up, false);
-    session->peer = req.remote_addr;
-    fresh = true;
-  } else if (serve_stateless(up, req, *message, res)) {  // local_stateless.cpp
-    return;
-  } else {
-    rpc_error(res, 400, rpc::kInvalidRequest, "Bad Request: Mcp-Session-Id header is required (send initialize first)",
-              request ? request->id : rpc::Id(nullptr));
+    return offload(req, res, [this, up, message = *message](const http::Request& r, http::Response& out) {
+      if (serve_stateless(up, r, message, out)) return;  // local_stateless.cpp
+      const auto* without_session = std::get_if<rpc::Request>(&message);
+      rpc_error(out, 400, rpc::kInvalidRequest,
+                "Bad Request: Mcp-Session-Id header is required (send initialize first)",
+                without_session ? without_session->id : rpc::Id(nullptr));
+    });
+  }
+  auto session = find_session(req.get_header_value(kSessionHeader), *up, false);
+  if (!session) {
+    rpc_error(res, 404, -32001, "Session not found");
     return;
   }
   {
@@ -49,20 +51,107 @@ void Gateway::Impl::mcp_post(const http::Request& req, http::Response& res) {
     session->last_used = SteadyClock::now();
   }
   if (!request) {
-    session->bridge->forward(*message);
-    res.status = 202;
+    // A notification or an answer: 202 once it is with the server.
+    auto reply = res.defer();
+    forward_later(session, std::move(*message), [reply] {
+      http::Response out;
+      out.status = 202;
+      reply(std::move(out));
+    });
     return;
   }
   const std::string key = request->id.dump();
+  const rpc::Id id = request->id;
+  auto reply = res.defer();
   {
     std::lock_guard lock(session->mutex);
-    if (session->waiting.count(key)) {
-      rpc_error(res, 400, rpc::kInvalidRequest, "a request with this id is already in progress", request->id);
+    if (session->waiting.count(key) || session->pending.count(key)) {
+      http::Response out;
+      rpc_error(out, 400, rpc::kInvalidRequest, "a request with this id is already in progress", id);
+      reply(std::move(out));
       return;
     }
+    LocalSession::Pending pending;
+    pending.answer = [reply, id](std::optional<std::string> answer) {
+      http::Response out;
+      if (answer) {
+        out.set_content(std::move(*answer), "application/json");
+      } else {
+        rpc_error(out, 200, mcp::kBridgeErrorCode, "mcpauth: no answer from the server in time", id);
+      }
+      reply(std::move(out));
+    };
+    // The wait's bound is a timer on the remote loop, not a waiting thread.
+    std::weak_ptr<LocalSession> weak = session;
+    pending.timer = remote_event_loop()->after(answer_wait(), [weak, key] {
+      if (auto s = weak.lock()) s->answer_pending(key, std::nullopt);
+    });
+    if (session->closed) {
+      pending.timer->cancel();
+      pending.answer(std::nullopt);
+      return;
+    }
+    session->pending.emplace(key, std::move(pending));
+  }
+  forward_later(session, std::move(*message), nullptr);
+}
+
+// The message to the session's bridge without waiting: on the remote event
+// loop, or, where the Bridge must block (Bridge::forward_async), on the
+// handler pool. `then` runs once the message is with the server (or was
+// answered with an error, which reaches the session like any answer).
+void Gateway::Impl::forward_later(const std::shared_ptr<LocalSession>& session, rpc::Message message,
+                                  std::function<void()> then) {
+  std::weak_ptr<LocalSession> weak = session;
+  auto shared = std::make_shared<rpc::Message>(std::move(message));
+  session->bridge->forward_async(*shared, [this, weak, shared, then](mcp::Bridge::Forwarded outcome) {
+    if (outcome == mcp::Bridge::Forwarded::done) {
+      if (then) then();
+      return;
+    }
+    const bool queued = server_->offload([weak, shared, then] {
+      if (auto s = weak.lock()) s->bridge->forward(*shared);
+      if (then) then();
+    });
+    // Stopping: the session's close answers a request waiting for this.
+    if (!queued && then) then();
+  });
+}
+
+// Runs `handler` on the handler pool (it may block) and answers through a deferred reply.
+void Gateway::Impl::offload(const http::Request& req, http::Response& res, http::Handler handler) {
+  auto reply = res.defer();
+  auto request = std::make_shared<http::Request>(req);
+  auto run = guarded(std::move(handler));
+  const bool queued = server_->offload([reply, request, run] {
+    http::Response out;
+    run(*request, out);
+    reply(std::move(out));
+  });
+  if (!queued) {
+    http::Response out;
+    send_error(out, 503, "usage", "the gateway is stopping");
+    reply(std::move(out));
+  }
+}
+
+// A new local session: its initialize goes through a new Bridge (which opens
+// the remote session), and the session is kept if the server accepted it.
+void Gateway::Impl::mcp_initialize(const std::shared_ptr<Upstream>& up, const http::Request& req,
+                                   const rpc::Request& request, http::Response& res) {
+  // Checked before the upstream connection is made; again when registered.
+  if (auto refusal = session_budget_refusal(req.remote_addr)) {
+    rpc_error(res, 503, rpc::kInternalError, *refusal, request.id);
+    return;
+  }
+  auto session = new_session(up, false);
+  session->peer = req.remote_addr;
+  const std::string key = request.id.dump();
+  {
+    std::lock_guard lock(session->mutex);
     session->waiting[key] = std::nullopt;
   }
-  session->bridge->forward(*message);
+  session->bridge->forward(request);
   std::optional<std::string> answer;
   {
     std::unique_lock lock(session->mutex);
@@ -72,29 +161,24 @@ void Gateway::Impl::mcp_post(const http::Request& req, http::Response& res) {
     session->last_used = SteadyClock::now();
   }
   if (!answer) {
-    if (fresh) session->bridge->close();
-    rpc_error(res, 200, mcp::kBridgeErrorCode, "mcpauth: no answer from the server in time", request->id);
+    session->bridge->close();
+    rpc_error(res, 200, mcp::kBridgeErrorCode, "mcpauth: no answer from the server in time", request.id);
     return;
   }
-  if (fresh) {
-    const bool ok = std::holds_alternative<rpc::Response>(rpc::parse(*answer).front());
-    if (ok) {
-      if (auto refusal = register_session(session)) {
-        session->bridge->close();
-        rpc_error(res, 503, rpc::kInternalError, *refusal, request->id);
-        return;
-      }
+  const bool ok = std::holds_alternative<rpc::Response>(rpc::parse(*answer).front());
+  if (!ok) {
+    session->bridge->close();  // a failed initialize leaves no session behind
+  } else if (auto refusal = register_session(session)) {
+    session->bridge->close();
+    rpc_error(res, 503, rpc::kInternalError, *refusal, request.id);
+    return;
+  } else {
+    {
+      std::lock_guard lock(session->mutex);
+      session->protocol_version = agreed_version(*answer);  // local_batch.cpp: batches are 2025-03-26's
     }
-    if (ok) {
-      {
-        std::lock_guard lock(session->mutex);
-        session->protocol_version = agreed_version(*answer);  // local_batch.cpp: batches are 2025-03-26's
-      }
-      res.set_header(kSessionHeader, session->id);
-      note_connected(*up, *session);
-    } else {
-      session->bridge->close();  // a failed initialize leaves no session behind
-    }
+    res.set_header(kSessionHeader, session->id);
+    note_connected(*up, *session);
   }
   res.status = 200;
   res.set_content(*answer, "application/json");

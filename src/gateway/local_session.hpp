@@ -8,7 +8,8 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -17,6 +18,7 @@
 
 #include "http_message.hpp"
 #include "mcpauth/mcp/bridge.hpp"
+#include "mcpauth/net/async_http.hpp"
 #include "upstream.hpp"
 
 namespace mcpauth::gateway {
@@ -48,10 +50,20 @@ class LocalSession {
 
   std::mutex mutex;
   std::condition_variable cv;
-  std::map<std::string, std::optional<std::string>> waiting;  // serialized request id -> answer
-  std::deque<SessionEvent> outbox;                            // not yet written (bounded)
+  std::map<std::string, std::optional<std::string>> waiting;  // serialized request id -> answer (a blocked thread's)
+  // Requests answered later, without a thread (the POST's deferred reply):
+  // `answer` runs once, with the answer, or nullopt when none came in time
+  // or the session closed; `timer` bounds the wait.
+  struct Pending {
+    std::function<void(std::optional<std::string>)> answer;
+    std::shared_ptr<net::AsyncOperation> timer;
+  };
+  std::map<std::string, Pending> pending;  // by serialized request id
+  // Lists, not deques: a deque allocates about 580 bytes as it is made, and
+  // most of ten thousand idle sessions never hold an event.
+  std::list<SessionEvent> outbox;  // not yet written (bounded)
   std::size_t outbox_bytes = 0;
-  std::deque<SessionEvent> written;  // the latest written, for Last-Event-ID (bounded)
+  std::list<SessionEvent> written;  // the latest written, for Last-Event-ID (bounded)
   std::size_t written_bytes = 0;
   std::uint64_t next_event = 1;
   bool stream_open = false;
@@ -67,6 +79,9 @@ class LocalSession {
   void push_event(const std::string& json);
   // Ends the session's event stream and its waiting requests.
   void mark_closed();
+  // Takes a pending request out and answers it (nullopt: no answer);
+  // false when it is not pending (answered, timed out, never registered).
+  bool answer_pending(const std::string& key, std::optional<std::string> answer);
 
   // With `mutex` held:
   // The outbox as one piece to write; its events move to `written`.

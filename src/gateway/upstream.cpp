@@ -11,18 +11,15 @@
 #include "plain_http.hpp"
 
 namespace mcpauth::gateway {
-namespace {
 
 // One event loop per gateway process carries every bridge's remote event
-// stream, so open streams cost no thread each. Made on first use (a
-// process that never bridges a session starts none); it outlives every
-// bridge, which hold it too.
+// streams and requests, so open streams and requests in flight cost no
+// thread each. Made on first use (a process that never bridges a session
+// starts none); it outlives every bridge, which hold it too.
 std::shared_ptr<net::AsyncHttpClient> remote_event_loop() {
   static const std::shared_ptr<net::AsyncHttpClient> loop = std::make_shared<net::CurlMultiLoop>();
   return loop;
 }
-
-}  // namespace
 
 std::shared_ptr<Upstream> Gateway::Impl::make_upstream(const app::ServerConfig& raw) {
   auto up = std::make_shared<Upstream>();

@@ -5,10 +5,12 @@
 
 #include <functional>
 #include <memory>
+
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
+#include "mcpauth/net/async_http.hpp"
 
 #include "gateway_consent.hpp"
 #include "mcpauth/auth/authorizer.hpp"
@@ -103,5 +105,9 @@ struct Upstream {
   bool checked_ok = false;
   std::shared_ptr<Flow> flow;
 };
+
+// The gateway's one remote event loop (upstream.cpp): the bridges' streams
+// and asynchronous POSTs, and the timers of local requests waiting for them.
+std::shared_ptr<net::AsyncHttpClient> remote_event_loop();
 
 }  // namespace mcpauth::gateway

@@ -98,12 +98,16 @@ class AuthorizingAsyncHttpClient::Exchange final : public std::enable_shared_fro
            net::HttpRequest original, std::shared_ptr<net::AsyncStreamHandler> handler)
       : inner_(std::move(inner)),
         authorizer_(std::move(authorizer)),
-        original_(std::move(original)),
-        handler_(std::move(handler)) {}
+        handler_(std::move(handler)),
+        original_(std::move(original)) {}
 
   // Applies the credentials (on the calling thread) and starts an attempt.
   void send() {
-    net::HttpRequest request = original_;
+    net::HttpRequest request;
+    {
+      std::lock_guard lock(mutex_);
+      request = original_;
+    }
     try {
       authorizer_->apply(request);
     } catch (const Error& e) {
@@ -133,7 +137,15 @@ class AuthorizingAsyncHttpClient::Exchange final : public std::enable_shared_fro
     Attempt(std::shared_ptr<Exchange> exchange, net::HttpRequest request)
         : exchange_(std::move(exchange)), request_(std::move(request)), catcher_(*exchange_->handler_) {}
     bool on_response_start(int status, const net::HttpHeaders& headers) override {
-      return catcher_.on_response_start(status, headers);
+      const bool go_on = catcher_.on_response_start(status, headers);
+      // An answer not held back is never sent again: the copies of the
+      // request go now, not when the transfer ends (an event stream's ends
+      // with its session, and thousands may be open).
+      if (!catcher_.rejection()) {
+        request_ = net::HttpRequest{};
+        exchange_->forget_request();
+      }
+      return go_on;
     }
     bool on_body(std::string_view chunk) override { return catcher_.on_body(chunk); }
     void on_done(const Error* error) override {
@@ -153,6 +165,11 @@ class AuthorizingAsyncHttpClient::Exchange final : public std::enable_shared_fro
     net::HttpRequest request_;
     RejectionCatcher catcher_;
   };
+
+  void forget_request() {
+    std::lock_guard lock(mutex_);
+    original_ = net::HttpRequest{};
+  }
 
   void rejected(Attempt& attempt) {
     bool again = false;
@@ -180,9 +197,9 @@ class AuthorizingAsyncHttpClient::Exchange final : public std::enable_shared_fro
 
   std::shared_ptr<net::AsyncHttpClient> inner_;
   std::shared_ptr<RequestAuthorizer> authorizer_;
-  net::HttpRequest original_;
   std::shared_ptr<net::AsyncStreamHandler> handler_;
-  std::mutex mutex_;
+  std::mutex mutex_;  // guards what follows
+  net::HttpRequest original_;
   bool cancelled_ = false;
   int attempts_ = 0;
   std::shared_ptr<net::AsyncOperation> current_;

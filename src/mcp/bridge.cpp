@@ -7,10 +7,12 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 
 #include "bridge_answers.hpp"
 #include "mcpauth/mcp/authorizing_http_client.hpp"
 #include "mcpauth/mcp/retry_policy.hpp"
+#include "mcpauth/mcp/streamable_http_transport.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
 #include "negotiation.hpp"
 #include "session_renewal.hpp"
@@ -83,6 +85,35 @@ class Bridge::Impl {
     if (method_of(message) == "notifications/initialized") open_event_stream();
   }
 
+  // The asynchronous forward (see bridge.hpp): a Streamable HTTP POST on
+  // the event loop, retried on the loop's timer. What needs the blocking
+  // path (opening the transport, initialize, the event stream's opening, a
+  // session to renew, legacy SSE) is handed back to the caller.
+  void forward_async(const rpc::Message& message, AsyncDone done) {
+    if (!done) done = [](Forwarded) {};
+    auto transport = async_transport(message);
+    if (!transport) return done(Forwarded::use_forward);
+    if (const auto* request = as_request(message)) {
+      if (refuse_ignored_tool(*request)) return done(Forwarded::done);
+    }
+    auto op = std::make_shared<AsyncForward>();
+    op->message = message;
+    op->method = method_of(message);
+    op->done = std::move(done);
+    op->deadline = std::chrono::steady_clock::now() + options_.retry_budget;
+    op->backoff = options_.first_backoff;
+    {
+      std::lock_guard lock(state_mutex_);
+      if (closed_) {
+        op->finished = true;
+      } else {
+        async_ops_.insert(op);
+      }
+    }
+    if (op->finished) return op->done(Forwarded::use_forward);  // forward() answers that it is closed
+    send_async_attempt(op);
+  }
+
   bool connected() {
     std::lock_guard lock(state_mutex_);
     return transport_ != nullptr;
@@ -95,19 +126,159 @@ class Bridge::Impl {
 
   void close() {
     TransportPtr transport;
+    std::vector<std::shared_ptr<AsyncForward>> ops;
     {
       std::lock_guard lock(state_mutex_);
       if (closed_) return;
       closed_ = true;
       transport = std::move(transport_);
+      ops.assign(async_ops_.begin(), async_ops_.end());
     }
     wake_.notify_all();
+    // A forward waiting for its retry is answered now; one on the wire ends
+    // when the transport cancels it (its close waits for that).
+    const Error closed(ErrorCode::cancelled, "the connection to " + options_.session.url + " is closed",
+                       options_.session.url);
+    for (auto& op : ops) {
+      std::shared_ptr<net::AsyncOperation> timer;
+      {
+        std::lock_guard lock(op->mutex);
+        if (!op->waiting) continue;
+        timer = op->timer;
+      }
+      if (timer) timer->cancel();
+      fail_async(op, closed);
+    }
     if (transport) transport->close();
+    // No completion reaches this object (or the caller's callbacks) after close().
+    std::unique_lock lock(state_mutex_);
+    wake_.wait(lock, [this] { return async_ops_.empty(); });
   }
 
  private:
   void log(const std::string& line) const {
     if (options_.log) options_.log(line);
+  }
+
+  // One forward_async() under way: its message, its retry state, and the
+  // timer of the retry it waits for.
+  struct AsyncForward {
+    rpc::Message message;
+    std::string method;
+    AsyncDone done;
+    std::chrono::steady_clock::time_point deadline;
+    std::chrono::milliseconds backoff{0};
+    int attempt = 1;
+    std::string last_failure;
+    std::mutex mutex;  // guards what follows
+    std::shared_ptr<net::AsyncOperation> timer;
+    bool waiting = false;   // for the retry timer
+    bool finished = false;  // done has been called
+  };
+
+  // The transport a message may go on asynchronously now, or null.
+  std::shared_ptr<StreamableHttpTransport> async_transport(const rpc::Message& message) {
+    const std::string method = method_of(message);
+    if (method == "initialize" || method == "notifications/initialized") return nullptr;
+    if (!options_.session.event_loop || !negotiated_.load() || stream_lost_.load()) return nullptr;
+    std::lock_guard lock(state_mutex_);
+    if (closed_) return nullptr;
+    auto transport = std::dynamic_pointer_cast<StreamableHttpTransport>(transport_);
+    return transport && transport->can_send_async() ? transport : nullptr;
+  }
+
+  void send_async_attempt(const std::shared_ptr<AsyncForward>& op) {
+    std::shared_ptr<StreamableHttpTransport> transport;
+    try {
+      transport = std::dynamic_pointer_cast<StreamableHttpTransport>(current());
+    } catch (const Error& e) {
+      return fail_async(op, e);
+    }
+    // The session is to be renewed (or the transport is not one for this):
+    // the blocking path does it.
+    if (!transport || stream_lost_.load()) return finish_async(op, Forwarded::use_forward);
+    transport->send_async(op->message,
+                          [this, op, transport](const Error* error) { on_async_sent(op, transport, error); });
+  }
+
+  void on_async_sent(const std::shared_ptr<AsyncForward>& op, const std::shared_ptr<StreamableHttpTransport>& transport,
+                     const Error* error) {
+    if (!error) {
+      reached_ = true;
+      if (op->attempt > 1) log("the server answers again");
+      return finish_async(op, Forwarded::done);
+    }
+    if (error->code() == ErrorCode::session_expired) {
+      // The server forgot the session (it did not act on the message): the
+      // blocking path renews it and sends the message again.
+      {
+        std::lock_guard lock(state_mutex_);
+        if (transport_ == transport) stream_lost_ = true;
+      }
+      return finish_async(op, Forwarded::use_forward);
+    }
+    // "Nothing sent twice" (mcp/retry_policy) says what may go again; nothing once closing.
+    if (!may_retry(*error, op->method, reached_) || closing() ||
+        std::chrono::steady_clock::now() + op->backoff > op->deadline) {
+      return fail_async(op, *error);
+    }
+    log_retry(error->what(), op->last_failure, op->attempt, op->backoff);
+    std::lock_guard lock(op->mutex);
+    if (op->finished) return;
+    op->waiting = true;
+    // The timer runs on the loop thread; the next POST applies the
+    // credentials, which may block (a refresh), so it starts from the pool.
+    auto loop = options_.session.event_loop;
+    op->timer = loop->after(op->backoff, [this, op, loop] { loop->run_blocking([this, op] { retry_async(op); }); });
+    op->backoff = std::min(options_.max_backoff, op->backoff * 2);
+    ++op->attempt;
+  }
+
+  bool closing() {
+    std::lock_guard lock(state_mutex_);
+    return closed_;
+  }
+
+  void retry_async(const std::shared_ptr<AsyncForward>& op) {
+    {
+      std::lock_guard lock(op->mutex);
+      if (op->finished) return;  // close() answered it
+      op->waiting = false;
+      op->timer.reset();
+    }
+    send_async_attempt(op);
+  }
+
+  // Answered with an error, as forward() does.
+  void fail_async(const std::shared_ptr<AsyncForward>& op, const Error& e) {
+    AsyncDone done = claim(op);
+    if (!done) return;  // answered already (close() and a retry may meet here)
+    log(e.what());
+    if (const auto* request = as_request(op->message)) answer_error(request->id, e);
+    complete(op, std::move(done), Forwarded::done);
+  }
+
+  void finish_async(const std::shared_ptr<AsyncForward>& op, Forwarded outcome) {
+    if (AsyncDone done = claim(op)) complete(op, std::move(done), outcome);
+  }
+
+  // The forward's end, taken once: empty when another path took it.
+  static AsyncDone claim(const std::shared_ptr<AsyncForward>& op) {
+    std::lock_guard lock(op->mutex);
+    if (op->finished) return nullptr;
+    op->finished = true;
+    op->waiting = false;
+    op->timer.reset();
+    return std::move(op->done);
+  }
+
+  void complete(const std::shared_ptr<AsyncForward>& op, AsyncDone done, Forwarded outcome) {
+    done(outcome);
+    {
+      std::lock_guard lock(state_mutex_);
+      async_ops_.erase(op);
+    }
+    wake_.notify_all();
   }
 
   void answer_error(const rpc::Id& id, const Error& e) {
@@ -419,8 +590,9 @@ class Bridge::Impl {
     rpc::Id id;
     const Transport* transport;  // that carries its answer; identity only
   };
-  std::map<std::string, Owed> owed_;  // requests sent and not yet answered, by serialized id
-  std::vector<rpc::Id> tool_lists_;   // ids of tools/list requests in flight (tool_filter_)
+  std::map<std::string, Owed> owed_;                   // requests sent and not yet answered, by serialized id
+  std::vector<rpc::Id> tool_lists_;                    // ids of tools/list requests in flight (tool_filter_)
+  std::set<std::shared_ptr<AsyncForward>> async_ops_;  // forward_async() calls not yet done
   detail::TransportFactory factory_;
   Negotiator negotiator_;                // the transport's fallbacks; under open_mutex_
   std::atomic<bool> negotiated_{false};  // negotiator_ is done: no fallback any more
@@ -438,6 +610,10 @@ Bridge::~Bridge() {
 
 void Bridge::forward(const core::jsonrpc::Message& message) {
   impl_->forward(message);
+}
+
+void Bridge::forward_async(const core::jsonrpc::Message& message, AsyncDone done) {
+  impl_->forward_async(message, std::move(done));
 }
 
 bool Bridge::connected() const {

@@ -11,9 +11,11 @@ namespace mcpauth::mcp::detail {
 // stream (which may be gone by the time the transfer ends).
 class EventStream::Attempt final : public net::AsyncStreamHandler {
  public:
-  Attempt(const std::weak_ptr<EventStream>& stream, const Options& options, net::HttpRequest request)
+  // Keeps of its request only whether it named a session: with thousands
+  // of streams open, a copy of each GET (its URL and headers) added up.
+  Attempt(const std::weak_ptr<EventStream>& stream, const Options& options, bool sent_session)
       : stream_(stream),
-        request_(std::move(request)),
+        sent_session_(sent_session),
         reader_(options.url, options.max_message_bytes, [stream](core::jsonrpc::Message&& m) {
           if (auto s = stream.lock()) s->deliver(std::move(m));
         }) {
@@ -32,12 +34,12 @@ class EventStream::Attempt final : public net::AsyncStreamHandler {
   }
 
   bool done() const noexcept { return done_.load(); }
-  const net::HttpRequest& request() const noexcept { return request_; }
+  bool sent_session() const noexcept { return sent_session_; }
   const ResponseReader& reader() const noexcept { return reader_; }
 
  private:
   std::weak_ptr<EventStream> stream_;
-  net::HttpRequest request_;
+  bool sent_session_;
   ResponseReader reader_;
   std::atomic<bool> done_{false};
 };
@@ -75,7 +77,7 @@ void EventStream::attempt() {
   request.headers.set("Accept", "text/event-stream");
   request.total_timeout = std::chrono::milliseconds(0);  // lives as long as the session
   if (!last_event_id.empty()) request.headers.set("Last-Event-ID", last_event_id);
-  auto handler = std::make_shared<Attempt>(weak_from_this(), options_, request);
+  auto handler = std::make_shared<Attempt>(weak_from_this(), options_, request.headers.contains("Mcp-Session-Id"));
   // start() may end the attempt before it returns (a client that stopped).
   auto op = client_->start(std::move(request), handler);
   std::lock_guard lock(mutex_);
@@ -98,8 +100,7 @@ void EventStream::on_attempt_done(Attempt& attempt, const Error* error) {
     return;
   }
   const ResponseReader& reader = attempt.reader();
-  const net::HttpRequest& request = attempt.request();
-  const bool sent_session = request.headers.contains("Mcp-Session-Id");
+  const bool sent_session = attempt.sent_session();
   const int status = reader.status();
   // The server offers no GET stream: 405 as the specification says, or 400
   // as servers built on the SDK's stateless examples answer a GET they do
@@ -108,7 +109,7 @@ void EventStream::on_attempt_done(Attempt& attempt, const Error* error) {
   // race with them.
   if (status == 405 || status == 400 || (status == 404 && !sent_session)) return;
   if (!reader.ok()) {
-    fail(status_error(request.method, request.url, status, reader.headers(), reader.error_body(), sent_session));
+    fail(status_error("GET", options_.url, status, reader.headers(), reader.error_body(), sent_session));
     return;
   }
   if (reader.body_kind() != BodyKind::event_stream) return;  // not a stream: nothing to listen to

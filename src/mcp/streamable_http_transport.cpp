@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <set>
 
@@ -44,6 +45,8 @@ class StreamableHttpTransport::Impl {
 
   void start(MessageHandler on_message, ErrorHandler on_error);
   void post(const core::jsonrpc::Message& message);
+  bool can_send_async() const;
+  void send_async(const core::jsonrpc::Message& message, Sent done);
   void on_initialized(const std::string& protocol_version);
   void close();
   std::string session_id() const;
@@ -51,6 +54,13 @@ class StreamableHttpTransport::Impl {
  private:
   // Registers a cancel token so close() can abort transfers in flight.
   class InFlight;
+  class AsyncPost;
+  enum class Ending { done, resume };
+
+  net::HttpRequest post_request(const core::jsonrpc::Message& message) const;
+  Ending conclude(const core::jsonrpc::Message& message, const net::HttpRequest& request,
+                  detail::ResponseReader& reader);
+  void async_post_ended(const AsyncPost* post);
 
   net::HttpRequest make_request(std::string method) const;
   void resume(const core::jsonrpc::Id& awaited, std::string last_event_id,
@@ -67,6 +77,8 @@ class StreamableHttpTransport::Impl {
   std::string session_id_;
   std::string protocol_version_;
   std::set<net::CancelToken*> in_flight_;
+  // The asynchronous POSTs under way (their operation once started); close() cancels them and waits for their end.
+  std::map<const AsyncPost*, std::shared_ptr<net::AsyncOperation>> async_posts_;
   std::atomic<bool> closed_{false};
   std::condition_variable closed_cv_;
 
@@ -121,6 +133,14 @@ std::string StreamableHttpTransport::session_id() const {
   return impl_->session_id();
 }
 
+bool StreamableHttpTransport::can_send_async() const {
+  return impl_->can_send_async();
+}
+
+void StreamableHttpTransport::send_async(const Message& message, Sent done) {
+  impl_->send_async(message, std::move(done));
+}
+
 StreamableHttpTransport::Impl::Impl(TransportOptions options) : options_(std::move(options)) {
   if (!options_.http) throw Error(ErrorCode::usage, "StreamableHttpTransport needs an HttpClient");
 }
@@ -147,21 +167,23 @@ net::HttpRequest StreamableHttpTransport::Impl::make_request(std::string method)
   return request;
 }
 
-void StreamableHttpTransport::Impl::post(const Message& message) {
-  const std::string method = method_of(message);
-  const auto* request_message = std::get_if<Request>(&message);
-  const bool is_initialize = request_message && request_message->method == "initialize";
-
+net::HttpRequest StreamableHttpTransport::Impl::post_request(const Message& message) const {
   net::HttpRequest request = make_request("POST");
   request.headers.set("Content-Type", "application/json");
   request.headers.set("Accept", kAccept);
   // Modern-era requests mirror their _meta version and routing fields into headers.
   if (const auto* params = params_of(message)) {
-    for (const auto& [name, value] : detail::mirrored_headers(method, *params)) request.headers.set(name, value);
+    for (const auto& [name, value] : detail::mirrored_headers(method_of(message), *params)) {
+      request.headers.set(name, value);
+    }
   }
   request.body = core::jsonrpc::serialize(message);
-  const bool sent_session = request.headers.contains("Mcp-Session-Id");
+  return request;
+}
 
+void StreamableHttpTransport::Impl::post(const Message& message) {
+  const auto* request_message = std::get_if<Request>(&message);
+  net::HttpRequest request = post_request(message);
   detail::ResponseReader reader(options_.url, options_.max_message_bytes,
                                 [this](Message&& m) { on_message_(std::move(m)); });
   if (request_message) reader.stop_after_response(request_message->id);
@@ -169,7 +191,126 @@ void StreamableHttpTransport::Impl::post(const Message& message) {
     InFlight guard(*this);
     options_.http->stream(request, reader, &guard.token);
   }
+  if (conclude(message, request, reader) == Ending::resume) {
+    resume(request_message->id, reader.last_event_id(), reader.retry(), method_of(message));
+  }
+}
 
+// One POST on the event loop: the reader parses the answer as it comes;
+// at the end conclude() decides, as for a blocking POST. The rare stream
+// to resume (a POST stream cut before its answer) is resumed by the
+// blocking resume() on the loop's blocking pool.
+class StreamableHttpTransport::Impl::AsyncPost final : public net::AsyncStreamHandler,
+                                                       public std::enable_shared_from_this<AsyncPost> {
+ public:
+  AsyncPost(Impl& transport, Message message, net::HttpRequest request, Sent done)
+      : t_(transport),
+        message_(std::move(message)),
+        request_(std::move(request)),
+        reader_(t_.options_.url, t_.options_.max_message_bytes, [this](Message&& m) { t_.on_message_(std::move(m)); }),
+        done_(std::move(done)) {
+    if (const auto* r = std::get_if<Request>(&message_)) reader_.stop_after_response(r->id);
+  }
+
+  bool on_response_start(int status, const net::HttpHeaders& headers) override {
+    return reader_.on_response_start(status, headers);
+  }
+  bool on_body(std::string_view chunk) override { return reader_.on_body(chunk); }
+
+  void on_done(const Error* error) override {
+    if (error) return finish(error);
+    settle([&] {
+      if (t_.conclude(message_, request_, reader_) != Ending::resume) return true;
+      auto self = shared_from_this();
+      t_.options_.async_http->run_blocking([self] {
+        self->settle([&] {
+          self->t_.resume(std::get<Request>(self->message_).id, self->reader_.last_event_id(), self->reader_.retry(),
+                          method_of(self->message_));
+          return true;
+        });
+      });
+      return false;  // the pool ends it
+    });
+  }
+
+  const net::HttpRequest& request() const { return request_; }
+
+ private:
+  // Runs `step`; its error, or its success when it returns true, ends the post.
+  template <class Step>
+  void settle(Step&& step) {
+    try {
+      if (!step()) return;
+    } catch (const Error& e) {
+      return finish(&e);
+    } catch (const std::exception& e) {
+      const Error wrapped(ErrorCode::protocol, e.what(), t_.options_.url);
+      return finish(&wrapped);
+    }
+    finish(nullptr);
+  }
+
+  // The caller hears once; then close() may go on (it waits for every post to get here).
+  void finish(const Error* error) {
+    if (finished_.exchange(true)) return;
+    Sent done = std::move(done_);
+    if (done) done(error);
+    t_.async_post_ended(this);
+  }
+
+  Impl& t_;
+  Message message_;
+  net::HttpRequest request_;
+  detail::ResponseReader reader_;
+  Sent done_;
+  std::atomic<bool> finished_{false};
+};
+
+bool StreamableHttpTransport::Impl::can_send_async() const {
+  return options_.async_http != nullptr;
+}
+
+void StreamableHttpTransport::Impl::send_async(const Message& message, Sent done) {
+  if (!options_.async_http) throw Error(ErrorCode::usage, "StreamableHttpTransport::send_async needs an event loop");
+  auto post = std::make_shared<AsyncPost>(*this, message, post_request(message), std::move(done));
+  bool closed = false;
+  {
+    std::lock_guard lock(mutex_);
+    closed = closed_;
+    if (!closed) async_posts_[post.get()] = nullptr;
+  }
+  if (closed) {
+    const Error error(ErrorCode::cancelled, "the connection to " + options_.url + " is closed", options_.url);
+    post->on_done(&error);
+    return;
+  }
+  // start() applies the credentials here, and may end the post before it returns.
+  auto op = options_.async_http->start(post->request(), post);
+  std::lock_guard lock(mutex_);
+  const auto it = async_posts_.find(post.get());
+  if (it == async_posts_.end()) return;  // over already
+  it->second = op;
+  if (closed_) op->cancel();
+}
+
+void StreamableHttpTransport::Impl::async_post_ended(const AsyncPost* post) {
+  {
+    std::lock_guard lock(mutex_);
+    async_posts_.erase(post);
+  }
+  closed_cv_.notify_all();
+}
+
+// What a finished POST means, for the blocking and the asynchronous send
+// alike: done (an answer reached the handler, or nothing was owed), a
+// stream to resume, or an Error thrown.
+StreamableHttpTransport::Impl::Ending StreamableHttpTransport::Impl::conclude(const Message& message,
+                                                                              const net::HttpRequest& request,
+                                                                              detail::ResponseReader& reader) {
+  const std::string method = method_of(message);
+  const auto* request_message = std::get_if<Request>(&message);
+  const bool is_initialize = request_message && request_message->method == "initialize";
+  const bool sent_session = request.headers.contains("Mcp-Session-Id");
   const int status = reader.status();
   if (!reader.ok()) {
     // A JSON-RPC error answering this very request is the server's answer
@@ -177,7 +318,7 @@ void StreamableHttpTransport::Impl::post(const Message& message) {
     if (request_message) {
       if (auto answer = error_answer_in_body(request_message->id, reader.content_type(), reader.error_body())) {
         on_message_(std::move(*answer));
-        return;
+        return Ending::done;
       }
     }
     throw detail::status_error(request.method, request.url, status, reader.headers(), reader.error_body(),
@@ -191,7 +332,7 @@ void StreamableHttpTransport::Impl::post(const Message& message) {
     }
   }
 
-  if (!request_message) return;  // notifications and responses: 202 (or any 2xx) is all
+  if (!request_message) return Ending::done;  // notifications and responses: 202 (or any 2xx) is all
   if (reader.body_kind() == detail::BodyKind::json) {
     reader.finish();
     if (!reader.answered()) {
@@ -199,14 +340,11 @@ void StreamableHttpTransport::Impl::post(const Message& message) {
                   "the server at " + options_.url + " answered " + method + " with JSON that is not its response",
                   options_.url);
     }
-    return;
+    return Ending::done;
   }
   if (reader.body_kind() == detail::BodyKind::event_stream) {
-    if (reader.answered()) return;
-    if (!reader.last_event_id().empty()) {
-      resume(request_message->id, reader.last_event_id(), reader.retry(), method);
-      return;
-    }
+    if (reader.answered()) return Ending::done;
+    if (!reader.last_event_id().empty()) return Ending::resume;
     throw Error(ErrorCode::protocol,
                 "the server at " + options_.url + " closed the event stream " +
                     (reader.cut_mid_event() ? std::string("in the middle of an event ") : std::string()) +
@@ -329,8 +467,17 @@ void StreamableHttpTransport::Impl::close() {
     std::lock_guard lock(mutex_);
     if (closed_.exchange(true)) return;
     for (auto* token : in_flight_) token->cancel();
+    for (auto& [post, op] : async_posts_) {
+      if (op) op->cancel();
+    }
   }
   closed_cv_.notify_all();
+  {
+    // Their handlers reach this object until they end: cancelled, they end
+    // soon, on the loop thread (or on its pool, resuming a stream).
+    std::unique_lock lock(mutex_);
+    closed_cv_.wait(lock, [this] { return async_posts_.empty(); });
+  }
   std::shared_ptr<detail::EventStream> stream;
   std::shared_ptr<detail::ThreadAsyncClient> own_thread;
   {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -59,6 +60,28 @@ TEST(CurlMultiLoopEvents, ManyShortAndLargeTransfersAtOnceEachCompleteWhole) {
       EXPECT_EQ(r.status, 404);
       EXPECT_EQ(r.body, "gone");
     }
+  }
+  EXPECT_EQ(loop.active_transfers(), 0u);
+}
+
+// An event stream (no total timeout) reads with a smaller receive buffer
+// than a request, and idle handles are reused: one after another, streams
+// and requests alternate over the same few handles, each body whole (a
+// handle reused with a buffer smaller than libcurl reads into would show
+// here, under the sanitizers, as an overflow).
+TEST(CurlMultiLoopEvents, StreamsAndRequestsAlternatingOverReusedHandlesGetBodiesLargerThanABufferWhole) {
+  TinyServer server;
+  net::CurlMultiLoop loop;
+  for (int i = 0; i < 6; ++i) {
+    net::HttpRequest request = get(server.url("/big"));
+    if (i % 2 == 0) request.total_timeout = std::chrono::milliseconds(0);
+    auto r = std::make_shared<Recorder>();
+    loop.start(request, r);
+    ASSERT_TRUE(r->wait_done()) << "transfer " << i << " never ended";
+    std::lock_guard lock(r->mutex);
+    ASSERT_FALSE(r->error) << r->error->what();
+    EXPECT_EQ(r->status, 200);
+    EXPECT_TRUE(r->body == big_body()) << "transfer " << i << ": body of " << r->body.size() << " bytes";
   }
   EXPECT_EQ(loop.active_transfers(), 0u);
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "gateway_harness.hpp"
+#include "mcpauth/mcp/bridge.hpp"
 
 namespace mcpauth {
 namespace {
@@ -91,6 +92,15 @@ class StreamReader {
       static const std::regex kId("(?:^|\n)id: ([^\n]+)\nevent: message\n");
       for (std::sregex_iterator it(text_.begin(), text_.end(), kId), end; it != end; ++it) found.push_back((*it)[1]);
       if (found.size() >= n || !read_some(deadline)) return found;
+    }
+  }
+  // Reads until `text` has arrived `n` times (or as `until`); how often it has.
+  std::size_t count(const std::string& text, std::size_t n) {
+    const auto deadline = std::chrono::steady_clock::now() + kPatience;
+    for (;;) {
+      std::size_t found = 0;
+      for (std::size_t at = 0; (at = text_.find(text, at)) != std::string::npos; at += text.size()) ++found;
+      if (found >= n || !read_some(deadline)) return found;
     }
   }
   // Everything until the gateway closes the connection; false if it did not (timeout).
@@ -273,6 +283,108 @@ TEST(GatewayStreams, A2025_06_18StreamHasNoPrimingEvent) {
   ASSERT_EQ(call_tool(gw, session, 2, "notify_later", {{"delay_ms", 0}}).status, 200);
   ASSERT_EQ(stream->ids(1).size(), 1u) << stream->text();
   EXPECT_EQ(stream->text().find("data:\n"), std::string::npos) << stream->text();
+}
+
+// A forwarded request waits for its answer on the remote event loop, not on
+// a thread (issue 13): forty tool calls in flight at once, each with the
+// server (its first step has come back through the session's stream) and
+// its answer not yet sent, add no thread each; every call gets its own answer.
+TEST(GatewayStreams, RequestsInFlightHoldNoThreadEach) {
+  PeerProcess peer("streamable-server.mjs");
+  const std::string config = write_config("in-flight", {{"plain", {{"url", peer.url()}}}});
+  GatewayProcess gw(config);
+  const std::string session = initialize(gw, "plain");
+  auto stream = open_stream(gw, session);
+  ASSERT_TRUE(stream);
+  constexpr int kCalls = 40;
+  std::vector<net::HttpResponse> answers(kCalls);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kCalls; ++i) {
+    clients.emplace_back([&, i] {
+      answers[i] = call_tool(gw, session, 100 + i, "progress", {{"steps", 2}, {"delay_ms", 1500}});
+    });
+  }
+  // Each call's first step reaches the stream while the call is in flight.
+  const std::size_t in_flight = stream->count("step 1/2", kCalls);
+  const long threads = gateway_status(config, "Threads");
+  for (auto& client : clients) client.join();
+  ASSERT_EQ(in_flight, static_cast<std::size_t>(kCalls)) << stream->text();
+  ASSERT_GT(threads, 0);
+  RecordProperty("gateway_threads", static_cast<int>(threads));
+  EXPECT_LE(threads, 32) << "the gateway has " << threads << " threads with " << kCalls << " requests in flight";
+  for (int i = 0; i < kCalls; ++i) {
+    EXPECT_EQ(answers[i].status, 200) << answers[i].body;
+    const Json answer = Json::parse(answers[i].body, nullptr, false);
+    EXPECT_EQ(answer.value("id", -1), 100 + i) << answers[i].body;
+    EXPECT_NE(answers[i].body.find("done 2"), std::string::npos) << answers[i].body;
+  }
+}
+
+// A remote answer that does not come within --timeout: the request is
+// answered with the timeout error (the wait costs no thread), and the
+// session goes on serving.
+TEST(GatewayStreams, ARequestWhoseAnswerNeverComesIsAnsweredWithTheTimeoutError) {
+  PeerProcess peer("streamable-server.mjs");
+  GatewayProcess gw(write_config("no-answer", {{"plain", {{"url", peer.url()}}}}), {"--timeout", "1"});
+  const std::string session = initialize(gw, "plain");
+  const auto late = call_tool(gw, session, 2, "progress", {{"steps", 1}, {"delay_ms", 20000}});
+  EXPECT_EQ(late.status, 200) << late.body;
+  const Json answer = Json::parse(late.body, nullptr, false);
+  EXPECT_EQ(answer.value("id", -1), 2) << late.body;
+  ASSERT_TRUE(answer.contains("error")) << late.body;
+  EXPECT_EQ(answer["error"].value("code", 0), mcp::kBridgeErrorCode) << late.body;
+  EXPECT_EQ(answer["error"]["data"].value("mcpauth_error", ""), "timeout") << late.body;
+  const auto echo = call_tool(gw, session, 3, "echo", {{"text", "still here"}});
+  EXPECT_EQ(echo.status, 200) << echo.body;
+  EXPECT_NE(echo.body.find("still here"), std::string::npos) << echo.body;
+}
+
+// A client that goes away while its request waits leaves nothing behind:
+// once the answer has come (and found no one), the id is free again.
+TEST(GatewayStreams, AClientGoneWhileItsRequestWaitsLeavesNoRegistration) {
+  PeerProcess peer("streamable-server.mjs");
+  GatewayProcess gw(write_config("gone", {{"plain", {{"url", peer.url()}}}}));
+  const std::string session = initialize(gw, "plain");
+  {
+    RawConnection gone(gw.port());
+    const std::string body =
+        R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"progress","arguments":{"steps":1,"delay_ms":200}}})";
+    ASSERT_TRUE(gone.send("POST /servers/plain/mcp HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(gw.port()) +
+                          "\r\nAccept: application/json, text/event-stream\r\nContent-Type: application/json\r\n"
+                          "Mcp-Session-Id: " +
+                          session + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body));
+  }  // closed before the answer
+  // The same id is "in progress" until the remote answer comes, then free.
+  const auto deadline = std::chrono::steady_clock::now() + kPatience;
+  net::HttpResponse again;
+  do {
+    again = call_tool(gw, session, 7, "echo", {{"text", "id 7 again"}});
+  } while (again.status == 400 && again.body.find("already in progress") != std::string::npos &&
+           std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_NE(again.body.find("id 7 again"), std::string::npos) << again.body;
+}
+
+// The remote server restarts and forgets the session: the local session's
+// next request goes the blocking way once (the Bridge renews the remote
+// session with the client's initialize), and every request is answered.
+TEST(GatewayStreams, ARemoteSessionTheServerForgotIsRenewedAndRequestsGoOn) {
+  auto peer = std::make_unique<PeerProcess>("streamable-server.mjs");
+  const int port = peer->port();
+  GatewayProcess gw(write_config("renew", {{"plain", {{"url", peer->url()}}}}));
+  const std::string session = initialize(gw, "plain");
+  ASSERT_EQ(call_tool(gw, session, 2, "echo", {{"text", "before"}}).status, 200);
+  peer.reset();
+  peer =
+      std::make_unique<PeerProcess>("streamable-server.mjs", std::vector<std::string>{"--port", std::to_string(port)});
+  for (int id = 3; id < 6; ++id) {
+    const std::string text = "after the restart " + std::to_string(id);
+    const auto r = call_tool(gw, session, id, "echo", {{"text", text}});
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_NE(r.body.find(text), std::string::npos) << r.body;
+  }
+  // The renewal happened (a lost session would not answer at all, but say so).
+  EXPECT_NO_THROW(gw.command().wait_for_stderr("(forgot the session)"));
 }
 
 // SIGTERM with streams of every kind open: the gateway ends each one with its

@@ -30,10 +30,13 @@
 //
 // Threading: forward() may be called from several threads at once; each
 // call blocks its own thread until its message is with the server (or
-// answered with an error). `deliver` runs on whichever thread has a message
+// answered with an error). forward_async() returns at once and reports on
+// the event loop. `deliver` runs on whichever thread has a message
 // for the client (a forward() caller's, an event stream's), one call at a
 // time; it must not call close() or forward() and must not block for long.
-// close() (and the destructor) stops the streams and joins their threads.
+// close() (and the destructor) stops the streams and joins their threads,
+// answers the forward_async() calls under way and waits until their `done`
+// has run: not for the event loop thread.
 // The locks and threads are the implementation's; none is part of this
 // header.
 #pragma once
@@ -92,6 +95,27 @@ class Bridge {
   // been delivered), or until it was answered with an error. Never throws.
   // `notifications/initialized` also opens the server's event stream.
   void forward(const core::jsonrpc::Message& message);
+
+  // How forward_async() ended: `done` (the message is with the server, or
+  // was answered with an error, through `deliver` as for forward()), or
+  // `use_forward` (nothing of it reached the server: the caller sends it
+  // with forward(), on a thread that may block).
+  enum class Forwarded { done, use_forward };
+  using AsyncDone = std::function<void(Forwarded)>;
+
+  // forward() without holding the calling thread while the server answers:
+  // a Streamable HTTP POST on SessionOptions::event_loop, its answer
+  // delivered from the loop thread, failures handled as forward() handles
+  // them (retries within the budget wait on the loop's timer, not on a
+  // thread). `done` runs once, after any answer has been delivered: on the
+  // loop thread, on the loop's blocking pool, or on the calling thread. What
+  // needs forward()'s blocking path comes back as `use_forward`: no event
+  // loop, the first message (it opens the transport and may still fall
+  // back), `initialize`, `notifications/initialized` (it opens the event
+  // stream), a session the server forgot (renewal re-initializes), legacy
+  // SSE. The credentials are applied on the calling thread, which a refresh
+  // blocks for its duration. Thread-safe; never throws.
+  void forward_async(const core::jsonrpc::Message& message, AsyncDone done);
 
   // Whether a transport is open (the first message opened it).
   bool connected() const;

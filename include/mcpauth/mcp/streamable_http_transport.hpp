@@ -22,6 +22,7 @@
 // (streamable_http_transport.cpp), so this header commits to no layout.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -42,6 +43,22 @@ class StreamableHttpTransport final : public Transport {
 
   // The Mcp-Session-Id the server assigned, empty when it assigned none.
   std::string session_id() const;
+
+  // Whether send_async() can be used (TransportOptions::async_http was given).
+  bool can_send_async() const;
+  // The end of an asynchronous send: null when the exchange completed (the
+  // answer, if any, has reached the MessageHandler), else what send() would
+  // have thrown.
+  using Sent = std::function<void(const Error*)>;
+  // send() on the event loop of TransportOptions::async_http: returns at
+  // once; the answer reaches the MessageHandler on the loop thread, then
+  // `done` runs once (on the loop thread, or on the loop's blocking pool
+  // after resuming a cut stream; on the calling thread when the transport
+  // is closed already). The credentials are applied on the calling thread
+  // (they may block in a refresh). close() cancels the sends under way and
+  // waits until their `done` has run, so it must not be called from the
+  // loop thread while a send is under way.
+  void send_async(const core::jsonrpc::Message& message, Sent done);
 
  private:
   class Impl;

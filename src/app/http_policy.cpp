@@ -2,39 +2,18 @@
 
 #include <utility>
 
+#include "request_rewrite.hpp"
+
 namespace mcpauth::app {
-namespace {
-
-class PolicyHttpClient final : public net::HttpClient {
- public:
-  PolicyHttpClient(std::shared_ptr<net::HttpClient> inner, HttpPolicy policy)
-      : inner_(std::move(inner)), policy_(std::move(policy)) {}
-
-  net::HttpResponse send(const net::HttpRequest& request, net::CancelToken* cancel) override {
-    return inner_->send(adjust(request), cancel);
-  }
-
-  void stream(const net::HttpRequest& request, net::HttpStreamHandler& handler, net::CancelToken* cancel) override {
-    inner_->stream(adjust(request), handler, cancel);
-  }
-
- private:
-  net::HttpRequest adjust(const net::HttpRequest& request) const {
-    net::HttpRequest out = request;
-    if (policy_.headers_timeout) out.headers_timeout = *policy_.headers_timeout;
-    if (policy_.body_timeout) out.idle_timeout = *policy_.body_timeout;
-    return out;
-  }
-
-  std::shared_ptr<net::HttpClient> inner_;
-  HttpPolicy policy_;
-};
-
-}  // namespace
 
 std::shared_ptr<net::HttpClient> with_http_policy(std::shared_ptr<net::HttpClient> inner, HttpPolicy policy) {
   if (!policy.headers_timeout && !policy.body_timeout) return inner;
-  return std::make_shared<PolicyHttpClient>(std::move(inner), std::move(policy));
+  return rewriting_requests(std::move(inner), [policy](const net::HttpRequest& request) {
+    net::HttpRequest out = request;
+    if (policy.headers_timeout) out.headers_timeout = *policy.headers_timeout;
+    if (policy.body_timeout) out.idle_timeout = *policy.body_timeout;
+    return out;
+  });
 }
 
 }  // namespace mcpauth::app

@@ -228,7 +228,7 @@ bool Authorizer::Impl::on_rejected(const net::HttpRequest& request, const mcp::R
   // does not wait out another's consent: it recovers what it can without an
   // authorization (another process's tokens, a refresh) or is answered now.
   lock.unlock();
-  const detail::FlowTurn turn(waits_, nobody_to_ask());
+  const detail::FlowTurn turn(waits_, nobody_to_ask(options_.consent.get()));
   lock.lock();
   plan = plan_rejection_locked(request, rejection);
   if (!turn) {
@@ -240,11 +240,11 @@ bool Authorizer::Impl::on_rejected(const net::HttpRequest& request, const mcp::R
   return carry_out_locked(plan, request, rejection.status, true);
 }
 
-// Whether a refused request of this Authorizer can ever reach a person: a
-// browser consent needs the handler; a device approval asks through
-// device_prompt, and non-interactive grants ask nobody.
-bool Authorizer::Impl::nobody_to_ask() const {
-  return !options_.consent && options_.grant == Grant::authorization_code;
+// Whether an authorization asking through `consent_handler` can ever reach a
+// person: a browser consent needs the handler; a device approval asks
+// through device_prompt, and non-interactive grants ask nobody.
+bool Authorizer::Impl::nobody_to_ask(const ConsentHandler* consent_handler) const {
+  return consent_handler == nullptr && options_.grant == Grant::authorization_code;
 }
 
 core::oauth::RejectionPlan Authorizer::Impl::plan_rejection_locked(const net::HttpRequest& request,
@@ -420,7 +420,7 @@ void Authorizer::Impl::authorize_locked(const AuthChallenge& challenge, const st
   // its need is its answer (the flow fails with it below).
   std::unique_ptr<FlowClaim> claim;
   const bool interactive = options_.grant == Grant::authorization_code || options_.grant == Grant::device_code;
-  const bool nobody_here = consent_handler == nullptr && options_.grant == Grant::authorization_code;
+  const bool nobody_here = nobody_to_ask(consent_handler);
   if (nobody_here && !scope_hint && adopt_stored_locked(discovery, rejected)) {
     notify("Authorized by " + client_->issuer + " in another mcpauth process.");
     need_.reset();

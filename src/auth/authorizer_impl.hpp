@@ -77,7 +77,7 @@ class Authorizer::Impl {
   // that needs a new authorization is the request's Error.
   bool carry_out_locked(const core::oauth::RejectionPlan& plan, const net::HttpRequest& request, int status,
                         bool may_authorize);
-  bool nobody_to_ask() const;
+  bool nobody_to_ask(const ConsentHandler* consent_handler) const;
   void while_unlocked(const std::function<void()>& wait);
 
   std::optional<AuthorizationInfo> info_locked() const;

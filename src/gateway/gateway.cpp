@@ -138,7 +138,9 @@ void Gateway::Impl::stop() {
   if (server_) server_->stop();               // closes every connection; every stream has ended
   if (housekeeping_.joinable()) housekeeping_.join();
   join_workers();
-  close_bridges(sessions);
+  // Each Bridge's DELETE is a courtesy: a server that does not answer
+  // gets until kStopDeadline, then the gate ends what is left.
+  stop_gate_.run_with_deadline(kStopDeadline, [&] { close_bridges(sessions); });
   close_stateless();
   std::lock_guard lock(sessions_mutex_);
   sessions_.clear();

@@ -34,6 +34,7 @@
 #include "mcpauth/mcp/session.hpp"
 #include "security.hpp"
 #include "server_config.hpp"
+#include "stop_gate.hpp"
 #include "stored_grants.hpp"
 #include "upstream.hpp"
 #include "worker_pool.hpp"
@@ -48,6 +49,8 @@ inline constexpr auto kKeepalive = std::chrono::seconds(15);    // SSE comment i
 inline constexpr auto kIdleSession = std::chrono::minutes(30);  // a Streamable HTTP session without traffic or stream
 inline constexpr auto kFlowStartWait = std::chrono::seconds(60);
 inline constexpr auto kCallbackPageWait = std::chrono::seconds(60);  // the callback page waits for the flow's end
+// How long closing the sessions may wait for their servers on SIGTERM (their DELETEs).
+inline constexpr auto kStopDeadline = std::chrono::milliseconds(500);
 inline constexpr const char* kSessionHeader = "Mcp-Session-Id";
 
 class Gateway::Impl {
@@ -207,6 +210,7 @@ class Gateway::Impl {
   std::string csrf_;
   std::shared_ptr<CallbackRegistry> callbacks_;
   std::unique_ptr<http::Server> server_;
+  StopGate stop_gate_;  // the Bridges' blocking requests (their closing DELETEs) while stopping
   std::thread housekeeping_;
   int port_ = 0;
   bool loopback_listener_ = false;  // requests without the API key must come from this user

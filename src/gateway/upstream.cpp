@@ -84,7 +84,7 @@ mcp::SessionOptions Gateway::Impl::session_options(const Upstream& up) const {
   mcp::SessionOptions so;
   so.url = up.url;
   so.transport = mcp::parse_transport_kind(up.resolved ? up.resolved->transport : "auto");
-  so.http = with_debug_log(up.name);
+  so.http = stop_gate_.guard(with_debug_log(up.name));
   so.authorizer = up.credentials;
   so.event_loop = remote_event_loop();  // a Bridge's streams; the connection check's Session ignores it
   so.request_timeout = options_.request_timeout;

@@ -1,7 +1,6 @@
 // mcpauth: connect to remote MCP servers from the shell.
 #include <CLI/CLI.hpp>
 
-#include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <utility>
@@ -16,6 +15,7 @@
 #include "interrupt.hpp"
 #include "mcpauth/core/printable.hpp"
 #include "mcpauth/version.hpp"
+#include "mcpauth_internal/platform/signals.hpp"
 #include "probe_command.hpp"
 
 namespace {
@@ -174,7 +174,7 @@ void add_server_options(CLI::App& command, mcpauth::app::ServerArgs& args, Offer
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::signal(SIGPIPE, SIG_IGN);  // a closed stdout is an error to report, not a crash
+  mcpauth::platform::ignore_broken_pipes();  // a closed stdout is an error to report, not a crash
   CLI::App app{"mcpauth: use OAuth-protected remote MCP servers from anywhere", "mcpauth"};
   app.set_version_flag("--version", std::string("mcpauth ") + mcpauth::version());
   app.require_subcommand(1);

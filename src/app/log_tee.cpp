@@ -1,6 +1,7 @@
 #include "log_tee.hpp"
 
-#include <ctime>
+#include <chrono>
+#include <cstdio>
 #include <iostream>
 #include <mutex>
 
@@ -9,6 +10,24 @@
 #include "mcpauth_internal/platform/log_file.hpp"
 
 namespace mcpauth::app {
+namespace {
+
+// 2026-12-07T18:02:24Z: the calendar of <chrono>, as gmtime_r is POSIX's
+// (Windows has gmtime_s, with its arguments the other way round).
+std::string utc_stamp(std::chrono::system_clock::time_point now) {
+  using namespace std::chrono;
+  const auto midnight = floor<days>(now);
+  const year_month_day date{midnight};
+  const hh_mm_ss time{floor<seconds>(now - midnight)};
+  char stamp[32];
+  std::snprintf(stamp, sizeof stamp, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
+                static_cast<int>(time.seconds().count()));
+  return stamp;
+}
+
+}  // namespace
 
 // Passes characters to the original stderr buffer and collects lines for
 // the file; a complete line is appended with one write so lines of
@@ -49,16 +68,11 @@ class LogTee::Buffer : public std::streambuf {
 
  private:
   void write_line_locked() {
-    char stamp[64];
-    const std::time_t now = std::time(nullptr);
-    std::tm utc{};
-    gmtime_r(&now, &utc);
-    const std::size_t n = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
     // One record per line, whatever a server managed to put into it: a CR,
     // an ESC sequence or a NUL in the text is escaped, never written raw.
     if (!line_.empty() && line_.back() == '\n') line_.pop_back();
-    std::string record = std::string(stamp, n) + " [" + std::to_string(platform::log_writer_process_id()) + "] " +
-                         core::printable(line_);
+    std::string record = utc_stamp(std::chrono::system_clock::now()) + " [" +
+                         std::to_string(platform::log_writer_process_id()) + "] " + core::printable(line_);
     record.push_back('\n');
     // Best effort: a full disk must not take the proxy down.
     platform::append_to_log_file(file_, record);

@@ -2,19 +2,17 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <regex>
 #include <sstream>
 
 #include "log_tee.hpp"
-#include "mcpauth/core/random.hpp"
+#include "scratch_dir.hpp"
 
 namespace mcpauth::app {
 namespace {
 
-namespace fs = std::filesystem;
 
 std::string today_utc() {
   const std::chrono::year_month_day date{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())};
@@ -25,19 +23,18 @@ std::string today_utc() {
   return out.str();
 }
 
-TEST(LogTeeStamp, EachRecordStartsWithTheUtcTimeAndThePid) {
-  const fs::path dir = fs::temp_directory_path() / ("mcpauth-logstamp-" + core::random_token());
-  ASSERT_TRUE(fs::create_directory(dir));
+using LogTeeStamp = testing::ScratchDirTest;
+
+TEST_F(LogTeeStamp, EachRecordStartsWithTheUtcTimeAndThePid) {
   const std::string before = today_utc();
   {
-    LogTee tee((dir / "mcpauth.log").string());
+    LogTee tee((dir_ / "mcpauth.log").string());
     std::cerr << "stamped" << std::endl;
   }
   const std::string after = today_utc();
-  std::ifstream in(dir / "mcpauth.log");
+  std::ifstream in(dir_ / "mcpauth.log");
   std::string line;
   std::getline(in, line);
-  fs::remove_all(dir);
 
   std::smatch m;
   ASSERT_TRUE(std::regex_match(

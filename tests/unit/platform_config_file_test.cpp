@@ -4,29 +4,17 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
-#include "mcpauth/core/random.hpp"
 #include "mcpauth_internal/platform/config_file.hpp"
+#include "scratch_dir.hpp"
 
 namespace mcpauth::platform {
 namespace {
 
 namespace fs = std::filesystem;
 
-class PlatformConfigFile : public ::testing::Test {
- protected:
-  void SetUp() override { ASSERT_TRUE(fs::create_directory(dir_)); }
-  void TearDown() override { fs::remove_all(dir_); }
-  const fs::path dir_ = fs::temp_directory_path() / ("mcpauth-configfile-" + core::random_token());
-};
-
-std::string content_of(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using PlatformConfigFile = testing::ScratchDirTest;
+using testing::content_of;
 
 TEST_F(PlatformConfigFile, WritesANewOwnerOnlyFile) {
   const fs::path path = dir_ / "config.json";

@@ -4,29 +4,17 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
-#include "mcpauth/core/random.hpp"
 #include "mcpauth_internal/platform/log_file.hpp"
+#include "scratch_dir.hpp"
 
 namespace mcpauth::platform {
 namespace {
 
 namespace fs = std::filesystem;
 
-class PlatformLogFile : public ::testing::Test {
- protected:
-  void SetUp() override { ASSERT_TRUE(fs::create_directory(dir_)); }
-  void TearDown() override { fs::remove_all(dir_); }
-  const fs::path dir_ = fs::temp_directory_path() / ("mcpauth-logfile-" + core::random_token());
-};
-
-std::string content_of(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using PlatformLogFile = testing::ScratchDirTest;
+using testing::content_of;
 
 TEST_F(PlatformLogFile, CreatedForTheOwnerOnlyAndAppendedTo) {
   const fs::path path = dir_ / "mcpauth.log";

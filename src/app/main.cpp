@@ -15,6 +15,7 @@
 #include "interrupt.hpp"
 #include "mcpauth/core/printable.hpp"
 #include "mcpauth/version.hpp"
+#include "mcpauth_internal/platform/environment.hpp"
 #include "mcpauth_internal/platform/signals.hpp"
 #include "probe_command.hpp"
 
@@ -372,9 +373,10 @@ int main(int argc, char** argv) {
     return rc == 0 ? mcpauth::app::kExitOk : mcpauth::app::kExitUsage;
   }
 
-  if (!store_url.empty()) ::setenv("MCPAUTH_STORE_URL", store_url.c_str(), 1);  // before any thread starts
-  if (verbose) ::setenv("MCPAUTH_LOG", "debug", 1);
-  // The gateway takes SIGINT itself (sigwait) to shut down in order.
+  // Before any thread starts.
+  if (!store_url.empty()) mcpauth::platform::set_environment_variable("MCPAUTH_STORE_URL", store_url);
+  if (verbose) mcpauth::platform::set_environment_variable("MCPAUTH_LOG", "debug");
+  // The gateway takes SIGINT itself (wait_for_stop_request) to shut down in order.
   if (!gateway->parsed()) mcpauth::app::exit_on_interrupt();
   mcpauth::app::HintContext hint_context;
   using Parsed = std::pair<const CLI::App*, const mcpauth::app::ServerArgs*>;

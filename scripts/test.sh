@@ -31,7 +31,7 @@ echo "== portability: clang + libc++ over the tree, MinGW over the library's lay
 tests/portability/compile_check.py libcxx build-asan
 tests/portability/compile_check.py mingw build-asan \
   mcpauth_core mcpauth_net mcpauth_store mcpauth_mcp mcpauth_auth mcpauth_consent_loopback mcpauth_client \
-  mcpauth_app mcpauth_gateway
+  mcpauth_app mcpauth_gateway mcpauth_cli
 
 echo "== fuzz smoke run"
 scripts/fuzz.sh "${FUZZ_SECONDS:-20}"

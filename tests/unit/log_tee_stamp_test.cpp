@@ -13,7 +13,6 @@
 namespace mcpauth::app {
 namespace {
 
-
 std::string today_utc() {
   const std::chrono::year_month_day date{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())};
   std::ostringstream out;

@@ -27,10 +27,11 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 ctest --test-dir build-asan --output-on-failure -j 2 --timeout 300
 
-echo "== portability: clang + libc++ over the tree, MinGW over the library's layers"
+echo "== portability: clang + libc++ over the tree, MinGW over the library's layers, the command and the gateway"
 tests/portability/compile_check.py libcxx build-asan
 tests/portability/compile_check.py mingw build-asan \
-  mcpauth_core mcpauth_net mcpauth_store mcpauth_mcp mcpauth_auth mcpauth_consent_loopback mcpauth_client
+  mcpauth_core mcpauth_net mcpauth_store mcpauth_mcp mcpauth_auth mcpauth_consent_loopback mcpauth_client \
+  mcpauth_app mcpauth_gateway mcpauth_cli
 
 echo "== fuzz smoke run"
 scripts/fuzz.sh "${FUZZ_SECONDS:-20}"

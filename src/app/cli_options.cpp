@@ -1,8 +1,5 @@
 #include "cli_options.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -20,6 +17,8 @@
 #include "mcpauth/net/curl_http_client.hpp"
 #include "mcpauth/store/user_store.hpp"
 #include "mcpauth_internal/core/platform/browser.hpp"
+#include "mcpauth_internal/platform/file_mode.hpp"
+#include "mcpauth_internal/platform/terminal.hpp"
 #include "plain_http.hpp"
 #include "server_config.hpp"
 
@@ -32,7 +31,7 @@ using Json = nlohmann::json;
 // channel (the proxy); -1 without one. Opened once and kept for the life of
 // the process: a consent may come at any time.
 int paste_terminal() {
-  static const int fd = ::open("/dev/tty", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  static const int fd = platform::open_controlling_terminal();
   return fd;
 }
 
@@ -84,8 +83,7 @@ std::string read_header_file(const std::string& path, const std::function<void(c
   if (text.size() > kMaxHeaderFileBytes) {
     throw Error(ErrorCode::usage, "--header-file: " + path + " is larger than 64 KiB");
   }
-  struct stat info {};
-  if (::stat(path.c_str(), &info) == 0 && (info.st_mode & (S_IRGRP | S_IROTH)) != 0 && say) {
+  if (platform::others_may_read(path).value_or(false) && say) {
     say("mcpauth: warning: " + path +
         " (--header-file) can be read by other users; chmod 600 it if it holds "
         "credentials");

@@ -1,13 +1,12 @@
 #include "commands.hpp"
 
-#include <unistd.h>
-
 #include <iostream>
 #include <optional>
 
 #include "exit_codes.hpp"
 #include "log_tee.hpp"
 #include "mcpauth/core/json.hpp"
+#include "mcpauth_internal/platform/terminal.hpp"
 #include "output.hpp"
 #include "stdio_proxy.hpp"
 
@@ -75,7 +74,7 @@ int run_login(const ServerArgs& given) {
   ServerArgs args = given;
   const EnvLookup env = process_environment();
   // No browser here, but a terminal: the paste flow needs nothing more.
-  if (!args.device && !args.no_browser && !can_open_browser(env) && ::isatty(0)) {
+  if (!args.device && !args.no_browser && !can_open_browser(env) && platform::stdin_is_terminal()) {
     std::cerr << "No browser can be opened here (no display, or an SSH session): open the address below on any "
                  "machine, then paste back the address the browser ends on. (--device shows a code instead.)"
               << std::endl;

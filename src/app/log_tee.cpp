@@ -1,30 +1,44 @@
 #include "log_tee.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <ctime>
+#include <chrono>
+#include <cstdio>
 #include <iostream>
 #include <mutex>
 
 #include "mcpauth/core/printable.hpp"
 #include "mcpauth/error.hpp"
+#include "mcpauth_internal/platform/log_file.hpp"
 
 namespace mcpauth::app {
+namespace {
+
+// 2026-12-07T18:02:24Z: the calendar of <chrono>, as gmtime_r is POSIX's
+// (Windows has gmtime_s, with its arguments the other way round).
+std::string utc_stamp(std::chrono::system_clock::time_point now) {
+  using namespace std::chrono;
+  const auto midnight = floor<days>(now);
+  const year_month_day date{midnight};
+  const hh_mm_ss time{floor<seconds>(now - midnight)};
+  char stamp[32];
+  std::snprintf(stamp, sizeof stamp, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
+                static_cast<int>(time.seconds().count()));
+  return stamp;
+}
+
+}  // namespace
 
 // Passes characters to the original stderr buffer and collects lines for
-// the file; a complete line is written with one write() so lines of
+// the file; a complete line is appended with one write so lines of
 // several threads (or processes sharing the file) never interleave.
 class LogTee::Buffer : public std::streambuf {
  public:
-  Buffer(std::streambuf* stderr_buffer, int fd) : stderr_(stderr_buffer), fd_(fd) {}
+  Buffer(std::streambuf* stderr_buffer, platform::LogFile file) : stderr_(stderr_buffer), file_(file) {}
   ~Buffer() override {
     std::lock_guard lock(mutex_);
     if (!line_.empty()) write_line_locked();
-    ::close(fd_);
+    platform::close_log_file(file_);
   }
 
  protected:
@@ -54,33 +68,30 @@ class LogTee::Buffer : public std::streambuf {
 
  private:
   void write_line_locked() {
-    char stamp[64];
-    const std::time_t now = std::time(nullptr);
-    std::tm utc{};
-    gmtime_r(&now, &utc);
-    const std::size_t n = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
     // One record per line, whatever a server managed to put into it: a CR,
     // an ESC sequence or a NUL in the text is escaped, never written raw.
     if (!line_.empty() && line_.back() == '\n') line_.pop_back();
-    std::string record = std::string(stamp, n) + " [" + std::to_string(::getpid()) + "] " + core::printable(line_);
+    std::string record = utc_stamp(std::chrono::system_clock::now()) + " [" +
+                         std::to_string(platform::log_writer_process_id()) + "] " + core::printable(line_);
     record.push_back('\n');
     // Best effort: a full disk must not take the proxy down.
-    [[maybe_unused]] const ssize_t written = ::write(fd_, record.data(), record.size());
+    platform::append_to_log_file(file_, record);
     line_.clear();
   }
 
   std::mutex mutex_;
   std::streambuf* stderr_;
-  int fd_;
+  platform::LogFile file_;
   std::string line_;
 };
 
 LogTee::LogTee(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) {
-    throw Error(ErrorCode::usage, "cannot open the log file " + path + ": " + std::strerror(errno));
+  std::error_code error;
+  const platform::LogFile file = platform::open_log_file(path, error);
+  if (file == platform::kNoLogFile) {
+    throw Error(ErrorCode::usage, "cannot open the log file " + path + ": " + error.message());
   }
-  buffer_ = std::make_unique<Buffer>(std::cerr.rdbuf(), fd);
+  buffer_ = std::make_unique<Buffer>(std::cerr.rdbuf(), file);
   previous_ = std::cerr.rdbuf(buffer_.get());
 }
 

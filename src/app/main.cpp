@@ -1,7 +1,6 @@
 // mcpauth: connect to remote MCP servers from the shell.
 #include <CLI/CLI.hpp>
 
-#include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <utility>
@@ -16,6 +15,8 @@
 #include "interrupt.hpp"
 #include "mcpauth/core/printable.hpp"
 #include "mcpauth/version.hpp"
+#include "mcpauth_internal/platform/environment.hpp"
+#include "mcpauth_internal/platform/signals.hpp"
 #include "probe_command.hpp"
 
 namespace {
@@ -174,7 +175,7 @@ void add_server_options(CLI::App& command, mcpauth::app::ServerArgs& args, Offer
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::signal(SIGPIPE, SIG_IGN);  // a closed stdout is an error to report, not a crash
+  mcpauth::platform::ignore_broken_pipes();  // a closed stdout is an error to report, not a crash
   CLI::App app{"mcpauth: use OAuth-protected remote MCP servers from anywhere", "mcpauth"};
   app.set_version_flag("--version", std::string("mcpauth ") + mcpauth::version());
   app.require_subcommand(1);
@@ -372,9 +373,10 @@ int main(int argc, char** argv) {
     return rc == 0 ? mcpauth::app::kExitOk : mcpauth::app::kExitUsage;
   }
 
-  if (!store_url.empty()) ::setenv("MCPAUTH_STORE_URL", store_url.c_str(), 1);  // before any thread starts
-  if (verbose) ::setenv("MCPAUTH_LOG", "debug", 1);
-  // The gateway takes SIGINT itself (sigwait) to shut down in order.
+  // Before any thread starts.
+  if (!store_url.empty()) mcpauth::platform::set_environment_variable("MCPAUTH_STORE_URL", store_url);
+  if (verbose) mcpauth::platform::set_environment_variable("MCPAUTH_LOG", "debug");
+  // The gateway takes SIGINT itself (wait_for_stop_request) to shut down in order.
   if (!gateway->parsed()) mcpauth::app::exit_on_interrupt();
   mcpauth::app::HintContext hint_context;
   using Parsed = std::pair<const CLI::App*, const mcpauth::app::ServerArgs*>;

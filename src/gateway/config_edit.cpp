@@ -1,18 +1,14 @@
 #include "config_edit.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "mcpauth/core/json.hpp"
+#include "mcpauth/core/random.hpp"
 #include "mcpauth/error.hpp"
+#include "mcpauth_internal/platform/config_file.hpp"
 #include "server_config.hpp"
 
 namespace mcpauth::gateway {
@@ -39,6 +35,8 @@ std::string servers_key(const Json& root) {
   return root.contains("mcpServers") || !root.contains("servers") ? "mcpServers" : "servers";
 }
 
+// A reader sees the old file or the new one, never a part: the new one is
+// written whole under a name of its own, then renamed over the old.
 void write_atomically(const std::string& path, const std::string& content) {
   const std::filesystem::path target(path);
   const auto dir = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
@@ -46,25 +44,17 @@ void write_atomically(const std::string& path, const std::string& content) {
   if (!std::filesystem::exists(dir, ec)) {
     std::filesystem::create_directories(dir, ec);
     if (ec) fail("cannot create the directory of the config file " + path);
-    ::chmod(dir.c_str(), 0700);
+    platform::make_config_directory_private(dir);  // best effort, as the file itself is owner-only
   }
-  std::string temp = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
-  const int fd = ::mkstemp(temp.data());  // 0600
-  if (fd < 0) fail("cannot write next to the config file " + path + ": " + std::strerror(errno));
-  bool ok = true;
-  std::size_t written = 0;
-  while (ok && written < content.size()) {
-    const auto n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) written += static_cast<std::size_t>(n);
+  const auto temp = dir / ("." + target.filename().string() + "." + core::random_token().substr(0, 12));
+  if (const auto error = platform::write_new_config_file(temp, content)) {
+    fail("cannot write next to the config file " + path + ": " + error.message());
   }
-  ok = ok && ::fchmod(fd, 0600) == 0 && ::fsync(fd) == 0;
-  ok = (::close(fd) == 0) && ok;
-  if (!ok || ::rename(temp.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    ::unlink(temp.c_str());
-    fail("cannot write the config file " + path + ": " + reason);
+  std::filesystem::rename(temp, target, ec);
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(temp, ignored);
+    fail("cannot write the config file " + path + ": " + ec.message());
   }
 }
 

@@ -1,12 +1,11 @@
 // Gateway::Impl's lifecycle and wiring: options and config, the HTTP server
 // and its routes, start/stop, background workers and housekeeping. The
 // handlers live in the files gateway_impl.hpp lists.
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <filesystem>
 
 #include "assets.hpp"
+#include "file_limit.hpp"
 #include "gateway_impl.hpp"
 #include "mcpauth/core/random.hpp"
 #include "mcpauth/core/url.hpp"
@@ -38,28 +37,11 @@ Gateway::Impl::~Impl() {
   stop();
 }
 
-namespace {
-
-// Each local session holds a few descriptors (the local connection, the
-// upstream connection, the bridge's); the soft limit is often 1,024 while the
-// hard one is far higher. Raises the soft limit to the hard one and returns
-// the result.
-std::size_t raise_open_file_limit() {
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
-  if (limit.rlim_cur < limit.rlim_max) {
-    rlimit raised = limit;
-    raised.rlim_cur = limit.rlim_max;
-    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
-  }
-  return limit.rlim_cur == RLIM_INFINITY ? std::size_t{1} << 20 : static_cast<std::size_t>(limit.rlim_cur);
-}
-
-}  // namespace
-
 int Gateway::Impl::start() {
-  // Sessions stay below what the descriptors allow, with room for the
-  // listener, connections without a session, the store and the logs.
+  // Each local session holds a few descriptors (the local connection, the
+  // upstream connection, the bridge's): sessions stay below what the
+  // descriptors allow, with room for the listener, connections without a
+  // session, the store and the logs.
   const std::size_t files = raise_open_file_limit();
   // A session holding its event stream has two descriptors for good: the
   // local stream's connection and the remote stream's. Its requests borrow

@@ -1,8 +1,5 @@
-// `mcpauth gateway`: serves until SIGINT or SIGTERM.
-#include <pthread.h>
-
+// `mcpauth gateway`: serves until a stop request (SIGINT or SIGTERM on POSIX).
 #include <cmath>
-#include <csignal>
 #include <iostream>
 
 #include "cli_options.hpp"  // open_user_store: this is the command's entry
@@ -11,6 +8,7 @@
 #include "gateway.hpp"
 #include "mcpauth/core/printable.hpp"
 #include "mcpauth/error.hpp"
+#include "mcpauth_internal/platform/signals.hpp"
 #include "security.hpp"
 #include "server_config.hpp"
 
@@ -53,13 +51,9 @@ int run_gateway(const GatewayArgs& args) {
   options.log = [](const std::string& line) { std::cerr << "mcpauth gateway: " << core::printable(line) << std::endl; };
   if (app::debug_log_requested(env)) options.debug = app::stderr_debug_log("mcpauth gateway: debug: ");
 
-  // Signals are taken by sigwait below, never by a handler on a random thread:
-  // block them before any thread starts, so every thread inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Stop requests are taken below, never by a handler on a random thread:
+  // block them before any thread starts, so every thread inherits that.
+  platform::block_stop_requests();
 
   options.store = app::open_user_store(env);
   Gateway gateway(std::move(options));
@@ -68,8 +62,7 @@ int run_gateway(const GatewayArgs& args) {
   std::cerr << "mcpauth gateway: serving " << args.config_path << " on http://"
             << (listen.host.find(':') != std::string::npos ? "[" + listen.host + "]" : listen.host) << ":" << port
             << "/ (dashboard at /)" << std::endl;
-  int signal = 0;
-  sigwait(&signals, &signal);
+  platform::wait_for_stop_request();
   std::cerr << "mcpauth gateway: stopping" << std::endl;
   gateway.stop();
   return app::kExitOk;

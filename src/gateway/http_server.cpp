@@ -8,10 +8,14 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <system_error>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "http_connection.hpp"
+#include "mcpauth_internal/core/platform/listener_options.hpp"
+#include "mcpauth_internal/platform/listener_socket.hpp"
 
 namespace mcpauth::gateway::http {
 
@@ -35,10 +39,25 @@ class Server::State {
     const tcp::endpoint endpoint(asio::ip::make_address(core.options.host),
                                  static_cast<std::uint16_t>(core.options.port));
     acceptor.open(endpoint.protocol());
-    acceptor.set_option(tcp::acceptor::reuse_address(true));
+    set_listener_options();
     acceptor.bind(endpoint);
     acceptor.listen(4096);  // a burst of connects must not wait for SYN retransmits
     return acceptor.local_endpoint().port();
+  }
+
+  // Every option stated, none left to the system's default: the port is
+  // ours alone on every system (listener_options.hpp says why per system).
+  void set_listener_options() {
+    using platform::ListenerFlag;
+    const auto decided = core::platform::listener_options(core::platform::current_os());
+    const std::pair<ListenerFlag, bool> flags[] = {{ListenerFlag::reuse_address, decided.reuse_address},
+                                                   {ListenerFlag::exclusive_address, decided.exclusive_address},
+                                                   {ListenerFlag::share_port, decided.share_port}};
+    for (const auto& [flag, on] : flags) {
+      if (const auto ec = platform::set_listener_flag(acceptor.native_handle(), flag, on)) {
+        throw std::system_error(ec, "setting the listening socket's options");
+      }
+    }
   }
 
   void serve() {

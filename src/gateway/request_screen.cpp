@@ -1,11 +1,9 @@
 // The checks every request passes before its route (Gateway::Impl::screen):
 // Host and Origin against DNS rebinding, the local user (loopback), the API key, the CSRF token of the
 // dashboard API.
-#include <unistd.h>
-
 #include "assets.hpp"
 #include "gateway_impl.hpp"
-#include "peer_uid.hpp"
+#include "mcpauth_internal/platform/peer_owner.hpp"
 
 namespace mcpauth::gateway {
 
@@ -30,10 +28,11 @@ bool Gateway::Impl::screen(const http::Request& req, http::Response& res) {
   // On loopback every local account can connect: without the API key, only
   // the user who runs the gateway gets in (its grants are that user's).
   if (loopback_listener_ && !valid_key) {
-    const auto uid = tcp_peer_uid(req.local_addr, req.local_port, req.remote_addr, req.remote_port);
-    if (!uid || *uid != ::geteuid()) {
+    const auto owner = platform::tcp_peer_owner(req.local_addr, req.local_port, req.remote_addr, req.remote_port);
+    if (owner != platform::PeerOwner::this_user) {
       send_error(res, 403, "forbidden",
-                 uid ? "only the user who started the gateway may use it; to let other users in, give the gateway "
+                 owner == platform::PeerOwner::other_user
+                     ? "only the user who started the gateway may use it; to let other users in, give the gateway "
                        "an API key (--api-key-env) and have them send Authorization: Bearer <key>"
                      : "the gateway could not tell which user opened this connection, so it refuses it");
       return true;

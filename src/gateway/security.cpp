@@ -1,7 +1,7 @@
 #include "security.hpp"
 
-#include <arpa/inet.h>
 #include <algorithm>
+#include <boost/asio/ip/address.hpp>
 #include <cctype>
 
 #include "mcpauth/core/text.hpp"
@@ -11,6 +11,16 @@ namespace mcpauth::gateway {
 namespace {
 
 using core::lower;
+
+// A numeric IPv4 or IPv6 address, as inet_pton takes it: an IPv6 scope
+// (fe80::1%eth0), which Asio would take, is refused as it was before.
+std::optional<boost::asio::ip::address> numeric_address(const std::string& text) {
+  if (text.find('%') != std::string::npos) return std::nullopt;
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(text, ec);
+  if (ec) return std::nullopt;
+  return address;
+}
 
 std::optional<int> parse_port(std::string_view text) {
   if (text.empty() || text.size() > 5) return std::nullopt;
@@ -55,22 +65,15 @@ ListenAddress parse_listen_address(const std::string& text) {
   if (text.size() > 300 || !split_host_port(text, host, port)) {
     throw Error(ErrorCode::usage, "--listen must be ADDR:PORT (e.g. 127.0.0.1:8930 or [::1]:8930)");
   }
-  in_addr v4{};
-  in6_addr v6{};
-  if (host != "localhost" && inet_pton(AF_INET, host.c_str(), &v4) != 1 &&
-      inet_pton(AF_INET6, host.c_str(), &v6) != 1) {
+  if (host != "localhost" && !numeric_address(host)) {
     throw Error(ErrorCode::usage, "--listen: " + host + " is not an IP address (or localhost)");
   }
   return {host == "localhost" ? "127.0.0.1" : host, port.value_or(8930)};
 }
 
 bool is_wildcard_address(std::string_view host) {
-  const std::string h(host);
-  in_addr v4{};
-  if (inet_pton(AF_INET, h.c_str(), &v4) == 1) return v4.s_addr == INADDR_ANY;
-  in6_addr v6{};
-  if (inet_pton(AF_INET6, h.c_str(), &v6) == 1) return IN6_IS_ADDR_UNSPECIFIED(&v6);
-  return false;
+  const auto address = numeric_address(std::string(host));
+  return address && address->is_unspecified();
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {

@@ -32,9 +32,10 @@ DROPPED_FLAGS = {"-c", "-Werror", "-fPIC"}
 DROPPED_PREFIXES = ("-fsanitize", "-fno-sanitize", "-fno-omit-frame-pointer")
 
 # What MinGW may see from /usr/include: header-only or platform-neutral
-# libraries. (OpenSSL's configuration.h is Debian's x86_64 one: good enough
-# for a syntax check, not for a Windows build, which uses vcpkg's.)
-MINGW_THIRD_PARTY = ["nlohmann", "curl", "openssl", "boost", "sqlite3.h"]
+# libraries (CLI11, "CLI", for the command's src/app). (OpenSSL's
+# configuration.h is Debian's x86_64 one: good enough for a syntax check, not
+# for a Windows build, which uses vcpkg's.)
+MINGW_THIRD_PARTY = ["nlohmann", "curl", "openssl", "boost", "sqlite3.h", "CLI"]
 MULTIARCH = "x86_64-linux-gnu"
 
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

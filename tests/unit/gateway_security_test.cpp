@@ -20,7 +20,7 @@ TEST(GatewaySecurity, ListenAddressesParse) {
   EXPECT_EQ(parse_listen_address("[::1]:0").port, 0);
   EXPECT_EQ(parse_listen_address("localhost:1").host, "127.0.0.1");
   for (const char* bad : {"", ":", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1", "::1:80", "[::1", "[::1]x",
-                          "example.com:80", "127.0.0.1:80a"}) {
+                          "example.com:80", "127.0.0.1:80a", "[fe80::1%lo]:80", "1.2.3:80", "0x7f.0.0.1:80"}) {
     EXPECT_THROW(parse_listen_address(bad), Error) << bad;
   }
 }
@@ -36,7 +36,11 @@ TEST(GatewaySecurity, LoopbackAndWildcardAddresses) {
   }
   EXPECT_TRUE(is_wildcard_address("0.0.0.0"));
   EXPECT_TRUE(is_wildcard_address("::"));
+  EXPECT_TRUE(is_wildcard_address("0:0::0"));
   EXPECT_FALSE(is_wildcard_address("127.0.0.1"));
+  EXPECT_FALSE(is_wildcard_address("::1"));
+  EXPECT_FALSE(is_wildcard_address("0"));
+  EXPECT_FALSE(is_wildcard_address("localhost"));
 }
 
 TEST(GatewaySecurity, HostMustNameThisGatewayWithItsPort) {

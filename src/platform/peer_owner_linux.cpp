@@ -9,10 +9,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 
-#include "peer_uid.hpp"
+#include "mcpauth_internal/platform/peer_owner.hpp"
 
-namespace mcpauth::gateway {
+namespace mcpauth::platform {
 namespace {
 
 // Fills `out` (4 words) with the address; its family, or 0 if not numeric.
@@ -45,8 +46,8 @@ class NetlinkSocket {
   int fd_;
 };
 
-}  // namespace
-
+// The uid owning the client's socket; nullopt when the kernel does not know
+// it (or the lookup fails).
 std::optional<uid_t> tcp_peer_uid(const std::string& local_addr, int local_port, const std::string& remote_addr,
                                   int remote_port) {
   struct Request {
@@ -91,4 +92,13 @@ std::optional<uid_t> tcp_peer_uid(const std::string& local_addr, int local_port,
   return static_cast<uid_t>(msg->idiag_uid);
 }
 
-}  // namespace mcpauth::gateway
+}  // namespace
+
+PeerOwner tcp_peer_owner(const std::string& local_addr, int local_port, const std::string& remote_addr,
+                         int remote_port) noexcept {
+  const auto uid = tcp_peer_uid(local_addr, local_port, remote_addr, remote_port);
+  if (!uid) return PeerOwner::unknown;
+  return *uid == ::geteuid() ? PeerOwner::this_user : PeerOwner::other_user;
+}
+
+}  // namespace mcpauth::platform

@@ -6,8 +6,9 @@
 #pragma once
 
 #include <curl/curl.h>
-#include <strings.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -15,6 +16,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mcpauth_bench {
@@ -124,13 +126,19 @@ class DirectClient {
   }
 
  private:
+  // HTTP header names are case-insensitive (ASCII).
+  static bool starts_with_ignoring_case(const std::string& text, std::string_view prefix) {
+    return text.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+           });
+  }
   static std::size_t on_body(char* data, std::size_t size, std::size_t n, void* self) {
     static_cast<DirectClient*>(self)->body_.append(data, size * n);
     return size * n;
   }
   static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* self) {
     std::string line(data, size * n);
-    if (line.size() > 15 && strncasecmp(line.c_str(), "mcp-session-id:", 15) == 0) {
+    if (line.size() > 15 && starts_with_ignoring_case(line, "mcp-session-id:")) {
       while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
       static_cast<DirectClient*>(self)->session_header_ = line;
     }

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "http_client.hpp"
-#include "process_stats.hpp"
+#include "platform/process_stats.hpp"
 #include "upstream.hpp"
 
 namespace gateway_load {
@@ -19,6 +19,9 @@ namespace gateway_load {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using mcpauth::test_platform::own_cpu_seconds;
+using mcpauth::test_platform::ProcessSample;
+using mcpauth::test_platform::sample_process;
 using nlohmann::json;
 
 double ms_between(Clock::time_point from, Clock::time_point to) {

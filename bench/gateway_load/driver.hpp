@@ -15,8 +15,6 @@
 // direct run): CPU over the measured window, peak threads and RSS, its files.
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -36,7 +34,7 @@ struct DriverOptions {
   int connections = 64;  // closed loop and hold: requests in flight
   long requests = 0;     // closed loop: this many in all instead of a window
   long start_at = 0;     // closed loop: unix time to start at (a token's expiry)
-  pid_t pid = 0;         // the process under test, sampled through /proc
+  long pid = 0;          // the process under test, sampled through /proc
 };
 
 nlohmann::json open_loop(const DriverOptions& options);

@@ -49,7 +49,7 @@ gateway_load::DriverOptions parse(const std::vector<std::string>& args) {
       {"--connections", [&](Value v) { options.connections = std::stoi(v); }},
       {"--requests", [&](Value v) { options.requests = std::stol(v); }},
       {"--start-at", [&](Value v) { options.start_at = std::stol(v); }},
-      {"--pid", [&](Value v) { options.pid = static_cast<pid_t>(std::stol(v)); }},
+      {"--pid", [&](Value v) { options.pid = std::stol(v); }},
       {"--upstream-stats", [&](Value v) { options.upstream_stats = v; }},
       {"--protocol", [&](Value v) { options.protocol = v; }},
   };

@@ -8,8 +8,6 @@
 // MCP_CONFORMANCE_SCENARIO names the scenario, MCP_CONFORMANCE_CONTEXT
 // carries credentials for the scenarios that hand them over. Exit 0 on
 // success, 1 on any error.
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -165,7 +163,7 @@ int main(int argc, char** argv) {
   std::thread([] {
     std::this_thread::sleep_for(std::chrono::seconds(25));
     std::cerr << "mcp_conformance_client: overall deadline reached\n";
-    _exit(3);
+    std::_Exit(3);  // at once: no exit handlers while run() may still hold the client
   }).detach();
   try {
     return run(argv[argc - 1]);

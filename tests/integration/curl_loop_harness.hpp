@@ -3,11 +3,9 @@
 // reports, and on which threads.
 #pragma once
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
+
+#include <boost/asio/write.hpp>
 
 #include <chrono>
 #include <condition_variable>
@@ -21,6 +19,7 @@
 #include <vector>
 
 #include "mcpauth/net/async_http.hpp"
+#include "platform/loopback_listener.hpp"
 
 namespace mcpauth::curl_loop_test {
 
@@ -41,29 +40,18 @@ inline const std::string& big_body() {
 // else sends headers and holds until the client leaves.
 class TinyServer {
  public:
-  TinyServer() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    EXPECT_EQ(::listen(fd_, 512), 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    acceptor_ = std::thread([this] { accept_loop(); });
-  }
+  TinyServer() { EXPECT_TRUE(listener_.listening()); }
   ~TinyServer() {
     release();
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    acceptor_.join();
+    listener_.stop();
     for (auto& t : connections_) t.join();
   }
   TinyServer(const TinyServer&) = delete;
   TinyServer& operator=(const TinyServer&) = delete;
 
-  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(listener_.port()) + path;
+  }
   void release() {
     std::lock_guard lock(mutex_);
     released_ = true;
@@ -76,35 +64,23 @@ class TinyServer {
   }
 
  private:
-  void accept_loop() {
-    for (;;) {
-      const int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) return;
-      {
-        std::lock_guard lock(mutex_);
-        ++accepted_;
-      }
-      connections_.emplace_back([this, c] { serve(c); });
+  using tcp = test_platform::LoopbackListener::tcp;
+
+  // Each connection is served on its own thread with blocking calls.
+  void accept(tcp::socket c) {
+    {
+      std::lock_guard lock(mutex_);
+      ++accepted_;
     }
+    connections_.emplace_back([this, c = std::move(c)]() mutable { serve(c); });
   }
-  void serve(int c) {
-    std::string head;
-    char buf[4096];
-    while (head.find("\r\n\r\n") == std::string::npos) {
-      const ssize_t n = ::recv(c, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      head.append(buf, static_cast<std::size_t>(n));
-    }
-    auto send_all = [c](const std::string& s) {
-      for (std::size_t sent = 0; sent < s.size();) {
-        const ssize_t n = ::send(c, s.data() + sent, s.size() - sent, MSG_NOSIGNAL);
-        if (n <= 0) return;
-        sent += static_cast<std::size_t>(n);
-      }
-    };
-    auto hold_until_client_leaves = [&] {
-      while (::recv(c, buf, sizeof buf, 0) > 0) {
-      }
+  void serve(tcp::socket& c) {
+    boost::system::error_code ec;
+    const std::string head = test_platform::read_request_head(c, ec);
+    // Asio sends with MSG_NOSIGNAL: a client that left is an error, not SIGPIPE.
+    auto send_all = [&c](const std::string& s) {
+      boost::system::error_code ignored;
+      boost::asio::write(c, boost::asio::buffer(s), ignored);
     };
     if (head.rfind("GET /stream", 0) == 0) {
       send_all("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n");
@@ -119,22 +95,21 @@ class TinyServer {
     } else if (head.rfind("GET /redirect", 0) == 0) {
       send_all("HTTP/1.1 302 Found\r\nLocation: /missing\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     } else if (head.rfind("GET /silent", 0) == 0) {
-      hold_until_client_leaves();
+      test_platform::hold_until_client_leaves(c);
     } else {
       send_all("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n");
-      hold_until_client_leaves();
+      test_platform::hold_until_client_leaves(c);
     }
-    ::close(c);
+    c.close(ec);
   }
 
-  int fd_ = -1;
-  int port_ = 0;
-  std::thread acceptor_;
   std::vector<std::thread> connections_;
   std::mutex mutex_;
   std::condition_variable cv_;
   bool released_ = false;
   std::size_t accepted_ = 0;
+  // Last: it accepts at once, into what is above.
+  test_platform::LoopbackListener listener_{[this](tcp::socket c) { accept(std::move(c)); }};
 };
 
 // Records what the loop reports, and on which threads. With `stop_on_body`

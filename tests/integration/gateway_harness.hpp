@@ -3,13 +3,11 @@
 // client library will not send, and the gateway's /proc status.
 #pragma once
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -20,6 +18,7 @@
 #include "mcpauth/mcp/session.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
 #include "peer_process.hpp"
+#include "platform/socket_within.hpp"
 
 namespace mcpauth::testing {
 
@@ -71,65 +70,82 @@ inline net::HttpResponse http(const std::string& method, const std::string& url,
 
 // One raw HTTP/1.1 exchange on its own connection, for framings a client
 // library will not produce. Reads until the peer closes or `until` appears;
-// the socket's receive timeout bounds every read.
+// every read and send is bounded by a timeout (30 s unless given). The
+// connections of one thread share its io_context, so that each costs one
+// descriptor (tests hold hundreds) and several can be waited on together
+// (wait_readable); a connection is used on the thread that made it.
+inline boost::asio::io_context& raw_connection_io() {
+  static thread_local boost::asio::io_context io;
+  return io;
+}
+
 class RawConnection {
  public:
-  explicit RawConnection(int port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    timeval tv{30, 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  }
-  ~RawConnection() { ::close(fd_); }
+  using tcp = boost::asio::ip::tcp;
+  static constexpr std::chrono::seconds kTimeout{30};
+
+  explicit RawConnection(int port) { connect(port); }
   RawConnection(const RawConnection&) = delete;
   RawConnection& operator=(const RawConnection&) = delete;
 
   bool connected() const { return connected_; }
-  // False once the peer stopped taking bytes (closed or reset).
-  bool send(std::string_view bytes) {
-    while (!bytes.empty()) {
-      const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      bytes.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
+  // False once the peer stopped taking bytes (closed or reset) or the
+  // timeout passed.
+  bool send(std::string_view bytes) { return !test_platform::write_within(socket_, bytes, kTimeout); }
+  tcp::socket& socket() { return socket_; }
+  // Some bytes (appended to `text`), within `timeout`. False when the peer
+  // ended the connection or the timeout passed; `timed_out` says which.
+  bool read_some(std::string& text, std::chrono::steady_clock::duration timeout = kTimeout, bool* timed_out = nullptr) {
+    const auto ec = test_platform::read_some_within(socket_, text, timeout);
+    if (timed_out) *timed_out = ec == boost::asio::error::timed_out;
+    return !ec;
   }
-  int fd() const { return fd_; }
   // Everything until the peer ends the connection; `closed` is false when
-  // the receive timeout ended the wait instead (the connection stayed open).
+  // the timeout ended the wait instead (the connection stayed open).
   std::pair<std::string, bool> receive_until_closed() {
     std::string text;
-    char buffer[4096];
-    for (;;) {
-      const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
-      if (n > 0) {
-        text.append(buffer, static_cast<std::size_t>(n));
-        continue;
-      }
-      return {text, n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)};
+    bool timed_out = false;
+    while (read_some(text, kTimeout, &timed_out)) {
     }
+    return {text, !timed_out};
   }
   // Up to `until`, or (empty) until the peer closes.
   std::string receive(const std::string& until = "") {
     std::string text;
-    char buffer[4096];
     while (until.empty() || text.find(until) == std::string::npos) {
-      const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
-      if (n <= 0) break;
-      text.append(buffer, static_cast<std::size_t>(n));
+      if (!read_some(text)) break;
     }
     return text;
   }
 
  private:
-  int fd_ = -1;
+  void connect(int port) {
+    boost::system::error_code ec;
+    socket_.connect({boost::asio::ip::address_v4::loopback(), static_cast<unsigned short>(port)}, ec);
+    connected_ = !ec;
+  }
+  tcp::socket socket_{raw_connection_io()};
   bool connected_ = false;
 };
+
+// Waits up to `wait` until one of `connections` (this thread's) has bytes or
+// was ended by the peer; returns the indexes of those that are readable.
+inline std::vector<std::size_t> wait_readable(const std::vector<RawConnection*>& connections,
+                                              std::chrono::milliseconds wait) {
+  auto& io = raw_connection_io();
+  std::vector<std::size_t> ready;
+  for (std::size_t i = 0; i < connections.size(); ++i) {
+    connections[i]->socket().async_wait(RawConnection::tcp::socket::wait_read,
+                                        [&ready, i](const boost::system::error_code& ec) {
+                                          if (!ec) ready.push_back(i);
+                                        });
+  }
+  io.restart();
+  io.run_one_for(wait);
+  for (auto* connection : connections) connection->socket().cancel();
+  io.run();  // the other waits end (cancelled, or ready too: then counted)
+  return ready;
+}
 
 // A field of the gateway's /proc/<pid>/status (the gateway started with
 // `config`, found by its command line), e.g. "VmRSS" in KiB or "Threads";

@@ -2,8 +2,6 @@
 // of open streams add no threads, a stream resumed with Last-Event-ID gets
 // exactly what it missed, and SIGTERM ends every open stream cleanly.
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <sys/socket.h>
 
 #include <chrono>
 #include <csignal>
@@ -114,15 +112,8 @@ class StreamReader {
 
  private:
   bool read_some(std::chrono::steady_clock::time_point deadline) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    pollfd readable{connection_->fd(), POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&readable, 1, static_cast<int>(left.count())) != 1) return false;
-    char buffer[4096];
-    const ssize_t n = ::recv(connection_->fd(), buffer, sizeof buffer, 0);
-    if (n <= 0) return false;
-    text_.append(buffer, static_cast<std::size_t>(n));
-    return true;
+    const auto left = deadline - std::chrono::steady_clock::now();
+    return left.count() > 0 && connection_->read_some(text_, left);
   }
 
   std::unique_ptr<RawConnection> connection_;

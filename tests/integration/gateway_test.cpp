@@ -4,13 +4,7 @@
 // the gateway's own /oauth/callback with the headless browser; one refresh
 // serves many concurrent clients at expiry; and the request checks (API key
 // off loopback, Host, Origin, CSRF) refuse what they must.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -28,6 +22,8 @@
 #include "mcpauth/net/curl_http_client.hpp"
 #include "oidc_peer.hpp"
 #include "peer_process.hpp"
+#include "platform/process.hpp"
+#include "platform/users.hpp"
 
 namespace mcpauth {
 namespace {
@@ -504,9 +500,8 @@ TEST(Gateway, TricklingRequestHeadsDoNotLockOthersOutAndAreClosedAtTheHeadDeadli
   PeerProcess peer("streamable-server.mjs");
   GatewayProcess gw(write_config("slowloris", {{"plain", {{"url", peer.url()}}}}),
                     {"--head-timeout", "1", "--max-connections-per-client", "2000"});
-  rlimit files{};
-  ::getrlimit(RLIMIT_NOFILE, &files);
-  const std::size_t count = std::min<std::size_t>(600, files.rlim_cur > 200 ? (files.rlim_cur - 100) / 2 : 50);
+  const std::size_t files = test_platform::open_file_limit();
+  const std::size_t count = std::min<std::size_t>(600, files > 200 ? (files - 100) / 2 : 50);
   std::vector<std::unique_ptr<RawConnection>> slow;
   for (std::size_t i = 0; i < count; ++i) {
     slow.push_back(std::make_unique<RawConnection>(gw.port()));
@@ -531,19 +526,17 @@ TEST(Gateway, TricklingRequestHeadsDoNotLockOthersOutAndAreClosedAtTheHeadDeadli
   std::size_t closed = 0;
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (closed < count && std::chrono::steady_clock::now() < give_up) {
-    std::vector<pollfd> fds;
+    std::vector<RawConnection*> still;
     std::vector<std::size_t> which;
     for (std::size_t i = 0; i < count; ++i) {
       if (!open[i]) continue;
-      fds.push_back(pollfd{slow[i]->fd(), POLLIN, 0});
+      still.push_back(slow[i].get());
       which.push_back(i);
     }
-    ::poll(fds.data(), fds.size(), 100);  // waits for an event; the rounds pace the trickle
-    for (std::size_t k = 0; k < fds.size(); ++k) {
-      if (fds[k].revents == 0) continue;
-      char buffer[512];
-      const ssize_t n = ::recv(fds[k].fd, buffer, sizeof buffer, MSG_DONTWAIT);
-      if (n <= 0) open[which[k]] = false;
+    // Waits for an event; the rounds pace the trickle.
+    for (const std::size_t k : testing::wait_readable(still, std::chrono::milliseconds(100))) {
+      std::string ignored;  // readable: a read returns at once, with bytes or the end
+      if (!still[k]->read_some(ignored)) open[which[k]] = false;
     }
     trickle();
     closed = static_cast<std::size_t>(std::count(open.begin(), open.end(), false));
@@ -954,8 +947,9 @@ TEST(Gateway, PlainHttpOffLoopbackIsRefusedUnlessAllowed) {
 // token and used the owner's grants. Requests come from uid 65534 through
 // setpriv, which needs root (CI runs the tests as root).
 TEST(Gateway, OnLoopbackOnlyItsOwnUserGetsInWithoutTheApiKey) {
-  ASSERT_EQ(::geteuid(), 0u) << "this test makes requests as another user (uid 65534) with setpriv, which needs "
-                                "root: run the integration tests as root (as CI does)";
+  ASSERT_TRUE(test_platform::running_as_root())
+      << "this test makes requests as another user (uid 65534) with setpriv, which needs "
+         "root: run the integration tests as root (as CI does)";
   PeerProcess peer("streamable-server.mjs");
   const std::string config = write_config("owner", {{"plain", {{"url", peer.url()}}}});
   auto as_nobody = [](const std::string& url, const std::string& header = "") {
@@ -993,7 +987,7 @@ TEST(Gateway, OnLoopbackOnlyItsOwnUserGetsInWithoutTheApiKey) {
 namespace mcpauth {
 namespace {
 
-int thread_count(pid_t pid) {
+int thread_count(long pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(status, line)) {

@@ -3,12 +3,12 @@
 // (dbus-run-session). With the keyring the store has no key file; without
 // it, the store says where its key is instead of making a new one.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
 #include "peer_process.hpp"
+#include "platform/files.hpp"
 
 namespace mcpauth {
 namespace {
@@ -19,7 +19,7 @@ using testing::test_home;
 
 TEST(Keyring, TheStoreKeyLivesInTheDesktopKeyringWhenOneAnswers) {
   for (const char* tool : {"/usr/bin/dbus-run-session", "/usr/bin/gnome-keyring-daemon", "/usr/bin/secret-tool"}) {
-    ASSERT_EQ(access(tool, X_OK), 0) << tool << " is missing: scripts/install-deps.sh installs it";
+    ASSERT_TRUE(test_platform::is_executable(tool)) << tool << " is missing: scripts/install-deps.sh installs it";
   }
   const fs::path home = fs::path(test_home()) / "keyring-home";
   const fs::path data = home / "data";

@@ -5,14 +5,12 @@
 // server never accepts). Each refusal must be the catalogue error, and the
 // peer's request log (GET /__log) must show that nothing was sent after the
 // failed check: no authorization request, no token request, no token.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <csignal>
 #include <iterator>
 #include <optional>
@@ -581,18 +579,19 @@ TEST(OAuthNegative, ALoginWhoseRegisteredPortIsBusyUsesAnotherAndRegistersIt) {
   const int registered_port = authorize_port(request_log(peer), 0);
   ASSERT_GT(registered_port, 0) << describe(request_log(peer));
 
-  const int busy = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(busy, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(registered_port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(busy, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0) << "port " << registered_port;
-  ASSERT_EQ(::listen(busy, 1), 0);
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor busy(io);  // another program's listener (no SO_REUSEADDR)
+  boost::system::error_code ec;
+  busy.open(boost::asio::ip::tcp::v4(), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  busy.bind({boost::asio::ip::address_v4::loopback(), static_cast<unsigned short>(registered_port)}, ec);
+  ASSERT_FALSE(ec) << "port " << registered_port << ": " << ec.message();
+  busy.listen(1, ec);
+  ASSERT_FALSE(ec) << ec.message();
 
   const auto second = run_command(cli({"login", peer.url(), "--account", "second"}), {testing::follow_browser_env()},
                                   std::chrono::seconds(20));
-  ::close(busy);
+  busy.close();
   ASSERT_EQ(second.exit_code, 0) << second.err;
   const auto log = request_log(peer);
   const int second_port = authorize_port(log, 1);

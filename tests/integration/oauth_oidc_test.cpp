@@ -5,7 +5,6 @@
 // tests/peers/oidc-browser.mjs, which signs in on the provider's dev login
 // form and consents, as a user would.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <regex>

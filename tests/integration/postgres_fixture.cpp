@@ -1,10 +1,7 @@
 #include "postgres_fixture.hpp"
 
-#include <netinet/in.h>
-#include <pwd.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +10,8 @@
 #include <stdexcept>
 
 #include "peer_process.hpp"
+#include "platform/files.hpp"
+#include "platform/users.hpp"
 
 namespace mcpauth::testing {
 namespace {
@@ -31,18 +30,14 @@ std::string random_hex(int bytes) {
 
 // A port nothing listens on now (the kernel's pick); the server binds it next.
 int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof addr;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length) != 0) {
-    if (fd >= 0) ::close(fd);
-    throw std::runtime_error("no free loopback port");
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor probe(io);
+  boost::system::error_code ec;
+  probe.open(boost::asio::ip::tcp::v4(), ec);
+  if (!ec) probe.bind({boost::asio::ip::address_v4::loopback(), 0}, ec);
+  const auto endpoint = ec ? boost::asio::ip::tcp::endpoint() : probe.local_endpoint(ec);
+  if (ec) throw std::runtime_error("no free loopback port");
+  return endpoint.port();
 }
 
 std::string read_file(const std::string& path) {
@@ -66,22 +61,14 @@ PostgresServer::PostgresServer() {
   if (!std::filesystem::exists(bin("initdb"))) {
     throw std::runtime_error(bin("initdb") + " is missing: install postgresql-15 (scripts/install-deps.sh)");
   }
-  as_postgres_ = ::geteuid() == 0;
-  char templ[] = "/tmp/mcpauth-pg-XXXXXX";
-  if (!::mkdtemp(templ)) throw std::runtime_error("mkdtemp failed");
-  dir_ = templ;
+  as_postgres_ = test_platform::running_as_root();
+  // In /tmp itself, not $TMPDIR: the server's Unix socket goes in it, and its path is short.
+  dir_ = test_platform::make_temp_dir("mcpauth-pg", "/tmp").string();
   password_ = "pw-" + random_hex(12);
-  if (as_postgres_) {
-    const passwd* pw = ::getpwnam("postgres");
-    if (!pw) throw std::runtime_error("running as root and there is no postgres user to run the server as");
-    if (::chown(dir_.c_str(), pw->pw_uid, pw->pw_gid) != 0) throw std::runtime_error("chown " + dir_ + " failed");
-  }
+  if (as_postgres_) test_platform::give_to_user(dir_, "postgres");
   {
     std::ofstream(dir_ + "/pwfile") << password_ << "\n";
-    if (as_postgres_) {
-      const passwd* pw = ::getpwnam("postgres");
-      if (::chown((dir_ + "/pwfile").c_str(), pw->pw_uid, pw->pw_gid) != 0) throw std::runtime_error("chown failed");
-    }
+    if (as_postgres_) test_platform::give_to_user(dir_ + "/pwfile", "postgres");
   }
   require_ok(run_command(as_owner({bin("initdb"), "-D", dir_ + "/data", "-U", "mcpauth", "--auth=scram-sha-256",
                                    "--pwfile=" + dir_ + "/pwfile", "--no-sync", "-E", "UTF8", "--locale=C"}),

@@ -2,9 +2,6 @@
 // host and the servers see them on the wire.
 #include <gtest/gtest.h>
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <fstream>
 #include <regex>
@@ -13,6 +10,8 @@
 
 #include "oidc_peer.hpp"
 #include "peer_process.hpp"
+#include "platform/files.hpp"
+#include "platform/process.hpp"
 #include "stdio_host_lines.hpp"
 
 namespace mcpauth {
@@ -36,14 +35,14 @@ std::string read_file(const std::string& path) {
 }
 
 // A file of this test's own in the test home, with `mode`.
-std::string write_file(const std::string& name, const std::string& content, mode_t mode = 0600) {
-  const std::string path = testing::test_home() + "/" + name + "-" + std::to_string(::getpid());
+std::string write_file(const std::string& name, const std::string& content, unsigned mode = 0600) {
+  const std::string path = testing::test_home() + "/" + name + "-" + std::to_string(test_platform::current_pid());
   std::remove(path.c_str());
   {
     std::ofstream out(path);
     out << content;
   }
-  ::chmod(path.c_str(), mode);
+  test_platform::set_mode(path, mode);
   return path;
 }
 
@@ -125,7 +124,8 @@ TEST(ProxyFlags, AHeaderFileThatCannotBeReadOrHasABadLineIsAnError) {
 // browser back to (the loopback listener answers there, so the flow ends).
 TEST(ProxyFlags, AuthorizeParamsAndTheRedirectHostAreInTheAuthorizationUrl) {
   PeerProcess peer("oidc-server.mjs");
-  const std::string url_file = testing::test_home() + "/authorization-url-" + std::to_string(::getpid());
+  const std::string url_file =
+      testing::test_home() + "/authorization-url-" + std::to_string(test_platform::current_pid());
   InteractiveCommand proxy(cli({"proxy", peer.url(), "--authorize-param", "login_hint=tester@example.com",
                                 "--authorize-param", "ui_locales=en", "--host", "localhost"}),
                            {recording_browser(url_file)});
@@ -147,8 +147,8 @@ TEST(ProxyFlags, AuthorizeParamsAndTheRedirectHostAreInTheAuthorizationUrl) {
 // the host's page, with nothing appended, and the flow completes.
 TEST(ProxyFlags, AnAcceptedCallbackRedirectsTheBrowserToTheSuccessUrl) {
   PeerProcess peer("oidc-server.mjs");
-  const std::string redirect = testing::test_home() + "/redirect-" + std::to_string(::getpid());
-  const std::string answer = testing::test_home() + "/callback-answer-" + std::to_string(::getpid());
+  const std::string redirect = testing::test_home() + "/redirect-" + std::to_string(test_platform::current_pid());
+  const std::string answer = testing::test_home() + "/callback-answer-" + std::to_string(test_platform::current_pid());
   std::remove(redirect.c_str());
   // The oidc-provider user, then the callback fetched without following its answer.
   const std::string script = write_file("success-browser.sh",

@@ -3,11 +3,9 @@
 // else there), against real servers over both transports and through OAuth.
 #include <gtest/gtest.h>
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <regex>
@@ -17,6 +15,8 @@
 #include "mcpauth/core/jsonrpc.hpp"
 #include "oidc_peer.hpp"
 #include "peer_process.hpp"
+#include "platform/files.hpp"
+#include "platform/process.hpp"
 #include "stdio_host_lines.hpp"
 
 namespace mcpauth {
@@ -357,7 +357,7 @@ TEST(Proxy, ManyQuickReconnectsWithAnExpiredTokenRefreshOnceAndNeverOpenABrowser
 // in a private file as well, stamped, and stdout stays protocol-only.
 TEST(Proxy, LogFileGetsTheDiagnosticsPrivately) {
   PeerProcess peer("streamable-server.mjs");
-  const std::string log = testing::test_home() + "/proxy-" + std::to_string(::getpid()) + ".log";
+  const std::string log = testing::test_home() + "/proxy-" + std::to_string(test_platform::current_pid()) + ".log";
   std::remove(log.c_str());
   InteractiveCommand proxy(cli({"proxy", peer.url(), "--retry-budget", "0", "--log", log}));
   proxy.write_stdin(kInitialize);
@@ -374,9 +374,8 @@ TEST(Proxy, LogFileGetsTheDiagnosticsPrivately) {
   EXPECT_NE(r.err.find("cannot connect"), std::string::npos) << "still on stderr too: " << r.err;
   EXPECT_TRUE(std::regex_search(text.str(), std::regex(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \[\d+\] mcpauth proxy: )")))
       << text.str();
-  struct stat st {};
-  ASSERT_EQ(::stat(log.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_TRUE(std::filesystem::exists(log)) << log;
+  EXPECT_EQ(test_platform::mode_of(log), 0600u);
   expect_only_protocol_lines(r.out);
 }
 

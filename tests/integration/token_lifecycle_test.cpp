@@ -3,11 +3,8 @@
 // private files), a restart after expiry refreshes without a browser, status
 // shows each state, logout revokes at the authorization server, accounts
 // are separate grants, and the device and paste logins complete headless.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -18,6 +15,9 @@
 #include "mcpauth/store/sqlite_token_store.hpp"
 #include "oidc_peer.hpp"
 #include "peer_process.hpp"
+#include "platform/files.hpp"
+#include "platform/named_pipe.hpp"
+#include "platform/process.hpp"
 
 namespace mcpauth {
 namespace {
@@ -43,12 +43,6 @@ const std::string kNoBrowser = "BROWSER=/bin/false";
 
 fs::path store_dir() {
   return fs::path(test_home()) / "data" / "mcpauth";
-}
-
-unsigned mode_of(const fs::path& path) {
-  struct stat st {};
-  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
-  return st.st_mode & 0777;
 }
 
 std::string read_all(const fs::path& path) {
@@ -87,9 +81,9 @@ void wait_for_state(const std::string& url, const std::string& state, std::chron
 TEST(TokenLifecycle, LoginPersistsPrivatelyAndTheNextRunNeedsNoDiscoveryOrBrowser) {
   PeerProcess peer("oidc-server.mjs");
   login(peer);
-  EXPECT_EQ(mode_of(store_dir()), 0700u);
-  EXPECT_EQ(mode_of(store_dir() / "tokens.db"), 0600u);
-  EXPECT_EQ(mode_of(store_dir() / "tokens.db.key"), 0600u);
+  EXPECT_EQ(test_platform::mode_of(store_dir()), 0700u);
+  EXPECT_EQ(test_platform::mode_of(store_dir() / "tokens.db"), 0600u);
+  EXPECT_EQ(test_platform::mode_of(store_dir() / "tokens.db.key"), 0600u);
 
   const auto rows = status_json(peer.url());
   ASSERT_EQ(rows.size(), 1u) << rows.dump();
@@ -338,21 +332,20 @@ TEST(TokenLifecycle, PasteLoginCompletesHeadlessAndSurvivesABadPaste) {
 // works, and every message on stdin reaches the server, none eaten as a paste.
 TEST(TokenLifecycle, ProxyNoBrowserReadsThePasteFromTheTerminalNotFromTheHostsMessages) {
   PeerProcess peer("oidc-server.mjs");
-  const std::string fifo = test_home() + "/proxy-stdin-" + std::to_string(::getpid());
+  const std::string fifo = test_home() + "/proxy-stdin-" + std::to_string(test_platform::current_pid());
   std::filesystem::remove(fifo);
-  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << fifo;
+  test_platform::NamedPipeWriter host(fifo);  // the host's end of the proxy's stdin
+  ASSERT_TRUE(host.ok()) << fifo;
   const std::string command = "exec '" + std::string(MCPAUTH_CLI_PATH) + "' proxy '" + peer.url() +
                               "' --no-browser --consent-timeout 60 < '" + fifo + "'";
   InteractiveCommand terminal({"/usr/bin/script", "-qfec", command, "/dev/null"}, {"BROWSER="});
-  int host = -1;  // the host's end of the proxy's stdin; opens once the shell has opened the other end
-  for (int i = 0; i < 3000 && host < 0; ++i) {
-    host = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-    if (host < 0) terminal.read_output(std::chrono::milliseconds(10));
+  bool opened = false;  // opens once the shell has opened the other end
+  for (int i = 0; i < 3000 && !opened; ++i) {
+    opened = host.try_open();
+    if (!opened) terminal.read_output(std::chrono::milliseconds(10));
   }
-  ASSERT_GE(host, 0) << "the proxy never opened its stdin: " << terminal.out();
-  const auto send = [host](const std::string& line) {
-    ASSERT_EQ(::write(host, line.data(), line.size()), static_cast<ssize_t>(line.size()));
-  };
+  ASSERT_TRUE(opened) << "the proxy never opened its stdin: " << terminal.out();
+  const auto send = [&host](const std::string& line) { ASSERT_TRUE(host.write(line)); };
   send(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
        R"("capabilities":{},"clientInfo":{"name":"host","version":"1"}}})"
        "\n");
@@ -368,7 +361,7 @@ TEST(TokenLifecycle, ProxyNoBrowserReadsThePasteFromTheTerminalNotFromTheHostsMe
   send(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"text":"via stdin"}}})"
        "\n");
   terminal.wait_for_stdout(R"("id":2,"jsonrpc":"2.0","result"[^\n]*via stdin)");
-  ::close(host);  // the host ends: so does the proxy, then script
+  host.close();  // the host ends: so does the proxy, then script
   const auto r = terminal.finish();
   std::filesystem::remove(fifo);
   EXPECT_EQ(r.exit_code, 0) << r.out;

@@ -2,20 +2,16 @@
 // map to: no cookie jar (--disable-cookies), --ipv4, and
 // HttpRequest::headers_timeout (--headers-timeout), against a raw socket
 // server on loopback that records each request head.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <atomic>
+#include <boost/asio/write.hpp>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "mcpauth/error.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
+#include "platform/loopback_listener.hpp"
 
 namespace mcpauth::net {
 namespace {
@@ -25,79 +21,39 @@ namespace {
 // closes. Stops when destroyed.
 class RawServer {
  public:
-  explicit RawServer(std::string answer, bool ipv6 = false) : answer_(std::move(answer)) {
-    fd_ = ::socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (ipv6) {
-      ::setsockopt(fd_, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-      sockaddr_in6 address{};
-      address.sin6_family = AF_INET6;
-      address.sin6_addr = in6addr_loopback;
-      bound_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-      socklen_t size = sizeof address;
-      ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size);
-      port_ = ntohs(address.sin6_port);
-    } else {
-      sockaddr_in address{};
-      address.sin_family = AF_INET;
-      address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      bound_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-      socklen_t size = sizeof address;
-      ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size);
-      port_ = ntohs(address.sin_port);
-    }
-    bound_ = bound_ && ::listen(fd_, 8) == 0;
-    if (bound_) thread_ = std::thread([this] { serve(); });
-  }
-  ~RawServer() {
-    stopping_ = true;
-    ::shutdown(fd_, SHUT_RDWR);  // wakes accept()
-    if (thread_.joinable()) thread_.join();
-    ::close(fd_);
-  }
-  bool bound() const { return bound_; }
-  int port() const { return port_; }
+  using tcp = test_platform::LoopbackListener::tcp;
+
+  explicit RawServer(std::string answer, bool ipv6 = false)
+      : answer_(std::move(answer)), listener_([this](tcp::socket client) { serve(client); }, ipv6) {}
+
+  bool bound() const { return listener_.listening(); }
+  int port() const { return listener_.port(); }
   std::vector<std::string> heads() {
     std::lock_guard lock(mutex_);
     return heads_;
   }
 
  private:
-  void serve() {
-    while (!stopping_) {
-      const int client = ::accept(fd_, nullptr, nullptr);
-      if (client < 0) return;
-      std::string head;
-      char buffer[1024];
-      while (head.find("\r\n\r\n") == std::string::npos) {
-        const ssize_t n = ::read(client, buffer, sizeof buffer);
-        if (n <= 0) break;
-        head.append(buffer, static_cast<std::size_t>(n));
-      }
-      {
-        std::lock_guard lock(mutex_);
-        heads_.push_back(head);
-      }
-      if (answer_.empty()) {
-        // No answer: hold the connection until the client gives up (it closes its end).
-        while (::read(client, buffer, sizeof buffer) > 0) {
-        }
-      } else {
-        [[maybe_unused]] const auto written = ::write(client, answer_.data(), answer_.size());
-      }
-      ::close(client);
+  void serve(tcp::socket& client) {
+    boost::system::error_code ec;
+    const std::string head = test_platform::read_request_head(client, ec);
+    {
+      std::lock_guard lock(mutex_);
+      heads_.push_back(head);
     }
+    if (answer_.empty()) {
+      // No answer: hold the connection until the client gives up (it closes its end).
+      test_platform::hold_until_client_leaves(client);
+    } else {
+      boost::asio::write(client, boost::asio::buffer(answer_), ec);
+    }
+    client.close(ec);
   }
 
   std::string answer_;
-  int fd_ = -1;
-  int port_ = 0;
-  bool bound_ = false;
-  std::atomic<bool> stopping_{false};
   std::mutex mutex_;
   std::vector<std::string> heads_;
-  std::thread thread_;
+  test_platform::LoopbackListener listener_;  // last: it accepts at once
 };
 
 const std::string kSetsCookie =

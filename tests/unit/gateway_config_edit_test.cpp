@@ -2,8 +2,6 @@
 #include "config_edit.hpp"
 
 #include <gtest/gtest.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -11,6 +9,7 @@
 #include <sstream>
 
 #include "mcpauth/error.hpp"
+#include "platform/files.hpp"
 
 namespace mcpauth::gateway {
 namespace {
@@ -20,10 +19,8 @@ namespace fs = std::filesystem;
 class GatewayConfigEdit : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("mcpauth-config-edit-" + std::to_string(::getpid()) + "-" +
+    dir_ = test_platform::make_temp_dir(std::string("mcpauth-config-edit-") +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -49,9 +46,7 @@ TEST_F(GatewayConfigEdit, AddKeepsEverythingElseInItsOrderAndWritesPrivately) {
   EXPECT_EQ(doc["mcpServers"]["new"]["url"], "https://n.example/mcp");
   EXPECT_NE(read().find("X-Team"), std::string::npos);
   EXPECT_NE(read().find("client-1"), std::string::npos);
-  struct stat st {};
-  ASSERT_EQ(::stat(path().c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(test_platform::mode_of(path()), 0600u);
 }
 
 TEST_F(GatewayConfigEdit, AddCreatesAMissingFileAndRefusesADuplicateName) {

@@ -3,8 +3,6 @@
 // ends with the source, with the client (its FIN), or with the server's stop,
 // each time telling the source once.
 #include <gtest/gtest.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -19,6 +17,7 @@
 #include <vector>
 
 #include "http_server.hpp"
+#include "platform/socket_within.hpp"
 
 namespace mcpauth::gateway::http {
 namespace {
@@ -124,8 +123,6 @@ class Client {
  public:
   explicit Client(int port) : socket_(io_) {
     socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<std::uint16_t>(port)));
-    timeval bound{std::chrono::seconds(kDeadlock).count(), 0};  // a hang fails the test instead
-    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound);
     asio::write(socket_, asio::buffer(std::string("GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")));
   }
   // Reads until `text` has arrived (true) or the server closed (false).
@@ -144,13 +141,8 @@ class Client {
   void close() { socket_.close(); }
 
  private:
-  bool read_some() {
-    char buffer[4096];
-    boost::system::error_code ec;
-    const std::size_t n = socket_.read_some(asio::buffer(buffer), ec);
-    received_.append(buffer, n);
-    return !ec;
-  }
+  // Each read is bounded by kDeadlock: a hang fails the test instead.
+  bool read_some() { return !test_platform::read_some_within(socket_, received_, kDeadlock); }
 
   asio::io_context io_;
   tcp::socket socket_;

@@ -3,7 +3,6 @@
 #include "log_tee.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +11,8 @@
 #include <sstream>
 #include <string>
 
+#include "platform/files.hpp"
+
 namespace mcpauth::app {
 namespace {
 
@@ -19,9 +20,8 @@ namespace fs = std::filesystem;
 using namespace std::string_literals;
 
 TEST(LogTee, ControlCharactersInALineAreEscapedInTheFile) {
-  std::string pattern = (fs::temp_directory_path() / "mcpauth-logtee-XXXXXX").string();
-  ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-  const fs::path log = fs::path(pattern) / "mcpauth.log";
+  const fs::path dir = test_platform::make_temp_dir("mcpauth-logtee");
+  const fs::path log = dir / "mcpauth.log";
   {
     LogTee tee(log.string());
     std::cerr << "mcpauth: denied \x1b[2J\rcleared\0 end"s << '\n';
@@ -31,7 +31,7 @@ TEST(LogTee, ControlCharactersInALineAreEscapedInTheFile) {
   std::ostringstream content;
   content << in.rdbuf();
   const std::string text = content.str();
-  fs::remove_all(pattern);
+  fs::remove_all(dir);
 
   EXPECT_NE(text.find("] mcpauth: denied \\x1b[2J\\rcleared\\x00 end\n"), std::string::npos) << text;
   EXPECT_NE(text.find("] second line\n"), std::string::npos) << text;

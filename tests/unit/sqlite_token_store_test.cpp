@@ -3,10 +3,8 @@
 // (left byte-for-byte as they were), migration from schema 1, the per-grant
 // lock across store instances, and flow claims.
 #include <gtest/gtest.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -18,6 +16,8 @@
 #include "error_of.hpp"
 #include "mcpauth/error.hpp"
 #include "mcpauth/store/sqlite_token_store.hpp"
+#include "platform/files.hpp"
+#include "platform/process.hpp"
 
 namespace mcpauth::store {
 namespace {
@@ -29,10 +29,7 @@ using core::oauth::TokenSet;
 
 class TempDir {
  public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "mcpauth-store-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
+  TempDir() : path_(test_platform::make_temp_dir("mcpauth-store")) {}
   ~TempDir() { fs::remove_all(path_); }
   const fs::path& path() const { return path_; }
 
@@ -45,12 +42,6 @@ std::string read_all(const fs::path& path) {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
-}
-
-unsigned mode_of(const fs::path& path) {
-  struct stat st {};
-  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
-  return st.st_mode & 0777;
 }
 
 const TokenKey kKey{"https://mcp.example.com/mcp", "https://as.example.com", "client-1", ""};
@@ -131,9 +122,9 @@ TEST(SqliteTokenStore, FilesArePrivateAndHoldNoSecretInClear) {
   auto store = open_sqlite_token_store(options);
   store->save_client(secret_client());
   store->save_tokens(kKey, tokens("access-value-1", "refresh-value-1"));
-  EXPECT_EQ(mode_of(options.path.parent_path()), 0700u);
-  EXPECT_EQ(mode_of(options.path), 0600u);
-  EXPECT_EQ(mode_of(options.path.string() + ".key"), 0600u);
+  EXPECT_EQ(test_platform::mode_of(options.path.parent_path()), 0700u);
+  EXPECT_EQ(test_platform::mode_of(options.path), 0600u);
+  EXPECT_EQ(test_platform::mode_of(options.path.string() + ".key"), 0600u);
   bool checked_wal = false;
   for (const auto& entry : fs::directory_iterator(options.path.parent_path())) {
     const std::string bytes = read_all(entry.path());
@@ -142,7 +133,7 @@ TEST(SqliteTokenStore, FilesArePrivateAndHoldNoSecretInClear) {
     }
     if (entry.path().string().ends_with("-wal")) {
       checked_wal = true;
-      EXPECT_EQ(mode_of(entry.path()), 0600u);
+      EXPECT_EQ(test_platform::mode_of(entry.path()), 0600u);
     }
   }
   EXPECT_TRUE(checked_wal) << "the write-ahead log is where fresh rows live: it must be checked too";
@@ -152,7 +143,7 @@ TEST(SqliteTokenStore, AKeyFileReadableByOthersIsRefused) {
   TempDir dir;
   const auto options = options_in(dir);
   open_sqlite_token_store(options);
-  ::chmod((options.path.string() + ".key").c_str(), 0644);
+  test_platform::set_mode(options.path.string() + ".key", 0644);
   const Error e = mcpauth::testing::error_of([&] { open_sqlite_token_store(options); });
   EXPECT_EQ(e.code(), ErrorCode::store);
   EXPECT_NE(std::string(e.what()).find("chmod 600"), std::string::npos) << e.what();
@@ -212,11 +203,12 @@ TEST(SqliteTokenStore, AnotherProgramsDatabaseKeepsItsModeAndItsDirectoryToo) {
   TempDir dir;
   const auto options = options_in(dir);
   another_programs_database(options, "CREATE TABLE notes (body TEXT)");
-  ASSERT_EQ(::chmod(options.path.c_str(), 0644), 0);
-  ASSERT_EQ(::chmod(options.path.parent_path().c_str(), 0755), 0);
+  ASSERT_TRUE(test_platform::set_mode(options.path, 0644));
+  ASSERT_TRUE(test_platform::set_mode(options.path.parent_path(), 0755));
   expect_refused_and_untouched(options, "another program");
-  EXPECT_EQ(mode_of(options.path), 0644u) << "a file that is not ours is never chmod'ed";
-  EXPECT_EQ(mode_of(options.path.parent_path()), 0755u) << "a directory mcpauth did not create is never chmod'ed";
+  EXPECT_EQ(test_platform::mode_of(options.path), 0644u) << "a file that is not ours is never chmod'ed";
+  EXPECT_EQ(test_platform::mode_of(options.path.parent_path()), 0755u)
+      << "a directory mcpauth did not create is never chmod'ed";
 }
 
 TEST(SqliteTokenStore, AnExistingDirectoryIsLeftAsItIsAndOnlyNewOnesArePrivate) {
@@ -224,12 +216,12 @@ TEST(SqliteTokenStore, AnExistingDirectoryIsLeftAsItIsAndOnlyNewOnesArePrivate) 
   auto options = options_in(dir);
   const fs::path home = dir.path() / "home";  // stands for $HOME given as MCPAUTH_STORE's directory
   fs::create_directories(home);
-  ASSERT_EQ(::chmod(home.c_str(), 0755), 0);
+  ASSERT_TRUE(test_platform::set_mode(home, 0755));
   options.path = home / "new" / "tokens.db";
   open_sqlite_token_store(options)->save_tokens(kKey, tokens("a", "r"));
-  EXPECT_EQ(mode_of(home), 0755u);
-  EXPECT_EQ(mode_of(home / "new"), 0700u);
-  EXPECT_EQ(mode_of(options.path), 0600u);
+  EXPECT_EQ(test_platform::mode_of(home), 0755u);
+  EXPECT_EQ(test_platform::mode_of(home / "new"), 0700u);
+  EXPECT_EQ(test_platform::mode_of(options.path), 0600u);
   for (const auto& entry : fs::directory_iterator(home / "new")) {
     EXPECT_EQ(entry.path().string().find(".new-"), std::string::npos) << "a leftover " << entry.path();
   }
@@ -410,14 +402,11 @@ TEST(SqliteTokenStore, AFlowClaimExcludesOthersUntilReleasedOrItsProcessIsGone) 
   other->release_flow("grant");
 
   // A claim left by a process that has exited does not hold anyone up.
-  const pid_t child = ::fork();
-  if (child == 0) {
-    auto store = open_sqlite_token_store(options);
-    ::_exit(store->claim_flow("grant", std::chrono::seconds(600)) ? 0 : 1);
-  }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ASSERT_EQ(test_platform::run_in_child_process([&options] {
+              auto store = open_sqlite_token_store(options);
+              return store->claim_flow("grant", std::chrono::seconds(600)) ? 0 : 1;
+            }),
+            0);
   EXPECT_FALSE(mine->flow_claimed("grant"));
   EXPECT_TRUE(mine->claim_flow("grant", std::chrono::seconds(60)));
 }

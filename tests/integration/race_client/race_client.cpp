@@ -40,8 +40,6 @@
 // stderr gets the Authorizer's and the consent's progress lines, one line
 // per token request (thread, grant type, time, status: never a token) and
 // every failure. Exit 0 when nothing failed, 1 otherwise, 2 for bad arguments.
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -59,6 +57,7 @@
 #include "mcpauth/net/curl_http_client.hpp"
 #include "mcpauth/store/postgres_token_store.hpp"
 #include "mcpauth/store/sqlite_token_store.hpp"
+#include "platform/process.hpp"
 
 namespace {
 
@@ -68,7 +67,7 @@ std::mutex output_mutex;
 
 void say(const std::string& line) {
   std::lock_guard lock(output_mutex);
-  std::cerr << "race_client[" << ::getpid() << "]: " << line << std::endl;
+  std::cerr << "race_client[" << test_platform::current_pid() << "]: " << line << std::endl;
 }
 
 [[noreturn]] void usage(const std::string& problem) {
@@ -326,7 +325,7 @@ int main(int argc, char** argv) {
     }
     if (o.increment > 0) {
       run_increments(o, *store, totals);
-      std::cout << "race_client pid=" << ::getpid() << " threads=" << o.threads << " ok=" << totals.ok
+      std::cout << "race_client pid=" << test_platform::current_pid() << " threads=" << o.threads << " ok=" << totals.ok
                 << " failed=" << totals.failed << " authorizations=0 token_changes=0" << std::endl;
       return totals.failed == 0 ? 0 : 1;
     }
@@ -349,7 +348,7 @@ int main(int argc, char** argv) {
     ++totals.failed;
     say(std::string("cannot start: ") + e.what());
   }
-  std::cout << "race_client pid=" << ::getpid() << " threads=" << o.threads << " ok=" << totals.ok
+  std::cout << "race_client pid=" << test_platform::current_pid() << " threads=" << o.threads << " ok=" << totals.ok
             << " failed=" << totals.failed << " authorizations=" << totals.authorizations
             << " token_changes=" << totals.token_changes << std::endl;
   return totals.failed == 0 ? 0 : 1;

@@ -1,5 +1,3 @@
-#include "process_stats.hpp"
-
 #include <dirent.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -8,7 +6,9 @@
 #include <sstream>
 #include <string>
 
-namespace gateway_load {
+#include "platform/process_stats.hpp"
+
+namespace mcpauth::test_platform {
 
 namespace {
 
@@ -18,7 +18,7 @@ double kib_to_mb(long kib) {
 
 // /proc/<pid>/stat: the command name may hold spaces, so fields are counted
 // after its closing parenthesis; utime and stime are fields 14 and 15.
-bool read_cpu(pid_t pid, double& seconds) {
+bool read_cpu(long pid, double& seconds) {
   std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
   std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   const auto paren = text.rfind(')');
@@ -37,7 +37,7 @@ bool read_cpu(pid_t pid, double& seconds) {
   return false;
 }
 
-long count_fds(pid_t pid) {
+long count_fds(long pid) {
   DIR* dir = ::opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
   if (dir == nullptr) return 0;
   long count = 0;
@@ -50,7 +50,7 @@ long count_fds(pid_t pid) {
 
 }  // namespace
 
-ProcessSample sample_process(pid_t pid) {
+ProcessSample sample_process(long pid) {
   ProcessSample sample;
   if (pid <= 0 || !read_cpu(pid, sample.cpu_s)) return sample;
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
@@ -75,4 +75,4 @@ double own_cpu_seconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-}  // namespace gateway_load
+}  // namespace mcpauth::test_platform

@@ -37,7 +37,7 @@ class PostgresTokenStore final : public TokenStore {
       : options_(std::move(options)),
         target_(detail::pg_target(options_.url)),
         host_(detail::this_host()),
-        pid_(detail::this_process()),
+        pid_(detail::this_process().pid),
         owner_(host_ + ":" + std::to_string(pid_) + ":" + detail::encode_key(detail::random_key()).substr(0, 12)) {}
 
   void initialize() {
@@ -425,7 +425,9 @@ class PostgresTokenStore final : public TokenStore {
     if (r.rows() == 0) return false;
     if (r.text(0, 0) == owner_ || r.text(0, 1) != host_) return true;
     const long long pid = r.integer(0, 2);
-    return pid != pid_ && detail::process_alive(pid);  // this pid with another owner: a process before ours
+    // This pid with another owner: a process before ours. (The start time is
+    // not kept here yet: the pid alone decides, unlike in the SQLite store.)
+    return pid != pid_ && detail::process_alive({pid, 0});
   }
 
   PostgresStoreOptions options_;

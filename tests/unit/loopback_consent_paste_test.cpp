@@ -42,28 +42,31 @@ class TempPath {
   fs::path path_;
 };
 
-TEST(InputWait, ReportsInputAndReadsIt) {
-  TempPath temp("mcpauth-input-wait");
-  const File file = file_holding(temp.path(), "pasted\n");
-  ASSERT_TRUE(file);
-  platform::InputWait wait;
-  ASSERT_FALSE(wait.open());
-  const int fd = fileno(file.get());
-  EXPECT_EQ(wait.wait(fd), platform::InputWait::Ready::input);
+// An open InputWait and, to wait on, a file holding a pasted line.
+class InputWaitOnAFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(file_);
+    ASSERT_FALSE(wait_.open());
+  }
+  int fd() const { return fileno(file_.get()); }
+
+  TempPath temp_{"mcpauth-input-wait"};
+  File file_ = file_holding(temp_.path(), "pasted\n");
+  platform::InputWait wait_;
+};
+
+TEST_F(InputWaitOnAFile, ReportsInputAndReadsIt) {
+  EXPECT_EQ(wait_.wait(fd()), platform::InputWait::Ready::input);
   char buffer[16];
-  EXPECT_EQ(platform::InputWait::read(fd, buffer, sizeof buffer), 7);
+  EXPECT_EQ(platform::InputWait::read(fd(), buffer, sizeof buffer), 7);
   EXPECT_EQ(std::string(buffer, 7), "pasted\n");
 }
 
-TEST(InputWait, AWakeUpWinsOverInputAndLasts) {
-  TempPath temp("mcpauth-input-wake");
-  const File file = file_holding(temp.path(), "pasted\n");
-  ASSERT_TRUE(file);
-  platform::InputWait wait;
-  ASSERT_FALSE(wait.open());
-  wait.wake();
-  EXPECT_EQ(wait.wait(fileno(file.get())), platform::InputWait::Ready::woken);
-  EXPECT_EQ(wait.wait(fileno(file.get())), platform::InputWait::Ready::woken);
+TEST_F(InputWaitOnAFile, AWakeUpWinsOverInputAndLasts) {
+  wait_.wake();
+  EXPECT_EQ(wait_.wait(fd()), platform::InputWait::Ready::woken);
+  EXPECT_EQ(wait_.wait(fd()), platform::InputWait::Ready::woken);
 }
 
 TEST(InputWait, RefusesWhatSelectCannotWatch) {

@@ -395,11 +395,19 @@ TEST(SqliteTokenStore, AnUpdateThatThrowsLeavesTheGrantAsItWas) {
   EXPECT_FALSE(store->load_tokens(kKey));
 }
 
-TEST(SqliteTokenStore, AFlowClaimExcludesOthersUntilReleasedOrItsProcessIsGone) {
+// Two stores on one file, as two processes would have: the flow claim tests'.
+struct TwoStores {
   TempDir dir;
-  const auto options = options_in(dir);
-  auto mine = open_sqlite_token_store(options);
-  auto other = open_sqlite_token_store(options);
+  SqliteStoreOptions options = options_in(dir);
+  std::shared_ptr<TokenStore> mine = open_sqlite_token_store(options);
+  std::shared_ptr<TokenStore> other = open_sqlite_token_store(options);
+};
+
+TEST(SqliteTokenStore, AFlowClaimExcludesOthersUntilReleasedOrItsProcessIsGone) {
+  TwoStores stores;
+  const auto& options = stores.options;
+  auto& mine = stores.mine;
+  auto& other = stores.other;
   EXPECT_TRUE(mine->claim_flow("grant", std::chrono::seconds(60)));
   EXPECT_FALSE(other->claim_flow("grant", std::chrono::seconds(60)));
   EXPECT_TRUE(other->flow_claimed("grant"));
@@ -426,10 +434,10 @@ TEST(SqliteTokenStore, AFlowClaimExcludesOthersUntilReleasedOrItsProcessIsGone) 
 // another time (here: this process, with the claim's start time changed) is
 // not that process's, and holds nobody up; with the right start time it does.
 TEST(SqliteTokenStore, AFlowClaimOfAReusedPidDoesNotHold) {
-  TempDir dir;
-  const auto options = options_in(dir);
-  auto mine = open_sqlite_token_store(options);
-  auto other = open_sqlite_token_store(options);
+  TwoStores stores;
+  const auto& options = stores.options;
+  auto& mine = stores.mine;
+  auto& other = stores.other;
   ASSERT_TRUE(mine->claim_flow("grant", std::chrono::seconds(60)));
   long long started = 0;
   {

@@ -1,3 +1,4 @@
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,6 +19,20 @@ NativeSocket open_socket(int family, int type, int protocol, bool no_sigpipe_opt
   (void)no_sigpipe_option;
 #endif
   return fd;
+}
+
+int socket_family(NativeSocket socket) noexcept {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  if (::getsockname(static_cast<int>(socket), reinterpret_cast<sockaddr*>(&address), &length) != 0) return -1;
+  return address.ss_family;
+}
+
+bool socket_ready_now(NativeSocket socket, bool for_write) noexcept {
+  pollfd p{};
+  p.fd = static_cast<int>(socket);
+  p.events = for_write ? POLLOUT : POLLIN;
+  return ::poll(&p, 1, 0) > 0;
 }
 
 }  // namespace mcpauth::platform

@@ -1,7 +1,8 @@
 #pragma once
 
-// Opening the sockets libcurl connects with (its open-socket callback), so
-// that net includes no socket header. No socket the library opens may raise
+// The sockets libcurl connects with: opening them (its open-socket
+// callback) and asking about them (its socket callback's driver), so that net
+// includes no socket header. No socket the library opens may raise
 // SIGPIPE in an embedding program; whether the socket itself must say so is
 // core/platform/sigpipe.hpp's decision (SO_NOSIGPIPE on macOS; on Linux
 // libcurl sends with MSG_NOSIGNAL). POSIX: socket() + setsockopt
@@ -21,5 +22,14 @@ inline constexpr NativeSocket kInvalidSocket = -1;
 // on it (a system without the option has MSG_NOSIGNAL instead: nothing is
 // set there). kInvalidSocket on failure.
 NativeSocket open_socket(int family, int type, int protocol, bool no_sigpipe_option) noexcept;
+
+// The address family of an open socket (getsockname), to hand the socket to
+// Asio as a generic stream socket of that family; -1 when it cannot be read.
+int socket_family(NativeSocket socket) noexcept;
+
+// Whether the socket is ready for reading (or writing) right now, or failed
+// (its owner then finds out what happened): poll() with no timeout; Windows'
+// file will use WSAPoll.
+bool socket_ready_now(NativeSocket socket, bool for_write) noexcept;
 
 }  // namespace mcpauth::platform

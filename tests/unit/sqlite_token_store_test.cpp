@@ -395,19 +395,16 @@ TEST(SqliteTokenStore, AnUpdateThatThrowsLeavesTheGrantAsItWas) {
   EXPECT_FALSE(store->load_tokens(kKey));
 }
 
-// Two stores on one file, as two processes would have: the flow claim tests'.
-struct TwoStores {
+// Flow claims: two stores on one file, as two processes would have.
+class SqliteFlowClaims : public ::testing::Test {
+ protected:
   TempDir dir;
   SqliteStoreOptions options = options_in(dir);
   std::shared_ptr<TokenStore> mine = open_sqlite_token_store(options);
   std::shared_ptr<TokenStore> other = open_sqlite_token_store(options);
 };
 
-TEST(SqliteTokenStore, AFlowClaimExcludesOthersUntilReleasedOrItsProcessIsGone) {
-  TwoStores stores;
-  const auto& options = stores.options;
-  auto& mine = stores.mine;
-  auto& other = stores.other;
+TEST_F(SqliteFlowClaims, AClaimExcludesOthersUntilReleasedOrItsProcessIsGone) {
   EXPECT_TRUE(mine->claim_flow("grant", std::chrono::seconds(60)));
   EXPECT_FALSE(other->claim_flow("grant", std::chrono::seconds(60)));
   EXPECT_TRUE(other->flow_claimed("grant"));
@@ -433,11 +430,7 @@ TEST(SqliteTokenStore, AFlowClaimExcludesOthersUntilReleasedOrItsProcessIsGone) 
 // Pids are reused: a claim whose pid now belongs to a process that started at
 // another time (here: this process, with the claim's start time changed) is
 // not that process's, and holds nobody up; with the right start time it does.
-TEST(SqliteTokenStore, AFlowClaimOfAReusedPidDoesNotHold) {
-  TwoStores stores;
-  const auto& options = stores.options;
-  auto& mine = stores.mine;
-  auto& other = stores.other;
+TEST_F(SqliteFlowClaims, AClaimOfAReusedPidDoesNotHold) {
   ASSERT_TRUE(mine->claim_flow("grant", std::chrono::seconds(60)));
   long long started = 0;
   {

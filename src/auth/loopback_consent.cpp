@@ -1,9 +1,5 @@
 #include "mcpauth/auth/loopback_consent.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <unistd.h>
-
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -15,6 +11,7 @@
 #include "mcpauth/core/oauth/redirect.hpp"
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/error.hpp"
+#include "mcpauth_internal/platform/input_wait.hpp"
 
 namespace mcpauth::auth {
 namespace {
@@ -33,15 +30,12 @@ constexpr const char* kStrayPage =
 class PasteReader {
  public:
   PasteReader(int fd, std::function<void(const std::string&)> on_line) : fd_(fd), on_line_(std::move(on_line)) {
-    if (::pipe2(wake_, O_CLOEXEC) != 0) throw Error(ErrorCode::usage, "cannot create a pipe for the paste prompt");
+    if (wait_.open()) throw Error(ErrorCode::usage, "cannot create a pipe for the paste prompt");
     thread_ = std::thread([this] { run(); });
   }
   ~PasteReader() {
-    const char byte = 0;
-    [[maybe_unused]] const auto n = ::write(wake_[1], &byte, 1);
+    wait_.wake();
     thread_.join();
-    ::close(wake_[0]);
-    ::close(wake_[1]);
   }
   PasteReader(const PasteReader&) = delete;
   PasteReader& operator=(const PasteReader&) = delete;
@@ -51,10 +45,8 @@ class PasteReader {
     std::string pending;
     char buffer[4096];
     while (true) {
-      pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
-      if (::poll(fds, 2, -1) < 0) return;
-      if (fds[1].revents) return;
-      const ssize_t n = ::read(fd_, buffer, sizeof buffer);
+      if (wait_.wait(fd_) != platform::InputWait::Ready::input) return;
+      const long n = platform::InputWait::read(fd_, buffer, sizeof buffer);
       if (n <= 0) return;  // end of input: only the loopback callback can end the consent now
       pending.append(buffer, static_cast<std::size_t>(n));
       if (pending.size() > core::oauth::kMaxPastedRedirectBytes * 2) pending.clear();  // bounded
@@ -67,7 +59,7 @@ class PasteReader {
   }
 
   int fd_;
-  int wake_[2] = {-1, -1};
+  platform::InputWait wait_;
   std::function<void(const std::string&)> on_line_;
   std::thread thread_;
 };

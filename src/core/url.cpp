@@ -2,14 +2,14 @@
 
 #include <curl/curl.h>
 
-#include <arpa/inet.h>
 #include <algorithm>
+#include <array>
 #include <cstdint>
-#include <iterator>
 #include <memory>
 
 #include "mcpauth/core/text.hpp"
 #include "mcpauth/error.hpp"
+#include "mcpauth_internal/platform/ip_address.hpp"
 
 namespace mcpauth::core {
 namespace {
@@ -121,23 +121,63 @@ std::string resolve_reference(const Url& base, std::string_view reference) {
   return resolved;
 }
 
+namespace {
+
+using mcpauth::platform::IpAddress;
+
+bool is_v4_loopback(const IpAddress& a) {
+  return a.bytes[0] == 127;
+}
+
+bool all_zero(const IpAddress& a, std::size_t from, std::size_t to) {
+  return std::all_of(a.bytes.begin() + static_cast<std::ptrdiff_t>(from),
+                     a.bytes.begin() + static_cast<std::ptrdiff_t>(to), [](std::uint8_t b) { return b == 0; });
+}
+
+// The IPv6 special addresses, as <netinet/in.h>'s IN6_IS_ADDR_* macros define them.
+bool is_v6_unspecified(const IpAddress& a) {
+  return all_zero(a, 0, 16);
+}
+bool is_v6_loopback(const IpAddress& a) {
+  return all_zero(a, 0, 15) && a.bytes[15] == 1;
+}
+bool is_v6_link_local(const IpAddress& a) {
+  return a.bytes[0] == 0xfe && (a.bytes[1] & 0xc0) == 0x80;
+}
+bool is_v6_v4_mapped(const IpAddress& a) {
+  return all_zero(a, 0, 10) && a.bytes[10] == 0xff && a.bytes[11] == 0xff;
+}
+// ::a.b.c.d, the deprecated v4-compatible form (:: and ::1 are not).
+bool is_v6_v4_compatible(const IpAddress& a) {
+  return all_zero(a, 0, 12) && !(all_zero(a, 12, 15) && a.bytes[15] <= 1);
+}
+
+std::uint32_t v4_at(const IpAddress& a, std::size_t offset) {
+  return (std::uint32_t{a.bytes[offset]} << 24) | (std::uint32_t{a.bytes[offset + 1]} << 16) |
+         (std::uint32_t{a.bytes[offset + 2]} << 8) | std::uint32_t{a.bytes[offset + 3]};
+}
+
+std::string unbracketed(std::string h) {
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  return h;
+}
+
+}  // namespace
+
 bool is_loopback_host(std::string_view host) {
   // Stricter than classify_host() on purpose: this answers "may plain http or a loopback redirect be trusted",
   // and only the canonical spellings are; classify_host() answers "may a server direct us here", where every
   // spelling of loopback (v4-mapped, "localhost.") must count.
   std::string h = lower(std::string(host));
   if (h == "localhost") return true;
-  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-  in_addr v4{};
-  if (inet_pton(AF_INET, h.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
-  in6_addr v6{};
-  return inet_pton(AF_INET6, h.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+  const auto address = mcpauth::platform::parse_ip_address(unbracketed(std::move(h)));
+  if (!address) return false;
+  return address->v6 ? is_v6_loopback(*address) : is_v4_loopback(*address);
 }
 
 HostKind classify_host(std::string_view host) {
   std::string h = lower(std::string(host));
   if (h == "localhost" || h == "localhost.") return HostKind::loopback;
-  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
   const auto classify_v4 = [](std::uint32_t a) {
     if ((a >> 24) == 127) return HostKind::loopback;
     if ((a >> 16) == 0xA9FE) return HostKind::link_local;  // 169.254/16, the cloud metadata range
@@ -145,23 +185,17 @@ HostKind classify_host(std::string_view host) {
     if (a == 0x646464C8) return HostKind::metadata_service;  // 100.100.100.200
     return HostKind::name;
   };
-  in_addr v4{};
-  if (inet_pton(AF_INET, h.c_str(), &v4) == 1) return classify_v4(ntohl(v4.s_addr));
-  in6_addr v6{};
-  if (inet_pton(AF_INET6, h.c_str(), &v6) != 1) return HostKind::name;
-  if (IN6_IS_ADDR_LOOPBACK(&v6)) return HostKind::loopback;
-  if (IN6_IS_ADDR_UNSPECIFIED(&v6)) return HostKind::unspecified;
-  if (IN6_IS_ADDR_LINKLOCAL(&v6)) return HostKind::link_local;
-  if (IN6_IS_ADDR_V4MAPPED(&v6) || IN6_IS_ADDR_V4COMPAT(&v6)) {
-    const auto* b = v6.s6_addr;
-    return classify_v4((std::uint32_t{b[12]} << 24) | (std::uint32_t{b[13]} << 16) | (std::uint32_t{b[14]} << 8) |
-                       std::uint32_t{b[15]});
-  }
-  in6_addr aws{};
-  inet_pton(AF_INET6, "fd00:ec2::254", &aws);
-  if (std::equal(std::begin(v6.s6_addr), std::end(v6.s6_addr), std::begin(aws.s6_addr))) {
-    return HostKind::metadata_service;
-  }
+  const auto address = mcpauth::platform::parse_ip_address(unbracketed(std::move(h)));
+  if (!address) return HostKind::name;
+  const IpAddress& v6 = *address;
+  if (!v6.v6) return classify_v4(v4_at(v6, 0));
+  if (is_v6_loopback(v6)) return HostKind::loopback;
+  if (is_v6_unspecified(v6)) return HostKind::unspecified;
+  if (is_v6_link_local(v6)) return HostKind::link_local;
+  if (is_v6_v4_mapped(v6) || is_v6_v4_compatible(v6)) return classify_v4(v4_at(v6, 12));
+  // fd00:ec2::254, the AWS metadata service over IPv6
+  constexpr std::array<std::uint8_t, 16> aws{0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x54};
+  if (v6.bytes == aws) return HostKind::metadata_service;
   return HostKind::name;
 }
 

@@ -1,10 +1,9 @@
 #include "bridge_answers.hpp"
 
-#include <fnmatch.h>
-
 #include <algorithm>
 
 #include "mcpauth/mcp/bridge.hpp"
+#include "mcpauth_internal/core/glob.hpp"
 
 namespace mcpauth::mcp::detail {
 namespace {
@@ -38,9 +37,8 @@ rpc::ErrorResponse error_answer(const rpc::Id& id, const Error& e) {
 }
 
 bool matches_any_glob(const std::vector<std::string>& globs, std::string_view tool) {
-  const std::string name(tool);
   return std::any_of(globs.begin(), globs.end(),
-                     [&](const std::string& glob) { return ::fnmatch(glob.c_str(), name.c_str(), 0) == 0; });
+                     [&](const std::string& glob) { return core::glob_matches(glob, tool); });
 }
 
 std::optional<std::string> ToolFilter::hides(std::string_view tool) const {

@@ -1,10 +1,11 @@
 #include "curl_socket_driver.hpp"
 
-#include <poll.h>
-
-#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <system_error>
+
+#include "mcpauth_internal/platform/socket.hpp"
 
 namespace mcpauth::net::detail {
 namespace {
@@ -19,17 +20,24 @@ constexpr int poll_flag(int direction) {
 // Whether the socket is ready for `direction` now (or failed: libcurl then
 // finds out what happened).
 bool ready_now(curl_socket_t fd, int direction) {
-  pollfd p{};
-  p.fd = fd;
-  p.events = direction == kRead ? POLLIN : POLLOUT;
-  return ::poll(&p, 1, 0) > 0;
+  return platform::socket_ready_now(static_cast<platform::NativeSocket>(fd), direction == kWrite);
+}
+
+// libcurl's socket as Asio's generic stream socket of its family (a POSIX
+// descriptor type would not exist on Windows).
+boost::asio::generic::stream_protocol protocol_of(curl_socket_t fd) {
+  const int family = platform::socket_family(static_cast<platform::NativeSocket>(fd));
+  if (family < 0) throw std::system_error(std::make_error_code(std::errc::not_a_socket));
+  return {family, 0};
 }
 
 }  // namespace
 
 // One socket libcurl asked for: what it wants, and which waits are pending.
 struct CurlSocketDriver::Watch {
-  Watch(boost::asio::io_context& io, curl_socket_t socket) : descriptor(io), fd(socket) { descriptor.assign(fd); }
+  Watch(boost::asio::io_context& io, curl_socket_t socket) : descriptor(io), fd(socket) {
+    descriptor.assign(protocol_of(fd), fd);
+  }
   ~Watch() { let_go(); }
   Watch(const Watch&) = delete;
   Watch& operator=(const Watch&) = delete;
@@ -40,10 +48,10 @@ struct CurlSocketDriver::Watch {
     if (!descriptor.is_open()) return;
     boost::system::error_code ignored;
     descriptor.cancel(ignored);
-    descriptor.release();
+    descriptor.release(ignored);
   }
 
-  boost::asio::posix::stream_descriptor descriptor;
+  boost::asio::generic::stream_protocol::socket descriptor;
   const curl_socket_t fd;
   int wanted = 0;  // CURL_POLL_IN / CURL_POLL_OUT bits
   bool waiting[2] = {false, false};
@@ -107,7 +115,8 @@ void CurlSocketDriver::watch(CURL* easy, curl_socket_t fd, int what) {
     try {
       w = std::make_shared<Watch>(io_, fd);
     } catch (...) {
-      // The reactor refused the socket (out of epoll watches): that transfer
+      // The reactor refused the socket (out of epoll watches; or its family
+      // could not be read): that transfer
       // cannot go on; it ends once libcurl's call has returned.
       watches_.erase(fd);
       unwatchable_.push_back(easy);
@@ -132,9 +141,9 @@ void CurlSocketDriver::arm(const std::shared_ptr<Watch>& w, int direction) {
   if (ready_now(w->fd, direction)) {
     boost::asio::post(io_, [on_ready] { on_ready({}); });
   } else {
-    w->descriptor.async_wait(direction == kRead ? boost::asio::posix::descriptor_base::wait_read
-                                                : boost::asio::posix::descriptor_base::wait_write,
-                             std::move(on_ready));
+    w->descriptor.async_wait(
+        direction == kRead ? boost::asio::socket_base::wait_read : boost::asio::socket_base::wait_write,
+        std::move(on_ready));
   }
 }
 

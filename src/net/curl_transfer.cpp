@@ -1,9 +1,5 @@
 #include "curl_transfer.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <mutex>
@@ -11,6 +7,9 @@
 
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/error.hpp"
+#include "mcpauth_internal/core/platform/sigpipe.hpp"
+#include "mcpauth_internal/platform/ip_address.hpp"
+#include "mcpauth_internal/platform/socket.hpp"
 
 namespace mcpauth::net::detail {
 namespace {
@@ -50,18 +49,6 @@ bool proxy_configured(const std::string& url) {
     if (const char* value = std::getenv(name); value && *value) return true;
   }
   return false;
-}
-
-std::string address_text(const curl_sockaddr& address) {
-  char text[INET6_ADDRSTRLEN] = {0};
-  if (address.family == AF_INET) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(&address.addr);
-    inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
-  } else if (address.family == AF_INET6) {
-    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address.addr);
-    inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
-  }
-  return text;
 }
 
 [[noreturn]] void throw_curl_error(CURLcode rc, const char* detail, const HttpRequest& request) {
@@ -202,8 +189,9 @@ size_t CurlTransfer::on_write(char* data, size_t size, size_t count, void* user)
 // that checking the URL's host alone would leave.
 curl_socket_t CurlTransfer::open_checked_socket(void* user, curlsocktype purpose, curl_sockaddr* address) {
   auto* t = static_cast<CurlTransfer*>(user);
-  if (purpose == CURLSOCKTYPE_IPCXN && (address->family == AF_INET || address->family == AF_INET6)) {
-    const std::string text = address_text(*address);
+  const auto ip = platform::ip_address_of(&address->addr);
+  if (purpose == CURLSOCKTYPE_IPCXN && ip) {
+    const std::string text = platform::format_ip_address(*ip);
     const core::HostKind kind = core::classify_host(text);
     const AddressRules& rules = t->request_.addresses;
     const bool refused = (kind == core::HostKind::loopback && !rules.loopback) ||
@@ -213,7 +201,12 @@ curl_socket_t CurlTransfer::open_checked_socket(void* user, curlsocktype purpose
       return CURL_SOCKET_BAD;
     }
   }
-  return ::socket(address->family, address->socktype, address->protocol);
+  namespace decisions = core::platform;
+  const bool no_sigpipe_option =
+      decisions::sigpipe_guard(decisions::current_os()) == decisions::SigpipeGuard::socket_option;
+  const platform::NativeSocket socket =
+      platform::open_socket(address->family, address->socktype, address->protocol, no_sigpipe_option);
+  return socket == platform::kInvalidSocket ? CURL_SOCKET_BAD : static_cast<curl_socket_t>(socket);
 }
 
 void CurlTransfer::setup(const EasySettings& settings) {

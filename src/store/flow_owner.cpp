@@ -1,24 +1,24 @@
 #include "flow_owner.hpp"
 
-#include <signal.h>
-#include <unistd.h>
-
-#include <cerrno>
+#include "mcpauth_internal/core/platform/process.hpp"
+#include "mcpauth_internal/platform/process.hpp"
 
 namespace mcpauth::store::detail {
 
 std::string this_host() {
-  char name[256] = {};
-  if (::gethostname(name, sizeof name - 1) != 0) return "?";
-  return name;
+  std::string name = platform::host_name();
+  return name.empty() ? "?" : name;
 }
 
-long long this_process() {
-  return static_cast<long long>(::getpid());
+ProcessIdentity this_process() {
+  const long long pid = platform::current_process_id();
+  return {pid, platform::process_start_time(pid).value_or(0)};
 }
 
-bool process_alive(long long pid) {
-  return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+bool process_alive(const ProcessIdentity& process) {
+  const bool exists = platform::process_exists(process.pid);
+  return core::platform::claim_holder_running(exists, process.started,
+                                              exists ? platform::process_start_time(process.pid) : std::nullopt);
 }
 
 }  // namespace mcpauth::store::detail

@@ -1,14 +1,9 @@
 #include "key_source.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include "keyring.hpp"
 #include "mcpauth/error.hpp"
+#include "mcpauth_internal/platform/private_file.hpp"
+#include "mcpauth_internal/platform/process.hpp"
 
 namespace mcpauth::store::detail {
 namespace {
@@ -20,24 +15,14 @@ Error store_error(const std::string& message) {
 }
 
 std::optional<std::string> read_key_file(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return std::nullopt;
-    throw store_error("cannot open the store key " + path.string() + ": " + std::strerror(errno));
-  }
-  struct stat st {};
-  std::string content;
-  if (::fstat(fd, &st) == 0 && (st.st_mode & 077) != 0) {
-    ::close(fd);
+  platform::PrivateFileRead read = platform::read_private_file(path, kMaxKeyFileBytes);
+  if (read.others_have_access) {
     throw store_error("the store key " + path.string() + " is readable by other users; run `chmod 600 " +
                       path.string() + "` (and consider the key " + "compromised: log out and in again)");
   }
-  char buffer[kMaxKeyFileBytes];
-  const ssize_t n = ::read(fd, buffer, sizeof buffer);
-  ::close(fd);
-  if (n < 0) throw store_error("cannot read the store key " + path.string() + ": " + std::strerror(errno));
-  content.assign(buffer, static_cast<std::size_t>(n));
-  return content;
+  if (read.error == std::errc::no_such_file_or_directory) return std::nullopt;
+  if (read.error) throw store_error("cannot read the store key " + path.string() + ": " + read.error.message());
+  return std::move(read.content);
 }
 
 }  // namespace
@@ -46,21 +31,17 @@ std::string create_exclusive_file(const std::filesystem::path& path, const std::
   // Written under a temporary name, then hard-linked into place: link()
   // fails if the name exists, so two processes never both win and nobody
   // ever reads a half-written key.
-  const std::filesystem::path temporary = path.string() + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) throw store_error("cannot create " + temporary.string() + ": " + std::strerror(errno));
-  const bool written =
-      ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!written) {
-    ::unlink(temporary.c_str());
-    throw store_error("cannot write " + temporary.string() + ": " + std::strerror(errno));
+  const std::filesystem::path temporary = path.string() + ".tmp." + std::to_string(platform::current_process_id());
+  if (const auto error = platform::create_private_file(temporary, content)) {
+    throw store_error("cannot write " + temporary.string() + ": " + error.message());
   }
-  const int linked = ::link(temporary.c_str(), path.c_str());
-  const int link_errno = errno;
-  ::unlink(temporary.c_str());
-  if (linked == 0) return content;
-  if (link_errno != EEXIST) throw store_error("cannot create " + path.string() + ": " + std::strerror(link_errno));
+  const std::error_code link_error = platform::link_new_name(temporary, path);
+  std::error_code ignored;
+  std::filesystem::remove(temporary, ignored);
+  if (!link_error) return content;
+  if (link_error != std::errc::file_exists) {
+    throw store_error("cannot create " + path.string() + ": " + link_error.message());
+  }
   if (auto existing = read_key_file(path)) return *existing;
   throw store_error(path.string() + " vanished while it was being created; try again");
 }

@@ -7,13 +7,14 @@
 // every mcpauth process (a proxy that a host keeps running per server)
 // would otherwise map and relocate at start-up even where no keyring
 // exists. The headers give the types; the library is Debian's libsecret.
-#include <dlfcn.h>
 #include <libsecret/secret.h>
 
 #include <cstdlib>
 #include <mutex>
+#include <type_traits>
 
 #include "keyring.hpp"
+#include "mcpauth_internal/platform/shared_library.hpp"
 
 namespace mcpauth::store::detail {
 namespace {
@@ -54,12 +55,16 @@ const Libsecret* libsecret() {
   static Libsecret api;
   static std::once_flag once;
   std::call_once(once, [] {
-    void* handle = ::dlopen("libsecret-1.so.0", RTLD_NOW | RTLD_LOCAL);
+    void* handle = platform::load_shared_library("libsecret-1.so.0");
     if (!handle) return;  // kept open for the life of the process, as GLib expects
-    api.lookup = reinterpret_cast<decltype(api.lookup)>(::dlsym(handle, "secret_password_lookup_sync"));
-    api.store = reinterpret_cast<decltype(api.store)>(::dlsym(handle, "secret_password_store_sync"));
-    api.free_password = reinterpret_cast<decltype(api.free_password)>(::dlsym(handle, "secret_password_free"));
-    api.free_error = reinterpret_cast<decltype(api.free_error)>(::dlsym(handle, "g_error_free"));
+    const auto resolve = [handle](auto& function, const char* name) {
+      function =
+          reinterpret_cast<std::remove_reference_t<decltype(function)>>(platform::shared_library_symbol(handle, name));
+    };
+    resolve(api.lookup, "secret_password_lookup_sync");
+    resolve(api.store, "secret_password_store_sync");
+    resolve(api.free_password, "secret_password_free");
+    resolve(api.free_error, "g_error_free");
   });
   return api.usable() ? &api : nullptr;
 }

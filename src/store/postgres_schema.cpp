@@ -54,6 +54,10 @@ constexpr const char* kMigrations[] = {
         expires_at TIMESTAMPTZ NOT NULL
       );
     )sql",
+    // 2: a flow claim's process start time (0: unknown), so a reused pid is not taken for the claim's holder
+    R"sql(
+      ALTER TABLE mcpauth_flows ADD COLUMN started BIGINT NOT NULL DEFAULT 0;
+    )sql",
 };
 static_assert(std::size(kMigrations) == kPostgresSchemaVersion);
 

@@ -11,7 +11,7 @@
 
 namespace mcpauth::store::detail {
 
-inline constexpr int kPostgresSchemaVersion = 1;
+inline constexpr int kPostgresSchemaVersion = 2;
 
 // The first key of every (two-key) advisory lock the store takes ("mcpa"):
 // keeps them apart from another program's advisory locks in the same database.

@@ -37,8 +37,9 @@ class PostgresTokenStore final : public TokenStore {
       : options_(std::move(options)),
         target_(detail::pg_target(options_.url)),
         host_(detail::this_host()),
-        pid_(detail::this_process()),
-        owner_(host_ + ":" + std::to_string(pid_) + ":" + detail::encode_key(detail::random_key()).substr(0, 12)) {}
+        process_(detail::this_process()),
+        owner_(host_ + ":" + std::to_string(process_.pid) + ":" +
+               detail::encode_key(detail::random_key()).substr(0, 12)) {}
 
   void initialize() {
     auto connection = connect();
@@ -221,10 +222,12 @@ class PostgresTokenStore final : public TokenStore {
              {P::integer(detail::kPgLockSpace), P::text("flow\n" + flow_key)}, "waiting for a flow claim's lock");
       if (live_claim(c, flow_key)) return false;
       c.exec(
-          "INSERT INTO mcpauth_flows (flow_key, owner, host, pid, expires_at) "
-          "VALUES ($1, $2, $3, $4::bigint, now() + $5::bigint * interval '1 second') ON CONFLICT (flow_key) DO UPDATE "
-          "SET owner = EXCLUDED.owner, host = EXCLUDED.host, pid = EXCLUDED.pid, expires_at = EXCLUDED.expires_at",
-          {P::text(flow_key), P::text(owner_), P::text(host_), P::integer(pid_), P::integer(ttl.count())},
+          "INSERT INTO mcpauth_flows (flow_key, owner, host, pid, started, expires_at) "
+          "VALUES ($1, $2, $3, $4::bigint, $5::bigint, now() + $6::bigint * interval '1 second') "
+          "ON CONFLICT (flow_key) DO UPDATE SET owner = EXCLUDED.owner, host = EXCLUDED.host, pid = EXCLUDED.pid, "
+          "started = EXCLUDED.started, expires_at = EXCLUDED.expires_at",
+          {P::text(flow_key), P::text(owner_), P::text(host_), P::integer(process_.pid),
+           P::integer(static_cast<long long>(process_.started)), P::integer(ttl.count())},
           "claiming a flow");
       transaction.commit();
       return true;
@@ -420,18 +423,20 @@ class PostgresTokenStore final : public TokenStore {
   // Unexpired on the database's clock, and held by this store, by a process
   // of this host that still runs, or by another host (trusted until it expires).
   bool live_claim(PgConnection& c, const std::string& flow_key) const {
-    const PgResult r = c.exec("SELECT owner, host, pid FROM mcpauth_flows WHERE flow_key = $1 AND expires_at > now()",
-                              {P::text(flow_key)}, "reading a flow claim");
+    const PgResult r =
+        c.exec("SELECT owner, host, pid, started FROM mcpauth_flows WHERE flow_key = $1 AND expires_at > now()",
+               {P::text(flow_key)}, "reading a flow claim");
     if (r.rows() == 0) return false;
     if (r.text(0, 0) == owner_ || r.text(0, 1) != host_) return true;
     const long long pid = r.integer(0, 2);
-    return pid != pid_ && detail::process_alive(pid);  // this pid with another owner: a process before ours
+    // This pid with another owner: a process before ours.
+    return pid != process_.pid && detail::process_alive({pid, static_cast<std::uint64_t>(r.integer(0, 3))});
   }
 
   PostgresStoreOptions options_;
   detail::PgTarget target_;
   std::string host_;
-  long long pid_;
+  detail::ProcessIdentity process_;
   std::string owner_;  // host:pid:nonce, unique even where pids repeat (containers)
   detail::Key key_{};
   std::string key_id_;

@@ -58,6 +58,10 @@ constexpr const char* kMigrations[] = {
       ALTER TABLE discovery ADD COLUMN protocol_version TEXT NOT NULL DEFAULT '';
       ALTER TABLE discovery ADD COLUMN transport TEXT NOT NULL DEFAULT '';
     )sql",
+    // 4: a flow claim's process start time (0: unknown), so a reused pid is not taken for the claim's holder
+    R"sql(
+      ALTER TABLE flows ADD COLUMN started INTEGER NOT NULL DEFAULT 0;
+    )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

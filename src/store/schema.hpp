@@ -12,7 +12,7 @@
 
 namespace mcpauth::store::detail {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 inline constexpr const char* kApplicationName = "mcpauth";
 
 // Runs the migrations after `from` up to `to` (0: an empty database), in

@@ -1,9 +1,5 @@
 #include "mcpauth/store/sqlite_token_store.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <charconv>
 #include <cstring>
 #include <mutex>
@@ -32,7 +28,8 @@ using Json = nlohmann::json;
 
 class SqliteTokenStore final : public TokenStore {
  public:
-  explicit SqliteTokenStore(SqliteStoreOptions options) : options_(std::move(options)), host_(detail::this_host()) {}
+  explicit SqliteTokenStore(SqliteStoreOptions options)
+      : options_(std::move(options)), host_(detail::this_host()), process_(detail::this_process()) {}
 
   void refuse_newer(int version) const {
     if (version > detail::kSchemaVersion) {
@@ -199,9 +196,9 @@ class SqliteTokenStore final : public TokenStore {
     auto db = acquire();
     Transaction transaction(*db);
     if (live_claim(*db, flow_key)) return false;
-    Statement s(*db, "INSERT OR REPLACE INTO flows (flow_key, host, pid, expires_at) VALUES (?, ?, ?, ?)");
-    s.bind(1, flow_key).bind(2, host_).bind(3, static_cast<long long>(::getpid()));
-    s.bind(4, detail::to_millis(Clock::now() + ttl)).run();
+    Statement s(*db, "INSERT OR REPLACE INTO flows (flow_key, host, pid, started, expires_at) VALUES (?, ?, ?, ?, ?)");
+    s.bind(1, flow_key).bind(2, host_).bind(3, process_.pid).bind(4, static_cast<long long>(process_.started));
+    s.bind(5, detail::to_millis(Clock::now() + ttl)).run();
     transaction.commit();
     return true;
   }
@@ -209,7 +206,7 @@ class SqliteTokenStore final : public TokenStore {
   void release_flow(const std::string& flow_key) override {
     auto db = acquire();
     Statement s(*db, "DELETE FROM flows WHERE flow_key = ? AND host = ? AND pid = ?");
-    s.bind(1, flow_key).bind(2, host_).bind(3, static_cast<long long>(::getpid())).run();
+    s.bind(1, flow_key).bind(2, host_).bind(3, process_.pid).run();
   }
 
   bool flow_claimed(const std::string& flow_key) override {
@@ -356,15 +353,16 @@ class SqliteTokenStore final : public TokenStore {
 
   // A claim by a process that still runs (or on another host: trusted until it expires).
   bool live_claim(Database& db, const std::string& flow_key) const {
-    Statement s(db, "SELECT host, pid, expires_at FROM flows WHERE flow_key = ?");
+    Statement s(db, "SELECT host, pid, started, expires_at FROM flows WHERE flow_key = ?");
     s.bind(1, flow_key);
     if (!s.step()) return false;
-    if (detail::from_millis(s.integer(2)) <= Clock::now()) return false;
-    return s.text(0) != host_ || detail::process_alive(s.integer(1));
+    if (detail::from_millis(s.integer(3)) <= Clock::now()) return false;
+    return s.text(0) != host_ || detail::process_alive({s.integer(1), static_cast<std::uint64_t>(s.integer(2))});
   }
 
   SqliteStoreOptions options_;
   std::string host_;
+  detail::ProcessIdentity process_;
   detail::Key key_{};
   std::mutex pool_mutex_;
   std::vector<std::unique_ptr<Database>> idle_;

@@ -1,16 +1,12 @@
 #include "store_file.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <string>
 #include <vector>
 
 #include "mcpauth/error.hpp"
+#include "mcpauth_internal/platform/private_file.hpp"
+#include "mcpauth_internal/platform/process.hpp"
 #include "sqlite.hpp"
 
 namespace mcpauth::store::detail {
@@ -23,8 +19,8 @@ Error store_error(const std::string& message) {
 }
 
 bool exists_no_follow(const fs::path& path) {
-  struct stat st {};
-  return ::lstat(path.c_str(), &st) == 0;
+  std::error_code ignored;
+  return fs::exists(fs::symlink_status(path, ignored));
 }
 
 }  // namespace
@@ -36,46 +32,49 @@ void create_missing_directories(const fs::path& dir) {
     if (p == p.parent_path()) break;
   }
   for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-    if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST) {
-      throw store_error("cannot create the store directory " + it->string() + ": " + std::strerror(errno));
+    const std::error_code error = platform::create_private_directory(*it);
+    if (error && error != std::errc::file_exists) {
+      throw store_error("cannot create the store directory " + it->string() + ": " + error.message());
     }
   }
 }
 
 bool publish_new_store_file(const fs::path& path) {
   if (exists_no_follow(path)) return false;
-  const fs::path temporary = path.string() + ".new-" + std::to_string(::getpid());
-  ::unlink(temporary.c_str());  // a leftover of this pid's predecessor, never another process's
-  const int fd = ::open(temporary.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) throw store_error("cannot create the token store " + path.string() + ": " + std::strerror(errno));
-  ::close(fd);
+  const fs::path temporary = path.string() + ".new-" + std::to_string(platform::current_process_id());
+  std::error_code ignored;
+  fs::remove(temporary, ignored);  // a leftover of this pid's predecessor, never another process's
+  if (const auto error = platform::create_private_file(temporary, {})) {
+    throw store_error("cannot create the token store " + path.string() + ": " + error.message());
+  }
   try {
     Database db(temporary, std::chrono::milliseconds(1000));
     db.exec(("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str(), "creating the token store");
   } catch (...) {
-    ::unlink(temporary.c_str());
+    fs::remove(temporary, ignored);
     throw;
   }
-  const bool made = ::link(temporary.c_str(), path.c_str()) == 0;
-  const int link_errno = errno;
-  ::unlink(temporary.c_str());
-  if (!made && link_errno != EEXIST) {
-    throw store_error("cannot create the token store " + path.string() + ": " + std::strerror(link_errno));
+  const std::error_code link_error = platform::link_new_name(temporary, path);
+  fs::remove(temporary, ignored);
+  if (link_error && link_error != std::errc::file_exists) {
+    throw store_error("cannot create the token store " + path.string() + ": " + link_error.message());
   }
-  return made;
+  return !link_error;
 }
 
 void refuse_unusable_store_file(const fs::path& path) {
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0) {
-    throw store_error("cannot open the token store " + path.string() + ": " + std::strerror(errno));
+  std::error_code error;
+  const fs::file_status status = fs::symlink_status(path, error);
+  if (error || !fs::exists(status)) {
+    if (!error) error = std::make_error_code(std::errc::no_such_file_or_directory);
+    throw store_error("cannot open the token store " + path.string() + ": " + error.message());
   }
-  if (!S_ISREG(st.st_mode)) {
+  if (!fs::is_regular_file(status)) {
     throw store_error("the token store " + path.string() +
                       " is not a regular file (a symbolic link, a directory or a device); it was left as it is: "
                       "set MCPAUTH_STORE to a file path of mcpauth's own");
   }
-  if (st.st_size == 0) {
+  if (fs::file_size(path, error) == 0 && !error) {
     throw store_error("the token store " + path.string() +
                       " is empty (0 bytes): the grants it held are gone (the file was truncated or replaced). It "
                       "was left as it is; to start afresh, delete it and log in to each server again");
@@ -83,11 +82,7 @@ void refuse_unusable_store_file(const fs::path& path) {
 }
 
 void make_store_file_private(const fs::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return;
-  struct stat st {};
-  if (::fstat(fd, &st) == 0 && (st.st_mode & 077) != 0) ::fchmod(fd, 0600);
-  ::close(fd);
+  platform::make_owner_only(path);
 }
 
 }  // namespace mcpauth::store::detail

@@ -288,8 +288,10 @@ TEST_F(PostgresStore, ThePasswordNeverAppearsInAnErrorMessage) {
 TEST_F(PostgresStore, MigrationsAreIdempotentAndRacingOpensMigrateOnce) {
   open_store(url, key);
   open_store(url, key);
-  EXPECT_EQ(server.psql("store", "SELECT string_agg(version::text, ',') FROM mcpauth_schema_version"),
-            std::to_string(store::postgres_store_schema_version()) + "\n");
+  std::string versions;  // each migration recorded once: "1,2,..."
+  for (int v = 1; v <= store::postgres_store_schema_version(); ++v) versions += (v > 1 ? "," : "") + std::to_string(v);
+  EXPECT_EQ(server.psql("store", "SELECT string_agg(version::text, ',' ORDER BY version) FROM mcpauth_schema_version"),
+            versions + "\n");
 
   // Eight instances open a fresh database at once.
   const std::string fresh = server.create_database("fresh");
@@ -309,7 +311,8 @@ TEST_F(PostgresStore, MigrationsAreIdempotentAndRacingOpensMigrateOnce) {
   for (auto& t : threads) t.join();
   for (const auto& f : failures) EXPECT_EQ(f, "");
   EXPECT_EQ(opened, 8);
-  EXPECT_EQ(server.psql("fresh", "SELECT count(*) FROM mcpauth_schema_version"), "1\n");
+  EXPECT_EQ(server.psql("fresh", "SELECT count(*) FROM mcpauth_schema_version"),
+            std::to_string(store::postgres_store_schema_version()) + "\n");
   EXPECT_EQ(server.psql("fresh", "SELECT count(*) FROM mcpauth_keys"), "1\n");
   EXPECT_EQ(server.psql("fresh", "SELECT count(*) FROM mcpauth_tokens"), "8\n");
 
@@ -386,6 +389,13 @@ TEST_F(PostgresStore, FlowClaimsAreSeenAcrossProcessesAndExpireOnTheDatabaseCloc
     second.close_stdin();
     EXPECT_EQ(second.finish().exit_code, 0);
   }
+  // Its pid taken by a process that started at another time (the claim's
+  // start time changed here): no longer the holder's claim; put back, it is.
+  EXPECT_NE(server.psql("store", "SELECT started FROM mcpauth_flows WHERE flow_key = 'consent:A'"), "0\n");
+  server.psql("store", "UPDATE mcpauth_flows SET started = started + 1 WHERE flow_key = 'consent:A'");
+  EXPECT_FALSE(s->flow_claimed("consent:A"));
+  server.psql("store", "UPDATE mcpauth_flows SET started = started - 1 WHERE flow_key = 'consent:A'");
+  EXPECT_TRUE(s->flow_claimed("consent:A"));
   // Released: free again.
   holder.close_stdin();
   holder.wait_for_stdout("released");

@@ -387,11 +387,16 @@ TEST(SqliteTokenStore, AnUpdateThatThrowsLeavesTheGrantAsItWas) {
   EXPECT_FALSE(store->load_tokens(kKey));
 }
 
-TEST(SqliteTokenStore, AFlowClaimExcludesOthersUntilReleasedOrItsProcessIsGone) {
+// Flow claims: two stores on one file, as two processes would have.
+class SqliteFlowClaims : public ::testing::Test {
+ protected:
   TempDir dir;
-  const auto options = options_in(dir);
-  auto mine = open_sqlite_token_store(options);
-  auto other = open_sqlite_token_store(options);
+  SqliteStoreOptions options = options_in(dir);
+  std::shared_ptr<TokenStore> mine = open_sqlite_token_store(options);
+  std::shared_ptr<TokenStore> other = open_sqlite_token_store(options);
+};
+
+TEST_F(SqliteFlowClaims, AClaimExcludesOthersUntilReleasedOrItsProcessIsGone) {
   EXPECT_TRUE(mine->claim_flow("grant", std::chrono::seconds(60)));
   EXPECT_FALSE(other->claim_flow("grant", std::chrono::seconds(60)));
   EXPECT_TRUE(other->flow_claimed("grant"));
@@ -409,6 +414,28 @@ TEST(SqliteTokenStore, AFlowClaimExcludesOthersUntilReleasedOrItsProcessIsGone) 
             0);
   EXPECT_FALSE(mine->flow_claimed("grant"));
   EXPECT_TRUE(mine->claim_flow("grant", std::chrono::seconds(60)));
+}
+
+// Pids are reused: a claim whose pid now belongs to a process that started at
+// another time (here: this process, with the claim's start time changed) is
+// not that process's, and holds nobody up; with the right start time it does.
+TEST_F(SqliteFlowClaims, AClaimOfAReusedPidDoesNotHold) {
+  ASSERT_TRUE(mine->claim_flow("grant", std::chrono::seconds(60)));
+  long long started = 0;
+  {
+    detail::Database db(options.path, std::chrono::milliseconds(1000));
+    detail::Statement read(db, "SELECT started FROM flows WHERE flow_key = 'grant'");
+    ASSERT_TRUE(read.step());
+    started = read.integer(0);
+    ASSERT_NE(started, 0) << "this process's start time was not recorded";
+  }
+  EXPECT_TRUE(other->flow_claimed("grant"));
+  {
+    detail::Database db(options.path, std::chrono::milliseconds(1000));
+    db.exec("UPDATE flows SET started = started + 1", "test setup");
+  }
+  EXPECT_FALSE(other->flow_claimed("grant"));
+  EXPECT_TRUE(other->claim_flow("grant", std::chrono::seconds(60)));
 }
 
 TEST(SqliteTokenStore, DefaultLocationFollowsXdgAndOverrides) {

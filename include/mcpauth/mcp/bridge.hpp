@@ -59,7 +59,8 @@ struct BridgeOptions {
   std::chrono::milliseconds retry_budget{30'000};
   std::chrono::milliseconds first_backoff{200};
   std::chrono::milliseconds max_backoff{5'000};
-  // Globs (fnmatch) of tools hidden from the client: filtered out of tools/list, refused in tools/call.
+  // Globs (shell-style: *, ?, [...]) of tools hidden from the client: filtered out of tools/list, refused in
+  // tools/call.
   std::vector<std::string> ignored_tools{};
   // Globs of the only tools the client sees, when not empty (an allow-list;
   // ignored_tools still hides among them).

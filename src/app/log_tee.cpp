@@ -8,6 +8,7 @@
 #include "mcpauth/core/printable.hpp"
 #include "mcpauth/error.hpp"
 #include "mcpauth_internal/platform/log_file.hpp"
+#include "mcpauth_internal/platform/process.hpp"
 
 namespace mcpauth::app {
 namespace {
@@ -72,7 +73,7 @@ class LogTee::Buffer : public std::streambuf {
     // an ESC sequence or a NUL in the text is escaped, never written raw.
     if (!line_.empty() && line_.back() == '\n') line_.pop_back();
     std::string record = utc_stamp(std::chrono::system_clock::now()) + " [" +
-                         std::to_string(platform::log_writer_process_id()) + "] " + core::printable(line_);
+                         std::to_string(platform::current_process_id()) + "] " + core::printable(line_);
     record.push_back('\n');
     // Best effort: a full disk must not take the proxy down.
     platform::append_to_log_file(file_, record);

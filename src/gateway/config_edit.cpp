@@ -8,7 +8,7 @@
 #include "mcpauth/core/json.hpp"
 #include "mcpauth/core/random.hpp"
 #include "mcpauth/error.hpp"
-#include "mcpauth_internal/platform/config_file.hpp"
+#include "mcpauth_internal/platform/private_file.hpp"
 #include "server_config.hpp"
 
 namespace mcpauth::gateway {
@@ -44,10 +44,11 @@ void write_atomically(const std::string& path, const std::string& content) {
   if (!std::filesystem::exists(dir, ec)) {
     std::filesystem::create_directories(dir, ec);
     if (ec) fail("cannot create the directory of the config file " + path);
-    platform::make_config_directory_private(dir);  // best effort, as the file itself is owner-only
+    // Best effort, as the file itself is owner-only.
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, ec);
   }
   const auto temp = dir / ("." + target.filename().string() + "." + core::random_token().substr(0, 12));
-  if (const auto error = platform::write_new_config_file(temp, content)) {
+  if (const auto error = platform::create_private_file(temp, content)) {
     fail("cannot write next to the config file " + path + ": " + error.message());
   }
   std::filesystem::rename(temp, target, ec);

@@ -21,8 +21,4 @@ void close_log_file(LogFile file) noexcept {
   if (file != kNoLogFile) ::close(static_cast<int>(file));
 }
 
-long long log_writer_process_id() noexcept {
-  return ::getpid();
-}
-
 }  // namespace mcpauth::platform

@@ -28,7 +28,4 @@ void append_to_log_file(LogFile file, std::string_view record) noexcept;
 
 void close_log_file(LogFile file) noexcept;
 
-// This process's id, which each record names (processes share the file).
-long long log_writer_process_id() noexcept;
-
 }  // namespace mcpauth::platform

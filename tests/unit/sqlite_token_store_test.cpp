@@ -407,7 +407,7 @@ TEST_F(SqliteFlowClaims, AClaimExcludesOthersUntilReleasedOrItsProcessIsGone) {
   other->release_flow("grant");
 
   // A claim left by a process that has exited does not hold anyone up.
-  ASSERT_EQ(test_platform::run_in_child_process([&options] {
+  ASSERT_EQ(test_platform::run_in_child_process([this] {
               auto store = open_sqlite_token_store(options);
               return store->claim_flow("grant", std::chrono::seconds(600)) ? 0 : 1;
             }),

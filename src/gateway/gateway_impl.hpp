@@ -50,7 +50,7 @@ inline constexpr auto kIdleSession = std::chrono::minutes(30);  // a Streamable 
 inline constexpr auto kFlowStartWait = std::chrono::seconds(60);
 inline constexpr auto kCallbackPageWait = std::chrono::seconds(60);  // the callback page waits for the flow's end
 // How long closing the sessions may wait for their servers on SIGTERM (their DELETEs).
-inline constexpr auto kStopDeadline = std::chrono::milliseconds(500);
+inline constexpr auto kStopDeadline = std::chrono::milliseconds(200);
 inline constexpr const char* kSessionHeader = "Mcp-Session-Id";
 
 class Gateway::Impl {

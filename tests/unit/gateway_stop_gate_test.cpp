@@ -90,31 +90,41 @@ TEST(StopGate, AfterCloseARequestIsRefusedWithoutReachingTheServer) {
   EXPECT_TRUE(server->requests().empty());
 }
 
+// A request through a gate to a SilentServer, sent on a thread of its own
+// (with `token`, when given) and under way once made; ended() joins it.
+class RequestUnderWay {
+ public:
+  RequestUnderWay(const std::shared_ptr<net::HttpClient>& http, SilentServer& server, net::CancelToken* token)
+      : thread_([this, http, token] { ended_ = error_of([&] { http->send(delete_request(), token); }); }) {
+    server.wait_started();
+  }
+  std::optional<ErrorCode> ended() {
+    thread_.join();
+    return ended_;
+  }
+
+ private:
+  std::optional<ErrorCode> ended_;
+  std::thread thread_;
+};
+
 TEST(StopGate, CloseEndsARequestUnderWay) {
   auto server = std::make_shared<SilentServer>();
   StopGate gate;
-  const auto http = gate.guard(server);
-  std::optional<ErrorCode> ended;
-  std::thread request([&] { ended = error_of([&] { http->send(delete_request()); }); });
-  server->wait_started();
+  RequestUnderWay request(gate.guard(server), *server, nullptr);
   gate.close();
-  request.join();
-  EXPECT_EQ(ended, ErrorCode::cancelled);
+  EXPECT_EQ(request.ended(), ErrorCode::cancelled);
 }
 
 TEST(StopGate, ACallersOwnTokenIsLeftToTheCaller) {
   auto server = std::make_shared<SilentServer>();
   StopGate gate;
-  const auto http = gate.guard(server);
   net::CancelToken callers;
-  std::optional<ErrorCode> ended;
-  std::thread request([&] { ended = error_of([&] { http->send(delete_request(), &callers); }); });
-  server->wait_started();
+  RequestUnderWay request(gate.guard(server), *server, &callers);
   gate.close();
   EXPECT_FALSE(callers.cancelled());  // the gate did not touch it
   callers.cancel();
-  request.join();
-  EXPECT_EQ(ended, ErrorCode::cancelled);
+  EXPECT_EQ(request.ended(), ErrorCode::cancelled);
 }
 
 TEST(StopGate, WorkPastTheDeadlineIsEndedByClosingTheGate) {

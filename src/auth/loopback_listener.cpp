@@ -21,6 +21,8 @@
 
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/error.hpp"
+#include "mcpauth_internal/core/platform/listener_options.hpp"
+#include "mcpauth_internal/platform/listener_socket.hpp"
 
 namespace mcpauth::auth::detail {
 
@@ -116,10 +118,14 @@ class LoopbackListener::State {
     beast::error_code ec;
     acceptor.open(endpoint.protocol(), ec);
     if (!ec && endpoint.address().is_v6()) acceptor.set_option(asio::ip::v6_only(true), ec);
-    if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);  // a port in TIME_WAIT, not one in use
-    if (!ec) acceptor.bind(endpoint, ec);
-    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
+    // The gateway's options (listener_options.hpp): a port in TIME_WAIT may be
+    // bound again, one in use never, by no other socket on any system.
+    const auto decided = core::platform::listener_options(core::platform::current_os());
+    const bool options_set = !ec && !platform::set_listener_flags(acceptor.native_handle(), decided.reuse_address,
+                                                                  decided.exclusive_address, decided.share_port);
+    if (options_set) acceptor.bind(endpoint, ec);
+    if (options_set && !ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (!options_set || ec) {
       beast::error_code ignored;
       acceptor.close(ignored);
       return false;

@@ -48,15 +48,10 @@ class Server::State {
   // Every option stated, none left to the system's default: the port is
   // ours alone on every system (listener_options.hpp says why per system).
   void set_listener_options() {
-    using platform::ListenerFlag;
     const auto decided = core::platform::listener_options(core::platform::current_os());
-    const std::pair<ListenerFlag, bool> flags[] = {{ListenerFlag::reuse_address, decided.reuse_address},
-                                                   {ListenerFlag::exclusive_address, decided.exclusive_address},
-                                                   {ListenerFlag::share_port, decided.share_port}};
-    for (const auto& [flag, on] : flags) {
-      if (const auto ec = platform::set_listener_flag(acceptor.native_handle(), flag, on)) {
-        throw std::system_error(ec, "setting the listening socket's options");
-      }
+    if (const auto ec = platform::set_listener_flags(acceptor.native_handle(), decided.reuse_address,
+                                                     decided.exclusive_address, decided.share_port)) {
+      throw std::system_error(ec, "setting the listening socket's options");
     }
   }
 

@@ -8,7 +8,9 @@
 // SO_REUSEPORT.
 
 #include <cstdint>
+#include <initializer_list>
 #include <system_error>
+#include <utility>
 
 namespace mcpauth::platform {
 
@@ -19,5 +21,17 @@ enum class ListenerFlag { reuse_address, exclusive_address, share_port };
 // does not have succeeds, as there is nothing to clear; setting one fails
 // with std::errc::not_supported.
 std::error_code set_listener_flag(std::intptr_t socket, ListenerFlag flag, bool on) noexcept;
+
+// Every flag stated, as core::platform::listener_options decides them (the
+// gateway's listener and the consent's callback listener); the first failure.
+inline std::error_code set_listener_flags(std::intptr_t socket, bool reuse_address, bool exclusive_address,
+                                          bool share_port) noexcept {
+  for (const auto& [flag, on] : {std::pair{ListenerFlag::reuse_address, reuse_address},
+                                 std::pair{ListenerFlag::exclusive_address, exclusive_address},
+                                 std::pair{ListenerFlag::share_port, share_port}}) {
+    if (const auto ec = set_listener_flag(socket, flag, on)) return ec;
+  }
+  return {};
+}
 
 }  // namespace mcpauth::platform

@@ -206,6 +206,29 @@ bool needs_the_flow(core::oauth::RejectionStep step) {
   return step != Step::give_up && step != Step::retry && step != Step::retry_with_nonce;
 }
 
+// Tells the consent how the authorization ended, once, whichever way it
+// ends (a browser may be waiting for that page).
+class ConsentOutcome {
+ public:
+  explicit ConsentOutcome(const std::unique_ptr<ConsentSession>& consent) : consent_(consent) {}
+  ~ConsentOutcome() {
+    try {
+      if (consent_ && !told_) consent_->finished(false);
+    } catch (...) {  // a host's session broke its no-throw contract: the error under way matters more
+    }
+  }
+  ConsentOutcome(const ConsentOutcome&) = delete;
+  ConsentOutcome& operator=(const ConsentOutcome&) = delete;
+  void authorized() {
+    if (consent_ && !told_) consent_->finished(true);
+    told_ = true;
+  }
+
+ private:
+  const std::unique_ptr<ConsentSession>& consent_;
+  bool told_ = false;
+};
+
 // `e` with `detail` instead of its own (an Error's detail is immutable).
 Error with_detail(const Error& e, ErrorDetail detail) {
   Error out(e.code(), e.what(), e.url(), e.http_status(), std::move(detail));
@@ -402,6 +425,7 @@ void Authorizer::Impl::authorize_locked(const AuthChallenge& challenge, const st
   core::oauth::AuthorizationFlow flow(flow_settings(consent_handler != nullptr), challenge, scope_hint, Clock::now(),
                                       random_);
   std::unique_ptr<ConsentSession> consent;
+  ConsentOutcome outcome(consent);
   const auto discovered = std::get<core::oauth::Discovered>(drive(flow, consent_handler, consent));
   const Discovery& discovery = discovered.discovery;
   const std::optional<std::string>& scope = discovered.scope;
@@ -491,6 +515,7 @@ void Authorizer::Impl::authorize_locked(const AuthChallenge& challenge, const st
   key_ = store::TokenKey{resource_key(discovery, options_.server_url), discovery.as.issuer, client_->client_id,
                          options_.account};
   options_.store->save_tokens(*key_, tokens);
+  outcome.authorized();
   forget_other_clients_grants();
   tokens_ = std::move(tokens);
   requested_scope_ = scope;

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
 
 #include "loopback_listener.hpp"
 #include "mcpauth/auth/browser.hpp"
@@ -16,7 +17,19 @@
 namespace mcpauth::auth {
 namespace {
 
+// The browser that brought the code back is answered once the code was
+// exchanged: it says how the authorization ended, not merely that a
+// response arrived (kReceivedPage is for an owner that never says).
 constexpr const char* kDonePage =
+    "<!doctype html><html><head><meta charset=\"utf-8\"><title>mcpauth</title></head>"
+    "<body style=\"font-family:sans-serif;margin:3em\"><h1>Authorized</h1>"
+    "<p>You can close this tab and return to mcpauth.</p></body></html>";
+constexpr const char* kFailedPage =
+    "<!doctype html><html><head><meta charset=\"utf-8\"><title>mcpauth</title></head>"
+    "<body style=\"font-family:sans-serif;margin:3em\"><h1>Authorization not completed</h1>"
+    "<p>mcpauth received the response but could not complete the authorization. mcpauth says why where "
+    "it runs. You can close this tab.</p></body></html>";
+constexpr const char* kReceivedPage =
     "<!doctype html><html><head><meta charset=\"utf-8\"><title>mcpauth</title></head>"
     "<body style=\"font-family:sans-serif;margin:3em\"><h1>Authorization received</h1>"
     "<p>You can close this tab and return to mcpauth.</p></body></html>";
@@ -82,7 +95,9 @@ class LoopbackSession final : public ConsentSession {
   LoopbackSession(const LoopbackConsentOptions& options, int preferred_port)
       : options_(options), path_(options.callback_path) {
     listener_ = std::make_unique<detail::LoopbackListener>(
-        path_, [this](core::oauth::FormFields fields) { return on_callback(std::move(fields)); });
+        path_, [this](core::oauth::FormFields fields, detail::DeferredReply later) {
+          return on_callback(std::move(fields), std::move(later));
+        });
     bool listening = false;
     if (options_.port != 0) {
       listening = listener_->listen(options_.port);
@@ -97,7 +112,17 @@ class LoopbackSession final : public ConsentSession {
   }
 
   // The listener goes first: its thread calls on_callback, which uses the members below.
-  ~LoopbackSession() override { listener_.reset(); }
+  ~LoopbackSession() override {
+    // An owner that never said how the authorization ended: the browser
+    // still gets a page, not a reset.
+    detail::DeferredReply reply;
+    {
+      std::lock_guard lock(mutex_);
+      reply = std::exchange(held_reply_, nullptr);
+    }
+    if (reply) reply({200, kReceivedPage, true, {}});
+    listener_.reset();
+  }
 
   std::string redirect_uri() const override {
     return "http://" + options_.redirect_host + ":" + std::to_string(port_) + path_;
@@ -138,6 +163,21 @@ class LoopbackSession final : public ConsentSession {
     return *result_;
   }
 
+  // Only a session whose browser got the code back to the listener has a
+  // page to give; a pasted address has no browser waiting here.
+  void finished(bool authorized) override {
+    detail::DeferredReply reply;
+    {
+      std::lock_guard lock(mutex_);
+      reply = std::exchange(held_reply_, nullptr);
+    }
+    if (!reply) return;
+    if (!authorized) return reply({200, kFailedPage, true, {}});
+    // The host's own page instead of ours: nothing of the response is passed on to it.
+    if (!options_.success_url.empty()) return reply({302, {}, true, options_.success_url});
+    reply({200, kDonePage, true, {}});
+  }
+
   void cancel() override {
     {
       std::lock_guard lock(mutex_);
@@ -152,7 +192,7 @@ class LoopbackSession final : public ConsentSession {
                  prompt.issuer);
   }
 
-  detail::CallbackPage on_callback(core::oauth::FormFields fields) {
+  detail::CallbackPage on_callback(core::oauth::FormFields fields, detail::DeferredReply later) {
     const std::string* state = core::oauth::find_field(fields, "state");
     std::lock_guard lock(mutex_);
     // A response for another flow (an old tab, a stray request, one before
@@ -161,10 +201,9 @@ class LoopbackSession final : public ConsentSession {
       return {400, kStrayPage, false, {}};
     }
     result_ = std::move(fields);
+    held_reply_ = std::move(later);
     cv_.notify_all();
-    // The host's own page instead of ours: nothing of the response is passed on to it.
-    if (!options_.success_url.empty()) return {302, {}, true, options_.success_url};
-    return {200, kDonePage, true, {}};
+    return {200, kReceivedPage, true, {}, /*held=*/true};  // answered by finished()
   }
 
   void on_paste(const std::string& line) {
@@ -196,7 +235,8 @@ class LoopbackSession final : public ConsentSession {
   std::condition_variable cv_;
   std::string expected_state_;
   std::optional<core::oauth::FormFields> result_;
-  bool cancelled_ = false;  // a redirect arriving afterwards is stray
+  detail::DeferredReply held_reply_;  // the browser of the accepted callback, waiting for finished()
+  bool cancelled_ = false;            // a redirect arriving afterwards is stray
 };
 
 }  // namespace

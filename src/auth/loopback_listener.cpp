@@ -16,6 +16,7 @@
 #include <boost/beast/http/write.hpp>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -59,6 +60,14 @@ bool is_parse_error(const beast::error_code& ec) {
 
 class LoopbackListener::State {
  public:
+  // What a DeferredReply reaches the listener through: cleared (under its
+  // mutex) before the listener winds down, so a late reply posts nothing to
+  // an I/O context that is going away.
+  struct ReplyGate {
+    std::mutex mutex;
+    State* state = nullptr;
+  };
+
   struct Acceptor {
     explicit Acceptor(asio::io_context& io) : socket(io), retry(io) {}
     tcp::acceptor socket;
@@ -66,12 +75,18 @@ class LoopbackListener::State {
   };
 
   State(std::string callback_path, CallbackHandler handler)
-      : path(std::move(callback_path)), on_callback(std::move(handler)) {}
+      : path(std::move(callback_path)), on_callback(std::move(handler)) {
+    gate->state = this;
+  }
 
   // Winds down on the I/O thread and waits for it (bounded by the
-  // connections' own timeouts): whoever asked nothing is reset at once, an
-  // answered client gets to close first.
+  // connections' own timeouts): whoever asked nothing, or still waits for a
+  // held page, is reset at once; an answered client gets to close first.
   ~State() {
+    {
+      std::lock_guard lock(gate->mutex);
+      gate->state = nullptr;
+    }
     if (!thread.joinable()) return;
     asio::post(io, [this] { wind_down(); });
     thread.join();
@@ -91,13 +106,13 @@ class LoopbackListener::State {
     return true;
   }
 
-  CallbackPage answer(const bhttp::request<bhttp::string_body>& request) const {
+  CallbackPage answer(const bhttp::request<bhttp::string_body>& request, DeferredReply later) const {
     const beast::string_view target = request.target();
     if (request.method() != bhttp::verb::get || target.empty() || target.front() != '/') return {404, {}, false, {}};
     try {
       const core::Url url = core::parse_url("http://127.0.0.1" + std::string(target));
       if (url.path != path) return {404, {}, false, {}};
-      return on_callback(core::oauth::parse_form(url.query));
+      return on_callback(core::oauth::parse_form(url.query), std::move(later));
     } catch (const Error&) {
       return {400, {}, false, {}};  // a target the URL parser refuses, or a query over the form bounds
     }
@@ -105,6 +120,7 @@ class LoopbackListener::State {
 
   const std::string path;
   const CallbackHandler on_callback;
+  const std::shared_ptr<ReplyGate> gate = std::make_shared<ReplyGate>();
   std::size_t connections = 0;  // touched on the I/O thread only
   int port = 0;
   // After what the connections use (they may be destroyed with it), before the sockets.
@@ -154,7 +170,8 @@ class LoopbackListener::State {
 // One request, one answer, then the connection closes.
 class LoopbackListener::State::Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(State& state, tcp::socket socket) : state_(state), stream_(std::move(socket)) {
+  Connection(State& state, tcp::socket socket)
+      : state_(state), stream_(std::move(socket)), hold_(stream_.get_executor()) {
     ++state_.connections;
     state_.open_.insert(this);
   }
@@ -170,6 +187,7 @@ class LoopbackListener::State::Connection : public std::enable_shared_from_this<
   void wind_down() {
     beast::error_code ignored;
     stream_.socket().set_option(asio::socket_base::linger(true, 0), ignored);
+    hold_.cancel();
     if (!answered_) stream_.close();
   }
 
@@ -187,7 +205,27 @@ class LoopbackListener::State::Connection : public std::enable_shared_from_this<
     if (ec == bhttp::error::body_limit) return reply({413, {}, false, {}});
     if (is_parse_error(ec)) return reply({400, {}, false, {}});
     if (ec) return;  // timed out or closed: nobody to answer
-    reply(state_.answer(parser_.get()));
+    const CallbackPage page = state_.answer(parser_.get(), deferred_reply());
+    if (!page.held) return reply(page);
+    // The wait keeps this connection alive until the owner's answer, or
+    // until the limit gives the browser the held page instead.
+    hold_.expires_after(kHeldPageLimit);
+    hold_.async_wait([self = shared_from_this(), page](beast::error_code wait_ec) {
+      if (!wait_ec && !self->answered_) self->reply(page);
+    });
+  }
+
+  DeferredReply deferred_reply() {
+    return [gate = state_.gate, weak = weak_from_this()](const CallbackPage& page) {
+      std::lock_guard lock(gate->mutex);
+      if (!gate->state) return;
+      asio::post(gate->state->io, [weak, page] {
+        const auto self = weak.lock();
+        if (!self || self->answered_ || !self->stream_.socket().is_open()) return;
+        self->hold_.cancel();
+        self->reply(page);
+      });
+    };
   }
 
   void reply(const CallbackPage& page) {
@@ -221,6 +259,7 @@ class LoopbackListener::State::Connection : public std::enable_shared_from_this<
 
   State& state_;
   beast::tcp_stream stream_;
+  asio::steady_timer hold_;
   beast::flat_buffer buffer_;
   bhttp::request_parser<bhttp::string_body> parser_;
   bhttp::response<bhttp::string_body> response_;

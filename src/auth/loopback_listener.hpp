@@ -2,9 +2,11 @@
 // same port when the machine has IPv6 loopback) that answers GET requests for
 // one path, on Boost.Beast/Asio with one I/O thread. Each connection gets one
 // request, read within a deadline and bounded in size, and one answer, then
-// it closes. What the answer is, the owner decides.
+// it closes. What the answer is, the owner decides, at once or later (the
+// browser that brought the code back waits for the token exchange's outcome).
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -18,10 +20,21 @@ struct CallbackPage {
   std::string html;
   bool no_store = false;  // Cache-Control: no-store
   std::string location;   // a Location header (with a 3xx status), when not empty
+  // Not the answer yet: the owner answers through the DeferredReply it was
+  // given. This page is the answer only when it has not done so within
+  // kHeldPageLimit (a browser must not wait forever for a stuck exchange).
+  bool held = false;
 };
 
-// Called on the I/O thread with the query parameters of a GET for the path.
-using CallbackHandler = std::function<CallbackPage(core::oauth::FormFields)>;
+inline constexpr auto kHeldPageLimit = std::chrono::seconds(60);
+
+// Answers a held callback, once, from any thread. After the listener is
+// gone, or once the connection was answered or closed, it does nothing.
+using DeferredReply = std::function<void(const CallbackPage&)>;
+
+// Called on the I/O thread with the query parameters of a GET for the path,
+// and the way to answer it later when the page returned is `held`.
+using CallbackHandler = std::function<CallbackPage(core::oauth::FormFields, DeferredReply)>;
 
 class LoopbackListener {
  public:

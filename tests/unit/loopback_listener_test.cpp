@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <mutex>
 #include <vector>
 
@@ -21,7 +22,7 @@ struct Recorder {
   std::vector<FormFields> calls;
 
   CallbackHandler handler() {
-    return [this](FormFields fields) {
+    return [this](FormFields fields, DeferredReply) {
       std::lock_guard lock(mutex);
       calls.push_back(std::move(fields));
       return CallbackPage{200, "<p>done</p>", true, {}};
@@ -109,6 +110,45 @@ TEST(LoopbackListener, NothingListensOnceItIsDestroyed) {
     EXPECT_EQ(e.code(), ErrorCode::connection) << e.what();
   }
   EXPECT_EQ(recorder.count(), 0u);
+}
+
+// The owner may answer later, from another thread: the browser's request
+// waits for that answer (the token exchange's outcome), not a fixed page.
+TEST(LoopbackListener, AHeldCallbackIsAnsweredWithThePageTheOwnerGivesLater) {
+  std::promise<DeferredReply> held;
+  LoopbackListener listener("/callback", [&](FormFields, DeferredReply later) {
+    held.set_value(std::move(later));
+    return CallbackPage{200, "<p>fallback</p>", true, {}, true};
+  });
+  ASSERT_TRUE(listener.listen(0));
+  auto response = std::async(std::launch::async, [&] { return request("GET", base(listener) + "/callback?state=s"); });
+  const DeferredReply later = held.get_future().get();
+  later(CallbackPage{302, {}, true, "https://app.example.com/done"});
+  later(CallbackPage{200, "<p>second</p>", true, {}});  // once only: a second answer is dropped
+  const auto res = response.get();
+  EXPECT_EQ(res.status, 302);
+  EXPECT_EQ(res.headers.get("Location"), "https://app.example.com/done");
+  EXPECT_EQ(res.body, "");
+}
+
+// A reply kept by its owner after the listener is gone reaches nothing and
+// breaks nothing; the browser that was held sees its connection end.
+TEST(LoopbackListener, AReplyAfterTheListenerIsGoneDoesNothing) {
+  std::promise<DeferredReply> held;
+  std::future<net::HttpResponse> response;
+  DeferredReply later;
+  {
+    LoopbackListener listener("/callback", [&](FormFields, DeferredReply reply) {
+      held.set_value(std::move(reply));
+      return CallbackPage{200, "<p>fallback</p>", true, {}, true};
+    });
+    ASSERT_TRUE(listener.listen(0));
+    response =
+        std::async(std::launch::async, [url = base(listener) + "/callback?state=s"] { return request("GET", url); });
+    later = held.get_future().get();
+  }
+  later(CallbackPage{200, "<p>late</p>", true, {}});
+  EXPECT_THROW(response.get(), Error);
 }
 
 TEST(LoopbackListener, DestroyedBeforeListeningDoesNotHang) {

@@ -36,6 +36,13 @@ class ConsentSession {
   // Called from any thread while the session lives. Default: not supported
   // (await() then ends by its own timeout).
   virtual void cancel() {}
+  // How the authorization ended, once await() has returned: the code
+  // exchanged and the tokens stored (true), or not (false). A session whose
+  // browser is still waiting for its page shows the outcome now (the
+  // loopback consent: a page, or the host's success URL only when
+  // authorized). Called at most once, on the authorizing thread; must not
+  // throw. Default: nothing to show.
+  virtual void finished(bool authorized) { (void)authorized; }
 };
 
 class ConsentHandler {

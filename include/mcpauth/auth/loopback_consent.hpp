@@ -4,8 +4,9 @@
 // callback path (default "/callback"), so that a Client ID Metadata Document
 // published once can list the redirect URI (loopback, any port: RFC 8252
 // §7.3). Each flow is told apart by its state (and the iss parameter where the
-// server sends one). It answers the browser with a static page and never
-// redirects onward.
+// server sends one). The browser that brings the code back waits for the
+// token exchange (60 s at most), then gets a static page saying how it
+// ended, or, once authorized, the success URL when one is set.
 #pragma once
 
 #include <functional>
@@ -34,8 +35,9 @@ struct LoopbackConsentOptions {
   // only accept a registered "localhost").
   std::string redirect_host = "127.0.0.1";
   // When set (https, or http on loopback; no credentials, query or
-  // fragment): the browser is sent there once the callback was accepted,
-  // instead of being shown the built-in page. Nothing is appended to it.
+  // fragment): the browser is sent there once the code was exchanged and
+  // the tokens stored, instead of being shown the built-in page. Nothing is
+  // appended to it. A failed authorization shows the built-in page.
   std::string success_url{};
 };
 

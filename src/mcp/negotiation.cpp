@@ -217,6 +217,7 @@ bool Negotiator::failed_at(const Error& e) {
   switch (phase_) {
     case Phase::sse_first:
       if (!is_legacy_fallback_status(e)) return false;
+      refused_before_ = Refusal{e.what(), "Streamable HTTP"};
       open(TransportKind::streamable_http, Phase::streamable);  // most likely a Streamable HTTP server
       return true;
     case Phase::remembered:
@@ -224,17 +225,30 @@ bool Negotiator::failed_at(const Error& e) {
       open(TransportKind::streamable_http, Phase::streamable);  // not what it was: the usual way, afresh
       return true;
     case Phase::streamable:
-      if (asked_ == TransportKind::automatic && is_legacy_fallback_status(e)) {
+      if (asked_ == TransportKind::automatic && is_legacy_fallback_status(e) && !refused_before_) {
+        refused_before_ = Refusal{e.what(), "the HTTP+SSE transport (2024-11-05)"};
         open(TransportKind::sse, Phase::last_resort);  // not a Streamable HTTP endpoint: 2024-11-05 HTTP+SSE
         return true;
       }
       // The endpoint answered otherwise: the transport is settled.
       if (step_.kind != Step::Kind::open) phase_ = Phase::last_resort;
+      refused_by_both(e);
       return false;
-    case Phase::sse_only:
-    case Phase::last_resort: return false;
+    case Phase::sse_only: return false;
+    case Phase::last_resort: refused_by_both(e); return false;
   }
   return false;
+}
+
+// The fallback was refused too: the error names both answers, since the
+// first transport's is often the one that says what is wrong (a POST's 400
+// with the server's reason, where the fallback's GET only says 405).
+void Negotiator::refused_by_both(const Error& e) const {
+  if (!refused_before_ || e.code() != ErrorCode::http_status) return;
+  Error both(e.code(), refused_before_->what + "; " + refused_before_->tried_next + " was tried next: " + e.what(),
+             e.url(), e.http_status(), e.detail());
+  if (e.never_sent()) both.mark_never_sent();
+  throw both;
 }
 
 }  // namespace mcpauth::mcp::detail

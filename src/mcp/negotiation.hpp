@@ -76,7 +76,8 @@ class Negotiator {
   // The current step failed with `e` (an RpcError for a JSON-RPC error
   // answer). True: next() says what to try instead. False: nothing else to
   // try, the driver rethrows `e`. Throws Error(protocol) when the answer
-  // settles that there is no common version.
+  // settles that there is no common version, and `e` with the first
+  // transport's refusal prepended when both transports refused the endpoint.
   [[nodiscard]] bool failed(const Error& e);
 
   // What was agreed, once next() is done (pass-through: nothing).
@@ -104,7 +105,14 @@ class Negotiator {
   void not_modern();
   bool failed_to_discover(const Error& e);
   bool failed_at(const Error& e);
+  void refused_by_both(const Error& e) const;
   std::string legacy_offer() const;
+
+  // The first transport's refusal that made `automatic` try the other one.
+  struct Refusal {
+    std::string what;
+    std::string tried_next;
+  };
 
   std::string url_;
   TransportKind asked_;
@@ -115,6 +123,7 @@ class Negotiator {
   Step step_;
   TransportKind transport_ = TransportKind::streamable_http;
   int discover_attempts_ = 0;
+  std::optional<Refusal> refused_before_;
   ServerInfo server_;
   Era era_ = Era::handshake;
 };

@@ -16,6 +16,20 @@ using Kind = Step::Kind;
 Error http(int status) {
   return Error(ErrorCode::http_status, "POST answered HTTP " + std::to_string(status), kUrl, status);
 }
+Error get_refused(int status) {
+  return Error(ErrorCode::http_status, "GET answered HTTP " + std::to_string(status), kUrl, status);
+}
+// What failed() throws once both transports refused the endpoint: `e` with
+// the first transport's refusal before it.
+Error refused_by_both(Negotiator& n, const Error& e) {
+  try {
+    (void)n.failed(e);
+  } catch (const Error& both) {
+    return both;
+  }
+  ADD_FAILURE() << "failed() did not throw for " << e.what();
+  return e;
+}
 Error unauthorized() {
   return Error(ErrorCode::unauthorized, "POST was refused with HTTP 401", kUrl, 401);
 }
@@ -156,8 +170,24 @@ TEST(Negotiation, AutomaticFallsBackToLegacySseOn400_404_405) {
     n.opened();
     EXPECT_EQ(n.transport(), TransportKind::sse);
     expect_step(n, Kind::initialize, TransportKind::sse, "2025-11-25");
-    EXPECT_FALSE(n.failed(http(status))) << "legacy SSE is the last resort";
+    // Legacy SSE is the last resort; its refusal names the POST's too, which
+    // is often the one that says what is wrong.
+    const Error both = refused_by_both(n, get_refused(405));
+    EXPECT_EQ(std::string(both.what()),
+              "POST answered HTTP " + std::to_string(status) +
+                  "; the HTTP+SSE transport (2024-11-05) was tried next: GET answered HTTP 405");
+    EXPECT_EQ(both.code(), ErrorCode::http_status);
+    EXPECT_EQ(both.http_status(), 405);
+    EXPECT_EQ(both.url(), kUrl);
   }
+}
+
+TEST(Negotiation, AFallbackFailingOtherwiseThanByStatusIsRethrownAsItIs) {
+  auto n = Negotiator::connect(kUrl, TransportKind::automatic, "2025-11-25");
+  n.opened();
+  ASSERT_TRUE(n.failed(http(404)));
+  n.opened();
+  EXPECT_FALSE(n.failed(unauthorized())) << "the driver rethrows the authorization failure itself";
 }
 
 TEST(Negotiation, AFallbackToLegacySseOffersTheNewestHandshakeVersion) {
@@ -207,7 +237,9 @@ TEST(Negotiation, SseFirstFallsBackToStreamableHttpAndNotBackAgain) {
   expect_step(n, Kind::discover, TransportKind::streamable_http, "2026-07-28");
   ASSERT_TRUE(n.failed(http(404)));
   ASSERT_EQ(n.next().kind, Kind::initialize);
-  EXPECT_FALSE(n.failed(http(404))) << "only automatic falls back to legacy SSE";
+  // Only automatic falls back to legacy SSE: the end, naming the stream's refusal too.
+  const Error both = refused_by_both(n, http(404));
+  EXPECT_EQ(std::string(both.what()), "POST answered HTTP 405; Streamable HTTP was tried next: POST answered HTTP 404");
 }
 
 TEST(Negotiation, SseFirstKeepsOtherFailures) {
@@ -357,7 +389,8 @@ TEST(Negotiation, PassThroughAutomaticFallsBackOnTheFirstMessageOnly) {
   expect_step(n, Kind::open, TransportKind::sse);
   n.opened();
   expect_step(n, Kind::forward, TransportKind::sse);
-  EXPECT_FALSE(n.failed(http(404)));
+  EXPECT_NE(std::string(refused_by_both(n, get_refused(404)).what()).find("POST answered HTTP 404; "),
+            std::string::npos);
 
   auto settled = Negotiator::pass_through(kUrl, TransportKind::automatic);
   settled.opened();
@@ -374,7 +407,8 @@ TEST(Negotiation, PassThroughSseFirstAndSseOnly) {
   expect_step(first, Kind::open, TransportKind::streamable_http);
   first.opened();
   expect_step(first, Kind::forward, TransportKind::streamable_http);
-  EXPECT_FALSE(first.failed(http(404)));
+  EXPECT_EQ(std::string(refused_by_both(first, http(404)).what()),
+            "POST answered HTTP 405; Streamable HTTP was tried next: POST answered HTTP 404");
 
   auto only = Negotiator::pass_through(kUrl, TransportKind::sse);
   expect_step(only, Kind::open, TransportKind::sse);

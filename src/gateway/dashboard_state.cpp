@@ -48,6 +48,9 @@ Json Gateway::Impl::state_json(bool with_csrf) {
   }
   Json out = Json::object();
   if (with_csrf) out["csrf"] = csrf_;
+  // What an authorization server that does not register clients itself
+  // must be given for a pre-registered client (the dashboard shows it).
+  out["redirect_uri"] = base_url_ + "/oauth/callback";
   out["servers"] = std::move(rows);
   return out;
 }

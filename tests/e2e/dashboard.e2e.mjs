@@ -177,7 +177,9 @@ before(async () => {
         headless: process.env.MCPAUTH_E2E_HEADED !== '1',
         args: ['--no-sandbox']
     });
-    fx.context = await fx.browser.newContext({ viewport: { width: 1400, height: 900 } });
+    // 1024 px: the narrowest window the dashboard must fit without hiding its actions.
+    fx.context = await fx.browser.newContext({ viewport: { width: 1024, height: 800 } });
+    await fx.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: fx.origin });
     fx.context.setDefaultTimeout(STEP_TIMEOUT_MS);
     // Nothing leaves 127.0.0.1/localhost (oidc-provider's pages @import a
     // web font; the dashboard must not load anything external at all).
@@ -282,6 +284,28 @@ test('add & authorize through the real consent pages, live row, tools, log out',
     await page.waitForFunction(([selector, count]) => document.querySelector(selector)?.textContent === String(count),
         [`tr[data-server="${SERVER_NAME}"] [data-field="tools"]`, listed]);
     await screenshot(page, 'dashboard-authorized');
+
+    // At 1024 px the whole row is in view: no horizontal scrolling, every action inside the window.
+    const fit = await page.evaluate(name => {
+        const wrap = document.querySelector('.table-wrap');
+        const buttons = [...document.querySelectorAll(`tr[data-server="${name}"] [data-field="actions"] button`)];
+        return {
+            overflow: wrap.scrollWidth - wrap.clientWidth,
+            page: document.documentElement.scrollWidth - window.innerWidth,
+            outside: buttons.filter(b => b.getBoundingClientRect().right > window.innerWidth).map(b => b.textContent),
+            buttons: buttons.length
+        };
+    }, SERVER_NAME);
+    assert.deepEqual(fit, { overflow: 0, page: 0, outside: [], buttons: 4 }, JSON.stringify(fit));
+
+    // The local endpoint a host uses, and its Copy button.
+    const endpoint = `${fx.origin}/servers/${SERVER_NAME}/mcp`;
+    assert.equal(await cell('endpoint').textContent(), endpoint);
+    await row().getByRole('button', { name: 'Copy', exact: true }).click();
+    await page.locator('#status', { hasText: `Copied ${endpoint}` }).waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), endpoint);
+    // The redirect URI to register for a pre-registered client is the full one.
+    assert.equal(await page.locator('#redirect-uri').textContent(), `${fx.origin}/oauth/callback`);
 
     // Nothing secret on the page.
     const html = await page.content();

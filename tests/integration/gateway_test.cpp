@@ -427,6 +427,7 @@ TEST(Gateway, DashboardEventsStreamTheStateWithoutCsrfOrSecrets) {
   ASSERT_NE(start, std::string::npos) << reader.text;
   const Json event = Json::parse(reader.text.substr(start + 6, reader.text.find('\n', start) - start - 6));
   EXPECT_FALSE(event.contains("csrf"));
+  EXPECT_EQ(event["redirect_uri"], gw.url("/oauth/callback"));
   EXPECT_EQ(event["servers"][0]["name"], "plain");
   EXPECT_NE(http("GET", gw.url("/")).body.find("<"), std::string::npos);
 }

@@ -27,8 +27,12 @@
         oauth: 'OAuth ready',
         oauth_client_id: 'OAuth, needs a client ID'
     };
-    const FIELDS = ['name', 'account', 'transport', 'auth', 'state', 'expires', 'issuer', 'scopes', 'client_type', 'tools',
-        'last_error', 'actions'];
+    // The row's columns. Each cell holds several of the API's fields as
+    // labelled parts (data-field names the field as the API spells it), so
+    // that a row fits a 1024 px window with its actions in view.
+    const COLUMNS = ['name', 'status', 'authorization', 'tools', 'actions'];
+    const AUTHORIZATION_FACTS = [['account', 'Account'], ['auth', 'Auth'], ['client_type', 'Client'],
+        ['issuer', 'Issuer'], ['scopes', 'Scopes']];
 
     const app = {
         csrf: null,
@@ -203,8 +207,7 @@
                 await response.arrayBuffer().catch(() => null);
                 const fresh = await api('GET', '/api/state');
                 if (fresh && typeof fresh.csrf === 'string') {
-                    app.csrf = fresh.csrf;
-                    applyServers(fresh.servers);
+                    applyState(fresh);
                     continue;
                 }
             }
@@ -227,13 +230,20 @@
         }
     }
 
+    // A state object of /api/state or /api/events (docs/gateway.md).
+    function applyState(data) {
+        if (!data || typeof data !== 'object') return;
+        if (typeof data.csrf === 'string') app.csrf = data.csrf;
+        if (typeof data.redirect_uri === 'string') setText(byId('redirect-uri'), data.redirect_uri);
+        if (Array.isArray(data.servers)) applyServers(data.servers);
+    }
+
     async function loadState() {
         if (app.loading) return app.loading;
         app.loading = (async () => {
             try {
                 const data = await api('GET', '/api/state');
-                if (data && typeof data.csrf === 'string') app.csrf = data.csrf;
-                applyServers(data ? data.servers : []);
+                applyState(data ?? { servers: [] });
                 return data;
             } finally {
                 app.loading = null;
@@ -275,8 +285,7 @@
             } catch {
                 return;
             }
-            if (data && typeof data.csrf === 'string') app.csrf = data.csrf;
-            if (data && Array.isArray(data.servers)) applyServers(data.servers);
+            applyState(data);
         });
         events.addEventListener('error', () => {
             if (events.readyState === EventSource.CLOSED) {
@@ -292,9 +301,12 @@
     // ---- the server table ----------------------------------------------
 
     function stateText(server) {
-        const label = STATE_LABELS[server.state] ?? String(server.state ?? 'unknown');
-        if (server.state === 'error' && server.last_error) return `error: ${server.last_error}`;
-        return label;
+        return STATE_LABELS[server.state] ?? String(server.state ?? 'unknown');
+    }
+
+    // Where a host reaches this server through the gateway (docs/gateway.md, "Local MCP endpoints").
+    function endpointUrl(name) {
+        return `${location.origin}/servers/${encodeURIComponent(name)}/mcp`;
     }
 
     function expiresText(server) {
@@ -338,18 +350,42 @@
     function createRow() {
         const tr = document.createElement('tr');
         const cells = {};
-        for (const field of FIELDS) {
-            const cell = document.createElement(field === 'name' ? 'th' : 'td');
-            if (field === 'name') {
-                cell.setAttribute('scope', 'row');
-                cell.id = `server-name-${++describedByCounter}`;
-                cell.append(element('span', { class: 'server-name', 'data-field': 'server-name' }),
-                    element('span', { class: 'server-url', 'data-field': 'url' }));
-            }
-            cell.dataset.field = field;
-            cells[field] = cell;
+        const columns = {};
+        for (const column of COLUMNS) {
+            const cell = document.createElement(column === 'name' ? 'th' : 'td');
+            cell.dataset.field = column;
+            columns[column] = cell;
             tr.append(cell);
         }
+        const name = columns.name;
+        name.setAttribute('scope', 'row');
+        name.id = `server-name-${++describedByCounter}`;
+        cells.name = name;
+        cells.url = element('span', { class: 'server-url', 'data-field': 'url' });
+        cells.transport = element('span', { class: 'server-transport', 'data-field': 'transport' });
+        cells.endpoint = element('code', { class: 'endpoint-url', 'data-field': 'endpoint' });
+        const copy = element('button', { type: 'button', class: 'copy', 'data-copy': '', 'aria-describedby': name.id },
+            'Copy');
+        const endpoint = element('span', { class: 'endpoint' }, 'Local endpoint ');
+        endpoint.append(cells.endpoint, copy);
+        name.append(element('span', { class: 'server-name', 'data-field': 'server-name' }), cells.url,
+            cells.transport, endpoint);
+
+        cells.state = element('span', { 'data-field': 'state' });
+        cells.expires = element('span', { 'data-field': 'expires' });
+        cells.expiry = element('span', { class: 'expiry' }, 'expires ');
+        cells.expiry.append(cells.expires);
+        cells.last_error = element('span', { class: 'last-error', 'data-field': 'last_error' });
+        columns.status.append(cells.state, cells.expiry, cells.last_error);
+
+        const facts = element('dl', { class: 'facts' });
+        for (const [field, label] of AUTHORIZATION_FACTS) {
+            cells[field] = element('dd', { 'data-field': field });
+            facts.append(element('dt', {}, label), cells[field]);
+        }
+        columns.authorization.append(facts);
+        cells.tools = columns.tools;
+        cells.actions = columns.actions;
         return { tr, cells, server: null, actionsSignature: '', pendingFocus: null };
     }
 
@@ -397,7 +433,8 @@
         tr.dataset.account = server.account ?? '';
         tr.dataset.state = server.state ?? '';
         setText(cells.name.querySelector('.server-name'), server.name);
-        setText(cells.name.querySelector('.server-url'), server.url ?? '');
+        setText(cells.url, server.url ?? '');
+        setText(cells.endpoint, endpointUrl(server.name));
         setText(cells.account, server.account ? server.account : 'default');
         setText(cells.transport, server.transport ?? '—');
         setText(cells.auth, authText(server));
@@ -405,6 +442,7 @@
         cells.state.dataset.state = server.state ?? '';
         cells.state.className = `state state-${String(server.state ?? 'unknown').replace(/[^a-z_]/g, '')}`;
         setText(cells.expires, expiresText(server));
+        cells.expiry.hidden = cells.expires.textContent === '—';
         if (typeof server.expires_at === 'number') cells.expires.title = new Date(server.expires_at * 1000).toLocaleString();
         else cells.expires.removeAttribute('title');
         setText(cells.issuer, server.issuer ?? '—');
@@ -414,6 +452,7 @@
         // only meaningful while the server is reachable with its credentials.
         setText(cells.tools, typeof server.tools === 'number' && isConnected(server) ? String(server.tools) : '—');
         setText(cells.last_error, server.last_error ?? '');
+        cells.last_error.hidden = !server.last_error;
         renderActions(row, server);
     }
 
@@ -477,7 +516,10 @@
 
     function refreshRelativeTimes() {
         for (const row of app.rows.values()) {
-            if (row.server) setText(row.cells.expires, expiresText(row.server));
+            if (row.server) {
+                setText(row.cells.expires, expiresText(row.server));
+                row.cells.expiry.hidden = row.cells.expires.textContent === '—';
+            }
         }
     }
 
@@ -552,11 +594,33 @@
     }
 
     function onTableClick(event) {
+        const copy = event.target.closest('button[data-copy]');
+        if (copy) {
+            copyEndpoint(copy.parentElement.querySelector('[data-field="endpoint"]'));
+            return;
+        }
         const button = event.target.closest('button[data-action]');
         if (!button || button.disabled) return;
         const tr = button.closest('tr');
         const row = tr && [...app.rows.values()].find(candidate => candidate.tr === tr);
         if (row && row.server) runAction(row.server, button.dataset.action);
+    }
+
+    // The clipboard needs a secure context (127.0.0.1 and localhost are);
+    // elsewhere the address is selected for the user to copy.
+    async function copyEndpoint(code) {
+        const url = code.textContent;
+        try {
+            await navigator.clipboard.writeText(url);
+            say(`Copied ${url}`);
+        } catch {
+            const range = document.createRange();
+            range.selectNodeContents(code);
+            const selection = getSelection();
+            selection.removeAllRanges();
+            selection.addRange(range);
+            say('The browser did not allow copying: the address is selected, copy it yourself.', 'error');
+        }
     }
 
     // ---- tools ---------------------------------------------------------

@@ -98,10 +98,12 @@ std::chrono::milliseconds seconds_or_zero(double seconds, const char* option) {
 }
 
 // The command's HTTP client: the library's, with the command's address
-// family and timeouts (no cookie jar: see the README's --disable-cookies).
+// family, cookie jar (as mcp-remote: on unless --disable-cookies, for load
+// balancers that pin a session with a cookie) and timeouts.
 std::shared_ptr<net::HttpClient> http_client_for(const ServerArgs& args) {
   net::CurlHttpClientOptions curl = net::CurlHttpClientOptions::from_environment();
   curl.ipv4_only = args.ipv4;
+  curl.cookies = !args.disable_cookies;
   HttpPolicy policy;
   if (args.headers_timeout_seconds) {
     policy.headers_timeout = seconds_or_zero(*args.headers_timeout_seconds, "--headers-timeout");

@@ -139,7 +139,8 @@ void add_server_options(CLI::App& command, mcpauth::app::ServerArgs& args, Offer
       "Longest silence, in seconds, within an answer or an event stream (0: none, the default)");
   command.add_flag("--ipv4", args.ipv4, "Connect over IPv4 only");
   command.add_flag("--disable-cookies", args.disable_cookies,
-                   "Keep no cookies (mcp-remote; mcpauth keeps none at present: see the README)");
+                   "Keep no cookies (by default the cookies servers set are kept in memory for this run and sent back, "
+                   "for load-balancer stickiness)");
   command.add_flag("--silent", args.silent,
                    "No diagnostics on stderr (errors, and what you must act on, such as a URL to open, still show)");
   command.add_flag("--debug", args.debug,

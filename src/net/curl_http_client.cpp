@@ -61,6 +61,10 @@ class CurlHttpClient::Impl {
     settings_.user_agent = options.user_agent.empty() ? std::string("mcpauth/") + version() : options.user_agent;
     settings_.ca_bundle = std::move(options.ca_bundle);
     settings_.ipv4_only = options.ipv4_only;
+    if (options.cookies) {
+      cookies_ = std::make_unique<detail::CookieShare>();
+      settings_.cookie_share = cookies_->get();
+    }
   }
   std::string perform(const HttpRequest& request, HttpStreamHandler& handler, CancelToken* cancel);
 
@@ -68,6 +72,7 @@ class CurlHttpClient::Impl {
   std::unique_ptr<Handle> acquire();
   void release(std::unique_ptr<Handle> handle);
 
+  std::unique_ptr<detail::CookieShare> cookies_;  // outlives the handles that use it (declared first)
   detail::EasySettings settings_;
   std::mutex pool_mutex_;
   // Idle handles keep their connection caches, so keep-alive connections

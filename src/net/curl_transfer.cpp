@@ -105,6 +105,27 @@ void curl_global_init_once() {
   });
 }
 
+CookieShare::CookieShare() : share_(curl_share_init()) {
+  if (!share_) throw std::bad_alloc();
+  curl_share_setopt(share_, CURLSHOPT_LOCKFUNC, &CookieShare::lock);
+  curl_share_setopt(share_, CURLSHOPT_UNLOCKFUNC, &CookieShare::unlock);
+  curl_share_setopt(share_, CURLSHOPT_USERDATA, this);
+  curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE);
+}
+
+CookieShare::~CookieShare() {
+  curl_share_cleanup(share_);
+}
+
+// One lock for everything shared: only cookies are, and their uses are brief.
+void CookieShare::lock(CURL*, curl_lock_data, curl_lock_access, void* user) {
+  static_cast<CookieShare*>(user)->mutex_.lock();
+}
+
+void CookieShare::unlock(CURL*, curl_lock_data, void* user) {
+  static_cast<CookieShare*>(user)->mutex_.unlock();
+}
+
 CurlTransfer::CurlTransfer(CURL* easy, const HttpRequest& request, HttpStreamHandler& handler)
     : easy_(easy), request_(request), handler_(handler) {}
 
@@ -212,6 +233,11 @@ curl_socket_t CurlTransfer::open_checked_socket(void* user, curlsocktype purpose
 void CurlTransfer::setup(const EasySettings& settings) {
   const HttpRequest& request = request_;
   CURL* easy = easy_;
+  // A pooled handle of a client with a jar turned the cookie engine on last
+  // time, and libcurl 7.88's reset keeps (and, once the engine is turned on
+  // again below, leaks) the list of cookie files that made. Clearing the
+  // files first frees it; the jar's cookies are the share's and stay.
+  if (settings.cookie_share) curl_easy_setopt(easy, CURLOPT_COOKIEFILE, static_cast<const char*>(nullptr));
   curl_easy_reset(easy);
 
   auto append_header = [&](const std::string& line) {
@@ -234,6 +260,10 @@ void CurlTransfer::setup(const EasySettings& settings) {
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!settings.ca_bundle.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, settings.ca_bundle.c_str());
   curl_easy_setopt(easy, CURLOPT_IPRESOLVE, settings.ipv4_only ? CURL_IPRESOLVE_V4 : CURL_IPRESOLVE_WHATEVER);
+  if (settings.cookie_share) {
+    curl_easy_setopt(easy, CURLOPT_SHARE, settings.cookie_share);
+    curl_easy_setopt(easy, CURLOPT_COOKIEFILE, "");  // the engine on, reading no file
+  }
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout.count()));
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(request.total_timeout.count()));
   curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, request.follow_redirects ? 1L : 0L);

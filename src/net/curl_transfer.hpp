@@ -26,6 +26,24 @@ struct EasySettings {
   std::string user_agent;
   std::string ca_bundle;  // empty: the system store
   bool ipv4_only = false;
+  CURLSH* cookie_share = nullptr;  // the cookie jar every handle of a client shares; null: no cookies
+};
+
+// An in-memory cookie jar shared by the easy handles of one client (any
+// threads: curl calls the lock functions around each use).
+class CookieShare {
+ public:
+  CookieShare();
+  ~CookieShare();
+  CookieShare(const CookieShare&) = delete;
+  CookieShare& operator=(const CookieShare&) = delete;
+  CURLSH* get() const noexcept { return share_; }
+
+ private:
+  static void lock(CURL*, curl_lock_data, curl_lock_access, void* user);
+  static void unlock(CURL*, curl_lock_data, void* user);
+  CURLSH* share_;
+  std::mutex mutex_;
 };
 
 struct SlistDeleter {

@@ -286,10 +286,27 @@ TEST(ProxyFlags, UnsupportedFlagsAreRefusedNotIgnored) {
     EXPECT_NE(r.err.find("not supported yet"), std::string::npos) << r.err;
   }
   // Accepted: the environment's proxy settings are always honoured.
+  // (--disable-cookies has its own test below.)
   InteractiveCommand proxy(cli({"proxy", peer.url(), "--enable-proxy", "--ipv4", "--disable-cookies"}));
   proxy.write_stdin(kInitialize);
   proxy.wait_for_stdout(R"("id":1,"jsonrpc":"2.0","result")");
   EXPECT_EQ(proxy.finish().exit_code, 0);
+}
+
+// A load balancer pinning each session with a cookie: the proxy keeps the
+// cookie it sets (mcp-remote's default) and the session works; with
+// --disable-cookies the session's next request reaches "another backend".
+TEST(ProxyFlags, TheCookieJarKeepsALoadBalancersPinUnlessDisabled) {
+  PeerProcess peer("streamable-server.mjs", {"--sticky-cookie", "AWSALB=node-7"});
+  InteractiveCommand kept(cli({"proxy", peer.url()}));
+  EXPECT_NE(handshake_and_list_tools(kept).find(R"("tools":[)"), std::string::npos);
+  EXPECT_EQ(kept.finish().exit_code, 0);
+
+  InteractiveCommand disabled(cli({"proxy", peer.url(), "--disable-cookies"}));
+  const std::string answer = handshake_and_list_tools(disabled);
+  EXPECT_NE(answer.find(R"("error")"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("Not pinned"), std::string::npos) << answer;
+  disabled.finish();
 }
 
 }  // namespace

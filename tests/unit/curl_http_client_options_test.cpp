@@ -1,5 +1,5 @@
 // CurlHttpClient's options and per-request bounds that mcp-remote's flags
-// map to: no cookie jar (--disable-cookies), --ipv4, and
+// map to: the cookie jar (--disable-cookies turns it off), --ipv4, and
 // HttpRequest::headers_timeout (--headers-timeout), against a raw socket
 // server on loopback that records each request head.
 #include <gtest/gtest.h>
@@ -70,9 +70,24 @@ std::string url_of(const RawServer& server, const std::string& host = "127.0.0.1
   return "http://" + host + ":" + std::to_string(server.port()) + "/mcp";
 }
 
-// No cookie jar: a cookie a server sets is neither kept nor sent back
-// (--disable-cookies is what the commands do).
-TEST(CurlHttpClientOptions, NoCookieIsKeptOrSent) {
+TEST(CurlHttpClientOptions, WithCookiesAServersCookieGoesBackOnLaterRequests) {
+  RawServer server(kSetsCookie);
+  ASSERT_TRUE(server.bound());
+  CurlHttpClientOptions options;
+  options.cookies = true;
+  CurlHttpClient http(options);
+  // Pooled handles are reset and reused (libcurl 7.88 leaked a list on
+  // each reuse; LeakSanitizer in CI watches this loop).
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(http.send(get(url_of(server))).status, 200);
+  const auto heads = server.heads();
+  ASSERT_EQ(heads.size(), 4u);
+  EXPECT_EQ(heads[0].find("Cookie:"), std::string::npos) << heads[0];
+  for (std::size_t i = 1; i < heads.size(); ++i) {
+    EXPECT_NE(heads[i].find("\r\nCookie: AWSALB=node-7\r\n"), std::string::npos) << heads[i];
+  }
+}
+
+TEST(CurlHttpClientOptions, WithoutCookiesNoneIsKeptOrSent) {
   RawServer server(kSetsCookie);
   ASSERT_TRUE(server.bound());
   CurlHttpClient http{CurlHttpClientOptions{}};

@@ -24,6 +24,11 @@ struct CurlHttpClientOptions {
   // Resolve host names to IPv4 addresses only: for networks whose IPv6
   // routes black-hole instead of refusing (connections would time out).
   bool ipv4_only = false;
+  // Keep the cookies servers set, in memory for the life of this client,
+  // and send them back by the usual cookie rules (RFC 6265): load
+  // balancers that pin a session to one backend with a cookie. Off: no
+  // cookie is kept or sent (unless a request carries a Cookie header).
+  bool cookies = false;
 
   // Reads MCPAUTH_CA_BUNDLE, then SSL_CERT_FILE, then CURL_CA_BUNDLE.
   static CurlHttpClientOptions from_environment();

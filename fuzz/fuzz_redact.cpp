@@ -1,5 +1,5 @@
-// core::redact_url, describe_form and describe_json, what the debug log
-// shows of an exchange. Whatever the input around it, a credential appended
+// core::redact_url, redact_urls_in, describe_form and describe_json, what
+// the debug log shows of an exchange and the commands of an error. Whatever the input around it, a credential appended
 // under a name that is not loggable (a code, a client secret) must never
 // come out; describe_json must take any bytes.
 #include <cstdint>
@@ -30,6 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string secret(kSecret);
   must_not_leak("redact_url", core::redact_url("https://h.example/p?" + text + "&code=" + secret));
   must_not_leak("redact_url", core::redact_url(text + "?&client_secret=" + secret));
+  must_not_leak("redact_urls_in", core::redact_urls_in(text + " https://h.example/p?key=" + secret + ". " + text));
   must_not_leak("describe_form", core::describe_form(text + "&code_verifier=" + secret));
   must_not_leak("describe_json", core::describe_json(R"({"refresh_token":")" + secret + R"(",)" + text));
   (void)core::describe_json(text);

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "mcpauth/core/printable.hpp"
+#include "mcpauth_internal/core/redact.hpp"
 
 namespace mcpauth::app {
 namespace {
@@ -51,13 +52,13 @@ std::string error_hint(const Error& error, const HintContext& context) {
 
 std::string error_report(const Error& error, const HintContext& context) {
   const std::string hint = error_hint(error, context);
-  return "mcpauth: " + core::printable(error.what()) + "\n" +
+  return "mcpauth: " + core::printable(core::redact_urls_in(error.what())) + "\n" +
          (hint.empty() ? std::string() : "mcpauth: hint: " + core::printable(hint) + "\n");
 }
 
 std::string error_with_hint(const Error& error, const HintContext& context) {
   const std::string hint = error_hint(error, context);
-  return core::printable(std::string(error.what()) + (hint.empty() ? "" : " (hint: " + hint + ")"));
+  return core::printable(core::redact_urls_in(error.what()) + (hint.empty() ? "" : " (hint: " + hint + ")"));
 }
 
 }  // namespace mcpauth::app

@@ -7,6 +7,7 @@
 #include "mcpauth/core/json.hpp"
 #include "mcpauth/core/oauth/encoding.hpp"
 #include "mcpauth/core/printable.hpp"
+#include "mcpauth/core/text.hpp"
 #include "mcpauth/error.hpp"
 
 namespace mcpauth::core {
@@ -143,6 +144,38 @@ std::string redact_url(std::string_view url) {
   }
   if (has_fragment) out.append("#").append(kRedacted);
   return out;
+}
+
+namespace {
+
+// Where an http:// or https:// URL starts at or after `from` (any case).
+std::size_t find_url(std::string_view text, std::size_t from) {
+  for (std::size_t at = text.find_first_of("hH", from); at != std::string_view::npos;
+       at = text.find_first_of("hH", at + 1)) {
+    for (std::string_view scheme : {"http://", "https://"}) {
+      if (iequals(text.substr(at, scheme.size()), scheme)) return at;
+    }
+  }
+  return std::string_view::npos;
+}
+
+bool ends_url(unsigned char c) {
+  return c <= 0x20 || c == 0x7f || c == '"' || c == '\'' || c == '<' || c == '>' || c == '`';
+}
+
+}  // namespace
+
+std::string redact_urls_in(std::string_view text) {
+  std::string out;
+  std::size_t done = 0;
+  for (std::size_t start = find_url(text, 0); start != std::string_view::npos; start = find_url(text, done)) {
+    std::size_t end = start;
+    while (end < text.size() && !ends_url(static_cast<unsigned char>(text[end]))) ++end;
+    while (std::string_view(".,;:)").find(text[end - 1]) != std::string_view::npos) --end;  // the sentence's
+    out.append(text.substr(done, start - done)).append(redact_url(text.substr(start, end - start)));
+    done = end;
+  }
+  return out.append(text.substr(done));
 }
 
 std::string describe_form(std::string_view body) {

@@ -8,6 +8,7 @@
 #include "mcpauth/composition.hpp"
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/net/curl_multi_loop.hpp"
+#include "mcpauth_internal/core/redact.hpp"
 #include "plain_http.hpp"
 
 namespace mcpauth::gateway {
@@ -36,7 +37,7 @@ std::shared_ptr<Upstream> Gateway::Impl::make_upstream(const app::ServerConfig& 
     for (const auto& [name, value] : up->resolved->headers) headers.set(name, value);
   } catch (const Error& e) {
     up->resolved.reset();
-    up->resolve_error = e.what();
+    up->resolve_error = core::redact_urls_in(e.what());  // shown on the dashboard and the API
   }
   // The rule of compose(): an Authorization header chose the credentials, else OAuth unless switched off.
   ClientOptions rule;
@@ -128,7 +129,7 @@ void Gateway::Impl::record_success(Upstream& up, const std::string& transport, c
 void Gateway::Impl::record_failure(Upstream& up, const Error& e) {
   std::lock_guard lock(state_mutex_);
   up.checked_ok = false;
-  up.last_error = e.what();
+  up.last_error = core::redact_urls_in(e.what());  // shown on the dashboard and the API
   up.last_error_code = e.code();
 }
 

@@ -4,6 +4,7 @@
 
 #include "mcpauth/mcp/bridge.hpp"
 #include "mcpauth_internal/core/glob.hpp"
+#include "mcpauth_internal/core/redact.hpp"
 
 namespace mcpauth::mcp::detail {
 namespace {
@@ -30,7 +31,8 @@ rpc::Json detail_json(const ErrorDetail& detail) {
 }  // namespace
 
 rpc::ErrorResponse error_answer(const rpc::Id& id, const Error& e) {
-  rpc::ErrorResponse answer{id, kBridgeErrorCode, "mcpauth: " + std::string(e.what()),
+  // The host may show or log the message: a URL's query (an API key) is not repeated.
+  rpc::ErrorResponse answer{id, kBridgeErrorCode, "mcpauth: " + core::redact_urls_in(e.what()),
                             rpc::Json{{"mcpauth_error", std::string(to_string(e.code()))}}};
   if (!e.detail().empty()) answer.data["mcpauth_detail"] = detail_json(e.detail());
   return answer;

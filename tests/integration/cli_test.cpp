@@ -65,6 +65,16 @@ TEST(Cli, BadArgumentsAreAUsageErrorBeforeAnyConnection) {
   EXPECT_NE(r.err.find("not valid JSON"), std::string::npos) << r.err;
 }
 
+// A server URL may carry an API key in its query: the error names the
+// server without repeating the key (the hint's command keeps what was typed).
+TEST(Cli, AnErrorNamingTheServerLeavesItsQueryValuesOut) {
+  const auto r = run_command(cli({"tools", "http://127.0.0.1:1/mcp?api_key=Zq9SECRETzQ9&scope=tools"}));
+  EXPECT_NE(r.exit_code, 0);
+  const std::string first_line = r.err.substr(0, r.err.find('\n'));
+  EXPECT_NE(first_line.find("http://127.0.0.1:1/mcp?api_key=[redacted]&scope=tools"), std::string::npos) << r.err;
+  EXPECT_EQ(first_line.find("Zq9SECRETzQ9"), std::string::npos) << r.err;
+}
+
 TEST(Cli, UnsupportedSchemeIsAUsageError) {
   const auto r = run_command(cli({"tools", "file:///etc/passwd"}));
   EXPECT_EQ(r.exit_code, 2);

@@ -17,6 +17,26 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// An error message names the server by its URL as written; what the
+// commands print (and the gateway shows) of it is redacted like a log line.
+TEST(RedactUrlsIn, EveryUrlInAMessageIsRedactedAndTheSentenceKept) {
+  const std::vector<std::pair<std::string, std::string>> vectors = {
+      {"POST https://mcp.example/mcp?key=s3cret failed: cannot connect",
+       "POST https://mcp.example/mcp?key=[redacted] failed: cannot connect"},
+      {"the server at https://mcp.example/mcp?api_key=s3cret.",
+       "the server at https://mcp.example/mcp?api_key=[redacted]."},
+      {"(see HTTPS://u:pw@as.example/x?token=t1), then http://h/p?scope=a&k=v; done",
+       "(see HTTPS://[redacted]@as.example/x?token=[redacted]), then http://h/p?scope=a&k=[redacted]; done"},
+      {"\"https://h/p?code=c\" and <http://h/q?state=s>",
+       "\"https://h/p?code=[redacted]\" and <http://h/q?state=[redacted]>"},
+      {"no URL here, nor in httpx://h/p?k=v", "no URL here, nor in httpx://h/p?k=v"},
+      {"https://h/p at the end", "https://h/p at the end"},
+      {"ends with http://", "ends with http://"},
+      {"", ""},
+  };
+  for (const auto& [in, out] : vectors) EXPECT_EQ(redact_urls_in(in), out) << in;
+}
+
 TEST(RedactUrl, QueryValuesAreShownOnlyForHarmlessNames) {
   const std::vector<std::pair<std::string, std::string>> vectors = {
       {"https://as.example/token", "https://as.example/token"},

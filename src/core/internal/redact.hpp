@@ -22,6 +22,12 @@ bool is_loggable_parameter(std::string_view name) noexcept;
 // ("https://as/cb?code=[redacted]&iss=https%3A%2F%2Fas").
 std::string redact_url(std::string_view url);
 
+// A message with every http:// or https:// URL in it as redact_url shows it
+// (an error naming a server whose URL carries an API key in its query). A
+// URL runs to the next space, control character, quote or angle bracket;
+// the sentence's own punctuation after it (".,;:)") stays outside.
+std::string redact_urls_in(std::string_view text);
+
 // A form body (application/x-www-form-urlencoded) as "form{name=value ...}":
 // every name, decoded; the decoded values of loggable names, "[redacted]"
 // for the others. "form (not readable)" when it does not parse.

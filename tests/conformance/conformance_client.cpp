@@ -8,6 +8,7 @@
 // MCP_CONFORMANCE_SCENARIO names the scenario, MCP_CONFORMANCE_CONTEXT
 // carries credentials for the scenarios that hand them over. Exit 0 on
 // success, 1 on any error.
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -108,14 +109,22 @@ std::optional<Json> echo_arguments(const std::vector<mcpauth::mcp::Tool>& tools)
 }
 
 // What every client scenario needs: list the tools and call them (the calls
-// the scenario's context hands over, http-custom-headers, as they are), then
+// the scenario's context hands over, http-custom-headers, as they are, for
+// the tools listed), then
 // one request of each kind the server's prompts and resources capabilities
 // offer (http-standard-headers checks the headers of each).
 void exercise(mcpauth::mcp::Session& session, const Json& context) {
   const auto tools = session.list_tools();
   const Json given = context.is_object() ? context.value("toolCalls", Json::array()) : Json::array();
+  const auto listed = [&](const std::string& name) {
+    return std::any_of(tools.begin(), tools.end(), [&](const auto& tool) { return tool.name == name; });
+  };
   if (given.is_array() && !given.empty()) {
-    for (const auto& call : given) session.call_tool(call.value("name", ""), call.value("arguments", Json::object()));
+    for (const auto& call : given) {
+      // Only as listed: a tool the library left out is not called behind its back.
+      const std::string name = call.value("name", "");
+      if (listed(name)) session.call_tool(name, call.value("arguments", Json::object()));
+    }
   } else {
     for (const auto& tool : tools) {
       if (const auto it = kToolArguments.find(tool.name); it != kToolArguments.end()) {

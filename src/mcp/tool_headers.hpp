@@ -20,6 +20,11 @@
 
 namespace mcpauth::mcp::detail {
 
+// The JSON-RPC error code of HeaderMismatch (2026-07-28): the server found a
+// mirrored header missing or different from the body. For Mcp-Param-* the
+// specification advises listing the tools again and sending the call once more.
+inline constexpr int kHeaderMismatchError = -32020;
+
 // One marked property: where its value sits in the call's arguments (the
 // chain of `properties` keys) and the header name's suffix.
 struct ParamHeader {

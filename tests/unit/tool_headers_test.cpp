@@ -243,6 +243,65 @@ TEST(ToolHeadersScripted, AHandshakeEraSessionKeepsEveryToolAndAddsNoHeader) {
   EXPECT_FALSE(sent[4].headers.contains("Mcp-Param-Region"));
 }
 
+// HeaderMismatch, as a 2026-07-28 server answers a call whose Mcp-Param-*
+// headers are missing: HTTP 400 with the JSON-RPC error in the body.
+test_support::ScriptedHttpClient::Responder header_mismatch() {
+  return [](const net::HttpRequest& request) {
+    net::HttpResponse response;
+    response.status = 400;
+    response.headers.set("Content-Type", "application/json");
+    response.body = Json{{"jsonrpc", "2.0"},
+                         {"id", Json::parse(request.body)["id"]},
+                         {"error", {{"code", -32020}, {"message", "Mcp-Param-Region is missing"}}}}
+                        .dump();
+    return response;
+  };
+}
+
+TEST(ToolHeadersScripted, AHeaderMismatchListsTheToolsAgainAndSendsTheCallOnceMore) {
+  const Json unmarked = {{"tools", {{{"name", "valid_tool"}, {"inputSchema", {{"type", "object"}}}}}}};
+  auto http = std::make_shared<ScriptedHttpClient>();
+  http->then(answer(discover_result()))
+      .then(answer(unmarked))
+      .then(header_mismatch())
+      .then(answer(tools_result()))
+      .then(answer(Json{{"content", Json::array()}}))
+      .then(header_mismatch())
+      .then(answer(tools_result()))
+      .then(header_mismatch());
+  {
+    auto session = Session::connect(modern_options(http));
+    session->list_tools();
+    EXPECT_FALSE(session->call_tool("valid_tool", {{"region", "eu"}}).is_error());
+    try {
+      session->call_tool("valid_tool", {{"region", "eu"}});
+      ADD_FAILURE() << "a second mismatch in a row is the caller's";
+    } catch (const RpcError& e) {
+      EXPECT_EQ(e.rpc_code(), -32020);
+    }
+  }
+  const auto sent = http->requests();
+  ASSERT_EQ(sent.size(), 8u);
+  EXPECT_FALSE(sent[2].headers.contains("Mcp-Param-Region"));
+  EXPECT_EQ(Json::parse(sent[3].body)["method"], "tools/list");
+  EXPECT_EQ(sent[4].headers.get("Mcp-Param-Region"), "eu");
+  EXPECT_EQ(Json::parse(sent[6].body)["method"], "tools/list");
+  EXPECT_EQ(Json::parse(sent[7].body)["method"], "tools/call");
+}
+
+TEST(ToolHeadersScripted, AHandshakeEraErrorWithTheSameCodeIsNotRetried) {
+  auto http = std::make_shared<ScriptedHttpClient>();
+  http->then(answer(Json{{"protocolVersion", "2025-11-25"}, {"capabilities", Json::object()}}))
+      .then(405)  // no GET stream
+      .then(202)  // notifications/initialized
+      .then(header_mismatch());
+  SessionOptions options = modern_options(http);
+  options.protocol_version = "2025-11-25";
+  auto session = Session::connect(std::move(options));
+  EXPECT_THROW(session->call_tool("valid_tool", Json::object()), RpcError);
+  EXPECT_EQ(http->requests().size(), 4u);
+}
+
 // A Bridge carrying a modern host's messages: the host gets the listing
 // without the invalid tool, and its call goes out with the header.
 TEST(ToolHeadersScripted, ABridgeForwardingModernMessagesDoesTheSame) {

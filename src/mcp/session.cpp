@@ -9,6 +9,7 @@
 #include "mcpauth/version.hpp"
 #include "negotiation.hpp"
 #include "session_renewal.hpp"
+#include "tool_headers.hpp"
 #include "transport_factory.hpp"
 
 namespace mcpauth::mcp {
@@ -356,7 +357,16 @@ std::vector<Tool> Session::list_tools() {
 
 ToolCallResult Session::call_tool(const std::string& name, const Json& arguments) {
   Json params = {{"name", name}, {"arguments", arguments.is_null() ? Json::object() : arguments}};
-  Json result = request("tools/call", std::move(params));
+  Json result;
+  try {
+    result = request("tools/call", params);
+  } catch (const RpcError& e) {
+    // The tool's x-mcp-header marks changed since it was listed (the server refused the call before running
+    // it): list again, which teaches the transport the new marks, and send the call once more.
+    if (e.rpc_code() != detail::kHeaderMismatchError || !modern()) throw;
+    list_tools();
+    result = request("tools/call", std::move(params));
+  }
   if (!result.is_object()) {
     throw Error(ErrorCode::protocol, "the tools/call result from " + impl_->url() + " is not an object", impl_->url());
   }

@@ -12,6 +12,7 @@
 #include "modern_headers.hpp"
 #include "response_reader.hpp"
 #include "thread_async_client.hpp"
+#include "tool_headers.hpp"
 
 namespace mcpauth::mcp {
 namespace {
@@ -82,6 +83,9 @@ class StreamableHttpTransport::Impl {
   std::atomic<bool> closed_{false};
   std::condition_variable closed_cv_;
 
+  // The x-mcp-header marks of the tools this transport listed (modern era).
+  mutable detail::ToolHeaderBook tool_headers_;
+
   bool listener_answered_ = false;  // the GET stream got its first answer (or gave up)
   std::shared_ptr<detail::EventStream> stream_;
   // The stream's own thread when no event loop was given (joined by close()).
@@ -146,7 +150,12 @@ StreamableHttpTransport::Impl::Impl(TransportOptions options) : options_(std::mo
 }
 
 void StreamableHttpTransport::Impl::start(MessageHandler on_message, ErrorHandler on_error) {
-  on_message_ = std::move(on_message);
+  // Every message passes the book first, whichever path carried it (POST, resumed stream, GET stream):
+  // a modern tools/list answer loses its tools with invalid x-mcp-header marks.
+  on_message_ = [this, deliver = std::move(on_message)](Message&& m) {
+    tool_headers_.read(m);
+    deliver(std::move(m));
+  };
   on_error_ = std::move(on_error);
 }
 
@@ -173,8 +182,14 @@ net::HttpRequest StreamableHttpTransport::Impl::post_request(const Message& mess
   request.headers.set("Accept", kAccept);
   // Modern-era requests mirror their _meta version and routing fields into headers.
   if (const auto* params = params_of(message)) {
-    for (const auto& [name, value] : detail::mirrored_headers(method_of(message), *params)) {
-      request.headers.set(name, value);
+    const std::string method = method_of(message);
+    const auto mirrored = detail::mirrored_headers(method, *params);
+    for (const auto& [name, value] : mirrored) request.headers.set(name, value);
+    // ... and a tools/call its x-mcp-header arguments (Mcp-Param-*), as its tool's listing declared them.
+    const auto* request_message = std::get_if<Request>(&message);
+    if (!mirrored.empty() && request_message && method == "tools/list") tool_headers_.expect_list(request_message->id);
+    if (!mirrored.empty() && method == "tools/call") {
+      for (const auto& [name, value] : tool_headers_.headers_for_call(*params)) request.headers.set(name, value);
     }
   }
   request.body = core::jsonrpc::serialize(message);

@@ -8,9 +8,12 @@
 // MCP_CONFORMANCE_SCENARIO names the scenario, MCP_CONFORMANCE_CONTEXT
 // carries credentials for the scenarios that hand them over. Exit 0 on
 // success, 1 on any error.
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <thread>
 
 #include "mcpauth/auth/authorizer.hpp"
@@ -87,6 +90,67 @@ Json answer_elicitation(const Json& params) {
   return {{"action", "accept"}, {"content", content}};
 }
 
+// The arguments of the tools the scenarios need called; a tool not named here
+// is called with no arguments and may fail (no scenario looks at its answer:
+// it is called so that a tool the library should have left out of the
+// listing, http-invalid-tool-headers, would show up as called).
+const std::map<std::string, Json> kToolArguments = {
+    {"add_numbers", {{"a", 2}, {"b", 3}}},
+    {"valid_tool", {{"region", "us-west1"}}},
+};
+
+// json-schema-2020-12-preservation: the echo tool gets the focal tool's
+// inputSchema exactly as the library handed it over.
+std::optional<Json> echo_arguments(const std::vector<mcpauth::mcp::Tool>& tools) {
+  for (const auto& tool : tools) {
+    if (tool.name == "json_schema_2020_12_tool") return Json{{"schema", tool.input_schema}};
+  }
+  return std::nullopt;
+}
+
+// What every client scenario needs: list the tools and call them (the calls
+// the scenario's context hands over, http-custom-headers, as they are, for
+// the tools listed), then
+// one request of each kind the server's prompts and resources capabilities
+// offer (http-standard-headers checks the headers of each).
+void exercise(mcpauth::mcp::Session& session, const Json& context) {
+  const auto tools = session.list_tools();
+  const Json given = context.is_object() ? context.value("toolCalls", Json::array()) : Json::array();
+  const auto listed = [&](const std::string& name) {
+    return std::any_of(tools.begin(), tools.end(), [&](const auto& tool) { return tool.name == name; });
+  };
+  if (given.is_array() && !given.empty()) {
+    for (const auto& call : given) {
+      // Only as listed: a tool the library left out is not called behind its back.
+      const std::string name = call.value("name", "");
+      if (listed(name)) session.call_tool(name, call.value("arguments", Json::object()));
+    }
+  } else {
+    for (const auto& tool : tools) {
+      if (const auto it = kToolArguments.find(tool.name); it != kToolArguments.end()) {
+        session.call_tool(tool.name, it->second);
+      } else if (tool.name == "json_schema_echo") {
+        if (const auto arguments = echo_arguments(tools)) session.call_tool(tool.name, *arguments);
+      } else {
+        try {
+          session.call_tool(tool.name, Json::object());
+        } catch (const mcpauth::mcp::RpcError&) {
+          // this tool wanted arguments; see kToolArguments
+        }
+      }
+    }
+  }
+  const Json& capabilities = session.server().capabilities;
+  if (capabilities.contains("prompts")) {
+    const Json prompts = session.request("prompts/list").value("prompts", Json::array());
+    if (!prompts.empty()) session.request("prompts/get", {{"name", prompts[0].value("name", "")}});
+  }
+  if (capabilities.contains("resources")) {
+    const Json resources = session.request("resources/list").value("resources", Json::array());
+    if (!resources.empty()) session.request("resources/read", {{"uri", resources[0].value("uri", "")}});
+  }
+}
+
 int run(const std::string& url) {
   const std::string scenario = env("MCP_CONFORMANCE_SCENARIO");
   const Json context =
@@ -134,20 +198,7 @@ int run(const std::string& url) {
   };
 
   auto session = mcpauth::mcp::Session::connect(std::move(options));
-  const auto tools = session->list_tools();
-  auto has = [&](const std::string& name) {
-    return std::any_of(tools.begin(), tools.end(), [&](const auto& t) { return t.name == name; });
-  };
-  // Each scenario's server offers the one tool it wants called.
-  if (has("add_numbers")) {
-    session->call_tool("add_numbers", {{"a", 2}, {"b", 3}});
-  } else if (has("test_client_elicitation_defaults")) {
-    session->call_tool("test_client_elicitation_defaults", Json::object());
-  } else if (has("test_reconnection")) {
-    session->call_tool("test_reconnection", Json::object());
-  } else if (has("test-tool")) {
-    session->call_tool("test-tool", Json::object());
-  }
+  exercise(*session, context);
   session->close();
   return 0;
 }

@@ -87,6 +87,23 @@ Json answer_elicitation(const Json& params) {
   return {{"action", "accept"}, {"content", content}};
 }
 
+// --- sep-2322-client-request-state (SEP-2322 multi round-trip requests) -----------------
+// The Session answers each input-required round through on_request and sends the
+// retry itself; the scenario's server checks the retries. Its four tools are called
+// one after another: the call between the two input flows must carry nothing of
+// theirs, and the last one's result has no resultType (complete).
+bool call_input_required_tools(mcpauth::mcp::Session& session, const std::vector<mcpauth::mcp::Tool>& tools) {
+  const bool offered =
+      std::any_of(tools.begin(), tools.end(), [](const auto& t) { return t.name == "test_mrtr_echo_state"; });
+  if (!offered) return false;
+  for (const char* name :
+       {"test_mrtr_echo_state", "test_mrtr_unrelated", "test_mrtr_no_state", "test_mrtr_no_result_type"}) {
+    session.call_tool(name, Json::object());
+  }
+  return true;
+}
+// --- end sep-2322-client-request-state -------------------------------------------------
+
 int run(const std::string& url) {
   const std::string scenario = env("MCP_CONFORMANCE_SCENARIO");
   const Json context =
@@ -138,6 +155,10 @@ int run(const std::string& url) {
   auto has = [&](const std::string& name) {
     return std::any_of(tools.begin(), tools.end(), [&](const auto& t) { return t.name == name; });
   };
+  if (call_input_required_tools(*session, tools)) {  // sep-2322-client-request-state
+    session->close();
+    return 0;
+  }
   // Each scenario's server offers the one tool it wants called.
   if (has("add_numbers")) {
     session->call_tool("add_numbers", {{"a", 2}, {"b", 3}});

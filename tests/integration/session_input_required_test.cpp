@@ -18,7 +18,8 @@ using testing::first_text;
 using testing::PeerProcess;
 
 mcp::SessionOptions options_for(const PeerProcess& peer, std::vector<std::string>& asked) {
-  mcp::SessionOptions options{.url = peer.url()};
+  mcp::SessionOptions options;
+  options.url = peer.url();
   options.capabilities = {{"elicitation", Json::object()}, {"roots", Json::object()}};
   options.on_request = [&asked](const std::string& method, const Json&) -> Json {
     asked.push_back(method);

@@ -92,7 +92,8 @@ struct SessionOptions {
   // A 2026-07-28 server sends none; it asks in an input-required result
   // instead (SEP-2322), whose elicitation/create, sampling/createMessage and
   // roots/list requests come here too, on the thread of the request that
-  // got that result (see Session::request).
+  // got that result (see Session::request); there an answer may take as long
+  // as a user needs (request_timeout counts from each round's sending).
   std::function<Json(const std::string& method, const Json& params)> on_request;
 };
 

@@ -1,6 +1,7 @@
 #include "input_required.hpp"
 
 #include "mcpauth/core/jsonrpc.hpp"
+#include "mcpauth/core/printable.hpp"
 #include "mcpauth/error.hpp"
 #include "mcpauth/mcp/session.hpp"
 
@@ -12,15 +13,21 @@ constexpr const char* kInputRequests = "inputRequests";
 constexpr const char* kInputResponses = "inputResponses";
 constexpr const char* kRequestState = "requestState";
 
+constexpr std::size_t kNameCap = 80;  // a server-chosen key or method, as a message shows it
+
 Error malformed(const std::string& why) {
   return Error(ErrorCode::protocol, "an input-required result " + why);
 }
 
+std::string shown(std::string_view name) {
+  return core::printable(name, kNameCap);
+}
+
 InputRequest parse_request(const std::string& key, const Json& value) {
-  if (!value.is_object()) throw malformed("has an input request \"" + key + "\" that is not an object");
+  if (!value.is_object()) throw malformed("has an input request \"" + shown(key) + "\" that is not an object");
   const auto method = value.find("method");
   if (method == value.end() || !method->is_string()) {
-    throw malformed("has an input request \"" + key + "\" without a method");
+    throw malformed("has an input request \"" + shown(key) + "\" without a method");
   }
   InputRequest request{key, method->get<std::string>(), Json::object()};
   if (const auto params = value.find("params"); params != value.end() && params->is_object()) {
@@ -34,7 +41,7 @@ InputRequest parse_request(const std::string& key, const Json& value) {
 // words that say which request of which call it was.
 [[noreturn]] void refused(const InputRequest& request, const std::string& method, const std::string& url, int code,
                           const std::string& why, Json data) {
-  throw RpcError("the server at " + url + " asked for input (" + request.method + ") to complete " + method +
+  throw RpcError("the server at " + url + " asked for input (" + shown(request.method) + ") to complete " + method +
                      ", which the client did not give: " + why,
                  url, code, std::move(data));
 }

@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 
+#include "input_required.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
 #include "mcpauth/version.hpp"
 #include "negotiation.hpp"
@@ -93,8 +94,12 @@ class Session::Impl {
   }
 
   Json request(const std::string& method, Json params) {
-    if (!modern_version_.empty()) params = meta(std::move(params), modern_version_);
-    return send_request(method, std::move(params));
+    if (modern_version_.empty()) return send_request(method, std::move(params));
+    // 2026-07-28: a result may ask for input first (SEP-2322); each round is a request of its own.
+    return detail::complete_with_input(
+        method, meta(std::move(params), modern_version_),
+        [this, &method](Json round) { return send_request(method, std::move(round)); }, options_.on_request,
+        options_.url, Session::kMaxInputRounds);
   }
 
   void notify(const std::string& method, Json params) { transport()->send(Notification{method, std::move(params)}); }

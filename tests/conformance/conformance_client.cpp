@@ -90,6 +90,23 @@ Json answer_elicitation(const Json& params) {
   return {{"action", "accept"}, {"content", content}};
 }
 
+// --- sep-2322-client-request-state (SEP-2322 multi round-trip requests) -----------------
+// The Session answers each input-required round through on_request and sends the
+// retry itself; the scenario's server checks the retries. Its four tools are called
+// one after another: the call between the two input flows must carry nothing of
+// theirs, and the last one's result has no resultType (complete).
+bool call_input_required_tools(mcpauth::mcp::Session& session, const std::vector<mcpauth::mcp::Tool>& tools) {
+  const bool offered =
+      std::any_of(tools.begin(), tools.end(), [](const auto& t) { return t.name == "test_mrtr_echo_state"; });
+  if (!offered) return false;
+  for (const char* name :
+       {"test_mrtr_echo_state", "test_mrtr_unrelated", "test_mrtr_no_state", "test_mrtr_no_result_type"}) {
+    session.call_tool(name, Json::object());
+  }
+  return true;
+}
+// --- end sep-2322-client-request-state -------------------------------------------------
+
 // The arguments of the tools the scenarios need called; a tool not named here
 // is called with no arguments and may fail (no scenario looks at its answer:
 // it is called so that a tool the library should have left out of the
@@ -115,6 +132,7 @@ std::optional<Json> echo_arguments(const std::vector<mcpauth::mcp::Tool>& tools)
 // offer (http-standard-headers checks the headers of each).
 void exercise(mcpauth::mcp::Session& session, const Json& context) {
   const auto tools = session.list_tools();
+  if (call_input_required_tools(session, tools)) return;  // sep-2322-client-request-state: its own order
   const Json given = context.is_object() ? context.value("toolCalls", Json::array()) : Json::array();
   const auto listed = [&](const std::string& name) {
     return std::any_of(tools.begin(), tools.end(), [&](const auto& tool) { return tool.name == name; });

@@ -89,6 +89,11 @@ struct SessionOptions {
   std::function<void(const std::string& method, const Json& params)> on_notification;
   // Server requests other than ping; return the result or throw
   // mcpauth::Error(rpc_error). Unset: answered with "method not found".
+  // A 2026-07-28 server sends none; it asks in an input-required result
+  // instead (SEP-2322), whose elicitation/create, sampling/createMessage and
+  // roots/list requests come here too, on the thread of the request that
+  // got that result (see Session::request); there an answer may take as long
+  // as a user needs (request_timeout counts from each round's sending).
   std::function<Json(const std::string& method, const Json& params)> on_request;
 };
 
@@ -139,6 +144,12 @@ class Session {
   // Any request; returns its result or throws (RpcError for JSON-RPC errors).
   // When the server forgot the session (404), a new one is started and the
   // request sent again, as the specification asks of a client.
+  // A 2026-07-28 server may answer tools/call, prompts/get or resources/read
+  // with a result that asks for input (resultType "input_required"): its
+  // requests are answered through on_request and the request sent again with
+  // a new id, the answers and the server's requestState, until the result is
+  // complete, at most kMaxInputRounds times (then Error(protocol)). A refusal
+  // of on_request (or none set) fails the call with that RpcError.
   Json request(const std::string& method, Json params = Json::object());
   void notify(const std::string& method, Json params = Json::object());
 
@@ -146,6 +157,7 @@ class Session {
   void close();
 
   static constexpr int kMaxPages = 1000;
+  static constexpr int kMaxInputRounds = 8;
 
  private:
   class Impl;

@@ -14,7 +14,7 @@
 // Diagnostics go to stderr only.
 import http from 'node:http';
 import { parseArgs } from 'node:util';
-import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
+import { McpServer, acceptedContent, createMcpHandler, inputRequired, inputResponse } from '@modelcontextprotocol/server';
 import * as z from 'zod/v4';
 
 // stdout carries exactly one line, `LISTENING <port>`.
@@ -71,6 +71,29 @@ function createServer() {
             return text(`done ${steps}`);
         }
     );
+    // SEP-2322 multi round-trip (2026-07-28): asks for a name (elicitation,
+    // with a requestState), then for the client's roots (no state), then greets
+    // with both. Test state only: a real server would integrity-protect it.
+    server.registerTool('greet', { description: 'Asks for a name, then the roots, then greets', inputSchema: {} }, (_args, ctx) => {
+        const responses = ctx.mcpReq.inputResponses ?? {};
+        const state = ctx.mcpReq.requestState();
+        if (state === undefined && Object.keys(responses).length === 0) {
+            const requestedSchema = { type: 'object', properties: { name: { type: 'string' } } };
+            return inputRequired({
+                inputRequests: { who: inputRequired.elicit({ message: 'Your name?', requestedSchema }) },
+                requestState: 'asked-name'
+            });
+        }
+        if (state === 'asked-name') {
+            const name = acceptedContent(responses, 'who')?.name;
+            if (typeof name !== 'string') return text('no name given');
+            return inputRequired({ inputRequests: { [`roots-of-${name}`]: inputRequired.listRoots() } });
+        }
+        const key = Object.keys(responses).find(k => k.startsWith('roots-of-'));
+        const roots = key ? inputResponse(responses, key) : { kind: 'missing' };
+        if (state !== undefined || roots.kind !== 'roots') return text(`unexpected round (state ${state}, ${roots.kind})`);
+        return text(`hello ${key.slice('roots-of-'.length)} in ${roots.roots.map(r => r.uri).join(',')}`);
+    });
     return server;
 }
 

@@ -341,6 +341,9 @@ int main(int argc, char** argv) {
   add_store_option(*gateway);
   gateway->add_option("--api-key-env", gateway_args.api_key_env,
                       "Name of the environment variable holding the API key (required off loopback)");
+  gateway->add_option("--host-key-env", gateway_args.host_key_env,
+                      "Host mode: name of the environment variable holding the key a service sends with "
+                      "Mcpauth-User: ID to act for its user ID (made on first use)");
   gateway
       ->add_option("--consent-timeout", gateway_args.consent_timeout_seconds,
                    "Seconds a dashboard authorization waits for consent")

@@ -53,6 +53,7 @@ inline constexpr auto kCallbackPageWait = std::chrono::seconds(60);  // the call
 // How long closing the sessions may wait for their servers on SIGTERM (their DELETEs).
 inline constexpr auto kStopDeadline = std::chrono::milliseconds(200);
 inline constexpr const char* kSessionHeader = "Mcp-Session-Id";
+inline constexpr const char* kUserHeader = "Mcpauth-User";  // host mode: whom a host's request acts for
 
 class Gateway::Impl {
  public:
@@ -118,6 +119,8 @@ class Gateway::Impl {
   bool users_mode();
   // The users-mode screen: the caller from its API key (req.caller), or a 401/403 answered.
   bool screen_user(http::Request& req, http::Response& res);
+  // Host mode: the request carries the host key; its user is named in Mcpauth-User (made on first use).
+  bool screen_host(http::Request& req, http::Response& res);
   // The upstream of configured server `shared` for `user`: its own
   // Credentials, whose grants are the user's account, made on first use and
   // again when the configured server was replaced.

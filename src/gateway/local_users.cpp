@@ -18,12 +18,13 @@ bool admin_only(const http::Request& req) {
 }  // namespace
 
 bool Gateway::Impl::users_mode() {
-  return users_ && users_->has_users();
+  return options_.host_key || (users_ && users_->has_users());
 }
 
 bool Gateway::Impl::screen_user(http::Request& req, http::Response& res) {
   if (exempt_from_api_key(req.path)) return false;  // the static dashboard, the OAuth redirect (its state)
   const auto given = bearer_credentials(req.get_header_value("Authorization"));
+  if (options_.host_key && given && constant_time_equal(*given, *options_.host_key)) return screen_host(req, res);
   // Only a key's shape is hashed and looked up; the hashes are compared in constant time.
   const auto user = given && store::looks_like_api_key(*given) ? users_->find_user_by_key(store::hash_api_key(*given))
                                                                : std::optional<store::LocalUser>();
@@ -37,6 +38,28 @@ bool Gateway::Impl::screen_user(http::Request& req, http::Response& res) {
     return true;
   }
   req.caller = http::Request::Caller{user->name, user->admin};
+  return false;
+}
+
+// A host's request: the host authenticated its user, whose name it sends.
+bool Gateway::Impl::screen_host(http::Request& req, http::Response& res) {
+  const std::string name = req.get_header_value(kUserHeader);
+  if (!store::valid_user_name(name)) {
+    send_error(res, 400, "usage",
+               std::string("a host's request names its user in ") + kUserHeader +
+                   ": 1 to 64 characters of letters, digits and . _ @ + -, starting with a letter or a digit");
+    return true;
+  }
+  auto user = users_->find_user(name);
+  if (!user) {
+    users_->add_user(name, false, std::nullopt);  // false when a request in parallel made it: found below
+    user = users_->find_user(name);
+  }
+  if (!user || admin_only(req)) {
+    send_error(res, 403, "forbidden", "a host's user may not add or remove the gateway's servers");
+    return true;
+  }
+  req.caller = http::Request::Caller{user->name, false};
   return false;
 }
 

@@ -1,5 +1,6 @@
-// The gateway with local users (`mcpauth users add`): every request but the
-// dashboard's files and the OAuth callback needs a user's API key, and each
+// The gateway with local users (`mcpauth users add`, or host mode's
+// Mcpauth-User): every request but the dashboard's files and the OAuth
+// callback needs a user's API key (or the host key), and each
 // user's tool calls carry that user's own grant (oidc-provider's resource
 // server logs the subject of every token it verified), never another
 // user's, nor the default account's; sessions are not shared across users.
@@ -54,20 +55,24 @@ std::set<std::string> subjects_since(const PeerProcess& peer, std::size_t from) 
   return out;
 }
 
-mcp::SessionOptions session_for(const GatewayProcess& gw, const std::string& key) {
+mcp::SessionOptions session_with(const GatewayProcess& gw, const net::HttpHeaders& credentials) {
   mcp::SessionOptions options;
   options.url = gw.url("/servers/secure/mcp");
   options.request_timeout = std::chrono::seconds(30);
-  options.authorizer = std::make_shared<mcp::StaticHeaders>(bearer(key));
+  options.authorizer = std::make_shared<mcp::StaticHeaders>(credentials);
   return options;
+}
+
+mcp::SessionOptions session_for(const GatewayProcess& gw, const std::string& key) {
+  return session_with(gw, bearer(key));
 }
 
 // Waits (polling the dashboard state, with a deadline) until the gateway's
 // start-up check of `server` is done: its requests are not a user's.
-void wait_until_checked(GatewayProcess& gw, const std::string& key) {
+void wait_until_checked(GatewayProcess& gw, const net::HttpHeaders& credentials) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
-    const auto r = http("GET", gw.url("/api/state"), "", bearer(key));
+    const auto r = http("GET", gw.url("/api/state"), "", credentials);
     ASSERT_EQ(r.status, 200) << r.body;
     const Json row = Json::parse(r.body)["servers"][0];
     if (!row["tools"].is_null() || !row["last_error"].is_null()) return;
@@ -89,7 +94,7 @@ TEST(GatewayUsers, EachUsersCallCarriesOnlyItsOwnGrant) {
   login(peer, "bob", "bob-subject");
   login(peer, "", "default-subject");  // the default account's grant: no user's
   GatewayProcess gw(write_config("users", {{"secure", {{"url", peer.url()}}}}));
-  wait_until_checked(gw, alice);
+  wait_until_checked(gw, bearer(alice));
 
   for (const auto& [user, key, subject] :
        {std::tuple{"alice", alice, "alice-subject"}, std::tuple{"bob", bob, "bob-subject"}}) {
@@ -162,6 +167,52 @@ TEST(GatewayUsers, EveryRequestButTheDashboardFilesNeedsAUsersKey) {
                             {"Mcp-Session-Id", id},
                             {"Accept", "application/json, text/event-stream"}});
   EXPECT_EQ(stolen.status, 404) << stolen.body;
+}
+
+// Host mode: a service that authenticates its own users sends the host key
+// and names the user; the user is made on first use (without an API key)
+// and gets that user's grant only.
+TEST(GatewayUsers, AHostActsForTheUserItNamesMadeOnFirstUse) {
+  PeerProcess peer("oidc-server.mjs");
+  login(peer, "u1@example.com", "u1-subject");
+  login(peer, "", "default-subject");
+  const std::string host_key = "host-key-0123456789-0123456789-0123456789";
+  GatewayProcess gw(write_config("host", {{"secure", {{"url", peer.url()}}}}), {"--host-key-env", "HOST_KEY"},
+                    {"HOST_KEY=" + host_key});
+  auto as_u1 = bearer(host_key);
+  as_u1.set("Mcpauth-User", "u1@example.com");
+  wait_until_checked(gw, as_u1);
+
+  const std::string ping = R"({"jsonrpc":"2.0","id":1,"method":"ping"})";
+  EXPECT_EQ(http("POST", gw.url("/servers/secure/mcp"), ping).status, 401) << "host mode needs a key, users or not";
+  EXPECT_EQ(http("POST", gw.url("/servers/secure/mcp"), ping, {{"Mcpauth-User", "u1@example.com"}}).status, 401);
+  EXPECT_EQ(http("POST", gw.url("/servers/secure/mcp"), ping, bearer(host_key)).status, 400) << "no user named";
+  auto bad_name = bearer(host_key);
+  bad_name.set("Mcpauth-User", "u1 example");
+  EXPECT_EQ(http("POST", gw.url("/servers/secure/mcp"), ping, bad_name).status, 400);
+  EXPECT_EQ(http("DELETE", gw.url("/api/servers/secure"), "", as_u1).status, 403);
+
+  const std::size_t before = rs_requests(peer).size();
+  auto session = mcp::Session::connect(session_with(gw, as_u1));
+  EXPECT_EQ(session->call_tool("echo", {{"text", "u1"}}).result["content"][0]["text"], "u1");
+  session->close();
+  EXPECT_EQ(subjects_since(peer, before), std::set<std::string>{"u1-subject"});
+
+  auto as_u2 = bearer(host_key);
+  as_u2.set("Mcpauth-User", "u2");
+  const std::size_t before_u2 = rs_requests(peer).size();
+  EXPECT_THROW(
+      {
+        auto s2 = mcp::Session::connect(session_with(gw, as_u2));
+        s2->call_tool("echo", {{"text", "u2"}});
+      },
+      Error);
+  EXPECT_TRUE(subjects_since(peer, before_u2).empty()) << "u2 has no grant and gets no one else's";
+  const Json users = Json::parse(run_command(cli({"users", "list", "--json"})).out);
+  ASSERT_EQ(users.size(), 2u) << users.dump();
+  EXPECT_EQ(users[0]["name"], "u1@example.com");
+  EXPECT_EQ(users[1]["name"], "u2");
+  EXPECT_EQ(users[1]["api_key"], false) << "a host's user has no key of its own";
 }
 
 TEST(GatewayUsers, WithoutUsersTheLoopbackModeIsUnchanged) {

@@ -55,7 +55,8 @@ bool Gateway::Impl::screen_host(http::Request& req, http::Response& res) {
     users_->add_user(name, false, std::nullopt);  // false when a request in parallel made it: found below
     user = users_->find_user(name);
   }
-  if (!user || admin_only(req)) {
+  if (!user) throw Error(ErrorCode::store, "the user named in " + std::string(kUserHeader) + " could not be added");
+  if (admin_only(req)) {
     send_error(res, 403, "forbidden", "a host's user may not add or remove the gateway's servers");
     return true;
   }

@@ -23,11 +23,12 @@ Gateway::Impl::Impl(GatewayOptions options) : options_(std::move(options)) {
   if (options_.api_key && options_.api_key->size() < 16) {
     throw Error(ErrorCode::usage, "the API key must be at least 16 characters");
   }
-  users_ = store::user_directory(options_.store);
+  users_ = std::make_unique<UserCache>(store::user_directory(options_.store));
   if (options_.host_key && options_.host_key->size() < 32) {
     throw Error(ErrorCode::usage, "the host key must be at least 32 characters");
   }
-  if (options_.host_key && !users_) throw Error(ErrorCode::usage, "host mode needs a token store that keeps users");
+  if (options_.host_key && !users_->available())
+    throw Error(ErrorCode::usage, "host mode needs a token store that keeps users");
   if (!core::is_loopback_host(options_.listen_host) && !options_.api_key && !users_mode()) {
     throw Error(ErrorCode::usage, "listening on " + options_.listen_host +
                                       " (not loopback) needs an API key: put one in an environment variable and "

@@ -38,6 +38,7 @@
 #include "stop_gate.hpp"
 #include "stored_grants.hpp"
 #include "upstream.hpp"
+#include "user_cache.hpp"
 #include "worker_pool.hpp"
 
 namespace mcpauth::gateway {
@@ -246,7 +247,7 @@ class Gateway::Impl {
     std::shared_ptr<Upstream> up;
   };
   std::map<std::pair<std::string, std::string>, UserUpstream> user_upstreams_;  // by (server, user)
-  std::shared_ptr<store::UserDirectory> users_;                                 // null: a store without users
+  std::unique_ptr<UserCache> users_;  // the store's users, cached briefly (never null; empty for a store without users)
   std::atomic<bool> stopping_flag_{false};
 
   std::mutex sessions_mutex_;

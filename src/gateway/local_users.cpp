@@ -18,7 +18,7 @@ bool admin_only(const http::Request& req) {
 }  // namespace
 
 bool Gateway::Impl::users_mode() {
-  return options_.host_key || (users_ && users_->has_users());
+  return options_.host_key || users_->has_users();
 }
 
 bool Gateway::Impl::screen_user(http::Request& req, http::Response& res) {
@@ -26,7 +26,7 @@ bool Gateway::Impl::screen_user(http::Request& req, http::Response& res) {
   const auto given = bearer_credentials(req.get_header_value("Authorization"));
   if (options_.host_key && given && constant_time_equal(*given, *options_.host_key)) return screen_host(req, res);
   // Only a key's shape is hashed and looked up; the hashes are compared in constant time.
-  const auto user = given && store::looks_like_api_key(*given) ? users_->find_user_by_key(store::hash_api_key(*given))
+  const auto user = given && store::looks_like_api_key(*given) ? users_->by_key(store::hash_api_key(*given))
                                                                : std::optional<store::LocalUser>();
   if (!user) {
     res.set_header("WWW-Authenticate", "Bearer realm=\"mcpauth-gateway\"");
@@ -50,17 +50,12 @@ bool Gateway::Impl::screen_host(http::Request& req, http::Response& res) {
                    ": 1 to 64 characters of letters, digits and . _ @ + -, starting with a letter or a digit");
     return true;
   }
-  auto user = users_->find_user(name);
-  if (!user) {
-    users_->add_user(name, false, std::nullopt);  // false when a request in parallel made it: found below
-    user = users_->find_user(name);
-  }
-  if (!user) throw Error(ErrorCode::store, "the user named in " + std::string(kUserHeader) + " could not be added");
+  const store::LocalUser user = users_->host_user(name);  // made on first use
   if (admin_only(req)) {
     send_error(res, 403, "forbidden", "a host's user may not add or remove the gateway's servers");
     return true;
   }
-  req.caller = http::Request::Caller{user->name, false};
+  req.caller = http::Request::Caller{user.name, false};
   return false;
 }
 

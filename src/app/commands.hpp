@@ -27,6 +27,20 @@ struct LogoutArgs {
 // when it has a revocation endpoint, then deletes locally whatever happened
 // there, saying what the server may still honour.
 int run_logout(const LogoutArgs& args);
+// Logs out of every grant of `account` (as run_logout: revoked where the
+// authorization server allows, deleted here whatever it said), saying so on stdout.
+void log_out_account(store::TokenStore& store, const std::string& account);
+
+struct UsersArgs {
+  std::string action;  // add, list or remove
+  std::string name;
+  bool admin = false;  // add
+  bool json = false;   // list
+};
+// The gateway's users: add prints the new API key once (stdout, alone),
+// list shows names, roles and creation times (never a key or its hash),
+// remove logs out of the user's grants and deletes the user.
+int run_users(const UsersArgs& args);
 
 struct StatusArgs {
   std::string target;

@@ -83,7 +83,33 @@ std::string nothing_stored(const LogoutArgs& args, const ServerSelection& select
   return text + ".";
 }
 
+// Revokes each target's grant where the authorization server allows it and
+// deletes it here whatever the server said, one line per grant.
+void log_out_of(store::TokenStore& store, const std::vector<Target>& targets, const EnvLookup& env) {
+  if (targets.empty()) return;
+  const auto http = logged_curl_client(env);
+  for (const auto& target : targets) {
+    const auto outcome =
+        auth::revoke_grant(*http, store, target.grant, target.discovery, std::chrono::milliseconds(30'000));
+    store.remove_tokens(target.grant.key);  // whatever the authorization server said
+    if (outcome.grant_revoked) {
+      std::cout << "Logged out of " << describe(target) << ": revoked at " << target.grant.key.issuer
+                << " and deleted here.\n";
+    } else {
+      std::cout << "Logged out of " << describe(target) << ": deleted here, NOT revoked at the authorization "
+                << "server.\n";
+    }
+    for (const auto& problem : outcome.problems) std::cerr << "mcpauth: note: " << problem << '\n';
+  }
+}
+
 }  // namespace
+
+void log_out_account(store::TokenStore& store, const std::string& account) {
+  auto targets = every_grant(StoredGrants(store));
+  std::erase_if(targets, [&](const Target& t) { return t.grant.key.account != account; });
+  log_out_of(store, targets, process_environment());
+}
 
 int run_logout(const LogoutArgs& args) {
   const EnvLookup env = process_environment();
@@ -108,20 +134,7 @@ int run_logout(const LogoutArgs& args) {
     std::cout << nothing_stored(args, selection) << '\n';
     return kExitOk;
   }
-  const auto http = logged_curl_client(env);
-  for (const auto& target : targets) {
-    const auto outcome =
-        auth::revoke_grant(*http, *store, target.grant, target.discovery, std::chrono::milliseconds(30'000));
-    store->remove_tokens(target.grant.key);  // whatever the authorization server said
-    if (outcome.grant_revoked) {
-      std::cout << "Logged out of " << describe(target) << ": revoked at " << target.grant.key.issuer
-                << " and deleted here.\n";
-    } else {
-      std::cout << "Logged out of " << describe(target) << ": deleted here, NOT revoked at the authorization "
-                << "server.\n";
-    }
-    for (const auto& problem : outcome.problems) std::cerr << "mcpauth: note: " << problem << '\n';
-  }
+  log_out_of(*store, targets, env);
   for (const auto& grant : store->list_grants()) registrations.erase(grant.key.issuer);  // still in use elsewhere
   for (const auto& issuer : registrations) {
     store->remove_client(issuer);

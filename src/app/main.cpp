@@ -209,6 +209,17 @@ int main(int argc, char** argv) {
   status->add_flag("--json", status_args.json, "Print machine-readable JSON");
   add_store_option(*status);
 
+  mcpauth::app::UsersArgs users_args;
+  auto* users = app.add_subcommand(
+      "users", "Manage the gateway's users: add (prints an API key once), list, remove (logs out of its grants)");
+  users->add_option("action", users_args.action, "add, list or remove")
+      ->required()
+      ->check(CLI::IsMember({"add", "list", "remove"}));
+  users->add_option("name", users_args.name, "The user's name (add, remove)");
+  users->add_flag("--admin", users_args.admin, "add: an administrator (sees every user's rows in the dashboard)");
+  users->add_flag("--json", users_args.json, "list: print machine-readable JSON");
+  add_store_option(*users);
+
   mcpauth::app::ProbeArgs probe_args;
   auto* probe =
       app.add_subcommand("probe", "Tell what a server needs (no auth, a static token, OAuth) without storing anything");
@@ -331,6 +342,9 @@ int main(int argc, char** argv) {
   add_store_option(*gateway);
   gateway->add_option("--api-key-env", gateway_args.api_key_env,
                       "Name of the environment variable holding the API key (required off loopback)");
+  gateway->add_option("--host-key-env", gateway_args.host_key_env,
+                      "Host mode: name of the environment variable holding the key a service sends with "
+                      "Mcpauth-User: ID to act for its user ID (made on first use)");
   gateway
       ->add_option("--consent-timeout", gateway_args.consent_timeout_seconds,
                    "Seconds a dashboard authorization waits for consent")
@@ -402,6 +416,7 @@ int main(int argc, char** argv) {
     if (gateway->parsed()) return mcpauth::gateway::run_gateway(gateway_args);
     if (doctor->parsed()) return mcpauth::app::run_doctor(doctor_args);
     if (reset->parsed()) return mcpauth::app::run_reset(reset_args);
+    if (users->parsed()) return mcpauth::app::run_users(users_args);
   } catch (const mcpauth::Error& e) {
     // The library's neutral message, then the command's own hint (error_hints.hpp).
     std::cerr << mcpauth::app::error_report(e, hint_context);

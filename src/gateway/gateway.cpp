@@ -23,10 +23,16 @@ Gateway::Impl::Impl(GatewayOptions options) : options_(std::move(options)) {
   if (options_.api_key && options_.api_key->size() < 16) {
     throw Error(ErrorCode::usage, "the API key must be at least 16 characters");
   }
-  if (!core::is_loopback_host(options_.listen_host) && !options_.api_key) {
+  users_ = std::make_unique<UserCache>(store::user_directory(options_.store));
+  if (options_.host_key && options_.host_key->size() < 32) {
+    throw Error(ErrorCode::usage, "the host key must be at least 32 characters");
+  }
+  if (options_.host_key && !users_->available())
+    throw Error(ErrorCode::usage, "host mode needs a token store that keeps users");
+  if (!core::is_loopback_host(options_.listen_host) && !options_.api_key && !users_mode()) {
     throw Error(ErrorCode::usage, "listening on " + options_.listen_host +
                                       " (not loopback) needs an API key: put one in an environment variable and "
-                                      "pass its name with --api-key-env");
+                                      "pass its name with --api-key-env, or give the gateway users");
   }
   csrf_ = core::random_token();
   callbacks_ = std::make_shared<CallbackRegistry>();
@@ -222,7 +228,7 @@ std::shared_ptr<net::HttpClient> Gateway::Impl::with_debug_log(const std::string
 
 http::Router Gateway::Impl::routes() {
   http::Router router;
-  router.set_screen([this](const http::Request& req, http::Response& res) { return screen(req, res); });
+  router.set_screen([this](http::Request& req, http::Response& res) { return screen(req, res); });
   // The statuses the server answers itself (no route, a body over the cap,
   // too many connections, ...): say which, not always "no such endpoint".
   router.set_error_page([](int status, const std::string& reason, http::Response& res) {
@@ -304,8 +310,12 @@ http::Handler Gateway::Impl::with_body(bool required, http::Handler handler) {
 
 std::shared_ptr<Upstream> Gateway::Impl::upstream_or_404(const http::Request& req, http::Response& res) {
   auto up = upstream(req.matches[1]);
-  if (!up) send_error(res, 404, "usage", "no server named " + std::string(req.matches[1]) + " is configured");
-  return up;
+  if (!up) {
+    send_error(res, 404, "usage", "no server named " + std::string(req.matches[1]) + " is configured");
+    return nullptr;
+  }
+  // A local user's request goes to that user's upstream: its grants, never another's.
+  return req.caller ? user_upstream(up, req.caller->name) : up;
 }
 
 Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}

@@ -21,7 +21,10 @@ struct GatewayOptions {
   std::string listen_host = "127.0.0.1";
   int listen_port = 8930;              // 0: any free port
   std::optional<std::string> api_key;  // required off loopback
-  bool allow_http = false;             // servers on plain http off loopback (test servers), as the CLI's --allow-http
+  // Host mode: a service that authenticates its own users sends this key and
+  // names the user in Mcpauth-User (made on first use). Needs a store with users.
+  std::optional<std::string> host_key{};
+  bool allow_http = false;  // servers on plain http off loopback (test servers), as the CLI's --allow-http
   app::EnvLookup env;
   std::shared_ptr<store::TokenStore> store;  // required
   std::shared_ptr<net::HttpClient> http;     // null: a CurlHttpClient
@@ -63,6 +66,7 @@ struct GatewayArgs {
   std::string config_path;
   std::string listen = "127.0.0.1:8930";
   std::string api_key_env;
+  std::string host_key_env{};
   double consent_timeout_seconds = 300;
   double timeout_seconds = 60;
   bool allow_http = false;

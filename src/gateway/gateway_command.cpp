@@ -21,13 +21,17 @@ int run_gateway(const GatewayArgs& args) {
   const ListenAddress listen = parse_listen_address(args.listen);
   options.listen_host = listen.host;
   options.listen_port = listen.port;
-  if (!args.api_key_env.empty()) {
-    const auto key = env(args.api_key_env);
+  // A key is named by its environment variable, never given in argv.
+  const auto key_from = [&](const std::string& variable, const char* flag) -> std::optional<std::string> {
+    if (variable.empty()) return std::nullopt;
+    const auto key = env(variable);
     if (!key || key->empty()) {
-      throw Error(ErrorCode::usage, "--api-key-env: the environment variable " + args.api_key_env + " is not set");
+      throw Error(ErrorCode::usage, std::string(flag) + ": the environment variable " + variable + " is not set");
     }
-    options.api_key = *key;
-  }
+    return key;
+  };
+  options.api_key = key_from(args.api_key_env, "--api-key-env");
+  options.host_key = key_from(args.host_key_env, "--host-key-env");
   if (!args.config_path.empty()) {
     options.config_path = args.config_path;
   } else if (const auto path = app::default_config_path(env)) {

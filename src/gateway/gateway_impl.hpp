@@ -32,11 +32,13 @@
 #include "mcpauth/core/jsonrpc.hpp"
 #include "mcpauth/error.hpp"
 #include "mcpauth/mcp/session.hpp"
+#include "mcpauth/store/local_users.hpp"
 #include "security.hpp"
 #include "server_config.hpp"
 #include "stop_gate.hpp"
 #include "stored_grants.hpp"
 #include "upstream.hpp"
+#include "user_cache.hpp"
 #include "worker_pool.hpp"
 
 namespace mcpauth::gateway {
@@ -52,6 +54,7 @@ inline constexpr auto kCallbackPageWait = std::chrono::seconds(60);  // the call
 // How long closing the sessions may wait for their servers on SIGTERM (their DELETEs).
 inline constexpr auto kStopDeadline = std::chrono::milliseconds(200);
 inline constexpr const char* kSessionHeader = "Mcp-Session-Id";
+inline constexpr const char* kUserHeader = "Mcpauth-User";  // host mode: whom a host's request acts for
 
 class Gateway::Impl {
  public:
@@ -65,7 +68,9 @@ class Gateway::Impl {
   // ---- configuration (gateway.cpp, upstream.cpp) ------------------------------
 
   void load_config();
-  std::shared_ptr<Upstream> make_upstream(const app::ServerConfig& raw);
+  // `account`: another account than the entry's (a local user's upstream).
+  std::shared_ptr<Upstream> make_upstream(const app::ServerConfig& raw,
+                                          const std::optional<std::string>& account = std::nullopt);
   std::shared_ptr<auth::Authorizer> make_authorizer(const app::ServerConfig& server, const std::string& url,
                                                     std::shared_ptr<auth::ConsentHandler> consent);
   mcp::SessionOptions session_options(const Upstream& up) const;
@@ -105,8 +110,22 @@ class Gateway::Impl {
   // ---- HTTP (gateway.cpp, request_screen.cpp) ---------------------------------
 
   static bool exempt_from_api_key(const std::string& path);
-  // True when it answered (the request goes no further).
-  bool screen(const http::Request& req, http::Response& res);
+  // True when it answered (the request goes no further). With users, sets req.caller.
+  bool screen(http::Request& req, http::Response& res);
+  bool refuse_without_csrf(const http::Request& req, http::Response& res) const;
+
+  // ---- local users (local_users.cpp) ------------------------------------------
+
+  // Whether the store has users: then every request but the exempt ones acts for one.
+  bool users_mode();
+  // The users-mode screen: the caller from its API key (req.caller), or a 401/403 answered.
+  bool screen_user(http::Request& req, http::Response& res);
+  // Host mode: the request carries the host key; its user is named in Mcpauth-User (made on first use).
+  bool screen_host(http::Request& req, http::Response& res);
+  // The upstream of configured server `shared` for `user`: its own
+  // Credentials, whose grants are the user's account, made on first use and
+  // again when the configured server was replaced.
+  std::shared_ptr<Upstream> user_upstream(const std::shared_ptr<Upstream>& shared, const std::string& user);
 
   template <typename Fn>
   auto guarded(Fn fn) {
@@ -223,6 +242,12 @@ class Gateway::Impl {
   std::mutex state_mutex_;  // upstreams_ and every Upstream's mutable fields and flows
   std::condition_variable flow_cv_;
   std::map<std::string, std::shared_ptr<Upstream>> upstreams_;
+  struct UserUpstream {
+    std::weak_ptr<Upstream> shared;  // the configured server's upstream it was made from
+    std::shared_ptr<Upstream> up;
+  };
+  std::map<std::pair<std::string, std::string>, UserUpstream> user_upstreams_;  // by (server, user)
+  std::unique_ptr<UserCache> users_;  // the store's users, cached briefly (never null; empty for a store without users)
   std::atomic<bool> stopping_flag_{false};
 
   std::mutex sessions_mutex_;
@@ -230,7 +255,7 @@ class Gateway::Impl {
   std::size_t session_limit_ = 0;  // options_.max_sessions, lowered to what the open-file limit allows
 
   std::mutex stateless_mutex_;
-  std::map<std::string, std::shared_ptr<StatelessRoute>> stateless_;  // by server name
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<StatelessRoute>> stateless_;  // by server, account
 
   std::mutex events_mutex_;
   std::condition_variable events_cv_;

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,6 +31,13 @@ struct Request {
   int remote_port = 0;
   std::string local_addr;
   int local_port = 0;
+  // Who the request acts for, set by the gateway's screen when its store has
+  // users (nullopt: the gateway's one user, as before users existed).
+  struct Caller {
+    std::string name;  // the account of every grant the request uses
+    bool admin = false;
+  };
+  std::optional<Caller> caller;
 
   bool has_header(std::string_view name) const;
   // The first value of `name`, or "".

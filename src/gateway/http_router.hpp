@@ -17,7 +17,7 @@ namespace mcpauth::gateway::http {
 
 using Handler = std::function<void(const Request&, Response&)>;
 // True when it answered the request itself (it goes no further).
-using Screen = std::function<bool(const Request&, Response&)>;
+using Screen = std::function<bool(Request&, Response&)>;  // may set Request::caller
 // Fills a response for a status the server or the router chose, with a short reason.
 using ErrorPage = std::function<void(int status, const std::string& reason, Response&)>;
 

@@ -174,7 +174,11 @@ std::optional<std::string> Gateway::Impl::register_session(const std::shared_ptr
 std::shared_ptr<LocalSession> Gateway::Impl::find_session(const std::string& id, const Upstream& up, bool legacy) {
   std::lock_guard lock(sessions_mutex_);
   const auto it = sessions_.find(id);
-  if (it == sessions_.end() || it->second->upstream->name != up.name || it->second->legacy != legacy) return nullptr;
+  // The same server and account: a local user never reaches another user's session.
+  if (it == sessions_.end() || it->second->upstream->name != up.name || it->second->upstream->account != up.account ||
+      it->second->legacy != legacy) {
+    return nullptr;
+  }
   return it->second;
 }
 

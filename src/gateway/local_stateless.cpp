@@ -131,7 +131,7 @@ std::shared_ptr<StatelessRoute> Gateway::Impl::stateless_route(const std::shared
   std::shared_ptr<StatelessRoute> route;
   {
     std::lock_guard lock(stateless_mutex_);
-    auto& slot = stateless_[up->name];
+    auto& slot = stateless_[{up->name, up->account}];  // a local user's own route
     if (slot && slot->upstream != up) replaced = std::move(slot);
     if (!slot) {
       auto fresh = std::make_shared<StatelessRoute>(up);
@@ -221,7 +221,7 @@ void Gateway::Impl::end_stateless() {
 }
 
 void Gateway::Impl::close_stateless() {
-  std::map<std::string, std::shared_ptr<StatelessRoute>> routes;
+  decltype(stateless_) routes;
   {
     std::lock_guard lock(stateless_mutex_);
     routes.swap(stateless_);

@@ -1,6 +1,7 @@
 // The checks every request passes before its route (Gateway::Impl::screen):
-// Host and Origin against DNS rebinding, the local user (loopback), the API key, the CSRF token of the
-// dashboard API.
+// Host and Origin against DNS rebinding, then either a local user's API key
+// (when the store has users: local_users.cpp) or the local user (loopback)
+// and the shared API key, then the CSRF token of the dashboard API.
 #include "assets.hpp"
 #include "gateway_impl.hpp"
 #include "mcpauth_internal/platform/peer_owner.hpp"
@@ -13,7 +14,7 @@ bool Gateway::Impl::exempt_from_api_key(const std::string& path) {
   return path == "/oauth/callback" || find_asset(path) != nullptr;
 }
 
-bool Gateway::Impl::screen(const http::Request& req, http::Response& res) {
+bool Gateway::Impl::screen(http::Request& req, http::Response& res) {
   // DNS rebinding: a page on another name must not reach us through it.
   if (!policy_->host_allowed(req.get_header_value("Host"))) {
     send_error(res, 421, "forbidden", "this Host is not the gateway's address");
@@ -21,6 +22,16 @@ bool Gateway::Impl::screen(const http::Request& req, http::Response& res) {
   }
   if (req.has_header("Origin") && !policy_->origin_allowed(req.get_header_value("Origin"))) {
     send_error(res, 403, "forbidden", "requests from other origins are refused");
+    return true;
+  }
+  if (users_mode()) {
+    if (screen_user(req, res)) return true;
+    return refuse_without_csrf(req, res);
+  }
+  // Users removed while listening off loopback without the shared key: nobody is let in.
+  if (!loopback_listener_ && !options_.api_key && !exempt_from_api_key(req.path)) {
+    res.set_header("WWW-Authenticate", "Bearer realm=\"mcpauth-gateway\"");
+    send_error(res, 401, "unauthorized", "this gateway needs an API key: Authorization: Bearer <key>");
     return true;
   }
   const auto given = bearer_credentials(req.get_header_value("Authorization"));
@@ -45,6 +56,10 @@ bool Gateway::Impl::screen(const http::Request& req, http::Response& res) {
       return true;
     }
   }
+  return refuse_without_csrf(req, res);
+}
+
+bool Gateway::Impl::refuse_without_csrf(const http::Request& req, http::Response& res) const {
   if ((req.method == "POST" || req.method == "DELETE") && req.path.rfind("/api/", 0) == 0) {
     if (!constant_time_equal(req.get_header_value("X-CSRF-Token"), csrf_)) {
       send_error(res, 403, "forbidden", "missing or wrong X-CSRF-Token (GET /api/state gives it)");

@@ -22,14 +22,16 @@ std::shared_ptr<net::AsyncHttpClient> remote_event_loop() {
   return loop;
 }
 
-std::shared_ptr<Upstream> Gateway::Impl::make_upstream(const app::ServerConfig& raw) {
+std::shared_ptr<Upstream> Gateway::Impl::make_upstream(const app::ServerConfig& raw,
+                                                       const std::optional<std::string>& account) {
   auto up = std::make_shared<Upstream>();
   up->name = raw.name;
   up->raw = raw;
-  up->account = raw.account;
+  up->account = account.value_or(raw.account);
   net::HttpHeaders headers;
   try {
     up->resolved = app::resolve_server(raw.name, config_, options_.env);
+    if (account) up->resolved->account = *account;  // what the Authorizer's grants are keyed by
     const core::Url url = core::parse_url(up->resolved->url);
     // Before any traffic: its headers (and tokens) would go in clear.
     app::require_https_off_loopback(url, options_.allow_http);

@@ -58,6 +58,15 @@ constexpr const char* kMigrations[] = {
     R"sql(
       ALTER TABLE mcpauth_flows ADD COLUMN started BIGINT NOT NULL DEFAULT 0;
     )sql",
+    // 3: the gateway's users, each with the SHA-256 of its API key (never the key; NULL: a host's user)
+    R"sql(
+      CREATE TABLE mcpauth_users (
+        name TEXT PRIMARY KEY,
+        admin BOOLEAN NOT NULL DEFAULT false,
+        key_hash BYTEA UNIQUE,
+        created_at BIGINT NOT NULL
+      );
+    )sql",
 };
 static_assert(std::size(kMigrations) == kPostgresSchemaVersion);
 

@@ -5,13 +5,15 @@
 //   1  mcpauth_keys (a key check per key id), mcpauth_clients, mcpauth_tokens
 //      (sealed secrets with the key id that sealed them), mcpauth_discovery,
 //      mcpauth_flows (claims with an owner and an expiry on the database's clock)
+//   2  mcpauth_flows.started (a claim's process start time)
+//   3  mcpauth_users (name, admin, SHA-256 of the API key, created_at)
 #pragma once
 
 #include "postgres.hpp"
 
 namespace mcpauth::store::detail {
 
-inline constexpr int kPostgresSchemaVersion = 2;
+inline constexpr int kPostgresSchemaVersion = 3;
 
 // The first key of every (two-key) advisory lock the store takes ("mcpa"):
 // keeps them apart from another program's advisory locks in the same database.

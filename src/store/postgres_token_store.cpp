@@ -10,10 +10,12 @@
 #include "key_source.hpp"
 #include "mcpauth/core/json.hpp"
 #include "mcpauth/error.hpp"
+#include "mcpauth/store/local_users.hpp"
 #include "postgres.hpp"
 #include "postgres_schema.hpp"
 #include "sealed_rows.hpp"
 #include "store_file.hpp"
+#include "user_rows.hpp"
 
 // The implementation lives in detail, beside the helpers it uses unqualified.
 namespace mcpauth::store::detail {
@@ -31,7 +33,7 @@ constexpr int kMaxRows = 100'000;
 // with skewed clocks agree on updated_at.
 constexpr const char* kNowMillis = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
 
-class PostgresTokenStore final : public TokenStore {
+class PostgresTokenStore final : public TokenStore, public UserDirectory {
  public:
   explicit PostgresTokenStore(PostgresStoreOptions options)
       : options_(std::move(options)),
@@ -244,6 +246,25 @@ class PostgresTokenStore final : public TokenStore {
 
   bool flow_claimed(const std::string& flow_key) override {
     return run([&](PgConnection& c) { return live_claim(c, flow_key); });
+  }
+
+  bool add_user(const std::string& name, bool admin, const std::optional<ApiKeyHash>& key_hash) override {
+    return run([&](PgConnection& c) { return detail::add_user(c, name, admin, key_hash); });
+  }
+  std::optional<LocalUser> find_user(const std::string& name) override {
+    return run([&](PgConnection& c) { return detail::find_user(c, name); });
+  }
+  std::optional<LocalUser> find_user_by_key(const ApiKeyHash& key_hash) override {
+    return run([&](PgConnection& c) { return detail::find_user_by_key(c, key_hash); });
+  }
+  std::vector<LocalUser> list_users() override {
+    return run([&](PgConnection& c) { return detail::list_users(c); });
+  }
+  bool has_users() override {
+    return run([&](PgConnection& c) { return detail::has_users(c); });
+  }
+  bool remove_user(const std::string& name) override {
+    return run([&](PgConnection& c) { return detail::remove_user(c, name); });
   }
 
  private:

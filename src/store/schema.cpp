@@ -62,6 +62,15 @@ constexpr const char* kMigrations[] = {
     R"sql(
       ALTER TABLE flows ADD COLUMN started INTEGER NOT NULL DEFAULT 0;
     )sql",
+    // 5: the gateway's users, each with the SHA-256 of its API key (never the key; NULL: a host's user)
+    R"sql(
+      CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        admin INTEGER NOT NULL DEFAULT 0,
+        key_hash BLOB UNIQUE,
+        created_at INTEGER NOT NULL
+      );
+    )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

@@ -4,6 +4,9 @@
 //
 //   1  meta, clients (by issuer), tokens (by resource, issuer, client id, account)
 //   2  tokens.updated_at; discovery (per server URL); flows (interactive-flow claims)
+//   3  discovery.protocol_version, discovery.transport
+//   4  flows.started (a claim's process start time)
+//   5  users (name, admin, SHA-256 of the API key, created_at)
 #pragma once
 
 #include <string>
@@ -12,7 +15,7 @@
 
 namespace mcpauth::store::detail {
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 inline constexpr const char* kApplicationName = "mcpauth";
 
 // Runs the migrations after `from` up to `to` (0: an empty database), in

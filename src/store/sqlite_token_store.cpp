@@ -12,11 +12,13 @@
 #include "key_source.hpp"
 #include "mcpauth/core/json.hpp"
 #include "mcpauth/error.hpp"
+#include "mcpauth/store/local_users.hpp"
 #include "mcpauth_internal/core/platform/paths.hpp"
 #include "schema.hpp"
 #include "sealed_rows.hpp"
 #include "sqlite.hpp"
 #include "store_file.hpp"
+#include "user_rows.hpp"
 
 // The implementation lives in detail, beside the helpers it uses unqualified.
 namespace mcpauth::store::detail {
@@ -26,7 +28,7 @@ using core::oauth::ClientRegistration;
 using core::oauth::TokenSet;
 using Json = nlohmann::json;
 
-class SqliteTokenStore final : public TokenStore {
+class SqliteTokenStore final : public TokenStore, public UserDirectory {
  public:
   explicit SqliteTokenStore(SqliteStoreOptions options)
       : options_(std::move(options)), host_(detail::this_host()), process_(detail::this_process()) {}
@@ -212,6 +214,31 @@ class SqliteTokenStore final : public TokenStore {
   bool flow_claimed(const std::string& flow_key) override {
     auto db = acquire();
     return live_claim(*db, flow_key);
+  }
+
+  bool add_user(const std::string& name, bool admin, const std::optional<ApiKeyHash>& key_hash) override {
+    auto db = acquire();
+    return detail::add_user(*db, name, admin, key_hash);
+  }
+  std::optional<LocalUser> find_user(const std::string& name) override {
+    auto db = acquire();
+    return detail::find_user(*db, name);
+  }
+  std::optional<LocalUser> find_user_by_key(const ApiKeyHash& key_hash) override {
+    auto db = acquire();
+    return detail::find_user_by_key(*db, key_hash);
+  }
+  std::vector<LocalUser> list_users() override {
+    auto db = acquire();
+    return detail::list_users(*db);
+  }
+  bool has_users() override {
+    auto db = acquire();
+    return detail::has_users(*db);
+  }
+  bool remove_user(const std::string& name) override {
+    auto db = acquire();
+    return detail::remove_user(*db, name);
   }
 
  private:

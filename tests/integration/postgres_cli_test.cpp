@@ -2,7 +2,8 @@
 // against oidc-provider (tests/peers/oidc-server.mjs) and a PostgreSQL 15 of
 // the test's own: login stores the grant there (not in the SQLite file),
 // status and tools of another "instance" find it, no token is in the
-// database in clear, and the URL's password is printed nowhere.
+// database in clear, the URL's password is printed nowhere, and `users`
+// keeps the gateway's users (their keys' hashes only) in the database.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -112,6 +113,42 @@ TEST(PostgresCli, TheGatewayUsesTheGrantALoginStoredInPostgres) {
   EXPECT_EQ(testing::count_requests(requests, "/oidc/token", "authorization_code"), 1) << testing::describe(requests);
   EXPECT_EQ(testing::count_requests(requests, "/oidc/token", "refresh_token"), 0) << testing::describe(requests);
   EXPECT_EQ(gw.command().err().find(server.password()), std::string::npos) << gw.command().err();
+}
+
+// `mcpauth users` on a shared database: a user added by one "instance" logs
+// another gateway's clients in, the database holds only the key's hash, and
+// removing the user revokes and deletes its grant there.
+TEST(PostgresCli, UsersLiveInTheSharedDatabaseWithTheirKeysHashOnly) {
+  PostgresServer server;
+  const std::string url = server.create_database("users");
+  PeerProcess peer("oidc-server.mjs");
+  const CommandResult added = run_command(cli({"users", "add", "alice", "--store", url}));
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  const std::string key = added.out.substr(0, added.out.find('\n'));
+  ASSERT_EQ(key.rfind("mcpa_", 0), 0u);
+  const CommandResult login =
+      run_command(cli({"login", peer.url(), "--account", "alice", "--store", url}), {"BROWSER=" + browser()});
+  ASSERT_EQ(login.exit_code, 0) << login.err;
+
+  const std::string rows = server.psql("users", "SELECT u::text, encode(key_hash, 'hex') FROM mcpauth_users u");
+  EXPECT_EQ(rows.find(key.substr(5)), std::string::npos) << "the key is in the database";
+  EXPECT_NE(rows.find("alice"), std::string::npos) << rows;
+
+  testing::GatewayProcess gw(testing::write_config("pg-users", {{"secure", {{"url", peer.url()}}}}), {"--store", url});
+  mcp::SessionOptions options;
+  options.url = gw.url("/servers/secure/mcp");
+  options.request_timeout = std::chrono::seconds(30);
+  EXPECT_EQ(testing::http("GET", gw.url("/api/state")).status, 401) << "users in the database: a key is needed";
+  options.authorizer = std::make_shared<mcp::StaticHeaders>(net::HttpHeaders{{"Authorization", "Bearer " + key}});
+  auto session = mcp::Session::connect(options);
+  EXPECT_EQ(session->call_tool("echo", {{"text", "alice"}}).result["content"][0]["text"], "alice");
+  session->close();
+
+  const CommandResult removed = run_command(cli({"users", "remove", "alice", "--store", url}));
+  ASSERT_EQ(removed.exit_code, 0) << removed.err;
+  EXPECT_NE(removed.out.find("revoked at"), std::string::npos) << removed.out;
+  EXPECT_EQ(server.psql("users", "SELECT count(*) FROM mcpauth_users"), "0\n");
+  EXPECT_EQ(server.psql("users", "SELECT count(*) FROM mcpauth_tokens WHERE account = 'alice'"), "0\n");
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "../unit/error_of.hpp"
+#include "mcpauth/store/local_users.hpp"
 #include "mcpauth/store/postgres_token_store.hpp"
 #include "mcpauth/store/user_store.hpp"
 #include "peer_process.hpp"
@@ -203,6 +204,42 @@ TEST_F(PostgresStore, NothingIsStoredInClearAndEachRowNamesItsKey) {
                                       "SELECT DISTINCT key_id FROM mcpauth_tokens UNION SELECT key_id FROM "
                                       "mcpauth_clients UNION SELECT key_id FROM mcpauth_keys");
   EXPECT_TRUE(std::regex_match(ids, std::regex("[0-9a-f]{16}\n"))) << ids;
+}
+
+// Users: the key's hash finds the user, the table holds no key, a second
+// instance sees them, and removing a user removes its grants and no others.
+TEST_F(PostgresStore, UsersAreFoundByTheirKeysHashAndRemovedWithTheirGrants) {
+  auto s = open_store(url, key);
+  auto users = store::user_directory(s);
+  ASSERT_TRUE(users);
+  EXPECT_FALSE(users->has_users());
+  const std::string alice_key = store::new_api_key();
+  ASSERT_TRUE(users->add_user("alice", true, store::hash_api_key(alice_key)));
+  ASSERT_TRUE(users->add_user("bob", false, std::nullopt));
+  EXPECT_FALSE(users->add_user("alice", false, std::nullopt));
+  EXPECT_EQ(error_of([&] { users->add_user("no spaces", false, std::nullopt); }).code(), ErrorCode::usage);
+  auto other = store::user_directory(open_store(url, key));
+  const auto found = other->find_user_by_key(store::hash_api_key(alice_key));
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->name, "alice");
+  EXPECT_TRUE(found->admin);
+  EXPECT_FALSE(other->find_user_by_key(store::hash_api_key(store::new_api_key())));
+  const auto list = other->list_users();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[1].name, "bob");
+  EXPECT_FALSE(list[1].has_key);
+  const std::string dump = server.psql("store", "SELECT u::text FROM mcpauth_users u") +
+                           server.psql("store", "SELECT encode(key_hash, 'escape') FROM mcpauth_users");
+  EXPECT_EQ(dump.find(alice_key.substr(5)), std::string::npos) << "the key is never in the database";
+  TokenKey alices = kGrant;
+  alices.account = "alice";
+  s->save_tokens(alices, tokens("alice-access", "alice-refresh"));
+  s->save_tokens(kGrant, tokens("default-access", "default-refresh"));
+  EXPECT_TRUE(other->remove_user("alice"));
+  EXPECT_FALSE(s->load_tokens(alices));
+  EXPECT_TRUE(s->load_tokens(kGrant));
+  EXPECT_FALSE(users->find_user("alice"));
+  EXPECT_FALSE(users->remove_user("alice"));
 }
 
 TEST_F(PostgresStore, ARowThatDoesNotOpenIsAGrantErrorNotACrash) {

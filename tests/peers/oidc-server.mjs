@@ -90,8 +90,9 @@
 //                     the grant: the client's next request needs a new consent
 //   GET /test/rs-requests  the MCP requests the resource server saw:
 //                          [{method, scheme ("Bearer", "DPoP" or ""), status,
-//                          rpc}]; rpc, the JSON-RPC method ("batch" for an
-//                          array), only on requests that were authorized
+//                          rpc, sub}]; rpc, the JSON-RPC method ("batch" for an
+//                          array), only on requests that were authorized; sub,
+//                          the subject of a verified access token
 import http from 'node:http';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import express from 'express';
@@ -415,6 +416,7 @@ rsHttp.on('listening', () => {
             log(`rejected token: ${err.code ?? ''} ${err.message}`);
             return refuse(res, 401, scheme, 'invalid_token', err.code ?? 'invalid');
         }
+        entry.sub = payload.sub; // whose grant this request used (the gateway's per-user tests)
         if (rejectIssuedUpTo !== undefined && payload.iat <= rejectIssuedUpTo) {
             return refuse(res, 401, scheme, 'invalid_token', 'the grant was revoked');
         }

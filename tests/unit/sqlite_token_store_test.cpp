@@ -15,6 +15,7 @@
 #include "../../src/store/store_file.hpp"
 #include "error_of.hpp"
 #include "mcpauth/error.hpp"
+#include "mcpauth/store/local_users.hpp"
 #include "mcpauth/store/sqlite_token_store.hpp"
 #include "platform/files.hpp"
 #include "platform/process.hpp"
@@ -337,6 +338,10 @@ TEST(SqliteTokenStore, ASchemaOneStoreOpensAndMigratesKeepingItsTokens) {
   record.issuer = kKey.issuer;
   store->save_discovery(record);  // a schema 2 table
   EXPECT_TRUE(store->load_discovery(record.server_url));
+  const auto users = user_directory(store);  // a schema 5 table
+  ASSERT_TRUE(users);
+  EXPECT_TRUE(users->add_user("alice", false, hash_api_key(new_api_key())));
+  EXPECT_EQ(users->list_users().size(), 1u);
   detail::Database db(options.path, std::chrono::milliseconds(1000));
   EXPECT_EQ(detail::read_meta(db, "schema_version"), std::to_string(sqlite_store_schema_version()));
 }

@@ -1,0 +1,68 @@
+// The gateway's own users: who may send requests to it, each acting with
+// grants of its own (a user's name is the account of every grant it uses).
+// A user authenticates with an API key that mcpauth makes once and never
+// keeps: the store holds only the key's SHA-256, so a copy of the database
+// lets no one in. A user made by a host that authenticates its own users
+// (host mode) has no key at all.
+//
+// SqliteTokenStore and PostgresTokenStore implement UserDirectory as well as
+// TokenStore (users live in the same database as their grants);
+// user_directory() finds it. A store without users (the memory store, an
+// embedder's own) serves one user, as before users existed.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mcpauth/store/token_store.hpp"
+
+namespace mcpauth::store {
+
+using ApiKeyHash = std::array<std::uint8_t, 32>;  // SHA-256 of the whole key text
+
+struct LocalUser {
+  std::string name;  // also the account of the user's grants
+  bool admin = false;
+  bool has_key = false;  // false: made by a host (host mode), no API key of its own
+  Clock::time_point created_at{};
+};
+
+class UserDirectory {
+ public:
+  virtual ~UserDirectory() = default;
+  // Adds a user; false (and nothing changed) when one of that name exists.
+  // Throws Error(usage) for a name valid_user_name() refuses.
+  virtual bool add_user(const std::string& name, bool admin, const std::optional<ApiKeyHash>& key_hash) = 0;
+  virtual std::optional<LocalUser> find_user(const std::string& name) = 0;
+  // The user whose key hashes to `key_hash` (the hashes are compared in
+  // constant time); nullopt for every other value.
+  virtual std::optional<LocalUser> find_user_by_key(const ApiKeyHash& key_hash) = 0;
+  virtual std::vector<LocalUser> list_users() = 0;  // by name
+  virtual bool has_users() = 0;
+  // Removes the user and every grant whose account is the user's name, in
+  // one transaction; false when there was no such user. Revoking the grants
+  // first is the caller's (it needs the network).
+  virtual bool remove_user(const std::string& name) = 0;
+};
+
+// The store's users; nullptr when `store` keeps none.
+std::shared_ptr<UserDirectory> user_directory(const std::shared_ptr<TokenStore>& store);
+
+// 1 to 64 characters of A-Z a-z 0-9 . _ @ + - , starting with a letter or a
+// digit: safe in a header, a log line, a URL path and a shell word.
+bool valid_user_name(std::string_view name);
+// Throws Error(usage) naming the rule (the name is repeated only when printable and short).
+void check_user_name(std::string_view name);
+
+// A new API key: "mcpa_" and 256 random bits (OpenSSL's generator) in base64url.
+std::string new_api_key();
+ApiKeyHash hash_api_key(std::string_view key);
+// Whether `text` has the shape of a key new_api_key() makes (prefix and length).
+bool looks_like_api_key(std::string_view text);
+
+}  // namespace mcpauth::store

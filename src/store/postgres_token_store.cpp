@@ -246,21 +246,14 @@ class PostgresTokenStore final : public TokenStore, public KeyRotation {
   // On a connection of its own, without the retry of run(): an interrupted
   // rotation is finished by running it again.
   KeyRotationReport rotate_key(const KeyRotationOptions& rotation) override {
-    detail::KeySet next = key_set();
-    if (rotation.new_key) next.make_current(detail::parse_key(*rotation.new_key, rotation.new_key_source));
     auto c = connect();
-    detail::pg_record_key_check(*c, next.current());
-    {
-      std::lock_guard lock(keys_mutex_);
-      keys_ = next;  // from here on, this store seals under the new key
-    }
-    KeyRotationReport resealed;
-    detail::pg_reseal_rows(*c, next, rotation.batch_size, resealed);
-    KeyRotationReport report = detail::pg_key_status(*c, next);
-    report.resealed = resealed.resealed;
-    report.already_current = resealed.already_current;
-    report.unreadable = std::move(resealed.unreadable);
-    return report;
+    return detail::run_rotation(key_set(), rotation,
+                                {[&](const detail::NamedKey& key) { detail::pg_record_key_check(*c, key); },
+                                 [&](const detail::KeySet& next) { adopt(next); },
+                                 [&](const detail::KeySet& next, KeyRotationReport& report) {
+                                   detail::pg_reseal_rows(*c, next, rotation.batch_size, report);
+                                 },
+                                 [&](const detail::KeySet& next) { return detail::pg_key_status(*c, next); }});
   }
 
   KeyRotationReport key_status() override {
@@ -277,6 +270,12 @@ class PostgresTokenStore final : public TokenStore, public KeyRotation {
   detail::KeySet key_set() const {
     std::lock_guard lock(keys_mutex_);
     return *keys_;
+  }
+
+  // From here on, this store seals under the keys' current key.
+  void adopt(const detail::KeySet& next) {
+    std::lock_guard lock(keys_mutex_);
+    keys_ = next;
   }
 
   std::unique_ptr<PgConnection> connect() {

@@ -118,6 +118,19 @@ void count_reseal(KeyRotationReport& report, const ResealResult& result, SealedR
   }
 }
 
+KeyRotationReport run_rotation(KeySet keys, const KeyRotationOptions& options, const RotationSteps& steps) {
+  if (options.new_key) keys.make_current(parse_key(*options.new_key, options.new_key_source));
+  steps.record_check(keys.current());
+  steps.adopt(keys);
+  KeyRotationReport resealed;
+  steps.reseal_rows(keys, resealed);
+  KeyRotationReport report = steps.status(keys);
+  report.resealed = resealed.resealed;
+  report.already_current = resealed.already_current;
+  report.unreadable = std::move(resealed.unreadable);
+  return report;
+}
+
 SealedRow grant_row(const TokenKey& key) {
   std::string id = key.resource;
   if (!key.account.empty()) id += " (account " + key.account + ")";

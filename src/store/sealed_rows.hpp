@@ -6,6 +6,7 @@
 // seal identically.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -66,6 +67,19 @@ ResealResult reseal(const KeySet& keys, const std::optional<std::string>& key_id
                     const std::string& context);
 // Counts `result` for `row` in `report` (rows_by_key counts the current key's rows).
 void count_reseal(KeyRotationReport& report, const ResealResult& result, SealedRow row);
+
+// What rotate_key() does, in both stores, around each store's own statements:
+// the new key (else the current one) becomes current in a copy of `keys`,
+// its check is recorded, `adopt` makes the store seal under it from then on,
+// every row is re-sealed, and the report is the status after that with the
+// re-sealing's counts and unreadable rows.
+struct RotationSteps {
+  std::function<void(const NamedKey& key)> record_check;
+  std::function<void(const KeySet& keys)> adopt;
+  std::function<void(const KeySet& keys, KeyRotationReport& report)> reseal_rows;
+  std::function<KeyRotationReport(const KeySet& keys)> status;
+};
+KeyRotationReport run_rotation(KeySet keys, const KeyRotationOptions& options, const RotationSteps& steps);
 
 // How a report names a grant's or a client registration's row.
 SealedRow grant_row(const TokenKey& key);

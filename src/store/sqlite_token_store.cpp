@@ -221,25 +221,18 @@ class SqliteTokenStore final : public TokenStore, public KeyRotation {
                       "it was left as it is. Give the keyring's key as MCPAUTH_KEY to rotate it, then keep the new "
                       "key in MCPAUTH_KEY, a key file or the keyring");
     }
-    detail::KeySet next = keys();
-    if (rotation.new_key) next.make_current(detail::parse_key(*rotation.new_key, rotation.new_key_source));
     auto db = acquire();
-    {
-      Transaction transaction(*db);
-      detail::sqlite_record_key_check(*db, next.current());
-      transaction.commit();
-    }
-    {
-      std::lock_guard lock(keys_mutex_);
-      keys_ = next;  // from here on, this store seals under the new key
-    }
-    KeyRotationReport resealed;
-    detail::sqlite_reseal_rows(*db, next, rotation.batch_size, resealed);
-    KeyRotationReport report = detail::sqlite_key_status(*db, next);
-    report.resealed = resealed.resealed;
-    report.already_current = resealed.already_current;
-    report.unreadable = std::move(resealed.unreadable);
-    return report;
+    return detail::run_rotation(keys(), rotation,
+                                {[&](const detail::NamedKey& key) {
+                                   Transaction transaction(*db);
+                                   detail::sqlite_record_key_check(*db, key);
+                                   transaction.commit();
+                                 },
+                                 [&](const detail::KeySet& next) { adopt(next); },
+                                 [&](const detail::KeySet& next, KeyRotationReport& report) {
+                                   detail::sqlite_reseal_rows(*db, next, rotation.batch_size, report);
+                                 },
+                                 [&](const detail::KeySet& next) { return detail::sqlite_key_status(*db, next); }});
   }
 
   KeyRotationReport key_status() override {
@@ -256,6 +249,12 @@ class SqliteTokenStore final : public TokenStore, public KeyRotation {
   detail::KeySet keys() const {
     std::lock_guard lock(keys_mutex_);
     return *keys_;
+  }
+
+  // From here on, this store seals under the keys' current key.
+  void adopt(const detail::KeySet& next) {
+    std::lock_guard lock(keys_mutex_);
+    keys_ = next;
   }
 
   // A pooled connection, returned when the lease ends. One connection per

@@ -7,11 +7,11 @@
 // refresh wrote; refreshes racing rotations lose nothing; nothing in clear.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <future>
 #include <thread>
 
 #include "../unit/error_of.hpp"
+#include "../unit/key_rotation_checks.hpp"
 #include "mcpauth/error.hpp"
 #include "mcpauth/store/key_rotation.hpp"
 #include "mcpauth/store/postgres_token_store.hpp"
@@ -21,59 +21,29 @@ namespace mcpauth {
 namespace {
 
 using core::oauth::TokenSet;
-using store::KeyRotation;
-using store::KeyRotationOptions;
 using store::KeyRotationReport;
 using store::TokenDecision;
-using store::TokenKey;
 using testing::error_of;
+using testing::rotation_grant;
+using testing::rotation_tokens;
 
 const std::string kA = store::new_store_key();
 const std::string kB = store::new_store_key();
 
-TokenKey grant(const std::string& account) {
-  return TokenKey{"https://mcp.example/mcp", "https://as.example", "client-1", account};
-}
-
-TokenSet tokens(const std::string& access) {
-  TokenSet t;
-  t.access_token = access;
-  t.refresh_token = "refresh-of-" + access;
-  return t;
-}
-
-KeyRotation& rotation(const std::shared_ptr<store::TokenStore>& s) {
-  KeyRotation* r = store::key_rotation(*s);
-  if (!r) throw std::logic_error("the PostgreSQL store implements KeyRotation");
-  return *r;
-}
-
-KeyRotationReport rotate(const std::shared_ptr<store::TokenStore>& s, std::optional<std::string> to) {
-  KeyRotationOptions options;
-  options.new_key = std::move(to);
-  options.new_key_source = "the test's new key";
-  options.batch_size = 2;  // several batches
-  return rotation(s).rotate_key(options);
-}
-
 class PostgresKeyRotation : public ::testing::Test {
  protected:
+  testing::OpenWithKeys opener() const {
+    return [url = url](const std::string& key, std::optional<std::string> previous) {
+      store::PostgresStoreOptions options;
+      options.url = url;
+      options.key = key;
+      options.previous_keys = std::move(previous);
+      return store::open_postgres_token_store(options);
+    };
+  }
   std::shared_ptr<store::TokenStore> open(const std::string& key,
                                           std::optional<std::string> previous = std::nullopt) const {
-    store::PostgresStoreOptions options;
-    options.url = url;
-    options.key = key;
-    options.previous_keys = std::move(previous);
-    return store::open_postgres_token_store(options);
-  }
-
-  void expect_reads(store::TokenStore& s, std::initializer_list<const char*> accounts) const {
-    for (const char* account : accounts) {
-      const auto loaded = s.load_tokens(grant(account));
-      ASSERT_TRUE(loaded) << account;
-      EXPECT_EQ(loaded->access_token, std::string("access-") + account);
-      EXPECT_EQ(loaded->refresh_token, std::string("refresh-of-access-") + account);
-    }
+    return opener()(key, std::move(previous));
   }
 
   std::string sql(const std::string& statement) const { return server.psql("store", statement); }
@@ -83,35 +53,9 @@ class PostgresKeyRotation : public ::testing::Test {
 };
 
 TEST_F(PostgresKeyRotation, AfterARotationTheNewKeyAloneReadsEverythingAndTheRetiredKeyIsRefused) {
-  {
-    auto s = open(kA);
-    for (const char* account : {"", "one", "two"})
-      s->save_tokens(grant(account), tokens(std::string("access-") + account));
-    core::oauth::ClientRegistration client;
-    client.issuer = "https://as.example";
-    client.client_id = "client-1";
-    client.client_secret = "client-secret-in-clear";
-    s->save_client(client);
-    const KeyRotationReport report = rotate(s, kB);
-    EXPECT_EQ(report.resealed, 4u);
-    EXPECT_TRUE(report.unreadable.empty());
-    EXPECT_EQ(report.rows_by_key, (std::map<std::string, std::size_t>{{report.current_key_id, 4}}));
-    EXPECT_EQ(report.recorded_keys.size(), 2u);
-    EXPECT_EQ(sql("SELECT DISTINCT key_id FROM mcpauth_tokens UNION SELECT key_id FROM mcpauth_clients"),
-              report.current_key_id + "\n");
-  }
-  auto with_b = open(kB);
-  expect_reads(*with_b, {"", "one", "two"});
-  EXPECT_EQ(with_b->load_client("https://as.example")->client_secret, "client-secret-in-clear");
-  EXPECT_EQ(rotate(with_b, std::nullopt).already_current, 4u) << "a second run changes nothing";
-
-  const KeyRotationReport retired = rotation(with_b).retire_keys();
-  EXPECT_EQ(retired.retired.size(), 1u);
-  EXPECT_EQ(sql("SELECT key_id FROM mcpauth_keys"), retired.current_key_id + "\n");
-  const Error refused = error_of([&] { open(kA); });
-  EXPECT_EQ(refused.code(), ErrorCode::store);
-  EXPECT_NE(std::string(refused.what()).find("another key"), std::string::npos) << refused.what();
-
+  testing::check_rotation_then_retire(opener(), kA, kB);
+  const std::string b_id = sql("SELECT key_id FROM mcpauth_keys");
+  EXPECT_EQ(sql("SELECT DISTINCT key_id FROM mcpauth_tokens UNION SELECT key_id FROM mcpauth_clients"), b_id);
   const std::string dump = sql("SELECT t::text FROM mcpauth_tokens t") + sql("SELECT c::text FROM mcpauth_clients c") +
                            sql("SELECT k::text FROM mcpauth_keys k") +
                            sql("SELECT encode(secrets, 'escape') FROM mcpauth_tokens");
@@ -122,37 +66,16 @@ TEST_F(PostgresKeyRotation, AfterARotationTheNewKeyAloneReadsEverythingAndTheRet
 }
 
 TEST_F(PostgresKeyRotation, AHalfFinishedRotationReadsWithBothKeysAndRunningItAgainFinishesIt) {
-  {
-    auto s = open(kA);
-    for (const char* account : {"one", "two"}) s->save_tokens(grant(account), tokens(std::string("access-") + account));
-    rotate(s, kB);
-  }
-  // An instance still sealing under A (given B to read) writes a row meanwhile.
-  open(kA, kB)->save_tokens(grant("late"), tokens("access-late"));
-
-  auto both = open(kB, kA);
-  expect_reads(*both, {"one", "two", "late"});
-  const KeyRotationReport status = rotation(both).key_status();
-  EXPECT_EQ(status.rows_under_other_keys(), 1u);
-  const Error missing = error_of([&] { open(kB)->load_tokens(grant("late")); });
-  EXPECT_EQ(missing.code(), ErrorCode::store);
-  EXPECT_TRUE(rotation(both).retire_keys().retired.empty()) << "retiring would strand the late row";
-  EXPECT_NO_THROW(open(kA));
-
-  const KeyRotationReport finished = rotate(both, std::nullopt);
-  EXPECT_EQ(finished.resealed, 1u);
-  EXPECT_EQ(finished.already_current, 2u);
-  EXPECT_EQ(finished.rows_under_other_keys(), 0u);
-  expect_reads(*open(kB), {"one", "two", "late"});
+  testing::check_half_finished_rotation(opener(), kA, kB);
 }
 
 TEST_F(PostgresKeyRotation, ARowNoKeyOfTheSetOpensIsReportedAndLeftAsItWas) {
   auto s = open(kA);
-  s->save_tokens(grant("one"), tokens("access-one"));
-  s->save_tokens(grant("foreign"), tokens("access-foreign"));
+  s->save_tokens(rotation_grant("one"), rotation_tokens("access-one"));
+  s->save_tokens(rotation_grant("foreign"), rotation_tokens("access-foreign"));
   sql("UPDATE mcpauth_tokens SET key_id = '00000000000000aa' WHERE account = 'foreign'");
   const std::string before = sql("SELECT encode(secrets, 'hex') FROM mcpauth_tokens WHERE account = 'foreign'");
-  const KeyRotationReport report = rotate(s, kB);
+  const KeyRotationReport report = testing::rotate_store(s, kB);
   EXPECT_EQ(report.resealed, 1u);
   ASSERT_EQ(report.unreadable.size(), 1u);
   EXPECT_EQ(report.unreadable[0].kind, "grant");
@@ -170,19 +93,20 @@ TEST_F(PostgresKeyRotation, ARowNoKeyOfTheSetOpensIsReportedAndLeftAsItWas) {
 // is what this test waits to see in pg_stat_activity before letting the
 // refresh commit).
 TEST_F(PostgresKeyRotation, ARotationWaitsForARefreshInProgressAndSealsWhatItCommitted) {
-  open(kA)->save_tokens(grant("busy"), tokens("access-old"));
+  open(kA)->save_tokens(rotation_grant("busy"), rotation_tokens("access-old"));
   auto refresher = open(kA, kB);
   auto rotator = open(kA);
   std::promise<void> inside, release;
   std::thread refresh([&] {
-    refresher->update_tokens(grant("busy"), [&](const std::optional<TokenSet>&) {
+    refresher->update_tokens(rotation_grant("busy"), [&](const std::optional<TokenSet>&) {
       inside.set_value();
       release.get_future().wait();
-      return TokenDecision::replace(tokens("access-new"));
+      return TokenDecision::replace(rotation_tokens("access-new"));
     });
   });
   inside.get_future().wait();
-  std::future<KeyRotationReport> rotated = std::async(std::launch::async, [&] { return rotate(rotator, kB); });
+  std::future<KeyRotationReport> rotated =
+      std::async(std::launch::async, [&] { return testing::rotate_store(rotator, kB); });
   // Polls the server's own view (no sleep): some backend of this database waits for a lock.
   bool waiting = false;
   for (int attempt = 0; attempt < 3000 && !waiting; ++attempt) {
@@ -194,38 +118,14 @@ TEST_F(PostgresKeyRotation, ARotationWaitsForARefreshInProgressAndSealsWhatItCom
   ASSERT_TRUE(waiting) << "the rotation never waited for the refresh's lock";
   const KeyRotationReport report = rotated.get();
   EXPECT_EQ(report.resealed, 1u);
-  const auto loaded = open(kB)->load_tokens(grant("busy"));
+  const auto loaded = open(kB)->load_tokens(rotation_grant("busy"));
   ASSERT_TRUE(loaded);
   EXPECT_EQ(loaded->access_token, "access-new") << "the rotation wrote back what it read before the refresh";
   EXPECT_EQ(loaded->refresh_token, "refresh-of-access-new");
 }
 
-// Refreshes (update_tokens increments on their own instance) while another
-// instance rotates back and forth until they are done: none is lost.
 TEST_F(PostgresKeyRotation, RefreshesRacingRotationsLoseNothing) {
-  constexpr int kThreads = 3, kIncrements = 30;
-  const TokenKey counter = grant("counter");
-  open(kA)->save_tokens(counter, tokens("0"));
-  auto rotator = open(kA);
-  rotate(rotator, kB);
-  auto refresher = open(kA, kB);
-  std::atomic<int> finished{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&] {
-      for (int i = 0; i < kIncrements; ++i) {
-        refresher->update_tokens(counter, [](const std::optional<TokenSet>& current) {
-          return TokenDecision::replace(tokens(std::to_string(std::stoi(current->access_token) + 1)));
-        });
-      }
-      ++finished;
-    });
-  }
-  for (int rotations = 0; finished < kThreads; ++rotations) rotate(rotator, rotations % 2 == 0 ? kA : kB);
-  for (auto& thread : threads) thread.join();
-  const auto loaded = open(kA, kB)->load_tokens(counter);
-  ASSERT_TRUE(loaded);
-  EXPECT_EQ(loaded->access_token, std::to_string(kThreads * kIncrements));
+  testing::check_refreshes_racing_rotations(opener(), kA, kB);
 }
 
 }  // namespace

@@ -6,10 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "../unit/scratch_dir.hpp"
 #include "mcpauth/store/key_rotation.hpp"
 #include "mcpauth/store/postgres_token_store.hpp"
 #include "peer_process.hpp"
@@ -18,18 +17,11 @@
 namespace mcpauth {
 namespace {
 
+namespace fs = std::filesystem;
 using testing::cli;
 using testing::CommandResult;
+using testing::content_of;
 using testing::run_command;
-using testing::test_home;
-namespace fs = std::filesystem;
-
-std::string content_of(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 store::TokenKey grant(const std::string& account) {
   return store::TokenKey{"https://mcp.example/mcp", "https://as.example", "client-1", account};
@@ -51,7 +43,7 @@ TEST(StoreRotateCli, RotatesNamesWhatItCannotOpenAndRetiresOnlyWhenNothingIsLeft
   }
   server.psql("rotate", "UPDATE mcpauth_tokens SET key_id = '00000000000000aa' WHERE account = 'foreign'");
 
-  const fs::path new_key = fs::path(test_home()) / "rotate-new.key";
+  const fs::path new_key = fs::path(testing::test_home()) / "rotate-new.key";
   fs::remove(new_key);
   const CommandResult rotated = run_command(
       cli({"store", "rotate-key", "--store", url, "--generate-key", new_key.string()}), {"MCPAUTH_KEY=" + key_a});

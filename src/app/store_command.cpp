@@ -160,6 +160,7 @@ int run_store(const StoreArgs& args) {
   } else if (args.retire) {
     report = rotation->retire_keys();
   } else {
+    rotation->check_rotatable();  // before a new key file is written
     report = rotation->rotate_key(rotation_options(args, env));
   }
   if (args.json) {

@@ -245,6 +245,8 @@ class PostgresTokenStore final : public TokenStore, public KeyRotation {
 
   // On a connection of its own, without the retry of run(): an interrupted
   // rotation is finished by running it again.
+  void check_rotatable() const override {}  // the key is never in a keyring
+
   KeyRotationReport rotate_key(const KeyRotationOptions& rotation) override {
     auto c = connect();
     return detail::run_rotation(key_set(), rotation,

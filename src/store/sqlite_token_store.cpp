@@ -212,7 +212,7 @@ class SqliteTokenStore final : public TokenStore, public KeyRotation {
     return live_claim(*db, flow_key);
   }
 
-  KeyRotationReport rotate_key(const KeyRotationOptions& rotation) override {
+  void check_rotatable() const override {
     if (key_in_keyring_) {
       throw Error(ErrorCode::store,
                   "the key of the token store " + options_.path.string() +
@@ -221,6 +221,10 @@ class SqliteTokenStore final : public TokenStore, public KeyRotation {
                       "it was left as it is. Give the keyring's key as MCPAUTH_KEY to rotate it, then keep the new "
                       "key in MCPAUTH_KEY, a key file or the keyring");
     }
+  }
+
+  KeyRotationReport rotate_key(const KeyRotationOptions& rotation) override {
+    check_rotatable();
     auto db = acquire();
     return detail::run_rotation(keys(), rotation,
                                 {[&](const detail::NamedKey& key) {

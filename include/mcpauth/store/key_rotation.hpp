@@ -63,6 +63,10 @@ class KeyRotation {
   // former keys as retired ones. Throws Error(store) when the store cannot
   // be rotated (its key is in the desktop keyring) or cannot be written.
   virtual KeyRotationReport rotate_key(const KeyRotationOptions& options) = 0;
+  // Throws the Error(store) rotate_key() would throw before changing
+  // anything because this store's key cannot be rotated (it is kept in the
+  // desktop keyring), so a caller can refuse before making a new key.
+  virtual void check_rotatable() const = 0;
   // Which keys the rows are sealed under; nothing changes.
   virtual KeyRotationReport key_status() = 0;
   // Once every row is sealed under the current key: removes the checks of

@@ -1,5 +1,6 @@
 #include "store_command.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>

@@ -13,7 +13,8 @@ const EnvironmentVariable kEnvironmentVariables[] = {
     {"MCPAUTH_STORE", "the SQLite token store (default: $XDG_DATA_HOME/mcpauth/tokens.db)"},
     {"MCPAUTH_STORE_URL", "a postgresql:// token store shared by several instances (as --store)"},
     {"MCPAUTH_KEY", "the token store's key (32 bytes, base64url or hex) instead of the keyring or key file"},
-    {"MCPAUTH_KEY_FILE", "the PostgreSQL store's key file"},
+    {"MCPAUTH_KEY_PREVIOUS", "retired store keys (comma-separated) during a key rotation: they only open rows"},
+    {"MCPAUTH_KEY_FILE", "the PostgreSQL store's key file (further lines: retired keys)"},
     {"MCPAUTH_KEYRING", "off: the SQLite store's key is not kept in the desktop keyring"},
     {"MCPAUTH_LOG", "debug: the debug log on stderr, secrets redacted (as --verbose)"},
     {"MCPAUTH_CA_BUNDLE", "a CA bundle to trust (else SSL_CERT_FILE, CURL_CA_BUNDLE, the system's)"},
@@ -84,6 +85,10 @@ const std::vector<std::pair<std::string_view, std::vector<Example>>>& all_exampl
          "off loopback, clients send Authorization: Bearer <the key>"},
         {"mcpauth gateway --host-key-env MCPAUTH_HOST_KEY",
          "a service sends Authorization: Bearer <the key> and Mcpauth-User: ID to act for its user ID"}}},
+      {"store",
+       {{"mcpauth store rotate-key --new-key-file new.key", "seal every row again under the key in new.key"},
+        {"mcpauth store rotate-key --status", "which keys the rows are sealed under"},
+        {"mcpauth store rotate-key --retire", "forget the old keys once no row needs them"}}},
       {"completion",
        {{"mcpauth completion bash > ~/.local/share/bash-completion/completions/mcpauth", "bash, for this user"},
         {"mcpauth completion zsh > ~/.zfunc/_mcpauth", "zsh: a directory in $fpath (before compinit)"}}},
@@ -98,7 +103,7 @@ std::string main_help_footer() {
   for (const auto& [code, meaning] : kExitCodeMeanings) out += "  " + padded(std::to_string(code), 5) + meaning + "\n";
   out += "\nEnvironment:\n";
   for (const auto& variable : kEnvironmentVariables) {
-    out += "  " + padded(variable.name, 19) + variable.meaning + "\n";
+    out += "  " + padded(variable.name, 22) + variable.meaning + "\n";
   }
   out += "\nRun `mcpauth COMMAND --help` for a command's options and examples.";
   return out;

@@ -18,6 +18,7 @@
 #include "mcpauth_internal/platform/environment.hpp"
 #include "mcpauth_internal/platform/signals.hpp"
 #include "probe_command.hpp"
+#include "store_command.hpp"
 
 namespace {
 
@@ -370,6 +371,23 @@ int main(int argc, char** argv) {
                    "Seconds a client has to send a whole request head (then the connection is closed)")
       ->capture_default_str();
 
+  mcpauth::app::StoreArgs store_args;
+  auto* store = app.add_subcommand(
+      "store", "rotate-key: seal every row of the token store again under a new key, while instances keep running");
+  store->add_option("action", store_args.action, "rotate-key")->required()->check(CLI::IsMember({"rotate-key"}));
+  store->add_option("--new-key-file", store_args.new_key_file,
+                    "The new key's file (0600; its first line; else the current key: finishes a rotation)");
+  store->add_option("--new-key-env", store_args.new_key_env, "The environment variable holding the new key");
+  store->add_option("--generate-key", store_args.generate_key,
+                    "Write a new random key to this new file (0600, never replaced) and rotate to it");
+  store->add_flag("--status", store_args.status, "Only say which keys the rows are sealed under");
+  store->add_flag("--retire", store_args.retire,
+                  "Forget the old keys once every row is under the current key (a store then refuses them)");
+  store->add_option("--batch", store_args.batch_size, "Rows listed at a time (each row is its own transaction)")
+      ->capture_default_str();
+  store->add_flag("--json", store_args.json, "Print the report as JSON");
+  add_store_option(*store);
+
   std::string completion_shell;
   auto* completion = app.add_subcommand(
       "completion", "Print a shell completion script (bash or zsh) for mcpauth's commands and options");
@@ -417,6 +435,7 @@ int main(int argc, char** argv) {
     if (doctor->parsed()) return mcpauth::app::run_doctor(doctor_args);
     if (reset->parsed()) return mcpauth::app::run_reset(reset_args);
     if (users->parsed()) return mcpauth::app::run_users(users_args);
+    if (store->parsed()) return mcpauth::app::run_store(store_args);
   } catch (const mcpauth::Error& e) {
     // The library's neutral message, then the command's own hint (error_hints.hpp).
     std::cerr << mcpauth::app::error_report(e, hint_context);

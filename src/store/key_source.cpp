@@ -46,16 +46,44 @@ std::string create_exclusive_file(const std::filesystem::path& path, const std::
   throw store_error(path.string() + " vanished while it was being created; try again");
 }
 
+namespace {
+
+// The key file's keys: the first is the current one, the others retired.
+std::vector<Key> key_file_keys(const std::string& text, const std::filesystem::path& path) {
+  std::vector<Key> keys = parse_key_list(text, "the store key " + path.string());
+  if (keys.empty()) {
+    throw Error(ErrorCode::usage, "the store key " + path.string() + " holds no key (it is empty)");
+  }
+  return keys;
+}
+
+ObtainedKey with_previous(ObtainedKey obtained, const std::vector<Key>& retired, const KeyOptions& options) {
+  for (const Key& key : retired) obtained.keys.add_retired(key);
+  if (options.previous_keys) {
+    for (const Key& key : parse_key_list(*options.previous_keys, "MCPAUTH_KEY_PREVIOUS")) {
+      obtained.keys.add_retired(key);
+    }
+  }
+  return obtained;
+}
+
+}  // namespace
+
 ObtainedKey obtain_key(const KeyOptions& options, bool may_create) {
-  if (options.key_text) return {parse_key(*options.key_text, "MCPAUTH_KEY"), "MCPAUTH_KEY"};
+  if (options.key_text) {
+    return with_previous({KeySet(parse_key(*options.key_text, "MCPAUTH_KEY")), "MCPAUTH_KEY"}, {}, options);
+  }
 
   if (options.use_keyring) {
     if (auto text = keyring_lookup(options.keyring_item)) {
-      return {parse_key(*text, "the key in the desktop keyring"), "the desktop keyring"};
+      return with_previous(
+          {KeySet(parse_key(*text, "the key in the desktop keyring")), "the desktop keyring", /*from_keyring=*/true},
+          {}, options);
     }
   }
   if (auto text = read_key_file(options.key_file)) {
-    return {parse_key(*text, "the store key " + options.key_file.string()), options.key_file.string()};
+    const std::vector<Key> keys = key_file_keys(*text, options.key_file);
+    return with_previous({KeySet(keys.front()), options.key_file.string()}, keys, options);
   }
   if (!may_create) {
     throw store_error(
@@ -66,10 +94,11 @@ ObtainedKey obtain_key(const KeyOptions& options, bool may_create) {
   }
   const Key key = random_key();
   if (options.use_keyring && keyring_store(options.keyring_item, encode_key(key))) {
-    return {key, "the desktop keyring"};
+    return with_previous({KeySet(key), "the desktop keyring", /*from_keyring=*/true}, {}, options);
   }
   const std::string text = create_exclusive_file(options.key_file, encode_key(key) + "\n");
-  return {parse_key(text, "the store key " + options.key_file.string()), options.key_file.string()};
+  const std::vector<Key> keys = key_file_keys(text, options.key_file);
+  return with_previous({KeySet(keys.front()), options.key_file.string()}, keys, options);
 }
 
 }  // namespace mcpauth::store::detail

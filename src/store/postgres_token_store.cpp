@@ -11,7 +11,9 @@
 #include "mcpauth/core/json.hpp"
 #include "mcpauth/error.hpp"
 #include "mcpauth/store/local_users.hpp"
+#include "mcpauth/store/key_rotation.hpp"
 #include "postgres.hpp"
+#include "postgres_key_rotation.hpp"
 #include "postgres_schema.hpp"
 #include "sealed_rows.hpp"
 #include "store_file.hpp"
@@ -33,7 +35,7 @@ constexpr int kMaxRows = 100'000;
 // with skewed clocks agree on updated_at.
 constexpr const char* kNowMillis = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
 
-class PostgresTokenStore final : public TokenStore, public UserDirectory {
+class PostgresTokenStore final : public TokenStore, public UserDirectory, public KeyRotation {
  public:
   explicit PostgresTokenStore(PostgresStoreOptions options)
       : options_(std::move(options)),
@@ -48,25 +50,19 @@ class PostgresTokenStore final : public TokenStore, public UserDirectory {
     PgTransaction transaction(*connection);
     detail::migrate_postgres(*connection);
     const PgResult keys = connection->exec("SELECT key_id, key_check FROM mcpauth_keys", {}, "reading the key check");
-    detail::KeyOptions key_options{options_.key, options_.key_file, /*use_keyring=*/false, target_.description};
-    const auto key = detail::obtain_key(key_options, keys.rows() == 0);
-    key_ = key.key;
-    key_id_ = detail::key_id(key_);
+    detail::KeyOptions key_options{options_.key, options_.previous_keys, options_.key_file, /*use_keyring=*/false,
+                                   target_.description};
+    auto obtained = detail::obtain_key(key_options, keys.rows() == 0);
     if (keys.rows() == 0) {
+      const detail::NamedKey& current = obtained.keys.current();
       connection->exec("INSERT INTO mcpauth_keys (key_id, key_check) VALUES ($1, $2)",
-                       {P::text(key_id_), P::bytes(detail::seal_key_check(key_))}, "recording the key check");
+                       {P::text(current.id), P::bytes(detail::seal_key_check(current.key))}, "recording the key check");
     } else {
-      bool known = false;
-      for (int row = 0; row < keys.rows(); ++row) {
-        known = known || (keys.text(row, 0) == key_id_ && detail::key_check_opens(key_, keys.bytes(row, 1)));
-      }
-      if (!known) {
-        throw Error(ErrorCode::store, "the token store (" + target_.description +
-                                          ") cannot be opened with the key from " + key.source +
-                                          " (another key encrypted it: every instance sharing the database needs "
-                                          "the same key); it was left as it is");
-      }
+      std::vector<detail::RecordedCheck> checks;
+      for (int row = 0; row < keys.rows(); ++row) checks.push_back({keys.text(row, 0), keys.bytes(row, 1)});
+      detail::verify_key_set(obtained.keys, checks, "the token store (" + target_.description + ")", obtained.source);
     }
+    keys_.emplace(std::move(obtained.keys));
     transaction.commit();
     release(std::move(connection));
   }
@@ -79,7 +75,8 @@ class PostgresTokenStore final : public TokenStore, public UserDirectory {
   }
 
   void save_client(const ClientRegistration& client) override {
-    const auto sealed = detail::seal_client_secrets(key_, client);
+    const detail::KeySet keys = key_set();
+    const auto sealed = detail::seal_client_secrets(keys, client);
     run([&](PgConnection& c) {
       c.exec(
           "INSERT INTO mcpauth_clients (issuer, client_id, kind, auth_method, redirect_uris, key_id, secrets) "
@@ -88,7 +85,7 @@ class PostgresTokenStore final : public TokenStore, public UserDirectory {
           "key_id = EXCLUDED.key_id, secrets = EXCLUDED.secrets",
           {P::text(client.issuer), P::text(client.client_id), P::text(std::string(core::oauth::to_string(client.kind))),
            P::text(client.token_endpoint_auth_method), P::text(Json(client.redirect_uris).dump()),
-           sealed ? P::text(key_id_) : P::null(), sealed ? P::bytes(*sealed) : P::null()},
+           sealed ? P::text(keys.current().id) : P::null(), sealed ? P::bytes(*sealed) : P::null()},
           "saving a client registration");
       return 0;
     });
@@ -267,7 +264,43 @@ class PostgresTokenStore final : public TokenStore, public UserDirectory {
     return run([&](PgConnection& c) { return detail::remove_user(c, name); });
   }
 
+  // On a connection of its own, without the retry of run(): an interrupted
+  // rotation is finished by running it again.
+  void check_rotatable() const override {}  // the key is never in a keyring
+
+  KeyRotationReport rotate_key(const KeyRotationOptions& rotation) override {
+    auto c = connect();
+    return detail::run_rotation(key_set(), rotation,
+                                {[&](const detail::NamedKey& key) { detail::pg_record_key_check(*c, key); },
+                                 [&](const detail::KeySet& next) { adopt(next); },
+                                 [&](const detail::KeySet& next, KeyRotationReport& report) {
+                                   detail::pg_reseal_rows(*c, next, rotation.batch_size, report);
+                                 },
+                                 [&](const detail::KeySet& next) { return detail::pg_key_status(*c, next); }});
+  }
+
+  KeyRotationReport key_status() override {
+    const detail::KeySet keys = key_set();
+    return run([&](PgConnection& c) { return detail::pg_key_status(c, keys); });
+  }
+
+  KeyRotationReport retire_keys() override {
+    const detail::KeySet keys = key_set();
+    return run([&](PgConnection& c) { return detail::pg_retire_keys(c, keys); });
+  }
+
  private:
+  detail::KeySet key_set() const {
+    std::lock_guard lock(keys_mutex_);
+    return *keys_;
+  }
+
+  // From here on, this store seals under the keys' current key.
+  void adopt(const detail::KeySet& next) {
+    std::lock_guard lock(keys_mutex_);
+    keys_ = next;
+  }
+
   std::unique_ptr<PgConnection> connect() {
     return std::make_unique<PgConnection>(target_, options_.connect_timeout, options_.lock_timeout);
   }
@@ -345,19 +378,15 @@ class PostgresTokenStore final : public TokenStore, public UserDirectory {
     });
   }
 
-  // The grant's lock, across instances, until the transaction ends: also
-  // for a grant with no row yet (a first login racing a refresh).
-  void lock_grant(PgConnection& c, const TokenKey& key) const {
-    c.exec("SELECT pg_advisory_xact_lock($1::int, hashtext($2))",
-           {P::integer(detail::kPgLockSpace), P::text(detail::token_context(key))}, "waiting for the grant's lock");
-  }
-
-  void open_sealed(const std::string& row_key_id, const std::function<void()>& open) const {
-    if (row_key_id != key_id_) {
-      throw Error(ErrorCode::store, "a row in the token store (" + target_.description + ") was sealed with key " +
-                                        row_key_id + ", not with this instance's key " + key_id_ +
-                                        " (a key rotation not every instance has taken up?); log in again to "
-                                        "replace it");
+  // Opens a row's sealed value with the key its key_id names: one missing
+  // from this instance's key set is told apart from a damaged value.
+  static void open_sealed(const detail::KeySet& keys, const std::string& row_key_id, const std::string& where,
+                          const std::function<void()>& open) {
+    if (!keys.find(row_key_id)) {
+      throw Error(ErrorCode::store, "a row in the token store (" + where + ") was sealed with key " + row_key_id +
+                                        ", not with this instance's key " + keys.current().id +
+                                        " or a previous key it was given (a key rotation not every instance has "
+                                        "taken up?); log in again to replace it");
     }
     open();
   }
@@ -374,8 +403,10 @@ class PostgresTokenStore final : public TokenStore, public UserDirectory {
         if (uri.is_string()) client.redirect_uris.push_back(uri.get<std::string>());
     }
     if (!r.is_null(row, 5)) {
-      open_sealed(r.optional_text(row, 4).value_or(""),
-                  [&] { detail::open_client_secrets(key_, r.bytes(row, 5), target_.description, client); });
+      const detail::KeySet keys = key_set();
+      const std::string row_key_id = r.optional_text(row, 4).value_or("");
+      open_sealed(keys, row_key_id, target_.description,
+                  [&] { detail::open_client_secrets(keys, row_key_id, r.bytes(row, 5), target_.description, client); });
     }
     return client;
   }
@@ -386,8 +417,11 @@ class PostgresTokenStore final : public TokenStore, public UserDirectory {
     tokens.token_type = r.text(row, first);
     if (!r.is_null(row, first + 1)) tokens.expires_at = detail::from_millis(r.integer(row, first + 1));
     tokens.scope = r.optional_text(row, first + 2);
-    open_sealed(r.text(row, first + 3),
-                [&] { detail::open_token_secrets(key_, key, r.bytes(row, first + 4), target_.description, tokens); });
+    const detail::KeySet keys = key_set();
+    const std::string row_key_id = r.text(row, first + 3);
+    open_sealed(keys, row_key_id, target_.description, [&] {
+      detail::open_token_secrets(keys, row_key_id, key, r.bytes(row, first + 4), target_.description, tokens);
+    });
     return tokens;
   }
 
@@ -412,11 +446,13 @@ class PostgresTokenStore final : public TokenStore, public UserDirectory {
         ") ON CONFLICT (resource, issuer, client_id, account) DO UPDATE SET token_type = EXCLUDED.token_type, "
         "expires_at = EXCLUDED.expires_at, scope = EXCLUDED.scope, key_id = EXCLUDED.key_id, "
         "secrets = EXCLUDED.secrets, updated_at = EXCLUDED.updated_at";
+    const detail::KeySet keys = key_set();
     c.exec(
         sql.c_str(),
         {P::text(key.resource), P::text(key.issuer), P::text(key.client_id), P::text(key.account),
          P::text(tokens.token_type), tokens.expires_at ? P::integer(detail::to_millis(*tokens.expires_at)) : P::null(),
-         P::optional_text(tokens.scope), P::text(key_id_), P::bytes(detail::seal_token_secrets(key_, key, tokens))},
+         P::optional_text(tokens.scope), P::text(keys.current().id),
+         P::bytes(detail::seal_token_secrets(keys, key, tokens))},
         "saving a grant");
   }
 
@@ -459,8 +495,8 @@ class PostgresTokenStore final : public TokenStore, public UserDirectory {
   std::string host_;
   detail::ProcessIdentity process_;
   std::string owner_;  // host:pid:nonce, unique even where pids repeat (containers)
-  detail::Key key_{};
-  std::string key_id_;
+  mutable std::mutex keys_mutex_;
+  std::optional<detail::KeySet> keys_;  // set by initialize(); rotate_key() changes the current key
   std::mutex pool_mutex_;
   std::vector<std::unique_ptr<PgConnection>> idle_;
 };
@@ -479,6 +515,7 @@ PostgresStoreOptions default_postgres_store_options(
   PostgresStoreOptions options;
   if (auto url = env("MCPAUTH_STORE_URL"); url && !url->empty()) options.url = *url;
   if (auto key = env("MCPAUTH_KEY"); key && !key->empty()) options.key = *key;
+  if (auto previous = env("MCPAUTH_KEY_PREVIOUS"); previous && !previous->empty()) options.previous_keys = *previous;
   if (auto file = env("MCPAUTH_KEY_FILE"); file && !file->empty()) {
     options.key_file = *file;
   } else if (auto data = env("XDG_DATA_HOME"); data && !data->empty() && data->front() == '/') {

@@ -6,10 +6,13 @@
 // seal identically.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "cipher.hpp"
+#include "key_set.hpp"
+#include "mcpauth/store/key_rotation.hpp"
 #include "mcpauth/store/token_store.hpp"
 
 namespace mcpauth::store::detail {
@@ -26,18 +29,60 @@ Clock::time_point from_millis(long long ms);
 std::string token_context(const TokenKey& key);
 std::string client_context(const std::string& issuer);
 
-// The sealed secrets of a grant's row.
-std::string seal_token_secrets(const Key& key, const TokenKey& row, const core::oauth::TokenSet& tokens);
-// Fills the secret fields of `tokens` from a sealed value. Throws
-// Error(store) naming `where` (the store, for the message) when the value
-// does not open with `key` for this row.
-void open_token_secrets(const Key& key, const TokenKey& row, const std::string& sealed, const std::string& where,
-                        core::oauth::TokenSet& tokens);
+// A sealed value opened with a key of a set, and which key that was.
+struct Opened {
+  const NamedKey* key = nullptr;
+  std::string plaintext;
+};
+// Opens `sealed` for `context` with the key named `key_id` (a row that names
+// its key), else with the first key of the set that opens it (the current
+// key first); nullopt when none does (damaged, moved from another row, or a
+// key missing from the set).
+std::optional<Opened> open_with(const KeySet& keys, const std::optional<std::string>& key_id, const std::string& sealed,
+                                const std::string& context);
+
+// The sealed secrets of a grant's row, under the current key.
+std::string seal_token_secrets(const KeySet& keys, const TokenKey& row, const core::oauth::TokenSet& tokens);
+// Fills the secret fields of `tokens` from a sealed value (see open_with for
+// `key_id`). Throws Error(store) naming `where` (the store, for the
+// message) when the value does not open for this row.
+void open_token_secrets(const KeySet& keys, const std::optional<std::string>& key_id, const TokenKey& row,
+                        const std::string& sealed, const std::string& where, core::oauth::TokenSet& tokens);
 
 // The sealed secrets of a client registration; nullopt when it has none.
-std::optional<std::string> seal_client_secrets(const Key& key, const core::oauth::ClientRegistration& client);
+std::optional<std::string> seal_client_secrets(const KeySet& keys, const core::oauth::ClientRegistration& client);
 // Fills client_secret and private_key_pem; throws like open_token_secrets.
-void open_client_secrets(const Key& key, const std::string& sealed, const std::string& where,
-                         core::oauth::ClientRegistration& client);
+void open_client_secrets(const KeySet& keys, const std::optional<std::string>& key_id, const std::string& sealed,
+                         const std::string& where, core::oauth::ClientRegistration& client);
+
+// A key rotation's step for one sealed value: opened with a key of the set
+// and sealed again under the current key, unless it is under it already.
+enum class Reseal { already_current, resealed, unreadable };
+struct ResealResult {
+  Reseal outcome = Reseal::unreadable;
+  std::string sealed;  // Reseal::resealed: the new value
+};
+// `key_id`: the row's key id where the store keeps one (see open_with).
+ResealResult reseal(const KeySet& keys, const std::optional<std::string>& key_id, const std::string& sealed,
+                    const std::string& context);
+// Counts `result` for `row` in `report` (rows_by_key counts the current key's rows).
+void count_reseal(KeyRotationReport& report, const ResealResult& result, SealedRow row);
+
+// What rotate_key() does, in both stores, around each store's own statements:
+// the new key (else the current one) becomes current in a copy of `keys`,
+// its check is recorded, `adopt` makes the store seal under it from then on,
+// every row is re-sealed, and the report is the status after that with the
+// re-sealing's counts and unreadable rows.
+struct RotationSteps {
+  std::function<void(const NamedKey& key)> record_check;
+  std::function<void(const KeySet& keys)> adopt;
+  std::function<void(const KeySet& keys, KeyRotationReport& report)> reseal_rows;
+  std::function<KeyRotationReport(const KeySet& keys)> status;
+};
+KeyRotationReport run_rotation(KeySet keys, const KeyRotationOptions& options, const RotationSteps& steps);
+
+// How a report names a grant's or a client registration's row.
+SealedRow grant_row(const TokenKey& key);
+SealedRow client_row(const std::string& issuer);
 
 }  // namespace mcpauth::store::detail

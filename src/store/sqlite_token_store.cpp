@@ -1,6 +1,5 @@
 #include "mcpauth/store/sqlite_token_store.hpp"
 
-#include <charconv>
 #include <cstring>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -13,10 +12,12 @@
 #include "mcpauth/core/json.hpp"
 #include "mcpauth/error.hpp"
 #include "mcpauth/store/local_users.hpp"
+#include "mcpauth/store/key_rotation.hpp"
 #include "mcpauth_internal/core/platform/paths.hpp"
 #include "schema.hpp"
 #include "sealed_rows.hpp"
 #include "sqlite.hpp"
+#include "sqlite_key_rotation.hpp"
 #include "store_file.hpp"
 #include "user_rows.hpp"
 
@@ -28,7 +29,7 @@ using core::oauth::ClientRegistration;
 using core::oauth::TokenSet;
 using Json = nlohmann::json;
 
-class SqliteTokenStore final : public TokenStore, public UserDirectory {
+class SqliteTokenStore final : public TokenStore, public UserDirectory, public KeyRotation {
  public:
   explicit SqliteTokenStore(SqliteStoreOptions options)
       : options_(std::move(options)), host_(detail::this_host()), process_(detail::this_process()) {}
@@ -50,22 +51,19 @@ class SqliteTokenStore final : public TokenStore, public UserDirectory {
     Transaction transaction(*db);
     const int version = detail::schema_version(*db);  // again under the lock: another process may have created it
     refuse_newer(version);
-    detail::KeyOptions key_options{options_.key, options_.key_file, options_.use_keyring, options_.path.string()};
-    const auto key = detail::obtain_key(key_options, version == 0);
-    key_ = key.key;
+    detail::KeyOptions key_options{options_.key, options_.previous_keys, options_.key_file, options_.use_keyring,
+                                   options_.path.string()};
+    auto obtained = detail::obtain_key(key_options, version == 0);
     if (version == 0) {
       detail::migrate(*db, 0, detail::kSchemaVersion);
-      detail::write_meta(*db, "key_check", encode_blob(detail::seal_key_check(key_)));
+      detail::write_meta(*db, "key_check", detail::hex_blob(detail::seal_key_check(obtained.keys.current().key)));
     } else {
-      const auto check = detail::read_meta(*db, "key_check");
-      if (!check || !detail::key_check_opens(key_, decode_blob(*check))) {
-        throw Error(ErrorCode::store, "the token store " + options_.path.string() +
-                                          " cannot be opened with the key from " + key.source +
-                                          " (another key encrypted it: was MCPAUTH_KEY changed or the key file "
-                                          "replaced?); it was left as it is");
-      }
+      detail::verify_key_set(obtained.keys, detail::sqlite_key_checks(*db), "the token store " + options_.path.string(),
+                             obtained.source);
       if (version < detail::kSchemaVersion) detail::migrate(*db, version, detail::kSchemaVersion);
     }
+    keys_.emplace(std::move(obtained.keys));
+    key_in_keyring_ = obtained.from_keyring;
     transaction.commit();
     idle_.push_back(std::move(db));
   }
@@ -241,7 +239,55 @@ class SqliteTokenStore final : public TokenStore, public UserDirectory {
     return detail::remove_user(*db, name);
   }
 
+  void check_rotatable() const override {
+    if (key_in_keyring_) {
+      throw Error(ErrorCode::store,
+                  "the key of the token store " + options_.path.string() +
+                      " is kept in the desktop keyring, which a key rotation does not change (the keyring holds one "
+                      "key per store: processes reading it during the rotation would find rows they cannot open); "
+                      "it was left as it is. Give the keyring's key as MCPAUTH_KEY to rotate it, then keep the new "
+                      "key in MCPAUTH_KEY, a key file or the keyring");
+    }
+  }
+
+  KeyRotationReport rotate_key(const KeyRotationOptions& rotation) override {
+    check_rotatable();
+    auto db = acquire();
+    return detail::run_rotation(keys(), rotation,
+                                {[&](const detail::NamedKey& key) {
+                                   Transaction transaction(*db);
+                                   detail::sqlite_record_key_check(*db, key);
+                                   transaction.commit();
+                                 },
+                                 [&](const detail::KeySet& next) { adopt(next); },
+                                 [&](const detail::KeySet& next, KeyRotationReport& report) {
+                                   detail::sqlite_reseal_rows(*db, next, rotation.batch_size, report);
+                                 },
+                                 [&](const detail::KeySet& next) { return detail::sqlite_key_status(*db, next); }});
+  }
+
+  KeyRotationReport key_status() override {
+    auto db = acquire();
+    return detail::sqlite_key_status(*db, keys());
+  }
+
+  KeyRotationReport retire_keys() override {
+    auto db = acquire();
+    return detail::sqlite_retire_keys(*db, keys());
+  }
+
  private:
+  detail::KeySet keys() const {
+    std::lock_guard lock(keys_mutex_);
+    return *keys_;
+  }
+
+  // From here on, this store seals under the keys' current key.
+  void adopt(const detail::KeySet& next) {
+    std::lock_guard lock(keys_mutex_);
+    keys_ = next;
+  }
+
   // A pooled connection, returned when the lease ends. One connection per
   // concurrent caller: SQLite transactions belong to a connection, not a thread.
   class Lease {
@@ -286,29 +332,6 @@ class SqliteTokenStore final : public TokenStore, public UserDirectory {
     if (idle_.size() < kMaxIdle) idle_.push_back(std::move(db));
   }
 
-  // meta values are text: binary ones are kept as hex.
-  static std::string encode_blob(const std::string& bytes) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : bytes) {
-      out += kDigits[c >> 4];
-      out += kDigits[c & 15];
-    }
-    return out;
-  }
-  // A damaged value (not hex) decodes to nothing, which no key opens: the
-  // caller's "wrong key" path, never an exception of the standard library.
-  static std::string decode_blob(const std::string& text) {
-    std::string out;
-    for (std::size_t i = 0; i + 1 < text.size(); i += 2) {
-      unsigned value = 0;
-      const auto [end, error] = std::from_chars(text.data() + i, text.data() + i + 2, value, 16);
-      if (error != std::errc() || end != text.data() + i + 2) return {};
-      out += static_cast<char>(value);
-    }
-    return out;
-  }
-
   ClientRegistration read_client(Statement& s, const std::string& issuer) const {
     ClientRegistration client;
     client.issuer = issuer;
@@ -320,7 +343,7 @@ class SqliteTokenStore final : public TokenStore, public UserDirectory {
       for (const auto& uri : uris)
         if (uri.is_string()) client.redirect_uris.push_back(uri.get<std::string>());
     }
-    if (!s.is_null(4)) detail::open_client_secrets(key_, s.blob(4), options_.path.string(), client);
+    if (!s.is_null(4)) detail::open_client_secrets(keys(), std::nullopt, s.blob(4), options_.path.string(), client);
     return client;
   }
 
@@ -330,7 +353,7 @@ class SqliteTokenStore final : public TokenStore, public UserDirectory {
                 "VALUES (?, ?, ?, ?, ?, ?)");
     s.bind(1, client.issuer).bind(2, client.client_id).bind(3, std::string(core::oauth::to_string(client.kind)));
     s.bind(4, client.token_endpoint_auth_method).bind(5, Json(client.redirect_uris).dump());
-    if (const auto sealed = detail::seal_client_secrets(key_, client)) {
+    if (const auto sealed = detail::seal_client_secrets(keys(), client)) {
       s.bind_blob(6, *sealed);
     } else {
       s.bind(6, std::optional<std::string>());
@@ -343,7 +366,7 @@ class SqliteTokenStore final : public TokenStore, public UserDirectory {
     tokens.token_type = s.text(first);
     if (!s.is_null(first + 1)) tokens.expires_at = detail::from_millis(s.integer(first + 1));
     tokens.scope = s.optional_text(first + 2);
-    detail::open_token_secrets(key_, key, s.blob(first + 3), options_.path.string(), tokens);
+    detail::open_token_secrets(keys(), std::nullopt, key, s.blob(first + 3), options_.path.string(), tokens);
     return tokens;
   }
 
@@ -368,7 +391,7 @@ class SqliteTokenStore final : public TokenStore, public UserDirectory {
       s.bind(6, std::optional<std::string>());
     }
     s.bind(7, tokens.scope)
-        .bind_blob(8, detail::seal_token_secrets(key_, key, tokens))
+        .bind_blob(8, detail::seal_token_secrets(keys(), key, tokens))
         .bind(9, detail::to_millis(Clock::now()));
     s.run();
   }
@@ -390,7 +413,9 @@ class SqliteTokenStore final : public TokenStore, public UserDirectory {
   SqliteStoreOptions options_;
   std::string host_;
   detail::ProcessIdentity process_;
-  detail::Key key_{};
+  mutable std::mutex keys_mutex_;
+  std::optional<detail::KeySet> keys_;  // set by initialize(); rotate_key() changes the current key
+  bool key_in_keyring_ = false;
   std::mutex pool_mutex_;
   std::vector<std::unique_ptr<Database>> idle_;
 };
@@ -412,6 +437,7 @@ SqliteStoreOptions default_sqlite_store_options(
   }
   options.path = *path;
   if (auto key = env("MCPAUTH_KEY"); key && !key->empty()) options.key = *key;
+  if (auto previous = env("MCPAUTH_KEY_PREVIOUS"); previous && !previous->empty()) options.previous_keys = *previous;
   if (auto keyring = env("MCPAUTH_KEYRING"); keyring && (*keyring == "off" || *keyring == "0"))
     options.use_keyring = false;
   return options;

@@ -33,7 +33,11 @@ TEST(Keyring, TheStoreKeyLivesInTheDesktopKeyringWhenOneAnswers) {
                            "\"$MCPAUTH\" status >/dev/null\n"
                            "test -e \"$STORE.key\" && echo 'key file written' || echo 'no key file'\n"
                            "secret-tool lookup store \"$STORE\" >/dev/null && echo 'key in keyring'\n"
-                           "\"$MCPAUTH\" status >/dev/null && echo 'reopened'\n";
+                           "\"$MCPAUTH\" status >/dev/null && echo 'reopened'\n"
+                           "if \"$MCPAUTH\" store rotate-key --generate-key \"$HOME/new.key\" 2>\"$HOME/rotate.err\"; "
+                           "then echo 'rotated'; else grep -q 'desktop keyring' \"$HOME/rotate.err\" && "
+                           "echo 'rotation refused'; fi\n"
+                           "test -e \"$HOME/new.key\" || echo 'no new key file'\n";
   const auto inside = run_command({"dbus-run-session", "--", "sh", script.string()},
                                   {"HOME=" + home.string(), "XDG_DATA_HOME=" + data.string(),
                                    "MCPAUTH=" MCPAUTH_CLI_PATH, "STORE=" + store.string(), "BROWSER="},
@@ -42,6 +46,9 @@ TEST(Keyring, TheStoreKeyLivesInTheDesktopKeyringWhenOneAnswers) {
   EXPECT_NE(inside.out.find("no key file"), std::string::npos) << inside.out << inside.err;
   EXPECT_NE(inside.out.find("key in keyring"), std::string::npos) << inside.out << inside.err;
   EXPECT_NE(inside.out.find("reopened"), std::string::npos) << inside.out << inside.err;
+  // A key rotation does not change the keyring's key: refused before a new key file is made.
+  EXPECT_NE(inside.out.find("rotation refused"), std::string::npos) << inside.out << inside.err;
+  EXPECT_NE(inside.out.find("no new key file"), std::string::npos) << inside.out << inside.err;
 
   // Outside the session there is no keyring: a clear error, and no new key.
   const auto outside =

@@ -9,7 +9,8 @@
 // - flow claims are rows with an owner and an expiry on the database's clock;
 // - secrets are sealed with AES-256-GCM bound to the row, under a key that is
 //   never in the database (MCPAUTH_KEY or a key file), with the key's id on
-//   each row;
+//   each row, and rotated online (KeyRotation, key_rotation.hpp: the store
+//   implements it);
 // - the schema is migrated in a transaction under an advisory lock, so
 //   instances starting together migrate once.
 //
@@ -33,7 +34,8 @@ struct PostgresStoreOptions {
   // or key=value settings; PGPASSWORD, ~/.pgpass and the other libpq
   // defaults apply as usual.
   std::string url;
-  std::optional<std::string> key;  // a 256-bit key (base64url or hex); else the key file
+  std::optional<std::string> key;              // a 256-bit key (base64url or hex); else the key file
+  std::optional<std::string> previous_keys{};  // retired keys (comma- or space-separated): open rows only
   // Read when no key is given; created (0600) when the database has no store
   // yet. Every instance sharing the database needs the same key.
   std::filesystem::path key_file;
@@ -45,7 +47,8 @@ struct PostgresStoreOptions {
 // Whether `text` is a postgresql:// or postgres:// URL.
 bool is_postgres_url(std::string_view text);
 
-// The options for this environment: MCPAUTH_STORE_URL, MCPAUTH_KEY, and
+// The options for this environment: MCPAUTH_STORE_URL, MCPAUTH_KEY,
+// MCPAUTH_KEY_PREVIOUS, and
 // MCPAUTH_KEY_FILE else $XDG_DATA_HOME/mcpauth/postgres.key (else
 // ~/.local/share/mcpauth/postgres.key).
 PostgresStoreOptions default_postgres_store_options(

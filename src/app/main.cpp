@@ -261,6 +261,7 @@ int main(int argc, char** argv) {
   reset->add_option("server", reset_args.target, "A server name from the config file, or a URL")->required();
   reset->add_option("--config", reset_args.config_path, "mcpServers JSON file");
   reset->add_option("--account", reset_args.account, "Only this account's grant (default: every account)");
+  add_store_option(*reset);
 
   mcpauth::app::ServerArgs proxy_args;
   auto* proxy = app.add_subcommand(

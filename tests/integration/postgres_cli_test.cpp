@@ -78,6 +78,13 @@ TEST(PostgresCli, LoginWithAPostgresStoreIsSharedSealedAndNeverPrintsThePassword
     EXPECT_EQ(dump.find(hex_of(secret)), std::string::npos) << "a token's bytes in clear in the database";
   }
 
+  // reset takes --store too: the grant and the discovery leave the shared database.
+  const CommandResult reset = run_command(cli({"reset", peer.url(), "--store", url}));
+  ASSERT_EQ(reset.exit_code, 0) << reset.err;
+  const auto after = store::open_postgres_token_store(options);
+  EXPECT_TRUE(after->list_grants().empty());
+  EXPECT_FALSE(after->load_discovery(peer.url()));
+
   // A password given in the URL is printed by nothing, also when the store cannot be reached.
   std::string unreachable = url;
   unreachable.replace(unreachable.find(":" + std::to_string(server.port())), std::to_string(server.port()).size() + 1,

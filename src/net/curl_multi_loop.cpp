@@ -20,6 +20,7 @@
 #include "curl_socket_driver.hpp"
 #include "curl_transfer.hpp"
 #include "mcpauth/version.hpp"
+#include "mcpauth_internal/net/curl_loop_on_context.hpp"
 
 namespace mcpauth::net {
 namespace {
@@ -170,12 +171,15 @@ class BlockingPool : public std::enable_shared_from_this<BlockingPool> {
 // callback), and then the thread is detached rather than joined.
 class CurlMultiLoop::Impl : public std::enable_shared_from_this<Impl> {
  public:
-  explicit Impl(CurlMultiLoopOptions options);
+  // On `external` (run by its owner's one thread), or on an io_context and
+  // thread of its own (launch()).
+  Impl(CurlMultiLoopOptions options, boost::asio::io_context* external);
   ~Impl();
   void launch() {
     thread_ = std::thread([self = shared_from_this()] { self->run(); });
   }
   void shutdown();
+  void halt(std::function<void()> halted);
 
   std::shared_ptr<AsyncOperation> start(HttpRequest request, std::shared_ptr<AsyncStreamHandler> handler);
   std::shared_ptr<AsyncOperation> after(std::chrono::milliseconds delay, std::function<void()> task);
@@ -242,9 +246,11 @@ class CurlMultiLoop::Impl : public std::enable_shared_from_this<Impl> {
   CURL* acquire_easy(bool endless);
   void release_easy(CURL* easy, bool endless);
 
-  // Declared first, destroyed last: the timers and sockets below are its.
-  boost::asio::io_context io_{1};
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  // Declared first, destroyed last: the timers and sockets below are its
+  // (an external io_context outlives this object: its owner's rule).
+  std::unique_ptr<boost::asio::io_context> own_io_;
+  boost::asio::io_context& io_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::shared_ptr<Inbox> inbox_;
   std::atomic<std::uint64_t> next_id_{1};
 
@@ -274,8 +280,9 @@ class CurlMultiLoop::Impl : public std::enable_shared_from_this<Impl> {
   std::thread thread_;
 };
 
-CurlMultiLoop::Impl::Impl(CurlMultiLoopOptions options)
-    : work_(boost::asio::make_work_guard(io_)),
+CurlMultiLoop::Impl::Impl(CurlMultiLoopOptions options, boost::asio::io_context* external)
+    : own_io_(external ? nullptr : std::make_unique<boost::asio::io_context>(1)),
+      io_(external ? *external : *own_io_),
       inbox_(std::make_shared<Inbox>(io_)),
       pool_(std::make_shared<BlockingPool>(options.blocking_threads)) {
   detail::curl_global_init_once();
@@ -293,11 +300,15 @@ CurlMultiLoop::Impl::Impl(CurlMultiLoopOptions options)
   }
   driver_ = std::make_unique<detail::CurlSocketDriver>(
       io_, multi_, [this](CURL* easy, CURLcode result) { end(easy, true, result, false, false); });
+  if (own_io_) work_.emplace(boost::asio::make_work_guard(io_));
 }
 
 CurlMultiLoop::Impl::~Impl() {
   pool_->stop();
   inbox_->close();
+  // On an external loop that was never halted (its thread is gone): the
+  // transfers still running end here, so their handlers hear of it.
+  if (!own_io_) stop_now();
   driver_.reset();
   for (CURL* easy : idle_easy_) curl_easy_cleanup(easy);
   for (CURL* easy : idle_stream_easy_) curl_easy_cleanup(easy);
@@ -319,6 +330,11 @@ void CurlMultiLoop::Impl::run() {
 }
 
 void CurlMultiLoop::Impl::shutdown() {
+  // On an external loop its owner halts it, on its thread (halt()).
+  if (!own_io_) {
+    inbox_->close();
+    return;
+  }
   // Commands already queued run first (the queue is in order), then the stop.
   inbox_->close();
   boost::asio::post(io_, [this] { stop_now(); });
@@ -331,11 +347,25 @@ void CurlMultiLoop::Impl::shutdown() {
   }
 }
 
+// External loop: commands already queued run first (the queue is in
+// order: those of other threads are in it already, this thread's go ahead
+// of what it posts now), then the stop, then `halted`.
+void CurlMultiLoop::Impl::halt(std::function<void()> halted) {
+  inbox_->close();
+  // Weak: what is left in the owner's queue when it stops must not keep
+  // this object to the loop's own destruction.
+  boost::asio::post(io_, [weak = weak_from_this(), halted = std::move(halted)] {
+    if (auto self = weak.lock()) self->stop_now();
+    if (halted) halted();
+  });
+}
+
 // Every transfer still running ends cancelled; timers are dropped.
 void CurlMultiLoop::Impl::stop_now() {
   while (!running_.empty()) end(running_.begin()->first, false, CURLE_OK, true, false);
   timers_.clear();
   driver_->stop();
+  if (!own_io_) return;  // the owner's loop goes on with its other work
   work_.reset();
   io_.stop();  // what is left are cancelled waits, which have nothing to do
 }
@@ -494,9 +524,12 @@ void CurlMultiLoop::Impl::end(CURL* easy, bool done, CURLcode result, bool cance
   report_done(*running->handler, failure ? &*failure : nullptr);
 }
 
-CurlMultiLoop::CurlMultiLoop(CurlMultiLoopOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {
+CurlMultiLoop::CurlMultiLoop(CurlMultiLoopOptions options)
+    : impl_(std::make_shared<Impl>(std::move(options), nullptr)) {
   impl_->launch();
 }
+
+CurlMultiLoop::CurlMultiLoop(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 CurlMultiLoop::~CurlMultiLoop() {
   impl_->shutdown();
@@ -519,3 +552,14 @@ std::size_t CurlMultiLoop::active_transfers() const {
 }
 
 }  // namespace mcpauth::net
+
+namespace mcpauth::net::detail {
+
+CurlLoopOnContext::CurlLoopOnContext(boost::asio::io_context& io, CurlMultiLoopOptions options)
+    : loop_(new CurlMultiLoop(std::make_shared<CurlMultiLoop::Impl>(std::move(options), &io))) {}
+
+void CurlLoopOnContext::halt(std::function<void()> halted) {
+  loop_->impl_->halt(std::move(halted));
+}
+
+}  // namespace mcpauth::net::detail

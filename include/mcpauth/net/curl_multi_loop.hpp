@@ -29,6 +29,10 @@
 
 namespace mcpauth::net {
 
+namespace detail {
+class CurlLoopOnContext;
+}
+
 struct CurlMultiLoopOptions {
   CurlHttpClientOptions http = CurlHttpClientOptions::from_environment();
   // Threads of the run_blocking() pool (started as tasks arrive).
@@ -51,6 +55,8 @@ class CurlMultiLoop final : public AsyncHttpClient {
 
  private:
   class Impl;
+  friend class detail::CurlLoopOnContext;  // the same loop on an event loop its owner runs
+  explicit CurlMultiLoop(std::shared_ptr<Impl> impl);
   std::shared_ptr<Impl> impl_;
 };
 

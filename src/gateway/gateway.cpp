@@ -11,6 +11,7 @@
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
 #include "mcpauth/net/logging_http_client.hpp"
+#include "remote_loops.hpp"
 
 namespace mcpauth::gateway {
 
@@ -73,6 +74,7 @@ int Gateway::Impl::start() {
                             {"X-Content-Type-Options", "nosniff"},
                             {"Referrer-Policy", "no-referrer"},
                             {"X-Frame-Options", "DENY"}};
+  server.io_thread_companion = io_thread_remote_loop();  // a forwarded request stays on its thread
   server_ = std::make_unique<http::Server>(std::move(server), routes());
   int port = 0;
   try {

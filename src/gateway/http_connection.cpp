@@ -129,7 +129,7 @@ void ServerCore::wait_until_all_released(std::chrono::steady_clock::time_point d
   released_.wait_until(lock, deadline, [this] { return live_.empty(); });
 }
 
-// ---- one connection: reading, on its strand ------------------------------------
+// ---- one connection: reading, on its I/O thread ---------------------------------
 
 Connection::Connection(ServerCore& core, tcp::socket socket)
     : core_(core), executor_(socket.get_executor()), stream_(std::move(socket)), keepalive_(executor_) {
@@ -239,8 +239,8 @@ void Connection::on_head(beast::error_code ec) {
 }
 
 // The body in reads bounded by body_timeout each, and by the route's cap in
-// all. Then the handler: here on the strand if its route never blocks, else
-// on the pool, whose thread hands the answer back to the strand.
+// all. Then the handler: here on its I/O thread if its route never blocks, else
+// on the pool, whose thread hands the answer back to the I/O thread.
 void Connection::read_body() {
   if (closed_) return;
   if (parser_->is_done()) {
@@ -294,14 +294,14 @@ void Connection::linger() {
   });
 }
 
-// ---- one request: handled, then answered on the strand ---------------------------
+// ---- one request: handled, then answered on the I/O thread -----------------------
 
 Connection::Answer Connection::handle() {
   auto message = parser_->release();
   Answer answer;
   answer.version = message.version();
   answer.keep_alive = message.keep_alive();
-  // A handler that defers answers through this, from any thread, onto the strand.
+  // A handler that defers answers through this, from any thread, onto the I/O thread.
   const std::uint64_t number = ++request_number_;
   answer.res.set_reply_sink(
       [weak = weak_from_this(), number, version = answer.version, keep_alive = answer.keep_alive](Response&& res) {
@@ -350,7 +350,7 @@ void Connection::respond(Answer answer) {
   });
 }
 
-// A deferred answer, on the strand.
+// A deferred answer, on the I/O thread.
 void Connection::respond_later(std::uint64_t request, Answer answer) {
   if (closed_ || request != request_number_.load()) {  // closed meanwhile, or a Reply of an answered request
     if (answer.res.stream) answer.res.stream->closed();
@@ -364,7 +364,7 @@ void Connection::respond_later(std::uint64_t request, Answer answer) {
   respond(std::move(answer));
 }
 
-// ---- a streamed response, on the strand -------------------------------------------
+// ---- a streamed response, on the I/O thread ---------------------------------------
 
 // The head (chunked; the connection closes after the stream: streams are
 // long and few per client), then whatever the source has, as it comes. The

@@ -62,9 +62,10 @@ class ServerCore {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  using Executor = asio::any_io_executor;  // the strand the socket was accepted on
+  // The loop of the I/O thread the socket was given to (one thread: no strand needed).
+  using Executor = asio::any_io_executor;
 
-  // `socket` runs on its own strand.
+  // `socket` runs on its I/O thread's loop.
   Connection(ServerCore& core, asio::ip::tcp::socket socket);
   ~Connection();
   Connection(const Connection&) = delete;
@@ -81,7 +82,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // with its last chunk first (after the write in progress, if any), so its
   // client sees an end, not a cut connection.
   void close();
-  // After the I/O threads have stopped (no strand runs any more): ends a
+  // After the I/O threads have stopped (no handler of theirs runs any more): ends a
   // stream whose close never ran.
   void abandon();
 
@@ -93,7 +94,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     bool keep_alive = false;
   };
 
-  // On the connection's strand.
+  // On the connection's I/O thread.
   void read_head();
   void on_head(beast::error_code ec);
   void read_body();
@@ -105,7 +106,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void shut();
   void finish();
 
-  // A streamed response, on the strand: the source's bytes are written
+  // A streamed response, on the I/O thread: the source's bytes are written
   // whenever it wakes the connection; a read stays pending to see the
   // client leave; a timer writes keep-alives on an idle stream.
   void start_stream(Response res, unsigned version);
@@ -117,7 +118,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void arm_keepalive();
   void end_source();
 
-  // On the handler pool, or on the strand for routes that run on the loop.
+  // On the handler pool, or on the I/O thread for routes that run on the loop.
   Answer handle();
 
   ServerCore& core_;
@@ -131,7 +132,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string local_addr_;
   int local_port_ = 0;
   bool admitted_ = false;
-  bool closed_ = false;  // on the strand
+  bool closed_ = false;  // on the I/O thread
   std::size_t lingered_ = 0;
   // Where bytes to be dropped are read (lingering after an error answer, a
   // streaming client's stray bytes): small, as every connection has one and
@@ -146,7 +147,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::unique_ptr<Answer> early_;
   std::atomic<std::uint64_t> request_number_{0};  // of the request being handled; a stale Reply is ignored
 
-  // The stream, on the strand (source_ set while it runs).
+  // The stream, on the I/O thread (source_ set while it runs).
   std::shared_ptr<StreamSource> source_;
   bool writing_ = false;
   bool finishing_ = false;  // closing: the next write is the stream's last

@@ -1,7 +1,10 @@
 // The gateway's local HTTP/1.1 server (issue 11 items 3 and 5, issue 13):
-// Boost.Beast over one Asio io_context with a few threads, which accepts and
+// Boost.Beast over a few I/O threads, each with an Asio io_context of its
+// own and the connections given to it (in turn, as they are accepted), which
 // reads every request head and body asynchronously, so a slow or silent
-// client costs no thread. A request head must arrive whole within
+// client costs no thread. What a connection does never leaves its thread
+// unless it must block; a companion of each thread (the gateway's remote
+// event loop) lets the work it starts stay there too. A request head must arrive whole within
 // `head_timeout`; a body is capped per route whatever its framing (413, then
 // the connection closes); connections are capped in total and per client
 // address (503). A route's handler runs on the I/O thread when it never
@@ -20,9 +23,24 @@
 #include <string>
 
 #include "http_message.hpp"
+
+namespace boost::asio {
+class io_context;
+}
 #include "http_router.hpp"
 
 namespace mcpauth::gateway::http {
+
+// What else lives on an I/O thread beside its connections: made on the
+// thread before it serves (so it may remember the thread), halted on it
+// after the connections are closed and before its loop stops.
+class ThreadCompanion {
+ public:
+  virtual ~ThreadCompanion() = default;
+  // Runs `halted` on the thread once done (see net::detail::CurlLoopOnContext::halt).
+  virtual void halt(std::function<void()> halted) = 0;
+};
+using ThreadCompanionFactory = std::function<std::unique_ptr<ThreadCompanion>(boost::asio::io_context&)>;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";  // a numeric address: only it is bound
@@ -40,7 +58,8 @@ struct ServerOptions {
   // clients initializing at once) costs a queue, not a thousand threads: the
   // requests of open sessions, the bulk of the traffic, need none.
   std::size_t handler_threads = 16;
-  Fields default_headers;  // on every response that does not set them
+  Fields default_headers;                        // on every response that does not set them
+  ThreadCompanionFactory io_thread_companion{};  // none when empty
 };
 
 class Server {

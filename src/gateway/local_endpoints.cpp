@@ -2,6 +2,7 @@
 // (POST/GET/DELETE /servers/NAME/mcp) and the legacy HTTP+SSE transport
 // (GET /servers/NAME/sse, POST /servers/NAME/messages). docs/gateway.md.
 #include "gateway_impl.hpp"
+#include "remote_loops.hpp"
 
 namespace mcpauth::gateway {
 

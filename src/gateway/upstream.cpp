@@ -7,20 +7,11 @@
 #include "gateway_impl.hpp"
 #include "mcpauth/composition.hpp"
 #include "mcpauth/core/url.hpp"
-#include "mcpauth/net/curl_multi_loop.hpp"
 #include "mcpauth_internal/core/redact.hpp"
 #include "plain_http.hpp"
+#include "remote_loops.hpp"
 
 namespace mcpauth::gateway {
-
-// One event loop per gateway process carries every bridge's remote event
-// streams and requests, so open streams and requests in flight cost no
-// thread each. Made on first use (a process that never bridges a session
-// starts none); it outlives every bridge, which hold it too.
-std::shared_ptr<net::AsyncHttpClient> remote_event_loop() {
-  static const std::shared_ptr<net::AsyncHttpClient> loop = std::make_shared<net::CurlMultiLoop>();
-  return loop;
-}
 
 std::shared_ptr<Upstream> Gateway::Impl::make_upstream(const app::ServerConfig& raw,
                                                        const std::optional<std::string>& account) {

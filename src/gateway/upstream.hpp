@@ -106,8 +106,4 @@ struct Upstream {
   std::shared_ptr<Flow> flow;
 };
 
-// The gateway's one remote event loop (upstream.cpp): the bridges' streams
-// and asynchronous POSTs, and the timers of local requests waiting for them.
-std::shared_ptr<net::AsyncHttpClient> remote_event_loop();
-
 }  // namespace mcpauth::gateway

@@ -316,6 +316,7 @@ Connection::Answer Connection::handle() {
     req.remote_port = remote_port_;
     req.local_addr = local_addr_;
     req.local_port = local_port_;
+    req.connection = memo_;
     core_.router.dispatch(req, answer.res);
   } catch (const std::exception&) {
     core_.router.error(400, "the gateway could not read this request's query", answer.res);

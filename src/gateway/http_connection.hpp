@@ -131,6 +131,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int remote_port_ = 0;
   std::string local_addr_;
   int local_port_ = 0;
+  const std::shared_ptr<ConnectionMemo> memo_ = std::make_shared<ConnectionMemo>();
   bool admitted_ = false;
   bool closed_ = false;  // on the I/O thread
   std::size_t lingered_ = 0;

@@ -5,6 +5,7 @@
 // protocol (docs/architecture.md, "Server library and threading model").
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -19,6 +20,16 @@ namespace mcpauth::gateway::http {
 // Header fields in order of arrival; names compare case-insensitively.
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
+// Facts about a connection's peer that cannot change while it is open,
+// found by a handler once and kept for the connection's later requests.
+struct ConnectionMemo {
+  // Whether the local account that opened the connection is the gateway's
+  // own: -1 not asked yet, else the screen's answer (a platform::PeerOwner).
+  // A socket's owner is fixed when it is made, so one question per
+  // connection is enough (the question costs four system calls).
+  std::atomic<int> peer_owner{-1};
+};
+
 struct Request {
   std::string method;                // "GET", "POST", ...
   std::string target;                // as sent: path and query
@@ -31,6 +42,7 @@ struct Request {
   int remote_port = 0;
   std::string local_addr;
   int local_port = 0;
+  std::shared_ptr<ConnectionMemo> connection;  // shared by the connection's requests; never null from the server
   // Who the request acts for, set by the gateway's screen when its store has
   // users (nullopt: the gateway's one user, as before users existed).
   struct Caller {

@@ -14,6 +14,22 @@ bool Gateway::Impl::exempt_from_api_key(const std::string& path) {
   return path == "/oauth/callback" || find_asset(path) != nullptr;
 }
 
+namespace {
+
+// Asked once per connection (ConnectionMemo); "unknown" is asked again,
+// as the next request may find the answer.
+platform::PeerOwner peer_owner(const http::Request& req) {
+  if (req.connection) {
+    const int known = req.connection->peer_owner.load();
+    if (known >= 0) return static_cast<platform::PeerOwner>(known);
+  }
+  const auto owner = platform::tcp_peer_owner(req.local_addr, req.local_port, req.remote_addr, req.remote_port);
+  if (req.connection && owner != platform::PeerOwner::unknown) req.connection->peer_owner = static_cast<int>(owner);
+  return owner;
+}
+
+}  // namespace
+
 bool Gateway::Impl::screen(http::Request& req, http::Response& res) {
   // DNS rebinding: a page on another name must not reach us through it.
   if (!policy_->host_allowed(req.get_header_value("Host"))) {
@@ -39,7 +55,7 @@ bool Gateway::Impl::screen(http::Request& req, http::Response& res) {
   // On loopback every local account can connect: without the API key, only
   // the user who runs the gateway gets in (its grants are that user's).
   if (loopback_listener_ && !valid_key) {
-    const auto owner = platform::tcp_peer_owner(req.local_addr, req.local_port, req.remote_addr, req.remote_port);
+    const auto owner = peer_owner(req);
     if (owner != platform::PeerOwner::this_user) {
       send_error(res, 403, "forbidden",
                  owner == platform::PeerOwner::other_user

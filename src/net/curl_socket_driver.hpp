@@ -22,8 +22,10 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -52,7 +54,9 @@ class CurlSocketDriver {
  private:
   struct Watch;
   static int on_socket(CURL* easy, curl_socket_t fd, int what, void* self, void* socket_data);
+  using Clock = boost::asio::steady_timer::clock_type;
   static int on_timer(CURLM* multi, long timeout_ms, void* self);
+  void arm_timeout(Clock::time_point at);
   void watch(CURL* easy, curl_socket_t fd, int what);
   void arm(const std::shared_ptr<Watch>& w, int direction);
   void act(curl_socket_t fd, int events);
@@ -61,6 +65,9 @@ class CurlSocketDriver {
   CURLM* multi_;
   Done on_done_;
   boost::asio::steady_timer timeout_;
+  std::optional<Clock::time_point> wanted_;  // libcurl's next timeout, if it has one
+  std::optional<Clock::time_point> armed_;   // what timeout_ waits for: never later than wanted_
+  std::uint64_t timer_generation_ = 0;       // each of libcurl's timer calls supersedes the last
   std::unordered_map<curl_socket_t, std::shared_ptr<Watch>> watches_;
   std::vector<CURL*> unwatchable_;  // transfers whose socket the reactor refused
   bool stopped_ = false;

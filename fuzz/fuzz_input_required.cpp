@@ -19,6 +19,7 @@
 #include "mcpauth/core/jsonrpc.hpp"
 #include "mcpauth/error.hpp"
 #include "mcpauth/mcp/session.hpp"
+#include "server_messages.hpp"
 
 namespace rpc = mcpauth::core::jsonrpc;
 namespace detail = mcpauth::mcp::detail;
@@ -110,20 +111,8 @@ void read_result(const Json& result) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::string_view text(reinterpret_cast<const char*>(data), size);
-  std::vector<rpc::Message> messages;
-  try {
-    messages = rpc::parse(text, rpc::ParseLimits{1u << 20, 128});  // the response reader's depth
-  } catch (const mcpauth::Error&) {
-    return 0;  // not JSON-RPC: the parser has its own target
-  }
-  try {
-    for (const auto& message : messages) {
-      if (const auto* response = std::get_if<rpc::Response>(&message)) read_result(response->result);
-    }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "exception: %s\n", e.what());
-    fail("an exception escaped that is not the library's");
-  }
+  mcpauth::fuzz::each_server_message(data, size, "fuzz_input_required", [](const rpc::Message& message) {
+    if (const auto* response = std::get_if<rpc::Response>(&message)) read_result(response->result);
+  });
   return 0;
 }

@@ -19,6 +19,7 @@
 #include "mcpauth/core/jsonrpc.hpp"
 #include "mcpauth/core/text.hpp"
 #include "mcpauth/error.hpp"
+#include "server_messages.hpp"
 
 namespace rpc = mcpauth::core::jsonrpc;
 namespace detail = mcpauth::mcp::detail;
@@ -108,25 +109,13 @@ void read_listing(rpc::Response response) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::string_view text(reinterpret_cast<const char*>(data), size);
-  std::vector<rpc::Message> messages;
-  try {
-    messages = rpc::parse(text, rpc::ParseLimits{1u << 20, 128});  // the response reader's depth
-  } catch (const mcpauth::Error&) {
-    return 0;  // not JSON-RPC: the parser has its own target
-  }
-  try {
-    for (auto& message : messages) {
-      if (auto* response = std::get_if<rpc::Response>(&message)) {
-        read_listing(std::move(*response));
-      } else {
-        detail::ToolHeaderBook book;
-        if (!book.read(message).empty()) fail("read a message that was not an expected answer");
-      }
+  mcpauth::fuzz::each_server_message(data, size, "fuzz_tool_headers", [](rpc::Message& message) {
+    if (auto* response = std::get_if<rpc::Response>(&message)) {
+      read_listing(std::move(*response));
+    } else {
+      detail::ToolHeaderBook book;
+      if (!book.read(message).empty()) fail("read a message that was not an expected answer");
     }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "exception: %s\n", e.what());
-    fail("an exception escaped (these functions never throw)");
-  }
+  });
   return 0;
 }

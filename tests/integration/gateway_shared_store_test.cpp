@@ -42,7 +42,7 @@ using testing::GatewayProcess;
 using testing::PeerProcess;
 using testing::PostgresServer;
 
-constexpr int kAccessTtl = 15;  // seconds: long enough to start both gateways on a slow machine
+constexpr int kAccessTtl = 20;  // seconds: long enough to start both gateways on a slow machine
 constexpr int kClientsPerGateway = 20;
 constexpr int kCallsPerClient = 50;  // 2 x 20 x 50 = 2,000 calls
 

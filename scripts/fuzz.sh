@@ -17,7 +17,7 @@ fi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$root/build-fuzz"
-targets=(${FUZZ_TARGETS:-fuzz_sse_parser fuzz_jsonrpc fuzz_response_reader fuzz_www_authenticate fuzz_oauth_metadata fuzz_callback fuzz_device_response fuzz_gateway_request fuzz_json fuzz_retry_after fuzz_printable fuzz_redact})
+targets=(${FUZZ_TARGETS:-fuzz_sse_parser fuzz_jsonrpc fuzz_response_reader fuzz_www_authenticate fuzz_oauth_metadata fuzz_callback fuzz_device_response fuzz_gateway_request fuzz_json fuzz_retry_after fuzz_printable fuzz_redact fuzz_tool_headers fuzz_input_required})
 generator=()
 command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
 if [[ -f "$build/CMakeCache.txt" ]]; then generator=(); fi  # keep the generator it was made with

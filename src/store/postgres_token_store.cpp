@@ -14,6 +14,7 @@
 #include "mcpauth/store/local_users.hpp"
 #include "postgres.hpp"
 #include "postgres_key_rotation.hpp"
+#include "postgres_pool.hpp"
 #include "postgres_schema.hpp"
 #include "sealed_rows.hpp"
 #include "store_file.hpp"
@@ -36,6 +37,8 @@ constexpr int kMaxRows = 100'000;
 constexpr const char* kNowMillis = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
 
 class PostgresTokenStore final : public TokenStore, public UserDirectory, public KeyRotation {
+  using Pool = detail::BoundedPool<PgConnection>;
+
  public:
   explicit PostgresTokenStore(PostgresStoreOptions options)
       : options_(std::move(options)),
@@ -43,10 +46,13 @@ class PostgresTokenStore final : public TokenStore, public UserDirectory, public
         host_(detail::this_host()),
         process_(detail::this_process()),
         owner_(host_ + ":" + std::to_string(process_.pid) + ":" +
-               detail::encode_key(detail::random_key()).substr(0, 12)) {}
+               detail::encode_key(detail::random_key()).substr(0, 12)),
+        pool_([this] { return connect(); },
+              {options_.max_connections, options_.max_idle_connections, options_.connection_wait},
+              "the token store (" + target_.description + ")") {}
 
   void initialize() {
-    auto connection = connect();
+    auto connection = pool_.acquire();
     PgTransaction transaction(*connection);
     detail::migrate_postgres(*connection);
     const PgResult keys = connection->exec("SELECT key_id, key_check FROM mcpauth_keys", {}, "reading the key check");
@@ -64,7 +70,7 @@ class PostgresTokenStore final : public TokenStore, public UserDirectory, public
     }
     keys_.emplace(std::move(obtained.keys));
     transaction.commit();
-    release(std::move(connection));
+    connection.give_back();
   }
 
   std::optional<ClientRegistration> load_client(const std::string& issuer) override {
@@ -269,7 +275,7 @@ class PostgresTokenStore final : public TokenStore, public UserDirectory, public
   void check_rotatable() const override {}  // the key is never in a keyring
 
   KeyRotationReport rotate_key(const KeyRotationOptions& rotation) override {
-    auto c = connect();
+    auto c = pool_.acquire();  // closed at the end, not given back
     return detail::run_rotation(key_set(), rotation,
                                 {[&](const detail::NamedKey& key) { detail::pg_record_key_check(*c, key); },
                                  [&](const detail::KeySet& next) { adopt(next); },
@@ -312,37 +318,20 @@ class PostgresTokenStore final : public TokenStore, public UserDirectory, public
   template <typename Operation>
   std::invoke_result_t<const Operation&, PgConnection&> run(
       const Operation& operation, const std::function<bool()>& may_retry = [] { return true; }) {
-    std::unique_ptr<PgConnection> c = acquire();
+    // An operation that threw leaves its connection to the lease (closed):
+    // only connections known to be clean are given back.
+    Pool::Lease c = pool_.acquire();
     try {
       auto result = operation(*c);
-      release(std::move(c));
+      c.give_back();
       return result;
     } catch (const detail::PgConnectionLost&) {
       if (!may_retry()) throw;
     }
     c->reset();  // throws Error(store) naming the host when the server is unreachable
     auto result = operation(*c);
-    release(std::move(c));
+    c.give_back();
     return result;
-  }
-
-  std::unique_ptr<PgConnection> acquire() {
-    {
-      std::lock_guard lock(pool_mutex_);
-      if (!idle_.empty()) {
-        auto c = std::move(idle_.back());
-        idle_.pop_back();
-        return c;
-      }
-    }
-    return connect();
-  }
-
-  // An operation that threw leaves its connection to the destructor (closed):
-  // only connections known to be clean go back.
-  void release(std::unique_ptr<PgConnection> c) {
-    std::lock_guard lock(pool_mutex_);
-    if (!c->broken() && idle_.size() < options_.max_idle_connections) idle_.push_back(std::move(c));
   }
 
   void check_rows(const PgResult& r) const {
@@ -497,8 +486,7 @@ class PostgresTokenStore final : public TokenStore, public UserDirectory, public
   std::string owner_;  // host:pid:nonce, unique even where pids repeat (containers)
   mutable std::mutex keys_mutex_;
   std::optional<detail::KeySet> keys_;  // set by initialize(); rotate_key() changes the current key
-  std::mutex pool_mutex_;
-  std::vector<std::unique_ptr<PgConnection>> idle_;
+  Pool pool_;                           // last: its connections use the members above
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <optional>
 #include <random>
 #include <regex>
 #include <thread>
@@ -463,6 +464,35 @@ TEST_F(PostgresStore, FlowClaimsAreSeenAcrossProcessesAndExpireOnTheDatabaseCloc
   EXPECT_FALSE(s->flow_claimed("consent:C"));
   EXPECT_TRUE(s->claim_flow("consent:C", std::chrono::seconds(60)));
   EXPECT_EQ(server.psql("store", "SELECT host = 'elsewhere' FROM mcpauth_flows WHERE flow_key = 'consent:C'"), "f\n");
+}
+
+// The pool is bounded: with one connection allowed, an operation started
+// while the other holds it (here: inside update_tokens, which holds its
+// connection and the grant's lock) waits connection_wait, then fails with
+// Error(store) naming the database, never its password; the store then goes on.
+TEST_F(PostgresStore, AnOperationThatFindsEveryConnectionInUseFailsAfterTheWait) {
+  store::PostgresStoreOptions options;
+  options.url = url;
+  options.key = key;
+  options.max_connections = 1;
+  options.connection_wait = std::chrono::milliseconds(100);
+  auto s = store::open_postgres_token_store(options);
+  s->save_tokens(kGrant, tokens("access-1", "refresh-1"));
+
+  std::optional<Error> refused;
+  s->update_tokens(kGrant, [&](const std::optional<TokenSet>& current) {
+    EXPECT_TRUE(current);
+    refused.emplace(error_of([&] { (void)s->list_grants(); }));
+    return TokenDecision::keep();
+  });
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->code(), ErrorCode::store);
+  const std::string message = refused->what();
+  EXPECT_NE(message.find("all 1 connections to the token store ("), std::string::npos) << message;
+  EXPECT_NE(message.find("stayed in use"), std::string::npos) << message;
+  EXPECT_EQ(message.find(server.password()), std::string::npos) << message;
+  // The connection came back: the next operation gets it.
+  EXPECT_EQ(s->list_grants().size(), 1u);
 }
 
 }  // namespace

@@ -88,6 +88,14 @@
 //                     the resource server refuses (401 invalid_token) every
 //                     access token issued so far, as if the user had revoked
 //                     the grant: the client's next request needs a new consent
+//   POST /test/hold-token  the next POST to the token endpoint is held
+//                     before the provider sees it (a test kills the
+//                     client that sent it: the provider must never act on it)
+//   GET /test/held    answers {held: true} once a token request is held
+//   POST /test/release-held
+//                     answers the held request 503 temporarily_unavailable
+//                     (if its client is still there); the provider never
+//                     sees it
 //   GET /test/rs-requests  the MCP requests the resource server saw:
 //                          [{method, scheme ("Bearer", "DPoP" or ""), status,
 //                          rpc, sub}]; rpc, the JSON-RPC method ("batch" for an
@@ -118,6 +126,10 @@ const scope = values.scope;
 let accessTtl = intFlag(values, 'access-ttl', 3600);
 // POST /test/reject-issued: tokens issued at or before this (seconds) are refused.
 let rejectIssuedUpTo;
+// POST /test/hold-token arms the hold; the held request's {req, res}; GET /test/held answers waiting.
+let holdNextToken = false;
+let heldToken;
+const heldWaiters = [];
 const deviceInterval = intFlag(values, 'device-interval', undefined);
 const deviceCodeTtl = intFlag(values, 'device-code-ttl', 600);
 let slowDownsLeft = intFlag(values, 'slow-down', 0);
@@ -340,6 +352,13 @@ rsHttp.on('listening', () => {
         });
         next();
     });
+    asApp.post(`${MOUNT}/token`, (req, res, next) => {
+        if (!holdNextToken) return next();
+        holdNextToken = false;
+        heldToken = { req, res };
+        log('a token request is held');
+        for (const waiter of heldWaiters.splice(0)) sendJson(waiter, 200, { held: true });
+    });
     if (values.rfc8414) {
         asApp.get(`/.well-known/oauth-authorization-server${MOUNT}`, (req, res) => {
             req.originalUrl = `${MOUNT}/.well-known/openid-configuration`;
@@ -456,6 +475,23 @@ rsHttp.on('listening', () => {
         rejectIssuedUpTo = Math.floor(Date.now() / 1000);
         log('access tokens issued so far are refused from now on');
         sendJson(res, 200, { rejected_up_to: rejectIssuedUpTo });
+    });
+    rsApp.post('/test/hold-token', (_req, res) => {
+        holdNextToken = true;
+        sendJson(res, 200, { armed: true });
+    });
+    rsApp.get('/test/held', (_req, res) => {
+        if (heldToken) sendJson(res, 200, { held: true });
+        else heldWaiters.push(res);
+    });
+    rsApp.post('/test/release-held', (_req, res) => {
+        const held = heldToken;
+        heldToken = undefined;
+        const clientGone = !held || held.req.socket.destroyed;
+        if (held && !clientGone) {
+            sendJson(held.res, 503, { error: 'temporarily_unavailable', error_description: 'held by the test' });
+        }
+        sendJson(res, 200, { released: Boolean(held), client_gone: clientGone });
     });
     rsApp.post('/test/access-ttl', (req, res) => {
         const seconds = Number(req.query.seconds);

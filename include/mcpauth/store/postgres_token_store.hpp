@@ -42,6 +42,12 @@ struct PostgresStoreOptions {
   std::chrono::seconds connect_timeout{10};
   std::chrono::milliseconds lock_timeout{120'000};  // how long to wait for another instance's lock
   std::size_t max_idle_connections = 8;
+  // Connections of this store open at once (in use and idle); an operation
+  // that finds them all in use waits for one up to connection_wait, then
+  // fails with Error(store). Every instance counts against the server's
+  // max_connections (100 by default).
+  std::size_t max_connections = 32;
+  std::chrono::milliseconds connection_wait{60'000};
 };
 
 // Whether `text` is a postgresql:// or postgres:// URL.

@@ -14,18 +14,18 @@ bool plain_text(const std::string& text) {
   return true;
 }
 
-// A path a browser would resolve elsewhere than it reads: "..", ".", their
-// encoded forms, and the backslash some browsers take for a slash.
-bool moves_around(const std::string& path) {
-  if (path.find('\\') != std::string::npos || path.find("%2e") != std::string::npos ||
-      path.find("%2E") != std::string::npos || path.find("%5c") != std::string::npos ||
-      path.find("%5C") != std::string::npos) {
+// A URL a browser would resolve elsewhere than it reads: ".." and "."
+// segments, their encoded forms, and the backslash browsers take for a slash.
+bool moves_around(const std::string& url) {
+  if (url.find('\\') != std::string::npos || url.find("%2e") != std::string::npos ||
+      url.find("%2E") != std::string::npos || url.find("%5c") != std::string::npos ||
+      url.find("%5C") != std::string::npos) {
     return true;
   }
   std::size_t start = 0;
-  while (start <= path.size()) {
-    const std::size_t end = std::min(path.find('/', start), path.size());
-    const std::string segment = path.substr(start, end - start);
+  while (start <= url.size()) {
+    const std::size_t end = std::min(url.find('/', start), url.size());
+    const std::string segment = url.substr(start, end - start);
     if (segment == "." || segment == "..") return true;
     start = end + 1;
   }
@@ -41,7 +41,7 @@ void check_return_url_prefixes(const std::vector<std::string>& prefixes) {
       try {
         const core::Url url = core::parse_url(prefix);
         ok = !url.path.empty() && url.path.front() == '/' && url.query.empty() &&
-             prefix.find('#') == std::string::npos && !moves_around(url.path);
+             prefix.find('#') == std::string::npos && !moves_around(prefix);
       } catch (const Error&) {
         ok = false;
       }
@@ -64,7 +64,7 @@ bool return_to_allowed(const std::vector<std::string>& prefixes, const std::stri
   } catch (const Error&) {
     return false;
   }
-  if (moves_around(target.path)) return false;
+  if (moves_around(return_to)) return false;  // as written: the parser resolves dot segments
   for (const auto& text : prefixes) {
     try {
       const core::Url prefix = core::parse_url(text);

@@ -198,7 +198,14 @@ TEST(GatewayUsersApi, ARemovedUsersSessionsEnd) {
   ASSERT_NE(head.find("200"), std::string::npos) << head;
   const auto removed = run_command(cli({"users", "remove", "bob"}));
   ASSERT_EQ(removed.exit_code, 0) << removed.err;
-  const auto [rest, closed] = stream.receive_until_closed();
+  // Keepalive comments come every 15 s while it is open: read until it ends, for at most 40 s.
+  bool closed = false;
+  std::string events;
+  for (const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(40);
+       !closed && std::chrono::steady_clock::now() < deadline;) {
+    bool timed_out = false;
+    closed = !stream.read_some(events, std::chrono::seconds(5), &timed_out) && !timed_out;
+  }
   EXPECT_TRUE(closed) << "the removed user's stream is still open";
   const std::string alices = open_session(gw, "secure", bearer(team.alice));
   EXPECT_EQ(ping(gw, alices, bearer(team.alice)).status, 200) << "other users go on";

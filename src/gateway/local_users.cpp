@@ -6,10 +6,10 @@
 // does can reach another user's grant, session or stateless route. Those
 // upstreams are bounded: a removed user's go with its sessions, idle ones
 // after kUserUpstreamIdle, the least recently used past kMaxUserUpstreams.
-#include <algorithm>
 #include <set>
 
 #include "gateway_impl.hpp"
+#include "user_upstream_bounds.hpp"
 
 namespace mcpauth::gateway {
 namespace {
@@ -124,32 +124,24 @@ void Gateway::Impl::sweep_user_upstreams() {
   }
   std::vector<std::shared_ptr<Upstream>> removed;
   std::vector<std::shared_ptr<Upstream>> idle;
-  const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(state_mutex_);
-    std::vector<std::pair<std::chrono::steady_clock::time_point, std::pair<std::string, std::string>>> unused;
-    for (auto it = user_upstreams_.begin(); it != user_upstreams_.end();) {
-      const auto& [key, entry] = *it;
-      if (present && present->count(key.second) == 0) {
-        removed.push_back(entry.up);
-        it = user_upstreams_.erase(it);
-        continue;
-      }
-      const bool in_use = busy.count(entry.up.get()) != 0 || (entry.up->flow && !entry.up->flow->done);
-      if (!in_use && (now - entry.last_used > kUserUpstreamIdle || entry.shared.expired())) {
-        idle.push_back(entry.up);
-        it = user_upstreams_.erase(it);
-        continue;
-      }
-      if (!in_use) unused.emplace_back(entry.last_used, key);
-      ++it;
+    std::vector<UpstreamUse> uses;
+    for (const auto& [key, entry] : user_upstreams_) {
+      uses.push_back(UpstreamUse{key, entry.last_used,
+                                 busy.count(entry.up.get()) != 0 || (entry.up->flow && !entry.up->flow->done),
+                                 present && present->count(key.second) == 0, entry.shared.expired()});
     }
-    std::sort(unused.begin(), unused.end());
-    for (const auto& [used, key] : unused) {
-      if (user_upstreams_.size() <= kMaxUserUpstreams) break;
-      idle.push_back(user_upstreams_[key].up);
-      user_upstreams_.erase(key);
-    }
+    const Evictions chosen =
+        choose_evictions(uses, std::chrono::steady_clock::now(), kUserUpstreamIdle, kMaxUserUpstreams);
+    const auto take = [this](const auto& keys, std::vector<std::shared_ptr<Upstream>>& into) {
+      for (const auto& key : keys) {
+        into.push_back(user_upstreams_[key].up);
+        user_upstreams_.erase(key);
+      }
+    };
+    take(chosen.removed, removed);
+    take(chosen.idle, idle);
   }
   drop_user_upstreams(removed, true);
   drop_user_upstreams(idle, false);

@@ -92,6 +92,20 @@ TEST(GatewayUsersApi, EachUserSeesOnlyItsOwnRowsAndAnAdministratorEveryUsers) {
     EXPECT_EQ(status["expires_at"], row["expires_at"]);
     EXPECT_EQ(status["scopes"], row["scopes"]);
   }
+  // The dashboard's event stream is the caller's too.
+  RawConnection events(gw.port());
+  ASSERT_TRUE(events.send("GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(gw.port()) +
+                          "\r\nAuthorization: Bearer " + team.bob + "\r\n\r\n"));
+  std::string text;  // up to the end of the first event's data line
+  auto data = std::string::npos;
+  while ((data = text.find("data: ")) == std::string::npos || text.find('\n', data) == std::string::npos) {
+    ASSERT_TRUE(events.read_some(text)) << text;
+  }
+  const auto end = text.find('\n', data);
+  const Json streamed = Json::parse(text.substr(data + 6, end - data - 6));
+  ASSERT_EQ(streamed["servers"].size(), 1u) << streamed.dump();
+  EXPECT_EQ(streamed["servers"][0]["user"], "bob");
+
   EXPECT_EQ(get(gw, "/api/servers/secure/status", bearer(team.root))["state"], "needs_authorization");
   EXPECT_EQ(http("GET", gw.url("/api/servers/nope/status"), "", bearer(team.alice)).status, 404);
 

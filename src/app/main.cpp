@@ -347,6 +347,9 @@ int main(int argc, char** argv) {
   gateway->add_option("--host-key-env", gateway_args.host_key_env,
                       "Host mode: name of the environment variable holding the key a service sends with "
                       "Mcpauth-User: ID to act for its user ID (made on first use)");
+  gateway->add_option("--allowed-return-url", gateway_args.allowed_return_urls,
+                      "URL prefix (https://host/path/) a host may name as return_to of an authorization, where the "
+                      "browser goes after the callback (repeatable)");
   gateway
       ->add_option("--consent-timeout", gateway_args.consent_timeout_seconds,
                    "Seconds a dashboard authorization waits for consent")

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "api_body.hpp"
 #include "config_edit.hpp"
 #include "gateway_impl.hpp"
 #include "mcpauth/auth/probe.hpp"
@@ -13,29 +14,6 @@
 #include "plain_http.hpp"
 
 namespace mcpauth::gateway {
-namespace {
-
-// An API request body: a small JSON object, parsed with a depth bound.
-Json parse_api_body(const http::Request& req) {
-  if (req.body.size() > kMaxApiBodyBytes) throw Error(ErrorCode::usage, "the request body is too large");
-  // No body at all (curl -X POST): nothing to say, as {} would.
-  if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) return Json::object();
-  const Json body =
-      core::parse_json(req.body, core::JsonLimits{kMaxApiBodyBytes, 8}, ErrorCode::usage, "the request body");
-  if (!body.is_object()) throw Error(ErrorCode::usage, "the request body must be a JSON object");
-  return body;
-}
-
-std::optional<std::string> string_member(const Json& body, const char* name, std::size_t max) {
-  const auto it = body.find(name);
-  if (it == body.end() || it->is_null()) return std::nullopt;
-  if (!it->is_string()) throw Error(ErrorCode::usage, std::string(name) + " must be a string");
-  auto value = it->get<std::string>();
-  if (value.size() > max) throw Error(ErrorCode::usage, std::string(name) + " is too long");
-  return value;
-}
-
-}  // namespace
 
 // Revokes (when asked) and deletes the grants of a server: its account's,
 // or every account's with `all_accounts`.
@@ -78,9 +56,15 @@ void Gateway::Impl::api_logout(const http::Request& req, http::Response& res) {
 }
 
 void Gateway::Impl::api_reconnect(const http::Request& req, http::Response& res) {
+  // With users, the caller's own sessions; every user's only for an administrator who asks.
+  const bool all_users = req.get_param_value("all_users") == "1";
+  if (all_users && req.caller && !req.caller->admin) {
+    send_error(res, 403, "forbidden", "only an administrator may reconnect every user's sessions");
+    return;
+  }
   auto up = upstream_or_404(req, res);
   if (!up) return;
-  close_sessions_of(up->name);
+  close_sessions_of(up->name, req.caller && !all_users ? std::optional<std::string>(up->account) : std::nullopt);
   {
     std::lock_guard lock(state_mutex_);
     up->tools.reset();

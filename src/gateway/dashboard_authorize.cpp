@@ -1,17 +1,21 @@
 // Dashboard authorizations in Gateway::Impl: POST
 // /api/servers/NAME/authorize starts (or joins) a flow with its own
 // Authorizer and GatewayConsent, and GET /oauth/callback brings the browser's
-// answer back to it.
+// answer back to it (or, for a flow a host started with return_to, sends
+// the browser back to the host's page).
 #include <algorithm>
 #include <optional>
 
+#include "api_body.hpp"
 #include "gateway_impl.hpp"
+#include "return_to.hpp"
 
 namespace mcpauth::gateway {
 
 // Starts (or joins) a dashboard authorization and answers with its URL,
 // or {"authorized": true} when no consent was needed.
-void Gateway::Impl::authorize(const std::shared_ptr<Upstream>& up, bool remove_on_failure, http::Response& res) {
+void Gateway::Impl::authorize(const std::shared_ptr<Upstream>& up, bool remove_on_failure, http::Response& res,
+                              const std::optional<std::string>& return_to) {
   if (up->auth_kind != "oauth" || !up->resolved) {
     send_error(res, 400, "usage",
                up->resolved ? "the server " + up->name + " does not use OAuth here" : up->resolve_error);
@@ -28,6 +32,11 @@ void Gateway::Impl::authorize(const std::shared_ptr<Upstream>& up, bool remove_o
       up->flow = flow;
       spawn([this, up, flow] { run_flow(up, flow); });
     }
+  }
+  {
+    // The latest request says where the browser goes after the callback.
+    std::lock_guard lock(flow->pending->mutex);
+    flow->pending->return_to = return_to;
   }
   bump();
   std::unique_lock lock(state_mutex_);
@@ -95,12 +104,20 @@ void Gateway::Impl::run_flow(const std::shared_ptr<Upstream>& up, const std::sha
 }
 
 void Gateway::Impl::api_authorize(const http::Request& req, http::Response& res) {
+  const auto return_to = string_member(parse_api_body(req), "return_to", 2048);
+  if (return_to && !return_to_allowed(options_.allowed_return_urls, *return_to)) {
+    send_error(res, 400, "usage",
+               options_.allowed_return_urls.empty()
+                   ? "this gateway takes no return_to: it has no allowed return URLs (--allowed-return-url)"
+                   : "return_to must start with one of the gateway's allowed return URLs (--allowed-return-url)");
+    return;
+  }
   auto up = upstream_or_404(req, res);
   if (!up) return;
   if (req.get_param_value("reauthorize") == "1" && up->auth_kind == "oauth" && up->resolved) {
     forget_grants(*up, false, false);
   }
-  authorize(up, false, res);
+  authorize(up, false, res, return_to);
 }
 
 void Gateway::Impl::oauth_callback(const http::Request& req, http::Response& res) {
@@ -123,6 +140,13 @@ void Gateway::Impl::oauth_callback(const http::Request& req, http::Response& res
     text =
         "This response does not belong to an authorization the gateway is waiting for (it may have expired or "
         "been used already).";
+  } else if (const auto back = redirect_after(*pending)) {
+    // A host's page started the flow: the browser goes back there (it asks
+    // GET /api/servers/NAME/status how the flow ended).
+    res.status = 303;
+    res.set_header("Location", *back);
+    res.set_content("", "text/plain");
+    return;
   } else if (!pending->wait_finished(kCallbackPageWait)) {
     res.status = 202;
     title = "Still finishing";
@@ -149,6 +173,18 @@ void Gateway::Impl::oauth_callback(const http::Request& req, http::Response& res
   res.set_content("<!doctype html><html><head><meta charset=\"utf-8\"><title>mcpauth gateway</title></head><body><h1>" +
                       title + "</h1><p>" + text + "</p></body></html>",
                   "text/html; charset=utf-8");
+}
+
+// Where the callback sends the browser once the flow ended (or the page's
+// wait is over): the return_to the flow was started with, if any.
+std::optional<std::string> Gateway::Impl::redirect_after(PendingConsent& pending) {
+  {
+    std::lock_guard lock(pending.mutex);
+    if (!pending.return_to) return std::nullopt;
+  }
+  pending.wait_finished(kCallbackPageWait);
+  std::lock_guard lock(pending.mutex);
+  return pending.return_to;
 }
 
 std::string Gateway::Impl::html_escape(const std::string& text) {

@@ -1,5 +1,7 @@
 // The dashboard's view of Gateway::Impl: GET /api/state (one row per
-// server) and the /api/events stream that sends it again on every change.
+// server, and with users per user: the caller's own, an administrator's
+// every user's), the /api/events stream that sends it again on every
+// change, and GET /api/servers/NAME/status (one row as a host's chip).
 #include "gateway_impl.hpp"
 #include "mcpauth/core/oauth/grant_state.hpp"
 
@@ -19,35 +21,68 @@ std::string client_type(const std::optional<core::oauth::ClientRegistration>& cl
 
 }  // namespace
 
-Json Gateway::Impl::state_json(bool with_csrf) {
-  // Everything read from the store is read before the state lock: a read
-  // may wait for another process's transaction, and the I/O threads take
-  // that lock to open streams.
+// What the rows read from the store, before the state lock: a read may wait
+// for another process's transaction, and the I/O threads take that lock to
+// open streams.
+struct Gateway::Impl::StoreView {
   std::optional<app::StoredGrants> stored;
-  std::string store_error;
+  std::string error;
   StoredClients clients;
-  try {
-    stored.emplace(*options_.store);
-  } catch (const Error& e) {
-    store_error = e.what();
-  }
-  if (stored) {
+
+  explicit StoreView(store::TokenStore& store) {
+    try {
+      stored.emplace(store);
+    } catch (const Error& e) {
+      error = e.what();
+    }
+    if (!stored) return;
     for (const auto& record : stored->servers()) {
       if (clients.count(record.issuer) != 0) continue;
       try {
-        clients[record.issuer] = options_.store->load_client(record.issuer);
+        clients[record.issuer] = store.load_client(record.issuer);
       } catch (const Error&) {
         // A registration that cannot be read only leaves the rows' client type out.
       }
     }
   }
+};
+
+const Upstream* Gateway::Impl::live_upstream_locked(const std::shared_ptr<Upstream>& shared,
+                                                    const std::string& user) const {
+  const auto it = user_upstreams_.find({shared->name, user});
+  if (it != user_upstreams_.end() && it->second.shared.lock() == shared) return it->second.up.get();
+  // Without OAuth every user's requests carry the same credentials: the server's own check is theirs too.
+  return shared->auth_kind == "oauth" ? nullptr : shared.get();
+}
+
+Json Gateway::Impl::state_json(bool with_csrf, const std::optional<http::Request::Caller>& caller) {
+  const StoreView view(*options_.store);
+  // Whose rows: without users the configured servers' own; a user's own; an administrator's, every user's.
+  std::vector<std::string> users;
+  if (caller && caller->admin) {
+    for (const auto& user : users_->list_users()) users.push_back(user.name);
+  } else if (caller) {
+    users.push_back(caller->name);
+  }
   Json rows = Json::array();
   std::lock_guard lock(state_mutex_);
   for (const auto& [name, up] : upstreams_) {
-    rows.push_back(row_json(*up, stored ? &*stored : nullptr, clients, store_error));
+    if (!caller) {
+      rows.push_back(row_json(*up, up.get(), up->account, view));
+      continue;
+    }
+    for (const auto& user : users) {
+      Json row = row_json(*up, live_upstream_locked(up, user), user, view);
+      row["user"] = user;
+      // Another user's consent page is that user's to open: whoever completed
+      // it would store their own grant under that user's name.
+      if (user != caller->name) row["authorization_url"] = nullptr;
+      rows.push_back(std::move(row));
+    }
   }
   Json out = Json::object();
   if (with_csrf) out["csrf"] = csrf_;
+  if (caller) out["user"] = caller->name;
   // What an authorization server that does not register clients itself
   // must be given for a pre-registered client (the dashboard shows it).
   out["redirect_uri"] = base_url_ + "/oauth/callback";
@@ -55,20 +90,47 @@ Json Gateway::Impl::state_json(bool with_csrf) {
   return out;
 }
 
+// GET /api/servers/NAME/status: the caller's row of the server as a host's chip.
+void Gateway::Impl::api_status(const http::Request& req, http::Response& res) {
+  const auto shared = upstream(req.matches[1]);
+  if (!shared) {
+    send_error(res, 404, "usage", "no server named " + std::string(req.matches[1]) + " is configured");
+    return;
+  }
+  const StoreView view(*options_.store);
+  RowFacts facts;
+  Json row;
+  {
+    std::lock_guard lock(state_mutex_);
+    const Upstream* live = req.caller ? live_upstream_locked(shared, req.caller->name) : shared.get();
+    row = row_json(*shared, live, req.caller ? req.caller->name : shared->account, view, &facts);
+  }
+  Json out = server_status(row, facts);
+  out["server"] = shared->name;
+  if (req.caller) out["user"] = req.caller->name;
+  send_json(res, 200, out);
+}
+
 // Never a token, a secret or a header value: names, URLs as written, states.
-Json Gateway::Impl::row_json(const Upstream& up, const app::StoredGrants* stored, const StoredClients& clients,
-                             const std::string& store_error) {
+Json Gateway::Impl::row_json(const Upstream& up, const Upstream* live, const std::string& account,
+                             const StoreView& view, RowFacts* facts) {
+  // A user without an upstream yet: no connection, error or flow of its own.
+  static const Upstream kNone{};
+  const Upstream& seen = live ? *live : kNone;
+  const std::string transport = !seen.transport_seen.empty() ? seen.transport_seen
+                                : !up.transport_seen.empty() ? up.transport_seen
+                                                             : up.raw.transport;
   Json row = {{"name", up.name},
               {"url", up.raw.url},
-              {"account", up.account},
-              {"transport", up.transport_seen.empty() ? up.raw.transport : up.transport_seen},
+              {"account", account},
+              {"transport", transport},
               {"auth", up.auth_kind},
               {"state", "ready"},
               {"expires_at", nullptr},
               {"issuer", nullptr},
               {"scopes", nullptr},
               {"client_type", nullptr},
-              {"tools", up.tools ? Json(up.tools->size()) : Json(nullptr)},
+              {"tools", seen.tools ? Json(seen.tools->size()) : Json(nullptr)},
               {"last_error", nullptr},
               {"authorization_url", nullptr}};
   if (!up.resolved) {
@@ -76,6 +138,7 @@ Json Gateway::Impl::row_json(const Upstream& up, const app::StoredGrants* stored
     row["last_error"] = up.resolve_error;
     return row;
   }
+  const app::StoredGrants* stored = view.stored ? &*view.stored : nullptr;
   std::optional<store::GrantRecord> grant;
   bool discovered = false;
   if (up.auth_kind == "oauth" && stored) {
@@ -85,42 +148,46 @@ Json Gateway::Impl::row_json(const Upstream& up, const app::StoredGrants* stored
       row["issuer"] = found.discovery->issuer;
     }
     for (const auto& g : found.grants) {
-      if (g.key.account == up.account) grant = g;
+      if (g.key.account == account) grant = g;
     }
   }
   std::string auth = up.auth_kind;
-  if (auth == "oauth" && !discovered && !grant && up.checked_ok) auth = "none";  // it never asked for a token
+  // It never asked for a token.
+  if (auth == "oauth" && !discovered && !grant && (seen.checked_ok || up.checked_ok)) auth = "none";
   row["auth"] = auth;
   bool usable = false;
   if (grant) {
     row["issuer"] = grant->key.issuer;
     if (grant->tokens.expires_at) row["expires_at"] = unix_seconds(*grant->tokens.expires_at);
     if (grant->tokens.scope) row["scopes"] = *grant->tokens.scope;
-    if (const auto client = clients.find(grant->key.issuer); client != clients.end()) {
+    if (const auto client = view.clients.find(grant->key.issuer); client != view.clients.end()) {
       row["client_type"] = client_type(client->second, grant->key);
     }
     usable = !grant->error && core::oauth::usable(core::oauth::grant_state(grant->tokens, core::oauth::Clock::now()));
+    if (facts) facts->grant_expired = !grant->error && !usable;
   }
-  const bool auth_problem = up.last_error_code && (*up.last_error_code == ErrorCode::authorization_required ||
-                                                   *up.last_error_code == ErrorCode::consent_timeout);
-  if (up.flow && !up.flow->done) {
+  const bool auth_problem = seen.last_error_code && (*seen.last_error_code == ErrorCode::authorization_required ||
+                                                     *seen.last_error_code == ErrorCode::consent_timeout);
+  if (seen.flow && !seen.flow->done) {
     row["state"] = "authorizing";
-    if (up.flow->url) row["authorization_url"] = *up.flow->url;
-  } else if (!store_error.empty() && auth == "oauth") {
+    if (seen.flow->url) row["authorization_url"] = *seen.flow->url;
+  } else if (!view.error.empty() && auth == "oauth") {
     row["state"] = "error";
-    row["last_error"] = store_error;
-  } else if (up.last_error && !auth_problem) {
+    row["last_error"] = view.error;
+    if (facts) facts->error_code = ErrorCode::store;
+  } else if (seen.last_error && !auth_problem) {
     row["state"] = "error";
-    row["last_error"] = *up.last_error;
+    row["last_error"] = *seen.last_error;
+    if (facts) facts->error_code = seen.last_error_code;
   } else if (auth == "oauth") {
     // A refresh under way for a local client's request (no person asked).
-    const auto authorizer = up.credentials ? up.credentials->current() : nullptr;
+    const auto authorizer = seen.credentials ? seen.credentials->current() : nullptr;
     row["state"] = authorizer && authorizer->refreshing() ? "refreshing"
                    : usable                               ? "authorized"
                                                           : "needs_authorization";
     // Why the last dashboard authorization failed (denied, timed out), if it did.
-    if (!usable && up.flow && up.flow->error && up.flow->error->code() != ErrorCode::cancelled) {
-      row["last_error"] = up.flow->error->what();
+    if (!usable && seen.flow && seen.flow->error && seen.flow->error->code() != ErrorCode::cancelled) {
+      row["last_error"] = seen.flow->error->what();
     }
   }
   return row;
@@ -131,7 +198,8 @@ Json Gateway::Impl::row_json(const Upstream& up, const app::StoredGrants* stored
 // the stream written when it is ready; the I/O thread never waits for it.
 class Gateway::Impl::StateStream final : public http::StreamSource, public std::enable_shared_from_this<StateStream> {
  public:
-  explicit StateStream(Impl& gateway) : gateway_(gateway) {}
+  StateStream(Impl& gateway, std::optional<http::Request::Caller> caller)
+      : gateway_(gateway), caller_(std::move(caller)) {}
 
   void open(Wake wake) override {
     wake_ = wake;
@@ -173,7 +241,7 @@ class Gateway::Impl::StateStream final : public http::StreamSource, public std::
   void render(std::uint64_t version) {
     std::string event;
     try {
-      const Json state = gateway_.state_json(false);
+      const Json state = gateway_.state_json(false, caller_);
       event = "id: " + std::to_string(version) +
               "\nevent: state\ndata: " + state.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n\n";
     } catch (const std::exception&) {
@@ -188,6 +256,7 @@ class Gateway::Impl::StateStream final : public http::StreamSource, public std::
   }
 
   Impl& gateway_;
+  const std::optional<http::Request::Caller> caller_;  // whose rows the stream sends
   Wake wake_;
   std::uint64_t watcher_ = 0;
   std::mutex mutex_;
@@ -196,8 +265,8 @@ class Gateway::Impl::StateStream final : public http::StreamSource, public std::
   std::uint64_t rendered_ = ~std::uint64_t{0};
 };
 
-void Gateway::Impl::events(const http::Request&, http::Response& res) {
-  res.set_stream("text/event-stream", std::make_shared<StateStream>(*this));
+void Gateway::Impl::events(const http::Request& req, http::Response& res) {
+  res.set_stream("text/event-stream", std::make_shared<StateStream>(*this, req.caller));
 }
 
 void Gateway::Impl::wake_state_streams() {

@@ -12,6 +12,7 @@
 #include "mcpauth/net/curl_http_client.hpp"
 #include "mcpauth/net/logging_http_client.hpp"
 #include "remote_loops.hpp"
+#include "return_to.hpp"
 
 namespace mcpauth::gateway {
 
@@ -35,6 +36,7 @@ Gateway::Impl::Impl(GatewayOptions options) : options_(std::move(options)) {
                                       " (not loopback) needs an API key: put one in an environment variable and "
                                       "pass its name with --api-key-env, or give the gateway users");
   }
+  check_return_url_prefixes(options_.allowed_return_urls);
   csrf_ = core::random_token();
   callbacks_ = std::make_shared<CallbackRegistry>();
   load_config();
@@ -97,7 +99,12 @@ int Gateway::Impl::start() {
     std::lock_guard lock(state_mutex_);
     for (auto& [name, up] : upstreams_) all.push_back(up);
   }
-  for (auto& up : all) spawn([this, up] { check(up); });
+  // With users, an OAuth server's rows are each user's: a check with the
+  // default account's grant would be no user's request.
+  const bool per_user = users_mode();
+  for (auto& up : all) {
+    if (!per_user || up->auth_kind != "oauth") spawn([this, up] { check(up); });
+  }
   return port;
 }
 
@@ -176,6 +183,7 @@ void Gateway::Impl::housekeeping() {
   while (!events_cv_.wait_for(lock, std::chrono::seconds(10), [this] { return stopping_; })) {
     lock.unlock();
     reap_idle_sessions();
+    sweep_user_upstreams();
     lock.lock();
   }
 }
@@ -273,10 +281,13 @@ http::Router Gateway::Impl::routes() {
   router.add("POST", "/servers/" + name + "/messages", mcp,
              with_body(true, guarded([this](auto& req, auto& res) { sse_post(req, res); })));
 
-  router.add("GET", "/api/state", api, guarded([this](auto&, auto& res) { send_json(res, 200, state_json(true)); }));
+  router.add("GET", "/api/state", api,
+             guarded([this](auto& req, auto& res) { send_json(res, 200, state_json(true, req.caller)); }));
   router.add("GET", "/api/events", api, guarded([this](auto& req, auto& res) { events(req, res); }), loop);
   router.add("POST", "/api/servers/" + name + "/authorize", api,
              with_body(false, guarded([this](auto& req, auto& res) { api_authorize(req, res); })));
+  router.add("GET", "/api/servers/" + name + "/status", api,
+             guarded([this](auto& req, auto& res) { api_status(req, res); }));
   router.add("POST", "/api/servers/" + name + "/logout", api,
              with_body(false, guarded([this](auto& req, auto& res) { api_logout(req, res); })));
   router.add("POST", "/api/servers/" + name + "/reconnect", api,

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "env_lookup.hpp"
 #include "mcpauth/net/http.hpp"
@@ -24,6 +25,10 @@ struct GatewayOptions {
   // Host mode: a service that authenticates its own users sends this key and
   // names the user in Mcpauth-User (made on first use). Needs a store with users.
   std::optional<std::string> host_key{};
+  // Where a browser may be sent back after a dashboard authorization
+  // (`return_to` of POST /api/servers/NAME/authorize): URL prefixes, each
+  // http(s)://host[:port]/... (return_to.hpp). Empty: no return_to is taken.
+  std::vector<std::string> allowed_return_urls{};
   bool allow_http = false;  // servers on plain http off loopback (test servers), as the CLI's --allow-http
   app::EnvLookup env;
   std::shared_ptr<store::TokenStore> store;  // required
@@ -67,6 +72,7 @@ struct GatewayArgs {
   std::string listen = "127.0.0.1:8930";
   std::string api_key_env;
   std::string host_key_env{};
+  std::vector<std::string> allowed_return_urls{};
   double consent_timeout_seconds = 300;
   double timeout_seconds = 60;
   bool allow_http = false;

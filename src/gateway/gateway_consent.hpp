@@ -29,6 +29,9 @@ struct PendingConsent {
   bool cancelled = false;
   bool finished = false;               // the flow ended (set by whoever runs it)
   std::optional<std::string> failure;  // why it failed, when it did
+  // Where the callback sends the browser once the flow ended (a host's page,
+  // checked against --allowed-return-url); none: the gateway's own page.
+  std::optional<std::string> return_to;
 
   void cancel();
   // The flow ended: `failure` empty means authorized.

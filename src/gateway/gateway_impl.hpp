@@ -35,6 +35,7 @@
 #include "mcpauth/store/local_users.hpp"
 #include "security.hpp"
 #include "server_config.hpp"
+#include "server_status.hpp"
 #include "stop_gate.hpp"
 #include "stored_grants.hpp"
 #include "upstream.hpp"
@@ -54,6 +55,11 @@ inline constexpr auto kCallbackPageWait = std::chrono::seconds(60);  // the call
 // How long closing the sessions may wait for their servers on SIGTERM (their DELETEs).
 inline constexpr auto kStopDeadline = std::chrono::milliseconds(200);
 inline constexpr const char* kSessionHeader = "Mcp-Session-Id";
+// How many users' upstreams (one per user and server) the gateway keeps, and
+// how long one without a session stays after its last request: a host with
+// many users costs what its recent ones use.
+inline constexpr std::size_t kMaxUserUpstreams = 4'096;
+inline constexpr auto kUserUpstreamIdle = std::chrono::minutes(30);
 inline constexpr const char* kUserHeader = "Mcpauth-User";  // host mode: whom a host's request acts for
 
 class Gateway::Impl {
@@ -97,13 +103,21 @@ class Gateway::Impl {
   // with_debug_log(): options_.http logging to it.
   std::function<void(const std::string&)> debug_log(const std::string& name) const;
   std::shared_ptr<net::HttpClient> with_debug_log(const std::string& name) const;
-  Json state_json(bool with_csrf);
+  // The state `caller` sees (none: no users, the configured servers' own
+  // rows): a user's own rows, an administrator's every user's.
+  Json state_json(bool with_csrf, const std::optional<http::Request::Caller>& caller);
   // Each issuer's stored client registration (nullopt: none), read with the grants.
   using StoredClients = std::map<std::string, std::optional<core::oauth::ClientRegistration>>;
-  Json row_json(const Upstream& up, const app::StoredGrants* stored, const StoredClients& clients,
-                const std::string& store_error);
+  struct StoreView;  // what the rows read from the store (dashboard_state.cpp)
+  // The row of configured server `config` for `account`, showing `live`'s
+  // connection, errors and flow (null: that user has no upstream yet).
+  Json row_json(const Upstream& config, const Upstream* live, const std::string& account, const StoreView& view,
+                RowFacts* facts = nullptr);
+  // The upstream whose traffic a user's row of `shared` shows (state lock held).
+  const Upstream* live_upstream_locked(const std::shared_ptr<Upstream>& shared, const std::string& user) const;
+  void api_status(const http::Request& req, http::Response& res);
   class StateStream;  // the /api/events stream's source
-  void events(const http::Request&, http::Response& res);
+  void events(const http::Request& req, http::Response& res);
   // Tells every /api/events stream to look at the version again.
   void wake_state_streams();
 
@@ -126,6 +140,12 @@ class Gateway::Impl {
   // Credentials, whose grants are the user's account, made on first use and
   // again when the configured server was replaced.
   std::shared_ptr<Upstream> user_upstream(const std::shared_ptr<Upstream>& shared, const std::string& user);
+  // Bounds user_upstreams_ (housekeeping, and when it grows past its cap):
+  // drops the upstreams, sessions and stateless routes of users no longer in
+  // the store, then user upstreams without sessions idle for
+  // kUserUpstreamIdle, then the least recently used idle ones past kMaxUserUpstreams.
+  void sweep_user_upstreams();
+  void drop_user_upstreams(const std::vector<std::shared_ptr<Upstream>>& dropped, bool close_sessions);
 
   template <typename Fn>
   auto guarded(Fn fn) {
@@ -163,7 +183,8 @@ class Gateway::Impl {
   std::optional<std::string> register_session(const std::shared_ptr<LocalSession>& session);
   std::shared_ptr<LocalSession> find_session(const std::string& id, const Upstream& up, bool legacy);
   void close_session(const std::shared_ptr<LocalSession>& session);
-  void close_sessions_of(const std::string& name);
+  // The sessions of server `name` (of one account only when given).
+  void close_sessions_of(const std::string& name, const std::optional<std::string>& account = std::nullopt);
   // Closes the sessions' Bridges, several at a time.
   static void close_bridges(const std::vector<std::shared_ptr<LocalSession>>& sessions);
   void on_delivered(LocalSession& session, rpc::Message&& message);
@@ -205,10 +226,12 @@ class Gateway::Impl {
 
   // ---- dashboard authorization (dashboard_authorize.cpp) ----------------------
 
-  void authorize(const std::shared_ptr<Upstream>& up, bool remove_on_failure, http::Response& res);
+  void authorize(const std::shared_ptr<Upstream>& up, bool remove_on_failure, http::Response& res,
+                 const std::optional<std::string>& return_to = std::nullopt);
   void run_flow(const std::shared_ptr<Upstream>& up, const std::shared_ptr<Flow>& flow);
   void api_authorize(const http::Request& req, http::Response& res);
   void oauth_callback(const http::Request& req, http::Response& res);
+  static std::optional<std::string> redirect_after(PendingConsent& pending);
   static std::string html_escape(const std::string& text);
 
   // ---- dashboard API (dashboard_api.cpp) --------------------------------------
@@ -245,8 +268,10 @@ class Gateway::Impl {
   struct UserUpstream {
     std::weak_ptr<Upstream> shared;  // the configured server's upstream it was made from
     std::shared_ptr<Upstream> up;
+    std::chrono::steady_clock::time_point last_used{};  // the last request that asked for it
   };
   std::map<std::pair<std::string, std::string>, UserUpstream> user_upstreams_;  // by (server, user)
+  std::atomic<bool> sweep_queued_{false};  // a sweep for user_upstreams_ over its cap is on its way
   std::unique_ptr<UserCache> users_;  // the store's users, cached briefly (never null; empty for a store without users)
   std::atomic<bool> stopping_flag_{false};
 

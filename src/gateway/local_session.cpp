@@ -191,12 +191,12 @@ void Gateway::Impl::close_session(const std::shared_ptr<LocalSession>& session) 
   session->bridge->close();
 }
 
-void Gateway::Impl::close_sessions_of(const std::string& name) {
+void Gateway::Impl::close_sessions_of(const std::string& name, const std::optional<std::string>& account) {
   std::vector<std::shared_ptr<LocalSession>> of;
   {
     std::lock_guard lock(sessions_mutex_);
     for (auto it = sessions_.begin(); it != sessions_.end();) {
-      if (it->second->upstream->name == name) {
+      if (it->second->upstream->name == name && (!account || it->second->upstream->account == *account)) {
         of.push_back(it->second);
         it = sessions_.erase(it);
       } else {

@@ -58,4 +58,8 @@ store::LocalUser UserCache::host_user(const std::string& name, Clock::time_point
   return *user;
 }
 
+std::vector<store::LocalUser> UserCache::list_users() {
+  return directory_ ? directory_->list_users() : std::vector<store::LocalUser>{};
+}
+
 }  // namespace mcpauth::gateway

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "mcpauth/store/local_users.hpp"
 
@@ -35,6 +36,9 @@ class UserCache {
   // A host's user by name, made (without a key, never an admin) when the
   // store has none of that name. Throws Error(store) when it cannot be made.
   store::LocalUser host_user(const std::string& name, Clock::time_point now = Clock::now());
+  // Every user, read now (not cached: for an administrator's view and the
+  // housekeeping's sweep, never per request); empty without users.
+  std::vector<store::LocalUser> list_users();
 
  private:
   struct Entry {

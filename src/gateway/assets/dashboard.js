@@ -36,6 +36,7 @@
 
     const app = {
         csrf: null,
+        user: null,               // with users: whose key this is (its rows have actions; an admin's others do not)
         apiKey: readStoredKey(),
         servers: [],
         rows: new Map(),          // row key -> {tr, cells, server, actionsSignature}
@@ -234,6 +235,7 @@
     function applyState(data) {
         if (!data || typeof data !== 'object') return;
         if (typeof data.csrf === 'string') app.csrf = data.csrf;
+        if (typeof data.user === 'string') app.user = data.user;
         if (typeof data.redirect_uri === 'string') setText(byId('redirect-uri'), data.redirect_uri);
         if (Array.isArray(data.servers)) applyServers(data.servers);
     }
@@ -331,6 +333,8 @@
     // What the actions cell holds, in order.
     function actionsFor(server) {
         const actions = [];
+        // An administrator sees every user's rows; the actions act for the caller only.
+        if (typeof server.user === 'string' && server.user !== app.user) return actions;
         if (server.auth === 'oauth') {
             if (server.state === 'authorizing' && isHttpUrl(server.authorization_url)) {
                 actions.push({ kind: 'link', label: 'Open authorization page', href: isHttpUrl(server.authorization_url).href });
@@ -431,6 +435,7 @@
         const { tr, cells } = row;
         tr.dataset.server = server.name;
         tr.dataset.account = server.account ?? '';
+        if (typeof server.user === 'string') tr.dataset.user = server.user;
         tr.dataset.state = server.state ?? '';
         setText(cells.name.querySelector('.server-name'), server.name);
         setText(cells.url, server.url ?? '');

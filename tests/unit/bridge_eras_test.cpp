@@ -6,10 +6,9 @@
 // handshake-era server left as it was.
 #include <gtest/gtest.h>
 
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 
+#include "delivered_messages.hpp"
 #include "jsonrpc_answer.hpp"
 #include "mcpauth/mcp/bridge.hpp"
 #include "scripted_http_client.hpp"
@@ -60,36 +59,7 @@ rpc::Request host_initialize() {
                            {"clientInfo", {{"name", "host"}, {"version", "9"}}}}};
 }
 
-// What the bridge delivered to the client, waited for by count (requests to
-// the client come from the thread that forwards the call).
-struct Host {
-  std::mutex mutex;
-  std::condition_variable arrived;
-  std::vector<rpc::Message> messages;
-
-  Bridge::Deliver sink() {
-    return [this](rpc::Message&& m) {
-      {
-        std::lock_guard lock(mutex);
-        messages.push_back(std::move(m));
-      }
-      arrived.notify_all();
-    };
-  }
-  // The bound only keeps a broken test from hanging.
-  rpc::Message at(std::size_t index) {
-    std::unique_lock lock(mutex);
-    if (!arrived.wait_for(lock, std::chrono::seconds(30), [&] { return messages.size() > index; })) {
-      ADD_FAILURE() << "nothing delivered at " << index;
-      return rpc::Notification{"missing", nullptr};
-    }
-    return messages[index];
-  }
-  std::size_t count() {
-    std::lock_guard lock(mutex);
-    return messages.size();
-  }
-};
+using Host = test_support::Delivered;  // what the bridge delivered to the client
 
 BridgeOptions options_for(std::shared_ptr<net::HttpClient> http) {
   BridgeOptions options;
@@ -101,22 +71,25 @@ BridgeOptions options_for(std::shared_ptr<net::HttpClient> http) {
   return options;
 }
 
-// The host's initialize refused for the handshake, then discovered; the
-// bridge's answer is the host's first message.
-void open_translated(ScriptedHttpClient& http, Bridge& bridge, Host& host) {
-  http.then(refuse_handshake()).then(answer(discover_result()));
-  bridge.forward(host_initialize());
-  bridge.forward(rpc::Notification{"notifications/initialized", nullptr});
-  ASSERT_EQ(host.count(), 1u);
-}
+// A bridge whose host's initialize was refused for the handshake, then
+// discovered; the bridge's answer is the host's first message.
+class Translated : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    http->then(refuse_handshake()).then(answer(discover_result()));
+    bridge.forward(host_initialize());
+    bridge.forward(rpc::Notification{"notifications/initialized", nullptr});
+    ASSERT_EQ(host.count(), 1u);
+  }
 
-TEST(BridgeEras, AHandshakeClientsInitializeIsAnsweredFromServerDiscover) {
-  auto http = std::make_shared<ScriptedHttpClient>();
+  std::shared_ptr<ScriptedHttpClient> http = std::make_shared<ScriptedHttpClient>();
   Host host;
-  Bridge bridge(options_for(http), host.sink());
-  open_translated(*http, bridge, host);
+  Bridge bridge{options_for(http), host.sink()};
+};
 
-  const auto* initialized = std::get_if<rpc::Response>(&host.messages[0]);
+TEST_F(Translated, AHandshakeClientsInitializeIsAnsweredFromServerDiscover) {
+  const rpc::Message initialized_message = host.at(0);
+  const auto* initialized = std::get_if<rpc::Response>(&initialized_message);
   ASSERT_NE(initialized, nullptr);
   EXPECT_EQ(initialized->id, 1);
   EXPECT_EQ(initialized->result["protocolVersion"], "2025-06-18");
@@ -134,11 +107,7 @@ TEST(BridgeEras, AHandshakeClientsInitializeIsAnsweredFromServerDiscover) {
   EXPECT_EQ(sent[1].headers.get("Mcp-Method"), "server/discover");
 }
 
-TEST(BridgeEras, LaterRequestsCarryTheModernMetaAndHeaders) {
-  auto http = std::make_shared<ScriptedHttpClient>();
-  Host host;
-  Bridge bridge(options_for(http), host.sink());
-  open_translated(*http, bridge, host);
+TEST_F(Translated, LaterRequestsCarryTheModernMetaAndHeaders) {
   http->then(answer(Json{{"resultType", "complete"}, {"tools", Json::array()}}));
   bridge.forward(rpc::Request{"l", "tools/list", Json::object()});
 
@@ -150,7 +119,8 @@ TEST(BridgeEras, LaterRequestsCarryTheModernMetaAndHeaders) {
   EXPECT_EQ(sent[2].headers.get("MCP-Protocol-Version"), "2026-07-28");
   EXPECT_EQ(sent[2].headers.get("Mcp-Method"), "tools/list");
   EXPECT_FALSE(sent[2].headers.contains("Mcp-Session-Id"));
-  const auto* listed = std::get_if<rpc::Response>(&host.messages.at(1));
+  const rpc::Message listed_message = host.at(1);
+  const auto* listed = std::get_if<rpc::Response>(&listed_message);
   ASSERT_NE(listed, nullptr);
   EXPECT_EQ(listed->id, "l");
   EXPECT_EQ(listed->result, (Json{{"tools", Json::array()}})) << "no resultType for a handshake-era client";
@@ -162,11 +132,7 @@ Json elicitation_asked() {
               {"requestState", "asked-name"}};
 }
 
-TEST(BridgeEras, AnInputRequiredResultBecomesARequestToTheClientAndTheCallIsRetried) {
-  auto http = std::make_shared<ScriptedHttpClient>();
-  Host host;
-  Bridge bridge(options_for(http), host.sink());
-  open_translated(*http, bridge, host);
+TEST_F(Translated, AnInputRequiredResultBecomesARequestToTheClientAndTheCallIsRetried) {
   http->then(answer(elicitation_asked())).then(answer(Json{{"content", {{{"type", "text"}, {"text", "hi ada"}}}}}));
 
   std::thread call([&] { bridge.forward(rpc::Request{2, "tools/call", Json{{"name", "greet"}}}); });
@@ -179,7 +145,8 @@ TEST(BridgeEras, AnInputRequiredResultBecomesARequestToTheClientAndTheCallIsRetr
   bridge.forward(rpc::Response{request->id, accepted});
   call.join();
 
-  const auto* done = std::get_if<rpc::Response>(&host.messages.at(2));
+  const rpc::Message done_message = host.at(2);
+  const auto* done = std::get_if<rpc::Response>(&done_message);
   ASSERT_NE(done, nullptr);
   EXPECT_EQ(done->id, 2);
   EXPECT_EQ(done->result["content"][0]["text"], "hi ada");
@@ -198,11 +165,7 @@ TEST(BridgeEras, AnInputRequiredResultBecomesARequestToTheClientAndTheCallIsRetr
   EXPECT_EQ(sent[3].headers.get("Mcp-Name"), "greet");
 }
 
-TEST(BridgeEras, TheClientsRefusalFailsItsCall) {
-  auto http = std::make_shared<ScriptedHttpClient>();
-  Host host;
-  Bridge bridge(options_for(http), host.sink());
-  open_translated(*http, bridge, host);
+TEST_F(Translated, TheClientsRefusalFailsItsCall) {
   http->then(answer(elicitation_asked()));
 
   std::thread call([&] { bridge.forward(rpc::Request{2, "tools/call", Json{{"name", "greet"}}}); });
@@ -210,7 +173,8 @@ TEST(BridgeEras, TheClientsRefusalFailsItsCall) {
   bridge.forward(rpc::ErrorResponse{rpc::id_of(asked), -32601, "no elicitation here", Json{{"k", 1}}});
   call.join();
 
-  const auto* failed = std::get_if<rpc::ErrorResponse>(&host.messages.at(2));
+  const rpc::Message failed_message = host.at(2);
+  const auto* failed = std::get_if<rpc::ErrorResponse>(&failed_message);
   ASSERT_NE(failed, nullptr);
   EXPECT_EQ(failed->id, 2);
   EXPECT_EQ(failed->code, -32601);
@@ -218,16 +182,13 @@ TEST(BridgeEras, TheClientsRefusalFailsItsCall) {
   EXPECT_EQ(http->requests().size(), 3u) << "no retry without the input";
 }
 
-TEST(BridgeEras, AServerThatKeepsAskingIsStoppedAfterTheBoundedRounds) {
-  auto http = std::make_shared<ScriptedHttpClient>();
-  Host host;
-  Bridge bridge(options_for(http), host.sink());
-  open_translated(*http, bridge, host);
+TEST_F(Translated, AServerThatKeepsAskingIsStoppedAfterTheBoundedRounds) {
   for (int i = 0; i <= Session::kMaxInputRounds; ++i) {
     http->then(answer(Json{{"resultType", "input_required"}, {"requestState", "again"}}));
   }
   bridge.forward(rpc::Request{2, "tools/call", Json{{"name", "loop"}}});
-  const auto* failed = std::get_if<rpc::ErrorResponse>(&host.messages.at(1));
+  const rpc::Message failed_message = host.at(1);
+  const auto* failed = std::get_if<rpc::ErrorResponse>(&failed_message);
   ASSERT_NE(failed, nullptr);
   EXPECT_EQ(failed->id, 2);
   EXPECT_EQ(failed->code, kBridgeErrorCode);
@@ -246,7 +207,7 @@ TEST(BridgeEras, AServerRememberedAsModernIsDiscoveredWithoutTheInitialize) {
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(body_of(sent[0])["method"], "server/discover");
   ASSERT_EQ(host.count(), 1u);
-  EXPECT_EQ(std::get<rpc::Response>(host.messages[0]).result["protocolVersion"], "2025-06-18");
+  EXPECT_EQ(std::get<rpc::Response>(host.at(0)).result["protocolVersion"], "2025-06-18");
 }
 
 TEST(BridgeEras, WhenDiscoveryFailsTooTheClientGetsTheServersRefusal) {
@@ -256,7 +217,8 @@ TEST(BridgeEras, WhenDiscoveryFailsTooTheClientGetsTheServersRefusal) {
   Bridge bridge(options_for(http), host.sink());
   bridge.forward(host_initialize());
   ASSERT_EQ(host.count(), 1u);
-  const auto* refused = std::get_if<rpc::ErrorResponse>(&host.messages[0]);
+  const rpc::Message refused_message = host.at(0);
+  const auto* refused = std::get_if<rpc::ErrorResponse>(&refused_message);
   ASSERT_NE(refused, nullptr);
   EXPECT_EQ(refused->id, 1);
   EXPECT_EQ(refused->code, kUnsupportedProtocolVersionError);
@@ -285,7 +247,7 @@ TEST(BridgeEras, AHandshakeServerIsPassedThroughAsBefore) {
   EXPECT_EQ(body_of(sent[0])["method"], "initialize");
   EXPECT_EQ(body_of(sent[1])["method"], "notifications/initialized");
   EXPECT_FALSE(body_of(sent[3])["params"].contains("_meta"));
-  EXPECT_EQ(std::get<rpc::Response>(host.messages.at(0)).result["capabilities"]["tools"]["listChanged"], true);
+  EXPECT_EQ(std::get<rpc::Response>(host.at(0)).result["capabilities"]["tools"]["listChanged"], true);
 }
 
 }  // namespace

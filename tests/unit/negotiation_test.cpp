@@ -68,18 +68,23 @@ void finish_handshake(Negotiator& n, const std::string& version) {
   EXPECT_EQ(n.server().protocol_version, version);
 }
 
-TEST(Negotiation, AModernServerIsFoundByDiscover) {
-  auto n = Negotiator::connect(kUrl, TransportKind::automatic, "2026-07-28");
-  expect_step(n, Kind::open, TransportKind::streamable_http);
-  n.opened();
+// Drives a discover step the server answers (listing `versions`) in 2026-07-28, through to done.
+void finish_discovery(Negotiator& n, const std::vector<std::string>& versions = {"2026-07-28"}) {
   expect_step(n, Kind::discover, TransportKind::streamable_http, "2026-07-28");
-  n.discovered(discover_result({"2025-11-25", "2026-07-28"}));
+  n.discovered(discover_result(versions));
   expect_step(n, Kind::initialized, TransportKind::streamable_http, "2026-07-28");
   n.announced();
   EXPECT_EQ(n.next().kind, Kind::done);
   EXPECT_EQ(n.era(), Era::modern);
   EXPECT_EQ(n.server().protocol_version, "2026-07-28");
   EXPECT_EQ(n.server().implementation.name, "modern");
+}
+
+TEST(Negotiation, AModernServerIsFoundByDiscover) {
+  auto n = Negotiator::connect(kUrl, TransportKind::automatic, "2026-07-28");
+  expect_step(n, Kind::open, TransportKind::streamable_http);
+  n.opened();
+  finish_discovery(n, {"2025-11-25", "2026-07-28"});
   EXPECT_TRUE(n.server().capabilities.contains("tools"));
 }
 
@@ -425,18 +430,6 @@ Negotiator translating(const ProtocolMemory& remembered = {}) {
   n.opened();
   n.client_initializes("2025-11-25");
   return n;
-}
-
-// Drives a discover step the server answers in 2026-07-28, through to done.
-void finish_discovery(Negotiator& n) {
-  expect_step(n, Kind::discover, TransportKind::streamable_http, "2026-07-28");
-  n.discovered(discover_result({"2026-07-28"}));
-  expect_step(n, Kind::initialized, TransportKind::streamable_http, "2026-07-28");
-  n.announced();
-  EXPECT_EQ(n.next().kind, Kind::done);
-  EXPECT_EQ(n.era(), Era::modern);
-  EXPECT_EQ(n.server().protocol_version, "2026-07-28");
-  EXPECT_EQ(n.server().implementation.name, "modern");
 }
 
 TEST(Negotiation, PassThroughForwardsAHandshakeInitializeAsItIs) {

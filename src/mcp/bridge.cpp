@@ -561,13 +561,15 @@ class Bridge::Impl {
     return awaited_.await(round.id, options_.session.request_timeout, round.method, options_.session.url);
   }
 
-  // One input the server asked for, as a request to the client. No deadline
-  // but close(): a person may be answering it.
+  // One input the server asked for, as a request to the client, bounded by
+  // the request timeout as the client's own request is: a client that goes
+  // away without answering (the proxy's end of input) must not leave the
+  // thread waiting for ever.
   Json ask_client(const std::string& method, const Json& params) {
     const rpc::Id id = own_id("input");
     awaited_.expect(id);
     deliver(rpc::Request{id, method, params});
-    return awaited_.await(id, std::nullopt, method, options_.session.url);
+    return awaited_.await(id, options_.session.request_timeout, method, options_.session.url);
   }
 
   // Sends within the budget; on failure answers a request with the error. Whether it went.

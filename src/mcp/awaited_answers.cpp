@@ -31,7 +31,12 @@ rpc::Json AwaitedAnswers::await(const rpc::Id& id, std::optional<std::chrono::mi
   const std::string key = id.dump();
   std::unique_lock lock(mutex_);
   const auto ready = [&] { return closed_ || answers_[key].has_value(); };
-  const bool came = timeout ? arrived_.wait_for(lock, *timeout, ready) : (arrived_.wait(lock, ready), true);
+  bool came = true;
+  if (timeout) {
+    came = arrived_.wait_for(lock, *timeout, ready);
+  } else {
+    arrived_.wait(lock, ready);
+  }
   std::optional<rpc::Message> answer = std::move(answers_[key]);
   answers_.erase(key);
   if (!answer) {

@@ -514,6 +514,11 @@ class Bridge::Impl {
       deliver(rpc::Response{request.id, detail::handshake_initialize_result(request.params, translation.server)});
       return;
     }
+    if (request.method == "ping") {
+      // The modern era has no ping (and no connection to keep alive): the bridge answers it.
+      deliver(rpc::Response{request.id, Json::object()});
+      return;
+    }
     const rpc::Request translated{request.id, request.method, modern(request.params)};
     if (!detail::may_require_input(request.method)) {
       send_or_answer(translated);  // its answer reaches the client through from_server

@@ -50,6 +50,10 @@ TEST(ProxyEras, AHandshakeHostUsesAServerThatSpeaksOnly20260728) {
   EXPECT_NE(listed.find(R"("name":"greet")"), std::string::npos) << listed;
   EXPECT_EQ(listed.find("resultType"), std::string::npos) << listed;
 
+  proxy.write_stdin(R"({"jsonrpc":"2.0","id":"p","method":"ping"})"
+                    "\n");
+  proxy.wait_for_stdout(R"(\{"id":"p","jsonrpc":"2.0","result":\{\}\})");
+
   proxy.write_stdin(tool_call(3, "add", R"({"a":2,"b":3})"));
   proxy.wait_for_stdout(R"("id":3,"jsonrpc":"2.0","result":\{[^\n]*"content":\[\{"text":"5")");
 

@@ -126,6 +126,14 @@ TEST_F(Translated, LaterRequestsCarryTheModernMetaAndHeaders) {
   EXPECT_EQ(listed->result, (Json{{"tools", Json::array()}})) << "no resultType for a handshake-era client";
 }
 
+TEST_F(Translated, APingIsAnsweredByTheBridge) {
+  bridge.forward(rpc::Request{"p", "ping", nullptr});
+  EXPECT_EQ(http->requests().size(), 2u) << "the modern era has no ping";
+  const rpc::Message pong = host.at(1);
+  ASSERT_TRUE(std::holds_alternative<rpc::Response>(pong));
+  EXPECT_EQ(rpc::id_of(pong), "p");
+}
+
 Json elicitation_asked() {
   return Json{{"resultType", "input_required"},
               {"inputRequests", {{"who", {{"method", "elicitation/create"}, {"params", {{"message", "Your name?"}}}}}}},

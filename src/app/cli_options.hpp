@@ -70,7 +70,7 @@ struct ServerArgs {
   bool debug = false;   // each HTTP exchange (method, URL without query, status) on stderr
   // proxy only
   std::vector<std::string> allowed_tools;  // globs: the only tools the host sees
-  std::string protocol = "legacy";         // mcp-remote's --protocol: only legacy (pass-through) is supported
+  std::string protocol = "auto";           // mcp-remote's --protocol: auto, legacy (pass-through) or 2026-07-28
   bool keep_alive = false;
   std::optional<double> ping_interval_seconds;  // implies keep_alive
   bool enable_proxy = false;                    // accepted: proxy variables are always honoured

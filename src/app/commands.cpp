@@ -51,11 +51,9 @@ int run_proxy(const ServerArgs& given) {
   args.stdin_is_protocol = true;
   std::optional<LogTee> log;
   if (!args.log_file.empty()) log.emplace(args.log_file);
-  if (args.protocol != "legacy") {
-    // mcp-remote's --protocol auto bridges a handshake-era host to a 2026-07-28 server; the proxy does not yet.
-    throw Error(ErrorCode::usage, "--protocol " + args.protocol +
-                                      " is not supported yet: the proxy passes the host's own handshake through "
-                                      "(--protocol legacy, the default)");
+  if (args.protocol != "legacy" && args.protocol != "auto" && args.protocol != mcp::kLatestVersion) {
+    throw Error(ErrorCode::usage, "unknown --protocol \"" + args.protocol + "\" (use auto, legacy or " +
+                                      std::string(mcp::kLatestVersion) + ")");
   }
   ProxyOptions options;
   options.retry_budget = std::chrono::milliseconds(static_cast<long long>(args.retry_budget_seconds * 1000));
@@ -64,6 +62,12 @@ int run_proxy(const ServerArgs& given) {
     options.ping_interval = seconds_option(args.ping_interval_seconds.value_or(30), "--ping-interval");
   }
   Connection connection = connection_for(args, process_environment());
+  // The bridge translates for a handshake-era host when the server speaks
+  // only the modern era (mcp::Bridge): never with legacy (the host's
+  // handshake passes through as it is); at once with 2026-07-28, as for a
+  // server known to be modern.
+  if (args.protocol == "legacy") connection.options.protocol_version = mcp::kLatestLegacyVersion;
+  if (args.protocol == mcp::kLatestVersion) connection.options.remembered = {args.protocol, "streamable-http"};
   options.allowed_tools = connection.allowed_tools;
   options.ignored_tools = connection.ignored_tools;
   options.log = connection.diagnostics;

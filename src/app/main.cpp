@@ -292,7 +292,8 @@ int main(int argc, char** argv) {
       "Seconds between keep-alive pings; implies --keep-alive (mcp-remote)");
   proxy
       ->add_option("--protocol", proxy_args.protocol,
-                   "legacy: pass the host's handshake through (the default; mcp-remote's auto is not supported yet)")
+                   "auto: pass the host's handshake through, or translate it when the server speaks only "
+                   "2026-07-28; legacy: never translate; 2026-07-28: discover the server first")
       ->capture_default_str();
   proxy->add_flag("--enable-proxy", proxy_args.enable_proxy,
                   "Accepted for mcp-remote: the proxy variables (https_proxy, http_proxy in lower case, all_proxy, "

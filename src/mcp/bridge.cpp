@@ -8,8 +8,12 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <utility>
 
+#include "awaited_answers.hpp"
 #include "bridge_answers.hpp"
+#include "era_translation.hpp"
+#include "input_required.hpp"
 #include "mcpauth/mcp/authorizing_http_client.hpp"
 #include "mcpauth/mcp/retry_policy.hpp"
 #include "mcpauth/mcp/streamable_http_transport.hpp"
@@ -30,6 +34,10 @@ using detail::TransportPtr;
 // The id of the bridge's own initialize when it re-creates a session the
 // server forgot; its answer is the bridge's, never the client's.
 constexpr const char* kReinitializeId = "mcpauth-bridge-reinitialize";
+// The prefix of the ids of the bridge's other own requests (to the server
+// when it translates between eras, and to the client for the input a modern
+// server asked for); their answers are the bridge's too.
+constexpr const char* kOwnIdPrefix = "mcpauth-bridge-";
 
 const rpc::Request* as_request(const rpc::Message& message) {
   return std::get_if<rpc::Request>(&message);
@@ -62,10 +70,12 @@ class Bridge::Impl {
       : options_(prepared(std::move(options))),
         deliver_(std::move(deliver)),
         factory_(bridge_transport_options(options_.session)),
-        negotiator_(Negotiator::pass_through(options_.session.url, options_.session.transport)),
+        negotiator_(Negotiator::pass_through(options_.session.url, options_.session.transport,
+                                             options_.session.protocol_version, options_.session.remembered)),
         renewal_([this] { return current(); }, [this](const TransportPtr& failed) { return reinitialize(failed); }) {}
 
   void forward(const rpc::Message& message) {
+    if (awaited_.take(message)) return;  // the client's answer to a request of the bridge
     if (const auto* request = as_request(message)) {
       if (refuse_ignored_tool(*request)) return;
       if (request->method == "initialize") {
@@ -73,15 +83,8 @@ class Bridge::Impl {
         client_initialize_ = *request;  // replayed if the server forgets the session
       }
     }
-    try {
-      send_within_budget(message);
-    } catch (const Error& e) {
-      log(e.what());
-      if (const auto* request = as_request(message)) {
-        answer_error(request->id, e);
-      }
-      return;
-    }
+    if (translating_.load()) return forward_translated(message);
+    if (!send_or_answer(message)) return;
     if (method_of(message) == "notifications/initialized") open_event_stream();
   }
 
@@ -135,6 +138,7 @@ class Bridge::Impl {
       ops.assign(async_ops_.begin(), async_ops_.end());
     }
     wake_.notify_all();
+    awaited_.close();
     // A forward waiting for its retry is answered now; one on the wire ends
     // when the transport cancels it (its close waits for that).
     const Error closed(ErrorCode::cancelled, "the connection to " + options_.session.url + " is closed",
@@ -180,7 +184,10 @@ class Bridge::Impl {
   std::shared_ptr<StreamableHttpTransport> async_transport(const rpc::Message& message) {
     const std::string method = method_of(message);
     if (method == "initialize" || method == "notifications/initialized") return nullptr;
-    if (!options_.session.event_loop || !negotiated_.load() || stream_lost_.load()) return nullptr;
+    // A translated message may need the bridge's own rounds: the blocking path.
+    if (!options_.session.event_loop || !negotiated_.load() || stream_lost_.load() || translating_.load()) {
+      return nullptr;
+    }
     std::lock_guard lock(state_mutex_);
     if (closed_) return nullptr;
     auto transport = std::dynamic_pointer_cast<StreamableHttpTransport>(transport_);
@@ -346,25 +353,239 @@ class Bridge::Impl {
     return request && request->method == "initialize";
   }
 
-  // The first message may still find that the endpoint is not what was
-  // tried (the negotiator decides): then it goes on the transport it names.
   void send_with_fallback(const TransportPtr& transport, const rpc::Message& message) {
+    if (negotiated_.load()) return send_owing(*transport, message);
+    negotiate_with(transport, message);
+  }
+
+  // The first message, while the negotiator still decides (see
+  // negotiation.hpp): it may find that the endpoint is not what was tried
+  // (then it goes on the transport the negotiator names), and a
+  // handshake-era client's initialize may meet a server of the modern era
+  // only (then the bridge discovers the server, answers the initialize
+  // itself and translates from then on).
+  void negotiate_with(TransportPtr transport, const rpc::Message& message) {
+    const auto* request = as_request(message);
+    const bool initialize = request && request->method == "initialize";
+    std::optional<rpc::ErrorResponse> refusal;  // the server's refusal of the client's initialize
     try {
-      send_owing(*transport, message);
-    } catch (const Error& e) {
-      if (negotiated_.load()) throw;
-      TransportPtr next;
-      {
-        std::lock_guard opening(open_mutex_);
-        if (!negotiator_.failed(e)) throw;
-        next = detail::open_transport(negotiator_, [this](TransportKind kind) { return open(kind); });
+      for (;;) {
+        const detail::Step step = locked_step();
+        switch (step.kind) {
+          case detail::Step::Kind::open: {
+            std::lock_guard opening(open_mutex_);
+            transport = detail::open_transport(negotiator_, [this](TransportKind kind) { return open(kind); });
+            break;
+          }
+          case detail::Step::Kind::forward:
+            if (initialize) {
+              std::lock_guard opening(open_mutex_);
+              negotiator_.client_initializes(detail::offered_version(request->params));
+              if (negotiator_.next().kind != detail::Step::Kind::forward) break;  // remembered as modern
+            }
+            try {
+              send_owing(*transport, message);
+            } catch (const Error& e) {
+              std::lock_guard opening(open_mutex_);
+              if (!negotiator_.failed(e)) throw;
+              break;
+            }
+            if ((refusal = take_initialize_refusal())) {
+              bool discover_next = false;  // the refusal names a modern version
+              {
+                std::lock_guard opening(open_mutex_);
+                discover_next =
+                    negotiator_.failed(RpcError(refusal->message, options_.session.url, refusal->code, refusal->data));
+              }
+              if (discover_next) break;
+              deliver(std::move(*refusal));
+              refusal.reset();
+            }
+            {
+              std::lock_guard opening(open_mutex_);
+              negotiator_.forwarded();
+              negotiated_ = negotiator_.next().kind == detail::Step::Kind::done;
+            }
+            return;
+          case detail::Step::Kind::discover: {
+            Json result;
+            try {
+              result = discover(*transport, step.version, request->params);
+            } catch (const Error& e) {
+              std::lock_guard opening(open_mutex_);
+              if (!negotiator_.failed(e)) throw;
+              break;
+            }
+            std::lock_guard opening(open_mutex_);
+            negotiator_.discovered(result);
+            break;
+          }
+          case detail::Step::Kind::initialized: {
+            transport->on_initialized(step.version);  // the modern era: no event stream, no notification
+            std::lock_guard opening(open_mutex_);
+            negotiator_.announced();
+            break;
+          }
+          case detail::Step::Kind::initialize:  // a pass-through never initializes itself
+          case detail::Step::Kind::done:
+            if (initialize) start_translating(*request);
+            return;
+        }
       }
-      send_owing(*next, message);
+    } catch (const Error& e) {
+      if (!refusal) throw;
+      // Discovery found nothing either: the client gets the server's own refusal.
+      log(e.what());
+      negotiated_ = true;
+      deliver(std::move(*refusal));
     }
-    if (!negotiated_.load()) {
+  }
+
+  detail::Step locked_step() {
+    std::lock_guard opening(open_mutex_);
+    return negotiator_.next();
+  }
+
+  // The server's UnsupportedProtocolVersion answer to the client's first
+  // initialize, held back from the client while the negotiator weighs it.
+  std::optional<rpc::ErrorResponse> take_initialize_refusal() {
+    std::lock_guard lock(state_mutex_);
+    return std::exchange(initialize_refusal_, std::nullopt);
+  }
+
+  // server/discover under the bridge's own id, with the `_meta` the client's initialize implies.
+  Json discover(Transport& transport, const std::string& version, const Json& initialize_params) {
+    const rpc::Request request{
+        own_id("discover"), "server/discover",
+        detail::modern_params(Json::object(), version, initialize_params, options_.session.client_info)};
+    awaited_.expect(request.id);
+    try {
+      transport.send(request);
+    } catch (...) {
+      awaited_.forget(request.id);
+      throw;
+    }
+    return awaited_.await(request.id, options_.session.request_timeout, "server/discover", options_.session.url);
+  }
+
+  rpc::Id own_id(const std::string& what) {
+    return rpc::Id(std::string(kOwnIdPrefix) + what + "-" + std::to_string(++own_ids_));
+  }
+
+  // The negotiator found a modern server for a handshake-era client: the
+  // bridge answers the client's initialize from the discover result.
+  void start_translating(const rpc::Request& initialize) {
+    ServerInfo server;
+    {
       std::lock_guard opening(open_mutex_);
-      negotiator_.forwarded();
-      negotiated_ = negotiator_.next().kind == detail::Step::Kind::done;
+      server = negotiator_.server();
+    }
+    {
+      std::lock_guard lock(state_mutex_);
+      version_ = server.protocol_version;
+      translation_ = Translation{server, initialize.params};
+    }
+    negotiated_ = true;
+    translating_ = true;
+    log("the server speaks MCP " + server.protocol_version +
+        " without the initialize handshake; mcpauth answers the client's initialize and translates");
+    deliver(rpc::Response{initialize.id, detail::handshake_initialize_result(initialize.params, server)});
+  }
+
+  // A handshake-era client's message to a modern server (see era_translation.hpp).
+  void forward_translated(const rpc::Message& message) {
+    if (rpc::is_response(message)) return;  // a modern server asks nothing: nobody waits for it
+    Translation translation;
+    {
+      std::lock_guard lock(state_mutex_);
+      translation = *translation_;
+    }
+    const auto modern = [&](Json params) {
+      return detail::modern_params(std::move(params), translation.server.protocol_version,
+                                   translation.initialize_params, options_.session.client_info);
+    };
+    if (const auto* notification = std::get_if<rpc::Notification>(&message)) {
+      if (detail::dropped_notification(notification->method)) return;
+      send_or_answer(rpc::Notification{notification->method, modern(notification->params)});
+      return;
+    }
+    const auto& request = std::get<rpc::Request>(message);
+    if (request.method == "initialize") {
+      deliver(rpc::Response{request.id, detail::handshake_initialize_result(request.params, translation.server)});
+      return;
+    }
+    if (request.method == "ping") {
+      // The modern era has no ping (and no connection to keep alive): the bridge answers it.
+      deliver(rpc::Response{request.id, Json::object()});
+      return;
+    }
+    const rpc::Request translated{request.id, request.method, modern(request.params)};
+    if (!detail::may_require_input(request.method)) {
+      send_or_answer(translated);  // its answer reaches the client through from_server
+      return;
+    }
+    complete_for_client(translated);
+  }
+
+  // A request a modern server may answer with input_required (SEP-2322):
+  // the bridge asks the client for each input as a request of its own,
+  // sends the retry, and gives the client the one final answer.
+  void complete_for_client(const rpc::Request& request) {
+    bool first = true;
+    try {
+      Json result = detail::complete_with_input(
+          request.method, request.params,
+          [&](Json params) {
+            // The first round keeps the client's id; a retry is a new request.
+            const rpc::Request round{first ? request.id : own_id("retry"), request.method, std::move(params)};
+            first = false;
+            return exchange(round);
+          },
+          [this](const std::string& method, const Json& params) { return ask_client(method, params); },
+          options_.session.url, Session::kMaxInputRounds);
+      detail::to_handshake_result(result);
+      deliver(rpc::Response{request.id, std::move(result)});
+    } catch (const RpcError& e) {
+      // The server's error answer, or the client's refusal of an input.
+      deliver(rpc::ErrorResponse{request.id, e.rpc_code(), e.what(), e.data()});
+    } catch (const Error& e) {
+      log(e.what());
+      answer_error(request.id, e);
+    }
+  }
+
+  // Sends one round (retried as any message is) and waits for its answer, which is the bridge's.
+  Json exchange(const rpc::Request& round) {
+    awaited_.expect(round.id);
+    try {
+      send_within_budget(round);
+    } catch (...) {
+      awaited_.forget(round.id);
+      throw;
+    }
+    return awaited_.await(round.id, options_.session.request_timeout, round.method, options_.session.url);
+  }
+
+  // One input the server asked for, as a request to the client, bounded by
+  // the request timeout as the client's own request is: a client that goes
+  // away without answering (the proxy's end of input) must not leave the
+  // thread waiting for ever.
+  Json ask_client(const std::string& method, const Json& params) {
+    const rpc::Id id = own_id("input");
+    awaited_.expect(id);
+    deliver(rpc::Request{id, method, params});
+    return awaited_.await(id, options_.session.request_timeout, method, options_.session.url);
+  }
+
+  // Sends within the budget; on failure answers a request with the error. Whether it went.
+  bool send_or_answer(const rpc::Message& message) {
+    try {
+      send_within_budget(message);
+      return true;
+    } catch (const Error& e) {
+      log(e.what());
+      if (const auto* request = as_request(message)) answer_error(request->id, e);
+      return false;
     }
   }
 
@@ -539,6 +760,10 @@ class Bridge::Impl {
       std::lock_guard lock(state_mutex_);
       owed_.erase(rpc::id_of(message).dump());
     }
+    if (awaited_.take(message) || held_back(message)) return;
+    if (auto* response = std::get_if<rpc::Response>(&message); response && translating_.load()) {
+      detail::to_handshake_result(response->result);
+    }
     if (const auto* error = std::get_if<rpc::ErrorResponse>(&message); error && error->id == kReinitializeId) {
       std::lock_guard lock(state_mutex_);
       reinit_refusal_ = error->message.empty() ? std::string("an error") : error->message;
@@ -546,6 +771,20 @@ class Bridge::Impl {
       return;  // reported by reinitialize()
     }
     deliver(std::move(message));
+  }
+
+  // The server's UnsupportedProtocolVersion answer to the client's
+  // initialize before anything was negotiated: negotiate_with() weighs it.
+  // Only over Streamable HTTP, where the answer comes before the POST returns
+  // (a legacy stream's could come after negotiate_with() looked).
+  bool held_back(const rpc::Message& message) {
+    const auto* error = std::get_if<rpc::ErrorResponse>(&message);
+    if (!error || error->code != kUnsupportedProtocolVersionError || negotiated_.load()) return false;
+    std::lock_guard lock(state_mutex_);
+    if (!client_initialize_ || error->id != client_initialize_->id) return false;
+    if (!transport_ || transport_->kind() == "sse") return false;
+    initialize_refusal_ = *error;
+    return true;
   }
 
   // Hidden tools: a call is answered here; a tools/list is remembered so
@@ -584,6 +823,14 @@ class Bridge::Impl {
   TransportPtr transport_;
   std::optional<rpc::Request> client_initialize_;
   std::string version_;  // from the server's initialize result
+  // Set when the bridge translates for a handshake-era client (see
+  // era_translation.hpp): the server's discover result and the client's initialize.
+  struct Translation {
+    ServerInfo server;
+    Json initialize_params;
+  };
+  std::optional<Translation> translation_;
+  std::optional<rpc::ErrorResponse> initialize_refusal_;  // take_initialize_refusal()
   bool reinit_answered_ = false;
   std::string reinit_refusal_;  // the server's error answering the bridge's own initialize
   struct Owed {
@@ -597,8 +844,11 @@ class Bridge::Impl {
   Negotiator negotiator_;                // the transport's fallbacks; under open_mutex_
   std::atomic<bool> negotiated_{false};  // negotiator_ is done: no fallback any more
   std::atomic<bool> stream_lost_{false};
-  std::atomic<bool> reached_{false};  // a message reached the server once
-  detail::SessionRenewal renewal_;    // last: its callbacks use the members above
+  std::atomic<bool> reached_{false};      // a message reached the server once
+  std::atomic<bool> translating_{false};  // translation_ is set
+  std::atomic<long long> own_ids_{0};
+  detail::AwaitedAnswers awaited_;  // answers to the bridge's own requests
+  detail::SessionRenewal renewal_;  // last: its callbacks use the members above
 };
 
 Bridge::Bridge(BridgeOptions options, Deliver deliver)

@@ -67,9 +67,11 @@ Negotiator Negotiator::renew(std::string url, TransportKind transport, const Ser
   return n;
 }
 
-Negotiator Negotiator::pass_through(std::string url, TransportKind asked) {
-  Negotiator n(std::move(url), asked, std::string());
+Negotiator Negotiator::pass_through(std::string url, TransportKind asked, std::string offer,
+                                    const ProtocolMemory& remembered) {
+  Negotiator n(std::move(url), asked, std::move(offer));
   n.pass_through_ = true;
+  n.remembered_modern_ = is_modern_version(remembered.protocol_version) && remembered.transport != "sse";
   switch (asked) {
     case TransportKind::sse: n.open(TransportKind::sse, Phase::sse_only); break;
     case TransportKind::sse_first: n.open(TransportKind::sse, Phase::sse_first); break;
@@ -112,11 +114,26 @@ void Negotiator::discover(const std::string& version) {
 }
 
 // Discovery did not find a modern server: the handshake, unless this was
-// a modern session's renewal.
+// a modern session's renewal. Pass-through: the client's own initialize,
+// unless the server refused it already.
 void Negotiator::not_modern() {
   if (renewal_) {
     throw Error(ErrorCode::protocol,
                 "the server at " + url_ + " forgot the session and no longer answers server/discover", url_);
+  }
+  if (pass_through_) {
+    if (initialize_refused_) {
+      throw Error(ErrorCode::protocol,
+                  "the server at " + url_ +
+                      " refused the initialize handshake and does not answer server/discover in a version mcpauth "
+                      "speaks (" +
+                      supported_list() + ")",
+                  url_);
+    }
+    translatable_ = false;  // remembered as modern, but not any more: the client negotiates
+    remembered_modern_ = false;
+    step_ = Step{Step::Kind::forward, transport_, {}};
+    return;
   }
   step_ = Step{Step::Kind::initialize, transport_, legacy_offer()};
 }
@@ -168,6 +185,17 @@ void Negotiator::announced() {
   step_ = Step{};
 }
 
+void Negotiator::client_initializes(std::string_view version) {
+  if (!pass_through_ || step_.kind != Step::Kind::forward) return;
+  // Only Streamable HTTP carries the modern era.
+  translatable_ =
+      !is_modern_version(version) && is_modern_version(version_) && transport_ == TransportKind::streamable_http;
+  if (translatable_ && remembered_modern_) {
+    discover_attempts_ = 0;
+    discover(version_);
+  }
+}
+
 void Negotiator::forwarded() {
   if (step_.kind != Step::Kind::forward) return;
   phase_ = Phase::last_resort;
@@ -177,7 +205,25 @@ void Negotiator::forwarded() {
 bool Negotiator::failed(const Error& e) {
   if (step_.kind == Step::Kind::done) return false;
   if (step_.kind == Step::Kind::discover && failed_to_discover(e)) return true;
+  if (step_.kind == Step::Kind::forward && refused_handshake(e)) return true;
   return failed_at(e);
+}
+
+// Pass-through: whether the server's answer to the client's initialize
+// refuses the handshake era, naming a modern version to discover in.
+bool Negotiator::refused_handshake(const Error& e) {
+  const auto* rpc = dynamic_cast<const RpcError*>(&e);
+  if (!translatable_ || initialize_refused_ || !rpc || rpc->rpc_code() != kUnsupportedProtocolVersionError) {
+    return false;
+  }
+  const auto offered =
+      rpc->data().is_object() ? string_list(rpc->data().value("supported", Json::array())) : std::vector<std::string>{};
+  const auto chosen = choose_version(offered);
+  if (!chosen || !is_modern_version(*chosen)) return false;  // a handshake version: the client's business
+  initialize_refused_ = true;
+  discover_attempts_ = 0;
+  discover(*chosen);
+  return true;
 }
 
 // What a refused server/discover says about the server.
@@ -198,6 +244,8 @@ bool Negotiator::failed_to_discover(const Error& e) {
     }
     if (is_modern_version(*chosen)) {
       discover(*chosen);
+    } else if (pass_through_) {
+      not_modern();
     } else {
       step_ = Step{Step::Kind::initialize, transport_, *chosen};
     }

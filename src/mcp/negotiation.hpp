@@ -16,13 +16,19 @@
 //   at once, and is found the usual way if it changed;
 // - a new session for one the server forgot repeats what was agreed;
 // - the Bridge's pass-through: only the transport is the machine's, the
-//   downstream client negotiates with its own messages.
+//   downstream client negotiates with its own messages; except that a
+//   handshake-era client's initialize to a server that speaks only the
+//   modern era (it refuses the initialize with UnsupportedProtocolVersion
+//   naming modern versions, or is remembered as modern) leads to
+//   server/discover, after which the driver answers the client's initialize
+//   itself and translates (era() modern).
 //
 // Not thread-safe: one driver thread at a time (the drivers lock).
 #pragma once
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "mcpauth/error.hpp"
 #include "mcpauth/mcp/protocol.hpp"
@@ -59,8 +65,12 @@ class Negotiator {
   // modern era server/discover (which may negotiate again).
   static Negotiator renew(std::string url, TransportKind transport, const ServerInfo& before);
   // The Bridge: opens the transport `asked` says; the client's first message
-  // may still make `automatic` fall back to legacy SSE.
-  static Negotiator pass_through(std::string url, TransportKind asked);
+  // may still make `automatic` fall back to legacy SSE. `offer` is the newest
+  // version the driver may speak to the server itself (a modern one lets it
+  // translate for a handshake-era client; "" or a handshake-era one never
+  // does), `remembered` what the server spoke last time.
+  static Negotiator pass_through(std::string url, TransportKind asked, std::string offer = {},
+                                 const ProtocolMemory& remembered = {});
 
   const Step& next() const noexcept { return step_; }
 
@@ -72,6 +82,14 @@ class Negotiator {
   void initialize_answered(const Json& result);
   void announced();
   void forwarded();
+  // Pass-through, at the forward step: the client's message is its own
+  // initialize offering `version`. A handshake-era offer may be translated
+  // (see pass_through): to a server remembered as modern the next step is
+  // server/discover at once; otherwise the initialize is forwarded, and
+  // failed() with the server's UnsupportedProtocolVersion answer to it leads
+  // to server/discover. A server discovered this way ends with era() modern
+  // and server() its discover result. Elsewhere: no effect.
+  void client_initializes(std::string_view version);
 
   // The current step failed with `e` (an RpcError for a JSON-RPC error
   // answer). True: next() says what to try instead. False: nothing else to
@@ -103,6 +121,7 @@ class Negotiator {
   void open(TransportKind transport, Phase phase);
   void discover(const std::string& version);
   void not_modern();
+  bool refused_handshake(const Error& e);
   bool failed_to_discover(const Error& e);
   bool failed_at(const Error& e);
   void refused_by_both(const Error& e) const;
@@ -119,6 +138,9 @@ class Negotiator {
   std::string version_;  // the newest version asked for (renewal: the one agreed before)
   bool renewal_ = false;
   bool pass_through_ = false;
+  bool remembered_modern_ = false;   // pass-through: the server spoke the modern era last time
+  bool translatable_ = false;        // pass-through: the client's initialize may be answered from a discover
+  bool initialize_refused_ = false;  // pass-through: the server refused the client's initialize
   Phase phase_ = Phase::last_resort;
   Step step_;
   TransportKind transport_ = TransportKind::streamable_http;

@@ -80,11 +80,15 @@ Json initialize_params(std::string_view version, const Json& capabilities, const
 }
 
 Json with_modern_meta(Json params, std::string_view version, const Implementation& client, const Json& capabilities) {
+  return with_modern_meta(std::move(params), version, to_json(client), capabilities);
+}
+
+Json with_modern_meta(Json params, std::string_view version, const Json& client_info, const Json& capabilities) {
   if (!params.is_object()) params = Json::object();
   Json& meta = params["_meta"];
   if (!meta.is_object()) meta = Json::object();
   meta[meta_key("protocolVersion")] = version;
-  meta[meta_key("clientInfo")] = to_json(client);
+  meta[meta_key("clientInfo")] = client_info;
   meta[meta_key("clientCapabilities")] = capabilities;
   return params;
 }

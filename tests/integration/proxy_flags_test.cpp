@@ -275,16 +275,17 @@ TEST(ProxyFlags, DebugShowsEachExchangeButNoSecret) {
 // Flags mcp-remote has and mcpauth does not implement yet are refused, not ignored.
 TEST(ProxyFlags, UnsupportedFlagsAreRefusedNotIgnored) {
   PeerProcess peer("streamable-server.mjs");
-  for (const auto& flags :
-       std::vector<std::vector<std::string>>{{"--use-id-token"},
-                                             {"--protocol", "auto"},
-                                             {"--client-credentials", "--token-endpoint", "https://as.example/t"}}) {
+  for (const auto& flags : std::vector<std::vector<std::string>>{
+           {"--use-id-token"}, {"--client-credentials", "--token-endpoint", "https://as.example/t"}}) {
     std::vector<std::string> argv = cli({"proxy", peer.url()});
     argv.insert(argv.end(), flags.begin(), flags.end());
     const auto r = testing::run_command(argv);
     EXPECT_EQ(r.exit_code, 2) << flags[0] << ": " << r.err;
     EXPECT_NE(r.err.find("not supported yet"), std::string::npos) << r.err;
   }
+  const auto unknown_protocol = testing::run_command(cli({"proxy", peer.url(), "--protocol", "2099-01-01"}));
+  EXPECT_EQ(unknown_protocol.exit_code, 2) << unknown_protocol.err;
+  EXPECT_NE(unknown_protocol.err.find("unknown --protocol"), std::string::npos) << unknown_protocol.err;
   // Accepted: the environment's proxy settings are always honoured.
   // (--disable-cookies has its own test below.)
   InteractiveCommand proxy(cli({"proxy", peer.url(), "--enable-proxy", "--ipv4", "--disable-cookies"}));

@@ -8,6 +8,7 @@
 #include <deque>
 #include <mutex>
 
+#include "delivered_messages.hpp"
 #include "jsonrpc_answer.hpp"
 #include "mcpauth/mcp/bridge.hpp"
 #include "scripted_http_client.hpp"
@@ -47,31 +48,7 @@ rpc::Request client_initialize(const std::string& version = "2025-06-18") {
                            {"clientInfo", {{"name", "host"}, {"version", "9"}}}}};
 }
 
-struct Delivered {
-  std::mutex mutex;
-  std::vector<rpc::Message> messages;
-
-  Bridge::Deliver sink() {
-    return [this](rpc::Message&& m) {
-      {
-        std::lock_guard lock(mutex);
-        messages.push_back(std::move(m));
-      }
-      arrived.notify_all();
-    };
-  }
-  std::vector<rpc::Message> all() {
-    std::lock_guard lock(mutex);
-    return messages;
-  }
-  // For answers that arrive on another thread (a legacy event stream); the
-  // bound only keeps a broken test from hanging.
-  bool wait_for(std::size_t count) {
-    std::unique_lock lock(mutex);
-    return arrived.wait_for(lock, std::chrono::seconds(30), [&] { return messages.size() >= count; });
-  }
-  std::condition_variable arrived;
-};
+using test_support::Delivered;
 
 BridgeOptions options_for(std::shared_ptr<net::HttpClient> http, TransportKind transport) {
   BridgeOptions options;

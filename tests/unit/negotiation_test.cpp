@@ -68,18 +68,23 @@ void finish_handshake(Negotiator& n, const std::string& version) {
   EXPECT_EQ(n.server().protocol_version, version);
 }
 
-TEST(Negotiation, AModernServerIsFoundByDiscover) {
-  auto n = Negotiator::connect(kUrl, TransportKind::automatic, "2026-07-28");
-  expect_step(n, Kind::open, TransportKind::streamable_http);
-  n.opened();
+// Drives a discover step the server answers (listing `versions`) in 2026-07-28, through to done.
+void finish_discovery(Negotiator& n, const std::vector<std::string>& versions = {"2026-07-28"}) {
   expect_step(n, Kind::discover, TransportKind::streamable_http, "2026-07-28");
-  n.discovered(discover_result({"2025-11-25", "2026-07-28"}));
+  n.discovered(discover_result(versions));
   expect_step(n, Kind::initialized, TransportKind::streamable_http, "2026-07-28");
   n.announced();
   EXPECT_EQ(n.next().kind, Kind::done);
   EXPECT_EQ(n.era(), Era::modern);
   EXPECT_EQ(n.server().protocol_version, "2026-07-28");
   EXPECT_EQ(n.server().implementation.name, "modern");
+}
+
+TEST(Negotiation, AModernServerIsFoundByDiscover) {
+  auto n = Negotiator::connect(kUrl, TransportKind::automatic, "2026-07-28");
+  expect_step(n, Kind::open, TransportKind::streamable_http);
+  n.opened();
+  finish_discovery(n, {"2025-11-25", "2026-07-28"});
   EXPECT_TRUE(n.server().capabilities.contains("tools"));
 }
 
@@ -416,6 +421,87 @@ TEST(Negotiation, PassThroughSseFirstAndSseOnly) {
   auto http_only = Negotiator::pass_through(kUrl, TransportKind::streamable_http);
   http_only.opened();
   EXPECT_FALSE(http_only.failed(http(404)));
+}
+
+// A pass-through negotiator that may translate (a modern offer), opened on
+// Streamable HTTP, at the forward step of a handshake-era client's initialize.
+Negotiator translating(const ProtocolMemory& remembered = {}) {
+  auto n = Negotiator::pass_through(kUrl, TransportKind::automatic, "2026-07-28", remembered);
+  n.opened();
+  n.client_initializes("2025-11-25");
+  return n;
+}
+
+TEST(Negotiation, PassThroughForwardsAHandshakeInitializeAsItIs) {
+  auto n = translating();
+  expect_step(n, Kind::forward, TransportKind::streamable_http);
+  n.forwarded();
+  EXPECT_EQ(n.next().kind, Kind::done);
+  EXPECT_EQ(n.era(), Era::handshake) << "a server that answers the initialize speaks the handshake";
+}
+
+TEST(Negotiation, PassThroughDiscoversWhenTheInitializeIsRefusedForAModernVersion) {
+  auto n = translating();
+  ASSERT_TRUE(n.failed(unsupported({"2026-07-28"})));
+  finish_discovery(n);
+}
+
+TEST(Negotiation, PassThroughLeavesOtherRefusalsOfTheInitializeToTheClient) {
+  auto other_error = translating();
+  EXPECT_FALSE(other_error.failed(rpc(-32601)));
+  auto handshake_versions = translating();
+  EXPECT_FALSE(handshake_versions.failed(unsupported({"2025-06-18"}))) << "the client can offer that itself";
+  auto unknown = translating();
+  EXPECT_FALSE(unknown.failed(unsupported({"2099-01-01"})));
+  auto not_translating = Negotiator::pass_through(kUrl, TransportKind::automatic, "2025-11-25");
+  not_translating.opened();
+  not_translating.client_initializes("2025-11-25");
+  EXPECT_FALSE(not_translating.failed(unsupported({"2026-07-28"}))) << "a handshake offer never translates";
+  auto modern_client = Negotiator::pass_through(kUrl, TransportKind::automatic, "2026-07-28");
+  modern_client.opened();
+  modern_client.client_initializes("2026-07-28");
+  EXPECT_FALSE(modern_client.failed(unsupported({"2026-07-28"})));
+  auto no_initialize = Negotiator::pass_through(kUrl, TransportKind::automatic, "2026-07-28");
+  no_initialize.opened();
+  EXPECT_FALSE(no_initialize.failed(unsupported({"2026-07-28"}))) << "only the client's initialize is translated";
+}
+
+TEST(Negotiation, PassThroughOverLegacySseNeverTranslates) {
+  auto n = Negotiator::pass_through(kUrl, TransportKind::sse, "2026-07-28", {"2026-07-28", "streamable-http"});
+  n.opened();
+  n.client_initializes("2025-11-25");
+  expect_step(n, Kind::forward, TransportKind::sse);
+  EXPECT_FALSE(n.failed(unsupported({"2026-07-28"})));
+}
+
+TEST(Negotiation, PassThroughDiscoversAtOnceForAServerRememberedAsModern) {
+  auto n = translating({"2026-07-28", "streamable-http"});
+  finish_discovery(n);
+
+  auto changed = translating({"2026-07-28", "streamable-http"});
+  ASSERT_TRUE(changed.failed(rpc(-32601)));
+  expect_step(changed, Kind::forward, TransportKind::streamable_http);
+  EXPECT_FALSE(changed.failed(unsupported({"2026-07-28"}))) << "translated once at most";
+
+  auto handshake_now = translating({"2026-07-28", "streamable-http"});
+  ASSERT_TRUE(handshake_now.failed(unsupported({"2025-11-25"})));
+  expect_step(handshake_now, Kind::forward, TransportKind::streamable_http);
+
+  auto empty_result = translating({"2026-07-28", "streamable-http"});
+  empty_result.discovered(Json::object());
+  expect_step(empty_result, Kind::forward, TransportKind::streamable_http);
+
+  auto unreachable = translating({"2026-07-28", "streamable-http"});
+  EXPECT_FALSE(unreachable.failed(unauthorized())) << "authorization is not the era's business";
+}
+
+TEST(Negotiation, PassThroughWhoseInitializeWasRefusedHasNothingElseWhenDiscoveryFails) {
+  auto n = translating();
+  ASSERT_TRUE(n.failed(unsupported({"2026-07-28"})));
+  EXPECT_THROW((void)n.failed(rpc(-32601)), Error);
+  auto empty = translating();
+  ASSERT_TRUE(empty.failed(unsupported({"2026-07-28"})));
+  EXPECT_THROW(empty.discovered(Json::object()), Error);
 }
 
 TEST(Negotiation, TheVersionOfAForwardedInitializeAnswer) {

@@ -70,6 +70,8 @@ Json initialize_params(std::string_view version, const Json& capabilities, const
 // `params` with the 2026-07-28 per-request `_meta` (protocolVersion,
 // clientInfo, clientCapabilities) added; other `_meta` entries are kept.
 Json with_modern_meta(Json params, std::string_view version, const Implementation& client, const Json& capabilities);
+// The same with clientInfo as a JSON object (another client's, passed on as it declared it).
+Json with_modern_meta(Json params, std::string_view version, const Json& client_info, const Json& capabilities);
 
 // The request's answer carried by a non-2xx HTTP response, if there is one:
 // a body of type application/json holding exactly one JSON-RPC error whose

@@ -1,0 +1,64 @@
+#include "era_translation.hpp"
+
+namespace mcpauth::mcp::detail {
+namespace {
+
+// What `capabilities` offers that a handshake-era client could only use
+// through notifications or requests the Bridge does not translate.
+Json handshake_capabilities(Json capabilities) {
+  if (!capabilities.is_object()) return Json::object();
+  for (const char* kind : {"tools", "prompts", "resources"}) {
+    if (auto it = capabilities.find(kind); it != capabilities.end() && it->is_object()) {
+      it->erase("listChanged");
+      if (std::string_view(kind) == "resources") it->erase("subscribe");
+    }
+  }
+  return capabilities;
+}
+
+}  // namespace
+
+std::string offered_version(const Json& initialize_params) {
+  if (!initialize_params.is_object()) return {};
+  const auto it = initialize_params.find("protocolVersion");
+  return it != initialize_params.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::string handshake_version_for(std::string_view offered) {
+  if (is_supported_version(offered) && !is_modern_version(offered)) return std::string(offered);
+  return std::string(kLatestLegacyVersion);
+}
+
+Json handshake_initialize_result(const Json& initialize_params, const ServerInfo& server) {
+  Json result{{"protocolVersion", handshake_version_for(offered_version(initialize_params))},
+              {"capabilities", handshake_capabilities(server.capabilities)},
+              {"serverInfo", to_json(server.implementation)}};
+  if (server.instructions) result["instructions"] = *server.instructions;
+  return result;
+}
+
+Json modern_params(Json params, std::string_view version, const Json& initialize_params,
+                   const Implementation& fallback) {
+  const Json* client_info = nullptr;
+  const Json* capabilities = nullptr;
+  if (initialize_params.is_object()) {
+    if (const auto it = initialize_params.find("clientInfo"); it != initialize_params.end() && it->is_object()) {
+      client_info = &*it;
+    }
+    if (const auto it = initialize_params.find("capabilities"); it != initialize_params.end() && it->is_object()) {
+      capabilities = &*it;
+    }
+  }
+  return with_modern_meta(std::move(params), version, client_info ? *client_info : to_json(fallback),
+                          capabilities ? *capabilities : Json::object());
+}
+
+bool dropped_notification(std::string_view method) noexcept {
+  return method == "notifications/initialized" || method == "notifications/roots/list_changed";
+}
+
+void to_handshake_result(Json& result) {
+  if (result.is_object()) result.erase("resultType");
+}
+
+}  // namespace mcpauth::mcp::detail

@@ -5,8 +5,10 @@
   check_deploy.py compose MCPAUTH   deploy/compose.yaml, Caddyfile, entrypoint
 
 Every `mcpauth` flag the files pass must be one `mcpauth gateway --help` of
-the built binary lists, and each check is also run on a copy with a
-misspelled flag, which it must reject (so a check that cannot fail fails).
+the built binary lists, and the command as written must pass the gateway's
+own argument checks (a dry run against a PostgreSQL URL nothing answers);
+each check is also run on a copy with a misspelled flag, which it must
+reject (so a check that cannot fail fails).
 Exit status 0 when everything holds; otherwise each problem on stderr.
 """
 import os
@@ -54,6 +56,31 @@ def check_argv(problems, where, argv, flags):
             value = None
         given[name] = value
     return given
+
+
+def dry_run(problems, where, argv, mcpauth):
+    """Runs the command as written, but on a free loopback port, a scratch
+    config, and a PostgreSQL URL nothing answers: every option is then parsed
+    and checked by the gateway itself, which must get as far as the store
+    (exit 7, the store cannot be used), never stop at its arguments (exit 2)."""
+    words = list(argv[2:])
+    with tempfile.TemporaryDirectory() as scratch:
+        config = os.path.join(scratch, "config.json")
+        with open(config, "w") as out:
+            out.write('{"mcpServers": {}}')
+        stand_in = {"--listen": "127.0.0.1:0", "--config": config,
+                    "--store": "postgresql://nobody@127.0.0.1:1/none?connect_timeout=5"}
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": scratch,
+               "XDG_DATA_HOME": scratch, "XDG_CONFIG_HOME": scratch,
+               "MCPAUTH_KEY": "A" * 43}  # a well-formed dummy key (32 zero bytes)
+        for i, word in enumerate(words[:-1]):
+            if word in stand_in:
+                words[i + 1] = stand_in[word]
+            elif word in ("--api-key-env", "--host-key-env"):
+                env[words[i + 1]] = "dummy-key-for-the-dry-run-0123456789"
+        run = subprocess.run([mcpauth, "gateway"] + words, env=env, capture_output=True, text=True, timeout=30)
+    problems.check(run.returncode == 7, f"{where}: the gateway stopped before its store (exit {run.returncode}): "
+                   + run.stderr.strip()[:300])
 
 
 # --- systemd -----------------------------------------------------------------
@@ -106,6 +133,7 @@ def check_unit(text, flags, mcpauth, verify):
     argv = exec_start.split()
     problems.check(bool(argv) and argv[0] == "/usr/bin/mcpauth", f"unit: ExecStart runs {argv[:1]}")
     given = check_argv(problems, "unit ExecStart", ["mcpauth"] + argv[1:], flags)
+    dry_run(problems, "unit ExecStart", ["mcpauth"] + argv[1:], mcpauth)
     problems.check(given.get("--store") == "${MCPAUTH_STORE_URL}", "unit: --store ${MCPAUTH_STORE_URL} expected")
     problems.check(
         (given.get("--listen") or "").startswith("127.0.0.1:"), "unit: behind a proxy on this host, listen on loopback"
@@ -132,7 +160,7 @@ def systemd_analyze(text, mcpauth):
 # --- compose -----------------------------------------------------------------
 
 
-def check_compose(text, caddyfile, flags):
+def check_compose(text, caddyfile, flags, mcpauth):
     import yaml  # python3-yaml
 
     problems = Problems()
@@ -151,6 +179,7 @@ def check_compose(text, caddyfile, flags):
     stores, ports = set(), {}
     for name, service in gateways.items():
         given = check_argv(problems, f"compose {name}", service["command"], flags)
+        dry_run(problems, f"compose {name}", service["command"], mcpauth)
         stores.add(given.get("--store"))
         ports[name] = (given.get("--listen") or "").rsplit(":", 1)[-1]
         problems.check("healthcheck" in service, f"compose: {name} has a health check")
@@ -211,9 +240,9 @@ def main():
         good &= report(Problems() if mutant else Problems(["a misspelled flag in ExecStart passed"]), "self-check")
     elif kind == "compose":
         text, caddyfile = open(COMPOSE).read(), open(CADDYFILE).read()
-        good = report(check_compose(text, caddyfile, flags), "compose file")
+        good = report(check_compose(text, caddyfile, flags, mcpauth), "compose file")
         good &= report(check_entrypoint(), "entrypoint")
-        mutant = check_compose(text.replace("- --store", "- --stor", 1), caddyfile, flags)
+        mutant = check_compose(text.replace("- --store", "- --stor", 1), caddyfile, flags, mcpauth)
         good &= report(Problems() if mutant else Problems(["a misspelled flag in a gateway command passed"]), "self-check")
     else:
         raise SystemExit(f"check_deploy: unknown kind {kind}")

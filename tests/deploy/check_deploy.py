@@ -23,7 +23,7 @@ UNIT = os.path.join(DEPLOY, "mcpauth-gateway@.service")
 COMPOSE = os.path.join(DEPLOY, "compose.yaml")
 CADDYFILE = os.path.join(DEPLOY, "Caddyfile")
 ENTRYPOINT = os.path.join(DEPLOY, "gateway-entrypoint.sh")
-SECRET_VARIABLES = ("MCPAUTH_KEY", "PGPASSWORD", "MCPAUTH_GATEWAY_KEY", "MCPAUTH_GATEWAY_KEY_FILE")
+SECRET_VARIABLES = ("MCPAUTH_KEY", "MCPAUTH_KEY_PREVIOUS", "PGPASSWORD", "MCPAUTH_GATEWAY_KEY")
 
 
 class Problems(list):

@@ -46,6 +46,7 @@ TEST_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium chromium-driver
   file zsh
+  python3-yaml systemd
 )
 NODE_PACKAGES=(nodejs npm)
 

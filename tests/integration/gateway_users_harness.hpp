@@ -46,7 +46,10 @@ inline std::set<std::string> subjects_since(const PeerProcess& peer, std::size_t
   return out;
 }
 
-inline const std::string kInitialize =
+// An initialize as a POST body (no line end); stdio_host_lines.hpp has the
+// stdio host's line, a different value: one name for both would break the
+// one-definition rule, and the linker would give every test one of them.
+inline const std::string kInitializeBody =
     R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
     R"("capabilities":{},"clientInfo":{"name":"t","version":"1"}}})";
 
@@ -55,7 +58,7 @@ inline std::string open_session(const GatewayProcess& gw, const std::string& ser
                                 const net::HttpHeaders& credentials) {
   auto headers = credentials;
   headers.set("Accept", "application/json, text/event-stream");
-  const auto opened = http("POST", gw.url("/servers/" + server + "/mcp"), kInitialize, headers);
+  const auto opened = http("POST", gw.url("/servers/" + server + "/mcp"), kInitializeBody, headers);
   const std::string id = opened.headers.get("Mcp-Session-Id").value_or("");
   EXPECT_FALSE(id.empty()) << opened.status << " " << opened.body;
   return id;

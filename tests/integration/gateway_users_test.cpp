@@ -24,7 +24,7 @@ using testing::browser;
 using testing::cli;
 using testing::GatewayProcess;
 using testing::http;
-using testing::kInitialize;
+using testing::kInitializeBody;
 using testing::login;
 using testing::PeerProcess;
 using testing::rs_requests;
@@ -120,7 +120,7 @@ TEST(GatewayUsers, EveryRequestButTheDashboardFilesNeedsAUsersKey) {
       << "only an administrator changes the shared servers";
 
   // A session is its user's: another user's key does not reach it.
-  const auto opened = http("POST", gw.url("/servers/secure/mcp"), kInitialize,
+  const auto opened = http("POST", gw.url("/servers/secure/mcp"), kInitializeBody,
                            {{"Authorization", "Bearer " + bob}, {"Accept", "application/json, text/event-stream"}});
   const std::string id = opened.headers.get("Mcp-Session-Id").value_or("");
   ASSERT_FALSE(id.empty()) << opened.status << " " << opened.body;

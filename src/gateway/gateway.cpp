@@ -130,6 +130,8 @@ void Gateway::Impl::stop() {
     std::lock_guard lock(sessions_mutex_);
     for (auto& [id, s] : sessions_) sessions.push_back(s);
   }
+  // Oldest first: their remote streams end fastest in that order (LocalSession::serial).
+  std::sort(sessions.begin(), sessions.end(), [](const auto& a, const auto& b) { return a->serial < b->serial; });
   for (auto& s : sessions) s->mark_closed();  // ends their event streams and waiting POSTs
   end_stateless();                            // and the stateless clients' waiting POSTs
   if (server_) server_->stop();               // closes every connection; every stream has ended

@@ -277,6 +277,7 @@ class Gateway::Impl {
 
   std::mutex sessions_mutex_;
   std::map<std::string, std::shared_ptr<LocalSession>> sessions_;
+  std::atomic<std::uint64_t> next_session_serial_{1};
   std::size_t session_limit_ = 0;  // options_.max_sessions, lowered to what the open-file limit allows
 
   std::mutex stateless_mutex_;

@@ -137,6 +137,7 @@ std::optional<rpc::Message> Gateway::Impl::parse_message(const http::Request& re
 
 std::shared_ptr<LocalSession> Gateway::Impl::new_session(const std::shared_ptr<Upstream>& up, bool legacy) {
   auto session = std::make_shared<LocalSession>(core::random_token(), up, legacy);
+  session->serial = next_session_serial_++;
   LocalSession* raw = session.get();
   session->bridge = std::make_unique<mcp::Bridge>(
       bridge_options(up), [this, raw](rpc::Message&& message) { on_delivered(*raw, std::move(message)); });

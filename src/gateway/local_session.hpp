@@ -46,6 +46,9 @@ class LocalSession {
   const std::string id;
   const std::shared_ptr<Upstream> upstream;
   const bool legacy;
+  // Made in this order (Gateway::Impl::new_session): the stop closes the
+  // oldest first, which is the order libcurl ends their streams fastest in.
+  std::uint64_t serial = 0;
   std::string peer;  // the local client's address: sessions are budgeted per address
 
   std::mutex mutex;

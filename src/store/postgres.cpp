@@ -1,6 +1,7 @@
 #include "postgres.hpp"
 
 #include <charconv>
+#include <span>
 #include <vector>
 
 namespace mcpauth::store::detail {
@@ -106,10 +107,18 @@ void PgConnection::reset() {
 }
 
 PgResult PgConnection::exec(const char* sql, std::initializer_list<PgParam> params, std::string_view doing) {
+  return exec(sql, params.begin(), params.size(), doing);
+}
+
+PgResult PgConnection::exec(const char* sql, const std::vector<PgParam>& params, std::string_view doing) {
+  return exec(sql, params.data(), params.size(), doing);
+}
+
+PgResult PgConnection::exec(const char* sql, const PgParam* params, std::size_t count, std::string_view doing) {
   std::vector<const char*> values;
   std::vector<int> lengths;
   std::vector<int> formats;
-  for (const PgParam& p : params) {
+  for (const PgParam& p : std::span(params, count)) {
     values.push_back(p.value ? p.value->data() : nullptr);
     lengths.push_back(p.value ? static_cast<int>(p.value->size()) : 0);
     formats.push_back(p.binary ? 1 : 0);

@@ -8,11 +8,13 @@
 #include <libpq-fe.h>
 
 #include <chrono>
+#include <cstddef>
 #include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mcpauth/error.hpp"
 #include "postgres_target.hpp"
@@ -65,6 +67,7 @@ class PgConnection {
   // Runs one statement. Throws PgConnectionLost when the connection broke,
   // else Error(store) saying what was being done.
   PgResult exec(const char* sql, std::initializer_list<PgParam> params, std::string_view doing);
+  PgResult exec(const char* sql, const std::vector<PgParam>& params, std::string_view doing);
   // Statements without parameters (migrations, BEGIN/COMMIT).
   void exec_script(const char* sql, std::string_view doing);
 
@@ -74,6 +77,7 @@ class PgConnection {
   const PgTarget& target() const { return target_; }
 
  private:
+  PgResult exec(const char* sql, const PgParam* params, std::size_t count, std::string_view doing);
   PgResult check(PGresult* result, std::string_view doing);
   void configure();
 

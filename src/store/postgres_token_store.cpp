@@ -139,17 +139,18 @@ class PostgresTokenStore final : public TokenStore, public UserDirectory, public
     return all_rows(
         "SELECT resource, issuer, client_id, account, token_type, expires_at, scope, key_id, secrets, updated_at "
         "FROM mcpauth_tokens ORDER BY resource, account, issuer",
-        "listing grants", [&](const PgResult& r, int row) {
-          GrantRecord grant;
-          grant.key = TokenKey{r.text(row, 0), r.text(row, 1), r.text(row, 2), r.text(row, 3)};
-          try {
-            grant.tokens = tokens_from_row(r, row, grant.key, 4);
-          } catch (const Error& e) {
-            grant.error = e.what();  // listed, so status can show it and logout can remove it
-          }
-          grant.updated_at = detail::from_millis(r.integer(row, 9));
-          return grant;
-        });
+        "listing grants", [&](const PgResult& r, int row) { return grant_from_row(r, row); });
+  }
+
+  std::vector<GrantRecord> list_grants_of(const std::string& resource, const std::string& issuer,
+                                          const std::optional<std::string>& account) override {
+    // $3 NULL: every account's.
+    return all_rows(
+        "SELECT resource, issuer, client_id, account, token_type, expires_at, scope, key_id, secrets, updated_at "
+        "FROM mcpauth_tokens WHERE resource = $1 AND issuer = $2 AND ($3::text IS NULL OR account = $3) "
+        "ORDER BY resource, account, issuer",
+        "listing a server's grants", [&](const PgResult& r, int row) { return grant_from_row(r, row); },
+        {P::text(resource), P::text(issuer), P::optional_text(account)});
   }
 
   std::optional<TokenSet> update_tokens(const TokenKey& key, const TokenUpdate& update) override {
@@ -353,18 +354,31 @@ class PostgresTokenStore final : public TokenStore, public UserDirectory, public
     });
   }
 
-  // Every row `sql` (without parameters) selects, each read by `read(result,
-  // row)`; `doing` names the query in a failure.
+  // Every row `sql` selects with `params`, each read by `read(result, row)`;
+  // `doing` names the query in a failure.
   template <class Read>
   std::vector<std::invoke_result_t<Read&, const PgResult&, int>> all_rows(const char* sql, std::string_view doing,
-                                                                          Read read) {
+                                                                          Read read, std::vector<P> params = {}) {
     return run([&](PgConnection& c) {
-      const PgResult r = c.exec(sql, {}, doing);
+      const PgResult r = c.exec(sql, params, doing);
       check_rows(r);
       std::vector<std::invoke_result_t<Read&, const PgResult&, int>> out;
       for (int row = 0; row < r.rows(); ++row) out.push_back(read(r, row));
       return out;
     });
+  }
+
+  // A row of mcpauth_tokens as listed: one that cannot be opened is listed with its error.
+  GrantRecord grant_from_row(const PgResult& r, int row) const {
+    GrantRecord grant;
+    grant.key = TokenKey{r.text(row, 0), r.text(row, 1), r.text(row, 2), r.text(row, 3)};
+    try {
+      grant.tokens = tokens_from_row(r, row, grant.key, 4);
+    } catch (const Error& e) {
+      grant.error = e.what();  // listed, so status can show it and logout can remove it
+    }
+    grant.updated_at = detail::from_millis(r.integer(row, 9));
+    return grant;
   }
 
   // Opens a row's sealed value with the key its key_id names: one missing

@@ -1,6 +1,7 @@
 #include "mcpauth/store/sqlite_token_store.hpp"
 
 #include <cstring>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <type_traits>
@@ -112,16 +113,22 @@ class SqliteTokenStore final : public TokenStore, public UserDirectory, public K
     return all_rows(
         "SELECT resource, issuer, client_id, account, token_type, expires_at, scope, secrets, updated_at "
         "FROM tokens ORDER BY resource, account, issuer",
+        [&](Statement& s) { return grant_from_row(s); });
+  }
+
+  std::vector<GrantRecord> list_grants_of(const std::string& resource, const std::string& issuer,
+                                          const std::optional<std::string>& account) override {
+    const char* sql = account ? "SELECT resource, issuer, client_id, account, token_type, expires_at, scope, secrets, "
+                                "updated_at FROM tokens WHERE resource = ? AND issuer = ? AND account = ? "
+                                "ORDER BY resource, account, issuer"
+                              : "SELECT resource, issuer, client_id, account, token_type, expires_at, scope, secrets, "
+                                "updated_at FROM tokens WHERE resource = ? AND issuer = ? "
+                                "ORDER BY resource, account, issuer";
+    return all_rows(
+        sql, [&](Statement& s) { return grant_from_row(s); },
         [&](Statement& s) {
-          GrantRecord grant;
-          grant.key = TokenKey{s.text(0), s.text(1), s.text(2), s.text(3)};
-          try {
-            grant.tokens = tokens_from_row(s, grant.key, 4);
-          } catch (const Error& e) {
-            grant.error = e.what();  // listed, so status can show it and logout can remove it
-          }
-          grant.updated_at = detail::from_millis(s.integer(8));
-          return grant;
+          s.bind(1, resource).bind(2, issuer);
+          if (account) s.bind(3, *account);
         });
   }
 
@@ -317,13 +324,29 @@ class SqliteTokenStore final : public TokenStore, public UserDirectory, public K
   }
 
   // Every row `sql` (without parameters) selects, each read by `read`.
+  // Every row `sql` selects, each read by `read(statement)`; `bind` binds its parameters.
   template <class Read>
-  std::vector<std::invoke_result_t<Read&, Statement&>> all_rows(const char* sql, Read read) {
+  std::vector<std::invoke_result_t<Read&, Statement&>> all_rows(
+      const char* sql, Read read, const std::function<void(Statement&)>& bind = [](Statement&) {}) {
     auto db = acquire();
     Statement s(*db, sql);
+    bind(s);
     std::vector<std::invoke_result_t<Read&, Statement&>> out;
     while (s.step()) out.push_back(read(s));
     return out;
+  }
+
+  // A row of `tokens` as listed: one that cannot be opened is listed with its error.
+  GrantRecord grant_from_row(Statement& s) const {
+    GrantRecord grant;
+    grant.key = TokenKey{s.text(0), s.text(1), s.text(2), s.text(3)};
+    try {
+      grant.tokens = tokens_from_row(s, grant.key, 4);
+    } catch (const Error& e) {
+      grant.error = e.what();  // listed, so status can show it and logout can remove it
+    }
+    grant.updated_at = detail::from_millis(s.integer(8));
+    return grant;
   }
 
   void release(std::unique_ptr<Database> db) {

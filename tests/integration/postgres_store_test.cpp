@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "../unit/error_of.hpp"
+#include "../unit/grants_of_expectations.hpp"
 #include "mcpauth/store/local_users.hpp"
 #include "mcpauth/store/postgres_token_store.hpp"
 #include "mcpauth/store/user_store.hpp"
@@ -495,5 +496,11 @@ TEST_F(PostgresStore, AnOperationThatFindsEveryConnectionInUseFailsAfterTheWait)
   EXPECT_EQ(s->list_grants().size(), 1u);
 }
 
+TEST_F(PostgresStore, GrantsOfOneServerAreListedByResourceIssuerAndAccount) {
+  auto s = open_store(url, key);
+  testing::expect_grants_of_filters(*s);
+}
+
 }  // namespace
+
 }  // namespace mcpauth

@@ -2,6 +2,7 @@
 // update_tokens' three decisions.
 #include <gtest/gtest.h>
 
+#include "grants_of_expectations.hpp"
 #include "mcpauth/store/token_store.hpp"
 
 namespace mcpauth::store {
@@ -79,5 +80,11 @@ TEST(MemoryTokenStore, AFlowClaimIsHeldUntilReleased) {
   EXPECT_TRUE(store->claim_flow("flow", std::chrono::seconds(60)));
 }
 
+TEST(MemoryTokenStore, GrantsOfOneServerAreListedByResourceIssuerAndAccount) {
+  auto store = make_memory_token_store();
+  testing::expect_grants_of_filters(*store);
+}
+
 }  // namespace
+
 }  // namespace mcpauth::store

@@ -14,6 +14,7 @@
 #include "../../src/store/sqlite.hpp"
 #include "../../src/store/store_file.hpp"
 #include "error_of.hpp"
+#include "grants_of_expectations.hpp"
 #include "mcpauth/error.hpp"
 #include "mcpauth/store/local_users.hpp"
 #include "mcpauth/store/sqlite_token_store.hpp"
@@ -463,5 +464,12 @@ TEST(SqliteTokenStore, DefaultLocationFollowsXdgAndOverrides) {
   EXPECT_THROW(default_sqlite_store_options(env({})), Error);
 }
 
+TEST(SqliteTokenStore, GrantsOfOneServerAreListedByResourceIssuerAndAccount) {
+  TempDir dir;
+  auto store = open_sqlite_token_store(options_in(dir));
+  testing::expect_grants_of_filters(*store);
+}
+
 }  // namespace
+
 }  // namespace mcpauth::store

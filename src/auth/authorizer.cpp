@@ -135,9 +135,9 @@ bool Authorizer::Impl::adopt_stored_locked(const Discovery& discovery, const std
     // This account's grant may come from an earlier dynamic registration,
     // replaced since (another account's login registered a new redirect
     // port). A public client is its id alone, so it can go on refreshing.
-    for (auto& grant : options_.store->list_grants()) {
+    for (auto& grant : options_.store->list_grants_of(resource, issuer, options_.account)) {
       const auto& k = grant.key;
-      if (grant.error || k.resource != resource || k.issuer != issuer || k.account != options_.account) continue;
+      if (grant.error) continue;
       if (configured && k.client_id != *configured) continue;
       client = ClientRegistration{};
       client->issuer = issuer;
@@ -527,12 +527,8 @@ void Authorizer::Impl::authorize_locked(const AuthChallenge& challenge, const st
 // One grant per server and account: a grant made with an earlier (replaced)
 // client registration is dropped when a new one is stored.
 void Authorizer::Impl::forget_other_clients_grants() {
-  for (const auto& grant : options_.store->list_grants()) {
-    const auto& k = grant.key;
-    if (k.resource == key_->resource && k.issuer == key_->issuer && k.account == key_->account &&
-        k.client_id != key_->client_id) {
-      options_.store->remove_tokens(k);
-    }
+  for (const auto& grant : options_.store->list_grants_of(key_->resource, key_->issuer, key_->account)) {
+    if (grant.key.client_id != key_->client_id) options_.store->remove_tokens(grant.key);
   }
 }
 

@@ -18,15 +18,21 @@ namespace mcpauth::gateway {
 // Revokes (when asked) and deletes the grants of a server: its account's,
 // or every account's with `all_accounts`.
 void Gateway::Impl::forget_grants(Upstream& up, bool revoke, bool all_accounts) {
-  const app::StoredGrants stored(*options_.store);
-  const auto found = stored.for_server(up.url);
-  for (const auto& grant : found.grants) {
-    if (!all_accounts && grant.key.account != up.account) continue;
-    // Without a decryptable grant or a discovery record there is nothing to send: deleted quietly.
-    if (revoke && !grant.error && found.discovery) {
+  // The server's grants are found through its discovery record (their
+  // resource and issuer): without one, nothing was ever stored for it.
+  const auto discovery = options_.store->load_discovery(up.url);
+  if (!discovery) {
+    up.credentials->reset();
+    return;
+  }
+  const auto grants = options_.store->list_grants_of(discovery->resource.value_or(up.url), discovery->issuer,
+                                                     all_accounts ? std::nullopt : std::optional(up.account));
+  for (const auto& grant : grants) {
+    // Without a decryptable grant there is nothing to send: deleted quietly.
+    if (revoke && !grant.error) {
       try {
-        const auto outcome = auth::revoke_grant(*with_debug_log(up.name), *options_.store, grant, found.discovery,
-                                                std::chrono::seconds(30));
+        const auto outcome =
+            auth::revoke_grant(*with_debug_log(up.name), *options_.store, grant, discovery, std::chrono::seconds(30));
         for (const auto& p : outcome.problems) log(up.name + ": revocation: " + p);
       } catch (const Error& e) {
         log(up.name + ": revocation: " + std::string(e.what()));

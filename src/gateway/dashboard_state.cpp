@@ -23,29 +23,78 @@ std::string client_type(const std::optional<core::oauth::ClientRegistration>& cl
 
 // What the rows read from the store, before the state lock: a read may wait
 // for another process's transaction, and the I/O threads take that lock to
-// open streams.
+// open streams. Either every grant of the store (an administrator's rows,
+// every user's) or the grants of one account on the servers shown (a user's
+// own rows, a status): a user's request never opens another user's grants,
+// and its cost does not grow with the number of users.
 struct Gateway::Impl::StoreView {
-  std::optional<app::StoredGrants> stored;
+  std::map<std::string, app::ServerGrants> by_url;  // only the servers discovered
   std::string error;
   StoredClients clients;
 
-  explicit StoreView(store::TokenStore& store) {
+  // Every account's grants on `server_urls`.
+  StoreView(store::TokenStore& store, const std::vector<std::string>& server_urls) {
     try {
-      stored.emplace(store);
+      const app::StoredGrants stored(store);
+      for (const auto& url : server_urls) {
+        auto grants = stored.for_server(url);
+        if (grants.discovery) by_url.emplace(url, std::move(grants));
+      }
     } catch (const Error& e) {
       error = e.what();
     }
-    if (!stored) return;
-    for (const auto& record : stored->servers()) {
-      if (clients.count(record.issuer) != 0) continue;
+    load_clients(store);
+  }
+
+  // Each server's grants of one account: (server URL, account) pairs.
+  StoreView(store::TokenStore& store, const std::vector<std::pair<std::string, std::string>>& accounts) {
+    try {
+      for (const auto& [url, account] : accounts) {
+        auto discovery = store.load_discovery(url);
+        if (!discovery) continue;
+        app::ServerGrants grants;
+        grants.url = url;
+        grants.grants = store.list_grants_of(discovery->resource.value_or(url), discovery->issuer, account);
+        grants.discovery = std::move(discovery);
+        by_url.emplace(url, std::move(grants));
+      }
+    } catch (const Error& e) {
+      error = e.what();
+      by_url.clear();
+    }
+    load_clients(store);
+  }
+
+  const app::ServerGrants* for_server(const std::string& url) const {
+    const auto it = by_url.find(url);
+    return it == by_url.end() ? nullptr : &it->second;
+  }
+
+ private:
+  void load_clients(store::TokenStore& store) {
+    if (!error.empty()) return;
+    for (const auto& [url, grants] : by_url) {
+      const std::string& issuer = grants.discovery->issuer;
+      if (clients.count(issuer) != 0) continue;
       try {
-        clients[record.issuer] = store.load_client(record.issuer);
+        clients[issuer] = store.load_client(issuer);
       } catch (const Error&) {
         // A registration that cannot be read only leaves the rows' client type out.
       }
     }
   }
 };
+
+// Each configured server's URL with the account whose rows `caller` sees
+// (none: the server's own; a user: the user's; an administrator: every
+// account, so the account is left empty).
+std::vector<std::pair<std::string, std::string>> Gateway::Impl::upstream_accounts(
+    const std::optional<http::Request::Caller>& caller) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::lock_guard lock(state_mutex_);
+  for (const auto& [name, up] : upstreams_) out.emplace_back(up->url, caller ? caller->name : up->account);
+  return out;
+}
 
 const Upstream* Gateway::Impl::live_upstream_locked(const std::shared_ptr<Upstream>& shared,
                                                     const std::string& user) const {
@@ -56,7 +105,6 @@ const Upstream* Gateway::Impl::live_upstream_locked(const std::shared_ptr<Upstre
 }
 
 Json Gateway::Impl::state_json(bool with_csrf, const std::optional<http::Request::Caller>& caller) {
-  const StoreView view(*options_.store);
   // Whose rows: without users the configured servers' own; a user's own; an administrator's, every user's.
   std::vector<std::string> users;
   if (caller && caller->admin) {
@@ -64,6 +112,11 @@ Json Gateway::Impl::state_json(bool with_csrf, const std::optional<http::Request
   } else if (caller) {
     users.push_back(caller->name);
   }
+  const auto accounts = upstream_accounts(caller);
+  std::vector<std::string> urls;
+  for (const auto& [url, account] : accounts) urls.push_back(url);
+  const StoreView view =
+      caller && caller->admin ? StoreView(*options_.store, urls) : StoreView(*options_.store, accounts);
   Json rows = Json::array();
   std::lock_guard lock(state_mutex_);
   for (const auto& [name, up] : upstreams_) {
@@ -97,7 +150,9 @@ void Gateway::Impl::api_status(const http::Request& req, http::Response& res) {
     send_error(res, 404, "usage", "no server named " + std::string(req.matches[1]) + " is configured");
     return;
   }
-  const StoreView view(*options_.store);
+  const std::vector<std::pair<std::string, std::string>> account = {
+      {shared->url, req.caller ? req.caller->name : shared->account}};
+  const StoreView view(*options_.store, account);
   RowFacts facts;
   Json row;
   {
@@ -138,17 +193,15 @@ Json Gateway::Impl::row_json(const Upstream& up, const Upstream* live, const std
     row["last_error"] = up.resolve_error;
     return row;
   }
-  const app::StoredGrants* stored = view.stored ? &*view.stored : nullptr;
   std::optional<store::GrantRecord> grant;
   bool discovered = false;
-  if (up.auth_kind == "oauth" && stored) {
-    const auto found = stored->for_server(up.url);
-    if (found.discovery) {
+  if (up.auth_kind == "oauth") {
+    if (const auto* found = view.for_server(up.url)) {
       discovered = true;
-      row["issuer"] = found.discovery->issuer;
-    }
-    for (const auto& g : found.grants) {
-      if (g.key.account == account) grant = g;
+      row["issuer"] = found->discovery->issuer;
+      for (const auto& g : found->grants) {
+        if (g.key.account == account) grant = g;
+      }
     }
   }
   std::string auth = up.auth_kind;

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "gateway.hpp"
@@ -109,6 +110,8 @@ class Gateway::Impl {
   // Each issuer's stored client registration (nullopt: none), read with the grants.
   using StoredClients = std::map<std::string, std::optional<core::oauth::ClientRegistration>>;
   struct StoreView;  // what the rows read from the store (dashboard_state.cpp)
+  std::vector<std::pair<std::string, std::string>> upstream_accounts(
+      const std::optional<http::Request::Caller>& caller);
   // The row of configured server `config` for `account`, showing `live`'s
   // connection, errors and flow (null: that user has no upstream yet).
   Json row_json(const Upstream& config, const Upstream* live, const std::string& account, const StoreView& view,

@@ -8,7 +8,7 @@
 // in and consents on the provider's own pages in the tab that opens, and
 // checks that the dashboard row turns "authorized" by itself (no reload) with
 // the tool list, then logs out, checks the refusals of bad Origin/Host/CSRF,
-// and removes the server. Screenshots and logs go to tests/e2e/artifacts/.
+// and removes the server. Screenshots and logs go to tests/e2e/artifacts/dashboard/.
 //
 //   MCPAUTH_CLI_PATH=build/mcpauth node tests/e2e/dashboard.e2e.mjs
 //
@@ -20,136 +20,25 @@
 // Playwright's auto-waiting locators / waitForFunction; no sleeps.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const PEERS = path.resolve(HERE, '../peers');
-const ARTIFACTS = path.resolve(process.env.MCPAUTH_E2E_ARTIFACTS ?? path.join(HERE, 'artifacts'));
-const CHROMIUM = process.env.MCPAUTH_E2E_CHROMIUM ?? '/usr/bin/chromium';
-const CLI = process.env.MCPAUTH_CLI_PATH;
+import {
+    CLI, PEERS, STEP_TIMEOUT_MS, consentAtProvider, getJson, launchBrowser, prepare, privateEnv, rawRequest, screenshotter,
+    startListening, stopAll, stopGatewayCleanly, writeLogs
+} from './harness.mjs';
+
 const SERVER_NAME = 'demo';
-const STEP_TIMEOUT_MS = 30_000;
-
-// ---- preconditions: fail loudly, never skip -----------------------------
-
-function precondition(ok, message) {
-    if (!ok) {
-        process.stderr.write(`e2e.dashboard: ${message}\n`);
-        process.exit(1);
-    }
-}
-
-precondition(CLI, 'MCPAUTH_CLI_PATH is not set: give the path of the mcpauth binary (ctest sets it)');
-precondition(existsSync(CLI), `MCPAUTH_CLI_PATH=${CLI} does not exist: build the mcpauth_cli target first`);
-let chromiumOk = false;
-try {
-    accessSync(CHROMIUM, constants.X_OK);
-    chromiumOk = true;
-} catch {
-    chromiumOk = false;
-}
-precondition(chromiumOk, `${CHROMIUM} is missing or not executable: install Debian's chromium ` +
-    '(scripts/install-deps.sh does: apt-get install chromium chromium-driver), or set MCPAUTH_E2E_CHROMIUM');
-precondition(existsSync(path.join(PEERS, 'node_modules', 'oidc-provider')),
-    'tests/peers/node_modules is missing: run scripts/install-deps.sh (npm ci in tests/peers)');
-let chromium;
-try {
-    ({ chromium } = await import('playwright-core'));
-} catch (error) {
-    precondition(false, `playwright-core is not installed (${error.message}): run scripts/install-deps.sh (npm ci in tests/e2e)`);
-}
-
-// ---- processes -------------------------------------------------------------
-
-const children = [];
-
-// Starts a process that prints `LISTENING <port>` on stdout once ready; its
-// stdin stays an open pipe (the peers exit when it closes). Resolves to
-// {child, port, log()}. Rejects if the process exits first.
-function startListening(name, command, args, options = {}) {
-    return new Promise((resolve, reject) => {
-        const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], ...options });
-        const entry = { name, child, stderr: '', stdout: '' };
-        children.push(entry);
-        child.stderr.setEncoding('utf8');
-        child.stderr.on('data', chunk => {
-            entry.stderr += chunk;
-        });
-        child.stdout.setEncoding('utf8');
-        child.stdout.on('data', chunk => {
-            entry.stdout += chunk;
-            const match = /^LISTENING (\d+)$/m.exec(entry.stdout);
-            if (match && !entry.port) {
-                entry.port = Number(match[1]);
-                resolve(entry);
-            }
-        });
-        child.on('error', reject);
-        child.on('exit', (code, signal) => {
-            entry.exited = { code, signal };
-            if (!entry.port) reject(new Error(`${name} exited (${code ?? signal}) before LISTENING:\n${entry.stderr}`));
-        });
-    });
-}
-
-function stopAll() {
-    for (const { child } of children) {
-        if (child.exitCode === null && child.signalCode === null) {
-            child.stdin.end();
-            child.kill('SIGTERM');
-        }
-    }
-}
-
-function writeLogs() {
-    for (const { name, stderr } of children) writeFileSync(path.join(ARTIFACTS, `${name}.log`), stderr);
-}
-
-// Raw HTTP, for headers a page cannot set (Host, Origin).
-function rawRequest(port, { method = 'GET', pathname, headers = {}, body }) {
-    return new Promise((resolve, reject) => {
-        const request = http.request({ host: '127.0.0.1', port, method, path: pathname, headers }, response => {
-            let text = '';
-            response.setEncoding('utf8');
-            response.on('data', chunk => {
-                text += chunk;
-            });
-            response.on('end', () => resolve({ status: response.statusCode, headers: response.headers, text }));
-        });
-        request.on('error', reject);
-        request.end(body);
-    });
-}
-
-async function getJson(port, pathname) {
-    const response = await rawRequest(port, { pathname });
-    assert.equal(response.status, 200, `GET ${pathname}: ${response.text}`);
-    return JSON.parse(response.text);
-}
+const { chromium, artifacts: ARTIFACTS } = await prepare('e2e.dashboard', 'dashboard');
 
 // ---- fixture ---------------------------------------------------------------
 
-const fx = {};
-let shot = 0;
-
-async function screenshot(page, name) {
-    shot += 1;
-    const file = path.join(ARTIFACTS, `${String(shot).padStart(2, '0')}-${name}.png`);
-    await page.screenshot({ path: file, fullPage: true });
-    fx.screenshots.push(path.relative(process.cwd(), file));
-}
+const fx = { screenshots: [] };
+const screenshot = screenshotter(ARTIFACTS, fx.screenshots);
 
 before(async () => {
-    rmSync(ARTIFACTS, { recursive: true, force: true });
-    mkdirSync(ARTIFACTS, { recursive: true });
-    fx.screenshots = [];
     fx.tmp = mkdtempSync(path.join(os.tmpdir(), 'mcpauth-e2e-'));
-    for (const dir of ['home', 'data', 'config']) mkdirSync(path.join(fx.tmp, dir));
     fx.config = path.join(fx.tmp, 'gateway-config.json');
     writeFileSync(fx.config, `${JSON.stringify({ mcpServers: {} }, null, 2)}\n`);
 
@@ -157,37 +46,14 @@ before(async () => {
         { cwd: PEERS });
     fx.mcpUrl = `http://127.0.0.1:${fx.peer.port}/mcp`;
 
-    const env = fx.env = {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: path.join(fx.tmp, 'home'),
-        XDG_DATA_HOME: path.join(fx.tmp, 'data'),
-        XDG_CONFIG_HOME: path.join(fx.tmp, 'config'),
-        MCPAUTH_KEYRING: 'off',
-        // The gateway never opens a browser; make sure nothing could.
-        BROWSER: '/bin/false'
-    };
-    for (const name of ['ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS', 'TMPDIR']) {
-        if (process.env[name] !== undefined) env[name] = process.env[name];
-    }
+    const env = fx.env = privateEnv(fx.tmp);
     fx.gateway = await startListening('gateway', CLI, ['gateway', '--config', fx.config, '--listen', '127.0.0.1:0'], { env });
     fx.origin = `http://127.0.0.1:${fx.gateway.port}`;
 
-    fx.browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: process.env.MCPAUTH_E2E_HEADED !== '1',
-        args: ['--no-sandbox']
-    });
-    // 1024 px: the narrowest window the dashboard must fit without hiding its actions.
-    fx.context = await fx.browser.newContext({ viewport: { width: 1024, height: 800 } });
+    ({ browser: fx.browser, context: fx.context, external: fx.external } = await launchBrowser(chromium));
     await fx.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: fx.origin });
-    fx.context.setDefaultTimeout(STEP_TIMEOUT_MS);
     // Nothing leaves 127.0.0.1/localhost (oidc-provider's pages @import a
     // web font; the dashboard must not load anything external at all).
-    fx.external = [];
-    await fx.context.route(url => !['127.0.0.1', 'localhost'].includes(url.hostname), route => {
-        fx.external.push({ url: route.request().url(), from: route.request().frame()?.url() ?? '' });
-        return route.abort();
-    });
     fx.page = await fx.context.newPage();
     fx.consoleErrors = [];
     fx.page.on('console', message => {
@@ -201,7 +67,7 @@ after(async () => {
         if (fx.browser) await fx.browser.close();
     } finally {
         stopAll();
-        writeLogs();
+        writeLogs(ARTIFACTS);
         if (fx.tmp) rmSync(fx.tmp, { recursive: true, force: true });
         if (fx.screenshots?.length) process.stderr.write(`e2e.dashboard: screenshots:\n  ${fx.screenshots.join('\n  ')}\n`);
     }
@@ -242,19 +108,8 @@ test('add & authorize through the real consent pages, live row, tools, log out',
     // oidc-provider's dev login form (any name, any password)...
     await popup.waitForURL(/^https?:/);
     const asOrigin = new URL(popup.url()).origin;
-    const login = popup.locator('input[name="login"]');
-    await login.waitFor();
     assert.notEqual(asOrigin, fx.origin, 'the authorization page is on the authorization server');
-    await login.fill('e2e-user');
-    await popup.locator('input[name="password"]').fill('any password');
-    await screenshot(popup, 'provider-login');
-    await popup.getByRole('button', { name: 'Sign-in' }).click();
-
-    // ... then its consent form.
-    const consent = popup.getByRole('button', { name: 'Continue' });
-    await consent.waitFor();
-    await screenshot(popup, 'provider-consent');
-    await consent.click();
+    await consentAtProvider(popup, 'e2e-user', screenshot);
 
     // The tab ends on the gateway's callback page.
     await popup.waitForURL(url => url.origin === fx.origin && url.pathname === '/oauth/callback');
@@ -459,13 +314,5 @@ test('behind an API key: the dashboard asks for it once, then polls /api/state',
 });
 
 test('the gateway stops cleanly on SIGTERM, its log free of sanitizer reports and secrets', async () => {
-    const { child } = fx.gateway;
-    const exited = fx.gateway.exited
-        ? Promise.resolve(fx.gateway.exited)
-        : new Promise(resolve => child.once('exit', (code, signal) => resolve({ code, signal })));
-    child.kill('SIGTERM');
-    const { code, signal } = await exited;
-    assert.ok(code === 0 || signal === 'SIGTERM', `the gateway exited with ${code ?? signal}:\n${fx.gateway.stderr.slice(-4000)}`);
-    assert.doesNotMatch(fx.gateway.stderr, /AddressSanitizer|LeakSanitizer|runtime error:/);
-    assert.ok(!fx.code || !fx.gateway.stderr.includes(fx.code), 'the gateway log does not contain the code');
+    await stopGatewayCleanly(fx.gateway, [fx.code]);
 });

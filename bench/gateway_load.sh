@@ -248,12 +248,9 @@ fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # The machine and the build, for the report.
-cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
-vm=$(systemd-detect-virt --vm 2>/dev/null || true)
-[ -n "$vm" ] && [ "$vm" != none ] || vm=$(lscpu 2>/dev/null | awk -F': *' '/Hypervisor vendor/ {print $2}')
-[ -n "$vm" ] || { grep -qw hypervisor /proc/cpuinfo && vm="a hypervisor (vendor not reported)" || vm="none detected"; }
-container=$(systemd-detect-virt --container 2>/dev/null || true)
-virt="VM: $vm; container: ${container:-none detected}"
+. bench/machine.sh
+cpu=$MACHINE_CPU
+virt=$MACHINE_VIRT
 cache=$(dirname "$MCPAUTH")/CMakeCache.txt
 build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$cache" 2>/dev/null || true)
 sanitize=$(sed -n 's/^MCPAUTH_SANITIZE:BOOL=//p' "$cache" 2>/dev/null || true)

@@ -24,13 +24,14 @@ bool AwaitedAnswers::take(const rpc::Message& message) {
 void AwaitedAnswers::forget(const rpc::Id& id) {
   std::lock_guard lock(mutex_);
   answers_.erase(id.dump());
+  cancelled_.erase(id.dump());
 }
 
 rpc::Json AwaitedAnswers::await(const rpc::Id& id, std::optional<std::chrono::milliseconds> timeout,
                                 const std::string& what, const std::string& url) {
   const std::string key = id.dump();
   std::unique_lock lock(mutex_);
-  const auto ready = [&] { return closed_ || answers_[key].has_value(); };
+  const auto ready = [&] { return closed_ || cancelled_.count(key) > 0 || answers_[key].has_value(); };
   bool came = true;
   if (timeout) {
     came = arrived_.wait_for(lock, *timeout, ready);
@@ -39,6 +40,9 @@ rpc::Json AwaitedAnswers::await(const rpc::Id& id, std::optional<std::chrono::mi
   }
   std::optional<rpc::Message> answer = std::move(answers_[key]);
   answers_.erase(key);
+  if (cancelled_.erase(key) > 0) {
+    throw Error(ErrorCode::cancelled, "the client cancelled the request that " + what + " served", url);
+  }
   if (!answer) {
     if (!came) {
       throw Error(ErrorCode::timeout,
@@ -50,6 +54,16 @@ rpc::Json AwaitedAnswers::await(const rpc::Id& id, std::optional<std::chrono::mi
     throw RpcError(error->message, url, error->code, std::move(error->data));
   }
   return std::move(std::get<rpc::Response>(*answer).result);
+}
+
+void AwaitedAnswers::cancel(const rpc::Id& id) {
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = answers_.find(id.dump());
+    if (it == answers_.end() || it->second) return;  // not waited for, or answered already
+    cancelled_.insert(it->first);
+  }
+  arrived_.notify_all();
 }
 
 void AwaitedAnswers::close() {

@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "mcpauth/core/jsonrpc.hpp"
@@ -33,6 +34,9 @@ class AwaitedAnswers {
   // Error(cancelled) once closed. `what` names the request in messages.
   core::jsonrpc::Json await(const core::jsonrpc::Id& id, std::optional<std::chrono::milliseconds> timeout,
                             const std::string& what, const std::string& url);
+  // Ends the wait for `id` (expected) with Error(cancelled): the client
+  // cancelled the request it serves. A later answer to `id` is not taken.
+  void cancel(const core::jsonrpc::Id& id);
   // Ends every wait, present and future, with Error(cancelled).
   void close();
 
@@ -40,6 +44,7 @@ class AwaitedAnswers {
   std::mutex mutex_;
   std::condition_variable arrived_;
   std::map<std::string, std::optional<core::jsonrpc::Message>> answers_;  // by serialized id
+  std::set<std::string> cancelled_;                                       // expected, and cancelled
   bool closed_ = false;
 };
 

@@ -505,6 +505,8 @@ class Bridge::Impl {
                                    translation.initialize_params, options_.session.client_info);
     };
     if (const auto* notification = std::get_if<rpc::Notification>(&message)) {
+      if (notification->method == "notifications/initialized") open_listen_stream(translation.server, modern);
+      if (notification->method == "notifications/cancelled") return cancel_translated(notification->params);
       if (detail::dropped_notification(notification->method)) return;
       send_or_answer(rpc::Notification{notification->method, modern(notification->params)});
       return;
@@ -520,11 +522,88 @@ class Bridge::Impl {
       return;
     }
     const rpc::Request translated{request.id, request.method, modern(request.params)};
+    const std::string key = request.id.dump();
+    {
+      std::lock_guard lock(state_mutex_);
+      translated_[key] = TranslatedRequest{request.id, std::nullopt, false};
+    }
     if (!detail::may_require_input(request.method)) {
-      send_or_answer(translated);  // its answer reaches the client through from_server
+      send_translated(translated);  // its answer reaches the client through from_server
+    } else {
+      complete_for_client(translated);
+    }
+    std::lock_guard lock(state_mutex_);
+    translated_.erase(key);
+  }
+
+  // The modern era's subscriptions/listen, opened once the client is ready
+  // for notifications: its list_changed notifications reach the client as
+  // the handshake era's (from_server), for every kind the server offers.
+  template <class Modern>
+  void open_listen_stream(const ServerInfo& server, const Modern& modern) {
+    const Json filter = detail::listen_filter(server.capabilities);
+    if (filter.empty()) return;
+    std::shared_ptr<StreamableHttpTransport> transport;
+    try {
+      transport = std::dynamic_pointer_cast<StreamableHttpTransport>(current());
+    } catch (const Error&) {
+      return;  // closed
+    }
+    if (!transport) return;
+    transport->listen(rpc::Request{own_id("listen"), "subscriptions/listen", modern(Json{{"notifications", filter}})});
+  }
+
+  // A translated request that is not a round of the input loop: its answer
+  // comes through from_server, unless the client cancelled it.
+  void send_translated(const rpc::Request& request) {
+    try {
+      send_within_budget(request);
+    } catch (const Error& e) {
+      if (cancelled_by_client(request.id)) return;  // the client expects no answer
+      log(e.what());
+      answer_error(request.id, e);
+    }
+  }
+
+  bool cancelled_by_client(const rpc::Id& client_id) {
+    std::lock_guard lock(state_mutex_);
+    const auto it = translated_.find(client_id.dump());
+    return it != translated_.end() && it->second.cancelled;
+  }
+
+  // The client's notifications/cancelled for a translated request. The
+  // modern era cancels over HTTP by closing the request's response stream
+  // (no notification is POSTed): the POST under way is aborted. A request
+  // waiting for the client's answer to an input request ends its wait at
+  // once, and the client is told that the bridge's input request is
+  // cancelled too; the server holds nothing for it (an input_required
+  // result is complete), so not sending the retry abandons it.
+  void cancel_translated(const Json& params) {
+    if (!params.is_object() || !params.contains("requestId")) return;
+    const rpc::Id client_id = params["requestId"];
+    rpc::Id on_the_wire;
+    std::optional<rpc::Id> asking;
+    {
+      std::lock_guard lock(state_mutex_);
+      const auto it = translated_.find(client_id.dump());
+      if (it == translated_.end() || it->second.cancelled) return;  // answered already, or unknown
+      it->second.cancelled = true;
+      on_the_wire = it->second.on_the_wire;
+      asking = it->second.asking;
+    }
+    if (asking) {
+      awaited_.cancel(*asking);
+      Json cancelled{{"requestId", *asking}};
+      if (const auto reason = params.find("reason"); reason != params.end()) cancelled["reason"] = *reason;
+      deliver(rpc::Notification{"notifications/cancelled", std::move(cancelled)});
       return;
     }
-    complete_for_client(translated);
+    TransportPtr transport;
+    {
+      std::lock_guard lock(state_mutex_);
+      transport = transport_;
+    }
+    if (auto http = std::dynamic_pointer_cast<StreamableHttpTransport>(transport)) http->cancel(on_the_wire);
   }
 
   // A request a modern server may answer with input_required (SEP-2322):
@@ -539,18 +618,43 @@ class Bridge::Impl {
             // The first round keeps the client's id; a retry is a new request.
             const rpc::Request round{first ? request.id : own_id("retry"), request.method, std::move(params)};
             first = false;
+            next_step(request.id, round.id, false);
             return exchange(round);
           },
-          [this](const std::string& method, const Json& params) { return ask_client(method, params); },
+          [&](const std::string& method, const Json& params) { return ask_client(request.id, method, params); },
           options_.session.url, Session::kMaxInputRounds);
+      if (cancelled_by_client(request.id)) return;
       detail::to_handshake_result(result);
       deliver(rpc::Response{request.id, std::move(result)});
     } catch (const RpcError& e) {
+      if (cancelled_by_client(request.id)) return;
       // The server's error answer, or the client's refusal of an input.
       deliver(rpc::ErrorResponse{request.id, e.rpc_code(), e.what(), e.data()});
     } catch (const Error& e) {
+      if (cancelled_by_client(request.id)) {
+        log("the client cancelled " + request.method + "; its remaining rounds are abandoned");
+        return;
+      }
       log(e.what());
       answer_error(request.id, e);
+    }
+  }
+
+  // What the translated request `client_id` waits for next: the server's
+  // answer to the round `id`, or (asking) the client's answer to the input
+  // request `id`. Throws Error(cancelled) once the client cancelled it, so
+  // no round or input request starts after the cancellation.
+  void next_step(const rpc::Id& client_id, const rpc::Id& id, bool asking) {
+    std::lock_guard lock(state_mutex_);
+    auto& translated = translated_[client_id.dump()];
+    if (translated.cancelled) {
+      throw Error(ErrorCode::cancelled, "the client cancelled its request", options_.session.url);
+    }
+    if (asking) {
+      translated.asking = id;
+    } else {
+      translated.on_the_wire = id;
+      translated.asking.reset();
     }
   }
 
@@ -570,9 +674,15 @@ class Bridge::Impl {
   // the request timeout as the client's own request is: a client that goes
   // away without answering (the proxy's end of input) must not leave the
   // thread waiting for ever.
-  Json ask_client(const std::string& method, const Json& params) {
+  Json ask_client(const rpc::Id& client_id, const std::string& method, const Json& params) {
     const rpc::Id id = own_id("input");
     awaited_.expect(id);
+    try {
+      next_step(client_id, id, true);
+    } catch (...) {
+      awaited_.forget(id);
+      throw;
+    }
     deliver(rpc::Request{id, method, params});
     return awaited_.await(id, options_.session.request_timeout, method, options_.session.url);
   }
@@ -761,9 +871,7 @@ class Bridge::Impl {
       owed_.erase(rpc::id_of(message).dump());
     }
     if (awaited_.take(message) || held_back(message)) return;
-    if (auto* response = std::get_if<rpc::Response>(&message); response && translating_.load()) {
-      detail::to_handshake_result(response->result);
-    }
+    if (translating_.load() && !translated_for_client(message)) return;
     if (const auto* error = std::get_if<rpc::ErrorResponse>(&message); error && error->id == kReinitializeId) {
       std::lock_guard lock(state_mutex_);
       reinit_refusal_ = error->message.empty() ? std::string("an error") : error->message;
@@ -771,6 +879,20 @@ class Bridge::Impl {
       return;  // reported by reinitialize()
     }
     deliver(std::move(message));
+  }
+
+  // A modern server's message as the handshake-era client knows it; false
+  // when it is not the client's: the listen stream's acknowledgement and
+  // end, and late answers to the bridge's own requests (a cancelled round).
+  static bool translated_for_client(rpc::Message& message) {
+    if (auto* response = std::get_if<rpc::Response>(&message)) detail::to_handshake_result(response->result);
+    if (auto* notification = std::get_if<rpc::Notification>(&message)) {
+      if (detail::listen_bookkeeping(notification->method)) return false;
+      detail::to_handshake_notification(notification->params);
+    }
+    if (!rpc::is_response(message)) return true;
+    const rpc::Id& id = rpc::id_of(message);
+    return !(id.is_string() && id.get<std::string>().rfind(kOwnIdPrefix, 0) == 0);
   }
 
   // The server's UnsupportedProtocolVersion answer to the client's
@@ -830,6 +952,14 @@ class Bridge::Impl {
     Json initialize_params;
   };
   std::optional<Translation> translation_;
+  // The client's requests being translated, by serialized id: what each
+  // waits for, so the client's notifications/cancelled can end it.
+  struct TranslatedRequest {
+    rpc::Id on_the_wire;            // the id of its POST under way (the client's, or a retry's)
+    std::optional<rpc::Id> asking;  // the bridge's input request the client has not answered yet
+    bool cancelled = false;
+  };
+  std::map<std::string, TranslatedRequest> translated_;
   std::optional<rpc::ErrorResponse> initialize_refusal_;  // take_initialize_refusal()
   bool reinit_answered_ = false;
   std::string reinit_refusal_;  // the server's error answering the bridge's own initialize

@@ -3,17 +3,21 @@
 namespace mcpauth::mcp::detail {
 namespace {
 
-// What `capabilities` offers that a handshake-era client could only use
-// through notifications or requests the Bridge does not translate.
+constexpr const char* kSubscriptionIdKey = "io.modelcontextprotocol/subscriptionId";
+
+// `capabilities` without what a handshake-era client could only use through
+// requests the Bridge does not translate (resources/subscribe).
 Json handshake_capabilities(Json capabilities) {
   if (!capabilities.is_object()) return Json::object();
-  for (const char* kind : {"tools", "prompts", "resources"}) {
-    if (auto it = capabilities.find(kind); it != capabilities.end() && it->is_object()) {
-      it->erase("listChanged");
-      if (std::string_view(kind) == "resources") it->erase("subscribe");
-    }
-  }
+  if (auto it = capabilities.find("resources"); it != capabilities.end() && it->is_object()) it->erase("subscribe");
   return capabilities;
+}
+
+bool offers_list_changed(const Json& capabilities, const char* kind) {
+  const auto it = capabilities.find(kind);
+  if (it == capabilities.end() || !it->is_object()) return false;
+  const auto flag = it->find("listChanged");
+  return flag != it->end() && flag->is_boolean() && flag->get<bool>();
 }
 
 }  // namespace
@@ -59,6 +63,27 @@ bool dropped_notification(std::string_view method) noexcept {
 
 void to_handshake_result(Json& result) {
   if (result.is_object()) result.erase("resultType");
+}
+
+Json listen_filter(const Json& capabilities) {
+  Json filter = Json::object();
+  if (!capabilities.is_object()) return filter;
+  if (offers_list_changed(capabilities, "tools")) filter["toolsListChanged"] = true;
+  if (offers_list_changed(capabilities, "prompts")) filter["promptsListChanged"] = true;
+  if (offers_list_changed(capabilities, "resources")) filter["resourcesListChanged"] = true;
+  return filter;
+}
+
+bool listen_bookkeeping(std::string_view method) noexcept {
+  return method == "notifications/subscriptions/acknowledged";
+}
+
+void to_handshake_notification(Json& params) {
+  if (!params.is_object()) return;
+  const auto meta = params.find("_meta");
+  if (meta == params.end() || !meta->is_object()) return;
+  meta->erase(kSubscriptionIdKey);
+  if (meta->empty()) params.erase(meta);
 }
 
 }  // namespace mcpauth::mcp::detail

@@ -25,10 +25,10 @@ std::string handshake_version_for(std::string_view offered);
 
 // The initialize result the Bridge answers the client's initialize with:
 // the version above, and the server's capabilities, serverInfo and
-// instructions from its discover result. Capabilities the handshake era
-// reaches only through what the Bridge does not translate (list_changed
-// notifications, resources/subscribe) are left out, so the client does not
-// wait for them.
+// instructions from its discover result. The list_changed notifications
+// are promised as the server promises them (the Bridge carries them from
+// its subscriptions/listen stream); resources/subscribe, which it does not
+// translate, is left out, so the client does not wait for it.
 Json handshake_initialize_result(const Json& initialize_params, const ServerInfo& server);
 
 // A message's params as the modern server needs them: the per-request
@@ -46,5 +46,20 @@ bool dropped_notification(std::string_view method) noexcept;
 // A complete result as a client of the handshake era knows it: without the
 // modern era's resultType.
 void to_handshake_result(Json& result);
+
+// The `notifications` filter of the subscriptions/listen request that asks
+// for every list_changed notification the server's capabilities offer
+// (toolsListChanged, promptsListChanged, resourcesListChanged); an empty
+// object when it offers none (then there is nothing to listen to).
+Json listen_filter(const Json& capabilities);
+
+// Whether a notification on the listen stream is the stream's own
+// bookkeeping (notifications/subscriptions/acknowledged), which a
+// handshake-era client has no use for.
+bool listen_bookkeeping(std::string_view method) noexcept;
+
+// A notification from the listen stream as a handshake-era client knows
+// it: without the subscription id the server stamps into its `_meta`.
+void to_handshake_notification(Json& params);
 
 }  // namespace mcpauth::mcp::detail

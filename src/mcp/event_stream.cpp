@@ -74,9 +74,9 @@ void EventStream::attempt() {
   net::HttpRequest request;
   // The hooks' owner may be gone after close().
   if (!hooks_gate_.run([&] { request = hooks_.make_request(); })) return;
-  request.headers.set("Accept", "text/event-stream");
+  if (!request.headers.contains("Accept")) request.headers.set("Accept", "text/event-stream");
   request.total_timeout = std::chrono::milliseconds(0);  // lives as long as the session
-  if (!last_event_id.empty()) request.headers.set("Last-Event-ID", last_event_id);
+  if (options_.resume && !last_event_id.empty()) request.headers.set("Last-Event-ID", last_event_id);
   auto handler = std::make_shared<Attempt>(weak_from_this(), options_, request.headers.contains("Mcp-Session-Id"));
   // start() may end the attempt before it returns (a client that stopped).
   auto op = client_->start(std::move(request), handler);

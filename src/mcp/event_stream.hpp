@@ -32,8 +32,10 @@ namespace mcpauth::mcp::detail {
 class EventStream : public std::enable_shared_from_this<EventStream> {
  public:
   struct Hooks {
-    // The GET to send (session headers and all); the stream adds Accept,
-    // Last-Event-ID and its unbounded total timeout. Must not block.
+    // The GET to send (session headers and all), or the POST of a modern
+    // subscriptions/listen; the stream adds Accept (unless set),
+    // Last-Event-ID (when it resumes) and its unbounded total timeout.
+    // Must not block.
     std::function<net::HttpRequest()> make_request;
     std::function<void(core::jsonrpc::Message&&)> on_message;
     // The server answered the first GET (or the stream gave up): once.
@@ -47,6 +49,9 @@ class EventStream : public std::enable_shared_from_this<EventStream> {
     int max_reconnects = 5;
     std::chrono::milliseconds default_retry{1000};
     std::chrono::milliseconds max_backoff{30'000};
+    // Whether a re-opened stream carries Last-Event-ID (a GET resumes; a
+    // listen POST starts a new subscription).
+    bool resume = true;
   };
 
   static std::shared_ptr<EventStream> create(std::shared_ptr<net::AsyncHttpClient> client, Options options,

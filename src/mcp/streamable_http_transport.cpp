@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
+#include <vector>
 
 #include "event_stream.hpp"
 #include "mcpauth/mcp/protocol.hpp"
@@ -49,6 +51,8 @@ class StreamableHttpTransport::Impl {
   bool can_send_async() const;
   void send_async(const core::jsonrpc::Message& message, Sent done);
   void on_initialized(const std::string& protocol_version);
+  void listen(const core::jsonrpc::Request& request);
+  bool cancel(const core::jsonrpc::Id& id);
   void close();
   std::string session_id() const;
 
@@ -66,7 +70,7 @@ class StreamableHttpTransport::Impl {
   net::HttpRequest make_request(std::string method) const;
   void resume(const core::jsonrpc::Id& awaited, std::string last_event_id,
               std::optional<std::chrono::milliseconds> retry, const std::string& method);
-  void open_event_stream();
+  void open_event_stream(std::function<net::HttpRequest()> make_request, bool resume);
   void mark_listener_answered();
   bool wait_unless_closed(std::chrono::milliseconds delay);
 
@@ -78,6 +82,8 @@ class StreamableHttpTransport::Impl {
   std::string session_id_;
   std::string protocol_version_;
   std::set<net::CancelToken*> in_flight_;
+  std::multimap<std::string, net::CancelToken*>
+      in_flight_requests_;  // the blocking POSTs of requests, by serialized id
   // The asynchronous POSTs under way (their operation once started); close() cancels them and waits for their end.
   std::map<const AsyncPost*, std::shared_ptr<net::AsyncOperation>> async_posts_;
   std::atomic<bool> closed_{false};
@@ -94,20 +100,30 @@ class StreamableHttpTransport::Impl {
 
 class StreamableHttpTransport::Impl::InFlight {
  public:
-  explicit InFlight(Impl& t) : t_(t) {
+  // `request_key`: the serialized id of the request it carries (cancel()), or empty.
+  explicit InFlight(Impl& t, std::string request_key = {}) : t_(t), request_key_(std::move(request_key)) {
     std::lock_guard lock(t_.mutex_);
     if (t_.closed_)
       throw Error(ErrorCode::cancelled, "the connection to " + t_.options_.url + " is closed", t_.options_.url);
     t_.in_flight_.insert(&token);
+    if (!request_key_.empty()) t_.in_flight_requests_.emplace(request_key_, &token);
   }
   ~InFlight() {
     std::lock_guard lock(t_.mutex_);
     t_.in_flight_.erase(&token);
+    auto [first, last] = t_.in_flight_requests_.equal_range(request_key_);
+    for (auto it = first; it != last; ++it) {
+      if (it->second == &token) {
+        t_.in_flight_requests_.erase(it);
+        break;
+      }
+    }
   }
   net::CancelToken token;
 
  private:
   Impl& t_;
+  std::string request_key_;
 };
 
 StreamableHttpTransport::StreamableHttpTransport(TransportOptions options)
@@ -135,6 +151,14 @@ void StreamableHttpTransport::close() {
 
 std::string StreamableHttpTransport::session_id() const {
   return impl_->session_id();
+}
+
+void StreamableHttpTransport::listen(const Request& request) {
+  impl_->listen(request);
+}
+
+bool StreamableHttpTransport::cancel(const core::jsonrpc::Id& id) {
+  return impl_->cancel(id);
 }
 
 bool StreamableHttpTransport::can_send_async() const {
@@ -203,8 +227,13 @@ void StreamableHttpTransport::Impl::post(const Message& message) {
                                 [this](Message&& m) { on_message_(std::move(m)); });
   if (request_message) reader.stop_after_response(request_message->id);
   {
-    InFlight guard(*this);
+    InFlight guard(*this, request_message ? request_message->id.dump() : std::string());
     options_.http->stream(request, reader, &guard.token);
+    // Cancelled (cancel(id), or close()): whatever came is all there is; never resumed.
+    if (guard.token.cancelled()) {
+      throw Error(ErrorCode::cancelled, "the request " + method_of(message) + " to " + options_.url + " was cancelled",
+                  options_.url);
+    }
   }
   if (conclude(message, request, reader) == Ending::resume) {
     resume(request_message->id, reader.last_event_id(), reader.retry(), method_of(message));
@@ -249,6 +278,10 @@ class StreamableHttpTransport::Impl::AsyncPost final : public net::AsyncStreamHa
   }
 
   const net::HttpRequest& request() const { return request_; }
+  bool carries(const core::jsonrpc::Id& id) const {
+    const auto* r = std::get_if<Request>(&message_);
+    return r && r->id == id;
+  }
 
  private:
   // Runs `step`; its error, or its success when it returns true, ends the post.
@@ -438,10 +471,34 @@ void StreamableHttpTransport::Impl::on_initialized(const std::string& protocol_v
   }
   // Sessions of the handshake era may receive server-initiated messages on a
   // GET stream; the modern era has no such stream.
-  if (!is_modern_version(protocol_version)) open_event_stream();
+  if (!is_modern_version(protocol_version)) open_event_stream([this] { return make_request("GET"); }, true);
 }
 
-void StreamableHttpTransport::Impl::open_event_stream() {
+void StreamableHttpTransport::Impl::listen(const Request& listen_request) {
+  // Built once: a modern request names no session, so every POST of it is the same.
+  net::HttpRequest post = post_request(listen_request);
+  open_event_stream([post = std::move(post)] { return post; }, false);
+}
+
+bool StreamableHttpTransport::Impl::cancel(const core::jsonrpc::Id& id) {
+  std::vector<std::shared_ptr<net::AsyncOperation>> async;
+  bool found = false;
+  {
+    std::lock_guard lock(mutex_);
+    auto [first, last] = in_flight_requests_.equal_range(id.dump());
+    for (auto it = first; it != last; ++it) {
+      it->second->cancel();
+      found = true;
+    }
+    for (const auto& [post, op] : async_posts_) {
+      if (op && post->carries(id)) async.push_back(op);
+    }
+  }
+  for (const auto& op : async) op->cancel();
+  return found || !async.empty();
+}
+
+void StreamableHttpTransport::Impl::open_event_stream(std::function<net::HttpRequest()> make_request, bool resume) {
   std::shared_ptr<detail::EventStream> stream;
   {
     std::lock_guard lock(mutex_);
@@ -453,8 +510,9 @@ void StreamableHttpTransport::Impl::open_event_stream() {
     o.max_message_bytes = options_.max_message_bytes;
     o.max_reconnects = options_.max_stream_reconnects;
     o.default_retry = kDefaultRetry;
+    o.resume = resume;
     detail::EventStream::Hooks hooks;
-    hooks.make_request = [this] { return make_request("GET"); };
+    hooks.make_request = std::move(make_request);
     hooks.on_message = [this](Message&& m) { on_message_(std::move(m)); };
     hooks.on_answered = [this] { mark_listener_answered(); };
     hooks.on_error = [this](const Error& e) {

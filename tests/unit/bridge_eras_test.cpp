@@ -2,10 +2,14 @@
 // the 2026-07-28 revision, driven in-process over a scripted HTTP client:
 // the server/discover in place of the refused initialize, the initialize
 // answered by the bridge, the per-request `_meta` on every later message,
-// input-required results unpacked into requests to the client, and a
-// handshake-era server left as it was.
+// input-required results unpacked into requests to the client, the
+// client's cancellation of a request that waits for its input, the
+// listen stream's list_changed notifications, and a handshake-era server
+// left as it was.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "delivered_messages.hpp"
@@ -46,9 +50,10 @@ ScriptedHttpClient::Responder refuse_handshake() {
   return error_answer(kUnsupportedProtocolVersionError, Json{{"supported", {"2026-07-28"}}});
 }
 
-Json discover_result() {
+// A server that offers no list_changed notifications: nothing to listen to.
+Json discover_result(Json capabilities = Json{{"tools", Json::object()}}) {
   return Json{{"supportedVersions", {"2026-07-28"}},
-              {"capabilities", {{"tools", {{"listChanged", true}}}}},
+              {"capabilities", std::move(capabilities)},
               {"_meta", {{"io.modelcontextprotocol/serverInfo", {{"name", "modern"}, {"version", "2"}}}}}};
 }
 
@@ -190,6 +195,42 @@ TEST_F(Translated, TheClientsRefusalFailsItsCall) {
   EXPECT_EQ(http->requests().size(), 3u) << "no retry without the input";
 }
 
+TEST_F(Translated, TheClientsCancellationEndsTheWaitForItsInputAndCancelsTheInputRequest) {
+  http->then(answer(elicitation_asked()));
+
+  std::thread call([&] { bridge.forward(rpc::Request{2, "tools/call", Json{{"name", "greet"}}}); });
+  const rpc::Message asked = host.at(1);
+  ASSERT_TRUE(std::holds_alternative<rpc::Request>(asked));
+  bridge.forward(rpc::Notification{"notifications/cancelled", Json{{"requestId", 2}, {"reason", "the user gave up"}}});
+  call.join();  // the wait for the client's input ended at once
+
+  const rpc::Message told_message = host.at(2);
+  const auto* told = std::get_if<rpc::Notification>(&told_message);
+  ASSERT_NE(told, nullptr);
+  EXPECT_EQ(told->method, "notifications/cancelled");
+  EXPECT_EQ(told->params, (Json{{"requestId", rpc::id_of(asked)}, {"reason", "the user gave up"}}))
+      << "the bridge's own input request is cancelled too";
+
+  // A late answer to the cancelled input request goes nowhere.
+  bridge.forward(rpc::Response{rpc::id_of(asked), Json{{"action", "accept"}, {"content", {{"name", "ada"}}}}});
+  EXPECT_EQ(host.count(), 3u) << "a cancelled request is not answered";
+  EXPECT_EQ(http->requests().size(), 3u) << "no retry, and nothing POSTed for the cancellation";
+
+  // The bridge goes on.
+  http->then(answer(Json{{"resultType", "complete"}, {"tools", Json::array()}}));
+  bridge.forward(rpc::Request{"l", "tools/list", Json::object()});
+  EXPECT_EQ(rpc::id_of(host.at(3)), "l");
+}
+
+TEST_F(Translated, ACancellationOfARequestAlreadyAnsweredChangesNothing) {
+  http->then(answer(Json{{"resultType", "complete"}, {"tools", Json::array()}}));
+  bridge.forward(rpc::Request{"l", "tools/list", Json::object()});
+  ASSERT_EQ(rpc::id_of(host.at(1)), "l");
+  bridge.forward(rpc::Notification{"notifications/cancelled", Json{{"requestId", "l"}}});
+  EXPECT_EQ(host.count(), 2u);
+  EXPECT_EQ(http->requests().size(), 3u) << "the modern era POSTs no notifications/cancelled";
+}
+
 TEST_F(Translated, AServerThatKeepsAskingIsStoppedAfterTheBoundedRounds) {
   for (int i = 0; i <= Session::kMaxInputRounds; ++i) {
     http->then(answer(Json{{"resultType", "input_required"}, {"requestState", "again"}}));
@@ -201,6 +242,96 @@ TEST_F(Translated, AServerThatKeepsAskingIsStoppedAfterTheBoundedRounds) {
   EXPECT_EQ(failed->id, 2);
   EXPECT_EQ(failed->code, kBridgeErrorCode);
   EXPECT_EQ(http->requests().size(), 2u + 1u + Session::kMaxInputRounds);
+}
+
+// A modern server whose subscriptions/listen POST is answered with an
+// event stream that stays open until the bridge closes it (the other POSTs
+// are scripted).
+class ListeningServer final : public net::HttpClient {
+ public:
+  explicit ListeningServer(std::shared_ptr<ScriptedHttpClient> scripted) : scripted_(std::move(scripted)) {}
+
+  net::HttpResponse send(const net::HttpRequest& request, net::CancelToken* token) override {
+    return scripted_->send(request, token);
+  }
+
+  void stream(const net::HttpRequest& request, net::HttpStreamHandler& handler, net::CancelToken* token) override {
+    if (request.headers.get("Mcp-Method") != "subscriptions/listen") return scripted_->stream(request, handler, token);
+    const Json listen = Json::parse(request.body);
+    {
+      std::lock_guard lock(mutex_);
+      listens_.push_back(request);
+    }
+    net::HttpHeaders headers;
+    headers.set("Content-Type", "text/event-stream");
+    if (!handler.on_response_start(200, headers)) return;
+    const Json subscription{{"io.modelcontextprotocol/subscriptionId", listen["id"]}};
+    const Json ack{{"jsonrpc", "2.0"},
+                   {"method", "notifications/subscriptions/acknowledged"},
+                   {"params", {{"notifications", listen["params"]["notifications"]}, {"_meta", subscription}}}};
+    const Json changed{
+        {"jsonrpc", "2.0"}, {"method", "notifications/tools/list_changed"}, {"params", {{"_meta", subscription}}}};
+    if (!handler.on_body("event: message\ndata: " + ack.dump() + "\n\nevent: message\ndata: " + changed.dump() +
+                         "\n\n")) {
+      return;
+    }
+    // Open until cancelled (the bridge's close).
+    std::unique_lock lock(mutex_);
+    if (!token || !token->set_waker([this] {
+          std::lock_guard wake_lock(mutex_);
+          woken_.notify_all();
+        })) {
+      return;
+    }
+    woken_.wait_for(lock, std::chrono::seconds(30), [&] { return token->cancelled(); });
+    lock.unlock();
+    token->clear_waker();
+    throw Error(ErrorCode::cancelled, "cancelled");
+  }
+
+  std::vector<net::HttpRequest> listens() {
+    std::lock_guard lock(mutex_);
+    return listens_;
+  }
+
+ private:
+  std::shared_ptr<ScriptedHttpClient> scripted_;
+  std::mutex mutex_;
+  std::condition_variable woken_;
+  std::vector<net::HttpRequest> listens_;
+};
+
+TEST(BridgeEras, TheListenStreamsListChangedReachesTheClientAsAHandshakeNotification) {
+  auto scripted = std::make_shared<ScriptedHttpClient>();
+  scripted->then(refuse_handshake()).then(answer(discover_result(Json{{"tools", {{"listChanged", true}}}})));
+  auto server = std::make_shared<ListeningServer>(scripted);
+  Host host;
+  Bridge bridge(options_for(server), host.sink());
+  bridge.forward(host_initialize());
+  const rpc::Message initialized = host.at(0);
+  EXPECT_EQ(std::get<rpc::Response>(initialized).result["capabilities"]["tools"]["listChanged"], true)
+      << "promised: the bridge carries them";
+  bridge.forward(rpc::Notification{"notifications/initialized", nullptr});
+
+  const rpc::Message changed_message = host.at(1);
+  const auto* changed = std::get_if<rpc::Notification>(&changed_message);
+  ASSERT_NE(changed, nullptr);
+  EXPECT_EQ(changed->method, "notifications/tools/list_changed");
+  EXPECT_TRUE(changed->params.is_null() || !changed->params.contains("_meta")) << changed->params.dump();
+
+  const auto listens = server->listens();
+  ASSERT_EQ(listens.size(), 1u);
+  const Json listen = body_of(listens[0]);
+  EXPECT_EQ(listen["method"], "subscriptions/listen");
+  EXPECT_EQ(listen["params"]["notifications"], (Json{{"toolsListChanged", true}}));
+  EXPECT_EQ(listen["params"]["_meta"][kVersionKey], "2026-07-28");
+  EXPECT_EQ(listens[0].method, "POST");
+  EXPECT_EQ(listens[0].headers.get("MCP-Protocol-Version"), "2026-07-28");
+  EXPECT_NE(listens[0].headers.get("Accept").value_or("").find("text/event-stream"), std::string::npos);
+  EXPECT_FALSE(listens[0].headers.contains("Last-Event-ID"));
+
+  bridge.close();  // ends the stream (the server saw its POST cancelled)
+  EXPECT_EQ(host.count(), 2u) << "the acknowledgement is the stream's own";
 }
 
 TEST(BridgeEras, AServerRememberedAsModernIsDiscoveredWithoutTheInitialize) {

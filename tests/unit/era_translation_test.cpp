@@ -53,9 +53,9 @@ TEST(EraTranslation, TheInitializeResultComesFromTheDiscoverResult) {
   EXPECT_EQ(result["protocolVersion"], "2025-06-18");
   EXPECT_EQ(result["serverInfo"], (Json{{"name", "modern"}, {"version", "2"}, {"title", "Modern"}}));
   EXPECT_EQ(result["instructions"], "be nice");
-  // Notifications the bridge does not translate are not promised.
-  EXPECT_EQ(result["capabilities"], (Json{{"tools", Json::object()},
-                                          {"resources", Json::object()},
+  // list_changed comes from the listen stream; resources/subscribe is not translated, so not promised.
+  EXPECT_EQ(result["capabilities"], (Json{{"tools", {{"listChanged", true}}},
+                                          {"resources", {{"listChanged", true}}},
                                           {"prompts", Json::object()},
                                           {"logging", Json::object()}}));
   ServerInfo bare;
@@ -63,6 +63,29 @@ TEST(EraTranslation, TheInitializeResultComesFromTheDiscoverResult) {
   const Json minimal = handshake_initialize_result(Json::object(), bare);
   EXPECT_EQ(minimal["capabilities"], Json::object());
   EXPECT_FALSE(minimal.contains("instructions"));
+}
+
+TEST(EraTranslation, TheListenFilterAsksForEveryListChangedTheServerOffers) {
+  EXPECT_EQ(listen_filter(discovered().capabilities),
+            (Json{{"toolsListChanged", true}, {"resourcesListChanged", true}}));
+  EXPECT_EQ(listen_filter(Json{{"prompts", {{"listChanged", true}}}, {"tools", {{"listChanged", false}}}}),
+            (Json{{"promptsListChanged", true}}));
+  EXPECT_EQ(listen_filter(Json{{"tools", {{"listChanged", "yes"}}}}), Json::object()) << "only a true boolean";
+  EXPECT_EQ(listen_filter(Json::array()), Json::object());
+  EXPECT_TRUE(listen_bookkeeping("notifications/subscriptions/acknowledged"));
+  EXPECT_FALSE(listen_bookkeeping("notifications/tools/list_changed"));
+}
+
+TEST(EraTranslation, AListenNotificationLosesItsSubscriptionId) {
+  Json only{{"_meta", {{"io.modelcontextprotocol/subscriptionId", 7}}}};
+  to_handshake_notification(only);
+  EXPECT_EQ(only, Json::object());
+  Json more{{"uri", "file:///a"}, {"_meta", {{"io.modelcontextprotocol/subscriptionId", "s"}, {"k", 1}}}};
+  to_handshake_notification(more);
+  EXPECT_EQ(more, (Json{{"uri", "file:///a"}, {"_meta", {{"k", 1}}}}));
+  Json none = nullptr;
+  to_handshake_notification(none);
+  EXPECT_TRUE(none.is_null());
 }
 
 TEST(EraTranslation, EveryMessageCarriesTheMetaTheClientsInitializeImplies) {
@@ -140,6 +163,25 @@ TEST(AwaitedAnswers, NoAnswerMeansATimeoutOrTheEnd) {
   }
   closer.join();
   awaited.forget(2);
+}
+
+TEST(AwaitedAnswers, ACancelledWaitEndsAtOnceAndItsLateAnswerIsNotTaken) {
+  AwaitedAnswers awaited;
+  awaited.cancel("never-expected");  // nothing to end
+  awaited.expect("in");
+  awaited.expect("other");
+  std::thread canceller([&] { awaited.cancel("in"); });
+  try {
+    (void)awaited.await("in", std::nullopt, "elicitation/create", "u");
+    FAIL() << "not cancelled";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::cancelled);
+    EXPECT_NE(std::string(e.what()).find("cancelled"), std::string::npos) << e.what();
+  }
+  canceller.join();
+  EXPECT_FALSE(awaited.take(rpc::Response{"in", Json::object()})) << "nobody waits for it any more";
+  EXPECT_TRUE(awaited.take(rpc::Response{"other", Json{{"n", 1}}})) << "the other wait is untouched";
+  EXPECT_EQ(awaited.await("other", std::chrono::milliseconds(0), "roots/list", "u"), (Json{{"n", 1}}));
 }
 
 }  // namespace

@@ -31,16 +31,23 @@ struct Harness {
   bool with_session = true;
   std::shared_ptr<mcp::detail::EventStream> stream;
 
-  explicit Harness(int max_reconnects = 3) {
+  // `listen`: the stream of a modern subscriptions/listen POST (its own Accept, never resumed).
+  explicit Harness(int max_reconnects = 3, bool listen = false) {
     mcp::detail::EventStream::Options o;
     o.url = "https://mcp.example/mcp";
     o.max_reconnects = max_reconnects;
+    o.resume = !listen;
     o.default_retry = std::chrono::milliseconds(1000);
     mcp::detail::EventStream::Hooks hooks;
-    hooks.make_request = [this] {
+    hooks.make_request = [this, listen] {
       net::HttpRequest r;
       r.url = "https://mcp.example/mcp";
       if (with_session) r.headers.add("Mcp-Session-Id", "s-1");
+      if (listen) {
+        r.method = "POST";
+        r.headers.set("Accept", "application/json, text/event-stream");
+        r.body = R"({"jsonrpc":"2.0","id":"l","method":"subscriptions/listen","params":{}})";
+      }
       return r;
     };
     hooks.on_message = [this](core::jsonrpc::Message&& m) { messages.push_back(std::move(m)); };
@@ -76,6 +83,26 @@ TEST(EventStreamScripted, ReconnectsAfterTheStreamEndsWithLastEventIdAndTheServe
   EXPECT_EQ(h.stream->last_event_id(), "e-3");
   EXPECT_EQ(h.answered, 1);  // once
   EXPECT_TRUE(h.errors.empty());
+  h.stream->close();
+}
+
+TEST(EventStreamScripted, AListenPostIsSentAgainAsItWasWithoutLastEventId) {
+  Harness h(3, /*listen=*/true);
+  h.with_session = false;
+  h.stream->open();
+  auto first = h.client->next_transfer();
+  EXPECT_EQ(first.request.method, "POST");
+  EXPECT_EQ(first.request.headers.get("Accept"), "application/json, text/event-stream") << "its own Accept is kept";
+  EXPECT_EQ(first.request.total_timeout.count(), 0) << "no request timeout: it lives as long as the session";
+  first.answer(200, kEventStream, event("e-1", 1));
+  EXPECT_EQ(h.messages.size(), 1u);
+
+  // It dropped: after the backoff the same POST goes again, a new subscription.
+  h.client->next_timer().task();
+  auto second = h.client->next_transfer();
+  EXPECT_EQ(second.request.method, "POST");
+  EXPECT_EQ(second.request.body, first.request.body);
+  EXPECT_FALSE(second.request.headers.contains("Last-Event-ID"));
   h.stream->close();
 }
 

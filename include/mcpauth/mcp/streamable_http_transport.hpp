@@ -44,6 +44,21 @@ class StreamableHttpTransport final : public Transport {
   // The Mcp-Session-Id the server assigned, empty when it assigned none.
   std::string session_id() const;
 
+  // The modern era's `subscriptions/listen` (2026-07-28): `request` is
+  // POSTed and its event-stream answer, which carries the server's change
+  // notifications to the MessageHandler, lives as long as the transport
+  // (no request timeout); it is POSTed again, with a bounded backoff, when
+  // it drops or ends. Takes the place of the handshake era's GET stream
+  // (a transport has one or the other); close() ends it. Returns once the
+  // server answered the first POST (or the connect timeout passed).
+  void listen(const core::jsonrpc::Request& request);
+
+  // Aborts the POST of request `id` if one is under way (a blocking send()
+  // then throws Error(cancelled)): over HTTP the modern era cancels a
+  // request by closing its response stream, not with a notification.
+  // Whether one was.
+  bool cancel(const core::jsonrpc::Id& id);
+
   // Whether send_async() can be used (TransportOptions::async_http was given).
   bool can_send_async() const;
   // The end of an asynchronous send: null when the exchange completed (the

@@ -41,10 +41,13 @@ try {
     process.exit(2);
 }
 
+// Shared by the per-request server instances (createMcpHandler makes one per request).
+const cancelledWaits = { count: 0, waiters: [] };
+
 function createServer() {
     const server = new McpServer(
         { name: 'mcpauth-modern-peer', version: '1.0.0' },
-        { capabilities: { tools: {} }, instructions: 'mcpauth modern test peer' }
+        { capabilities: { tools: { listChanged: true } }, instructions: 'mcpauth modern test peer' }
     );
     const text = t => ({ content: [{ type: 'text', text: t }] });
     server.registerTool('echo', { description: 'Echo text', inputSchema: { text: z.string() } }, ({ text: t }) => text(t));
@@ -71,6 +74,61 @@ function createServer() {
             return text(`done ${steps}`);
         }
     );
+    // subscriptions/listen (2026-07-28): every open listen stream that asked
+    // for toolsListChanged gets notifications/tools/list_changed.
+    server.registerTool('touch-tools', { description: 'Announces a change of the tool list', inputSchema: {} }, () => {
+        handler.notify.toolsChanged();
+        return text('touched');
+    });
+    // Waits until the request is cancelled (its response stream closed), at
+    // most `ms` milliseconds (with a progressToken, progress 0 first); `cancelled-waits` tells how many were cancelled.
+    server.registerTool('wait', { description: 'Waits until cancelled (at most ms)', inputSchema: { ms: z.number().int().min(0) } }, async ({ ms }, ctx) => {
+        const signal = ctx.mcpReq.signal;
+        // Progress 0 tells the client that the call is under way (so a test cancels it then).
+        const token = ctx.mcpReq._meta?.progressToken;
+        if (token !== undefined) await ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, progress: 0 } });
+        const cancelled = await new Promise(resolve => {
+            const timer = setTimeout(() => resolve(false), ms);
+            signal.addEventListener('abort', () => {
+                clearTimeout(timer);
+                resolve(true);
+            }, { once: true });
+        });
+        if (cancelled) {
+            cancelledWaits.count++;
+            for (const wake of cancelledWaits.waiters.splice(0)) wake();
+        }
+        return text(cancelled ? 'cancelled' : `waited ${ms}`);
+    });
+    // The number of `wait` calls cancelled so far, once it is at least
+    // `atLeast` (or after 10 s): a test waits on the server's side of a cancellation.
+    server.registerTool('cancelled-waits', { description: 'How many waits were cancelled', inputSchema: { atLeast: z.number().int().min(0) } }, async ({ atLeast }) => {
+        const deadline = Date.now() + 10000;
+        while (cancelledWaits.count < atLeast && Date.now() < deadline) {
+            await new Promise(resolve => {
+                const timer = setTimeout(resolve, deadline - Date.now());
+                cancelledWaits.waiters.push(() => {
+                    clearTimeout(timer);
+                    resolve();
+                });
+            });
+        }
+        return text(`cancelled ${cancelledWaits.count}`);
+    });
+    // SEP-2322 with sampling: asks the client's model, then answers with its text.
+    server.registerTool('sample', { description: 'Asks the client to sample, then returns the text', inputSchema: { prompt: z.string() } }, ({ prompt }, ctx) => {
+        const responses = ctx.mcpReq.inputResponses ?? {};
+        const answer = inputResponse(responses, 'completion');
+        if (answer.kind === 'missing') {
+            return inputRequired({
+                inputRequests: {
+                    completion: inputRequired.createMessage({ messages: [{ role: 'user', content: { type: 'text', text: prompt } }], maxTokens: 50 })
+                }
+            });
+        }
+        if (answer.kind !== 'sampling') return text(`unexpected answer (${answer.kind})`);
+        return text(`sampled: ${answer.result.content?.text}`);
+    });
     // SEP-2322 multi round-trip (2026-07-28): asks for a name (elicitation,
     // with a requestState), then for the client's roots (no state), then greets
     // with both. Test state only: a real server would integrity-protect it.

@@ -238,6 +238,18 @@ class SqliteTokenStore final : public TokenStore, public UserDirectory, public K
     auto db = acquire();
     return detail::remove_user(*db, name);
   }
+  bool add_user_server(const UserServer& server, std::size_t max_servers) override {
+    auto db = acquire();
+    return detail::add_user_server(*db, keys(), server, max_servers);
+  }
+  std::vector<UserServer> list_user_servers(const std::string& user) override {
+    auto db = acquire();
+    return detail::list_user_servers(*db, keys(), user, "the token store " + options_.path.string());
+  }
+  bool remove_user_server(const std::string& user, const std::string& name) override {
+    auto db = acquire();
+    return detail::remove_user_server(*db, user, name);
+  }
 
   void check_rotatable() const override {
     if (key_in_keyring_) {

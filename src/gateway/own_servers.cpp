@@ -65,8 +65,10 @@ void Gateway::Impl::refresh_own_servers(const std::string& user) {
       const auto cached = slot.entries.find(server.name);
       if (cached != slot.entries.end() && cached->second == server.entry) {
         next.by_name[server.name] = slot.by_name[server.name];  // unchanged (or made by a refresh meanwhile)
+      } else if (const auto fresh = made.find(server.name); fresh != made.end()) {
+        next.by_name[server.name] = fresh->second;
       } else {
-        next.by_name[server.name] = made.at(server.name);
+        continue;  // a refresh meanwhile dropped what this one kept: the next refresh makes it
       }
       next.entries[server.name] = server.entry;
     }

@@ -77,10 +77,13 @@ bool remove_user(Database& db, const std::string& name) {
 bool add_user_server(Database& db, const KeySet& keys, const UserServer& server, std::size_t max_servers) {
   Transaction transaction(db);
   if (!find_user(db, server.user)) throw Error(ErrorCode::usage, "there is no user named " + server.user);
-  Statement count(db, "SELECT count(*) FROM user_servers WHERE user_name = ?");
-  count.bind(1, server.user);
-  count.step();
-  if (static_cast<std::size_t>(count.integer(0)) >= max_servers) {
+  const auto held = [&] {  // the statement ends here: one left open would keep its read snapshot past the commit
+    Statement count(db, "SELECT count(*) FROM user_servers WHERE user_name = ?");
+    count.bind(1, server.user);
+    count.step();
+    return static_cast<std::size_t>(count.integer(0));
+  }();
+  if (held >= max_servers) {
     throw Error(ErrorCode::usage, "the user " + server.user + " has " + std::to_string(max_servers) +
                                       " servers of its own already, the most a user may have: remove one first");
   }

@@ -3,9 +3,8 @@
 // administrator adds one with POST /api/servers; only that user reaches it
 // (another user gets the 404 of a name no one has), its name may not hide a
 // shared one (409), its grant is the user's, DELETE removes it with its
-// grant, and a second gateway on the same PostgreSQL store serves it;
-// `users remove` removes it too (checked in the store: the PostgreSQL test
-// here, unit/user_servers_test.cpp for SQLite).
+// grant, `users remove` removes it too, and a second gateway on the same
+// PostgreSQL store serves it.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -166,6 +165,17 @@ TEST(GatewayOwnServers, AUsersServerIsItsAloneAndGoesWithIt) {
   EXPECT_EQ(http("GET", gw.url("/api/servers/mine/status"), "", bearer(bob)).status, 200) << "bob's is kept";
   const Json grants = Json::parse(run_command(cli({"status", own_peer.url(), "--json"})).out);
   for (const auto& row : grants) EXPECT_NE(row.value("account", ""), "alice") << grants.dump();
+
+  // `users remove` takes a user's servers with it: a new user of that name
+  // finds none once the gateway reads the store again (its caches' time,
+  // waited for on the clock), and the old key is refused by then.
+  ASSERT_EQ(run_command(cli({"users", "remove", "bob"})).exit_code, 0);
+  const std::string new_bob = add_user("bob");
+  const auto removed_at = std::chrono::steady_clock::now();
+  std::this_thread::sleep_until(removed_at + kOwnServerCacheDelay);
+  EXPECT_EQ(http("GET", gw.url("/api/servers/mine/status"), "", bearer(bob)).status, 401);
+  EXPECT_EQ(http("GET", gw.url("/api/servers/mine/status"), "", bearer(new_bob)).status, 404);
+  EXPECT_TRUE(own_server_rows(gw, new_bob, "own").empty());
 }
 
 // Two gateways on one PostgreSQL store: a server alice adds on the first is

@@ -339,9 +339,16 @@ bool valid_server_name(std::string_view name) {
 }
 
 Config load_config(const std::string& path) {
+  return parse_config(read_capped(path), path);
+}
+
+Config parse_config(const std::string& content, const std::string& path) {
+  if (content.size() > kMaxConfigBytes) {
+    fail("the config file " + path + " is larger than " + std::to_string(kMaxConfigBytes / 1024) + " KiB");
+  }
   Config config;
   config.path = path;
-  const Json root = parse(read_capped(path), path);
+  const Json root = parse(content, path);
   if (!root.is_object()) fail(path + " must hold a JSON object with \"mcpServers\"");
   // VS Code's mcp.json names the same object "servers".
   const std::string top = root.contains("mcpServers") || !root.contains("servers") ? "mcpServers" : "servers";

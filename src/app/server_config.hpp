@@ -59,6 +59,9 @@ bool valid_server_name(std::string_view name);
 // Reads and checks the file. Throws Error(usage) for a missing, oversized or
 // malformed file, naming the JSON path of a bad value (never the value).
 Config load_config(const std::string& path);
+// The same checks for a document already read: `path` names it in messages
+// (a user's own server in the gateway's store is checked so).
+Config parse_config(const std::string& content, const std::string& path);
 
 // $MCPAUTH_CONFIG, else $XDG_CONFIG_HOME/mcpauth/config.json, else
 // $HOME/.config/mcpauth/config.json; nullopt when none of them is set.

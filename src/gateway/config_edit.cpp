@@ -61,12 +61,9 @@ void write_atomically(const std::string& path, const std::string& content) {
 
 }  // namespace
 
-void add_server_entry(const std::string& path, const NewServer& server) {
-  Json root = read_document(path);
-  const std::string key = servers_key(root);
-  Json& servers = root[key];
-  if (!servers.is_object()) fail(path + ": " + key + " must be an object of named servers");
-  if (servers.contains(server.name)) fail("a server named " + server.name + " is already configured");
+namespace {
+
+Json entry_of(const NewServer& server) {
   Json entry = Json::object();
   entry["url"] = server.url;
   if (!server.headers.empty()) {
@@ -75,7 +72,22 @@ void add_server_entry(const std::string& path, const NewServer& server) {
     entry["headers"] = headers;
   }
   if (server.client_id) entry["oauth"] = Json{{"clientId", *server.client_id}};
-  servers[server.name] = entry;
+  return entry;
+}
+
+}  // namespace
+
+std::string server_entry_json(const NewServer& server) {
+  return entry_of(server).dump();
+}
+
+void add_server_entry(const std::string& path, const NewServer& server) {
+  Json root = read_document(path);
+  const std::string key = servers_key(root);
+  Json& servers = root[key];
+  if (!servers.is_object()) fail(path + ": " + key + " must be an object of named servers");
+  if (servers.contains(server.name)) fail("a server named " + server.name + " is already configured");
+  servers[server.name] = entry_of(server);
   write_atomically(path, root.dump(2) + "\n");
 }
 

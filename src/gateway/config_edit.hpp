@@ -18,6 +18,10 @@ struct NewServer {
   std::optional<std::string> client_id;
 };
 
+// The entry the file gets for `server` (also what the store keeps for a
+// user's own server), as JSON text: {"url", "headers"?, "oauth"?}.
+std::string server_entry_json(const NewServer& server);
+
 // Throws Error(usage): a server of that name exists, the file is unreadable
 // or not an mcpServers object. Creates the file (and its directory) if missing.
 void add_server_entry(const std::string& path, const NewServer& server);

@@ -85,6 +85,10 @@ void Gateway::Impl::api_reconnect(const http::Request& req, http::Response& res)
 // The row goes last: whoever sees it gone (the dashboard, a test) finds the
 // configuration entry, the grants and the discovery record gone too.
 void Gateway::Impl::remove_server(const std::shared_ptr<Upstream>& up, bool revoke) {
+  if (!up->owner.empty()) {
+    remove_own_server(up, revoke);
+    return;
+  }
   {
     std::lock_guard lock(state_mutex_);
     if (up->flow && !up->flow->done) up->flow->pending->cancel();
@@ -117,7 +121,14 @@ void Gateway::Impl::reload_config_locked() {
 }
 
 void Gateway::Impl::api_remove(const http::Request& req, http::Response& res) {
+  if (req.caller && !req.caller->admin && upstream(req.matches[1])) {
+    send_error(res, 403, "forbidden", "only an administrator may remove a shared server");
+    return;
+  }
   auto up = upstream_or_404(req, res);
+  if (!up) return;
+  // With users, a shared server's name leads to the caller's upstream of it: the shared one goes.
+  if (up->owner.empty() && req.caller) up = upstream(req.matches[1]);
   if (!up) return;
   remove_server(up, true);
   bump();
@@ -223,6 +234,24 @@ void Gateway::Impl::api_add(const http::Request& req, http::Response& res) {
   if (server.client_id && server.client_id->empty()) server.client_id.reset();
   const auto authorize_it = body.find("authorize");
   const bool then_authorize = authorize_it != body.end() && authorize_it->is_boolean() && authorize_it->get<bool>();
+  // Whose server: "shared" (the config file's, every user's: an
+  // administrator's to add) or "own" (the caller's, in the store). Without
+  // a scope, an administrator's is shared and any other user's own.
+  const std::string scope =
+      string_member(body, "scope", 16).value_or(req.caller && !req.caller->admin ? "own" : "shared");
+  if (scope != "own" && scope != "shared") throw Error(ErrorCode::usage, "scope must be \"own\" or \"shared\"");
+  if (scope == "own") {
+    if (!req.caller) {
+      throw Error(ErrorCode::usage, "a server of one's own needs users in the store (mcpauth users add NAME)");
+    }
+    add_own_server(req, res, server, then_authorize);
+    return;
+  }
+  if (req.caller && !req.caller->admin) {
+    send_error(res, 403, "forbidden",
+               "only an administrator may add a shared server; add one of your own with \"scope\": \"own\"");
+    return;
+  }
 
   std::shared_ptr<Upstream> up;
   {

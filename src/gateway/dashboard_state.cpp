@@ -112,7 +112,16 @@ Json Gateway::Impl::state_json(bool with_csrf, const std::optional<http::Request
   } else if (caller) {
     users.push_back(caller->name);
   }
-  const auto accounts = upstream_accounts(caller);
+  // Read before the state lock (the store, when the cache is stale). A
+  // store that cannot be read leaves them out; the shared rows still show.
+  std::vector<std::shared_ptr<Upstream>> own;
+  try {
+    if (caller) own = own_upstreams(caller->name);
+  } catch (const Error& e) {
+    log("the servers of user " + caller->name + " could not be read: " + e.what());
+  }
+  auto accounts = upstream_accounts(caller);
+  for (const auto& up : own) accounts.emplace_back(up->url, caller->name);
   std::vector<std::string> urls;
   for (const auto& [url, account] : accounts) urls.push_back(url);
   const StoreView view =
@@ -130,12 +139,25 @@ Json Gateway::Impl::state_json(bool with_csrf, const std::optional<http::Request
       // Another user's consent page is that user's to open: whoever completed
       // it would store their own grant under that user's name.
       if (user != caller->name) row["authorization_url"] = nullptr;
+      row["scope"] = "shared";
+      rows.push_back(std::move(row));
+    }
+  }
+  // The caller's own servers (an administrator's too, never another user's).
+  if (caller) {
+    for (const auto& up : own) {
+      Json row = row_json(*up, up.get(), caller->name, view);
+      row["user"] = caller->name;
+      row["scope"] = "own";
       rows.push_back(std::move(row));
     }
   }
   Json out = Json::object();
   if (with_csrf) out["csrf"] = csrf_;
-  if (caller) out["user"] = caller->name;
+  if (caller) {
+    out["user"] = caller->name;
+    out["admin"] = caller->admin;
+  }
   // What an authorization server that does not register clients itself
   // must be given for a pre-registered client (the dashboard shows it).
   out["redirect_uri"] = base_url_ + "/oauth/callback";
@@ -145,7 +167,10 @@ Json Gateway::Impl::state_json(bool with_csrf, const std::optional<http::Request
 
 // GET /api/servers/NAME/status: the caller's row of the server as a host's chip.
 void Gateway::Impl::api_status(const http::Request& req, http::Response& res) {
-  const auto shared = upstream(req.matches[1]);
+  auto shared = upstream(req.matches[1]);
+  // Not shared: the caller's own (the same 404 as a name no one has).
+  const auto own = !shared && req.caller ? own_upstream(req.caller->name, req.matches[1]) : nullptr;
+  if (own) shared = own;
   if (!shared) {
     send_error(res, 404, "usage", "no server named " + std::string(req.matches[1]) + " is configured");
     return;
@@ -157,7 +182,7 @@ void Gateway::Impl::api_status(const http::Request& req, http::Response& res) {
   Json row;
   {
     std::lock_guard lock(state_mutex_);
-    const Upstream* live = req.caller ? live_upstream_locked(shared, req.caller->name) : shared.get();
+    const Upstream* live = req.caller && !own ? live_upstream_locked(shared, req.caller->name) : shared.get();
     row = row_json(*shared, live, req.caller ? req.caller->name : shared->account, view, &facts);
   }
   Json out = server_status(row, facts);

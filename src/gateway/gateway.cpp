@@ -25,7 +25,8 @@ Gateway::Impl::Impl(GatewayOptions options) : options_(std::move(options)) {
   if (options_.api_key && options_.api_key->size() < 16) {
     throw Error(ErrorCode::usage, "the API key must be at least 16 characters");
   }
-  users_ = std::make_unique<UserCache>(store::user_directory(options_.store));
+  directory_ = store::user_directory(options_.store);
+  users_ = std::make_unique<UserCache>(directory_);
   if (options_.host_key && options_.host_key->size() < 32) {
     throw Error(ErrorCode::usage, "the host key must be at least 32 characters");
   }
@@ -324,13 +325,15 @@ http::Handler Gateway::Impl::with_body(bool required, http::Handler handler) {
 }
 
 std::shared_ptr<Upstream> Gateway::Impl::upstream_or_404(const http::Request& req, http::Response& res) {
-  auto up = upstream(req.matches[1]);
-  if (!up) {
-    send_error(res, 404, "usage", "no server named " + std::string(req.matches[1]) + " is configured");
-    return nullptr;
-  }
+  const std::string name(req.matches[1]);
+  auto up = upstream(name);
   // A local user's request goes to that user's upstream: its grants, never another's.
-  return req.caller ? user_upstream(up, req.caller->name) : up;
+  if (up) return req.caller ? user_upstream(up, req.caller->name) : up;
+  // Not a shared server: the caller's own, if it has one of that name. The
+  // answer without is the same whoever else has one (no existence oracle).
+  if (req.caller) up = own_upstream(req.caller->name, name);
+  if (!up) send_error(res, 404, "usage", "no server named " + name + " is configured");
+  return up;
 }
 
 Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}

@@ -18,11 +18,13 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "config_edit.hpp"
 #include "gateway.hpp"
 #include "gateway_consent.hpp"
 #include "http_responses.hpp"
@@ -61,7 +63,11 @@ inline constexpr const char* kSessionHeader = "Mcp-Session-Id";
 // many users costs what its recent ones use.
 inline constexpr std::size_t kMaxUserUpstreams = 4'096;
 inline constexpr auto kUserUpstreamIdle = std::chrono::minutes(30);
-inline constexpr const char* kUserHeader = "Mcpauth-User";  // host mode: whom a host's request acts for
+inline constexpr const char* kUserHeader = "Mcpauth-User";
+// How long a user's own servers are taken from memory before the store is
+// read again: a server added or removed on another instance counts there
+// within this time (on the instance that took the request, at once).
+inline constexpr auto kOwnServerCacheTtl = std::chrono::seconds(2);  // host mode: whom a host's request acts for
 
 class Gateway::Impl {
  public:
@@ -76,8 +82,10 @@ class Gateway::Impl {
 
   void load_config();
   // `account`: another account than the entry's (a local user's upstream).
+  // `own`: the one-entry config of a user's own server (resolved without ${VAR}).
   std::shared_ptr<Upstream> make_upstream(const app::ServerConfig& raw,
-                                          const std::optional<std::string>& account = std::nullopt);
+                                          const std::optional<std::string>& account = std::nullopt,
+                                          const app::Config* own = nullptr);
   std::shared_ptr<auth::Authorizer> make_authorizer(const app::ServerConfig& server, const std::string& url,
                                                     std::shared_ptr<auth::ConsentHandler> consent);
   mcp::SessionOptions session_options(const Upstream& up) const;
@@ -149,6 +157,25 @@ class Gateway::Impl {
   // kUserUpstreamIdle, then the least recently used idle ones past kMaxUserUpstreams.
   void sweep_user_upstreams();
   void drop_user_upstreams(const std::vector<std::shared_ptr<Upstream>>& dropped, bool close_sessions);
+
+  // ---- users' own servers (own_servers.cpp) -----------------------------------
+
+  // User `user`'s own server `name` (null: none), from the cache of the
+  // user's servers, read again from the store when older than kOwnServerCacheTtl.
+  std::shared_ptr<Upstream> own_upstream(const std::string& user, const std::string& name);
+  // All of the user's own servers, by name (the same cache).
+  std::vector<std::shared_ptr<Upstream>> own_upstreams(const std::string& user);
+  // Reads the user's servers from the store now: new entries get an
+  // upstream, changed ones a new one, gone ones are dropped (their
+  // sessions, flows and stateless routes end).
+  void refresh_own_servers(const std::string& user);
+  // POST /api/servers for a user's own server (api_add decided the scope).
+  void add_own_server(const http::Request& req, http::Response& res, const NewServer& server, bool then_authorize);
+  // Revokes (when asked) and deletes the user's grant, ends its sessions and
+  // deletes the entry from the store.
+  void remove_own_server(const std::shared_ptr<Upstream>& up, bool revoke);
+  // Drops the cached servers of users the store no longer has (housekeeping).
+  void sweep_own_servers(const std::set<std::string>& present);
 
   template <typename Fn>
   auto guarded(Fn fn) {
@@ -275,6 +302,13 @@ class Gateway::Impl {
   };
   std::map<std::pair<std::string, std::string>, UserUpstream> user_upstreams_;  // by (server, user)
   std::atomic<bool> sweep_queued_{false};  // a sweep for user_upstreams_ over its cap is on its way
+  struct OwnServers {
+    std::chrono::steady_clock::time_point fetched{};
+    std::map<std::string, std::shared_ptr<Upstream>> by_name;
+    std::map<std::string, std::string> entries;  // by name: the stored entry each upstream was made from
+  };
+  std::map<std::string, OwnServers> own_servers_;    // by user; guarded by state_mutex_
+  std::shared_ptr<store::UserDirectory> directory_;  // the store's users (null: a store without users)
   std::unique_ptr<UserCache> users_;  // the store's users, cached briefly (never null; empty for a store without users)
   std::atomic<bool> stopping_flag_{false};
 

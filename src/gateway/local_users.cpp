@@ -12,16 +12,6 @@
 #include "user_upstream_bounds.hpp"
 
 namespace mcpauth::gateway {
-namespace {
-
-// What changes the configured servers every user shares: an administrator's.
-bool admin_only(const http::Request& req) {
-  return (req.method == "POST" && req.path == "/api/servers") ||
-         (req.method == "DELETE" && req.path.rfind("/api/servers/", 0) == 0);
-}
-
-}  // namespace
-
 bool Gateway::Impl::users_mode() {
   return options_.host_key || users_->has_users();
 }
@@ -38,10 +28,6 @@ bool Gateway::Impl::screen_user(http::Request& req, http::Response& res) {
     send_error(res, 401, "unauthorized", "this gateway needs a user's API key: Authorization: Bearer <key>");
     return true;
   }
-  if (admin_only(req) && !user->admin) {
-    send_error(res, 403, "forbidden", "only an administrator may add or remove the gateway's servers");
-    return true;
-  }
   req.caller = http::Request::Caller{user->name, user->admin};
   return false;
 }
@@ -56,10 +42,6 @@ bool Gateway::Impl::screen_host(http::Request& req, http::Response& res) {
     return true;
   }
   const store::LocalUser user = users_->host_user(name);  // made on first use
-  if (admin_only(req)) {
-    send_error(res, 403, "forbidden", "a host's user may not add or remove the gateway's servers");
-    return true;
-  }
   req.caller = http::Request::Caller{user.name, false};
   return false;
 }
@@ -98,7 +80,7 @@ void Gateway::Impl::sweep_user_upstreams() {
   sweep_queued_ = false;
   {
     std::lock_guard lock(state_mutex_);
-    if (user_upstreams_.empty()) return;
+    if (user_upstreams_.empty() && own_servers_.empty()) return;
   }
   // The users the store still has (removed with `users remove`, on any instance: gone here too).
   std::optional<std::set<std::string>> present;
@@ -109,6 +91,7 @@ void Gateway::Impl::sweep_user_upstreams() {
   } catch (const Error& e) {
     log(std::string("the users could not be read: ") + e.what());
   }
+  if (present) sweep_own_servers(*present);  // a removed user's own servers, sessions and flows end
   // In use: a local session's, or one with stateless requests waiting.
   std::set<const Upstream*> busy;
   {

@@ -14,14 +14,17 @@
 namespace mcpauth::gateway {
 
 std::shared_ptr<Upstream> Gateway::Impl::make_upstream(const app::ServerConfig& raw,
-                                                       const std::optional<std::string>& account) {
+                                                       const std::optional<std::string>& account,
+                                                       const app::Config* own) {
   auto up = std::make_shared<Upstream>();
   up->name = raw.name;
   up->raw = raw;
   up->account = account.value_or(raw.account);
   net::HttpHeaders headers;
   try {
-    up->resolved = app::resolve_server(raw.name, config_, options_.env);
+    // A user's own entry never expands ${VAR}: the gateway's environment is not the user's to read.
+    up->resolved = own ? app::resolve_server(raw.name, *own, [](const std::string&) { return std::nullopt; })
+                       : app::resolve_server(raw.name, config_, options_.env);
     if (account) up->resolved->account = *account;  // what the Authorizer's grants are keyed by
     const core::Url url = core::parse_url(up->resolved->url);
     // Before any traffic: its headers (and tokens) would go in clear.

@@ -94,6 +94,7 @@ struct Upstream {
   std::string resolve_error;
   std::string url;  // canonical, expanded
   std::string account;
+  std::string owner;      // a user's own server (in the store): that user; empty for a configured (shared) one
   std::string auth_kind;  // "none" | "static" | "oauth"
   std::shared_ptr<Credentials> credentials;
 

@@ -30,6 +30,18 @@ bool base64url_character(char c) {
 
 }  // namespace
 
+bool UserDirectory::add_user_server(const UserServer&, std::size_t) {
+  throw Error(ErrorCode::usage, "this token store keeps no users' servers");
+}
+
+std::vector<UserServer> UserDirectory::list_user_servers(const std::string&) {
+  return {};
+}
+
+bool UserDirectory::remove_user_server(const std::string&, const std::string&) {
+  return false;
+}
+
 std::shared_ptr<UserDirectory> user_directory(const std::shared_ptr<TokenStore>& store) {
   return std::dynamic_pointer_cast<UserDirectory>(store);
 }

@@ -52,6 +52,23 @@ void reseal_client(PgConnection& c, const KeySet& keys, const std::string& issue
   count_reseal(report, result, client_row(issuer));
 }
 
+void reseal_user_server(PgConnection& c, const KeySet& keys, const std::string& user, const std::string& name,
+                        KeyRotationReport& report) {
+  PgTransaction transaction(c);
+  const PgResult r =
+      c.exec("SELECT key_id, entry FROM mcpauth_user_servers WHERE user_name = $1 AND name = $2 FOR UPDATE",
+             {P::text(user), P::text(name)}, "reading a user's server to seal it again");
+  if (r.rows() == 0) return;  // removed meanwhile
+  const ResealResult result = reseal(keys, r.text(0, 0), r.bytes(0, 1), user_server_context(user, name));
+  if (result.outcome == Reseal::resealed) {
+    c.exec("UPDATE mcpauth_user_servers SET key_id = $3, entry = $4 WHERE user_name = $1 AND name = $2",
+           {P::text(user), P::text(name), P::text(keys.current().id), P::bytes(result.sealed)},
+           "sealing a user's server again");
+  }
+  transaction.commit();
+  count_reseal(report, result, user_server_row(user, name));
+}
+
 }  // namespace
 
 void lock_grant(PgConnection& c, const TokenKey& key) {
@@ -105,6 +122,20 @@ void pg_reseal_rows(PgConnection& c, const KeySet& keys, std::size_t batch_size,
     more = static_cast<long long>(issuers.size()) == batch;
     if (!issuers.empty()) after_issuer = issuers.back();
   }
+  std::optional<std::pair<std::string, std::string>> after_server;
+  for (bool more = true; more;) {
+    const auto from = after_server.value_or(std::pair<std::string, std::string>{});
+    const PgResult r = c.exec(
+        "SELECT user_name, name FROM mcpauth_user_servers WHERE $1::boolean OR (user_name, name) > ($2, $3) ORDER BY "
+        "user_name, name LIMIT $4::bigint",
+        {P::text(after_server ? "false" : "true"), P::text(from.first), P::text(from.second), P::integer(batch)},
+        "listing users' servers to seal again");
+    std::vector<std::pair<std::string, std::string>> servers;
+    for (int row = 0; row < r.rows(); ++row) servers.emplace_back(r.text(row, 0), r.text(row, 1));
+    for (const auto& [user, name] : servers) reseal_user_server(c, keys, user, name, report);
+    more = static_cast<long long>(servers.size()) == batch;
+    if (!servers.empty()) after_server = servers.back();
+  }
 }
 
 KeyRotationReport pg_key_status(PgConnection& c, const KeySet& keys) {
@@ -112,7 +143,8 @@ KeyRotationReport pg_key_status(PgConnection& c, const KeySet& keys) {
   report.current_key_id = keys.current().id;
   const PgResult rows = c.exec(
       "SELECT key_id, count(*) FROM (SELECT key_id FROM mcpauth_tokens UNION ALL SELECT key_id FROM mcpauth_clients "
-      "WHERE secrets IS NOT NULL) AS sealed GROUP BY key_id ORDER BY key_id",
+      "WHERE secrets IS NOT NULL UNION ALL SELECT key_id FROM mcpauth_user_servers) AS sealed GROUP BY key_id ORDER BY "
+      "key_id",
       {}, "counting sealed rows per key");
   for (int row = 0; row < rows.rows(); ++row) {
     report.rows_by_key[rows.optional_text(row, 0).value_or("")] = static_cast<std::size_t>(rows.integer(row, 1));

@@ -67,6 +67,17 @@ constexpr const char* kMigrations[] = {
         created_at BIGINT NOT NULL
       );
     )sql",
+    // 4: the servers users added for themselves, each entry sealed whole (it may hold header values and secrets)
+    R"sql(
+      CREATE TABLE mcpauth_user_servers (
+        user_name TEXT NOT NULL,
+        name TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        entry BYTEA NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (user_name, name)
+      );
+    )sql",
 };
 static_assert(std::size(kMigrations) == kPostgresSchemaVersion);
 

@@ -270,6 +270,17 @@ class PostgresTokenStore final : public TokenStore, public UserDirectory, public
   bool remove_user(const std::string& name) override {
     return run([&](PgConnection& c) { return detail::remove_user(c, name); });
   }
+  bool add_user_server(const UserServer& server, std::size_t max_servers) override {
+    const detail::KeySet current = key_set();
+    return run([&](PgConnection& c) { return detail::add_user_server(c, current, server, max_servers); });
+  }
+  std::vector<UserServer> list_user_servers(const std::string& user) override {
+    const detail::KeySet current = key_set();
+    return run([&](PgConnection& c) { return detail::list_user_servers(c, current, user, target_.description); });
+  }
+  bool remove_user_server(const std::string& user, const std::string& name) override {
+    return run([&](PgConnection& c) { return detail::remove_user_server(c, user, name); });
+  }
 
   // On a connection of its own, without the retry of run(): an interrupted
   // rotation is finished by running it again.

@@ -71,6 +71,16 @@ constexpr const char* kMigrations[] = {
         created_at INTEGER NOT NULL
       );
     )sql",
+    // 6: the servers users added for themselves, each entry sealed whole (it may hold header values and secrets)
+    R"sql(
+      CREATE TABLE user_servers (
+        user_name TEXT NOT NULL,
+        name TEXT NOT NULL,
+        entry BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (user_name, name)
+      );
+    )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

@@ -141,6 +141,30 @@ SealedRow client_row(const std::string& issuer) {
   return {"client", issuer};
 }
 
+SealedRow user_server_row(const std::string& user, const std::string& name) {
+  return {"user server", name + " of user " + user};
+}
+
+std::string user_server_context(const std::string& user, const std::string& name) {
+  return "user_servers\n" + user + "\n" + name;
+}
+
+std::string seal_user_server(const KeySet& keys, const std::string& user, const std::string& name,
+                             const std::string& entry) {
+  return seal(keys.current().key, entry, user_server_context(user, name));
+}
+
+std::string open_user_server(const KeySet& keys, const std::optional<std::string>& key_id, const std::string& user,
+                             const std::string& name, const std::string& sealed, const std::string& where) {
+  auto opened = open_with(keys, key_id, sealed, user_server_context(user, name));
+  if (!opened) {
+    throw Error(ErrorCode::store, "the server " + name + " of user " + user + " in " + where +
+                                      " cannot be decrypted (damaged, or sealed with a key not given); remove it "
+                                      "and add it again");
+  }
+  return std::move(opened->plaintext);
+}
+
 }  // namespace mcpauth::store::detail
 
 namespace mcpauth::store {

@@ -28,6 +28,7 @@ Clock::time_point from_millis(long long ms);
 // The associated data binding a sealed value to its row.
 std::string token_context(const TokenKey& key);
 std::string client_context(const std::string& issuer);
+std::string user_server_context(const std::string& user, const std::string& name);
 
 // A sealed value opened with a key of a set, and which key that was.
 struct Opened {
@@ -54,6 +55,13 @@ std::optional<std::string> seal_client_secrets(const KeySet& keys, const core::o
 // Fills client_secret and private_key_pem; throws like open_token_secrets.
 void open_client_secrets(const KeySet& keys, const std::optional<std::string>& key_id, const std::string& sealed,
                          const std::string& where, core::oauth::ClientRegistration& client);
+
+// A user's own server entry, sealed whole under the current key; opened
+// with open_with (Error(store) naming `where` when it does not open).
+std::string seal_user_server(const KeySet& keys, const std::string& user, const std::string& name,
+                             const std::string& entry);
+std::string open_user_server(const KeySet& keys, const std::optional<std::string>& key_id, const std::string& user,
+                             const std::string& name, const std::string& sealed, const std::string& where);
 
 // A key rotation's step for one sealed value: opened with a key of the set
 // and sealed again under the current key, unless it is under it already.
@@ -84,5 +92,6 @@ KeyRotationReport run_rotation(KeySet keys, const KeyRotationOptions& options, c
 // How a report names a grant's or a client registration's row.
 SealedRow grant_row(const TokenKey& key);
 SealedRow client_row(const std::string& issuer);
+SealedRow user_server_row(const std::string& user, const std::string& name);
 
 }  // namespace mcpauth::store::detail

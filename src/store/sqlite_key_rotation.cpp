@@ -27,6 +27,11 @@ void each_sealed_row(Database& db, Visit visit) {
   }
   Statement clients(db, "SELECT issuer, secrets FROM clients WHERE secrets IS NOT NULL");
   while (clients.step()) visit(client_row(clients.text(0)), clients.blob(1), client_context(clients.text(0)));
+  Statement servers(db, "SELECT user_name, name, entry FROM user_servers");
+  while (servers.step()) {
+    visit(user_server_row(servers.text(0), servers.text(1)), servers.blob(2),
+          user_server_context(servers.text(0), servers.text(1)));
+  }
 }
 
 // One grant sealed again, in its own write transaction.
@@ -57,6 +62,21 @@ void reseal_client(Database& db, const KeySet& keys, const std::string& issuer, 
   }
   transaction.commit();
   count_reseal(report, result, client_row(issuer));
+}
+
+void reseal_user_server(Database& db, const KeySet& keys, const std::string& user, const std::string& name,
+                        KeyRotationReport& report) {
+  Transaction transaction(db);
+  Statement read(db, "SELECT entry FROM user_servers WHERE user_name = ? AND name = ?");
+  read.bind(1, user).bind(2, name);
+  if (!read.step()) return;  // removed meanwhile
+  const ResealResult result = reseal(keys, std::nullopt, read.blob(0), user_server_context(user, name));
+  if (result.outcome == Reseal::resealed) {
+    Statement write(db, "UPDATE user_servers SET entry = ? WHERE user_name = ? AND name = ?");
+    write.bind_blob(1, result.sealed).bind(2, user).bind(3, name).run();
+  }
+  transaction.commit();
+  count_reseal(report, result, user_server_row(user, name));
 }
 
 }  // namespace
@@ -130,6 +150,22 @@ void sqlite_reseal_rows(Database& db, const KeySet& keys, std::size_t batch_size
     for (const std::string& issuer : issuers) reseal_client(db, keys, issuer, report);
     more = static_cast<long long>(issuers.size()) == batch;
     if (!issuers.empty()) after_issuer = issuers.back();
+  }
+  std::optional<std::pair<std::string, std::string>> after_server;
+  for (bool more = true; more;) {
+    std::vector<std::pair<std::string, std::string>> servers;
+    {
+      Statement s(db,
+                  "SELECT user_name, name FROM user_servers WHERE ? OR (user_name, name) > (?, ?) ORDER BY user_name, "
+                  "name LIMIT ?");
+      s.bind(1, static_cast<long long>(!after_server));
+      s.bind(2, after_server ? after_server->first : std::string()).bind(3, after_server ? after_server->second : "");
+      s.bind(4, batch);
+      while (s.step()) servers.emplace_back(s.text(0), s.text(1));
+    }
+    for (const auto& [user, name] : servers) reseal_user_server(db, keys, user, name, report);
+    more = static_cast<long long>(servers.size()) == batch;
+    if (!servers.empty()) after_server = servers.back();
   }
 }
 

@@ -44,6 +44,13 @@ class SqliteTokenStore final : public TokenStore, public UserDirectory, public K
     }
   }
 
+  // Closes the pooled connections (the next request opens one).
+  void close_idle_connections() {
+    std::vector<std::unique_ptr<Database>> closing;
+    std::lock_guard lock(pool_mutex_);
+    closing.swap(idle_);
+  }
+
   void initialize() {
     auto db = std::make_unique<Database>(options_.path, options_.busy_timeout);
     // Read-only checks first: a foreign or newer file must not even get its header touched by WAL mode.
@@ -244,6 +251,18 @@ class SqliteTokenStore final : public TokenStore, public UserDirectory, public K
   bool remove_user(const std::string& name) override {
     auto db = acquire();
     return detail::remove_user(*db, name);
+  }
+  bool add_user_server(const UserServer& server, std::size_t max_servers) override {
+    auto db = acquire();
+    return detail::add_user_server(*db, keys(), server, max_servers);
+  }
+  std::vector<UserServer> list_user_servers(const std::string& user) override {
+    auto db = acquire();
+    return detail::list_user_servers(*db, keys(), user, "the token store " + options_.path.string());
+  }
+  bool remove_user_server(const std::string& user, const std::string& name) override {
+    auto db = acquire();
+    return detail::remove_user_server(*db, user, name);
   }
 
   void check_rotatable() const override {
@@ -477,6 +496,13 @@ std::shared_ptr<TokenStore> open_sqlite_token_store(const SqliteStoreOptions& gi
   auto store = std::make_shared<detail::SqliteTokenStore>(std::move(options));
   store->initialize();
   detail::make_store_file_private(path);  // its -wal and -shm files follow the database's mode
+  // That took a descriptor of the file, and closing it dropped every POSIX
+  // lock this process held on it, SQLite's shared lock included: another
+  // process closing its last connection would then take this one for gone
+  // and delete the WAL and its index under it (this process reading a stale
+  // or damaged store from then on: a gateway never saw users added later).
+  // Connections opened from here on take their locks again.
+  store->close_idle_connections();
   return store;
 }
 

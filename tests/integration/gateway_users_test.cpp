@@ -176,6 +176,21 @@ TEST(GatewayUsers, AHostActsForTheUserItNamesMadeOnFirstUse) {
   EXPECT_EQ(users[1]["api_key"], false) << "a host's user has no key of its own";
 }
 
+// Users added while the gateway runs (by other processes, on its SQLite
+// store) are let in: the gateway's connections keep their locks on the
+// store, so a command's last connection never takes the gateway for gone and
+// deletes the WAL under it (it did: the gateway then read a stale store and
+// refused every user added after the first).
+TEST(GatewayUsers, UsersAddedWhileItRunsAreLetIn) {
+  const std::string alice = add_user("alice");
+  GatewayProcess gw(write_config("users-later", Json::object()));
+  EXPECT_EQ(http("GET", gw.url("/api/state"), "", bearer(alice)).status, 200);
+  for (const char* name : {"carol", "dave", "erin"}) {
+    const std::string key = add_user(name);
+    EXPECT_EQ(http("GET", gw.url("/api/state"), "", bearer(key)).status, 200) << name;
+  }
+}
+
 TEST(GatewayUsers, WithoutUsersTheLoopbackModeIsUnchanged) {
   PeerProcess peer("oidc-server.mjs");
   login(peer, "", "default-subject");

@@ -29,6 +29,11 @@ export function where(url) {
 // --- a minimal RFC 6265 cookie jar: host-only cookies, path matching ---
 const jar = []; // {name, value, host, path}
 
+// Forgets every cookie: the next walk is a new browser (oidc-browser.mjs --batch, one per consent).
+export function clearCookies() {
+    jar.length = 0;
+}
+
 function defaultPath(url) {
     const p = url.pathname;
     const slash = p.lastIndexOf('/');

@@ -24,8 +24,14 @@
 //                      like --print-redirect, but write the line to PATH
 //                      (created with mode 0600) instead of stdout, for a test
 //                      whose $BROWSER is started by mcpauth itself
-import { writeFileSync } from 'node:fs';
-import { devInteraction, fail, pageText, request, say, setScriptName, walk, where } from './browser-kit.mjs';
+//
+// `oidc-browser.mjs --batch FILE`: many consents in one process (a test
+// with hundreds of users pays for one Node start, not hundreds). Each line
+// of FILE is `LOGIN URL`; the consents are walked one after another, each as
+// a new browser (no cookie of the one before), and each callback must
+// answer 200. Exit 1 at the first that does not.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { clearCookies, devInteraction, fail, pageText, request, say, setScriptName, walk, where } from './browser-kit.mjs';
 
 setScriptName('oidc-browser');
 
@@ -45,10 +51,9 @@ function parseArguments(argv) {
     return options;
 }
 
-const options = parseArguments(process.argv.slice(2));
-const start = new URL(options.target);
-
-const { stoppedAt: callback } = await walk(start, {
+// Signs in as `login` at the authorization URL `start` and consents: the authorization response's URL.
+async function consent(start, options) {
+    const { stoppedAt } = await walk(start, {
     // Every page of the provider is on the authorization URL's origin; the
     // first redirect elsewhere is the authorization response.
     stopAt: url => url.origin !== start.origin,
@@ -59,7 +64,29 @@ const { stoppedAt: callback } = await walk(start, {
         if (!page.form) fail(`${where(page.url)} is not a login or consent page: ${pageText(page.html)}`);
         fail(`${page.url.href}: unexpected form (prompt=${page.form.fields.prompt})`);
     }
-});
+    });
+    return stoppedAt;
+}
+
+if (process.argv[2] === '--batch') {
+    const lines = readFileSync(process.argv[3], 'utf8').split('\n').filter(line => line.trim() !== '');
+    for (const line of lines) {
+        const space = line.indexOf(' ');
+        const login = line.slice(0, space);
+        const start = new URL(line.slice(space + 1));
+        clearCookies();
+        const callback = await consent(start, { login, deny: false });
+        const response = await request(callback);
+        const text = await response.text();
+        if (response.status !== 200) fail(`the callback ${where(callback)} for ${login} answered ${response.status}: ${text.slice(0, 200)}`);
+    }
+    say(`${lines.length} consents given`);
+    process.exit(0);
+}
+
+const options = parseArguments(process.argv.slice(2));
+const start = new URL(options.target);
+const callback = await consent(start, options);
 
 // Says which issuer answered (RFC 9207), never the code.
 const error = callback.searchParams.get('error');

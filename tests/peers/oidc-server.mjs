@@ -98,9 +98,13 @@
 //                     sees it
 //   GET /test/rs-requests  the MCP requests the resource server saw:
 //                          [{method, scheme ("Bearer", "DPoP" or ""), status,
-//                          rpc, sub}]; rpc, the JSON-RPC method ("batch" for an
-//                          array), only on requests that were authorized; sub,
-//                          the subject of a verified access token
+//                          rpc, sub, token, echo}]; rpc, the JSON-RPC method
+//                          ("batch" for an array), only on requests that were
+//                          authorized; sub, the subject of a verified access
+//                          token; token, the first 16 characters of its
+//                          SHA-256 (base64url: tells tokens apart, never one
+//                          itself); echo, the `text` argument of a tools/call
+//                          (whose request it was: the gateway's isolation test)
 import http from 'node:http';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import express from 'express';
@@ -436,6 +440,7 @@ rsHttp.on('listening', () => {
             return refuse(res, 401, scheme, 'invalid_token', err.code ?? 'invalid');
         }
         entry.sub = payload.sub; // whose grant this request used (the gateway's per-user tests)
+        entry.token = createHash('sha256').update(token).digest('base64url').slice(0, 16);
         if (rejectIssuedUpTo !== undefined && payload.iat <= rejectIssuedUpTo) {
             return refuse(res, 401, scheme, 'invalid_token', 'the grant was revoked');
         }
@@ -512,6 +517,8 @@ rsHttp.on('listening', () => {
         }
     }, express.json(), async (req, res) => {
         req.rsEntry.rpc = Array.isArray(req.body) ? 'batch' : req.body?.method;
+        const text = req.body?.method === 'tools/call' ? req.body?.params?.arguments?.text : undefined;
+        if (typeof text === 'string') req.rsEntry.echo = text.slice(0, 200);
         await answerStateless(req, res);
     });
     rsApp.all('/mcp', async (req, res) => {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -32,6 +33,20 @@ struct LocalUser {
   Clock::time_point created_at{};
 };
 
+// A server a user added for itself (the gateway's POST /api/servers by a
+// user who is not an administrator): the same entry the config file would
+// hold, as JSON text, usable by that user only. The store keeps the entry
+// sealed (it may carry header values and client secrets).
+struct UserServer {
+  std::string user;
+  std::string name;
+  std::string entry;  // a config file entry: {"url": ..., "headers"?: {...}, "oauth"?: {...}}
+  Clock::time_point created_at{};
+};
+
+// At most this many servers of its own per user.
+inline constexpr std::size_t kMaxServersPerUser = 64;
+
 class UserDirectory {
  public:
   virtual ~UserDirectory() = default;
@@ -48,6 +63,18 @@ class UserDirectory {
   // one transaction; false when there was no such user. Revoking the grants
   // first is the caller's (it needs the network).
   virtual bool remove_user(const std::string& name) = 0;
+
+  // A user's own servers (remove_user removes them too). A store that keeps
+  // users keeps them; the defaults are a store's that keeps none.
+  //
+  // Adds one; false (nothing changed) when the user has one of that name.
+  // Throws Error(usage) when the user does not exist or already has
+  // `max_servers`, Error(store) when the store fails.
+  virtual bool add_user_server(const UserServer& server, std::size_t max_servers = kMaxServersPerUser);
+  // The user's servers by name, their entries opened (Error(store) when one does not open).
+  virtual std::vector<UserServer> list_user_servers(const std::string& user);
+  // False when the user has no server of that name.
+  virtual bool remove_user_server(const std::string& user, const std::string& name);
 };
 
 // The store's users; nullptr when `store` keeps none.

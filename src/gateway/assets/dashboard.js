@@ -37,6 +37,7 @@
     const app = {
         csrf: null,
         user: null,               // with users: whose key this is (its rows have actions; an admin's others do not)
+        admin: false,             // with users: whether the caller may change the shared servers
         apiKey: readStoredKey(),
         servers: [],
         rows: new Map(),          // row key -> {tr, cells, server, actionsSignature}
@@ -236,6 +237,11 @@
         if (!data || typeof data !== 'object') return;
         if (typeof data.csrf === 'string') app.csrf = data.csrf;
         if (typeof data.user === 'string') app.user = data.user;
+        if (typeof data.admin === 'boolean') {
+            app.admin = data.admin;
+            // What a user who is not an administrator adds is that user's alone (docs/gateway.md).
+            byId('add-scope').hidden = data.admin;
+        }
         if (typeof data.redirect_uri === 'string') setText(byId('redirect-uri'), data.redirect_uri);
         if (Array.isArray(data.servers)) applyServers(data.servers);
     }
@@ -347,7 +353,8 @@
             }
         }
         actions.push({ kind: 'button', action: 'reconnect', label: 'Reconnect' });
-        actions.push({ kind: 'button', action: 'remove', label: 'Remove' });
+        // A shared server (the config file's) is an administrator's to remove; one's own server is one's own.
+        if (server.scope !== 'shared' || app.admin) actions.push({ kind: 'button', action: 'remove', label: 'Remove' });
         return actions;
     }
 
@@ -372,7 +379,8 @@
             'Copy');
         const endpoint = element('span', { class: 'endpoint' }, 'Local endpoint ');
         endpoint.append(cells.endpoint, copy);
-        name.append(element('span', { class: 'server-name', 'data-field': 'server-name' }), cells.url,
+        cells.scope = element('span', { class: 'server-scope', 'data-field': 'scope' });
+        name.append(element('span', { class: 'server-name', 'data-field': 'server-name' }), cells.scope, cells.url,
             cells.transport, endpoint);
 
         cells.state = element('span', { 'data-field': 'state' });
@@ -438,6 +446,9 @@
         if (typeof server.user === 'string') tr.dataset.user = server.user;
         tr.dataset.state = server.state ?? '';
         setText(cells.name.querySelector('.server-name'), server.name);
+        // With users: "yours" marks a server the caller added for itself, "shared" the config file's.
+        setText(cells.scope, server.scope === 'own' ? 'yours' : server.scope === 'shared' ? 'shared' : '');
+        cells.scope.hidden = !server.scope;
         setText(cells.url, server.url ?? '');
         setText(cells.endpoint, endpointUrl(server.name));
         setText(cells.account, server.account ? server.account : 'default');
@@ -549,9 +560,10 @@
 
     async function runAction(server, action) {
         const name = server.name;
-        if (action === 'remove' && !window.confirm(
-            `Remove ${name}? This revokes its authorization and deletes everything stored for it, ` +
-            'including its entry in the config file.')) return;
+        if (action === 'remove' && !window.confirm(server.scope === 'own'
+            ? `Remove your server ${name}? This revokes your authorization there and deletes the server.`
+            : `Remove ${name}? This revokes its authorization and deletes everything stored for it, ` +
+              'including its entry in the config file.')) return;
         app.busy.add(name);
         rerenderActions(name);
         try {

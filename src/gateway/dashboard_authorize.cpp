@@ -67,6 +67,11 @@ void Gateway::Impl::run_flow(const std::shared_ptr<Upstream>& up, const std::sha
     flow_cv_.notify_all();
     bump();
   };
+  {
+    std::lock_guard lock(flow->pending->mutex);  // the flow's row in the store names them
+    flow->pending->account = up->account;
+    flow->pending->server = up->name;
+  }
   auto consent = std::make_shared<GatewayConsent>(callbacks_, base_url_ + "/oauth/callback", publish, flow->pending);
   std::optional<Error> failure;
   try {
@@ -125,49 +130,95 @@ void Gateway::Impl::oauth_callback(const http::Request& req, http::Response& res
   std::size_t total = 0;
   for (const auto& [key, value] : req.params) {
     total += key.size() + value.size();
-    if (total > 16 * 1024 || fields.size() >= 32) break;
+    // The bounds the store's relay holds to as well.
+    if (total > store::kMaxBrowserFlowFieldBytes || fields.size() >= store::kMaxBrowserFlowFields) break;
     fields.emplace_back(key, value);
   }
   const auto pending = callbacks_->deliver(fields);
+  if (!pending) {
+    // No flow of this instance: perhaps one of another instance on the same store.
+    relayed_callback(fields, res);
+    return;
+  }
   // The flow decides (state, iss, the token exchange, the first connection);
   // the page waits for that decision and reports it, so it never reads
   // "Authorized" before the grant is stored, nor after a refusal.
-  std::string title;
-  std::string text;
-  if (!pending) {
-    res.status = 400;
-    title = "Not expected";
-    text =
-        "This response does not belong to an authorization the gateway is waiting for (it may have expired or "
-        "been used already).";
-  } else if (const auto back = redirect_after(*pending)) {
+  if (const auto back = redirect_after(*pending)) {
     // A host's page started the flow: the browser goes back there (it asks
     // GET /api/servers/NAME/status how the flow ended).
-    res.status = 303;
-    res.set_header("Location", *back);
-    res.set_content("", "text/plain");
-    return;
+    see_other(res, *back);
   } else if (!pending->wait_finished(kCallbackPageWait)) {
-    res.status = 202;
-    title = "Still finishing";
-    text = "The gateway is still completing the authorization; the dashboard shows how it ends.";
+    callback_page(res, 202, "Still finishing",
+                  "The gateway is still completing the authorization; the dashboard shows how it ends.");
   } else {
     std::optional<std::string> failure;
     {
       std::lock_guard lock(pending->mutex);
       failure = pending->failure;
     }
-    if (failure) {
-      res.status = 200;
-      title = "Not authorized";
-      text = "The authorization failed: " + html_escape(failure->substr(0, 512)) +
-             " Press Authorize in the dashboard to try again.";
-    } else {
-      res.status = 200;
-      title = "Authorized";
-      text = "You can close this tab and return to the mcpauth gateway dashboard.";
-    }
+    ended_page(res, failure);
   }
+}
+
+// A callback for a flow another instance started (instances sharing one
+// store behind a load balancer): handed to it through the store, and the
+// page (or the 303 to return_to) waits for its outcome as for a flow of this one.
+void Gateway::Impl::relayed_callback(const core::oauth::FormFields& fields, http::Response& res) {
+  using State = store::BrowserFlowOutcome::State;
+  RelayedCallback relayed;
+  store::BrowserFlowOutcome outcome;
+  try {
+    relayed = callbacks_->deliver_elsewhere(fields);
+    if (relayed.delivery == store::BrowserFlowDelivery::delivered) {
+      outcome = callbacks_->wait_relayed(relayed.state_hash, kCallbackPageWait);
+    }
+  } catch (const Error& e) {
+    log(std::string("a callback could not be handed to the instance that started its flow: ") + e.what());
+    callback_page(res, 503, "Not completed",
+                  "The gateway could not hand this response to the instance that started the authorization (its "
+                  "token store failed). Press Authorize in the dashboard to try again.");
+    return;
+  }
+  if (relayed.delivery == store::BrowserFlowDelivery::unknown) {
+    callback_page(res, 400, "Not expected",
+                  "This response does not belong to an authorization the gateway is waiting for (it may have "
+                  "expired or been used already).");
+  } else if (relayed.delivery == store::BrowserFlowDelivery::owner_gone || outcome.state == State::owner_gone) {
+    callback_page(res, 410, "Authorization stopped",
+                  "The gateway instance that started this authorization stopped before it completed. Press "
+                  "Authorize in the dashboard again.");
+  } else if (const auto back = outcome.return_to ? outcome.return_to : relayed.return_to) {
+    see_other(res, *back);  // the host's page asks the status, as for a flow of this instance
+  } else if (outcome.state == State::running) {
+    callback_page(res, 202, "Still finishing",
+                  "The gateway is still completing the authorization; the dashboard shows how it ends.");
+  } else if (outcome.state == State::gone) {
+    callback_page(res, 410, "Not completed",
+                  "The authorization ended before this response reached it (it timed out or was cancelled). Press "
+                  "Authorize in the dashboard to try again.");
+  } else {
+    ended_page(res, outcome.state == State::failed ? std::optional<std::string>(outcome.reason) : std::nullopt);
+  }
+}
+
+void Gateway::Impl::ended_page(http::Response& res, const std::optional<std::string>& failure) {
+  if (failure) {
+    callback_page(res, 200, "Not authorized",
+                  "The authorization failed: " + html_escape(failure->substr(0, 512)) +
+                      " Press Authorize in the dashboard to try again.");
+  } else {
+    callback_page(res, 200, "Authorized", "You can close this tab and return to the mcpauth gateway dashboard.");
+  }
+}
+
+void Gateway::Impl::see_other(http::Response& res, const std::string& location) {
+  res.status = 303;
+  res.set_header("Location", location);
+  res.set_content("", "text/plain");
+}
+
+void Gateway::Impl::callback_page(http::Response& res, int status, const std::string& title, const std::string& text) {
+  res.status = status;
   // No inline style: the page's policy allows none.
   res.set_header("Content-Security-Policy", "default-src 'none'");
   res.set_content("<!doctype html><html><head><meta charset=\"utf-8\"><title>mcpauth gateway</title></head><body><h1>" +

@@ -39,7 +39,11 @@ Gateway::Impl::Impl(GatewayOptions options) : options_(std::move(options)) {
   }
   check_return_url_prefixes(options_.allowed_return_urls);
   csrf_ = core::random_token();
-  callbacks_ = std::make_shared<CallbackRegistry>();
+  // With a store shared by several instances, a callback may reach any of them (browser_flows.hpp).
+  callbacks_ = std::make_shared<CallbackRegistry>(store::browser_flow_relay(options_.store),
+                                                  [log = options_.log](const std::string& line) {
+                                                    if (log) log(line);
+                                                  });
   load_config();
 }
 

@@ -261,6 +261,10 @@ class Gateway::Impl {
   void run_flow(const std::shared_ptr<Upstream>& up, const std::shared_ptr<Flow>& flow);
   void api_authorize(const http::Request& req, http::Response& res);
   void oauth_callback(const http::Request& req, http::Response& res);
+  void relayed_callback(const core::oauth::FormFields& fields, http::Response& res);
+  static void ended_page(http::Response& res, const std::optional<std::string>& failure);
+  static void see_other(http::Response& res, const std::string& location);
+  static void callback_page(http::Response& res, int status, const std::string& title, const std::string& text);
   static std::optional<std::string> redirect_after(PendingConsent& pending);
   static std::string html_escape(const std::string& text);
 

@@ -77,6 +77,30 @@ constexpr const char* kMigrations[] = {
         created_at BIGINT NOT NULL,
         PRIMARY KEY (user_name, name)
       );
+    // 5: browser flows relayed between gateway instances, by the SHA-256 of their state (never the state);
+    // the redirect's parameters sealed, single use (browser_flow_rows.hpp)
+    R"sql(
+      CREATE TABLE mcpauth_browser_flows (
+        state_hash TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        server TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        host TEXT NOT NULL,
+        pid BIGINT NOT NULL,
+        started BIGINT NOT NULL,
+        return_to TEXT,
+        created_at TIMESTAMPTZ NOT NULL,
+        seen_at TIMESTAMPTZ NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL,
+        delivered BOOLEAN NOT NULL DEFAULT false,
+        taken BOOLEAN NOT NULL DEFAULT false,
+        key_id TEXT,
+        fields BYTEA,
+        outcome TEXT,
+        reason TEXT
+      );
+      CREATE INDEX mcpauth_browser_flows_by_account ON mcpauth_browser_flows (account, created_at);
+      CREATE INDEX mcpauth_browser_flows_by_owner ON mcpauth_browser_flows (owner);
     )sql",
 };
 static_assert(std::size(kMigrations) == kPostgresSchemaVersion);

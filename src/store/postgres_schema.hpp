@@ -8,13 +8,15 @@
 //   2  mcpauth_flows.started (a claim's process start time)
 //   3  mcpauth_users (name, admin, SHA-256 of the API key, created_at)
 //   4  mcpauth_user_servers (a user's own servers: user, name, key id, sealed entry, created_at)
+//   5  mcpauth_browser_flows (gateway callbacks relayed between instances:
+//      SHA-256 of the state, sealed parameters)
 #pragma once
 
 #include "postgres.hpp"
 
 namespace mcpauth::store::detail {
 
-inline constexpr int kPostgresSchemaVersion = 4;
+inline constexpr int kPostgresSchemaVersion = 5;
 
 // The first key of every (two-key) advisory lock the store takes ("mcpa"):
 // keeps them apart from another program's advisory locks in the same database.

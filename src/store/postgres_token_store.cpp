@@ -5,11 +5,13 @@
 #include <type_traits>
 #include <vector>
 
+#include "browser_flow_rows.hpp"
 #include "cipher.hpp"
 #include "flow_owner.hpp"
 #include "key_source.hpp"
 #include "mcpauth/core/json.hpp"
 #include "mcpauth/error.hpp"
+#include "mcpauth/store/browser_flows.hpp"
 #include "mcpauth/store/key_rotation.hpp"
 #include "mcpauth/store/local_users.hpp"
 #include "postgres.hpp"
@@ -36,7 +38,7 @@ constexpr int kMaxRows = 100'000;
 // with skewed clocks agree on updated_at.
 constexpr const char* kNowMillis = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
 
-class PostgresTokenStore final : public TokenStore, public UserDirectory, public KeyRotation {
+class PostgresTokenStore final : public TokenStore, public UserDirectory, public KeyRotation, public BrowserFlowRelay {
   using Pool = detail::BoundedPool<PgConnection>;
 
  public:
@@ -282,6 +284,45 @@ class PostgresTokenStore final : public TokenStore, public UserDirectory, public
     return run([&](PgConnection& c) { return detail::remove_user_server(c, user, name); });
   }
 
+  void open_browser_flow(const BrowserFlowStart& start) override {
+    run([&](PgConnection& c) {
+      detail::open_browser_flow(c, relay_identity(), start);
+      return 0;
+    });
+  }
+  std::vector<DeliveredBrowserFlow> take_delivered_browser_flows() override {
+    const detail::KeySet keys = key_set();
+    return run([&](PgConnection& c) { return detail::take_delivered_browser_flows(c, keys, relay_identity()); });
+  }
+  void heartbeat_browser_flows() override {
+    run([&](PgConnection& c) {
+      detail::heartbeat_browser_flows(c, relay_identity());
+      return 0;
+    });
+  }
+  void finish_browser_flow(const std::string& state_hash, const std::optional<std::string>& failure,
+                           const std::optional<std::string>& return_to) override {
+    run([&](PgConnection& c) {
+      detail::finish_browser_flow(c, relay_identity(), state_hash, failure, return_to);
+      return 0;
+    });
+  }
+  void withdraw_browser_flow(const std::string& state_hash) override {
+    run([&](PgConnection& c) {
+      detail::withdraw_browser_flow(c, relay_identity(), state_hash);
+      return 0;
+    });
+  }
+  BrowserFlowHandoff deliver_browser_flow(const std::string& state_hash,
+                                          const core::oauth::FormFields& fields) override {
+    const detail::KeySet keys = key_set();
+    return run(
+        [&](PgConnection& c) { return detail::deliver_browser_flow(c, keys, relay_identity(), state_hash, fields); });
+  }
+  BrowserFlowOutcome browser_flow_outcome(const std::string& state_hash) override {
+    return run([&](PgConnection& c) { return detail::browser_flow_outcome(c, relay_identity(), state_hash); });
+  }
+
   // On a connection of its own, without the retry of run(): an interrupted
   // rotation is finished by running it again.
   void check_rotatable() const override {}  // the key is never in a keyring
@@ -308,6 +349,8 @@ class PostgresTokenStore final : public TokenStore, public UserDirectory, public
   }
 
  private:
+  detail::RelayIdentity relay_identity() const { return {owner_, host_, process_}; }
+
   detail::KeySet key_set() const {
     std::lock_guard lock(keys_mutex_);
     return *keys_;

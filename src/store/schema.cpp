@@ -80,6 +80,30 @@ constexpr const char* kMigrations[] = {
         created_at INTEGER NOT NULL,
         PRIMARY KEY (user_name, name)
       );
+    // 7: browser flows relayed between gateway instances, by the SHA-256 of their state (never the state);
+    // the redirect's parameters sealed, single use (browser_flow_rows.hpp)
+    R"sql(
+      CREATE TABLE browser_flows (
+        state_hash TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        server TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        started INTEGER NOT NULL,
+        return_to TEXT,
+        created_at INTEGER NOT NULL,
+        seen_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        delivered INTEGER NOT NULL DEFAULT 0,
+        taken INTEGER NOT NULL DEFAULT 0,
+        key_id TEXT,
+        fields BLOB,
+        outcome TEXT,
+        reason TEXT
+      );
+      CREATE INDEX browser_flows_by_account ON browser_flows (account, created_at);
+      CREATE INDEX browser_flows_by_owner ON browser_flows (owner);
     )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);

@@ -8,6 +8,7 @@
 //   4  flows.started (a claim's process start time)
 //   5  users (name, admin, SHA-256 of the API key, created_at)
 //   6  user_servers (a user's own servers: user, name, sealed entry, created_at)
+//   7  browser_flows (gateway callbacks relayed between instances: SHA-256 of the state, sealed parameters)
 #pragma once
 
 #include <string>
@@ -16,7 +17,7 @@
 
 namespace mcpauth::store::detail {
 
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 inline constexpr const char* kApplicationName = "mcpauth";
 
 // Runs the migrations after `from` up to `to` (0: an empty database), in

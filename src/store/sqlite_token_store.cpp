@@ -7,11 +7,13 @@
 #include <type_traits>
 #include <vector>
 
+#include "browser_flow_rows.hpp"
 #include "cipher.hpp"
 #include "flow_owner.hpp"
 #include "key_source.hpp"
 #include "mcpauth/core/json.hpp"
 #include "mcpauth/error.hpp"
+#include "mcpauth/store/browser_flows.hpp"
 #include "mcpauth/store/key_rotation.hpp"
 #include "mcpauth/store/local_users.hpp"
 #include "mcpauth_internal/core/platform/paths.hpp"
@@ -30,10 +32,15 @@ using core::oauth::ClientRegistration;
 using core::oauth::TokenSet;
 using Json = nlohmann::json;
 
-class SqliteTokenStore final : public TokenStore, public UserDirectory, public KeyRotation {
+class SqliteTokenStore final : public TokenStore, public UserDirectory, public KeyRotation, public BrowserFlowRelay {
  public:
   explicit SqliteTokenStore(SqliteStoreOptions options)
-      : options_(std::move(options)), host_(detail::this_host()), process_(detail::this_process()) {}
+      : options_(std::move(options)),
+        host_(detail::this_host()),
+        process_(detail::this_process()),
+        relay_{
+            host_ + ":" + std::to_string(process_.pid) + ":" + detail::encode_key(detail::random_key()).substr(0, 12),
+            host_, process_} {}
 
   void refuse_newer(int version) const {
     if (version > detail::kSchemaVersion) {
@@ -265,6 +272,37 @@ class SqliteTokenStore final : public TokenStore, public UserDirectory, public K
     return detail::remove_user_server(*db, user, name);
   }
 
+  void open_browser_flow(const BrowserFlowStart& start) override {
+    auto db = acquire();
+    detail::open_browser_flow(*db, relay_, start);
+  }
+  std::vector<DeliveredBrowserFlow> take_delivered_browser_flows() override {
+    auto db = acquire();
+    return detail::take_delivered_browser_flows(*db, keys(), relay_);
+  }
+  void heartbeat_browser_flows() override {
+    auto db = acquire();
+    detail::heartbeat_browser_flows(*db, relay_);
+  }
+  void finish_browser_flow(const std::string& state_hash, const std::optional<std::string>& failure,
+                           const std::optional<std::string>& return_to) override {
+    auto db = acquire();
+    detail::finish_browser_flow(*db, relay_, state_hash, failure, return_to);
+  }
+  void withdraw_browser_flow(const std::string& state_hash) override {
+    auto db = acquire();
+    detail::withdraw_browser_flow(*db, relay_, state_hash);
+  }
+  BrowserFlowHandoff deliver_browser_flow(const std::string& state_hash,
+                                          const core::oauth::FormFields& fields) override {
+    auto db = acquire();
+    return detail::deliver_browser_flow(*db, keys(), relay_, state_hash, fields);
+  }
+  BrowserFlowOutcome browser_flow_outcome(const std::string& state_hash) override {
+    auto db = acquire();
+    return detail::browser_flow_outcome(*db, relay_, state_hash);
+  }
+
   void check_rotatable() const override {
     if (key_in_keyring_) {
       throw Error(ErrorCode::store,
@@ -455,6 +493,7 @@ class SqliteTokenStore final : public TokenStore, public UserDirectory, public K
   SqliteStoreOptions options_;
   std::string host_;
   detail::ProcessIdentity process_;
+  detail::RelayIdentity relay_;  // host:pid:nonce owns this store's browser flows
   mutable std::mutex keys_mutex_;
   std::optional<detail::KeySet> keys_;  // set by initialize(); rotate_key() changes the current key
   bool key_in_keyring_ = false;

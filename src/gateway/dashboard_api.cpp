@@ -17,11 +17,15 @@ namespace mcpauth::gateway {
 
 // Revokes (when asked) and deletes the grants of a server: its account's,
 // or every account's with `all_accounts`.
-void Gateway::Impl::forget_grants(Upstream& up, bool revoke, bool all_accounts) {
+std::vector<std::string> Gateway::Impl::forget_grants(Upstream& up, bool revoke, bool all_accounts) {
   const app::StoredGrants stored(*options_.store);
   const auto found = stored.for_server(up.url);
+  std::vector<std::string> accounts;
   for (const auto& grant : found.grants) {
     if (!all_accounts && grant.key.account != up.account) continue;
+    if (std::find(accounts.begin(), accounts.end(), grant.key.account) == accounts.end()) {
+      accounts.push_back(grant.key.account);
+    }
     // Without a decryptable grant or a discovery record there is nothing to send: deleted quietly.
     if (revoke && !grant.error && found.discovery) {
       try {
@@ -35,6 +39,7 @@ void Gateway::Impl::forget_grants(Upstream& up, bool revoke, bool all_accounts) 
     options_.store->remove_tokens(grant.key);
   }
   up.credentials->reset();
+  return accounts;
 }
 
 void Gateway::Impl::api_logout(const http::Request& req, http::Response& res) {
@@ -44,7 +49,7 @@ void Gateway::Impl::api_logout(const http::Request& req, http::Response& res) {
     send_error(res, 400, "usage", "the server " + up->name + " has no OAuth grant here");
     return;
   }
-  forget_grants(*up, true, false);
+  if (!forget_grants(*up, true, false).empty()) notify_webhook("revoked", *up);
   {
     std::lock_guard lock(state_mutex_);
     up->last_error.reset();
@@ -86,7 +91,11 @@ void Gateway::Impl::remove_server(const std::shared_ptr<Upstream>& up, bool revo
   close_sessions_of(up->name);
   if (up->resolved && up->auth_kind == "oauth") {
     try {
-      forget_grants(*up, revoke, true);
+      const auto accounts = forget_grants(*up, revoke, true);
+      // A removal revokes (a flow that failed takes back a server it had just added: nothing was granted).
+      if (revoke) {
+        for (const auto& account : accounts) notify_webhook("revoked", up->name, account);
+      }
       options_.store->remove_discovery(up->url);
     } catch (const Error& e) {
       log(up->name + ": " + std::string(e.what()));

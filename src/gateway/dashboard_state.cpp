@@ -85,7 +85,9 @@ Json Gateway::Impl::state_json(bool with_csrf, const std::optional<http::Request
   if (caller) out["user"] = caller->name;
   // What an authorization server that does not register clients itself
   // must be given for a pre-registered client (the dashboard shows it).
-  out["redirect_uri"] = base_url_ + "/oauth/callback";
+  out["redirect_uri"] = redirect_uri();
+  // The gateway's client id at authorization servers that fetch client metadata documents.
+  out["client_metadata_url"] = client_metadata_url() ? Json(*client_metadata_url()) : Json(nullptr);
   out["servers"] = std::move(rows);
   return out;
 }

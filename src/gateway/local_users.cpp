@@ -145,6 +145,17 @@ void Gateway::Impl::sweep_user_upstreams() {
   }
   drop_user_upstreams(removed, true);
   drop_user_upstreams(idle, false);
+  // `users remove` (another process) revoked and deleted the user's grants:
+  // the webhook hears of those this instance had used (one event per
+  // instance that served the user there).
+  for (const auto& up : removed) {
+    bool had_grant = false;
+    {
+      std::lock_guard lock(state_mutex_);
+      had_grant = up->auth_kind == "oauth" && up->checked_ok;
+    }
+    if (had_grant) notify_webhook("revoked", *up);
+  }
   if (!removed.empty()) bump();
 }
 

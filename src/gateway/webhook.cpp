@@ -35,12 +35,11 @@ std::string rfc3339_utc(std::chrono::system_clock::time_point t) {
   const auto seconds = floor<std::chrono::seconds>(t);
   const auto day = floor<days>(seconds);
   const year_month_day date{day};
-  const hh_mm_ss time{seconds - day};
+  const int of_day = static_cast<int>((seconds - day).count());  // below 86,400
   char text[32];
   std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
-                static_cast<int>(time.seconds().count()));
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), of_day / 3600,
+                of_day % 3600 / 60, of_day % 60);
   return text;
 }
 

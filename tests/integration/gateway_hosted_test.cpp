@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "gateway_harness.hpp"
+#include "gateway_users_harness.hpp"
 #include "mcpauth/mcp/session.hpp"
 #include "peer_process.hpp"
 
@@ -40,14 +41,15 @@ int hosted_free_port() {
   return probe.local_endpoint().port();
 }
 
-Json hosted_state(GatewayProcess& gw) {
-  const auto r = http("GET", gw.url("/api/state"));
+Json hosted_state(GatewayProcess& gw, const net::HttpHeaders& auth = {}) {
+  const auto r = http("GET", gw.url("/api/state"), "", auth);
   EXPECT_EQ(r.status, 200) << r.body;
   return Json::parse(r.body);
 }
 
-net::HttpResponse hosted_post(GatewayProcess& gw, const std::string& path) {
-  net::HttpHeaders headers{{"X-CSRF-Token", hosted_state(gw)["csrf"].get<std::string>()}};
+net::HttpResponse hosted_post(GatewayProcess& gw, const std::string& path, const net::HttpHeaders& auth = {}) {
+  net::HttpHeaders headers = auth;
+  headers.set("X-CSRF-Token", hosted_state(gw, auth)["csrf"].get<std::string>());
   return http("POST", gw.url(path), "{}", headers);
 }
 
@@ -97,8 +99,9 @@ std::string url_encoded(const std::string& text) {
 // Starts an authorization and plays the browser: the peer's authorization
 // server approves (or refuses) at once; its redirect goes to the callback.
 // Returns the authorization URL.
-std::string authorize_through(GatewayProcess& gw, const std::string& name, int expected_authorize_status = 302) {
-  const auto started = hosted_post(gw, "/api/servers/" + name + "/authorize");
+std::string authorize_through(GatewayProcess& gw, const std::string& name, int expected_authorize_status = 302,
+                              const net::HttpHeaders& auth = {}) {
+  const auto started = hosted_post(gw, "/api/servers/" + name + "/authorize", auth);
   EXPECT_EQ(started.status, 200) << started.body;
   const std::string url = Json::parse(started.body).value("authorization_url", "");
   EXPECT_FALSE(url.empty()) << started.body;
@@ -155,7 +158,8 @@ TEST(GatewayHosted, PublicUrlMakesTheGatewayItsOwnMetadataDocumentClient) {
   const std::string authorization_url = authorize_through(gw, "team");
   EXPECT_NE(authorization_url.find("client_id=" + url_encoded(document_url)), std::string::npos) << authorization_url;
   EXPECT_NE(authorization_url.find("redirect_uri=" + url_encoded(callback)), std::string::npos) << authorization_url;
-  wait_state(gw, "team", "authorized");
+  const Json row = wait_state(gw, "team", "authorized");
+  EXPECT_EQ(row["client_type"], "metadata_document") << row.dump();
   EXPECT_EQ(call_echo(gw, "team", "one client everywhere"), "one client everywhere");
 
   // The authorization server fetched and accepted the document; nobody registered.
@@ -197,7 +201,7 @@ TEST(GatewayHosted, WithoutMetadataDocumentSupportTheGatewayRegistersThePublicCa
                     {"--listen", "127.0.0.1:" + std::to_string(port), "--public-url", public_url});
   const std::string authorization_url = authorize_through(gw, "team");
   EXPECT_NE(authorization_url.find("client_id=evil-client-1"), std::string::npos) << authorization_url;
-  wait_state(gw, "team", "authorized");
+  EXPECT_EQ(wait_state(gw, "team", "authorized")["client_type"], "dynamic");
   EXPECT_EQ(call_echo(gw, "team", "registered"), "registered");
   const Json log = peer_log(peer);
   ASSERT_EQ(count_paths(log, "/register"), 1) << log.dump();
@@ -335,6 +339,27 @@ TEST(GatewayHosted, AReceiverWithAnotherKeyRejectsTheSignature) {
   EXPECT_EQ(events[0]["event"], "authorized");
   EXPECT_EQ(events[0]["valid"], false) << events.dump();
   EXPECT_EQ(events[0]["status"], 401);
+}
+
+// With users, each event names whose grant it was; removing the user (the
+// CLI, another process) is heard of at the gateway's next sweep.
+TEST(GatewayHosted, WebhookNamesTheUserAndHearsOfItsRemoval) {
+  PeerProcess good("evil-oauth-server.mjs", {"--mode", "good"});
+  WebhookReceiver receiver(kHostedWebhookSecret);
+  const auto alice = testing::bearer(testing::add_user("alice"));
+  GatewayProcess gw(write_config("hosted-webhook-users", {{"good", {{"url", good.url()}}}}), webhook_flags(receiver),
+                    {"HOSTED_WEBHOOK_SECRET=" + kHostedWebhookSecret});
+  authorize_through(gw, "good", 302, alice);
+  Json events = wait_events(gw, receiver, 1);
+  EXPECT_EQ(events[0]["event"], "authorized") << events.dump();
+  EXPECT_EQ(events[0]["user"], "alice") << events.dump();
+  const auto removed = run_command(cli({"users", "remove", "alice"}));
+  ASSERT_EQ(removed.exit_code, 0) << removed.err;
+  events = wait_events(gw, receiver, 2);
+  EXPECT_EQ(events[1]["event"], "revoked") << events.dump();
+  EXPECT_EQ(events[1]["user"], "alice") << events.dump();
+  EXPECT_EQ(events[1]["server"], "good");
+  EXPECT_EQ(events[1]["valid"], true);
 }
 
 }  // namespace

@@ -95,9 +95,13 @@ class Gateway::Impl {
   void client_metadata(const http::Request& req, http::Response& res) const;
   // Queues a webhook event about `up`'s grant (nothing without --webhook).
   void notify_webhook(const char* event, const Upstream& up, std::optional<std::string> reason = std::nullopt);
-  // The same for an account of a server (a removal forgets every account's grants).
+  // The same for an account of a server (a removal forgets every account's
+  // grants): with users, the account is its user's name.
   void notify_webhook(const char* event, const std::string& server, const std::string& account,
                       std::optional<std::string> reason = std::nullopt);
+  // The event as given: `user` named or not.
+  void post_webhook(const char* event, const std::string& server, std::optional<std::string> user,
+                    std::optional<std::string> reason);
 
   // ---- background work (gateway.cpp) ------------------------------------------
 

@@ -37,11 +37,17 @@ void Gateway::Impl::notify_webhook(const char* event, const Upstream& up, std::o
 void Gateway::Impl::notify_webhook(const char* event, const std::string& server, const std::string& account,
                                    std::optional<std::string> reason) {
   if (!webhook_) return;
+  // With users, a grant's account is its user's name.
+  post_webhook(event, server, users_mode() ? std::optional<std::string>(account) : std::nullopt, std::move(reason));
+}
+
+void Gateway::Impl::post_webhook(const char* event, const std::string& server, std::optional<std::string> user,
+                                 std::optional<std::string> reason) {
+  if (!webhook_) return;
   WebhookEvent e;
   e.event = event;
   e.server = server;
-  // With users, a grant's account is its user's name.
-  if (users_mode()) e.user = account;
+  e.user = std::move(user);
   e.reason = std::move(reason);
   webhook_->post(std::move(e));
 }

@@ -154,7 +154,8 @@ void Gateway::Impl::sweep_user_upstreams() {
       std::lock_guard lock(state_mutex_);
       had_grant = up->auth_kind == "oauth" && up->checked_ok;
     }
-    if (had_grant) notify_webhook("revoked", *up);
+    // Named whether or not the store still has users (the last one may be gone).
+    if (had_grant) post_webhook("revoked", up->name, up->account, std::nullopt);
   }
   if (!removed.empty()) bump();
 }

@@ -69,7 +69,8 @@ Json hosted_wait(GatewayProcess& gw, const std::function<Json()>& read, const st
 }
 
 Json hosted_row(GatewayProcess& gw, const std::string& name) {
-  for (const auto& r : hosted_state(gw)["servers"]) {
+  const Json state = hosted_state(gw);
+  for (const auto& r : state["servers"]) {
     if (r["name"] == name) return r;
   }
   return nullptr;

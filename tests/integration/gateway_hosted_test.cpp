@@ -18,6 +18,7 @@
 
 #include "gateway_harness.hpp"
 #include "gateway_users_harness.hpp"
+#include "mcpauth/error.hpp"
 #include "mcpauth/mcp/session.hpp"
 #include "peer_process.hpp"
 
@@ -340,6 +341,25 @@ TEST(GatewayHosted, AReceiverWithAnotherKeyRejectsTheSignature) {
   EXPECT_EQ(events[0]["event"], "authorized");
   EXPECT_EQ(events[0]["valid"], false) << events.dump();
   EXPECT_EQ(events[0]["status"], 401);
+}
+
+// A refresh the authorization server refuses with invalid_grant (the grant
+// was revoked there) is a failed event: the grant is gone.
+TEST(GatewayHosted, WebhookHearsOfARefreshRefusedForGood) {
+  PeerProcess revoking("evil-oauth-server.mjs", {"--mode", "refresh-revoked"});
+  WebhookReceiver receiver(kHostedWebhookSecret);
+  GatewayProcess gw(write_config("hosted-webhook-refresh", {{"gone", {{"url", revoking.url()}}}}),
+                    webhook_flags(receiver), {"HOSTED_WEBHOOK_SECRET=" + kHostedWebhookSecret});
+  authorize_through(gw, "gone");
+  Json events = wait_events(gw, receiver, 1);
+  EXPECT_EQ(events[0]["event"], "authorized") << events.dump();
+  // The first access token is refused on tools/call: the gateway refreshes, and is refused.
+  EXPECT_THROW(call_echo(gw, "gone", "after the revocation"), Error);
+  events = wait_events(gw, receiver, 2);
+  EXPECT_EQ(events[1]["event"], "failed") << events.dump();
+  EXPECT_EQ(events[1]["server"], "gone");
+  EXPECT_EQ(events[1]["valid"], true);
+  EXPECT_NE(events[1]["reason"].get<std::string>().find("invalid_grant"), std::string::npos) << events.dump();
 }
 
 // With users, each event names whose grant it was; removing the user (the

@@ -100,6 +100,9 @@ struct ClientOptions {
   // (AuthorizerOptions::log). Tokens, codes, verifiers, secrets and
   // assertions are never in it. Called from any thread that sends. Null: none.
   std::function<void(const std::string&)> log{};
+  // Called when a refresh is refused because the grant is gone
+  // (invalid_grant or invalid_client): AuthorizerOptions::grant_refused.
+  std::function<void(const std::string& oauth_error)> grant_refused{};
 };
 
 // What compose() built.

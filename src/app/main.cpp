@@ -351,6 +351,16 @@ int main(int argc, char** argv) {
   gateway->add_option("--allowed-return-url", gateway_args.allowed_return_urls,
                       "URL prefix (https://host/path/) a host may name as return_to of an authorization, where the "
                       "browser goes after the callback (repeatable)");
+  gateway->add_option(
+      "--public-url", gateway_args.public_url,
+      "The https URL a TLS reverse proxy serves the gateway at: the OAuth callback is URL/oauth/callback "
+      "and URL/oauth/client-metadata.json is the gateway's client id where authorization servers "
+      "support Client ID Metadata Documents (http only on loopback)");
+  gateway->add_option("--webhook", gateway_args.webhook_url,
+                      "URL (https, or http on loopback) that gets a signed JSON POST when a grant is authorized, "
+                      "fails or is revoked (needs --webhook-secret-env)");
+  gateway->add_option("--webhook-secret-env", gateway_args.webhook_secret_env,
+                      "Name of the environment variable holding the webhook's HMAC-SHA256 key (at least 16 bytes)");
   gateway
       ->add_option("--consent-timeout", gateway_args.consent_timeout_seconds,
                    "Seconds a dashboard authorization waits for consent")

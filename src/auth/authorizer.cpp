@@ -37,7 +37,11 @@ Authorizer::Impl::Impl(AuthorizerOptions options)
   if (!options_.store) options_.store = store::make_memory_token_store();
   if (options_.client.client_metadata_url) {
     const core::Url url = core::parse_url(*options_.client.client_metadata_url);
-    if (url.scheme != "https" || url.path.empty() || url.path == "/") {
+    // Plain http only on a loopback host: a gateway's own document served
+    // locally (tests, a trial); an authorization server that insists on
+    // https refuses it itself.
+    const bool secure = url.scheme == "https" || core::is_loopback_host(url.host);
+    if (!secure || url.path.empty() || url.path == "/") {
       throw Error(ErrorCode::usage,
                   "a client metadata document URL must be https with a path, e.g. "
                   "https://example.com/mcpauth.json");
@@ -583,6 +587,7 @@ bool Authorizer::Impl::refresh_locked() {
     if (refused->oauth_error() == "invalid_client" && client_->kind == ClientKind::dynamic) {
       options_.store->remove_client(client_->issuer);  // stale registration: the next authorization registers anew
     }
+    if (options_.grant_refused) options_.grant_refused(refused->oauth_error());
     throw *refused;
   }
   if (!current) {

@@ -60,6 +60,7 @@ std::shared_ptr<auth::Authorizer> authorizer_for(const ClientOptions& options, s
   a.max_authorizations = options.max_authorizations;
   a.notify = options.notify;
   a.refreshing_changed = options.refreshing_changed;
+  a.grant_refused = options.grant_refused;
   a.extra_authorization_params = options.extra_authorization_params;
   a.refresh_margin = options.refresh_margin;
   a.log = options.log;

@@ -17,17 +17,21 @@ namespace mcpauth::gateway {
 
 // Revokes (when asked) and deletes the grants of a server: its account's,
 // or every account's with `all_accounts`.
-void Gateway::Impl::forget_grants(Upstream& up, bool revoke, bool all_accounts) {
+std::vector<std::string> Gateway::Impl::forget_grants(Upstream& up, bool revoke, bool all_accounts) {
   // The server's grants are found through its discovery record (their
   // resource and issuer): without one, nothing was ever stored for it.
+  std::vector<std::string> accounts;
   const auto discovery = options_.store->load_discovery(up.url);
   if (!discovery) {
     up.credentials->reset();
-    return;
+    return accounts;
   }
   const auto grants = options_.store->list_grants_of(discovery->resource.value_or(up.url), discovery->issuer,
                                                      all_accounts ? std::nullopt : std::optional(up.account));
   for (const auto& grant : grants) {
+    if (std::find(accounts.begin(), accounts.end(), grant.key.account) == accounts.end()) {
+      accounts.push_back(grant.key.account);
+    }
     // Without a decryptable grant there is nothing to send: deleted quietly.
     if (revoke && !grant.error) {
       try {
@@ -41,6 +45,7 @@ void Gateway::Impl::forget_grants(Upstream& up, bool revoke, bool all_accounts) 
     options_.store->remove_tokens(grant.key);
   }
   up.credentials->reset();
+  return accounts;
 }
 
 void Gateway::Impl::api_logout(const http::Request& req, http::Response& res) {
@@ -50,7 +55,7 @@ void Gateway::Impl::api_logout(const http::Request& req, http::Response& res) {
     send_error(res, 400, "usage", "the server " + up->name + " has no OAuth grant here");
     return;
   }
-  forget_grants(*up, true, false);
+  if (!forget_grants(*up, true, false).empty()) notify_webhook("revoked", *up);
   {
     std::lock_guard lock(state_mutex_);
     up->last_error.reset();
@@ -96,7 +101,11 @@ void Gateway::Impl::remove_server(const std::shared_ptr<Upstream>& up, bool revo
   close_sessions_of(up->name);
   if (up->resolved && up->auth_kind == "oauth") {
     try {
-      forget_grants(*up, revoke, true);
+      const auto accounts = forget_grants(*up, revoke, true);
+      // A removal revokes (a flow that failed takes back a server it had just added: nothing was granted).
+      if (revoke) {
+        for (const auto& account : accounts) notify_webhook("revoked", up->name, account);
+      }
       options_.store->remove_discovery(up->url);
     } catch (const Error& e) {
       log(up->name + ": " + std::string(e.what()));

@@ -8,6 +8,7 @@
 
 #include "api_body.hpp"
 #include "gateway_impl.hpp"
+#include "mcpauth_internal/core/redact.hpp"
 #include "return_to.hpp"
 
 namespace mcpauth::gateway {
@@ -72,7 +73,7 @@ void Gateway::Impl::run_flow(const std::shared_ptr<Upstream>& up, const std::sha
     flow->pending->account = up->account;
     flow->pending->server = up->name;
   }
-  auto consent = std::make_shared<GatewayConsent>(callbacks_, base_url_ + "/oauth/callback", publish, flow->pending);
+  auto consent = std::make_shared<GatewayConsent>(callbacks_, redirect_uri(), publish, flow->pending);
   std::optional<Error> failure;
   try {
     auto authorizer = make_authorizer(*up->resolved, up->url, consent);
@@ -98,6 +99,11 @@ void Gateway::Impl::run_flow(const std::shared_ptr<Upstream>& up, const std::sha
   flow_cv_.notify_all();
   // The callback page waits for this to say how the flow ended.
   flow->pending->finish(failure ? std::optional<std::string>(failure->what()) : std::nullopt);
+  if (!failure) {
+    notify_webhook("authorized", *up);
+  } else if (failure->code() != ErrorCode::cancelled) {
+    notify_webhook("failed", *up, core::redact_urls_in(failure->what()));
+  }
   if (failure && flow->remove_on_failure) {
     try {
       remove_server(up, false);

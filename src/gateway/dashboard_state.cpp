@@ -13,9 +13,13 @@ long long unix_seconds(core::oauth::Clock::time_point t) {
 }
 
 // How the grant's client was obtained, from its issuer's stored registration
-// (none, or another client id: one registered dynamically and since replaced).
+// (none, or another client id: one registered dynamically and since replaced;
+// or a Client ID Metadata Document, never stored, whose client id is its URL).
 std::string client_type(const std::optional<core::oauth::ClientRegistration>& client, const store::TokenKey& key) {
-  if (!client || client->client_id != key.client_id) return "dynamic";
+  if (!client || client->client_id != key.client_id) {
+    const bool url = key.client_id.rfind("https://", 0) == 0 || key.client_id.rfind("http://", 0) == 0;
+    return url ? "metadata_document" : "dynamic";
+  }
   return std::string(core::oauth::to_string(client->kind));
 }
 
@@ -160,7 +164,9 @@ Json Gateway::Impl::state_json(bool with_csrf, const std::optional<http::Request
   }
   // What an authorization server that does not register clients itself
   // must be given for a pre-registered client (the dashboard shows it).
-  out["redirect_uri"] = base_url_ + "/oauth/callback";
+  out["redirect_uri"] = redirect_uri();
+  // The gateway's client id at authorization servers that fetch client metadata documents.
+  out["client_metadata_url"] = client_metadata_url() ? Json(*client_metadata_url()) : Json(nullptr);
   out["servers"] = std::move(rows);
   return out;
 }

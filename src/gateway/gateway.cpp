@@ -11,6 +11,7 @@
 #include "mcpauth/core/url.hpp"
 #include "mcpauth/net/curl_http_client.hpp"
 #include "mcpauth/net/logging_http_client.hpp"
+#include "public_url.hpp"
 #include "remote_loops.hpp"
 #include "return_to.hpp"
 
@@ -38,6 +39,20 @@ Gateway::Impl::Impl(GatewayOptions options) : options_(std::move(options)) {
                                       "pass its name with --api-key-env, or give the gateway users");
   }
   check_return_url_prefixes(options_.allowed_return_urls);
+  if (options_.public_url) public_url_ = normalize_public_url(*options_.public_url);
+  if (options_.webhook_url) {
+    check_webhook_url(*options_.webhook_url);
+    if (!options_.webhook_secret || options_.webhook_secret->size() < kMinWebhookSecretBytes) {
+      throw Error(ErrorCode::usage, "--webhook needs its signing key (--webhook-secret-env), at least " +
+                                        std::to_string(kMinWebhookSecretBytes) + " bytes");
+    }
+    WebhookOptions webhook;
+    webhook.url = *options_.webhook_url;
+    webhook.secret = *options_.webhook_secret;
+    webhook.http = options_.http;
+    webhook.log = [this](const std::string& line) { log(line); };
+    webhook_ = std::make_unique<WebhookSender>(std::move(webhook));
+  }
   csrf_ = core::random_token();
   // With a store shared by several instances, a callback may reach any of them (browser_flows.hpp).
   callbacks_ = std::make_shared<CallbackRegistry>(store::browser_flow_relay(options_.store),
@@ -146,6 +161,7 @@ void Gateway::Impl::stop() {
   // gets until kStopDeadline, then the gate ends what is left.
   stop_gate_.run_with_deadline(kStopDeadline, [&] { close_bridges(sessions); });
   close_stateless();
+  if (webhook_) webhook_->stop();
   std::lock_guard lock(sessions_mutex_);
   sessions_.clear();
 }
@@ -307,6 +323,7 @@ http::Router Gateway::Impl::routes() {
   router.add("POST", "/api/servers", api,
              with_body(false, guarded([this](auto& req, auto& res) { api_add(req, res); })));
   router.add("GET", "/oauth/callback", api, guarded([this](auto& req, auto& res) { oauth_callback(req, res); }));
+  router.add("GET", kClientMetadataPath, api, guarded([this](auto& req, auto& res) { client_metadata(req, res); }));
   return router;
 }
 

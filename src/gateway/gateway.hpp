@@ -30,6 +30,15 @@ struct GatewayOptions {
   // http(s)://host[:port]/... (return_to.hpp). Empty: no return_to is taken.
   std::vector<std::string> allowed_return_urls{};
   bool allow_http = false;  // servers on plain http off loopback (test servers), as the CLI's --allow-http
+  // The https address a TLS reverse proxy serves the gateway at
+  // (public_url.hpp): the OAuth callback is there, and the gateway's own
+  // Client ID Metadata Document is its client id wherever the authorization
+  // server supports those. None: the callback is on the listen address.
+  std::optional<std::string> public_url{};
+  // Where authorized / failed / revoked events are POSTed (webhook.hpp),
+  // signed with webhook_secret (at least 16 bytes). None: no webhook.
+  std::optional<std::string> webhook_url{};
+  std::optional<std::string> webhook_secret{};
   app::EnvLookup env;
   std::shared_ptr<store::TokenStore> store;  // required
   std::shared_ptr<net::HttpClient> http;     // null: a CurlHttpClient
@@ -73,6 +82,9 @@ struct GatewayArgs {
   std::string api_key_env;
   std::string host_key_env{};
   std::vector<std::string> allowed_return_urls{};
+  std::string public_url{};
+  std::string webhook_url{};
+  std::string webhook_secret_env{};
   double consent_timeout_seconds = 300;
   double timeout_seconds = 60;
   bool allow_http = false;

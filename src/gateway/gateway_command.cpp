@@ -9,8 +9,10 @@
 #include "mcpauth/core/printable.hpp"
 #include "mcpauth/error.hpp"
 #include "mcpauth_internal/platform/signals.hpp"
+#include "public_url.hpp"
 #include "security.hpp"
 #include "server_config.hpp"
+#include "webhook.hpp"
 
 namespace mcpauth::gateway {
 using app::seconds_option;
@@ -32,6 +34,20 @@ int run_gateway(const GatewayArgs& args) {
   };
   options.api_key = key_from(args.api_key_env, "--api-key-env");
   options.host_key = key_from(args.host_key_env, "--host-key-env");
+  // Checked again by the Gateway; here before the store opens, so a dry run catches a bad one.
+  if (!args.public_url.empty()) options.public_url = normalize_public_url(args.public_url);
+  if (!args.webhook_url.empty()) {
+    if (args.webhook_secret_env.empty()) {
+      throw Error(ErrorCode::usage,
+                  "--webhook needs --webhook-secret-env VAR: the name of the environment variable holding the key "
+                  "its events are signed with (at least 16 bytes; never given on the command line)");
+    }
+    check_webhook_url(args.webhook_url);
+    options.webhook_url = args.webhook_url;
+    options.webhook_secret = key_from(args.webhook_secret_env, "--webhook-secret-env");
+  } else if (!args.webhook_secret_env.empty()) {
+    throw Error(ErrorCode::usage, "--webhook-secret-env without --webhook: give the URL the events go to");
+  }
   if (!args.config_path.empty()) {
     options.config_path = args.config_path;
   } else if (const auto path = app::default_config_path(env)) {
@@ -67,6 +83,11 @@ int run_gateway(const GatewayArgs& args) {
   std::cerr << "mcpauth gateway: serving " << args.config_path << " on http://"
             << (listen.host.find(':') != std::string::npos ? "[" + listen.host + "]" : listen.host) << ":" << port
             << "/ (dashboard at /)" << std::endl;
+  if (!args.public_url.empty()) {
+    const std::string public_url = normalize_public_url(args.public_url);
+    std::cerr << "mcpauth gateway: public at " << public_url << "/ (OAuth callback " << public_url << kCallbackPath
+              << ", client metadata document " << public_url << kClientMetadataPath << ")" << std::endl;
+  }
   platform::wait_for_stop_request();
   std::cerr << "mcpauth gateway: stopping" << std::endl;
   gateway.stop();

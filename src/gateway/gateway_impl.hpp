@@ -43,6 +43,7 @@
 #include "stored_grants.hpp"
 #include "upstream.hpp"
 #include "user_cache.hpp"
+#include "webhook.hpp"
 #include "worker_pool.hpp"
 
 namespace mcpauth::gateway {
@@ -90,6 +91,26 @@ class Gateway::Impl {
                                                     std::shared_ptr<auth::ConsentHandler> consent);
   mcp::SessionOptions session_options(const Upstream& up) const;
   std::shared_ptr<Upstream> upstream(const std::string& name);
+
+  // ---- the public address and the webhook (hosted.cpp) -------------------------
+
+  // Where browsers come back after a consent: the public URL's
+  // /oauth/callback when there is one, else the listen address's.
+  std::string redirect_uri() const;
+  // Where people open the dashboard (the public URL, else the listen address), with a trailing slash.
+  std::string dashboard_url() const;
+  // The gateway's Client ID Metadata Document URL (none without --public-url).
+  std::optional<std::string> client_metadata_url() const;
+  void client_metadata(const http::Request& req, http::Response& res) const;
+  // Queues a webhook event about `up`'s grant (nothing without --webhook).
+  void notify_webhook(const char* event, const Upstream& up, std::optional<std::string> reason = std::nullopt);
+  // The same for an account of a server (a removal forgets every account's
+  // grants): with users, the account is its user's name.
+  void notify_webhook(const char* event, const std::string& server, const std::string& account,
+                      std::optional<std::string> reason = std::nullopt);
+  // The event as given: `user` named or not.
+  void post_webhook(const char* event, const std::string& server, std::optional<std::string> user,
+                    std::optional<std::string> reason);
 
   // ---- background work (gateway.cpp) ------------------------------------------
 
@@ -270,7 +291,8 @@ class Gateway::Impl {
 
   // ---- dashboard API (dashboard_api.cpp) --------------------------------------
 
-  void forget_grants(Upstream& up, bool revoke, bool all_accounts);
+  // Returns the accounts whose grants it deleted.
+  std::vector<std::string> forget_grants(Upstream& up, bool revoke, bool all_accounts);
   void api_logout(const http::Request& req, http::Response& res);
   void api_reconnect(const http::Request& req, http::Response& res);
   void remove_server(const std::shared_ptr<Upstream>& up, bool revoke);
@@ -292,6 +314,8 @@ class Gateway::Impl {
   bool loopback_listener_ = false;  // requests without the API key must come from this user
   std::unique_ptr<HostPolicy> policy_;
   std::string base_url_;
+  std::string public_url_;                  // normalized --public-url; empty without one
+  std::unique_ptr<WebhookSender> webhook_;  // null without --webhook
 
   std::mutex config_mutex_;  // config file edits
   app::Config config_;

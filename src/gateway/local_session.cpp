@@ -263,7 +263,7 @@ void Gateway::Impl::explain(Upstream& up, const Error& e, rpc::ErrorResponse& an
   if (needs_consent) {
     answer.data["mcpauth_error"] = std::string(to_string(ErrorCode::authorization_required));
     answer.message = "mcpauth: the server " + up.name + " needs authorization: open the mcpauth gateway dashboard at " +
-                     base_url_ + "/ and press Authorize";
+                     dashboard_url() + " and press Authorize";
     bool changed = false;
     {
       std::lock_guard lock(state_mutex_);
@@ -276,9 +276,9 @@ void Gateway::Impl::explain(Upstream& up, const Error& e, rpc::ErrorResponse& an
   }
   if (e.code() == ErrorCode::insufficient_scope) {
     const std::string& scope = e.detail().required_scope;
-    answer.message += "; to grant " +
-                      (scope.empty() ? std::string("more permissions") : "the scope \"" + scope + "\"") +
-                      ", open the mcpauth gateway dashboard at " + base_url_ + "/ and press Authorize for " + up.name;
+    answer.message +=
+        "; to grant " + (scope.empty() ? std::string("more permissions") : "the scope \"" + scope + "\"") +
+        ", open the mcpauth gateway dashboard at " + dashboard_url() + " and press Authorize for " + up.name;
   }
   if (remedies.has(Remedy::pre_register_client)) {
     answer.message += "; to use a client registered with the authorization server, set its client id for " + up.name +

@@ -128,6 +128,18 @@ void Gateway::Impl::sweep_user_upstreams() {
   }
   drop_user_upstreams(removed, true);
   drop_user_upstreams(idle, false);
+  // `users remove` (another process) revoked and deleted the user's grants:
+  // the webhook hears of those this instance had used (one event per
+  // instance that served the user there).
+  for (const auto& up : removed) {
+    bool had_grant = false;
+    {
+      std::lock_guard lock(state_mutex_);
+      had_grant = up->auth_kind == "oauth" && up->checked_ok;
+    }
+    // Named whether or not the store still has users (the last one may be gone).
+    if (had_grant) post_webhook("revoked", up->name, up->account, std::nullopt);
+  }
   if (!removed.empty()) bump();
 }
 

@@ -5,6 +5,7 @@
 #include "assets.hpp"
 #include "gateway_impl.hpp"
 #include "mcpauth_internal/platform/peer_owner.hpp"
+#include "public_url.hpp"
 
 namespace mcpauth::gateway {
 
@@ -40,6 +41,9 @@ bool Gateway::Impl::screen(http::Request& req, http::Response& res) {
     send_error(res, 403, "forbidden", "requests from other origins are refused");
     return true;
   }
+  // The Client ID Metadata Document is public: authorization servers fetch
+  // it anonymously, from wherever they run (not as this machine's user).
+  if (req.method == "GET" && req.path == kClientMetadataPath) return false;
   if (users_mode()) {
     if (screen_user(req, res)) return true;
     return refuse_without_csrf(req, res);

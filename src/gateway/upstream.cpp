@@ -55,6 +55,9 @@ std::shared_ptr<auth::Authorizer> Gateway::Impl::make_authorizer(const app::Serv
                                                                  const std::string& url,
                                                                  std::shared_ptr<auth::ConsentHandler> consent) {
   ClientOptions o = app::client_options(server, url);
+  // Behind --public-url the gateway's own document is its client id where
+  // the authorization server takes one (a server's configured client wins).
+  if (!o.client.client_id && !o.client.client_metadata_url) o.client.client_metadata_url = client_metadata_url();
   o.http = options_.http;
   o.store = options_.store;
   o.http_timeout = std::min<std::chrono::milliseconds>(options_.request_timeout, std::chrono::seconds(30));
@@ -74,6 +77,14 @@ std::shared_ptr<auth::Authorizer> Gateway::Impl::make_authorizer(const app::Serv
   o.notify = [this, name](const std::string& line) { log(name + ": " + line); };
   o.log = debug_log(name);                    // compose() logs the Authorizer's exchanges too
   o.refreshing_changed = [this] { bump(); };  // the row says "refreshing" meanwhile
+  if (webhook_) {
+    // The grant is gone at its authorization server: a failed event (the
+    // authorizer's account is its grants'; posting only queues).
+    o.grant_refused = [this, name, account = server.account](const std::string& oauth_error) {
+      notify_webhook("failed", name, account,
+                     "the authorization server refused to refresh the grant (" + oauth_error + "); authorize again");
+    };
+  }
   return mcpauth::make_authorizer(o);
 }
 

@@ -69,7 +69,8 @@ def dry_run(problems, where, argv, mcpauth):
         with open(config, "w") as out:
             out.write('{"mcpServers": {}}')
         stand_in = {"--listen": "127.0.0.1:0", "--config": config,
-                    "--store": "postgresql://nobody@127.0.0.1:1/none?connect_timeout=5"}
+                    "--store": "postgresql://nobody@127.0.0.1:1/none?connect_timeout=5",
+                    "--public-url": "https://mcp.example.com"}
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": scratch,
                "XDG_DATA_HOME": scratch, "XDG_CONFIG_HOME": scratch,
                "MCPAUTH_KEY": "A" * 43}  # a well-formed dummy key (32 zero bytes)

@@ -47,13 +47,21 @@
 //                        /authorize takes an https client_id whose document (as its
 //                        vendor publishes it once) lists the redirect URI
 //                        http://127.0.0.1/callback, any port (RFC 8252 §7.3)
+//   cimd-fetch           advertises Client ID Metadata Documents next to DCR; /authorize
+//                        with a URL client_id (https, or http on 127.0.0.1/localhost for
+//                        tests) fetches it (no redirects, 5 KB at most) and approves only
+//                        when the document's client_id is that URL, it lists the
+//                        redirect_uri, has a client_name and is a public client
+//                        (token_endpoint_auth_method none); the log entry of that
+//                        /authorize carries `cimd`: {ok, reason}
 //   slow-metadata        every metadata document (PRM and AS) is answered after 2.5 s,
 //                        as a loaded or distant server does; everything else behaves
 //   no-prm               no Protected Resource Metadata (404 at the well-known URLs) and
 //                        a challenge without resource_metadata: OAuth metadata nowhere
 //
 // POST /token entries in the log also carry the form's `grant_type` and
-// `scope` (null when absent).
+// `scope` (null when absent); POST /register entries the registered
+// `redirect_uris`.
 import http from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import { listenAndServe, log, parseFlags, readBody, sendJson } from './common.mjs';
@@ -82,6 +90,7 @@ const MODES = [
     'refresh-needs-scope',
     'refresh-revoked',
     'cimd-only',
+    'cimd-fetch',
     'no-prm'
 ];
 const REFRESH_MODES = ['refresh-needs-scope', 'refresh-revoked'];
@@ -133,6 +142,46 @@ function cimdAllows(redirectUri) {
     }
 }
 
+// cimd-fetch: the client's document, fetched as an authorization server
+// does (draft-ietf-oauth-client-id-metadata-document): no redirects, a small
+// body, and the checks the specification asks for. Returns
+// {ok, reason, redirectUris}.
+function urlClientId(clientId) {
+    try {
+        const u = new URL(clientId);
+        return u.protocol === 'https:' || (u.protocol === 'http:' && ['127.0.0.1', 'localhost'].includes(u.hostname));
+    } catch {
+        return false;
+    }
+}
+
+async function fetchClientMetadata(clientId, redirectUri) {
+    let response;
+    try {
+        response = await fetch(clientId, { redirect: 'manual', signal: AbortSignal.timeout(5000) });
+    } catch (err) {
+        return { ok: false, reason: `the document could not be fetched: ${err.message}` };
+    }
+    if (response.status !== 200) return { ok: false, reason: `the document answered ${response.status}` };
+    const text = await response.text();
+    if (text.length > 5 * 1024) return { ok: false, reason: 'the document is over 5 KB' };
+    let doc;
+    try {
+        doc = JSON.parse(text);
+    } catch {
+        return { ok: false, reason: 'the document is not JSON' };
+    }
+    if (doc.client_id !== clientId) return { ok: false, reason: `client_id ${doc.client_id} is not the document URL` };
+    if (!Array.isArray(doc.redirect_uris) || !doc.redirect_uris.includes(redirectUri)) {
+        return { ok: false, reason: `redirect_uri ${redirectUri} is not in the document` };
+    }
+    if (typeof doc.client_name !== 'string' || !doc.client_name) return { ok: false, reason: 'no client_name' };
+    if (doc.token_endpoint_auth_method !== 'none' || 'client_secret' in doc) {
+        return { ok: false, reason: 'not a public client' };
+    }
+    return { ok: true, reason: null, redirectUris: doc.redirect_uris };
+}
+
 function randomId() {
     return randomBytes(24).toString('base64url');
 }
@@ -158,7 +207,7 @@ function asMetadata() {
     };
     if (mode === 'no-pkce-field') delete metadata.code_challenge_methods_supported;
     if (mode === 'no-registration' || mode === 'cimd-only') delete metadata.registration_endpoint;
-    if (mode === 'cimd-only') metadata.client_id_metadata_document_supported = true;
+    if (mode === 'cimd-only' || mode === 'cimd-fetch') metadata.client_id_metadata_document_supported = true;
     return metadata;
 }
 
@@ -184,6 +233,7 @@ async function handleAs(req, res, url) {
         if (redirectUris.length === 0) {
             return sendJson(res, 400, { error: 'invalid_redirect_uri', error_description: 'no redirect_uris' });
         }
+        req.logEntry.redirect_uris = redirectUris;
         const clientId = `evil-client-${clients.size + 1}`;
         clients.set(clientId, redirectUris);
         return sendJson(res, 201, {
@@ -201,6 +251,16 @@ async function handleAs(req, res, url) {
         const redirectUri = p.get('redirect_uri');
         if (mode === 'cimd-only' && clientId?.startsWith('https://') && cimdAllows(redirectUri)) {
             clients.set(clientId, [redirectUri]); // as if its document was fetched
+        }
+        if (mode === 'cimd-fetch' && urlClientId(clientId)) {
+            const checked = await fetchClientMetadata(clientId, redirectUri);
+            req.logEntry.cimd = { ok: checked.ok, reason: checked.reason };
+            if (!checked.ok) {
+                log(`cimd-fetch: refused ${clientId}: ${checked.reason}`);
+                res.writeHead(400, { 'Content-Type': 'text/plain' });
+                return res.end(`bad client metadata document: ${checked.reason}\n`);
+            }
+            clients.set(clientId, checked.redirectUris);
         }
         // Only a well-formed request from a registered client is approved; anything
         // else is a 400 page (never a redirect to an unregistered URI).

@@ -108,6 +108,12 @@ struct AuthorizerOptions {
   // never a token, code or secret; called on the requesting or authorizing
   // thread, from several at once. Default: none.
   std::function<void(const std::string&)> log{};
+  // Called when the authorization server refused a refresh because the
+  // grant is gone (`invalid_grant` or `invalid_client`, the argument): the
+  // grant was deleted and the next request needs a new authorization. On
+  // the refreshing thread, holding this Authorizer's state lock, like
+  // refreshing_changed. Default: none.
+  std::function<void(const std::string& oauth_error)> grant_refused{};
 };
 
 // What an authorization produced, for display. Never a token.

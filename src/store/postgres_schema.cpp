@@ -77,6 +77,7 @@ constexpr const char* kMigrations[] = {
         created_at BIGINT NOT NULL,
         PRIMARY KEY (user_name, name)
       );
+    )sql",
     // 5: browser flows relayed between gateway instances, by the SHA-256 of their state (never the state);
     // the redirect's parameters sealed, single use (browser_flow_rows.hpp)
     R"sql(

@@ -80,6 +80,7 @@ constexpr const char* kMigrations[] = {
         created_at INTEGER NOT NULL,
         PRIMARY KEY (user_name, name)
       );
+    )sql",
     // 7: browser flows relayed between gateway instances, by the SHA-256 of their state (never the state);
     // the redirect's parameters sealed, single use (browser_flow_rows.hpp)
     R"sql(

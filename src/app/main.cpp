@@ -367,6 +367,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   gateway->add_option("--timeout", gateway_args.timeout_seconds, "Seconds to wait for each answer")
       ->capture_default_str();
+  gateway->add_flag("--allow-private-user-servers", gateway_args.allow_private_user_servers,
+                    "Let users add servers of their own on localhost or on loopback, link-local or private-network "
+                    "addresses (refused by default: the gateway's machine and network are not theirs to reach)");
   gateway->add_flag("--allow-http", gateway_args.allow_http,
                     "Allow configured servers on plain http:// to a host that is not loopback (test servers only)");
   gateway

@@ -199,4 +199,15 @@ HostKind classify_host(std::string_view host) {
   return HostKind::name;
 }
 
+bool is_private_network_host(std::string_view host) {
+  const auto private_v4 = [](std::uint32_t a) {
+    return (a >> 24) == 10 || (a >> 20) == 0xAC1 || (a >> 16) == 0xC0A8 || (a >> 22) == (0x6440'0000u >> 22);
+  };
+  const auto address = mcpauth::platform::parse_ip_address(unbracketed(lower(std::string(host))));
+  if (!address) return false;
+  if (!address->v6) return private_v4(v4_at(*address, 0));
+  if (is_v6_v4_mapped(*address) || is_v6_v4_compatible(*address)) return private_v4(v4_at(*address, 12));
+  return (address->bytes[0] & 0xfe) == 0xfc;  // fc00::/7, unique local addresses
+}
+
 }  // namespace mcpauth::core

@@ -98,7 +98,8 @@ void Gateway::Impl::run_flow(const std::shared_ptr<Upstream>& up, const std::sha
   }
   flow_cv_.notify_all();
   // The callback page waits for this to say how the flow ended.
-  flow->pending->finish(failure ? std::optional<std::string>(failure->what()) : std::nullopt);
+  // Redacted: the reason may be stored (another instance's page reads it) and shown.
+  flow->pending->finish(failure ? std::optional<std::string>(core::redact_urls_in(failure->what())) : std::nullopt);
   if (!failure) {
     notify_webhook("authorized", *up);
   } else if (failure->code() != ErrorCode::cancelled) {

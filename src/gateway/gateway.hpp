@@ -30,6 +30,11 @@ struct GatewayOptions {
   // http(s)://host[:port]/... (return_to.hpp). Empty: no return_to is taken.
   std::vector<std::string> allowed_return_urls{};
   bool allow_http = false;  // servers on plain http off loopback (test servers), as the CLI's --allow-http
+  // Users' own servers (POST /api/servers by a user who is not an
+  // administrator) may be on localhost or on loopback, link-local or
+  // private-network IP literals; off by default: a user must not reach the
+  // gateway's own machine and network through it.
+  bool allow_private_user_servers = false;
   // The https address a TLS reverse proxy serves the gateway at
   // (public_url.hpp): the OAuth callback is there, and the gateway's own
   // Client ID Metadata Document is its client id wherever the authorization
@@ -88,6 +93,7 @@ struct GatewayArgs {
   double consent_timeout_seconds = 300;
   double timeout_seconds = 60;
   bool allow_http = false;
+  bool allow_private_user_servers = false;
   std::size_t max_sessions_per_client = 512;
   std::size_t max_connections = 4'096;
   std::size_t max_connections_per_client = 1'024;

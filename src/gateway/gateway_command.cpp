@@ -59,6 +59,7 @@ int run_gateway(const GatewayArgs& args) {
   options.consent_timeout = seconds_option(args.consent_timeout_seconds, "--consent-timeout");
   options.request_timeout = seconds_option(args.timeout_seconds, "--timeout");
   options.allow_http = args.allow_http;
+  options.allow_private_user_servers = args.allow_private_user_servers;
   options.allowed_return_urls = args.allowed_return_urls;  // checked by the Gateway
   if (args.max_sessions_per_client == 0) throw Error(ErrorCode::usage, "--max-sessions-per-client must be at least 1");
   options.max_sessions_per_peer = args.max_sessions_per_client;

@@ -64,11 +64,11 @@ inline constexpr const char* kSessionHeader = "Mcp-Session-Id";
 // many users costs what its recent ones use.
 inline constexpr std::size_t kMaxUserUpstreams = 4'096;
 inline constexpr auto kUserUpstreamIdle = std::chrono::minutes(30);
-inline constexpr const char* kUserHeader = "Mcpauth-User";
+inline constexpr const char* kUserHeader = "Mcpauth-User";  // host mode: whom a host's request acts for
 // How long a user's own servers are taken from memory before the store is
 // read again: a server added or removed on another instance counts there
 // within this time (on the instance that took the request, at once).
-inline constexpr auto kOwnServerCacheTtl = std::chrono::seconds(2);  // host mode: whom a host's request acts for
+inline constexpr auto kOwnServerCacheTtl = std::chrono::seconds(2);
 
 class Gateway::Impl {
  public:

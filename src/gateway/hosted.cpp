@@ -37,8 +37,14 @@ void Gateway::Impl::notify_webhook(const char* event, const Upstream& up, std::o
 void Gateway::Impl::notify_webhook(const char* event, const std::string& server, const std::string& account,
                                    std::optional<std::string> reason) {
   if (!webhook_) return;
-  // With users, a grant's account is its user's name.
-  post_webhook(event, server, users_mode() ? std::optional<std::string>(account) : std::nullopt, std::move(reason));
+  // Never throws: it runs where a failure is being reported (a refused
+  // refresh under the Authorizer's lock, a flow's end) and must not replace it.
+  try {
+    // With users, a grant's account is its user's name.
+    post_webhook(event, server, users_mode() ? std::optional<std::string>(account) : std::nullopt, std::move(reason));
+  } catch (const std::exception& e) {
+    log("webhook: the " + std::string(event) + " event of " + server + " was not sent: " + e.what());
+  }
 }
 
 void Gateway::Impl::post_webhook(const char* event, const std::string& server, std::optional<std::string> user,

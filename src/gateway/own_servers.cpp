@@ -127,6 +127,16 @@ void Gateway::Impl::add_own_server(const http::Request& req, http::Response& res
   if (has_variable) {
     throw Error(ErrorCode::usage, "a server of your own takes no ${VAR}: give the values themselves");
   }
+  // The gateway's own machine and network are not a user's to reach through
+  // it (a name that resolves there is caught by nothing here: see docs/gateway.md).
+  if (!options_.allow_private_user_servers) {
+    const std::string host = core::parse_url(server.url).host;
+    if (core::classify_host(host) != core::HostKind::name || core::is_private_network_host(host)) {
+      throw Error(ErrorCode::usage,
+                  "a server of your own may not be on localhost or on a loopback, link-local or private-network "
+                  "address (the gateway's administrator can allow that with --allow-private-user-servers)");
+    }
+  }
   if (upstream(server.name)) {
     send_error(res, 409, "conflict",
                "a shared server named " + server.name +

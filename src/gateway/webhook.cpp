@@ -148,8 +148,13 @@ bool WebhookSender::deliver(const WebhookEvent& event) {
       if (response.status >= 200 && response.status < 300) return true;
       trouble = "answered HTTP " + std::to_string(response.status);
       retry = response.status >= 500 || response.status == 429;
-    } catch (const std::exception& e) {
-      trouble = std::string("could not be reached (") + e.what() + ")";
+    } catch (const Error& e) {
+      // Only the kind of failure: the message names the URL, and a webhook
+      // URL often carries its secret in the path (Slack, Teams, Discord).
+      trouble = std::string("could not be reached (") + std::string(to_string(e.code())) + ")";
+      retry = true;
+    } catch (const std::exception&) {
+      trouble = "could not be reached";
       retry = true;
     }
     {

@@ -125,6 +125,9 @@ BrowserFlowHandoff deliver_browser_flow(Database& db, const KeySet& keys, const 
   check_browser_flow_hash(state_hash);
   check_browser_flow_fields(fields);
   const long long now = now_ms();
+  // A plain read first: a callback nobody waits for (a stray or forged
+  // state, from anyone: the callback needs no key) takes no write lock.
+  if (const auto peek = read_row(db, state_hash); !peek || peek->owner == me.owner || peek->delivered) return {};
   Transaction transaction(db);
   const auto row = read_row(db, state_hash);
   if (!row || row->owner == me.owner || row->delivered) return {};
@@ -147,6 +150,17 @@ BrowserFlowHandoff deliver_browser_flow(Database& db, const KeySet& keys, const 
 BrowserFlowOutcome browser_flow_outcome(Database& db, const RelayIdentity& me, const std::string& state_hash) {
   check_browser_flow_hash(state_hash);
   const long long now = now_ms();
+  // A plain read first: a page waiting for a running flow polls this, and
+  // takes the write lock only once there is something to delete.
+  if (const auto peek = read_row(db, state_hash);
+      !peek || (!peek->outcome && peek->expires_at > now && !owner_gone(me, *peek, now))) {
+    BrowserFlowOutcome outcome;
+    if (peek) {
+      outcome.return_to = peek->return_to;
+      outcome.state = BrowserFlowOutcome::State::running;
+    }
+    return outcome;
+  }
   Transaction transaction(db);
   const auto row = read_row(db, state_hash);
   BrowserFlowOutcome outcome;

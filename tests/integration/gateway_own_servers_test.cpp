@@ -106,7 +106,8 @@ TEST(GatewayOwnServers, AUsersServerIsItsAloneAndGoesWithIt) {
   const std::string alice = add_user("alice");
   const std::string bob = add_user("bob");
   const std::string config = write_config("own-servers", {{"secure", {{"url", shared_peer.url()}}}});
-  GatewayProcess gw(config);
+  // The peers are on 127.0.0.1, which users may not name unless the gateway allows it.
+  GatewayProcess gw(config, {"--allow-private-user-servers"});
 
   // Alice adds a server of her own: the store has it, the config file does not.
   const auto added = own_server_add(gw, alice, {{"name", "mine"}, {"url", own_peer.url()}});
@@ -191,8 +192,8 @@ TEST(GatewayOwnServers, ASecondInstanceOnTheSamePostgresStoreServesIt) {
   ASSERT_EQ(added_bob.exit_code, 0) << added_bob.err;
   const std::string bob = added_bob.out.substr(0, added_bob.out.find('\n'));
   const std::string config = write_config("own-two", Json::object());
-  GatewayProcess first(config, {"--store", url});
-  GatewayProcess second(config, {"--store", url});
+  GatewayProcess first(config, {"--store", url, "--allow-private-user-servers"});
+  GatewayProcess second(config, {"--store", url, "--allow-private-user-servers"});
 
   // The second instance reads alice's servers before she adds one (its cache then holds none).
   const auto read_at = std::chrono::steady_clock::now();
@@ -225,6 +226,20 @@ TEST(GatewayOwnServers, ASecondInstanceOnTheSamePostgresStoreServesIt) {
   const auto removed_user = run_command(cli({"users", "remove", "alice", "--store", url}));
   ASSERT_EQ(removed_user.exit_code, 0) << removed_user.err;
   EXPECT_EQ(server.psql("own_servers", "SELECT count(*) FROM mcpauth_user_servers"), "0\n");
+}
+
+TEST(GatewayOwnServers, AUserMayNotNameTheGatewaysMachineOrPrivateNetworkUnlessAllowed) {
+  const std::string alice = add_user("alice");
+  const std::string config = write_config("own-servers-strict", Json::object());
+  GatewayProcess gw(config);
+  for (const std::string url :
+       {"http://127.0.0.1:9/mcp", "http://localhost:9/mcp", "https://10.1.2.3/mcp", "https://192.168.0.7/mcp",
+        "https://169.254.169.254/latest", "https://[::1]/mcp", "https://[fd00::5]/mcp"}) {
+    const auto refused = own_server_add(gw, alice, {{"name", "inside"}, {"url", url}});
+    EXPECT_EQ(refused.status, 400) << url << ": " << refused.body;
+    EXPECT_NE(refused.body.find("--allow-private-user-servers"), std::string::npos) << refused.body;
+  }
+  EXPECT_TRUE(own_server_rows(gw, alice, "own").empty()) << "nothing was stored";
 }
 
 }  // namespace

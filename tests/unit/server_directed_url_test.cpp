@@ -32,6 +32,19 @@ TEST(ClassifyHost, NamesTheKindsOfAddressARemoteServerMayNotChoose) {
   EXPECT_EQ(core::classify_host("169.255.0.1"), HostKind::name);
 }
 
+TEST(PrivateNetworkHost, IsAnIpLiteralOfAPrivateRangeOnly) {
+  for (const char* host :
+       {"10.0.0.1", "10.255.255.255", "172.16.0.1", "172.31.255.254", "192.168.1.10", "100.64.0.1", "100.127.255.254",
+        "[fc00::1]", "[fd12:3456::1]", "[::ffff:10.1.2.3]", "[::ffff:192.168.0.1]"}) {
+    EXPECT_TRUE(core::is_private_network_host(host)) << host;
+  }
+  for (const char* host :
+       {"9.255.255.255", "11.0.0.1", "172.15.255.255", "172.32.0.1", "192.167.1.1", "100.63.255.255", "100.128.0.1",
+        "93.184.216.34", "[2001:db8::1]", "[fe80::1]", "127.0.0.1", "example.com", "10.example.com", "localhost", ""}) {
+    EXPECT_FALSE(core::is_private_network_host(host)) << host;
+  }
+}
+
 void expect_refused(const std::string& url, const std::string& server) {
   try {
     core::oauth::require_server_directed_url(url, "token_endpoint", core::parse_url(server));

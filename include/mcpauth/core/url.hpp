@@ -49,4 +49,10 @@ enum class HostKind {
 };
 HostKind classify_host(std::string_view host);
 
+// Whether `host` is an IP literal of a private network: 10/8, 172.16/12,
+// 192.168/16, 100.64/10 (shared address space), fc00::/7, and their
+// IPv4-mapped forms. classify_host() leaves these `name`: a server may well
+// live there; this is for callers that must keep others' URLs out of them.
+bool is_private_network_host(std::string_view host);
+
 }  // namespace mcpauth::core

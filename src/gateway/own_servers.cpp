@@ -164,9 +164,16 @@ void Gateway::Impl::add_own_server(const http::Request& req, http::Response& res
 }
 
 void Gateway::Impl::remove_own_server(const std::shared_ptr<Upstream>& up, bool revoke) {
+  {
+    // First, so a consent completing meanwhile stores no grant after the revocation.
+    std::lock_guard lock(state_mutex_);
+    if (up->flow && !up->flow->done) up->flow->pending->cancel();
+  }
   if (up->resolved && up->auth_kind == "oauth") {
     try {
-      forget_grants(*up, revoke, false);  // the user's grant only: the discovery record may be a shared server's too
+      // The user's grant only: the discovery record may be a shared server's too.
+      const auto accounts = forget_grants(*up, revoke, false);
+      if (revoke && !accounts.empty()) notify_webhook("revoked", *up);
     } catch (const Error& e) {
       log(up->name + " of user " + up->owner + ": " + std::string(e.what()));
     }
